@@ -1,0 +1,4 @@
+/**
+ * Benchmarks Kiln against PyTorch eager, torch.compile and ONNX→TensorRT.
+ */
+package dev.kiln.bench;

@@ -1,0 +1,4 @@
+/**
+ * 2:4 structured sparsity for TensorRT's sparse tensor cores.
+ */
+package dev.kiln.sparsity;
