@@ -6,6 +6,7 @@ import dev.kiln.ir.KilnException;
 import dev.kiln.ir.schema.OpSchema;
 import dev.kiln.ir.schema.SchemaArgument;
 import dev.kiln.ir.schema.SchemaType;
+import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Argument;
 import org.bytedeco.pytorch.Dispatcher;
@@ -88,7 +89,8 @@ public final class TorchSchemas {
             if (a.alias_info() != null && !a.alias_info().isNull()) {
                 alias = Optional.of(a.alias_info().isWrite() ? "a!" : "a");
             }
-            out.add(new SchemaArgument(a.name().getString(), type, defaultOf(a.default_value(), type), a.kwarg_only(), alias));
+            BytePointer nm = a.name();
+            out.add(new SchemaArgument(nm == null ? "" : nm.getString(), type, defaultOf(a.default_value(), type), a.kwarg_only(), alias));
         }
         return out;
     }
