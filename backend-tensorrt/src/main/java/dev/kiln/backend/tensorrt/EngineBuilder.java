@@ -87,6 +87,7 @@ public final class EngineBuilder {
             network = NativeObjects.own(builder.createNetworkV2(
                     1 << nvinfer.NetworkDefinitionCreationFlag.kSTRONGLY_TYPED.value));
             nb = new NetworkBuilder(network, registry, settings, o.progress());
+            nb.setErrorSource(log::errors);
             nb.populate(g);
 
             config = NativeObjects.own(builder.createBuilderConfig());
@@ -119,7 +120,6 @@ public final class EngineBuilder {
 
             AtomicLong messages = new AtomicLong();
             o.progress().report("build", 0, 0);
-            log.clear();
             log.setListener(m -> o.progress().report("build", messages.incrementAndGet(), 0));
             plan = NativeObjects.own(builder.buildSerializedNetwork(network, config));
             log.setListener(null);

@@ -66,6 +66,7 @@ public final class NetworkBuilder implements ConversionContext, AutoCloseable {
     private final Map<String, String> layerToNode = new LinkedHashMap<>();
     private final List<String> inputNames = new ArrayList<>();
     private final List<String> outputNames = new ArrayList<>();
+    private java.util.function.Supplier<List<String>> errorSource = List::of;
     private Node current;
     private String layerPrefix = "kiln";
     private int layerIndex;
@@ -76,6 +77,14 @@ public final class NetworkBuilder implements ConversionContext, AutoCloseable {
         this.registry = registry;
         this.settings = settings;
         this.progress = progress == null ? BuildProgress.NONE : progress;
+    }
+
+    /**
+     * Where TensorRT's error messages can be read (the build's logger): errors logged while a node's
+     * layers are added are reported right away, naming that node.
+     */
+    public void setErrorSource(java.util.function.Supplier<List<String>> errors) {
+        this.errorSource = errors == null ? List::of : errors;
     }
 
     /** Adds the whole graph: inputs, every node through its converter, outputs. */
@@ -135,6 +144,7 @@ public final class NetworkBuilder implements ConversionContext, AutoCloseable {
         current = node;
         layerPrefix = node.op() + " " + node.name();
         layerIndex = 0;
+        int errorsBefore = errorSource.get().size();
         try {
             c.convert(this, node);
         } catch (KilnException e) {
@@ -142,6 +152,11 @@ public final class NetworkBuilder implements ConversionContext, AutoCloseable {
             throw m.contains(node.describe()) ? e : new KilnException(node.describe() + ": " + m, e);
         } catch (RuntimeException e) {
             throw new KilnException(node.describe() + ": converter " + c.getClass().getName() + " failed: " + e, e);
+        }
+        List<String> errors = errorSource.get();
+        if (errors.size() > errorsBefore) {
+            throw KilnException.at(node, "TensorRT refused the layers converter " + c.getClass().getSimpleName() + " added: "
+                    + String.join("; ", errors.subList(errorsBefore, errors.size())));
         }
         for (Value out : node.outputs()) {
             ITensor t = tensors.get(out);
