@@ -165,7 +165,7 @@ class EngineGpuTest {
     @Test
     void noGpuMemoryLeaksInALoop() {
         // warm up: the first build loads kernels and libraries that stay; an engine leaked per iteration
-        // would lose at least its 16 MiB of weights
+        // would lose at least its 8 MiB of weights
         runOnce();
         long before = freeGpuBytes();
         for (int i = 0; i < 8; i++) {
@@ -178,9 +178,9 @@ class EngineGpuTest {
         assertThat(leakedPerIteration).as("GPU bytes lost per build+run+close").isLessThan(4L << 20);
     }
 
-    /** Builds, loads and runs an engine holding 16 MiB of weights, then closes everything. */
+    /** Builds, loads and runs an engine holding 8 MiB of weights, then closes everything. */
     private static void runOnce() {
-        long width = 4L << 20;
+        long width = 2L << 20;
         ConstantTensor bias = new ConstantTensor(DType.FLOAT32, new long[] {width}, ConstantTensor.allocate(DType.FLOAT32, width));
         BuiltEngine built = EngineBuilder.build(graph(DType.FLOAT32, bias), EngineOptions.defaults(), TestConverters.registry());
         try (Engine e = Engine.deserialize(built.plan()); ExecutionSession s = e.newSession()) {
