@@ -17,7 +17,7 @@ import java.util.Random;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Random well-formed schemas print to text that parses back to an equal schema. */
-class SchemaRoundTripProperties {
+class SchemaRoundTripPropertyTest {
     private static final List<String> BASE_TYPES = List.of("Tensor", "int", "SymInt", "float", "bool", "str", "Scalar", "ScalarType",
             "MemoryFormat", "Layout", "Device", "Generator", "Any", "t", "t1", "Storage", "__torch__.torch.classes.quantized.LinearPackedParamsBase");
     private static final List<String> ALIASES = List.of("a", "a!", "b!", "*", "a -> *", "b|a", "a! -> a|b", "t");
@@ -47,7 +47,7 @@ class SchemaRoundTripProperties {
 
     @Provide
     Arbitrary<OpSchema> schemas() {
-        return Arbitraries.randomValue(SchemaRoundTripProperties::schema);
+        return Arbitraries.randomValue(SchemaRoundTripPropertyTest::schema);
     }
 
     private static OpSchema schema(Random r) {
