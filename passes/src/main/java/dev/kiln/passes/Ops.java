@@ -10,7 +10,7 @@ import dev.kiln.ir.Type;
 import dev.kiln.ir.Value;
 import dev.kiln.ir.schema.OpSchema;
 import dev.kiln.ir.schema.SchemaArgument;
-import dev.kiln.passes.eval.TorchSchemas;
+import dev.kiln.ir.schema.SchemaRegistry;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -38,9 +38,9 @@ public final class Ops {
     private Ops() {
     }
 
-    /** The schema of {@code qualified} (libtorch's). */
+    /** The schema of {@code qualified} from {@link SchemaRegistry#standard()} (libtorch 2.5.1's). */
     public static OpSchema schema(String qualified) {
-        return TorchSchemas.get(qualified);
+        return SchemaRegistry.standard().get(qualified);
     }
 
     /** True for ops a pass must neither duplicate, merge, fold nor drop when unused. */
@@ -48,7 +48,10 @@ public final class Ops {
         return IMPURE.contains(n.schema().name()) || n.schema().mutates() || n.schema().name().startsWith("prim::");
     }
 
-    /** Binds {@code positional} then {@code keywords}, filling every other argument with its default. */
+    /**
+     * Binds {@code positional} (in schema order, keyword-only arguments included, as nodes hold them)
+     * then {@code keywords}, filling every other argument with its default.
+     */
     public static List<Arg> bind(OpSchema schema, List<? extends Arg> positional, Map<String, ? extends Arg> keywords) {
         List<SchemaArgument> params = schema.arguments();
         if (positional.size() > params.size()) {

@@ -83,7 +83,7 @@ public final class TorchEval {
      */
     public static List<IValue> call(Node node, Function<Value, IValue> env) {
         OperatorHandle op;
-        String[] parts = TorchSchemas.split(node.op());
+        String[] parts = split(node.op());
         try {
             op = Dispatcher.singleton().findSchemaOrThrow(parts[0], parts[1]);
         } catch (RuntimeException e) {
@@ -174,7 +174,7 @@ public final class TorchEval {
             return new IValue();
         }
         if (a instanceof Arg.IntLit i) {
-            String base = TorchSchemas.baseName(type);
+            String base = baseName(type);
             if (base.equals("float")) {
                 return new IValue((double) i.value());
             }
@@ -199,11 +199,11 @@ public final class TorchEval {
             return new IValue(0L);
         }
         if (a instanceof Arg.MemoryFormatLit m) {
-            return new IValue((long) TorchSchemas.memoryFormatCode(m.value()));
+            return new IValue((long) memoryFormatCode(m.value()));
         }
         if (a instanceof Arg.ListArg l) {
             SchemaType elem = listElement(type);
-            String base = TorchSchemas.baseName(elem);
+            String base = baseName(elem);
             Type.TypePtr et;
             if (elem instanceof SchemaType.OptionalOf || base.equals("Tensor")) {
                 et = elem instanceof SchemaType.OptionalOf
@@ -242,5 +242,42 @@ public final class TorchEval {
         String t = s.strip();
         int nl = t.indexOf('\n');
         return nl < 0 ? t : t.substring(0, nl);
+    }
+
+    /** {@code aten::add.Tensor} -> {@code [aten::add, Tensor]}; {@code aten::relu} -> {@code [aten::relu, ""]}. */
+    static String[] split(String qualified) {
+        int ns = qualified.indexOf("::");
+        int dot = qualified.indexOf('.', ns < 0 ? 0 : ns);
+        if (dot < 0) {
+            return new String[] {qualified, ""};
+        }
+        String overload = qualified.substring(dot + 1);
+        return new String[] {qualified.substring(0, dot), overload.equals("default") ? "" : overload};
+    }
+
+    static String baseName(SchemaType t) {
+        if (t instanceof SchemaType.OptionalOf o) {
+            return baseName(o.element());
+        }
+        if (t instanceof SchemaType.Named n) {
+            return n.name();
+        }
+        return "";
+    }
+
+    /** The IR's memory format names to c10 codes. */
+    static int memoryFormatCode(String name) {
+        switch (name) {
+            case "contiguous_format":
+                return 0;
+            case "preserve_format":
+                return 1;
+            case "channels_last":
+                return 2;
+            case "channels_last_3d":
+                return 3;
+            default:
+                throw new KilnException("unknown memory format '" + name + "'");
+        }
     }
 }
