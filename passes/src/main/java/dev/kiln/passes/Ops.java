@@ -15,6 +15,7 @@ import dev.kiln.ir.schema.SchemaRegistry;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -116,5 +117,17 @@ public final class Ops {
     /** {@link #replace(Node, List)} for one value; keeps the old output's name on the replacement when it is a fresh node output. */
     public static void replace(Node old, Value replacement) {
         replace(old, List.of(replacement));
+    }
+
+    /**
+     * Renames {@code v} (to a fresh name derived from {@code name} when taken); the node it is the
+     * first output of takes the same name, so printed IR needs no separate node name.
+     */
+    public static void rename(Value v, String name) {
+        Optional<Node> p = v.producer();
+        v.graph().rename(v, name);
+        if (p.isPresent() && p.get().outputs().get(0) == v) {
+            p.get().setName(v.name());
+        }
     }
 }

@@ -81,7 +81,7 @@ public final class Decompose implements Pass {
             String name = n.output(0).name();
             Ops.replace(n, replacements);
             if (replacements.get(0).producer().isPresent()) {
-                graph.rename(replacements.get(0), name);
+                Ops.rename(replacements.get(0), name);
             }
             changed = true;
         }

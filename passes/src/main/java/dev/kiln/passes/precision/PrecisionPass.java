@@ -113,9 +113,9 @@ public final class PrecisionPass implements Pass {
             if (o.kind() == Value.Kind.NODE_OUTPUT && o.type() instanceof TensorType t
                     && t.dtype().orElse(null) == low) {
                 String name = o.name();
-                graph.rename(o, name + "_" + low.text());
+                Ops.rename(o, name + "_" + low.text());
                 Node cast = casts.castAfter(o, DType.FLOAT32);
-                graph.rename(cast.output(), name);
+                Ops.rename(cast.output(), name);
                 outs.set(i, cast.output());
                 changed = true;
             }
@@ -265,7 +265,7 @@ public final class PrecisionPass implements Pass {
                 Node c = Ops.insertBefore(graph.nodes().get(0), "aten::_to_copy", List.of(v),
                         Map.of("dtype", new Arg.DTypeLit(want)), t.withDType(want));
                 castNodes.add(c);
-                graph.rename(c.output(), v.name() + "_" + want.text());
+                Ops.rename(c.output(), v.name() + "_" + want.text());
                 r = c.output();
             }
             forV.put(want, r);
@@ -278,7 +278,7 @@ public final class PrecisionPass implements Pass {
             Node c = graph.insertAfter(producer, Ops.schema("aten::_to_copy"),
                     Ops.bind(Ops.schema("aten::_to_copy"), List.of(v), Map.of("dtype", new Arg.DTypeLit(want))),
                     List.of(t.withDType(want)));
-            graph.rename(c.output(), v.name() + "_" + want.text());
+            Ops.rename(c.output(), v.name() + "_" + want.text());
             castNodes.add(c);
             return c;
         }
