@@ -15,7 +15,8 @@ import java.util.Optional;
 
 /**
  * The decompositions Kiln ships, each a worked example of the {@link Decomposition} SPI: hardswish,
- * hardsigmoid, silu, softplus, addcmul, gelu (exact form) and linear (as matmul + add).
+ * hardsigmoid, silu, softplus, addcmul and gelu (exact form) are registered; linear (as matmul + add)
+ * is an opt-in example.
  */
 public final class StandardDecompositions {
     private StandardDecompositions() {
@@ -144,8 +145,11 @@ public final class StandardDecompositions {
         }
     }
 
-    /** {@code linear(x, W, b) = matmul(x, t(W)) + b}, for backends with matmul but no fully connected layer. */
-    @AutoService(Decomposition.class)
+    /**
+     * {@code linear(x, W, b) = matmul(x, t(W)) + b}, for backends with matmul but no fully connected
+     * layer. Not registered (linear is the canonical form {@code canonicalize} produces); add it with
+     * {@code DecompositionTable.standard().with(new StandardDecompositions.Linear())}.
+     */
     public static final class Linear implements Decomposition {
         @Override
         public String op() {

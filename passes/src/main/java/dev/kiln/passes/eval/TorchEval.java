@@ -19,7 +19,9 @@ import org.bytedeco.pytorch.GenericList;
 import org.bytedeco.pytorch.IValue;
 import org.bytedeco.pytorch.IValueVector;
 import org.bytedeco.pytorch.IntType;
+import org.bytedeco.pytorch.Operator;
 import org.bytedeco.pytorch.OperatorHandle;
+import org.bytedeco.pytorch.OperatorName;
 import org.bytedeco.pytorch.SingletonTypePtr;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptions;
@@ -82,12 +84,20 @@ public final class TorchEval {
      * returned objects belong to the caller's enclosing {@link PointerScope}.
      */
     public static List<IValue> call(Node node, Function<Value, IValue> env) {
-        OperatorHandle op;
+        if (node.op().equals("prim::ListUnpack")) {
+            return unpack(node, env);
+        }
         String[] parts = split(node.op());
+        OperatorHandle op = null;
+        Operator jit = null;
         try {
             op = Dispatcher.singleton().findSchemaOrThrow(parts[0], parts[1]);
         } catch (RuntimeException e) {
-            throw KilnException.at(node, "libtorch has no operator " + node.op() + " to evaluate it on the CPU");
+            // not a dispatcher op: scalar ops such as aten::add.int and prim::max.int live in the JIT registry
+            jit = torch.findOperatorFor(new OperatorName(parts[0], parts[1]));
+            if (jit == null || jit.isNull()) {
+                throw KilnException.at(node, "libtorch has no operator " + node.op() + " to evaluate it on the CPU");
+            }
         }
         IValueVector stack = new IValueVector();
         List<SchemaArgument> schemaArgs = node.schema().arguments();
@@ -96,7 +106,11 @@ public final class TorchEval {
             stack.push_back(toIValue(node, node.arg(i), type, env));
         }
         try {
-            op.callBoxed(stack);
+            if (op != null) {
+                op.callBoxed(stack);
+            } else {
+                jit.getOperation().apply(stack);
+            }
         } catch (RuntimeException e) {
             throw KilnException.at(node, "libtorch failed to evaluate the op on the CPU: " + firstLine(e.getMessage()));
         }
@@ -105,6 +119,27 @@ public final class TorchEval {
             outs.add(stack.get(i));
         }
         return outs;
+    }
+
+    /** {@code prim::ListUnpack}: the elements of the list, one per output. */
+    private static List<IValue> unpack(Node node, Function<Value, IValue> env) {
+        if (!(node.arg(0) instanceof Value v)) {
+            throw KilnException.at(node, "unpacks a literal, not a list value");
+        }
+        IValue list = env.apply(v);
+        if (!list.isList()) {
+            throw KilnException.at(node, "the value %" + v.name() + " is not a list");
+        }
+        GenericList l = list.toList();
+        if (l.size() != node.outputs().size()) {
+            throw KilnException.at(node, "the list has " + l.size() + " elements but the node has "
+                    + node.outputs().size() + " outputs");
+        }
+        List<IValue> out = new ArrayList<>();
+        for (long i = 0; i < l.size(); i++) {
+            out.add(l.get(i));
+        }
+        return out;
     }
 
     /** A libtorch tensor over the constant's bytes (no copy; read-only use only). */
