@@ -408,7 +408,7 @@ public final class InferenceContext {
 
     /** Says that output {@code i}, an int, has the value {@code e}. */
     public void defineInt(int i, SymExpr e) {
-        defined[i] = e;
+        defined[i] = ShapeMath.simplify(e);
     }
 
     SymExpr definedInt(int i) {
@@ -417,6 +417,10 @@ public final class InferenceContext {
 
     /** A tensor type from a dtype and sizes. */
     public static TensorType tensorType(DType dtype, List<SymExpr> dims) {
-        return new TensorType(dtype, Shape.of(dims));
+        List<SymExpr> simple = new ArrayList<>(dims.size());
+        for (SymExpr d : dims) {
+            simple.add(ShapeMath.simplify(d));
+        }
+        return new TensorType(dtype, Shape.of(simple));
     }
 }

@@ -58,6 +58,14 @@ final class ShapeTests {
         return out;
     }
 
+    /**
+     * A type's text as the IR builds it: {@code canon("tensor<f32, [s0 + 3]>")} gives the printed form
+     * of that type after the {@code SymExpr} factories have ordered its sizes.
+     */
+    static String canon(String typeText) {
+        return parse("%e: " + typeText, "  return %e\n").inputs().get(0).type().text();
+    }
+
     /** The notes a run leaves. */
     static List<String> notes(String params, String body) {
         return ShapeInference.standard().infer(parse(params, body), true).notes();
