@@ -173,6 +173,9 @@ public final class ShapeInference {
         if (old.equals(computed)) {
             return false;
         }
+        if (old instanceof TensorType o && o.isComplete() && computed instanceof TensorType c && !c.isComplete()) {
+            return false; // never replace a known type by a less known one
+        }
         if (checkExisting && old instanceof TensorType o && o.isComplete() && computed instanceof TensorType c) {
             if (agrees(o, c)) {
                 return false; // equal up to how the sizes are written: keep the frontend's form
