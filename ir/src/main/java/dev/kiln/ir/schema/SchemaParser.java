@@ -196,7 +196,6 @@ public final class SchemaParser {
     private SchemaType type(Aliases aliases, int depth) {
         skipSpace();
         SchemaType t = baseType(aliases, depth);
-        boolean sawList = false;
         while (true) {
             skipSpace();
             char c = peek();
@@ -222,7 +221,6 @@ public final class SchemaParser {
                     throw error("an alias annotation on a list inside another list is not supported");
                 }
                 t = new SchemaType.ListOf(t, size);
-                sawList = true;
                 if (peek() == '(') {
                     if (depth > 0) {
                         throw error("alias annotations inside compound types are not supported");
@@ -235,9 +233,6 @@ public final class SchemaParser {
             } else {
                 break;
             }
-        }
-        if (!sawList && aliases.list != null) {
-            throw error("internal: list alias without a list");
         }
         return t;
     }
