@@ -202,14 +202,36 @@ public final class ShapeMath {
         if (k.isPresent()) {
             return k.get() >= 0 ? e : bound;
         }
-        SymExpr gap = SymExpr.sub(bound, e);
-        if (gap.lowerBound() >= 0) {
+        if (provablyAtMost(e, bound)) {
             return e;
         }
-        if (gap.upperBound() <= 0) {
+        if (provablyAtMost(bound, e)) {
             return bound;
         }
         return SymExpr.min(e, bound);
+    }
+
+    /** Whether {@code a <= b} for every value of the symbols (a sound, incomplete check). */
+    public static boolean provablyAtMost(SymExpr a, SymExpr b) {
+        Optional<Long> k = constantDifference(b, a);
+        if (k.isPresent()) {
+            return k.get() >= 0;
+        }
+        if (SymExpr.sub(b, a).lowerBound() >= 0) {
+            return true;
+        }
+        // x // c <= x for x >= 0 and c >= 1
+        if (a instanceof SymExpr.Op o && o.kind() == SymExpr.Kind.FLOORDIV && o.rhs() instanceof SymExpr.Const c
+                && c.value() >= 1 && o.lhs().lowerBound() >= 0) {
+            return provablyAtMost(o.lhs(), b);
+        }
+        if (a instanceof SymExpr.Op o && o.kind() == SymExpr.Kind.MIN) {
+            return provablyAtMost(o.lhs(), b) || provablyAtMost(o.rhs(), b);
+        }
+        if (b instanceof SymExpr.Op o && o.kind() == SymExpr.Kind.MAX) {
+            return provablyAtMost(a, o.lhs()) || provablyAtMost(a, o.rhs());
+        }
+        return false;
     }
 
     /** {@code ceil(a / b)} for a positive divisor: {@code (a + b - 1) // b}. */
