@@ -5,9 +5,9 @@ import org.junit.jupiter.api.Test;
 
 import java.util.Map;
 
-import static dev.kiln.passes.shapes.ShapeTests.parse;
-import static dev.kiln.passes.shapes.ShapeTests.typeOf;
-import static dev.kiln.passes.shapes.ShapeTests.typesOf;
+import static dev.kiln.passes.shapes.ShapeTestSupport.parse;
+import static dev.kiln.passes.shapes.ShapeTestSupport.typeOf;
+import static dev.kiln.passes.shapes.ShapeTestSupport.typesOf;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -25,7 +25,7 @@ class ConvPoolRulesTest {
     void symbolicSpatialSizeIsAnExpression() {
         String t = typeOf("%x: tensor<f32, [s0, 3, s1, 8]>, %w: tensor<f32, [4, 3, 3, 3]>",
                 "aten::convolution(%x, %w, none, [2, 2], [1, 1], [1, 1], false, [0, 0], 1)");
-        assertThat(t).isEqualTo(ShapeTests.canon("tensor<f32, [s0, 4, (s1 - 1) // 2 + 1, 4]>"));
+        assertThat(t).isEqualTo(ShapeTestSupport.canon("tensor<f32, [s0, 4, (s1 - 1) // 2 + 1, 4]>"));
     }
 
     @Test
@@ -94,7 +94,7 @@ class ConvPoolRulesTest {
         assertThat(typeOf("%x: tensor<f32, [1, 3, 8, 8]>", "aten::upsample_nearest2d(%x, [16, 12], none, none)"))
                 .isEqualTo("tensor<f32, [1, 3, 16, 12]>");
         assertThat(typeOf("%x: tensor<f32, [1, 3, s0, 9]>", "aten::upsample_nearest2d.vec(%x, none, [2.0, 1.5])"))
-                .isEqualTo(ShapeTests.canon("tensor<f32, [1, 3, (2*s0) // 1, 13]>"));
+                .isEqualTo(ShapeTestSupport.canon("tensor<f32, [1, 3, (2*s0) // 1, 13]>"));
         assertThat(typeOf("%x: tensor<f32, [1, 3, 8, 8]>", "aten::upsample_bilinear2d.vec(%x, [4, 4], false, none)"))
                 .isEqualTo("tensor<f32, [1, 3, 4, 4]>");
     }
@@ -102,7 +102,7 @@ class ConvPoolRulesTest {
     @Test
     void constantPadding() {
         assertThat(typeOf("%x: tensor<f32, [2, 3, s0]>", "aten::constant_pad_nd(%x, [1, 2, 0, -1], 0)"))
-                .isEqualTo(ShapeTests.canon("tensor<f32, [2, 2, s0 + 3]>"));
+                .isEqualTo(ShapeTestSupport.canon("tensor<f32, [2, 2, s0 + 3]>"));
         assertThat(typeOf("%x: tensor<f32, [2, 3]>", "aten::pad(%x, [1, 1], \"constant\", none)"))
                 .isEqualTo("tensor<f32, [2, 5]>");
     }

@@ -7,9 +7,9 @@ import org.junit.jupiter.api.Test;
 
 import java.util.Map;
 
-import static dev.kiln.passes.shapes.ShapeTests.canon;
-import static dev.kiln.passes.shapes.ShapeTests.infer;
-import static dev.kiln.passes.shapes.ShapeTests.typeOf;
+import static dev.kiln.passes.shapes.ShapeTestSupport.canon;
+import static dev.kiln.passes.shapes.ShapeTestSupport.infer;
+import static dev.kiln.passes.shapes.ShapeTestSupport.typeOf;
 import static org.assertj.core.api.Assertions.assertThat;
 
 class CreationSymIntRulesTest {
@@ -46,7 +46,7 @@ class CreationSymIntRulesTest {
 
     @Test
     void symbolicIntsFlowFromSizesThroughArithmetic() {
-        Graph g = ShapeTests.parse("%x: tensor<f32, [s0, 6]>",
+        Graph g = ShapeTestSupport.parse("%x: tensor<f32, [s0, 6]>",
                 "  %n : int = aten::sym_size.int(%x, 0)\n"
                 + "  %m : int = aten::sym_size.int(%x, -1)\n"
                 + "  %k : int = aten::numel(%x)\n"
@@ -73,7 +73,7 @@ class CreationSymIntRulesTest {
         }
         reg.register("_operator::add(int a, int b) -> int");
         reg.register("_operator::floordiv(int a, int b) -> int");
-        Graph g = dev.kiln.ir.text.IrParser.parse("graph @t(%x: tensor<f32, [s0, 6]>) {\n" + ShapeTests.SYMBOLS
+        Graph g = dev.kiln.ir.text.IrParser.parse("graph @t(%x: tensor<f32, [s0, 6]>) {\n" + ShapeTestSupport.SYMBOLS
                 + "  %n : int = aten::sym_size.int(%x, 0)\n"
                 + "  %a : int = _operator::add(%n, 1)\n"
                 + "  %h : int = _operator::floordiv(%a, 2)\n"

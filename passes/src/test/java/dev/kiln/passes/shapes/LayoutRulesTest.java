@@ -5,10 +5,10 @@ import org.junit.jupiter.api.Test;
 
 import java.util.Map;
 
-import static dev.kiln.passes.shapes.ShapeTests.canon;
-import static dev.kiln.passes.shapes.ShapeTests.infer;
-import static dev.kiln.passes.shapes.ShapeTests.typeOf;
-import static dev.kiln.passes.shapes.ShapeTests.typesOf;
+import static dev.kiln.passes.shapes.ShapeTestSupport.canon;
+import static dev.kiln.passes.shapes.ShapeTestSupport.infer;
+import static dev.kiln.passes.shapes.ShapeTestSupport.typeOf;
+import static dev.kiln.passes.shapes.ShapeTestSupport.typesOf;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -56,7 +56,7 @@ class LayoutRulesTest {
         assertThat(typeOf(y, "aten::unsqueeze(%y, 0)")).isEqualTo("tensor<f32, [1, 1, s1, 1, 4]>");
         // s0 may be 1: squeeze cannot decide, so the output stays unknown and a note says why
         assertThat(typeOf("%z: tensor<f32, [s0, 2]>", "aten::squeeze(%z)")).isEqualTo("tensor");
-        assertThat(ShapeTests.notes("%z: tensor<f32, [s0, 2]>", "  %q : tensor = aten::squeeze(%z)\n  return %q\n"))
+        assertThat(ShapeTestSupport.notes("%z: tensor<f32, [s0, 2]>", "  %q : tensor = aten::squeeze(%z)\n  return %q\n"))
                 .singleElement().asString().contains("may or may not be 1");
     }
 

@@ -23,7 +23,7 @@ class ShapeInferenceTest {
 
     @Test
     void anOpWithoutARuleStaysUnknownAndIsNoted() {
-        Graph g = ShapeTests.parse("%x: tensor<f32, [2, 3]>",
+        Graph g = ShapeTestSupport.parse("%x: tensor<f32, [2, 3]>",
                 "  %f : tensor = aten::fft_fft(%x, none, -1, none)\n"
                 + "  %r : tensor = aten::relu(%f)\n"
                 + "  return %r\n");
@@ -38,7 +38,7 @@ class ShapeInferenceTest {
 
     @Test
     void runReportsChangeOnlyWhenATypeChanged() {
-        Graph g = ShapeTests.parse("%x: tensor<f32, [s0, 3]>", "  %r : tensor = aten::relu(%x)\n  return %r\n");
+        Graph g = ShapeTestSupport.parse("%x: tensor<f32, [s0, 3]>", "  %r : tensor = aten::relu(%x)\n  return %r\n");
         PropagateShapes pass = new PropagateShapes();
         assertThat(pass.run(g, PassContext.defaults())).isTrue();
         assertThat(pass.run(g, PassContext.defaults())).isFalse();
@@ -48,12 +48,12 @@ class ShapeInferenceTest {
     @Test
     void existingTypesMustAgree() {
         String body = "  %r : tensor<f32, [2, 4]> = aten::relu(%x)\n  return %r\n";
-        assertThatThrownBy(() -> new PropagateShapes().run(ShapeTests.parse("%x: tensor<f32, [2, 3]>", body), PassContext.defaults()))
+        assertThatThrownBy(() -> new PropagateShapes().run(ShapeTestSupport.parse("%x: tensor<f32, [2, 3]>", body), PassContext.defaults()))
                 .isInstanceOf(KilnException.class)
                 .hasMessageContaining("node r (aten::relu)")
                 .hasMessageContaining("recorded as tensor<f32, [2, 4]> but its inputs give tensor<f32, [2, 3]>");
         // with the check off, the computed type wins
-        Graph g = ShapeTests.parse("%x: tensor<f32, [2, 3]>", body);
+        Graph g = ShapeTestSupport.parse("%x: tensor<f32, [2, 3]>", body);
         PassContext ctx = PassContext.builder().options(new PassOptions().set("propagate-shapes.check-existing", "false")).build();
         new PropagateShapes().run(g, ctx);
         assertThat(g.value("r").orElseThrow().type().text()).isEqualTo("tensor<f32, [2, 3]>");
@@ -62,7 +62,7 @@ class ShapeInferenceTest {
     @Test
     void sizesThatOnlyPrintDifferentlyKeepTheFrontendsForm() {
         // (s0 + 1) - 1 and s0 are the same size: no error, and the recorded form stays
-        Graph g = ShapeTests.parse("%x: tensor<f32, [s0, 3]>", "  %r : tensor<f32, [(s0 + 1) - 1, 3]> = aten::relu(%x)\n  return %r\n");
+        Graph g = ShapeTestSupport.parse("%x: tensor<f32, [s0, 3]>", "  %r : tensor<f32, [(s0 + 1) - 1, 3]> = aten::relu(%x)\n  return %r\n");
         Value r = g.value("r").orElseThrow();
         TensorType before = r.tensorType();
         new PropagateShapes().run(g, PassContext.defaults());
@@ -71,7 +71,7 @@ class ShapeInferenceTest {
 
     @Test
     void symbolicIntsAreLeftInTheContext() {
-        Graph g = ShapeTests.parse("%x: tensor<f32, [s0, 3]>",
+        Graph g = ShapeTestSupport.parse("%x: tensor<f32, [s0, 3]>",
                 "  %n : int = aten::sym_size.int(%x, 0)\n  %v : tensor = aten::view(%x, [%n, 3])\n  return %v\n");
         PassContext ctx = PassContext.defaults();
         new PropagateShapes().run(g, ctx);
@@ -83,7 +83,7 @@ class ShapeInferenceTest {
         SchemaRegistry reg = new SchemaRegistry();
         SchemaRegistry.standard().all().forEach(reg::register);
         reg.register("mylib::double_rows(Tensor self) -> Tensor");
-        Graph g = dev.kiln.ir.text.IrParser.parse("graph @t(%x: tensor<f32, [s0, 3]>) {\n" + ShapeTests.SYMBOLS
+        Graph g = dev.kiln.ir.text.IrParser.parse("graph @t(%x: tensor<f32, [s0, 3]>) {\n" + ShapeTestSupport.SYMBOLS
                 + "  %d : tensor = mylib::double_rows(%x)\n  return %d\n}\n", "t.kir", reg);
         ShapeInference custom = ShapeInference.standard().withRule("mylib::double_rows", c -> {
             TensorType t = c.tensor("self");

@@ -17,7 +17,7 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Properties of the size arithmetic: rewriting never changes a size's value, and symbolic formulas agree with static ones. */
-class ShapeMathProperties {
+class ShapeMathPropertiesTest {
     static final Symbol A = new Symbol("a", 1, 64);
     static final Symbol B = new Symbol("b", 2, 1000);
 

@@ -12,8 +12,8 @@ import java.util.List;
 import java.util.Map;
 
 /** Builds small graphs from IR text, runs shape inference and reads the resulting types back as text. */
-final class ShapeTests {
-    private ShapeTests() {
+final class ShapeTestSupport {
+    private ShapeTestSupport() {
     }
 
     /** Symbols every test graph declares: {@code s0 in [1, 64]}, {@code s1 in [2, inf]}. */
