@@ -12,8 +12,8 @@ import java.util.List;
 import java.util.Map;
 
 /** Builds small graphs from IR text, runs shape inference and reads the resulting types back as text. */
-final class ShapeTests {
-    private ShapeTests() {
+final class ShapeTestSupport {
+    private ShapeTestSupport() {
     }
 
     /** Symbols every test graph declares: {@code s0 in [1, 64]}, {@code s1 in [2, inf]}. */
@@ -56,6 +56,14 @@ final class ShapeTests {
             out.add(t.get(name));
         }
         return out;
+    }
+
+    /**
+     * A type's text as the IR builds it: {@code canon("tensor<f32, [s0 + 3]>")} gives the printed form
+     * of that type after the {@code SymExpr} factories have ordered its sizes.
+     */
+    static String canon(String typeText) {
+        return parse("%e: " + typeText, "  return %e\n").inputs().get(0).type().text();
     }
 
     /** The notes a run leaves. */
