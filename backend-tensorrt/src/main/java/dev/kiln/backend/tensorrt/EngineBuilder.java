@@ -136,9 +136,10 @@ public final class EngineBuilder {
             return new BuiltEngine(bytes, profile, nb.inputNames(), nb.outputNames(), seconds, log.warnings());
         } finally {
             log.setListener(null);
+            // reverse order of creation; the config refers to the timing cache, so it goes first
             NativeObjects.close(plan);
-            NativeObjects.close(cache);
             NativeObjects.close(config);
+            NativeObjects.close(cache);
             if (nb != null) {
                 nb.close();
             }
