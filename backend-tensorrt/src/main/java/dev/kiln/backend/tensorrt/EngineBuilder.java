@@ -72,7 +72,7 @@ public final class EngineBuilder {
         Cuda.requireDevice();
 
         long t0 = System.nanoTime();
-        TrtLogger log = new TrtLogger();
+        TrtLogger.Capture log = TrtLogger.get().capture();
         IBuilder builder = null;
         INetworkDefinition network = null;
         IBuilderConfig config = null;
@@ -80,7 +80,7 @@ public final class EngineBuilder {
         IHostMemory plan = null;
         NetworkBuilder nb = null;
         try {
-            builder = NativeObjects.own(createInferBuilder(log));
+            builder = NativeObjects.own(createInferBuilder(TrtLogger.get()));
             if (builder == null || builder.isNull()) {
                 throw new KilnException("TensorRT could not create a builder: " + String.join("; ", log.errors()));
             }
@@ -145,6 +145,7 @@ public final class EngineBuilder {
             }
             NativeObjects.close(network);
             NativeObjects.close(builder);
+            log.close();
         }
     }
 

@@ -37,7 +37,7 @@ public final class ExecutionSession implements AutoCloseable {
         if (c == null || c.isNull()) {
             stream.close();
             throw new KilnException("TensorRT could not create an execution context: "
-                    + String.join("; ", engine.logger().errors()) + " (out of GPU memory?)");
+                    + String.join("; ", engine.log().errors()) + " (out of GPU memory?)");
         }
         this.ctx = c;
     }
@@ -167,7 +167,7 @@ public final class ExecutionSession implements AutoCloseable {
             }
             if (!ctx.setInputShape(io.name(), dims(s))) {
                 throw new KilnException("TensorRT refused shape " + Arrays.toString(s) + " for input " + io.name() + " ("
-                        + io + "): " + String.join("; ", engine.logger().errors()));
+                        + io + "): " + String.join("; ", engine.log().errors()));
             }
         }
         List<long[]> out = new ArrayList<>();
@@ -185,17 +185,17 @@ public final class ExecutionSession implements AutoCloseable {
     }
 
     private void enqueue() {
-        engine.logger().clear();
+        engine.log().clear();
         if (!ctx.enqueueV3(stream.handle())) {
             throw new KilnException("TensorRT could not run the engine (enqueueV3 failed): "
-                    + String.join("; ", engine.logger().errors()));
+                    + String.join("; ", engine.log().errors()));
         }
         stream.synchronize();
     }
 
     private void bind(String name, DeviceBuffer b) {
         if (!ctx.setTensorAddress(name, b.pointer())) {
-            throw new KilnException("TensorRT refused the buffer for " + name + ": " + String.join("; ", engine.logger().errors()));
+            throw new KilnException("TensorRT refused the buffer for " + name + ": " + String.join("; ", engine.log().errors()));
         }
     }
 
