@@ -68,6 +68,7 @@ public final class Npy {
 
     /** Writes {@code tensor} to {@code file}, replacing it. */
     public static void write(Path file, ConstantTensor tensor) {
+        header(tensor, file.toString()); // refuse unsupported dtypes before touching the file
         try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file))) {
             write(out, tensor, file.toString());
         } catch (IOException e) {

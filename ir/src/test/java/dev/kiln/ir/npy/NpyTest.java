@@ -189,6 +189,7 @@ class NpyTest {
                 .hasMessageContaining("bf.npz: entry 'x0.npy'")
                 .hasMessageContaining("NumPy has no bf16")
                 .hasMessageContaining("cast");
+        assertThat(tmp.resolve("bf.npz")).doesNotExist();
         ConstantTensor fp8 = new ConstantTensor(DType.FLOAT8_E4M3FN, new long[] {1}, ConstantTensor.allocate(DType.FLOAT8_E4M3FN, 1));
         assertThatThrownBy(() -> Npy.write(tmp.resolve("f8.npy"), fp8)).isInstanceOf(KilnException.class)
                 .hasMessageContaining("f8.npy").hasMessageContaining("f8e4m3fn");
