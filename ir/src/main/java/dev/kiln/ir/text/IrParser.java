@@ -485,7 +485,12 @@ public final class IrParser {
                     List<SymExpr> dims = new ArrayList<>();
                     if (!peek().is("]")) {
                         do {
-                            dims.add(sizeExpr(g));
+                            Token at = peek();
+                            try {
+                                dims.add(sizeExpr(g));
+                            } catch (ArithmeticException e) {
+                                throw at(at, "size expression overflows 64 bits: " + e.getMessage());
+                            }
                         } while (accept(","));
                     }
                     expect("]");
