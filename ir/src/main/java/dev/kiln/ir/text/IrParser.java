@@ -308,6 +308,7 @@ public final class IrParser {
             next();
             String file = expectKind(Kind.STRING, "the source file as a string").text();
             expect(":");
+            boolean negative = accept("-");
             Token line = expectKind(Kind.INT, "a line number");
             String code = "";
             if (accept(",")) {
@@ -315,7 +316,7 @@ public final class IrParser {
             }
             expect(")");
             try {
-                n.setLocation(new SourceLocation(file, Integer.parseInt(line.text()), code));
+                n.setLocation(new SourceLocation(file, Integer.parseInt((negative ? "-" : "") + line.text()), code));
             } catch (NumberFormatException e) {
                 throw at(line, "line number " + line.text() + " is too large");
             }
