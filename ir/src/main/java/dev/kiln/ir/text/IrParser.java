@@ -90,7 +90,7 @@ public final class IrParser {
 
     // --- graph ---
 
-    private record PendingInput(Token name, int typeStart) {
+    private record PendingInput(Token name, int typeStart, int typeEnd) {
     }
 
     private Graph graph() {
@@ -107,8 +107,9 @@ public final class IrParser {
             do {
                 Token v = expectKind(Kind.VALUE, "an input such as %x");
                 expect(":");
-                pending.add(new PendingInput(v, pos));
+                int start = pos;
                 skipType();
+                pending.add(new PendingInput(v, start, pos));
             } while (accept(","));
         }
         expect(")");
@@ -124,6 +125,9 @@ public final class IrParser {
         for (PendingInput in : pending) {
             pos = in.typeStart;
             Type t = type(g);
+            if (pos != in.typeEnd) {
+                throw error(peek(), "',' or ')' after the type of input %" + IrPrinter.name(in.name.text()));
+            }
             checkFresh(g, in.name);
             checkNamed(g.addInput(in.name.text(), t), in.name);
         }
