@@ -62,6 +62,19 @@ class IrParserTest {
     }
 
     @Test
+    void parsesFilesAndNamesThemInErrors(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) throws Exception {
+        java.nio.file.Path f = tmp.resolve("m.kir");
+        String text = IrPrinter.print(dev.kiln.ir.testing.RandomGraphs.generate(7));
+        java.nio.file.Files.writeString(f, text);
+        assertThat(IrPrinter.print(IrParser.parse(f, REG, IrParser.Options.strict()))).isEqualTo(text);
+        java.nio.file.Files.writeString(f, "graph @g( {");
+        assertThatThrownBy(() -> IrParser.parse(f, REG, IrParser.Options.strict())).isInstanceOf(KilnException.class)
+                .hasMessageStartingWith(f + ":1:11: expected an input such as %x but found '{'");
+        assertThatThrownBy(() -> IrParser.parse(tmp.resolve("missing.kir"), REG, IrParser.Options.strict()))
+                .isInstanceOf(KilnException.class).hasMessageContaining("missing.kir: cannot read the IR text");
+    }
+
+    @Test
     void elidedConstantsParseOnlyWhenAskedAndThenHoldZeros() {
         Graph g = new Graph("g");
         g.setOutputs(List.of(g.addConstant("big", ConstantTensor.ofFloats(new long[] {4, 4}, new float[16])),
