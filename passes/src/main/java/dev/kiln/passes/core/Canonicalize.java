@@ -27,6 +27,7 @@ import java.util.Set;
  *     {@code transpose(0, 1)} or {@code permute([1, 0])} of a 2-d {@code W}; other {@code addmm}/{@code mm}/
  *     {@code matmul} stay as they are (they are not a layer);</li>
  * <li>{@code aten::reshape} for {@code view} and {@code _unsafe_view};</li>
+ * <li>{@code aten::_to_copy} for {@code to.dtype} (the cast the precision pass also inserts);</li>
  * <li>{@code aten::convolution} for {@code conv1d/2d/3d} (int padding), {@code _convolution} and
  *     {@code conv_transpose1d/2d/3d}, with stride, padding, dilation and output padding spelled out per
  *     spatial dimension;</li>
@@ -99,6 +100,10 @@ public final class Canonicalize implements Pass {
         }
         if ((op.equals("aten::_to_copy") || op.equals("aten::to.dtype")) && isSameDTypeCopy(n)) {
             return forward(n, n.arg(0));
+        }
+        if (op.equals("aten::to.dtype")) {
+            return Optional.of(() -> replaceWith(n, "aten::_to_copy", List.of(n.arg("self")), Map.of(
+                    "dtype", n.arg("dtype"), "non_blocking", n.arg("non_blocking"), "memory_format", n.arg("memory_format"))));
         }
         if (op.equals("aten::view") || op.equals("aten::_unsafe_view")) {
             return Optional.of(() -> replaceWith(n, "aten::reshape", List.of(n.arg(0), n.arg(1)), Map.of()));
