@@ -73,11 +73,13 @@ public final class ShapeInference {
 
     /**
      * What a run found: whether any type changed, the expression of every int value computed from
-     * sizes, and notes about nodes left untyped (no rule, or a case the rule cannot decide).
+     * sizes, the type of each element of every returned tensor list, and notes about nodes left untyped (no rule, or a case the rule cannot decide).
      */
-    public record Result(boolean changed, Map<Value, SymExpr> symbolicInts, List<String> notes) {
+    public record Result(boolean changed, Map<Value, SymExpr> symbolicInts, Map<Value, List<Type>> listElements,
+                         List<String> notes) {
         public Result {
             symbolicInts = Collections.unmodifiableMap(new LinkedHashMap<>(symbolicInts));
+            listElements = Collections.unmodifiableMap(new LinkedHashMap<>(listElements));
             notes = List.copyOf(notes);
         }
     }
@@ -120,7 +122,7 @@ public final class ShapeInference {
             }
             changed |= assign(node, types, ctx, ints, lists, checkExisting);
         }
-        return new Result(changed, ints, notes);
+        return new Result(changed, ints, lists, notes);
     }
 
     private static String describeOutputs(Node node) {
