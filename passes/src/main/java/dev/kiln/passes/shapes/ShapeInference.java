@@ -101,6 +101,9 @@ public final class ShapeInference {
                 continue; // asserts and other effects: nothing to type
             }
             ShapeRule rule = rules.get(node.op());
+            if (rule == null && isInPlaceOnSelf(node)) {
+                rule = IN_PLACE;
+            }
             if (rule == null) {
                 notes.add(node.describe() + ": no shape rule for " + node.op() + "; its outputs keep their types ("
                         + describeOutputs(node) + ")");
@@ -123,6 +126,16 @@ public final class ShapeInference {
             changed |= assign(node, types, ctx, ints, lists, checkExisting);
         }
         return new Result(changed, ints, lists, notes);
+    }
+
+    /** An in-place op ({@code relu_}, {@code add_.Tensor}) returns its first argument, written. */
+    private static final ShapeRule IN_PLACE = ctx -> List.of(ctx.tensorOf(ctx.node().arg(0), "self"));
+
+    private static boolean isInPlaceOnSelf(Node node) {
+        List<dev.kiln.ir.schema.SchemaArgument> args = node.schema().arguments();
+        List<dev.kiln.ir.schema.SchemaArgument> rets = node.schema().returns();
+        return !args.isEmpty() && args.get(0).isMutated() && rets.size() == 1 && node.outputs().size() == 1
+                && args.get(0).type().isTensor() && rets.get(0).alias().equals(args.get(0).alias());
     }
 
     private static String describeOutputs(Node node) {
