@@ -96,6 +96,12 @@ public final class ShapeInference {
         Map<Value, List<Type>> lists = new LinkedHashMap<>();
         List<String> notes = new ArrayList<>();
         boolean changed = false;
+        for (Value in : graph.inputs()) {
+            if (in.type() instanceof TensorType t && !t.isComplete()) {
+                notes.add("input " + in + " has type " + t.text() + "; give its dtype and shape (an input spec such as"
+                        + " --input " + in.name() + "=1x3x224x224) so the shapes that depend on it can be computed");
+            }
+        }
         for (Node node : List.copyOf(graph.nodes())) {
             if (node.outputs().isEmpty()) {
                 continue; // asserts and other effects: nothing to type
