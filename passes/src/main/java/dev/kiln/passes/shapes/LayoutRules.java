@@ -603,8 +603,4 @@ final class LayoutRules {
         dims.remove(d);
         return Collections.nCopies((int) n, InferenceContext.tensorType(x.elementType(), dims));
     }
-
-    static boolean isListArg(Arg a) {
-        return a instanceof Arg.ListArg;
-    }
 }
