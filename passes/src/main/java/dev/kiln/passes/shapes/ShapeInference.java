@@ -50,6 +50,8 @@ public final class ShapeInference {
         NormRules.register(r);
         ReductionRules.register(r);
         LayoutRules.register(r);
+        ConcatSplitRules.register(r);
+        IndexRules.register(r);
         CreationRules.register(r);
         SymIntRules.register(r);
         return r;
