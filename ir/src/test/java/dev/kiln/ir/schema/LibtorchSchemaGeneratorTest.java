@@ -1,6 +1,7 @@
 package dev.kiln.ir.schema;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -33,5 +34,12 @@ class LibtorchSchemaGeneratorTest {
             committed = new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
         assertThat(committed).isEqualTo(LibtorchSchemaGenerator.render(live));
+    }
+
+    @Test
+    void mainWritesTheResourceFile(@TempDir Path dir) throws IOException {
+        Path out = dir.resolve("nested/libtorch.schemas");
+        LibtorchSchemaGenerator.main(new String[] {out.toString()});
+        assertThat(Files.readAllLines(out, StandardCharsets.UTF_8)).containsExactlyElementsOf(SchemaRegistry.readStandardResource());
     }
 }

@@ -87,6 +87,11 @@ class SchemaBinderTest {
                 .hasMessageContaining("aten::add.Tensor")
                 .hasMessageContaining("at most 2 positional arguments but 3 were given")
                 .hasMessageContaining("'alpha'");
+        OpSchema relu = registry.get("aten::relu");
+        assertThatThrownBy(() -> SchemaBinder.bind(relu, List.of(x, w)))
+                .isInstanceOf(KilnException.class)
+                .hasMessageContaining("aten::relu takes at most 1 positional argument but 2 were given")
+                .hasMessageContaining("%w");
     }
 
     @Test

@@ -25,7 +25,7 @@ import java.util.zip.Inflater;
 /**
  * A zip archive read from its central directory, with data served without heap copies: stored
  * entries are views of the memory-mapped file, deflated entries are inflated once into native
- * memory. Zip64 is supported; encryption and multi-disk archives are refused. Every problem is a
+ * memory (once per entry). Zip64 is supported; encryption and multi-disk archives are refused. Every problem is a
  * {@link KilnException} naming the file, the entry and what is wrong.
  *
  * <pre>{@code
@@ -52,6 +52,7 @@ public final class ZipArchive implements AutoCloseable {
     private final ZipLimits limits;
     private final AtomicLong inflated;
     private final Map<String, ZipEntry> entries;
+    private final Map<String, ByteBuffer> inflatedCache = new java.util.HashMap<>();
     private boolean closed;
 
     private ZipArchive(String label, ByteSource source, FileChannel channel, ZipLimits limits, AtomicLong inflated) {
@@ -75,10 +76,10 @@ public final class ZipArchive implements AutoCloseable {
         try {
             return new ZipArchive(file.toString(), new ByteSource.FileSource(ch), ch, limits, new AtomicLong());
         } catch (IOException e) {
-            closeQuietly(ch);
+            release(ch);
             throw new KilnException(file + ": cannot map the file (" + e.getMessage() + ")", e);
-        } catch (RuntimeException e) {
-            closeQuietly(ch);
+        } catch (RuntimeException | Error e) {
+            release(ch);
             throw e;
         }
     }
@@ -140,7 +141,13 @@ public final class ZipArchive implements AutoCloseable {
             if (e.isStored()) {
                 return source.view(e.dataOffset(), e.size());
             }
-            return inflate(e);
+            // storages shared by several tensors are inflated (and counted against the limits) once
+            ByteBuffer b = inflatedCache.get(e.name());
+            if (b == null) {
+                b = inflate(e);
+                inflatedCache.put(e.name(), b);
+            }
+            return ByteSource.le(b.duplicate());
         } catch (IOException ex) {
             throw problem(e, "cannot read the data (" + ex.getMessage() + ")");
         }
@@ -190,8 +197,7 @@ public final class ZipArchive implements AutoCloseable {
     public void close() {
         if (channel != null && !closed) {
             closed = true;
-            OPEN_FILES.decrementAndGet();
-            closeQuietly(channel);
+            release(channel);
         }
     }
 
@@ -392,6 +398,11 @@ public final class ZipArchive implements AutoCloseable {
         }
         out.flip();
         return ByteSource.le(out.asReadOnlyBuffer());
+    }
+
+    private static void release(FileChannel ch) {
+        OPEN_FILES.decrementAndGet();
+        closeQuietly(ch);
     }
 
     private static void closeQuietly(FileChannel ch) {
