@@ -23,6 +23,7 @@ import org.bytedeco.pytorch.IValueVector;
 import org.bytedeco.pytorch.JitNode;
 import org.bytedeco.pytorch.OperatorVector;
 import org.bytedeco.pytorch.Symbol;
+import org.bytedeco.pytorch.Use;
 import org.bytedeco.pytorch.ValueArrayRef;
 import org.bytedeco.pytorch.global.torch;
 
@@ -229,7 +230,7 @@ final class FrozenGraphConverter {
             default:
                 break;
         }
-        if (convertListOp(n, kind) || convertShapeQuery(n, kind)) {
+        if (convertListOp(n, kind) || convertShapeQuery(n, kind) || convertSizeItem(n, kind)) {
             return;
         }
         FunctionSchema fs = n.maybeSchema();
@@ -301,6 +302,24 @@ final class FrozenGraphConverter {
             default:
                 return false;
         }
+    }
+
+    /**
+     * {@code x.size()[k]} (scripted code) reads as {@code aten::size.int(x, k)}, as traced code and
+     * torch.export write it; the whole-size list then usually dies.
+     */
+    private boolean convertSizeItem(JitNode n, String kind) {
+        if (!kind.equals("aten::__getitem__") || !(bound(n.input(0)) instanceof Ir ir)
+                || ir.value().producer().isEmpty() || !ir.value().producer().get().op().equals("aten::size")
+                || !(bound(n.input(1)) instanceof Known k) || !k.value().isInt()) {
+            return false;
+        }
+        Value tensor = (Value) ir.value().producer().get().arg(0);
+        Node size = graph.insertAt(graph.nodes().size(), schema("aten::size.int"), List.of(tensor, Arg.of(k.value().toInt())),
+                List.of(PrimitiveType.INT), List.of(valueName(n.output())));
+        location(n).ifPresent(size::setLocation);
+        bind(n.output(), new Ir(size.output()));
+        return true;
     }
 
     /** Shape queries answered from the types of graph inputs given by input specs. */
@@ -502,15 +521,42 @@ final class FrozenGraphConverter {
         }
         List<Type> types = new ArrayList<>();
         List<String> names = new ArrayList<>();
-        for (long i = 0; i < n.outputs().size(); i++) {
-            types.add(irType(n, kind, n.output(i)));
-            names.add(valueName(n.output(i)));
+        JitNode unpack = n.outputs().size() == 1 && typeText(n.output()).equals("Tensor[]") ? soleUnpackUser(n.output()) : null;
+        if (unpack != null) {
+            // a list of tensors unpacked right away (chunk, split, unbind): one output per element,
+            // the way torch.export serializes such ops
+            for (long i = 0; i < unpack.outputs().size(); i++) {
+                types.add(TensorType.unknown());
+                names.add(valueName(unpack.output(i)));
+            }
+        } else {
+            for (long i = 0; i < n.outputs().size(); i++) {
+                types.add(irType(n, kind, n.output(i)));
+                names.add(valueName(n.output(i)));
+            }
         }
         Node node = graph.insertAt(graph.nodes().size(), schema, args, types, names);
         location(n).ifPresent(node::setLocation);
+        if (unpack != null) {
+            List<Bound> elems = new ArrayList<>();
+            for (Value out : node.outputs()) {
+                elems.add(new Ir(out));
+            }
+            bind(n.output(), new Seq(elems));
+            return;
+        }
         for (long i = 0; i < n.outputs().size(); i++) {
             bind(n.output(i), new Ir(node.outputs().get((int) i)));
         }
+    }
+
+    private static JitNode soleUnpackUser(org.bytedeco.pytorch.Value v) {
+        Use uses = v.uses();
+        if (uses == null || uses.isNull() || uses.limit() != 1) {
+            return null;
+        }
+        JitNode user = new Use(uses.getPointer(0)).user();
+        return user.kind().toQualString().getString().equals("prim::ListUnpack") ? user : null;
     }
 
     private Arg toArg(Bound b, SchemaType type, JitNode n, String kind, String param) {

@@ -18,9 +18,9 @@ public record TorchScriptOptions(List<TensorType> inputTypes, SchemaSource schem
         Objects.requireNonNull(schemas, "schemas");
     }
 
-    /** No input types; schemas as libtorch matched them. */
+    /** No input types; schemas from the standard registry. */
     public static TorchScriptOptions defaults() {
-        return new TorchScriptOptions(List.of(), SchemaSource.libtorchOnly());
+        return new TorchScriptOptions(List.of(), SchemaSource.standard());
     }
 
     public TorchScriptOptions withInputTypes(List<TensorType> types) {

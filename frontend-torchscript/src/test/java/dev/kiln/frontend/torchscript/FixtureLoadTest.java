@@ -1,6 +1,9 @@
 package dev.kiln.frontend.torchscript;
 
+import dev.kiln.ir.ConstantTensor;
 import dev.kiln.ir.Graph;
+import dev.kiln.ir.npy.Npz;
+import java.util.Map;
 import dev.kiln.ir.Node;
 import dev.kiln.ir.TensorType;
 import dev.kiln.ir.Value;
@@ -30,5 +33,12 @@ class FixtureLoadTest {
         for (Node n : g.nodes()) System.out.println("  " + n.outputs() + " = " + n.op() + n.args() + " @ " + n.location().orElse(null));
         System.out.println("  return " + g.outputs());
         assertThat(g.nodes()).isNotEmpty();
+        Map<String, ConstantTensor> io = Npz.read(Fixtures.path(model + ".npz", dir));
+        List<ConstantTensor> ys = Eval.run(g, List.of(io.get("x0")));
+        ConstantTensor y = io.get("y0");
+        assertThat(ys.get(0).sizes()).containsExactly(y.sizes());
+        for (long i = 0; i < y.numel(); i++) {
+            assertThat(ys.get(0).getDouble(i)).isCloseTo(y.getDouble(i), org.assertj.core.data.Offset.offset(1e-5));
+        }
     }
 }
