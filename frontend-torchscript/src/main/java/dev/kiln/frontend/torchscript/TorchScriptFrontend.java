@@ -30,7 +30,7 @@ import java.util.zip.ZipFile;
  * <pre>{@code Graph g = TorchScriptFrontend.load(Path.of("resnet.pt"), TorchScriptOptions.defaults());}</pre>
  */
 public final class TorchScriptFrontend {
-    private static final Pattern UNKNOWN_OP = Pattern.compile("Unknown builtin op: ([\\w:.]+)");
+    private static final Pattern UNKNOWN_OP = Pattern.compile("Unknown builtin op: (\\w+::\\w+(?:\\.\\w+)*)");
 
     private TorchScriptFrontend() {
     }
