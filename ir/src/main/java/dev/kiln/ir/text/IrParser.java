@@ -17,6 +17,7 @@ import dev.kiln.ir.TensorType;
 import dev.kiln.ir.Type;
 import dev.kiln.ir.Value;
 import dev.kiln.ir.schema.OpSchema;
+import dev.kiln.ir.schema.SchemaRegistry;
 import dev.kiln.ir.text.Lexer.Kind;
 import dev.kiln.ir.text.Lexer.Token;
 
@@ -24,15 +25,14 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.function.Function;
 
 /**
  * Parses the IR text form (see the package documentation) back into a {@link Graph}, resolving
- * each op through a schema lookup (normally {@code SchemaRegistry::find}). Nodes must list all their
+ * each op to its exact overload in a {@link SchemaRegistry}. Nodes must list all their
  * arguments; nothing is filled in. Errors are {@link KilnException}s with {@code source:line:column}
  * and what was expected.
  *
- * <pre>{@code Graph g = IrParser.parse(text, "model.kir", registry::find);}</pre>
+ * <pre>{@code Graph g = IrParser.parse(text, "model.kir", SchemaRegistry.standard());}</pre>
  */
 public final class IrParser {
 
@@ -40,7 +40,7 @@ public final class IrParser {
      * Parsing options. {@code acceptElided}: accept constants printed as {@code dense<elided>} and
      * fill them with zeros (the text came from a display print; never use it to run a model).
      *
-     * <pre>{@code IrParser.parse(text, "dump.kir", registry::find, IrParser.Options.acceptingElided())}</pre>
+     * <pre>{@code IrParser.parse(text, "dump.kir", registry, IrParser.Options.acceptingElided())}</pre>
      */
     public record Options(boolean acceptElided) {
         public static Options strict() {
@@ -54,11 +54,11 @@ public final class IrParser {
 
     private final List<Token> tokens;
     private final String source;
-    private final Function<String, Optional<OpSchema>> schemas;
+    private final SchemaRegistry schemas;
     private final Options options;
     private int pos;
 
-    private IrParser(String text, String source, Function<String, Optional<OpSchema>> schemas, Options options) {
+    private IrParser(String text, String source, SchemaRegistry schemas, Options options) {
         this.tokens = Lexer.tokenize(text, source);
         this.source = source;
         this.schemas = schemas;
@@ -66,11 +66,11 @@ public final class IrParser {
     }
 
     /** Parses one graph; {@code source} names the text in errors. */
-    public static Graph parse(String text, String source, Function<String, Optional<OpSchema>> schemas) {
+    public static Graph parse(String text, String source, SchemaRegistry schemas) {
         return parse(text, source, schemas, Options.strict());
     }
 
-    public static Graph parse(String text, String source, Function<String, Optional<OpSchema>> schemas, Options options) {
+    public static Graph parse(String text, String source, SchemaRegistry schemas, Options options) {
         IrParser p = new IrParser(text, source, schemas, options);
         Graph g = p.graph();
         p.expectKind(Kind.EOF, "the end of the text after the graph");
@@ -253,8 +253,12 @@ public final class IrParser {
         expect("::");
         Token opName = expectKind(Kind.IDENT, "an op name after '::'");
         String op = opTok.text() + "::" + opName.text();
-        OpSchema schema = schemas.apply(op).orElseThrow(() -> at(opTok, "unknown op " + op
-                + "; name an exact overload of the schema registry (aten::add.Tensor, aten::relu)"));
+        OpSchema schema;
+        try {
+            schema = schemas.get(op);
+        } catch (KilnException e) {
+            throw at(opTok, e.getMessage());
+        }
         expect("(");
         List<Arg> args = new ArrayList<>();
         if (!peek().is(")")) {
