@@ -80,6 +80,9 @@ public final class TorchSchemas {
 
     private static List<SchemaArgument> arguments(Argument list) {
         List<SchemaArgument> out = new ArrayList<>();
+        if (list == null || list.isNull()) {
+            return out; // libtorch hands back no vector for an empty list
+        }
         for (long i = 0; i < list.limit(); i++) {
             Argument a = list.getPointer(i);
             String typeText = a.real_type().get().annotation_str().getString();
