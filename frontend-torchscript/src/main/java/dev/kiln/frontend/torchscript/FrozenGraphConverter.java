@@ -13,6 +13,7 @@ import dev.kiln.ir.Type;
 import dev.kiln.ir.Value;
 import dev.kiln.ir.schema.OpSchema;
 import dev.kiln.ir.schema.SchemaArgument;
+import dev.kiln.ir.schema.SchemaRegistry;
 import dev.kiln.ir.schema.SchemaType;
 import org.bytedeco.pytorch.Block;
 import org.bytedeco.pytorch.BlockArrayRef;
@@ -23,7 +24,6 @@ import org.bytedeco.pytorch.IValueVector;
 import org.bytedeco.pytorch.JitNode;
 import org.bytedeco.pytorch.OperatorVector;
 import org.bytedeco.pytorch.Symbol;
-import org.bytedeco.pytorch.Use;
 import org.bytedeco.pytorch.ValueArrayRef;
 import org.bytedeco.pytorch.global.torch;
 
@@ -47,6 +47,8 @@ final class FrozenGraphConverter {
     /** Unrolling more loop iterations than this in one graph is refused (the graph would explode). */
     static final int MAX_UNROLLED_ITERATIONS = 10_000;
 
+    /** The schema text of {@code prim::ListUnpack}, shared with the torch.export frontend. */
+    static final String LIST_UNPACK = "prim::ListUnpack(Any list) -> ...";
     private static final Pattern TENSOR_TYPE = Pattern.compile("^[A-Z][A-Za-z0-9]*\\(.*");
     private static final String[] NONDETERMINISTIC = {"rand", "normal", "bernoulli", "uniform", "multinomial",
         "dropout", "empty", "poisson", "exponential", "geometric", "cauchy", "log_normal"};
@@ -246,13 +248,19 @@ final class FrozenGraphConverter {
         Bound in = bound(n.input(0));
         long count = n.outputs().size();
         if (in instanceof Ir ir) {
-            // a list returned by an op (aten::chunk, aten::split, aten::unbind): read it element by element
-            OpSchema getitem = schema("aten::__getitem__.t");
+            // a list returned by an op (aten::chunk, aten::split, aten::unbind): split it into values
+            // with prim::ListUnpack, as the torch.export frontend writes FX's getitem
+            List<Type> types = new ArrayList<>();
+            List<String> names = new ArrayList<>();
             for (long i = 0; i < count; i++) {
-                Node g = graph.insertAt(graph.nodes().size(), getitem, List.of(ir.value(), Arg.of(i)),
-                        List.of(irType(n, kind, n.output(i))), List.of(valueName(n.output(i))));
-                location(n).ifPresent(g::setLocation);
-                bind(n.output(i), new Ir(g.output()));
+                types.add(irType(n, kind, n.output(i)));
+                names.add(valueName(n.output(i)));
+            }
+            Node u = graph.insertAt(graph.nodes().size(), listUnpackSchema(), List.of(ir.value()), types, names);
+            Optional<SourceLocation> at = location(n).or(() -> ir.value().producer().flatMap(Node::location));
+            at.ifPresent(u::setLocation);
+            for (long i = 0; i < count; i++) {
+                bind(n.output(i), new Ir(u.outputs().get((int) i)));
             }
             return;
         }
@@ -521,42 +529,15 @@ final class FrozenGraphConverter {
         }
         List<Type> types = new ArrayList<>();
         List<String> names = new ArrayList<>();
-        JitNode unpack = n.outputs().size() == 1 && typeText(n.output()).equals("Tensor[]") ? soleUnpackUser(n.output()) : null;
-        if (unpack != null) {
-            // a list of tensors unpacked right away (chunk, split, unbind): one output per element,
-            // the way torch.export serializes such ops
-            for (long i = 0; i < unpack.outputs().size(); i++) {
-                types.add(TensorType.unknown());
-                names.add(valueName(unpack.output(i)));
-            }
-        } else {
-            for (long i = 0; i < n.outputs().size(); i++) {
-                types.add(irType(n, kind, n.output(i)));
-                names.add(valueName(n.output(i)));
-            }
+        for (long i = 0; i < n.outputs().size(); i++) {
+            types.add(irType(n, kind, n.output(i)));
+            names.add(valueName(n.output(i)));
         }
         Node node = graph.insertAt(graph.nodes().size(), schema, args, types, names);
         location(n).ifPresent(node::setLocation);
-        if (unpack != null) {
-            List<Bound> elems = new ArrayList<>();
-            for (Value out : node.outputs()) {
-                elems.add(new Ir(out));
-            }
-            bind(n.output(), new Seq(elems));
-            return;
-        }
         for (long i = 0; i < n.outputs().size(); i++) {
             bind(n.output(i), new Ir(node.outputs().get((int) i)));
         }
-    }
-
-    private static JitNode soleUnpackUser(org.bytedeco.pytorch.Value v) {
-        Use uses = v.uses();
-        if (uses == null || uses.isNull() || uses.limit() != 1) {
-            return null;
-        }
-        JitNode user = new Use(uses.getPointer(0)).user();
-        return user.kind().toQualString().getString().equals("prim::ListUnpack") ? user : null;
     }
 
     private Arg toArg(Bound b, SchemaType type, JitNode n, String kind, String param) {
@@ -643,6 +624,16 @@ final class FrozenGraphConverter {
             }
             throw new KilnException(file + ": libtorch has no operator " + q);
         }));
+    }
+
+    /**
+     * {@code prim::ListUnpack}: interpreter-only in libtorch (no registered schema), so registered in
+     * the standard registry with the same text the torch.export frontend uses (re-registering an
+     * identical schema is a no-op).
+     */
+    static OpSchema listUnpackSchema() {
+        SchemaRegistry r = SchemaRegistry.standard();
+        return r.find("prim::ListUnpack", "").orElseGet(() -> r.register(LIST_UNPACK));
     }
 
     // --- dead code ---

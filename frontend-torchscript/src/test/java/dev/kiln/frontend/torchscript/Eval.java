@@ -15,8 +15,8 @@ import java.util.Map;
 
 /**
  * Runs a graph on the CPU through the passes' {@link TorchEval}, like {@code GraphEvaluator}, but also
- * accepts a node whose {@code Tensor[]} return is split into one output per element (how this
- * frontend writes {@code chunk} + unpack, and how torch.export serializes it).
+ * runs {@code prim::ListUnpack} (interpreter-only in libtorch, so the dispatcher-based evaluator
+ * cannot), which both frontends write for {@code chunk}/{@code split} + unpacking.
  */
 final class Eval {
     private Eval() {
@@ -32,13 +32,15 @@ final class Eval {
                 env.put(c, new IValue(TorchEval.toTorch(c.constant().orElseThrow())));
             }
             for (Node n : g.nodes()) {
-                List<IValue> outs = TorchEval.call(n, env::get);
-                if (outs.size() == 1 && n.outputs().size() > 1 && outs.get(0).isTensorList()) {
-                    List<IValue> split = new ArrayList<>();
-                    for (long i = 0; i < outs.get(0).toTensorVector().size(); i++) {
-                        split.add(new IValue(outs.get(0).toTensorVector().get(i)));
+                List<IValue> outs;
+                if (n.op().equals("prim::ListUnpack")) {
+                    outs = new ArrayList<>();
+                    org.bytedeco.pytorch.TensorVector list = env.get((Value) n.arg(0)).toTensorVector();
+                    for (long i = 0; i < list.size(); i++) {
+                        outs.add(new IValue(list.get(i)));
                     }
-                    outs = split;
+                } else {
+                    outs = TorchEval.call(n, env::get);
                 }
                 for (int i = 0; i < n.outputs().size(); i++) {
                     env.put(n.output(i), outs.get(i));
