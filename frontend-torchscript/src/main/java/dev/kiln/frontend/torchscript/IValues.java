@@ -207,7 +207,7 @@ final class IValues {
                     + " bytes, expected " + out.capacity());
         }
         if (n > 0) {
-            ByteBuffer src = new BytePointer(dense.data_ptr()).capacity(n).asByteBuffer();
+            ByteBuffer src = new BytePointer(dense.data_ptr()).capacity(n).limit(n).asByteBuffer();
             out.put(src);
             out.flip();
         }
