@@ -13,7 +13,7 @@ import net.jqwik.api.Provide;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Random valid graphs: print -> parse -> print is identical, and the parsed graph (and a copy) verifies. */
-class TextRoundTripProperties {
+class TextRoundTripPropertyTest {
 
     @Property(tries = 400)
     void printParsePrintIsIdentical(@ForAll("graphs") Graph g) {
