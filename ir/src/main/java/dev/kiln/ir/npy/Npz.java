@@ -86,6 +86,8 @@ public final class Npz {
 
     /** Writes {@code arrays} to {@code file} (replacing it), each as entry {@code <name>.npy}, stored. */
     public static void write(Path file, Map<String, ConstantTensor> arrays) {
+        // refuse unsupported dtypes before touching the file
+        arrays.forEach((name, t) -> Npy.header(t, origin(file.toString(), name + ".npy")));
         try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file))) {
             write(out, arrays, file.toString());
         } catch (IOException e) {

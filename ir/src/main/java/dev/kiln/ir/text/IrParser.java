@@ -90,7 +90,7 @@ public final class IrParser {
 
     // --- graph ---
 
-    private record PendingInput(Token name, int typeStart) {
+    private record PendingInput(Token name, int typeStart, int typeEnd) {
     }
 
     private Graph graph() {
@@ -107,8 +107,9 @@ public final class IrParser {
             do {
                 Token v = expectKind(Kind.VALUE, "an input such as %x");
                 expect(":");
-                pending.add(new PendingInput(v, pos));
+                int start = pos;
                 skipType();
+                pending.add(new PendingInput(v, start, pos));
             } while (accept(","));
         }
         expect(")");
@@ -124,6 +125,9 @@ public final class IrParser {
         for (PendingInput in : pending) {
             pos = in.typeStart;
             Type t = type(g);
+            if (pos != in.typeEnd) {
+                throw error(peek(), "',' or ')' after the type of input %" + IrPrinter.name(in.name.text()));
+            }
             checkFresh(g, in.name);
             checkNamed(g.addInput(in.name.text(), t), in.name);
         }
@@ -308,6 +312,7 @@ public final class IrParser {
             next();
             String file = expectKind(Kind.STRING, "the source file as a string").text();
             expect(":");
+            boolean negative = accept("-");
             Token line = expectKind(Kind.INT, "a line number");
             String code = "";
             if (accept(",")) {
@@ -315,7 +320,7 @@ public final class IrParser {
             }
             expect(")");
             try {
-                n.setLocation(new SourceLocation(file, Integer.parseInt(line.text()), code));
+                n.setLocation(new SourceLocation(file, Integer.parseInt((negative ? "-" : "") + line.text()), code));
             } catch (NumberFormatException e) {
                 throw at(line, "line number " + line.text() + " is too large");
             }
@@ -485,7 +490,12 @@ public final class IrParser {
                     List<SymExpr> dims = new ArrayList<>();
                     if (!peek().is("]")) {
                         do {
-                            dims.add(sizeExpr(g));
+                            Token at = peek();
+                            try {
+                                dims.add(sizeExpr(g));
+                            } catch (ArithmeticException e) {
+                                throw at(at, "size expression overflows 64 bits: " + e.getMessage());
+                            }
                         } while (accept(","));
                     }
                     expect("]");

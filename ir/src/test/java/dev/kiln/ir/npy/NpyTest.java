@@ -189,6 +189,7 @@ class NpyTest {
                 .hasMessageContaining("bf.npz: entry 'x0.npy'")
                 .hasMessageContaining("NumPy has no bf16")
                 .hasMessageContaining("cast");
+        assertThat(tmp.resolve("bf.npz")).doesNotExist();
         ConstantTensor fp8 = new ConstantTensor(DType.FLOAT8_E4M3FN, new long[] {1}, ConstantTensor.allocate(DType.FLOAT8_E4M3FN, 1));
         assertThatThrownBy(() -> Npy.write(tmp.resolve("f8.npy"), fp8)).isInstanceOf(KilnException.class)
                 .hasMessageContaining("f8.npy").hasMessageContaining("f8e4m3fn");
@@ -209,6 +210,14 @@ class NpyTest {
         byte[] cut = java.util.Arrays.copyOf(bytes.toByteArray(), bytes.size() - 3);
         assertThatThrownBy(() -> Npy.read(new ByteArrayInputStream(cut), "io.npz: entry 'y0.npy'"))
                 .isInstanceOf(KilnException.class).hasMessageContaining("io.npz: entry 'y0.npy'").hasMessageContaining("ends early");
+        // a header promising more than a buffer can hold
+        String dict = "{'descr': '<f8', 'fortran_order': False, 'shape': (100000, 100000), }\n";
+        ByteArrayOutputStream h = new ByteArrayOutputStream();
+        h.write(new byte[] {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, (byte) dict.length(), 0});
+        h.write(dict.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+        byte[] huge = h.toByteArray();
+        assertThatThrownBy(() -> Npy.read(new ByteArrayInputStream(huge), "big.npy")).isInstanceOf(KilnException.class)
+                .hasMessageContaining("big.npy: cannot hold the f64[100000, 100000] array");
         Path notZip = tmp.resolve("junk.npz");
         Files.writeString(notZip, "not a zip");
         assertThatThrownBy(() -> Npz.read(notZip)).isInstanceOf(KilnException.class).hasMessageContaining("junk.npz");

@@ -159,7 +159,7 @@ public final class RandomGraphs {
             n.setName(pick(new String[] {"renamed", "layer1.0", "weird name", "_"}) + r.nextInt(3));
         }
         if (r.nextInt(3) == 0) {
-            n.setLocation(new SourceLocation(pick(new String[] {"model.py", "/abs/path/m.py", "we\"ird.py"}), r.nextInt(1000),
+            n.setLocation(new SourceLocation(pick(new String[] {"model.py", "/abs/path/m.py", "we\"ird.py"}), r.nextInt(1000) - 1,
                     r.nextBoolean() ? "" : pick(STRINGS)));
         }
         for (Value out : n.outputs()) {

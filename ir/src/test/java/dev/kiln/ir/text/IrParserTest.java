@@ -55,6 +55,7 @@ class IrParserTest {
         fails("graph @g(%x: tensor<f33, [2]>) {\n  return\n}\n", "t.kir:1:21:", "unknown dtype 'f33'");
         fails("graph @g() {\n  const %c : tensor<f32, [2]> = dense<\"0x0000\">\n  return\n}\n", "t.kir:2:39:", "needs \"0x\" and 16 hex digits");
         fails("graph @g() {\n  symbol s0 in [5, 1]\n  return\n}\n", "t.kir:2:3:", "empty range");
+        fails("graph @g(%x: tensor<f32, [2]> junk) {\n  return\n}\n", "t.kir:1:30: expected ',' or ')' after the type of input %x but found 'junk'");
         fails("graph @g() {\n  return\n}\n junk", "t.kir:4:2: expected the end of the text");
         fails("graph @g() {\n  \"unterminated\n}", "t.kir:2:3: unterminated string");
         fails("graph @g(%x: int) {\n  %r : int = aten::sym_size.int(%x, 99999999999999999999)\n  return\n}\n", "does not fit in 64 bits");
