@@ -199,6 +199,20 @@ class SourceTextTest {
     }
 
     @Test
+    void constructWithoutSchemaIsRefusedByName() {
+        JitModule m = module(""
+                + "def forward(self, x):\n"
+                + "    d: Dict[str, Tensor] = {}\n"
+                + "    d['a'] = x\n"
+                + "    return d['a']\n");
+        assertThatThrownBy(() -> convert(m, F32_2x3))
+                .isExactlyInstanceOf(KilnException.class)
+                .hasMessageStartingWith("m.pt: node ")
+                .hasMessageContaining("(prim::DictConstruct)")
+                .hasMessageContaining("no operator schema");
+    }
+
+    @Test
     void wrongNumberOfInputTypesIsExplained() {
         assertThatThrownBy(() -> convert(module("def forward(self, x):\n    return x\n"), F32_2x3, F32_2x3))
                 .isExactlyInstanceOf(KilnException.class)
