@@ -5,6 +5,7 @@ import dev.kiln.ir.ConstantTensor;
 import dev.kiln.ir.DType;
 import dev.kiln.ir.Graph;
 import dev.kiln.ir.KilnException;
+import dev.kiln.ir.ListType;
 import dev.kiln.ir.Node;
 import dev.kiln.ir.PrimitiveType;
 import dev.kiln.ir.SourceLocation;
@@ -106,16 +107,34 @@ final class FrozenGraphConverter {
 
     // --- inputs and outputs ---
 
+    /**
+     * Binds {@code forward}'s parameters. A {@code List[Tensor]} parameter has no fixed length: with
+     * input types given, the one list parameter takes the types left over by the other parameters.
+     */
     private void bindInputs(ValueArrayRef ins, List<TensorType> specs) {
+        long first = ins.size() > 0 && typeText(ins.get(0)).startsWith("__torch__") ? 1 : 0; // the module itself
+        int fixed = 0;
+        int lists = 0;
+        for (long i = first; i < ins.size(); i++) {
+            SchemaType t = LibtorchSchemas.parseType(typeText(ins.get(i)), OptionalInt.empty());
+            fixed += tensorSlots(t);
+            lists += listSlots(t);
+        }
+        int listLength = -1;
+        if (lists > 0) {
+            if (specs.isEmpty() || lists > 1 || specs.size() < fixed) {
+                throw new KilnException(file + ": forward() takes " + (lists > 1 ? lists + " lists" : "a list")
+                        + " of tensors, whose length the archive does not say; give the input types (one per tensor, "
+                        + "the list's elements in order) " + (lists > 1 ? "and take at most one list, or pass tuples" : ""));
+            }
+            listLength = specs.size() - fixed;
+        }
         int[] counter = {0};
-        for (long i = 0; i < ins.size(); i++) {
+        for (long i = first; i < ins.size(); i++) {
             org.bytedeco.pytorch.Value v = ins.get(i);
             String typeText = typeText(v);
-            if (i == 0 && typeText.startsWith("__torch__")) {
-                continue; // the module itself; freezing removed every use of it
-            }
-            String name = inputName(v);
-            Bound b = inputBound(name, LibtorchSchemas.parseType(typeText, OptionalInt.empty()), typeText, specs, counter);
+            Bound b = inputBound(inputName(v), LibtorchSchemas.parseType(typeText, OptionalInt.empty()), typeText,
+                    specs, counter, listLength);
             env.put(v.address(), b);
         }
         int tensorIndex = counter[0];
@@ -125,7 +144,28 @@ final class FrozenGraphConverter {
         }
     }
 
-    private Bound inputBound(String name, SchemaType t, String typeText, List<TensorType> specs, int[] counter) {
+    private static int tensorSlots(SchemaType t) {
+        if (t.isTensor()) {
+            return 1;
+        }
+        if (t instanceof SchemaType.TupleOf tuple) {
+            return tuple.elements().stream().mapToInt(FrozenGraphConverter::tensorSlots).sum();
+        }
+        return 0;
+    }
+
+    private static int listSlots(SchemaType t) {
+        if (t instanceof SchemaType.ListOf l && l.element().isTensor()) {
+            return 1;
+        }
+        if (t instanceof SchemaType.TupleOf tuple) {
+            return tuple.elements().stream().mapToInt(FrozenGraphConverter::listSlots).sum();
+        }
+        return 0;
+    }
+
+    private Bound inputBound(String name, SchemaType t, String typeText, List<TensorType> specs, int[] counter,
+                             int listLength) {
         if (t.isTensor()) {
             int k = counter[0]++;
             Type type = specs.isEmpty() ? TensorType.unknown() : k < specs.size() ? specs.get(k) : TensorType.unknown();
@@ -134,7 +174,14 @@ final class FrozenGraphConverter {
         if (t instanceof SchemaType.TupleOf tuple) {
             List<Bound> elems = new ArrayList<>();
             for (int j = 0; j < tuple.elements().size(); j++) {
-                elems.add(inputBound(name + "_" + j, tuple.elements().get(j), typeText, specs, counter));
+                elems.add(inputBound(name + "_" + j, tuple.elements().get(j), typeText, specs, counter, listLength));
+            }
+            return new Seq(elems);
+        }
+        if (t instanceof SchemaType.ListOf l && l.element().isTensor()) {
+            List<Bound> elems = new ArrayList<>();
+            for (int j = 0; j < listLength; j++) {
+                elems.add(inputBound(name + "_" + j, l.element(), typeText, specs, counter, listLength));
             }
             return new Seq(elems);
         }
@@ -143,7 +190,7 @@ final class FrozenGraphConverter {
             return new Ir(graph.addInput(name, prim.get()));
         }
         throw new KilnException(file + ": forward() takes an input '" + name + "' of type " + typeText
-                + "; Kiln takes tensors, tuples of tensors and int/float/bool inputs (a list has no fixed length: pass a tuple)");
+                + "; Kiln takes tensors, tuples and lists of tensors, and int/float/bool inputs");
     }
 
     private static String inputName(org.bytedeco.pytorch.Value v) {
@@ -158,6 +205,11 @@ final class FrozenGraphConverter {
 
     private void flattenOutput(Bound b, List<Value> outs, String what) {
         if (b instanceof Ir ir) {
+            if (ir.value().type() instanceof ListType) {
+                String op = ir.value().producer().map(Node::describe).orElse("%" + ir.value().name());
+                throw new KilnException(file + ": forward() returns, as " + what + ", the list made by " + op
+                        + ", whose length is only known at run time; return a tuple of its elements instead");
+            }
             outs.add(ir.value());
         } else if (b instanceof Seq seq) {
             for (Bound e : seq.elements()) {

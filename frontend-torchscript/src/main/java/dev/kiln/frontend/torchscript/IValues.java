@@ -18,7 +18,6 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Optional;
 
 /**
  * Converts libtorch values ({@link IValue}s of constants, schema defaults and folded results) into
@@ -222,16 +221,5 @@ final class IValues {
             l.push_back(new IValue(x));
         }
         return new IValue(l);
-    }
-
-    /** The value as a Java long when it is an int or a bool. */
-    static Optional<Long> asLong(IValue v) {
-        if (v.isInt()) {
-            return Optional.of(v.toInt());
-        }
-        if (v.isBool()) {
-            return Optional.of(v.toBool() ? 1L : 0L);
-        }
-        return Optional.empty();
     }
 }

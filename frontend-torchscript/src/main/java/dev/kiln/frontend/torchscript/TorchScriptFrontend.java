@@ -7,6 +7,8 @@ import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.JitModule;
 import org.bytedeco.pytorch.StringVectorOptional;
 import org.bytedeco.pytorch.global.torch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -30,6 +32,7 @@ import java.util.zip.ZipFile;
  * <pre>{@code Graph g = TorchScriptFrontend.load(Path.of("resnet.pt"), TorchScriptOptions.defaults());}</pre>
  */
 public final class TorchScriptFrontend {
+    private static final Logger LOG = LoggerFactory.getLogger(TorchScriptFrontend.class);
     private static final Pattern UNKNOWN_OP = Pattern.compile("Unknown builtin op: (\\w+::\\w+(?:\\.\\w+)*)");
 
     private TorchScriptFrontend() {
@@ -114,6 +117,10 @@ public final class TorchScriptFrontend {
         graph.attributes().put("source", Path.of(name).getFileName() == null ? name : Path.of(name).getFileName().toString());
         FrozenGraphConverter converter = new FrozenGraphConverter(name, options.schemas(), graph);
         converter.convert(jit, options.inputTypes());
+        if (converter.droppedAssertions() > 0) {
+            LOG.info("{}: dropped {} assertion branch(es) (checks that raise on malformed input); "
+                    + "the compiled graph trusts its inputs", name, converter.droppedAssertions());
+        }
         return graph;
     }
 

@@ -22,11 +22,13 @@
  *     and condition is unrolled; assertion branches (one branch raises, the other is empty) are dropped;
  *     anything else is refused with the node's source location.</li>
  * </ul>
- * Graph inputs are the tensors (tuples flattened) and int/float/bool arguments of {@code forward};
- * outputs are flattened tensors. {@link dev.kiln.frontend.torchscript.InputSpecs} reads input types
+ * Graph inputs are the tensors (tuples flattened; one {@code List[Tensor]} parameter takes the input
+ * types the others leave over) and int/float/bool arguments of {@code forward}; outputs are flattened
+ * tensors. {@link dev.kiln.frontend.torchscript.InputSpecs} reads input types
  * from an {@code .npz} of example inputs.
  *
- * <p>Refused: data-dependent {@code prim::If}/{@code prim::Loop}, list inputs, dict and object
+ * <p>Refused: data-dependent {@code prim::If}/{@code prim::Loop}, list inputs without input types (or more
+ * than one), list outputs whose length is only known at run time, dict and object
  * values, {@code prim::RaiseException} reached unconditionally, interpreter-only prim nodes without a
  * schema (e.g. {@code prim::CallFunction} left after freezing, {@code prim::PythonOp}, forks and
  * awaits), quantized/sparse/MKLDNN tensor constants.

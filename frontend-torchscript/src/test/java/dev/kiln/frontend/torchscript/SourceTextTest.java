@@ -122,6 +122,28 @@ class SourceTextTest {
     }
 
     @Test
+    void listInputTakesTheInputTypesLeftOver() {
+        JitModule m = module(""
+                + "def forward(self, x, xs: List[Tensor]):\n"
+                + "    return torch.cat(xs, 0) * x\n");
+        Graph g = convert(m, F32_2x3, F32_2x3, F32_2x3);
+        assertThat(g.inputs()).extracting(Value::name).containsExactly("x", "xs_0", "xs_1");
+        Node cat = g.nodesOf("aten::cat").get(0);
+        assertThat(cat.arg(0)).isEqualTo(Arg.list(g.inputs().subList(1, 3)));
+        assertThatThrownBy(() -> convert(m))
+                .isExactlyInstanceOf(KilnException.class)
+                .hasMessageContaining("forward() takes a list of tensors, whose length the archive does not say");
+    }
+
+    @Test
+    void listOutputOfRunTimeLengthIsRefused() {
+        assertThatThrownBy(() -> convert(module("def forward(self, x):\n    return torch.chunk(x, 2, 0)\n"), F32_2x3))
+                .isExactlyInstanceOf(KilnException.class)
+                .hasMessageContaining("(aten::chunk)")
+                .hasMessageContaining("return a tuple of its elements instead");
+    }
+
+    @Test
     void listBuiltByAppendInAnUnrolledLoopBecomesAListArgument() {
         Graph g = convert(module(""
                 + "def forward(self, x):\n"
