@@ -21,7 +21,11 @@ import dev.kiln.ir.schema.SchemaRegistry;
 import dev.kiln.ir.text.Lexer.Kind;
 import dev.kiln.ir.text.Lexer.Token;
 
+import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -75,6 +79,17 @@ public final class IrParser {
         Graph g = p.graph();
         p.expectKind(Kind.EOF, "the end of the text after the graph");
         return g;
+    }
+
+    /** Parses the graph in {@code file} (UTF-8); errors name the file. */
+    public static Graph parse(Path file, SchemaRegistry schemas, Options options) {
+        String text;
+        try {
+            text = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new KilnException(file + ": cannot read the IR text: " + e.getMessage(), e);
+        }
+        return parse(text, file.toString(), schemas, options);
     }
 
     /**

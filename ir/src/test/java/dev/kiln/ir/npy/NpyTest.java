@@ -66,6 +66,22 @@ class NpyTest {
     }
 
     @Test
+    void splitsArchivesIntoInputsAndOutputs() {
+        Map<String, ConstantTensor> enc = resourceNpz("/fixtures/encoder.npz");
+        List<ConstantTensor> xs = Npz.series(enc, "x", "encoder.npz");
+        List<ConstantTensor> ys = Npz.series(enc, "y", "encoder.npz");
+        assertThat(xs).hasSize(1);
+        assertThat(ys).hasSize(1);
+        Map<String, ConstantTensor> io = Npz.io(List.of(xs.get(0), xs.get(0)), ys);
+        assertThat(io.keySet()).containsExactly("x0", "x1", "y0");
+        Map<String, ConstantTensor> gap = new LinkedHashMap<>(io);
+        gap.put("x3", xs.get(0));
+        assertThatThrownBy(() -> Npz.series(gap, "x", "io.npz")).isInstanceOf(KilnException.class)
+                .hasMessageContaining("io.npz: array 'x3' has no 'x2' before it");
+        assertThat(Npz.series(gap, "z", "io.npz")).isEmpty();
+    }
+
+    @Test
     void readsEveryNumpyDtypeStoredAndCompressed() {
         for (String file : List.of("all_dtypes.npz", "all_dtypes_compressed.npz")) {
             Map<String, ConstantTensor> a = resourceNpz(DIR + file);

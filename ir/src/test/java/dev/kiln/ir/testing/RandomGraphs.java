@@ -63,6 +63,11 @@ public final class RandomGraphs {
         return Arbitraries.randomValue(random -> generate(random, SchemaRegistry.standard()));
     }
 
+    /** The random valid graph of {@code seed} over {@link SchemaRegistry#standard()}. */
+    public static Graph generate(long seed) {
+        return generate(new Random(seed), SchemaRegistry.standard());
+    }
+
     /** One random valid graph, determined by {@code r}'s state. */
     public static Graph generate(Random r, SchemaRegistry registry) {
         return new RandomGraphs(r, registry).build();
