@@ -90,7 +90,7 @@ public final class InspectCommand implements Callable<Integer> {
         Map<String, Object> s = new LinkedHashMap<>();
         s.put("model", g.attributes().getOrDefault("source", g.name()));
         s.put("format", kind.id());
-        putIfPresent(s, "layout", g.attributes().get("format"));
+        putIfPresent(s, "layout", g.attributes().get("layout"));
         putIfPresent(s, "dialect", g.attributes().get("dialect"));
         putIfPresent(s, "torch_version", g.attributes().get("torch_version"));
         s.put("nodes", g.nodes().size());
