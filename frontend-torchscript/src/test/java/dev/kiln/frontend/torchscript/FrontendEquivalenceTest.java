@@ -15,7 +15,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -25,12 +24,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class FrontendEquivalenceTest {
     private static final String PIPELINE = "canonicalize,dce";
-    /**
-     * Spellings canonicalize does not unify yet (reported to the passes owner): TorchScript's
-     * {@code aten::size.int} is torch.export's {@code aten::sym_size.int}. Applied to the TorchScript
-     * histogram only; remove an entry once canonicalize has the rule.
-     */
-    private static final Map<String, String> PENDING_RULES = Map.of("aten::size.int", "aten::sym_size.int");
 
     @TempDir
     static Path dir;
@@ -47,9 +40,7 @@ class FrontendEquivalenceTest {
         pm.run(ts, PIPELINE, PassContext.defaults());
         pm.run(fx, PIPELINE, PassContext.defaults());
 
-        Map<String, Integer> tsHistogram = new TreeMap<>();
-        ts.opHistogram().forEach((op, n) -> tsHistogram.merge(PENDING_RULES.getOrDefault(op, op), n, Integer::sum));
-        assertThat(tsHistogram).as("op histogram of %s.%s.pt vs %s.pt2", model, flavour, model)
+        assertThat(ts.opHistogram()).as("op histogram of %s.%s.pt vs %s.pt2", model, flavour, model)
                 .isEqualTo(fx.opHistogram());
 
         Map<String, ConstantTensor> io = Npz.read(npz);

@@ -124,6 +124,10 @@ public final class Canonicalize implements Pass {
                 || name.equals("aten::conv_transpose3d")) {
             return matchConv(n, true);
         }
+        if (op.equals("aten::size.int")) {
+            // TorchScript's x.size(d) is torch.export's sym_size.int: same schema, one canonical spelling
+            return Optional.of(() -> replaceWith(n, "aten::sym_size.int", List.of(n.arg(0), n.arg(1)), Map.of()));
+        }
         if (op.equals("aten::_convolution")) {
             return Optional.of(() -> replaceWith(n, "aten::convolution", n.args().subList(0, 9), Map.of()));
         }
