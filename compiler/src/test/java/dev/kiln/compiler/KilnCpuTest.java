@@ -58,8 +58,8 @@ class KilnCpuTest {
     void pipelineIsTheDefaultWithShapesBeforePrecision() {
         PassRegistry r = PassRegistry.standard();
         String p = CompilePipeline.text(r, Precision.FP16);
-        assertThat(p).startsWith("canonicalize").contains("propagate-shapes").contains("precision");
-        assertThat(p.indexOf("propagate-shapes")).isLessThan(p.indexOf("precision"));
+        assertThat(p).contains("canonicalize").contains("propagate-shapes").contains("precision");
+        assertThat(p.lastIndexOf("propagate-shapes")).isLessThan(p.indexOf("precision"));
         // every pass it names exists
         dev.kiln.passes.Pipeline.parse(p, r);
     }
