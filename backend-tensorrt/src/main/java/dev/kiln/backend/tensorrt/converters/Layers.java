@@ -256,6 +256,19 @@ public final class Layers {
         return ctx.constant(new ConstantTensor(dtype, sizes, b), "const");
     }
 
+    /** A constant of {@code dtype} and {@code sizes} with every element {@code value}. */
+    public static ITensor filled(ConversionContext ctx, DType dtype, long[] sizes, double value) {
+        ByteBuffer b = ConstantTensor.allocate(dtype, sizes);
+        long n = 1;
+        for (long s : sizes) {
+            n *= s;
+        }
+        for (long i = 0; i < n; i++) {
+            ElementCodec.put(dtype, b, i, value);
+        }
+        return ctx.constant(new ConstantTensor(dtype, sizes, b), "fill");
+    }
+
     /** Concatenates 1-d tensors along axis 0 (shape tensors). */
     public static ITensor concat(ConversionContext ctx, List<ITensor> parts, int axis) {
         if (parts.size() == 1) {
