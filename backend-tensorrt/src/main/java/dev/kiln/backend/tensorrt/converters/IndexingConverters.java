@@ -30,7 +30,7 @@ public final class IndexingConverters {
 
     /** A refusal unless {@code name} holds integer indices. */
     static Support requireIndex(Node n, String name) {
-        DType d = type(n, name).elementType();
+        DType d = AtenConverter.type(n, name).elementType();
         return INDEX.contains(d) ? Support.yes() : Support.no("'" + name + "' is " + d + "; indices must be i32 or i64");
     }
 
