@@ -1,0 +1,657 @@
+package dev.kiln.frontend.fx.importer;
+
+import dev.kiln.frontend.fx.serde.Json;
+import dev.kiln.frontend.fx.serde.SerializedProgram;
+import dev.kiln.frontend.fx.serde.SymExprParser;
+import dev.kiln.ir.Arg;
+import dev.kiln.ir.ConstantTensor;
+import dev.kiln.ir.DType;
+import dev.kiln.ir.Graph;
+import dev.kiln.ir.KilnException;
+import dev.kiln.ir.ListType;
+import dev.kiln.ir.Node;
+import dev.kiln.ir.PrimitiveType;
+import dev.kiln.ir.Shape;
+import dev.kiln.ir.SymExpr;
+import dev.kiln.ir.Symbol;
+import dev.kiln.ir.TensorType;
+import dev.kiln.ir.Type;
+import dev.kiln.ir.Value;
+import dev.kiln.ir.schema.OpSchema;
+import dev.kiln.ir.schema.SchemaArgument;
+import dev.kiln.ir.schema.SchemaBinder;
+import dev.kiln.ir.schema.SchemaRegistry;
+import dev.kiln.ir.schema.SchemaType;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Maps a serialized {@code ExportedProgram} to an IR {@link Graph}: parameters, buffers and tensor
+ * constants become constants named by their fully-qualified names; user inputs become graph inputs
+ * in order; every node becomes an IR node of the exact ATen overload with all arguments bound and
+ * defaults filled; symbolic sizes become symbols with their ranges; symbolic-int arithmetic stays as
+ * scalar nodes. Programs that mutate state, use higher-order ops or ops libtorch does not know are
+ * refused with a message naming the node, its source line and the op.
+ *
+ * <pre>{@code Graph g = ProgramImporter.importProgram(program, weights, constants, "mlp");}</pre>
+ */
+public final class ProgramImporter {
+    private static final String TORCH_OPS = "torch.ops.";
+
+    private final SerializedProgram program;
+    private final Map<String, ConstantTensor> weights;
+    private final Map<String, ConstantTensor> constants;
+    private final Graph graph;
+    private final SchemaRegistry registry = SchemaRegistry.standard();
+    private final Map<String, Json> tensorValues = new HashMap<>();
+    private final Map<String, TensorType> typeCache = new HashMap<>();
+    private final Map<String, Value> values = new HashMap<>();
+    private final Map<String, Arg> literals = new HashMap<>();
+    private final Map<String, Symbol> symbols = new LinkedHashMap<>();
+
+    private ProgramImporter(SerializedProgram program, Map<String, ConstantTensor> weights,
+                            Map<String, ConstantTensor> constants, String graphName) {
+        this.program = program;
+        this.weights = weights;
+        this.constants = constants;
+        this.graph = new Graph(graphName);
+    }
+
+    /** Builds the graph of {@code program}, whose tensors live in {@code weights} and {@code constants}. */
+    public static Graph importProgram(SerializedProgram program, Map<String, ConstantTensor> weights,
+                                      Map<String, ConstantTensor> constants, String graphName) {
+        ProgramImporter im = new ProgramImporter(program, weights, constants, graphName);
+        try {
+            return im.run();
+        } catch (ArithmeticException | IllegalArgumentException e) {
+            // the IR's own checks (overflowing sizes, values of another graph): still a bad file
+            throw program.graph().error("the program is inconsistent: " + e.getMessage());
+        }
+    }
+
+    private Graph run() {
+        for (Symbol s : program.ranges().values()) {
+            symbols.put(s.name(), graph.declare(s));
+        }
+        program.graph().optField("tensor_values").ifPresent(tv -> tensorValues.putAll(tv.members()));
+        importInputs();
+        for (Json node : program.graph().field("nodes").list()) {
+            importNode(node);
+        }
+        importOutputs();
+        graph.attributes().put("frontend", "torch.export");
+        graph.attributes().put("schema_version", program.major() + "." + program.minor());
+        if (!program.torchVersion().isEmpty()) {
+            graph.attributes().put("torch_version", program.torchVersion());
+        }
+        if (!program.verifiers().isEmpty()) {
+            graph.attributes().put("dialect", String.join(",", program.verifiers()));
+        }
+        return graph;
+    }
+
+    // --- signature ---
+
+    private void importInputs() {
+        List<Json> inputs = program.graph().field("inputs").list();
+        List<Json> specs = program.signature().field("input_specs").list();
+        if (inputs.size() != specs.size()) {
+            throw program.signature().field("input_specs").error("has " + specs.size() + " entries but the graph has "
+                    + inputs.size() + " inputs");
+        }
+        for (Json spec : specs) {
+            Json.Union u = spec.union();
+            Json s = u.value();
+            switch (u.kind()) {
+                case "user_input" -> userInput(s.field("arg"));
+                case "parameter" -> constant(s, s.field("parameter_name").string(), "parameter", weights, constants);
+                case "buffer" -> {
+                    boolean persistent = s.optField("persistent").map(Json::bool).orElse(true);
+                    constant(s, s.field("buffer_name").string(), "buffer",
+                            persistent ? weights : constants, persistent ? constants : weights);
+                }
+                case "tensor_constant" -> constant(s, s.field("tensor_constant_name").string(), "tensor constant",
+                        constants, weights);
+                case "constant_input" -> define(s.field("name").string(), null, convert(s.field("value")));
+                case "custom_obj" -> throw s.error("the program takes a TorchBind object (custom_obj); Kiln reads tensor programs only");
+                case "token" -> throw s.error("the program threads an effect token (it has side effects); inference programs must be pure");
+                default -> throw spec.error("unknown input kind '" + u.kind() + "'");
+            }
+        }
+    }
+
+    private void userInput(Json arg) {
+        Json.Union u = arg.union();
+        switch (u.kind()) {
+            case "as_tensor" -> {
+                String name = u.value().field("name").string();
+                define(name, graph.addInput(name, tensorType(name, u.value())), null);
+            }
+            case "as_sym_int", "as_sym_float", "as_sym_bool" -> {
+                Json.Union n = u.value().union();
+                if (!n.kind().equals("as_name")) {
+                    return; // a specialized constant: callers do not pass it
+                }
+                String name = n.value().string();
+                PrimitiveType t = u.kind().equals("as_sym_int") ? PrimitiveType.INT
+                        : u.kind().equals("as_sym_float") ? PrimitiveType.FLOAT : PrimitiveType.BOOL;
+                define(name, graph.addInput(name, t), null);
+            }
+            case "as_int", "as_float", "as_bool", "as_string", "as_none" -> {
+                // specialized at export time: the value is baked into the program, callers do not pass it
+            }
+            default -> throw arg.error("user input of kind '" + u.kind() + "' is not supported; Kiln takes tensors and symbolic ints");
+        }
+    }
+
+    private void constant(Json spec, String fqn, String what, Map<String, ConstantTensor> primary,
+                          Map<String, ConstantTensor> secondary) {
+        String name = spec.field("arg").field("name").string();
+        ConstantTensor data = primary.get(fqn);
+        if (data == null) {
+            data = secondary.get(fqn);
+        }
+        if (data == null) {
+            throw spec.error("the " + what + " '" + fqn + "' has no data in the archive");
+        }
+        Json meta = tensorValues.get(name);
+        if (meta != null) {
+            TensorType declared = tensorType(name, spec);
+            if (!declared.equals(data.type())) {
+                throw spec.error("the " + what + " '" + fqn + "' is stored as " + data.type().text()
+                        + " but the graph declares " + declared.text());
+            }
+        }
+        define(name, graph.addConstant(fqn, data), null);
+    }
+
+    private void importOutputs() {
+        List<Json> specs = program.signature().field("output_specs").list();
+        List<Json> outs = program.graph().field("outputs").list();
+        if (outs.size() != specs.size()) {
+            throw program.signature().field("output_specs").error("has " + specs.size() + " entries but the graph has "
+                    + outs.size() + " outputs");
+        }
+        List<Value> result = new ArrayList<>();
+        for (Json spec : specs) {
+            Json.Union u = spec.union();
+            switch (u.kind()) {
+                case "user_output" -> result.add(outputValue(u.value().field("arg")));
+                case "buffer_mutation", "parameter_mutation", "user_input_mutation" -> {
+                    String target = u.value().optField("buffer_name").or(() -> u.value().optField("parameter_name"))
+                            .or(() -> u.value().optField("user_input_name")).map(Json::string).orElse("?");
+                    throw spec.error("the program writes '" + target + "' (" + u.kind().replace('_', ' ')
+                            + "); inference programs must not mutate state: export the model in eval mode "
+                            + "without in-place updates of buffers or inputs");
+                }
+                case "loss_output", "gradient_to_parameter", "gradient_to_user_input" ->
+                        throw spec.error("the program has a " + u.kind().replace('_', ' ')
+                                + " output: it is a training program; export the inference forward only");
+                case "token" -> throw spec.error("the program returns an effect token (it has side effects); inference programs must be pure");
+                default -> throw spec.error("unknown output kind '" + u.kind() + "'");
+            }
+        }
+        graph.setOutputs(result);
+    }
+
+    private Value outputValue(Json arg) {
+        Json.Union u = arg.union();
+        switch (u.kind()) {
+            case "as_tensor":
+                return graphValue(u.value().field("name"));
+            case "as_sym_int":
+            case "as_sym_float":
+            case "as_sym_bool": {
+                Json.Union n = u.value().union();
+                if (n.kind().equals("as_name")) {
+                    return graphValue(n.value());
+                }
+                break;
+            }
+            default:
+                break;
+        }
+        throw arg.error("the program returns a constant (" + u.kind() + "); Kiln supports tensor and symbolic-int outputs");
+    }
+
+    // --- nodes ---
+
+    private void importNode(Json node) {
+        String target = node.field("target").string();
+        String jsonName = node.optField("name").map(Json::string).orElse("");
+        Optional<dev.kiln.ir.SourceLocation> loc = node.optField("metadata")
+                .flatMap(m -> m.optField("stack_trace")).filter(Json::isString)
+                .flatMap(t -> StackTraces.userFrame(t.string()));
+        String who = "node " + (jsonName.isEmpty() ? "?" : jsonName) + " (" + target + ")"
+                + loc.map(l -> " at " + l).orElse("");
+        try {
+            importNode(node, target, jsonName, loc);
+        } catch (KilnException e) {
+            if (e.getMessage().contains(": node ")) {
+                throw e;
+            }
+            throw node.error(who + ": " + e.getMessage());
+        }
+    }
+
+    private void importNode(Json node, String target, String jsonName, Optional<dev.kiln.ir.SourceLocation> loc) {
+        List<Json> inputs = node.field("inputs").list();
+        OpSchema schema;
+        List<Arg> args;
+        if (target.startsWith(TORCH_OPS) || target.startsWith("#")) {
+            schema = resolve(target);
+            List<Arg> positional = new ArrayList<>();
+            Map<String, Arg> keyword = new LinkedHashMap<>();
+            for (Json in : inputs) {
+                String name = in.optField("name").map(Json::string).orElse("");
+                Arg a = convert(in.field("arg"));
+                int kind = in.optField("kind").map(Json::smallInt).orElse(2);
+                if (kind == 1 && keyword.isEmpty()) {
+                    positional.add(a);
+                } else {
+                    if (name.isEmpty() || keyword.put(name, a) != null) {
+                        throw in.error("argument '" + name + "' is given twice or has no name");
+                    }
+                }
+            }
+            args = SchemaBinder.bind(schema, positional, keyword);
+        } else if (FxSchemas.isSymOp(target)) {
+            args = new ArrayList<>();
+            List<String> kinds = new ArrayList<>();
+            for (Json in : inputs) {
+                Arg a = convert(in.field("arg"));
+                args.add(a);
+                kinds.add(scalarKind(a, in));
+            }
+            schema = FxSchemas.symOp(target, kinds);
+        } else if (target.equals("_operator.getitem") || target.contains("getitem")) {
+            throw node.field("target").error("a getitem node was serialized; torch.export never writes them, the file is corrupt");
+        } else {
+            throw node.field("target").error("unknown target '" + target + "': Kiln reads torch.ops.* operators and "
+                    + "the symbolic-int operators of torch.export");
+        }
+        Outputs outs = outputs(node, schema, jsonName);
+        for (String n : outs.names) {
+            if (values.containsKey(n) || literals.containsKey(n)) {
+                throw node.error("the name '" + n + "' is defined twice; names in a program must be unique");
+            }
+        }
+        Node n = graph.insertAt(graph.nodes().size(), schema, args, outs.types, outs.names);
+        if (!jsonName.isEmpty()) {
+            n.setName(jsonName);
+        }
+        loc.ifPresent(n::setLocation);
+        if (outs.listElements != null) {
+            define(outs.names.get(0), n.output(), null);
+            Node unpack = graph.insertAt(graph.nodes().size(), FxSchemas.listUnpack(), List.of(n.output()),
+                    outs.listElementTypes, outs.listElements);
+            loc.ifPresent(unpack::setLocation);
+            for (int i = 0; i < outs.listElements.size(); i++) {
+                define(outs.listElements.get(i), unpack.output(i), null);
+            }
+        } else {
+            for (int i = 0; i < outs.names.size(); i++) {
+                define(outs.names.get(i), n.output(i), null);
+            }
+        }
+    }
+
+    /** Output names and types of a node; for a returned tensor list, also the list's elements. */
+    private static final class Outputs {
+        final List<String> names = new ArrayList<>();
+        final List<Type> types = new ArrayList<>();
+        List<String> listElements;
+        List<Type> listElementTypes;
+    }
+
+    private Outputs outputs(Json node, OpSchema schema, String jsonName) {
+        List<Json> outs = node.field("outputs").list();
+        List<SchemaArgument> returns = schema.returns();
+        Outputs o = new Outputs();
+        if (outs.size() == 1) {
+            Json.Union u = outs.get(0).union();
+            if (u.kind().equals("as_none") && returns.isEmpty()) {
+                return o;
+            }
+            if (u.kind().equals("as_tensors")) {
+                List<Json> elems = u.value().list();
+                if (returns.size() == 1 && returns.get(0).type() instanceof SchemaType.ListOf) {
+                    o.names.add(jsonName.isEmpty() ? schema.name().substring(schema.name().indexOf("::") + 2) : jsonName);
+                    o.types.add(new ListType(TensorType.unknown()));
+                    o.listElements = new ArrayList<>();
+                    o.listElementTypes = new ArrayList<>();
+                    for (Json e : elems) {
+                        String name = e.field("name").string();
+                        if (o.listElements.contains(name)) {
+                            throw e.error("the name '" + name + "' is defined twice");
+                        }
+                        o.listElements.add(name);
+                        o.listElementTypes.add(tensorType(name, e));
+                    }
+                    return o;
+                }
+                if (returns.size() == elems.size()) {
+                    for (Json e : elems) {
+                        String name = e.field("name").string();
+                        o.names.add(name);
+                        o.types.add(tensorType(name, e));
+                    }
+                    return o;
+                }
+            }
+        }
+        if (outs.size() != returns.size() && !schema.varReturns()) {
+            throw node.field("outputs").error("has " + outs.size() + " outputs but " + schema.qualifiedName()
+                    + " returns " + returns.size());
+        }
+        for (int i = 0; i < outs.size(); i++) {
+            Json out = outs.get(i);
+            Json.Union u = out.union();
+            switch (u.kind()) {
+                case "as_tensor" -> {
+                    String name = u.value().field("name").string();
+                    o.names.add(name);
+                    o.types.add(tensorType(name, out));
+                }
+                case "as_sym_int", "as_sym_float", "as_sym_bool" -> {
+                    Json.Union n = u.value().union();
+                    if (!n.kind().equals("as_name")) {
+                        throw out.error("a symbolic output must be named");
+                    }
+                    o.names.add(n.value().string());
+                    o.types.add(u.kind().equals("as_sym_int") ? PrimitiveType.INT
+                            : u.kind().equals("as_sym_float") ? PrimitiveType.FLOAT : PrimitiveType.BOOL);
+                }
+                case "as_none" -> {
+                    o.names.add((jsonName.isEmpty() ? "none" : jsonName) + "_none_" + i);
+                    o.types.add(PrimitiveType.NONE);
+                }
+                default -> throw out.error("output of kind '" + u.kind() + "' is not supported");
+            }
+        }
+        return o;
+    }
+
+    private OpSchema resolve(String target) {
+        String ns;
+        String op;
+        String overload;
+        if (target.startsWith("#")) {
+            // extension ops: "#ns:op" (default overload)
+            int colon = target.indexOf(':');
+            if (colon < 0) {
+                throw new KilnException("cannot read the extension target '" + target + "'");
+            }
+            ns = target.substring(1, colon);
+            op = target.substring(colon + 1);
+            overload = "";
+        } else {
+            String[] parts = target.substring(TORCH_OPS.length()).split("\\.", -1);
+            if (parts.length > 0 && parts[0].equals("higher_order")) {
+                throw new KilnException("the higher-order op " + target + " (control flow, wrappers) is not supported yet; "
+                        + "rewrite the model without it or keep that part in PyTorch");
+            }
+            if (parts.length != 3) {
+                throw new KilnException("cannot read the target '" + target + "'; expected torch.ops.<namespace>.<op>.<overload>");
+            }
+            ns = parts[0];
+            op = parts[1];
+            overload = parts[2].equals("default") ? "" : parts[2];
+        }
+        String qualified = ns + "::" + op + (overload.isEmpty() ? "" : "." + overload);
+        return registry.find(ns + "::" + op, overload).orElseThrow(() -> new KilnException("unknown op " + qualified
+                + ": libtorch 2.5.1 has no such schema; re-export with run_decompositions() to core ATen, "
+                + "or register the op's schema"));
+    }
+
+    private String scalarKind(Arg a, Json where) {
+        if (a instanceof Arg.IntLit) {
+            return "int";
+        }
+        if (a instanceof Arg.FloatLit) {
+            return "float";
+        }
+        if (a instanceof Arg.BoolLit) {
+            return "bool";
+        }
+        if (a instanceof Value v && v.type() instanceof PrimitiveType p) {
+            switch (p) {
+                case INT:
+                    return "int";
+                case FLOAT:
+                    return "float";
+                case BOOL:
+                    return "bool";
+                default:
+                    break;
+            }
+        }
+        throw where.error("a symbolic operator takes ints, floats and bools, not " + dev.kiln.ir.Args.describe(a));
+    }
+
+    // --- arguments ---
+
+    private Arg convert(Json argument) {
+        Json.Union u = argument.union();
+        Json v = u.value();
+        switch (u.kind()) {
+            case "as_none":
+                return Arg.NONE;
+            case "as_tensor":
+                return value(v.field("name"));
+            case "as_tensors":
+                return listOf(v, e -> value(e.field("name")));
+            case "as_optional_tensor":
+                return optionalTensor(v);
+            case "as_optional_tensors":
+                return listOf(v, this::optionalTensor);
+            case "as_int":
+                return Arg.of(v.integer());
+            case "as_ints":
+                return listOf(v, e -> Arg.of(e.integer()));
+            case "as_float":
+                return Arg.of(v.number());
+            case "as_floats":
+                return listOf(v, e -> Arg.of(e.number()));
+            case "as_bool":
+                return Arg.of(v.bool());
+            case "as_bools":
+                return listOf(v, e -> Arg.of(e.bool()));
+            case "as_string":
+                return Arg.of(v.string());
+            case "as_strings":
+                return listOf(v, e -> Arg.of(e.string()));
+            case "as_sym_int":
+            case "as_sym_float":
+            case "as_sym_bool":
+                return symbolic(v);
+            case "as_sym_ints":
+            case "as_sym_floats":
+            case "as_sym_bools":
+                return listOf(v, this::symbolic);
+            case "as_int_lists":
+                return listOf(v, e -> listOf(e, x -> Arg.of(x.integer())));
+            case "as_scalar_type":
+                return new Arg.DTypeLit(scalarType(v));
+            case "as_memory_format":
+                return new Arg.MemoryFormatLit(memoryFormat(v));
+            case "as_layout":
+                return new Arg.LayoutLit(layout(v));
+            case "as_device":
+                return new Arg.DeviceLit(device(v));
+            case "as_graph":
+                throw argument.error("a subgraph argument (of a higher-order op) is not supported yet");
+            default:
+                throw argument.error("argument of kind '" + u.kind() + "' is not supported (Kiln reads tensors, "
+                        + "scalars, lists, dtypes, layouts, devices and memory formats)");
+        }
+    }
+
+    private Arg listOf(Json list, java.util.function.Function<Json, Arg> element) {
+        List<Arg> out = new ArrayList<>();
+        for (Json e : list.list()) {
+            out.add(element.apply(e));
+        }
+        return Arg.list(out);
+    }
+
+    private Arg optionalTensor(Json j) {
+        Json.Union u = j.union();
+        switch (u.kind()) {
+            case "as_tensor":
+                return value(u.value().field("name"));
+            case "as_none":
+                return Arg.NONE;
+            default:
+                throw j.error("an optional tensor must be as_tensor or as_none, not " + u.kind());
+        }
+    }
+
+    /** {@code {"as_name": n}} or a literal ({@code as_int}, {@code as_float}, {@code as_bool}). */
+    private Arg symbolic(Json j) {
+        Json.Union u = j.union();
+        switch (u.kind()) {
+            case "as_name":
+                return value(u.value());
+            case "as_int":
+                return Arg.of(u.value().integer());
+            case "as_float":
+                return Arg.of(u.value().number());
+            case "as_bool":
+                return Arg.of(u.value().bool());
+            default:
+                throw j.error("a symbolic value must be as_name or a literal, not " + u.kind());
+        }
+    }
+
+    private static DType scalarType(Json code) {
+        int c = code.smallInt();
+        return DType.fromExportCode(c).orElseThrow(() -> code.error("unknown dtype code " + c
+                + " (export ScalarType numbering)"));
+    }
+
+    private static String memoryFormat(Json code) {
+        int c = code.smallInt();
+        switch (c) {
+            case 1:
+                return "contiguous_format";
+            case 2:
+                return "channels_last";
+            case 3:
+                return "channels_last_3d";
+            case 4:
+                return "preserve_format";
+            default:
+                throw code.error("unknown memory format code " + c);
+        }
+    }
+
+    private static String layout(Json code) {
+        int c = code.smallInt();
+        String[] names = {null, "sparse_coo", "sparse_csr", "sparse_csc", "sparse_bsr", "sparse_bsc", "_mkldnn", "strided"};
+        if (c <= 0 || c >= names.length) {
+            throw code.error("unknown layout code " + c);
+        }
+        return names[c];
+    }
+
+    private static String device(Json d) {
+        String type = d.field("type").string();
+        Optional<Json> index = d.optField("index");
+        return index.map(i -> type + ":" + i.integer()).orElse(type);
+    }
+
+    // --- values and types ---
+
+    private void define(String name, Value v, Arg literal) {
+        if (values.containsKey(name) || literals.containsKey(name)) {
+            throw program.graph().error("the name '" + name + "' is defined twice; names in a program must be unique");
+        }
+        if (v != null) {
+            values.put(name, v);
+        } else {
+            literals.put(name, literal);
+        }
+    }
+
+    private Arg value(Json name) {
+        String n = name.string();
+        Value v = values.get(n);
+        if (v != null) {
+            return v;
+        }
+        Arg lit = literals.get(n);
+        if (lit != null) {
+            return lit;
+        }
+        throw name.error("refers to '" + n + "', which is not defined before this point");
+    }
+
+    private Value graphValue(Json name) {
+        Arg a = value(name);
+        if (a instanceof Value v) {
+            return v;
+        }
+        throw name.error("the program returns the constant input '" + name.string() + "'; Kiln supports tensor and symbolic-int outputs");
+    }
+
+    private TensorType tensorType(String name, Json where) {
+        TensorType cached = typeCache.get(name);
+        if (cached != null) {
+            return cached;
+        }
+        Json meta = tensorValues.get(name);
+        if (meta == null) {
+            throw where.error("the tensor '" + name + "' has no entry in graph.tensor_values");
+        }
+        DType dtype = scalarType(meta.field("dtype"));
+        List<SymExpr> dims = new ArrayList<>();
+        for (Json s : meta.field("sizes").list()) {
+            dims.add(symInt(s));
+        }
+        TensorType t = new TensorType(dtype, Shape.of(dims));
+        typeCache.put(name, t);
+        return t;
+    }
+
+    /** A size: {@code {"as_int": n}} or {@code {"as_expr": {"expr_str": "...", "hint": ...}}}. */
+    private SymExpr symInt(Json s) {
+        Json.Union u = s.union();
+        switch (u.kind()) {
+            case "as_int":
+                return SymExpr.of(u.value().integer());
+            case "as_expr": {
+                Json e = u.value();
+                String text = e.isString() ? e.string() : e.field("expr_str").string();
+                try {
+                    return SymExprParser.parse(text, this::symbol);
+                } catch (KilnException ex) {
+                    throw e.error(ex.getMessage());
+                }
+            }
+            default:
+                throw s.error("a size must be as_int or as_expr, not " + u.kind());
+        }
+    }
+
+    /** The symbol called {@code name}; one missing from range_constraints is unbounded. */
+    private Symbol symbol(String name) {
+        Symbol s = symbols.get(name);
+        if (s == null) {
+            s = graph.declare(new Symbol(name, 0, Symbol.UNBOUNDED));
+            symbols.put(name, s);
+        }
+        return s;
+    }
+
+    @Override
+    public String toString() {
+        return "ProgramImporter" + Arrays.asList(graph.name());
+    }
+}
