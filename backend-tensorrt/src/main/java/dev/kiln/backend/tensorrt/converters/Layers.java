@@ -278,6 +278,7 @@ public final class Layers {
         for (int i = 0; i < parts.size(); i++) {
             pp.put(i, parts.get(i));
         }
+        ctx.keepAlive(pp);
         IConcatenationLayer c = ctx.named(ctx.network().addConcatenation(pp, parts.size()));
         c.setAxis(axis);
         return c.getOutput(0);

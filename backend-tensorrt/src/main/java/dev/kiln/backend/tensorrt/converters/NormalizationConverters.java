@@ -126,11 +126,8 @@ public final class NormalizationConverters {
                         : Layers.elementwise(ctx, perChannel(ctx, n.arg("bias"), dt, rank), ms, ElementWiseOperation.kSUB);
             }
             ITensor y = Layers.elementwise(ctx, Layers.elementwise(ctx, x, scale, ElementWiseOperation.kPROD), shift, ElementWiseOperation.kSUM);
+            // the saved statistics are unused (checked) and stay unbound
             ctx.bind(n.output(0), y);
-            // the saved statistics are unused (checked); bind them so every output has a tensor
-            for (int i = 1; i < n.outputs().size(); i++) {
-                ctx.bind(n.output(i), i == 1 ? scale : shift);
-            }
         }
 
         private static Optional<ConstantTensor> constant(Arg a) {

@@ -133,11 +133,8 @@ public final class PoolingConverters {
             long[] p = list(n, "padding", spatial, new long[spatial]);
             boolean excludePad = n.schema().indexOf("count_include_pad").isPresent() && !n.boolArg("count_include_pad");
             ITensor y = pool(ctx, x, spatial, type, k, st, p, n.boolArg("ceil_mode"), excludePad);
+            // the indices are unused (checked) and stay unbound
             ctx.bind(n.output(0), y);
-            for (int i = 1; i < n.outputs().size(); i++) {
-                // unused indices (checked): bound to the values so every output has a tensor
-                ctx.bind(n.output(i), y);
-            }
         }
     }
 

@@ -815,8 +815,13 @@ public final class ShapeConverters {
         }
     }
 
-    // ------------------------------------------------------------------ split family (one output per piece)
+    // ------------------------------------------------------------------ split family
 
+    /**
+     * Split, split_with_sizes, chunk and unbind. A node either has one output per piece (bound here) or,
+     * as torch.export and TorchScript write it, one list output unpacked by a {@code prim::ListUnpack}
+     * node: then the list value is bound to the input and {@link ListUnpack} slices the pieces.
+     */
     abstract static class SplitBase extends AtenConverter {
         SplitBase(String op) {
             super(op);
@@ -825,6 +830,11 @@ public final class ShapeConverters {
         @Override
         public Set<DType> supportedDTypes() {
             return ANY;
+        }
+
+        @Override
+        protected boolean tensorOutputs() {
+            return false;
         }
 
         /** Piece sizes along the axis; {@code dimSize} is -1 when symbolic. */
@@ -846,22 +856,110 @@ public final class ShapeConverters {
                         + "; the number of pieces must be known when building the engine");
             }
             long[] p = pieces(n, size);
+            if (isListResult(n)) {
+                for (Node user : n.output(0).users()) {
+                    if (!user.op().equals(ListUnpack.OP)) {
+                        return Support.no("the list result is used by " + user.describe() + "; only prim::ListUnpack of it converts");
+                    }
+                }
+                return Support.yes();
+            }
             if (p.length != n.outputs().size()) {
-                return Support.no("the node has " + n.outputs().size() + " outputs but the split gives " + p.length
-                        + " pieces; the frontend must unpack the list result into one output per piece");
+                return Support.no("the node has " + n.outputs().size() + " outputs but the split gives " + p.length + " pieces");
+            }
+            for (int i = 0; i < n.outputs().size(); i++) {
+                if (Layers.outType(n, i).isEmpty()) {
+                    return Support.no("the type of output " + i + " is not known; run shape propagation before conversion");
+                }
             }
             return Support.yes();
+        }
+
+        /** The {@code i}-th piece of {@code x} (the node's input). */
+        ITensor piece(ConversionContext ctx, Node n, ITensor x, int i) {
+            int axis = Layers.axis(n, n.intArg("dim"), Layers.rank(x));
+            long[] p = pieces(n, Layers.sizes(x)[axis]);
+            long start = 0;
+            for (int k = 0; k < i; k++) {
+                start += p[k];
+            }
+            return sliceStatic(ctx, x, axis, start, p[i], 1);
         }
 
         @Override
         public void convert(ConversionContext ctx, Node n) {
             ITensor x = ctx.get(n.arg("self"));
-            int axis = Layers.axis(n, n.intArg("dim"), Layers.rank(x));
-            long[] p = pieces(n, Layers.sizes(x)[axis]);
-            long start = 0;
-            for (int i = 0; i < p.length; i++) {
-                ctx.bind(n.output(i), sliceStatic(ctx, x, axis, start, p[i], 1));
-                start += p[i];
+            if (isListResult(n)) {
+                // the pieces are cut by the prim::ListUnpack that reads this list
+                ctx.bind(n.output(0), x);
+                return;
+            }
+            for (int i = 0; i < n.outputs().size(); i++) {
+                ctx.bind(n.output(i), piece(ctx, n, x, i));
+            }
+        }
+    }
+
+    static boolean isListResult(Node n) {
+        return n.outputs().size() == 1 && n.output(0).type() instanceof dev.kiln.ir.ListType;
+    }
+
+    /** The split-family converters by op, for {@link ListUnpack}. */
+    static final java.util.Map<String, SplitBase> SPLITS = java.util.Map.of(
+            "aten::split.Tensor", new SplitTensor(), "aten::split_with_sizes", new SplitWithSizes(),
+            "aten::chunk", new Chunk(), "aten::unbind.int", new UnbindInt());
+
+    /** Unpacks the list result of a split-family node into its pieces. */
+    @AutoService(OpConverter.class)
+    public static final class ListUnpack extends AtenConverter {
+        static final String OP = "prim::ListUnpack";
+
+        public ListUnpack() {
+            super(OP);
+        }
+
+        @Override
+        protected List<String> tensorArgs() {
+            return List.of();
+        }
+
+        @Override
+        public Set<DType> supportedDTypes() {
+            return ANY;
+        }
+
+        @Override
+        public String limits() {
+            return "lists made by split, split_with_sizes, chunk or unbind";
+        }
+
+        @Override
+        protected Support checkNode(Node n, ConverterSettings s) {
+            Arg a = n.arg(0);
+            Node producer = a instanceof Value v ? v.producer().orElse(null) : null;
+            SplitBase split = producer == null ? null : SPLITS.get(producer.op());
+            if (split == null) {
+                return Support.no("only lists made by split, split_with_sizes, chunk or unbind are unpacked in TensorRT; this one comes from "
+                        + (producer == null ? dev.kiln.ir.Args.describe(a) : producer.describe()));
+            }
+            Support ps = split.check(producer, s);
+            if (!ps.isSupported()) {
+                return ps;
+            }
+            TensorType t = type(producer, "self");
+            long size = Layers.staticDim(t, Layers.axis(producer, producer.intArg("dim"), t.rank())).orElse(-1L);
+            long[] p = split.pieces(producer, size);
+            return p.length == n.outputs().size() ? Support.yes()
+                    : Support.no("unpacks " + n.outputs().size() + " values but " + producer.describe() + " gives " + p.length + " pieces");
+        }
+
+        @Override
+        public void convert(ConversionContext ctx, Node n) {
+            Node producer = ((Value) n.arg(0)).producer().orElseThrow();
+            SplitBase split = SPLITS.get(producer.op());
+            ITensor x = ctx.get(producer.arg("self"));
+            for (int i = 0; i < n.outputs().size(); i++) {
+                ctx.bind(n.output(i), split.piece(ctx, producer, x, i));
             }
         }
     }
@@ -952,12 +1050,9 @@ public final class ShapeConverters {
         }
 
         @Override
-        public void convert(ConversionContext ctx, Node n) {
-            ITensor x = ctx.get(n.arg("self"));
+        ITensor piece(ConversionContext ctx, Node n, ITensor x, int i) {
             int axis = Layers.axis(n, n.intArg("dim"), Layers.rank(x));
-            for (int i = 0; i < n.outputs().size(); i++) {
-                ctx.bind(n.output(i), gatherOne(ctx, x, axis, Arg.of((long) i)));
-            }
+            return gatherOne(ctx, x, axis, Arg.of((long) i));
         }
     }
 
