@@ -78,7 +78,7 @@ final class OneNode {
     }
 
     static OneNode of(String op, Object... positional) {
-        return of(op, List.of(positional), Map.of(), null);
+        return of(op, java.util.Arrays.asList(positional), Map.of(), null);
     }
 
     static OneNode kw(String op, List<Object> positional, Map<String, Object> keywords) {
