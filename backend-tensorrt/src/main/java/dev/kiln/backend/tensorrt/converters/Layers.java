@@ -271,6 +271,17 @@ public final class Layers {
 
     /** Concatenates 1-d tensors along axis 0 (shape tensors). */
     public static ITensor concat(ConversionContext ctx, List<ITensor> parts, int axis) {
+        // empty shape pieces (no dims before/after a merged range) are dropped rather than concatenated
+        List<ITensor> kept = new ArrayList<>();
+        for (ITensor p : parts) {
+            long[] sz = sizes(p);
+            if (!(sz.length == 1 && sz[0] == 0)) {
+                kept.add(p);
+            }
+        }
+        if (!kept.isEmpty()) {
+            parts = kept;
+        }
         if (parts.size() == 1) {
             return parts.get(0);
         }
@@ -401,10 +412,16 @@ public final class Layers {
         int[] k = keep.stream().mapToInt(Integer::intValue).toArray();
         long[] st = sizes(t);
         long[] outStatic = new long[k.length];
+        int unknown = 0;
         for (int i = 0; i < k.length; i++) {
             outStatic[i] = st[k[i]];
+            unknown += outStatic[i] < 0 ? 1 : 0;
         }
-        return reshapeTo(ctx, t, gatherShape(ctx, t, k), outStatic);
+        if (unknown <= 1) {
+            // one unknown size is inferred by a static reshape with -1
+            return ctx.reshape(t, outStatic);
+        }
+        return ctx.reshape(t, gatherShape(ctx, t, k));
     }
 
     /** {@code t} with its dimensions permuted: output dim i is input dim {@code perm[i]}. */

@@ -155,7 +155,7 @@ public final class MiscConverters {
         /** cumsum as a TensorRT loop over {@code axis} with a running-sum recurrence (exact for integers). */
         private static ITensor loop(ConversionContext ctx, ITensor x, int axis) {
             ILoop loop = ctx.network().addLoop();
-            ITensor trip = ctx.reshape(ctx.dim(x, axis), new long[0]);
+            ITensor trip = ctx.cast(ctx.reshape(ctx.dim(x, axis), new long[0]), DType.INT32);
             ctx.named(loop.addTripLimit(trip, TripLimit.kCOUNT));
             IIteratorLayer it = ctx.named(loop.addIterator(x, axis, false));
             int rank = Layers.rank(x);
@@ -165,7 +165,8 @@ public final class MiscConverters {
                     rest[k++] = i;
                 }
             }
-            ITensor zeros = CreationConverters.fill(ctx, 0, ctx.dtype(x), Layers.gatherShape(ctx, x, rest), rank - 1);
+            ITensor zeros = rank == 1 ? ctx.scalar(0, ctx.dtype(x), 0)
+                    : CreationConverters.fill(ctx, 0, ctx.dtype(x), Layers.gatherShape(ctx, x, rest), rank - 1);
             IRecurrenceLayer acc = ctx.named(loop.addRecurrence(zeros));
             ITensor sum = ctx.named(ctx.network().addElementWise(it.getOutput(0), acc.getOutput(0), ElementWiseOperation.kSUM)).getOutput(0);
             acc.setInput(1, sum);

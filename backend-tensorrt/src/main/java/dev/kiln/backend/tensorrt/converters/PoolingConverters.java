@@ -117,10 +117,16 @@ public final class PoolingConverters {
             }
             long[] k = list(n, "kernel_size", spatial, null);
             long[] p = list(n, "padding", spatial, new long[spatial]);
+            boolean padded = false;
             for (int i = 0; i < spatial; i++) {
                 if (p[i] * 2 > k[i]) {
                     return Support.no("padding " + p[i] + " is more than half the kernel " + k[i]);
                 }
+                padded |= p[i] > 0;
+            }
+            if (type == PoolingType.kAVERAGE && padded && n.boolArg("ceil_mode") && n.boolArg("count_include_pad")) {
+                // PyTorch counts the explicit padding but not the ceil overhang; TensorRT counts both or neither
+                return Support.no("avg pooling with ceil_mode=True, padding and count_include_pad=True is not supported; the node will run in libtorch");
             }
             return Support.yes();
         }
@@ -131,8 +137,11 @@ public final class PoolingConverters {
             long[] k = list(n, "kernel_size", spatial, null);
             long[] st = list(n, "stride", spatial, k);
             long[] p = list(n, "padding", spatial, new long[spatial]);
-            boolean excludePad = n.schema().indexOf("count_include_pad").isPresent() && !n.boolArg("count_include_pad");
-            ITensor y = pool(ctx, x, spatial, type, k, st, p, n.boolArg("ceil_mode"), excludePad);
+            boolean ceil = n.boolArg("ceil_mode");
+            boolean padded = Arrays.stream(p).anyMatch(v -> v > 0);
+            // without explicit padding, PyTorch never counts the ceil overhang: that is TensorRT's "exclude padding"
+            boolean excludePad = n.schema().indexOf("count_include_pad").isPresent() && (!n.boolArg("count_include_pad") || (ceil && !padded));
+            ITensor y = pool(ctx, x, spatial, type, k, st, p, ceil, excludePad);
             // the indices are unused (checked) and stay unbound
             ctx.bind(n.output(0), y);
         }

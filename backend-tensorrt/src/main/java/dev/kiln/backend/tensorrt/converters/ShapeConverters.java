@@ -337,9 +337,13 @@ public final class ShapeConverters {
                 ctx.bind(n.output(), ctx.reshape(x, outStatic));
                 return;
             }
-            parts.add(Layers.gatherShape(ctx, x, keptBefore.stream().mapToInt(Integer::intValue).toArray()));
+            if (!keptBefore.isEmpty()) {
+                parts.add(Layers.gatherShape(ctx, x, keptBefore.stream().mapToInt(Integer::intValue).toArray()));
+            }
             parts.add(Layers.longs(ctx, -1));
-            parts.add(Layers.gatherShape(ctx, x, keptAfter.stream().mapToInt(Integer::intValue).toArray()));
+            if (!keptAfter.isEmpty()) {
+                parts.add(Layers.gatherShape(ctx, x, keptAfter.stream().mapToInt(Integer::intValue).toArray()));
+            }
             ctx.bind(n.output(), ctx.reshape(x, Layers.concat(ctx, parts, 0)));
         }
     }
