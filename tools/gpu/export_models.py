@@ -57,11 +57,16 @@ def build(name, batch):
     if name == "bert_base":
         from transformers import BertConfig, BertModel
         cfg = BertConfig()  # bert-base-uncased's shape: 12 layers, hidden 768, 12 heads, vocab 30522
-        try:
-            bert = BertModel(cfg, add_pooling_layer=True, attn_implementation="sdpa")
-        except TypeError:
-            cfg._attn_implementation = "sdpa"
-            bert = BertModel(cfg)
+        bert, errors = None, []
+        # SDPA attention (aten::scaled_dot_product_attention) where this transformers version lets us ask
+        for make in (lambda: BertModel._from_config(cfg, attn_implementation="sdpa"), lambda: BertModel(cfg)):
+            try:
+                bert = make()
+                break
+            except Exception as e:  # noqa: BLE001 - try the next way of building it
+                errors.append(repr(e))
+        if bert is None:
+            raise RuntimeError("cannot build BertModel: " + "; ".join(errors))
         gen = torch.Generator().manual_seed(1234)
         ids = torch.randint(0, cfg.vocab_size, (batch, 128), generator=gen, dtype=torch.int64)
         return BertWrapper(bert), (ids,)

@@ -6,46 +6,50 @@ import dev.kiln.passes.PassContext;
 import dev.kiln.passes.PassManager;
 import dev.kiln.passes.PassRegistry;
 import dev.kiln.passes.PassReport;
+import dev.kiln.passes.Pipelines;
 import dev.kiln.passes.Precision;
+import dev.kiln.passes.decompose.Decompose;
 
-import java.util.ArrayList;
-import java.util.List;
 
 /**
- * The pass pipeline every compile runs before TensorRT: canonicalization, dead code, constant and
- * batch-norm folding, CSE, shape propagation, then the precision pass. Passes not in this build's
- * registry are left out, except that a precision other than FP32 needs the precision pass.
+ * The pass pipeline every compile runs before TensorRT: {@link Pipelines#DEFAULT} (canonicalization,
+ * folding, decomposition, clean-up, precision) with shape propagation added right before the
+ * precision pass when the default does not run it yet, so every tensor has a dtype and a shape when
+ * precision is decided and when the converters see it.
  *
  * <pre>{@code PassReport r = CompilePipeline.run(graph, Precision.FP16, Set.of());}</pre>
  */
 public final class CompilePipeline {
-    /** Pass names in order; {@value #PRECISION_PASS} is the precision pass. */
-    public static final List<String> PASSES = List.of("canonicalize", "dce", "fold-constants", "fold-batch-norm", "cse",
-            "dce", "propagate-shapes", "precision", "dce");
     public static final String PRECISION_PASS = "precision";
+    public static final String SHAPES_PASS = "propagate-shapes";
 
     private CompilePipeline() {
     }
 
     /** The pipeline text for {@code registry} and {@code precision}. */
     public static String text(PassRegistry registry, Precision precision) {
-        List<String> names = new ArrayList<>();
-        for (String p : PASSES) {
-            if (registry.find(p).isPresent()) {
-                names.add(p);
-            } else if (p.equals(PRECISION_PASS) && precision != Precision.FP32 && precision != Precision.TF32) {
-                throw new KilnException("precision " + precision.name().toLowerCase() + " needs the '" + PRECISION_PASS
-                        + "' pass, which this Kiln build does not have; compile with --precision fp32");
-            }
+        String p = Pipelines.DEFAULT;
+        if (!p.contains(SHAPES_PASS) && registry.find(SHAPES_PASS).isPresent()) {
+            p = p.contains("," + PRECISION_PASS) ? p.replace("," + PRECISION_PASS, "," + SHAPES_PASS + "," + PRECISION_PASS)
+                    : p + "," + SHAPES_PASS;
         }
-        return String.join(",", names);
+        if (!p.contains(PRECISION_PASS) && precision != Precision.FP32 && precision != Precision.TF32) {
+            throw new KilnException("precision " + precision.name().toLowerCase(java.util.Locale.ROOT) + " needs the '"
+                    + PRECISION_PASS + "' pass, which the compile pipeline does not run; compile with --precision fp32");
+        }
+        return p;
     }
 
-    /** Runs the pipeline on {@code g} in place. */
-    public static PassReport run(Graph g, Precision precision, java.util.Set<String> keepFp32) {
+    /**
+     * Runs the pipeline on {@code g} in place. {@code supported} answers "does the backend convert this
+     * node?" so the decompose pass expands only what has no converter.
+     */
+    public static PassReport run(Graph g, Precision precision, java.util.Set<String> keepFp32, Decompose.Supported supported) {
         PassManager pm = PassManager.builder().build();
-        PassContext.Builder ctx = PassContext.builder().precision(precision);
-        keepFp32.forEach(ctx::keepFp32);
-        return pm.run(g, text(pm.registry(), precision), ctx.build());
+        PassContext.Builder b = PassContext.builder().precision(precision);
+        keepFp32.forEach(b::keepFp32);
+        PassContext ctx = b.build();
+        ctx.put(Decompose.Supported.class, supported);
+        return pm.run(g, text(pm.registry(), precision), ctx);
     }
 }

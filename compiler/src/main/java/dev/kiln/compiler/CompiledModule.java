@@ -58,7 +58,28 @@ public final class CompiledModule implements AutoCloseable {
 
     /** Runs on host tensors, in graph-input order; returns the outputs in graph-output order. */
     public synchronized List<ConstantTensor> forward(List<ConstantTensor> inputs) {
-        return session.run(inputs);
+        return session.run(select(inputs));
+    }
+
+    /**
+     * The graph inputs the engine takes, in its order: TensorRT may drop an input the network never
+     * reads, so engine input {@code xK} is picked as graph input K.
+     */
+    private <T> List<T> select(List<T> graphInputs) {
+        if (graphInputs.size() != inputNames.size()) {
+            throw new KilnException("the model takes " + inputNames.size() + " input(s) " + inputNames + " but "
+                    + graphInputs.size() + " were given");
+        }
+        List<T> out = new ArrayList<>();
+        for (dev.kiln.backend.tensorrt.runtime.Engine.IoTensor io : engine.inputs()) {
+            String n = io.name();
+            int k = n.matches("x\\d+") ? Integer.parseInt(n.substring(1)) : out.size();
+            if (k >= graphInputs.size()) {
+                throw new KilnException("engine input " + n + " has no matching model input among " + inputNames);
+            }
+            out.add(graphInputs.get(k));
+        }
+        return out;
     }
 
     /** Runs on named host tensors ({@code x0..} or IR input names); returns {@code y0, y1, ...}. */
@@ -73,7 +94,7 @@ public final class CompiledModule implements AutoCloseable {
             }
             ordered.add(t);
         }
-        List<ConstantTensor> ys = session.run(ordered);
+        List<ConstantTensor> ys = session.run(select(ordered));
         Map<String, ConstantTensor> out = new LinkedHashMap<>();
         for (int i = 0; i < ys.size(); i++) {
             out.put(Profiles.outputName(i), ys.get(i));
@@ -83,7 +104,7 @@ public final class CompiledModule implements AutoCloseable {
 
     /** Runs on GPU tensors; the returned GPU tensors belong to the caller (close them). */
     public synchronized List<DeviceTensor> forwardOnDevice(List<DeviceTensor> inputs) {
-        return session.runOnDevice(inputs);
+        return session.runOnDevice(select(inputs));
     }
 
     /** Writes the engine to {@code file}. */

@@ -2,9 +2,9 @@ package dev.kiln.compiler;
 
 import dev.kiln.backend.tensorrt.BuiltEngine;
 import dev.kiln.backend.tensorrt.ConverterRegistry;
+import dev.kiln.backend.tensorrt.ConverterSettings;
 import dev.kiln.backend.tensorrt.EngineBuilder;
 import dev.kiln.backend.tensorrt.runtime.Engine;
-import dev.kiln.frontend.fx.Pt2Loader;
 import dev.kiln.ir.Graph;
 import dev.kiln.ir.KilnException;
 import org.slf4j.Logger;
@@ -42,22 +42,18 @@ public final class Kiln {
     /** Runs the passes and builds the serialized engine without loading it (what {@code kiln compile} needs). */
     public static BuiltEngine build(Graph g, CompileSettings settings) {
         long t0 = System.nanoTime();
-        CompilePipeline.run(g, settings.precision(), settings.keepFp32());
+        ConverterRegistry registry = ConverterRegistry.standard();
+        ConverterSettings cs = EngineBuilder.settingsFor(g, settings.precision());
+        CompilePipeline.run(g, settings.precision(), settings.keepFp32(), n -> registry.lookup(n, cs).supported());
         LOG.debug("pass pipeline took {} ms", (System.nanoTime() - t0) / 1_000_000);
-        return EngineBuilder.build(g, settings.engineOptions(), ConverterRegistry.standard());
+        return EngineBuilder.build(g, settings.engineOptions(), registry);
     }
 
-    /** Reads a model file into the IR. */
+    /** Reads a model file into the IR (through {@link Models}, which picks the frontend). */
     public static Graph load(Path model) {
         if (!Files.isRegularFile(model)) {
             throw new KilnException(model + ": no such model file");
         }
-        String name = model.getFileName().toString();
-        // until dev.kiln.compiler.Models (frontend-fx's helper) lands, .pt2 goes straight to the FX frontend
-        if (name.endsWith(".pt2")) {
-            return Pt2Loader.load(model);
-        }
-        throw new KilnException(model + ": Kiln compiles torch.export programs (.pt2) so far; export with"
-                + " torch.export.save(torch.export.export(model, args), 'model.pt2')");
+        return Models.load(model);
     }
 }

@@ -125,24 +125,32 @@ public sealed interface SymExpr permits SymExpr.Const, SymExpr.Sym, SymExpr.Op {
         if (a instanceof Const x && b instanceof Const y) {
             return of(apply(kind, x.value(), y.value()));
         }
+        // put commutative operands in canonical order first, so the rules below see one orientation
+        // and building an expression from its own parts gives it back (the text form relies on that)
+        if (kind.commutative() && canonicalOrder(kind).compare(a, b) > 0) {
+            SymExpr t = a;
+            a = b;
+            b = t;
+        }
         switch (kind) {
             case ADD -> {
-                if (a instanceof Const c && c.value() == 0) return b;
                 if (b instanceof Const c && c.value() == 0) return a;
                 if (a.equals(b)) return mul(of(2), a);
                 // (x + c1) + c2 -> x + (c1 + c2)
                 if (b instanceof Const c2 && a instanceof Op o && o.kind == Kind.ADD && o.rhs instanceof Const c1) {
                     return add(o.lhs, of(c1.value() + c2.value()));
                 }
-                // x - x -> 0 (as x + (-1)*x)
+                // x - x -> 0 (as x + (-1)*x, in either order)
                 if (b instanceof Op m && m.kind == Kind.MUL && m.lhs instanceof Const c && c.value() == -1 && m.rhs.equals(a)) {
+                    return of(0);
+                }
+                if (a instanceof Op m && m.kind == Kind.MUL && m.lhs instanceof Const c && c.value() == -1 && m.rhs.equals(b)) {
                     return of(0);
                 }
             }
             case MUL -> {
                 if (a instanceof Const c && c.value() == 1) return b;
-                if (b instanceof Const c && c.value() == 1) return a;
-                if ((a instanceof Const c && c.value() == 0) || (b instanceof Const d && d.value() == 0)) return of(0);
+                if (a instanceof Const c && c.value() == 0) return of(0);
                 // c1 * (c2 * x) -> (c1*c2) * x
                 if (a instanceof Const c1 && b instanceof Op o && o.kind == Kind.MUL && o.lhs instanceof Const c2) {
                     return mul(of(c1.value() * c2.value()), o.rhs);
@@ -164,16 +172,25 @@ public sealed interface SymExpr permits SymExpr.Const, SymExpr.Sym, SymExpr.Op {
                 if (a.equals(b)) return a;
             }
         }
-        if (kind.commutative() && ORDER.compare(a, b) > 0) {
-            // constants go first for * (2*s0), last for + (s0 + 1)
-            SymExpr t = a;
-            a = b;
-            b = t;
-        }
         return new Op(kind, a, b);
     }
 
-    /** Orders operands deterministically: for + constants last, otherwise constants first, then by text. */
+    /** The operand order of {@code kind}: for + constants last ({@code s0 + 1}), otherwise first ({@code 2*s0}). */
+    private static Comparator<SymExpr> canonicalOrder(Kind kind) {
+        if (kind != Kind.ADD) {
+            return ORDER;
+        }
+        return (x, y) -> {
+            boolean cx = x instanceof Const;
+            boolean cy = y instanceof Const;
+            if (cx != cy) {
+                return cx ? 1 : -1;
+            }
+            return x.toString().compareTo(y.toString());
+        };
+    }
+
+    /** Orders operands deterministically: constants first, then by text. */
     Comparator<SymExpr> ORDER = (x, y) -> {
         int rx = x instanceof Const ? 0 : 1;
         int ry = y instanceof Const ? 0 : 1;

@@ -6,7 +6,7 @@ import dev.kiln.ir.Graph;
  * Checks a graph's invariants; throws a {@code KilnException} naming the first broken one. The pass
  * manager runs one after every pass.
  *
- * <pre>{@code PassManager.builder().verifier(StructuralVerifier.INSTANCE)}</pre>
+ * <pre>{@code PassManager.builder().verifier(Verifier::verify)}</pre>
  */
 @FunctionalInterface
 public interface GraphVerifier {

@@ -10,11 +10,12 @@ import dev.kiln.ir.Type;
 import dev.kiln.ir.Value;
 import dev.kiln.ir.schema.OpSchema;
 import dev.kiln.ir.schema.SchemaArgument;
-import dev.kiln.passes.eval.TorchSchemas;
+import dev.kiln.ir.schema.SchemaRegistry;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -38,9 +39,9 @@ public final class Ops {
     private Ops() {
     }
 
-    /** The schema of {@code qualified} (libtorch's). */
+    /** The schema of {@code qualified} from {@link SchemaRegistry#standard()} (libtorch 2.5.1's). */
     public static OpSchema schema(String qualified) {
-        return TorchSchemas.get(qualified);
+        return SchemaRegistry.standard().get(qualified);
     }
 
     /** True for ops a pass must neither duplicate, merge, fold nor drop when unused. */
@@ -48,7 +49,10 @@ public final class Ops {
         return IMPURE.contains(n.schema().name()) || n.schema().mutates() || n.schema().name().startsWith("prim::");
     }
 
-    /** Binds {@code positional} then {@code keywords}, filling every other argument with its default. */
+    /**
+     * Binds {@code positional} (in schema order, keyword-only arguments included, as nodes hold them)
+     * then {@code keywords}, filling every other argument with its default.
+     */
     public static List<Arg> bind(OpSchema schema, List<? extends Arg> positional, Map<String, ? extends Arg> keywords) {
         List<SchemaArgument> params = schema.arguments();
         if (positional.size() > params.size()) {
@@ -113,5 +117,17 @@ public final class Ops {
     /** {@link #replace(Node, List)} for one value; keeps the old output's name on the replacement when it is a fresh node output. */
     public static void replace(Node old, Value replacement) {
         replace(old, List.of(replacement));
+    }
+
+    /**
+     * Renames {@code v} (to a fresh name derived from {@code name} when taken); the node it is the
+     * first output of takes the same name, so printed IR needs no separate node name.
+     */
+    public static void rename(Value v, String name) {
+        Optional<Node> p = v.producer();
+        v.graph().rename(v, name);
+        if (p.isPresent() && p.get().outputs().get(0) == v) {
+            p.get().setName(v.name());
+        }
     }
 }

@@ -2,7 +2,9 @@ package dev.kiln.passes;
 
 import dev.kiln.ir.Graph;
 import dev.kiln.ir.KilnException;
-import dev.kiln.passes.text.KirText;
+import dev.kiln.ir.Graphs;
+import dev.kiln.ir.text.IrPrinter;
+import dev.kiln.ir.verify.Verifier;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -125,7 +127,7 @@ public final class PassManager {
             if (printBefore.contains(name)) {
                 dump("before " + name, graph);
             }
-            Graph before = GraphCopy.of(graph);
+            Graph before = Graphs.copy(graph);
             String beforeText = printAfterChange ? printer.apply(before) : null;
             long t0 = System.nanoTime();
             boolean changed;
@@ -183,7 +185,7 @@ public final class PassManager {
                         + "# replay:   kiln opt --passes='" + step + "' " + f + "\n"
                         + "# passes that ran before: " + (ran.isEmpty() ? "(none)" : ran) + "\n"
                         + "# error: " + cause.replace('\n', ' ') + "\n"
-                        + printer.apply(before);
+                        + IrPrinter.print(before);
                 Files.writeString(f, text, StandardCharsets.UTF_8);
                 return f.toString();
             } catch (IOException | RuntimeException io) {
@@ -196,13 +198,13 @@ public final class PassManager {
     public static final class Builder {
         private PassRegistry registry;
         private boolean verify = true;
-        private GraphVerifier verifier = StructuralVerifier.INSTANCE;
+        private GraphVerifier verifier = Verifier::verify;
         private final Set<String> printBefore = new TreeSet<>();
         private final Set<String> printAfter = new TreeSet<>();
         private boolean printAfterAll;
         private boolean printAfterChange;
         private Consumer<String> sink = System.err::print;
-        private Function<Graph, String> printer = KirText::print;
+        private Function<Graph, String> printer = g -> IrPrinter.print(g, IrPrinter.Options.elidingOver(1024));
         private Path reproducerDir = Path.of(System.getProperty("java.io.tmpdir"), "kiln-reproducers");
 
         public Builder registry(PassRegistry r) {

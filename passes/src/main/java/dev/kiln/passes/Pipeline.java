@@ -83,8 +83,8 @@ public final class Pipeline {
     public static Pipeline parse(String text, PassRegistry registry) {
         Parser p = new Parser(text, registry);
         List<Step> steps = p.steps();
-        if (p.pos != text.length()) {
-            throw p.error("unexpected '" + text.charAt(p.pos) + "'");
+        if (p.pos != p.src.length()) {
+            throw p.error("unexpected '" + p.src.charAt(p.pos) + "'");
         }
         return new Pipeline(steps);
     }

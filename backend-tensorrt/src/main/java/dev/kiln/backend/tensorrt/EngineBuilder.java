@@ -102,7 +102,8 @@ public final class EngineBuilder {
             if (o.optimizationLevel() >= 0) {
                 config.setBuilderOptimizationLevel(o.optimizationLevel());
             }
-            if (profile.stream().anyMatch(Profiles.InputProfile::isDynamic)) {
+            if (settings.dynamicShapes()) {
+                // every network with a -1 input dimension needs a profile, even when the user pinned it to one size
                 // owned by the builder: never deleted here
                 IOptimizationProfile p = builder.createOptimizationProfile();
                 for (Profiles.InputProfile ip : profile) {

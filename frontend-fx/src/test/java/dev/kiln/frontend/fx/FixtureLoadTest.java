@@ -1,23 +1,142 @@
 package dev.kiln.frontend.fx;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.kiln.frontend.fx.archive.ZipArchive;
+import dev.kiln.frontend.fx.archive.ZipLimits;
+import dev.kiln.ir.ConstantTensor;
+import dev.kiln.ir.DType;
 import dev.kiln.ir.Graph;
 import dev.kiln.ir.Node;
+import dev.kiln.ir.SourceLocation;
+import dev.kiln.ir.Symbol;
+import dev.kiln.ir.TensorType;
+import dev.kiln.ir.Value;
+import dev.kiln.ir.verify.Verifier;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
+
+import java.nio.ByteBuffer;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.TreeMap;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 class FixtureLoadTest {
+
     @ParameterizedTest
     @ValueSource(strings = {"mlp.pt2", "mlp.core.pt2", "cnn.pt2", "cnn.core.pt2", "encoder.pt2", "encoder.core.pt2",
             "dynbatch.pt2", "dynbatch.core.pt2", "mlp.v27.pt2", "mlp.v28.pt2"})
-    void loads(String file) {
+    void everyFixtureLoadsAndVerifies(String file) {
         Graph g = Pt2Loader.load(Fixtures.path(file));
-        System.out.println("== " + file + " " + g.attributes());
-        for (Node n : g.nodes()) {
-            System.out.println(n.describe() + " " + n.args() + " -> " + n.outputs().stream().map(v -> v + ":" + v.type().text()).toList());
+        Verifier.verify(g);
+        assertThat(g.attributes()).containsEntry("frontend", "torch.export").containsKey("format");
+        assertThat(ZipArchive.openFiles()).isZero();
+    }
+
+    /**
+     * The IR's histogram equals torch's, with torch names mapped ({@code aten.conv2d.default} is
+     * {@code aten::conv2d}). {@code getitem} is not an IR node: the getitems of tuple-returning ops
+     * are the op's own outputs, and those of list-returning ops are one {@code prim::ListUnpack} per list.
+     */
+    @ParameterizedTest
+    @CsvSource({"mlp,export,mlp.pt2", "mlp,core,mlp.core.pt2", "cnn,export,cnn.pt2", "cnn,core,cnn.core.pt2",
+            "encoder,export,encoder.pt2", "encoder,core,encoder.core.pt2", "dynbatch,export,dynbatch.pt2",
+            "dynbatch,core,dynbatch.core.pt2", "mlp,export,mlp.v27.pt2", "mlp,export,mlp.v28.pt2"})
+    void opHistogramMatchesManifest(String model, String ir, String file) {
+        Graph g = Pt2Loader.load(Fixtures.path(file));
+        JsonNode ops = Fixtures.manifest().path("fixtures").path(model).path("ops_" + ir);
+        Map<String, Integer> expected = new TreeMap<>();
+        int getitems = 0;
+        for (Iterator<Map.Entry<String, JsonNode>> it = ops.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            if (e.getKey().contains("getitem")) {
+                getitems = e.getValue().asInt();
+                continue;
+            }
+            expected.put(irName(e.getKey()), e.getValue().asInt());
         }
-        assertThat(g.nodes()).isNotEmpty();
+        Map<String, Integer> actual = new TreeMap<>(g.opHistogram());
+        Integer unpacks = actual.remove("prim::ListUnpack");
+        assertThat(actual).isEqualTo(expected);
+        // every getitem torch counts is a used output of a multi-output node
+        int used = 0;
+        for (Node n : g.nodes()) {
+            if (n.op().equals("prim::ListUnpack")) {
+                used += n.outputs().size();
+            } else if (n.outputs().size() > 1) {
+                used += (int) n.outputs().stream().filter(v -> !v.name().contains("_unused_")).count();
+            }
+        }
+        assertThat(used).isEqualTo(getitems);
+        assertThat(unpacks == null ? 0 : unpacks).isEqualTo(file.startsWith("encoder") ? 1 : 0);
+    }
+
+    /** {@code aten.conv2d.default} -> {@code aten::conv2d}; {@code aten.mean.dim} -> {@code aten::mean.dim}. */
+    static String irName(String torchName) {
+        String[] p = torchName.split("\\.");
+        return p[0] + "::" + p[1] + (p[2].equals("default") ? "" : "." + p[2]);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"mlp.pt2", "mlp.v27.pt2", "mlp.v28.pt2"})
+    void weightsEqualTheStoredBytes(String file) {
+        Graph g = Pt2Loader.load(Fixtures.path(file));
+        ConstantTensor w = g.value("fc1.weight").orElseThrow().constant().orElseThrow();
+        assertThat(w.dtype()).isEqualTo(DType.FLOAT32);
+        assertThat(w.sizes()).containsExactly(32, 16);
+        assertThat(w.data().isDirect()).isTrue();
+        // the raw storage of the 2.11 archive holds the same bytes in every layout
+        try (ZipArchive zip = ZipArchive.open(Fixtures.path("mlp.pt2"), ZipLimits.DEFAULT)) {
+            ByteBuffer expected = zip.data(zip.require("mlp/data/weights/weight_0"));
+            assertThat(w.data()).isEqualTo(expected);
+        }
+        assertThat(g.constants()).extracting(Value::name)
+                .containsExactly("fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias");
+        assertThat(g.inputs()).extracting(Value::name).containsExactly("x");
+        assertThat(g.inputs().get(0).type().text()).isEqualTo("tensor<f32, [4, 16]>");
+    }
+
+    @Test
+    void cnnBuffersBecomeConstantsByFqn() {
+        Graph g = Pt2Loader.load(Fixtures.path("cnn.core.pt2"));
+        ConstantTensor tracked = g.value("bn1.num_batches_tracked").orElseThrow().constant().orElseThrow();
+        assertThat(tracked.dtype()).isEqualTo(DType.INT64);
+        assertThat(tracked.rank()).isZero();
+        assertThat(g.value("bn1.running_var")).isPresent();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"dynbatch.pt2", "dynbatch.core.pt2"})
+    void dynamicBatchIsASymbolWithItsRange(String file) {
+        Graph g = Pt2Loader.load(Fixtures.path(file));
+        assertThat(g.symbols()).containsExactly(new Symbol("s77", 1, 64));
+        TensorType x = g.inputs().get(0).tensorType();
+        assertThat(x.text()).isEqualTo("tensor<f32, [s77, 3, 8, 8]>");
+        assertThat(g.outputs().get(0).tensorType().text()).isEqualTo("tensor<f32, [s77, 6]>");
+        // the symbolic size survives as a node feeding the reshape/view
+        Node size = g.nodesOf("aten::sym_size.int").get(0);
+        assertThat(size.output().users()).hasSize(1);
+        assertThat(size.intArg("dim")).isZero();
+    }
+
+    @Test
+    void omittedArgumentsAreFilledFromTheSchema() {
+        Graph g = Pt2Loader.load(Fixtures.path("cnn.pt2"));
+        Node conv = g.nodesOf("aten::conv2d").get(0);
+        assertThat(conv.args()).hasSize(conv.schema().arguments().size());
+        assertThat(conv.intArg("groups")).isEqualTo(1);
+        assertThat(conv.intListArg("dilation")).containsExactly(1, 1);
+    }
+
+    @Test
+    void sourceLocationsPointAtTheUsersLine() {
+        Graph g = Pt2Loader.load(Fixtures.path("mlp.pt2"));
+        SourceLocation loc = g.nodes().get(0).location().orElseThrow();
+        assertThat(loc.file()).endsWith("export_fixtures.py");
+        assertThat(loc.line()).isEqualTo(41);
+        assertThat(loc.code()).isEqualTo("return self.fc2(F.relu(self.fc1(x)))");
     }
 }

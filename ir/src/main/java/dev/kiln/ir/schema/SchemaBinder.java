@@ -1,6 +1,7 @@
 package dev.kiln.ir.schema;
 
 import dev.kiln.ir.Arg;
+import dev.kiln.ir.Args;
 import dev.kiln.ir.KilnException;
 import dev.kiln.ir.PrimitiveType;
 import dev.kiln.ir.Value;
@@ -38,7 +39,8 @@ public final class SchemaBinder {
         }
         if (positional.size() > positionalSlots && !schema.varArgs()) {
             throw new KilnException(schema.qualifiedName() + " takes at most " + positionalSlots + " positional argument"
-                    + (positionalSlots == 1 ? "" : "s") + " but " + positional.size() + " were given"
+                    + (positionalSlots == 1 ? "" : "s") + " but " + positional.size() + " were given (the first extra one is "
+                    + Args.describe(positional.get(positionalSlots)) + ")"
                     + (positionalSlots < params.size() ? "; pass '" + params.get(positionalSlots).name() + "' and the arguments after it by keyword" : "")
                     + "; schema: " + schema);
         }

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.TreeSet;
 
 /**
  * Parses the standard operator schema syntax of ATen and TorchScript, as {@code native_functions.yaml}
@@ -196,7 +197,6 @@ public final class SchemaParser {
     private SchemaType type(Aliases aliases, int depth) {
         skipSpace();
         SchemaType t = baseType(aliases, depth);
-        boolean sawList = false;
         while (true) {
             skipSpace();
             char c = peek();
@@ -222,7 +222,6 @@ public final class SchemaParser {
                     throw error("an alias annotation on a list inside another list is not supported");
                 }
                 t = new SchemaType.ListOf(t, size);
-                sawList = true;
                 if (peek() == '(') {
                     if (depth > 0) {
                         throw error("alias annotations inside compound types are not supported");
@@ -231,13 +230,13 @@ public final class SchemaParser {
                 }
             } else if (c == '?') {
                 pos++;
-                t = new SchemaType.OptionalOf(t);
+                // T?? is T?, as in libtorch
+                if (!(t instanceof SchemaType.OptionalOf)) {
+                    t = new SchemaType.OptionalOf(t);
+                }
             } else {
                 break;
             }
-        }
-        if (!sawList && aliases.list != null) {
-            throw error("internal: list alias without a list");
         }
         return t;
     }
@@ -308,12 +307,13 @@ public final class SchemaParser {
 
     /**
      * {@code (a)}, {@code (a!)}, {@code (*)}, {@code (a -> *)}, {@code (b|a)}, {@code (a! -> a|b)}: returned
-     * without the parentheses, normalized to single spaces around {@code ->} and none elsewhere.
+     * without the parentheses, normalized to single spaces around {@code ->}, none elsewhere, and each
+     * set of alias sets sorted ({@code b|a} reads as {@code a|b}): they are sets, and libtorch prints
+     * them in hash order.
      */
     private String aliasAnnotation() {
         expect('(');
-        StringBuilder sb = new StringBuilder();
-        aliasSets(sb);
+        StringBuilder sb = new StringBuilder(aliasSets());
         skipSpace();
         if (peek() == '!') {
             pos++;
@@ -322,32 +322,31 @@ public final class SchemaParser {
         skipSpace();
         if (text.startsWith("->", pos)) {
             pos += 2;
-            sb.append(" -> ");
-            aliasSets(sb);
+            sb.append(" -> ").append(aliasSets());
             skipSpace();
         }
         expect(')');
         return sb.toString();
     }
 
-    private void aliasSets(StringBuilder sb) {
+    private String aliasSets() {
+        TreeSet<String> sets = new TreeSet<>();
         while (true) {
             skipSpace();
             if (peek() == '*') {
                 pos++;
-                sb.append('*');
+                sets.add("*");
             } else if (isIdentStart(peek())) {
-                sb.append(identifier("an alias set"));
+                sets.add(identifier("an alias set"));
             } else {
                 throw error("expected an alias set name such as 'a' or '*'");
             }
             skipSpace();
             if (peek() == '|') {
                 pos++;
-                sb.append('|');
                 continue;
             }
-            return;
+            return String.join("|", sets);
         }
     }
 
@@ -397,7 +396,16 @@ public final class SchemaParser {
             return number();
         }
         if (isIdentStart(c)) {
-            return new Ident(identifier("a default value"));
+            String id = identifier("a default value");
+            if (peek() == ':' && pos + 1 < text.length() && Character.isDigit(text.charAt(pos + 1))) {
+                // libtorch prints a Device default unquoted: Device d=cuda:0
+                int s = ++pos;
+                while (Character.isDigit(peek())) {
+                    pos++;
+                }
+                id = id + ":" + text.substring(s, pos);
+            }
+            return new Ident(id);
         }
         throw error("expected a default value");
     }
@@ -582,6 +590,9 @@ public final class SchemaParser {
             case "Device" -> {
                 if (raw instanceof Str s) {
                     return new Arg.DeviceLit(s.value());
+                }
+                if (raw instanceof Ident id && !id.name().equals("None")) {
+                    return new Arg.DeviceLit(id.name());
                 }
             }
             default -> {

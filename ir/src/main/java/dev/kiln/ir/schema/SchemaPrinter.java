@@ -187,7 +187,8 @@ final class SchemaPrinter {
 
     /**
      * A double as libtorch prints an IValue: integral values below 1e10 as {@code 1.} (and {@code -0.}),
-     * the rest as C++ {@code setprecision(17)} does ({@code %.17g}), which round-trips exactly.
+     * the rest as C++ {@code setprecision(17)} does ({@code %.17g}), which round-trips exactly; an
+     * integral value of 1e10 or more keeps a trailing {@code .} so that it still reads as a float.
      */
     static String formatDouble(double v) {
         if (Double.isNaN(v)) {
@@ -213,7 +214,8 @@ final class SchemaPrinter {
                     plain = plain.substring(0, plain.length() - 1);
                 }
             }
-            return plain;
+            // C++ prints 1e10 as "10000000000", which would read back as an int: keep it a float
+            return plain.indexOf('.') >= 0 ? plain : plain + ".";
         }
         String digits = r.unscaledValue().abs().toString().replaceAll("0+$", "");
         StringBuilder sb = new StringBuilder();

@@ -77,6 +77,17 @@ public final class IrParser {
         return g;
     }
 
+    /**
+     * Parses a type on its own ({@code tensor<f32, [s0, 3]>}, {@code list<int>}), resolving symbols
+     * against those declared in {@code scope}: handy in tests and tools.
+     */
+    public static Type parseType(String text, Graph scope) {
+        IrParser p = new IrParser(text, "type", null, Options.strict());
+        Type t = p.type(scope);
+        p.expectKind(Kind.EOF, "the end of the type");
+        return t;
+    }
+
     // --- graph ---
 
     private record PendingInput(Token name, int typeStart) {
@@ -114,7 +125,7 @@ public final class IrParser {
             pos = in.typeStart;
             Type t = type(g);
             checkFresh(g, in.name);
-            g.addInput(in.name.text(), t);
+            checkNamed(g.addInput(in.name.text(), t), in.name);
         }
         pos = resume;
         while (true) {
@@ -228,7 +239,7 @@ public final class IrParser {
         }
         expect(">");
         checkFresh(g, name);
-        g.addConstant(name.text(), new ConstantTensor(dtype, sizes, data));
+        checkNamed(g.addConstant(name.text(), new ConstantTensor(dtype, sizes, data)), name);
     }
 
     private void node(Graph g) {
@@ -283,10 +294,7 @@ public final class IrParser {
             throw at(opTok, e.getMessage());
         }
         for (int i = 0; i < outNames.size(); i++) {
-            if (!n.output(i).name().equals(outNames.get(i))) {
-                throw at(names.get(i), "value name %" + IrPrinter.name(outNames.get(i)) + " is not allowed: names use letters,"
-                        + " digits, '_' and '.'");
-            }
+            checkNamed(n.output(i), names.get(i));
         }
         n.setName(outNames.isEmpty() ? IrPrinter.baseName(n) : outNames.get(0));
         if (peek().is("name") && peekAt(1).is("(")) {
@@ -607,6 +615,14 @@ public final class IrParser {
     private void checkFresh(Graph g, Token name) {
         if (g.value(name.text()).isPresent()) {
             throw at(name, "value %" + IrPrinter.name(name.text()) + " is defined twice");
+        }
+    }
+
+    /** The graph cleans names it does not allow; the text must name values exactly as the graph will. */
+    private void checkNamed(Value v, Token name) {
+        if (!v.name().equals(name.text())) {
+            throw at(name, "value name %" + IrPrinter.name(name.text()) + " is not allowed: value names use letters, digits,"
+                    + " '_' and '.' (the graph would call it %" + v.name() + ")");
         }
     }
 

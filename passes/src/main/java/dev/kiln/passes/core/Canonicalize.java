@@ -268,7 +268,6 @@ public final class Canonicalize implements Pass {
         String keepName = n.output().name();
         Node r = Ops.insertBefore(n, op, args, kw, type);
         Ops.replace(n, r.output());
-        n.graph().rename(r.output(), keepName);
-        r.setName(r.output().name());
+        Ops.rename(r.output(), keepName);
     }
 }

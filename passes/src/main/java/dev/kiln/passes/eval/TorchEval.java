@@ -19,7 +19,9 @@ import org.bytedeco.pytorch.GenericList;
 import org.bytedeco.pytorch.IValue;
 import org.bytedeco.pytorch.IValueVector;
 import org.bytedeco.pytorch.IntType;
+import org.bytedeco.pytorch.Operator;
 import org.bytedeco.pytorch.OperatorHandle;
+import org.bytedeco.pytorch.OperatorName;
 import org.bytedeco.pytorch.SingletonTypePtr;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptions;
@@ -82,12 +84,20 @@ public final class TorchEval {
      * returned objects belong to the caller's enclosing {@link PointerScope}.
      */
     public static List<IValue> call(Node node, Function<Value, IValue> env) {
-        OperatorHandle op;
-        String[] parts = TorchSchemas.split(node.op());
+        if (node.op().equals("prim::ListUnpack")) {
+            return unpack(node, env);
+        }
+        String[] parts = split(node.op());
+        OperatorHandle op = null;
+        Operator jit = null;
         try {
             op = Dispatcher.singleton().findSchemaOrThrow(parts[0], parts[1]);
         } catch (RuntimeException e) {
-            throw KilnException.at(node, "libtorch has no operator " + node.op() + " to evaluate it on the CPU");
+            // not a dispatcher op: scalar ops such as aten::add.int and prim::max.int live in the JIT registry
+            jit = torch.findOperatorFor(new OperatorName(parts[0], parts[1]));
+            if (jit == null || jit.isNull()) {
+                throw KilnException.at(node, "libtorch has no operator " + node.op() + " to evaluate it on the CPU");
+            }
         }
         IValueVector stack = new IValueVector();
         List<SchemaArgument> schemaArgs = node.schema().arguments();
@@ -96,7 +106,11 @@ public final class TorchEval {
             stack.push_back(toIValue(node, node.arg(i), type, env));
         }
         try {
-            op.callBoxed(stack);
+            if (op != null) {
+                op.callBoxed(stack);
+            } else {
+                jit.getOperation().apply(stack);
+            }
         } catch (RuntimeException e) {
             throw KilnException.at(node, "libtorch failed to evaluate the op on the CPU: " + firstLine(e.getMessage()));
         }
@@ -105,6 +119,27 @@ public final class TorchEval {
             outs.add(stack.get(i));
         }
         return outs;
+    }
+
+    /** {@code prim::ListUnpack}: the elements of the list, one per output. */
+    private static List<IValue> unpack(Node node, Function<Value, IValue> env) {
+        if (!(node.arg(0) instanceof Value v)) {
+            throw KilnException.at(node, "unpacks a literal, not a list value");
+        }
+        IValue list = env.apply(v);
+        if (!list.isList()) {
+            throw KilnException.at(node, "the value %" + v.name() + " is not a list");
+        }
+        GenericList l = list.toList();
+        if (l.size() != node.outputs().size()) {
+            throw KilnException.at(node, "the list has " + l.size() + " elements but the node has "
+                    + node.outputs().size() + " outputs");
+        }
+        List<IValue> out = new ArrayList<>();
+        for (long i = 0; i < l.size(); i++) {
+            out.add(l.get(i));
+        }
+        return out;
     }
 
     /** A libtorch tensor over the constant's bytes (no copy; read-only use only). */
@@ -174,7 +209,7 @@ public final class TorchEval {
             return new IValue();
         }
         if (a instanceof Arg.IntLit i) {
-            String base = TorchSchemas.baseName(type);
+            String base = baseName(type);
             if (base.equals("float")) {
                 return new IValue((double) i.value());
             }
@@ -199,11 +234,11 @@ public final class TorchEval {
             return new IValue(0L);
         }
         if (a instanceof Arg.MemoryFormatLit m) {
-            return new IValue((long) TorchSchemas.memoryFormatCode(m.value()));
+            return new IValue((long) memoryFormatCode(m.value()));
         }
         if (a instanceof Arg.ListArg l) {
             SchemaType elem = listElement(type);
-            String base = TorchSchemas.baseName(elem);
+            String base = baseName(elem);
             Type.TypePtr et;
             if (elem instanceof SchemaType.OptionalOf || base.equals("Tensor")) {
                 et = elem instanceof SchemaType.OptionalOf
@@ -242,5 +277,42 @@ public final class TorchEval {
         String t = s.strip();
         int nl = t.indexOf('\n');
         return nl < 0 ? t : t.substring(0, nl);
+    }
+
+    /** {@code aten::add.Tensor} -> {@code [aten::add, Tensor]}; {@code aten::relu} -> {@code [aten::relu, ""]}. */
+    static String[] split(String qualified) {
+        int ns = qualified.indexOf("::");
+        int dot = qualified.indexOf('.', ns < 0 ? 0 : ns);
+        if (dot < 0) {
+            return new String[] {qualified, ""};
+        }
+        String overload = qualified.substring(dot + 1);
+        return new String[] {qualified.substring(0, dot), overload.equals("default") ? "" : overload};
+    }
+
+    static String baseName(SchemaType t) {
+        if (t instanceof SchemaType.OptionalOf o) {
+            return baseName(o.element());
+        }
+        if (t instanceof SchemaType.Named n) {
+            return n.name();
+        }
+        return "";
+    }
+
+    /** The IR's memory format names to c10 codes. */
+    static int memoryFormatCode(String name) {
+        switch (name) {
+            case "contiguous_format":
+                return 0;
+            case "preserve_format":
+                return 1;
+            case "channels_last":
+                return 2;
+            case "channels_last_3d":
+                return 3;
+            default:
+                throw new KilnException("unknown memory format '" + name + "'");
+        }
     }
 }

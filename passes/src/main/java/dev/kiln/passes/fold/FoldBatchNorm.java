@@ -90,8 +90,7 @@ public final class FoldBatchNorm implements Pass {
             String name = bn.output(0).name();
             bn.output(0).replaceAllUsesWith(out);
             g.remove(bn);
-            g.rename(out, name);
-            layer.setName(out.name());
+            dev.kiln.passes.Ops.rename(out, name);
         }
     }
 

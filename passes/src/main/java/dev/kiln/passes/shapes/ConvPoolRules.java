@@ -26,8 +26,7 @@ final class ConvPoolRules {
         for (String d : List.of("1d", "2d", "3d")) {
             r.put("aten::conv" + d, ctx -> conv(ctx, false, "dilation"));
             r.put("aten::conv" + d + ".padding", ctx -> conv(ctx, false, "dilation"));
-            r.put("aten::conv_transpose" + d, ctx -> conv(ctx, true, "dilation"));
-            r.put("aten::conv_transpose" + d + ".input", ctx -> conv(ctx, true, "dilation"));
+            r.put("aten::conv_transpose" + d + (d.equals("1d") ? "" : ".input"), ctx -> conv(ctx, true, "dilation"));
         }
         for (int n = 1; n <= 3; n++) {
             final int spatial = n;
@@ -39,7 +38,9 @@ final class ConvPoolRules {
             });
             r.put("aten::avg_pool" + d, ctx -> List.of(pool(ctx, spatial, false)));
             r.put("aten::adaptive_avg_pool" + d, ctx -> List.of(adaptive(ctx, spatial)));
-            r.put("aten::_adaptive_avg_pool" + d, ctx -> List.of(adaptive(ctx, spatial)));
+            if (n > 1) {
+                r.put("aten::_adaptive_avg_pool" + d, ctx -> List.of(adaptive(ctx, spatial)));
+            }
             r.put("aten::adaptive_max_pool" + d, ctx -> {
                 TensorType out = adaptive(ctx, spatial);
                 return List.of(out, out.withDType(DType.INT64));

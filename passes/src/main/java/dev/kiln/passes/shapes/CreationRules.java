@@ -27,7 +27,7 @@ final class CreationRules {
         r.put("aten::arange.start_step", ctx -> arange(ctx, "start", "end", "step"));
         r.put("aten::full", ctx -> List.of(InferenceContext.tensorType(
                 ctx.dtypeArg("dtype").orElse(numberType(ctx, "fill_value")), ctx.symInts("size"))));
-        for (String op : List.of("aten::zeros", "aten::ones", "aten::empty.memory_format", "aten::empty", "aten::rand",
+        for (String op : List.of("aten::zeros", "aten::ones", "aten::empty.memory_format", "aten::rand",
                 "aten::randn", "aten::empty_strided")) {
             r.put(op, ctx -> List.of(InferenceContext.tensorType(
                     ctx.dtypeArg("dtype").orElse(TypePromotion.DEFAULT_FLOAT), ctx.symInts("size"))));

@@ -32,11 +32,13 @@ import java.util.OptionalInt;
 public final class InferenceContext {
     private final Node node;
     private final Map<Value, SymExpr> symInts;
+    private final Map<Value, List<Type>> lists;
     private final SymExpr[] defined;
 
-    InferenceContext(Node node, Map<Value, SymExpr> symInts) {
+    InferenceContext(Node node, Map<Value, SymExpr> symInts, Map<Value, List<Type>> lists) {
         this.node = node;
         this.symInts = symInts;
+        this.lists = lists;
         this.defined = new SymExpr[node.outputs().size()];
     }
 
@@ -117,6 +119,27 @@ public final class InferenceContext {
             return out;
         }
         throw error("argument '" + name + "' must be a list of tensors but is " + Args.describe(a));
+    }
+
+    /** The element types of a list value that an earlier node of this graph returned. */
+    public List<Type> listElements(Arg a, String what) {
+        if (a instanceof Value v) {
+            List<Type> t = lists.get(v);
+            if (t != null) {
+                return t;
+            }
+            if (v.type() instanceof ListType) {
+                throw new Unresolved("the elements of the list " + v + " are not known", true);
+            }
+        }
+        if (a instanceof Arg.ListArg l) {
+            List<Type> out = new ArrayList<>();
+            for (Arg e : l.elements()) {
+                out.add(e instanceof Value v ? v.type() : PrimitiveType.INT);
+            }
+            return out;
+        }
+        throw error("argument '" + what + "' must be a list but is " + Args.describe(a));
     }
 
     /** The sizes of tensor argument {@code name}. */
@@ -408,7 +431,7 @@ public final class InferenceContext {
 
     /** Says that output {@code i}, an int, has the value {@code e}. */
     public void defineInt(int i, SymExpr e) {
-        defined[i] = e;
+        defined[i] = ShapeMath.simplify(e);
     }
 
     SymExpr definedInt(int i) {
@@ -417,6 +440,10 @@ public final class InferenceContext {
 
     /** A tensor type from a dtype and sizes. */
     public static TensorType tensorType(DType dtype, List<SymExpr> dims) {
-        return new TensorType(dtype, Shape.of(dims));
+        List<SymExpr> simple = new ArrayList<>(dims.size());
+        for (SymExpr d : dims) {
+            simple.add(ShapeMath.simplify(d));
+        }
+        return new TensorType(dtype, Shape.of(simple));
     }
 }

@@ -113,7 +113,7 @@ final class LayoutRules {
         });
         // dtype conversions
         for (String op : List.of("aten::to.dtype", "aten::to.dtype_layout", "aten::to.device", "aten::to.prim_dtype",
-                "aten::to.prim_Device", "aten::_to_copy", "aten::_to_dim_order_copy", "aten::to.prim_other")) {
+                "aten::to.prim_Device", "aten::_to_copy", "aten::to.prim_other")) {
             r.put(op, ctx -> {
                 TensorType x = ctx.tensor("self");
                 return List.of(x.withDType(ctx.has("dtype") ? ctx.dtypeArg("dtype").orElse(x.elementType()) : x.elementType()));

@@ -91,6 +91,7 @@ public final class ShapeInference {
      */
     public Result infer(Graph graph, boolean checkExisting) {
         Map<Value, SymExpr> ints = new LinkedHashMap<>();
+        Map<Value, List<Type>> lists = new LinkedHashMap<>();
         List<String> notes = new ArrayList<>();
         boolean changed = false;
         for (Node node : List.copyOf(graph.nodes())) {
@@ -103,7 +104,7 @@ public final class ShapeInference {
                         + describeOutputs(node) + ")");
                 continue;
             }
-            InferenceContext ctx = new InferenceContext(node, ints);
+            InferenceContext ctx = new InferenceContext(node, ints, lists);
             List<Type> types;
             try {
                 types = rule.infer(ctx);
@@ -117,7 +118,7 @@ public final class ShapeInference {
             } catch (RuntimeException e) {
                 throw KilnException.at(node, "shape inference failed: " + e);
             }
-            changed |= assign(node, types, ctx, ints, checkExisting);
+            changed |= assign(node, types, ctx, ints, lists, checkExisting);
         }
         return new Result(changed, ints, notes);
     }
@@ -131,12 +132,14 @@ public final class ShapeInference {
     }
 
     private static boolean assign(Node node, List<Type> types, InferenceContext ctx, Map<Value, SymExpr> ints,
-                                  boolean checkExisting) {
+                                  Map<Value, List<Type>> lists, boolean checkExisting) {
         List<Value> outs = node.outputs();
+        if (outs.size() == 1 && outs.get(0).type() instanceof ListType && !(types.size() == 1 && types.get(0) instanceof ListType)) {
+            // a returned tensor list: remember each element's type for the ListUnpack that follows
+            lists.put(outs.get(0), List.copyOf(types));
+            return setType(node, outs.get(0), listOf(types), checkExisting);
+        }
         if (types.size() != outs.size()) {
-            if (outs.size() == 1 && outs.get(0).type() instanceof ListType) {
-                return setType(node, outs.get(0), listOf(types), checkExisting);
-            }
             throw KilnException.at(node, "the op computes " + types.size() + " outputs but the node has "
                     + outs.size() + "; the graph is inconsistent");
         }
@@ -169,6 +172,9 @@ public final class ShapeInference {
         Type old = out.type();
         if (old.equals(computed)) {
             return false;
+        }
+        if (old instanceof TensorType o && o.isComplete() && computed instanceof TensorType c && !c.isComplete()) {
+            return false; // never replace a known type by a less known one
         }
         if (checkExisting && old instanceof TensorType o && o.isComplete() && computed instanceof TensorType c) {
             if (agrees(o, c)) {

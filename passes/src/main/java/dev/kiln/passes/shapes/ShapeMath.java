@@ -114,6 +114,64 @@ public final class ShapeMath {
         return 0;
     }
 
+    /**
+     * Rewrites {@code e} as a sum of distinct terms with integer coefficients plus one constant,
+     * simplifying inside divisions, remainders, min and max: {@code ((2 + s1) - 2) - 1} becomes
+     * {@code s1 - 1}. Built through the {@link SymExpr} factories, so equal sums come out identical.
+     */
+    public static SymExpr simplify(SymExpr e) {
+        if (e instanceof SymExpr.Const || e instanceof SymExpr.Sym) {
+            return e;
+        }
+        SymExpr.Op o = (SymExpr.Op) e;
+        if (o.kind() == SymExpr.Kind.ADD || (o.kind() == SymExpr.Kind.MUL && o.lhs() instanceof SymExpr.Const)) {
+            Map<String, Term> terms = new TreeMap<>();
+            long c = collectTerms(e, 1, terms);
+            SymExpr acc = null;
+            for (Term t : terms.values()) {
+                if (t.coeff == 0) {
+                    continue;
+                }
+                SymExpr term = t.coeff == 1 ? t.atom : SymExpr.mul(SymExpr.of(t.coeff), t.atom);
+                acc = acc == null ? term : SymExpr.add(acc, term);
+            }
+            if (acc == null) {
+                return SymExpr.of(c);
+            }
+            return c == 0 ? acc : SymExpr.add(acc, SymExpr.of(c));
+        }
+        return SymExpr.make(o.kind(), simplify(o.lhs()), simplify(o.rhs()));
+    }
+
+    private static final class Term {
+        final SymExpr atom;
+        long coeff;
+
+        Term(SymExpr atom) {
+            this.atom = atom;
+        }
+    }
+
+    private static long collectTerms(SymExpr e, long scale, Map<String, Term> terms) {
+        if (e instanceof SymExpr.Const k) {
+            return Math.multiplyExact(scale, k.value());
+        }
+        if (e instanceof SymExpr.Op o && o.kind() == SymExpr.Kind.ADD) {
+            return Math.addExact(collectTerms(o.lhs(), scale, terms), collectTerms(o.rhs(), scale, terms));
+        }
+        if (e instanceof SymExpr.Op o && o.kind() == SymExpr.Kind.MUL && o.lhs() instanceof SymExpr.Const k) {
+            return collectTerms(o.rhs(), Math.multiplyExact(scale, k.value()), terms);
+        }
+        SymExpr atom = e instanceof SymExpr.Op o ? SymExpr.make(o.kind(), simplify(o.lhs()), simplify(o.rhs())) : e;
+        if (atom instanceof SymExpr.Const || (atom instanceof SymExpr.Op a && (a.kind() == SymExpr.Kind.ADD
+                || (a.kind() == SymExpr.Kind.MUL && a.lhs() instanceof SymExpr.Const)))) {
+            return collectTerms(atom, scale, terms); // simplifying the parts made it a sum again
+        }
+        Term t = terms.computeIfAbsent(atom.toString(), k -> new Term(atom));
+        t.coeff = Math.addExact(t.coeff, scale);
+        return 0;
+    }
+
     /** The sum of {@code dims}, 0 for none. */
     public static SymExpr sum(List<SymExpr> dims) {
         SymExpr n = ZERO;
@@ -144,14 +202,36 @@ public final class ShapeMath {
         if (k.isPresent()) {
             return k.get() >= 0 ? e : bound;
         }
-        SymExpr gap = SymExpr.sub(bound, e);
-        if (gap.lowerBound() >= 0) {
+        if (provablyAtMost(e, bound)) {
             return e;
         }
-        if (gap.upperBound() <= 0) {
+        if (provablyAtMost(bound, e)) {
             return bound;
         }
         return SymExpr.min(e, bound);
+    }
+
+    /** Whether {@code a <= b} for every value of the symbols (a sound, incomplete check). */
+    public static boolean provablyAtMost(SymExpr a, SymExpr b) {
+        Optional<Long> k = constantDifference(b, a);
+        if (k.isPresent()) {
+            return k.get() >= 0;
+        }
+        if (SymExpr.sub(b, a).lowerBound() >= 0) {
+            return true;
+        }
+        // x // c <= x for x >= 0 and c >= 1
+        if (a instanceof SymExpr.Op o && o.kind() == SymExpr.Kind.FLOORDIV && o.rhs() instanceof SymExpr.Const c
+                && c.value() >= 1 && o.lhs().lowerBound() >= 0) {
+            return provablyAtMost(o.lhs(), b);
+        }
+        if (a instanceof SymExpr.Op o && o.kind() == SymExpr.Kind.MIN) {
+            return provablyAtMost(o.lhs(), b) || provablyAtMost(o.rhs(), b);
+        }
+        if (b instanceof SymExpr.Op o && o.kind() == SymExpr.Kind.MAX) {
+            return provablyAtMost(a, o.lhs()) || provablyAtMost(a, o.rhs());
+        }
+        return false;
     }
 
     /** {@code ceil(a / b)} for a positive divisor: {@code (a + b - 1) // b}. */

@@ -58,6 +58,23 @@ final class SymIntRules {
             r.put(ns + "::pos", ctx -> define(ctx, operand(ctx, 0)));
         }
         r.put("aten::neg.int", neg);
+
+        // lists: FX's getitem on a returned tensor list becomes prim::ListUnpack (one output per element)
+        r.put("prim::ListUnpack", ctx -> {
+            List<Type> elems = ctx.listElements(ctx.node().arg(0), "list");
+            if (elems.size() != ctx.node().outputs().size()) {
+                throw ctx.error("unpacks " + ctx.node().outputs().size() + " values from a list of " + elems.size());
+            }
+            return elems;
+        });
+        r.put("aten::__getitem__.t", ctx -> {
+            List<Type> elems = ctx.listElements(ctx.node().arg(0), "list");
+            long i = ctx.intArg("idx");
+            if (i < -elems.size() || i >= elems.size()) {
+                throw ctx.error("index " + i + " is out of range for a list of " + elems.size());
+            }
+            return List.of(elems.get((int) (i < 0 ? i + elems.size() : i)));
+        });
     }
 
     /** Positional operand {@code i}: int arithmetic schemas name their operands a, b (or self, other). */

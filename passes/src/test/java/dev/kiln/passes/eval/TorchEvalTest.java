@@ -5,7 +5,7 @@ import dev.kiln.ir.DType;
 import dev.kiln.ir.Graph;
 import dev.kiln.ir.KilnException;
 import dev.kiln.ir.Node;
-import dev.kiln.passes.text.KirText;
+import dev.kiln.passes.Kir;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -18,14 +18,13 @@ class TorchEvalTest {
 
     @Test
     void evaluatesOneNodeThroughTheDispatcher() {
-        Graph g = KirText.parse("""
-                graph g {
-                  input %x : tensor<f32, [2, 2]>
-                  const %y : tensor<f32, [2, 2]> = [10.0, 20.0, 30.0, 40.0]
-                  %s : tensor<f32, [2, 2]> = aten::add.Tensor(%x, %y, 2)
-                  return %s
+        Graph g = Kir.parse("""
+                graph @g(%x: tensor<f32, [2, 2]>) {
+                  const %y : tensor<f32, [2, 2]> = %s
+                  %%s : tensor<f32, [2, 2]> = aten::add.Tensor(%%x, %%y, 2)
+                  return %%s
                 }
-                """);
+                """.replace("= %s", "= " + Kir.f32(10, 20, 30, 40)).replace("%%", "%"));
         Node add = g.nodes().get(0);
         List<ConstantTensor> out = TorchEval.evaluate(add, Map.of(g.inputs().get(0),
                 ConstantTensor.ofFloats(new long[] {2, 2}, 1, 2, 3, 4)));
@@ -36,13 +35,12 @@ class TorchEvalTest {
 
     @Test
     void runsAGraphWithListArgsMultipleOutputsAndCasts() {
-        Graph g = KirText.parse("""
-                graph g {
-                  input %x : tensor<f32, [2, 3]>
+        Graph g = Kir.parse("""
+                graph @g(%x: tensor<f32, [2, 3]>) {
                   %v : tensor<f32, [3, 2]> = aten::reshape(%x, [3, -1])
                   %m : tensor<f32, [3]>, %i : tensor<i64, [3]> = aten::max.dim(%v, 1, false)
-                  %h : tensor<f16, [3]> = aten::_to_copy(%m, f16, none, none, none, false, none)
-                  %c : tensor<f32, [2, 5]> = aten::cat([%x, %x], 1)
+                  %h : tensor<f16, [3]> = aten::_to_copy(%m, dtype<f16>, none, none, none, false, none)
+                  %c : tensor<f32, [2, 6]> = aten::cat([%x, %x], 1)
                   return %h, %i, %c
                 }
                 """);
@@ -56,11 +54,9 @@ class TorchEvalTest {
 
     @Test
     void libtorchErrorsNameTheNode() {
-        Graph g = KirText.parse("""
-                graph g {
-                  input %x : tensor<f32, [2, 3]>
-                  input %y : tensor<f32, [4, 5]>
-                  %m : tensor = aten::mm(%x, %y)
+        Graph g = Kir.parse("""
+                graph @g(%x: tensor<f32, [2, 3]>, %y: tensor<f32, [4, 5]>) {
+                  %m : tensor<f32, [2, 5]> = aten::mm(%x, %y)
                   return %m
                 }
                 """);
@@ -69,5 +65,16 @@ class TorchEvalTest {
                 .isInstanceOf(KilnException.class)
                 .hasMessageContaining("node m (aten::mm)")
                 .hasMessageContaining("libtorch failed");
+    }
+
+    @Test
+    void wrongInputCountIsAnError() {
+        Graph g = Kir.parse("""
+                graph @g(%x: tensor<f32, [2]>) {
+                  %r : tensor<f32, [2]> = aten::relu(%x)
+                  return %r
+                }
+                """);
+        assertThatThrownBy(() -> GraphEvaluator.run(g, List.of())).hasMessageContaining("takes 1 inputs but 0 were given");
     }
 }

@@ -3,7 +3,7 @@ package dev.kiln.passes.golden;
 import dev.kiln.ir.Graph;
 import dev.kiln.passes.PassContext;
 import dev.kiln.passes.PassManager;
-import dev.kiln.passes.text.KirText;
+import dev.kiln.passes.Kir;
 import org.junit.jupiter.api.DynamicTest;
 
 import java.io.IOException;
@@ -64,9 +64,9 @@ public final class GoldenHarness {
         String pipeline = text.lines().filter(l -> l.startsWith(RUN)).findFirst()
                 .map(l -> l.substring(RUN.length()).trim())
                 .orElseThrow(() -> new AssertionError(input + " has no '" + RUN + " <pipeline>' line"));
-        Graph g = KirText.parse(text);
+        Graph g = Kir.parse(text);
         PassManager.builder().verify(true).build().run(g, pipeline, ctx);
-        String actual = KirText.print(g);
+        String actual = Kir.print(g);
         String expectedName = input.getFileName().toString().replace(".kir", ".expected.kir");
         if (Boolean.getBoolean("kiln.golden.update")) {
             Path src = Path.of("src", "test", "resources").resolve(dir).resolve(expectedName);
@@ -79,7 +79,7 @@ public final class GoldenHarness {
             fail(expected + " is missing; run with -Dkiln.golden.update=true to write it. Actual:\n" + actual);
         }
         // the printed result must also parse back to the same text (round trip)
-        assertThat(KirText.print(KirText.parse(actual))).isEqualTo(actual);
+        assertThat(Kir.print(Kir.parse(actual))).isEqualTo(actual);
         assertThat(actual).as("golden " + dir + "/" + expectedName + " (rewrite with -Dkiln.golden.update=true)")
                 .isEqualTo(Files.readString(expected, StandardCharsets.UTF_8));
     }

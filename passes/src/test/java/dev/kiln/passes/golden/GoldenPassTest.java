@@ -33,4 +33,21 @@ class GoldenPassTest {
     Stream<DynamicTest> foldBatchNorm() {
         return GoldenHarness.tests("dev/kiln/passes/fold-batch-norm");
     }
+
+    @TestFactory
+    Stream<DynamicTest> decompose() {
+        return GoldenHarness.tests("dev/kiln/passes/decompose");
+    }
+
+    @TestFactory
+    Stream<DynamicTest> precision() {
+        return GoldenHarness.tests("dev/kiln/passes/precision");
+    }
+
+    @TestFactory
+    Stream<DynamicTest> precisionKeepFp32() {
+        // the user keeps aten::relu and node %m in FP32
+        return GoldenHarness.tests("dev/kiln/passes/precision-keep",
+                () -> PassContext.builder().precision(Precision.BF16).keepFp32("aten::relu").keepFp32("m").build());
+    }
 }

@@ -3,8 +3,8 @@ package dev.kiln.passes.shapes;
 import dev.kiln.ir.KilnException;
 import org.junit.jupiter.api.Test;
 
-import static dev.kiln.passes.shapes.ShapeTests.typeOf;
-import static dev.kiln.passes.shapes.ShapeTests.typesOf;
+import static dev.kiln.passes.shapes.ShapeTestSupport.typeOf;
+import static dev.kiln.passes.shapes.ShapeTestSupport.typesOf;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

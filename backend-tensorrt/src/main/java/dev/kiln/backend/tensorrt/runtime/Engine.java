@@ -74,6 +74,18 @@ public final class Engine implements AutoCloseable {
             }
             (input ? inputs : outputs).add(new IoTensor(name, dt, shape, min, max));
         }
+        // Kiln's engines name their tensors x0.. and y0..: keep them in that order whatever order TensorRT lists them in
+        sortByIndex(inputs, "x");
+        sortByIndex(outputs, "y");
+    }
+
+    private static void sortByIndex(List<IoTensor> l, String prefix) {
+        for (IoTensor t : l) {
+            if (!t.name().matches(prefix + "\\d+")) {
+                return;
+            }
+        }
+        l.sort(java.util.Comparator.comparingInt(t -> Integer.parseInt(t.name().substring(prefix.length()))));
     }
 
     /** Deserializes a plan (the bytes from position to limit of a direct buffer are read in place). */

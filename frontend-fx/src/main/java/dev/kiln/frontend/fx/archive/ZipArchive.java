@@ -75,10 +75,10 @@ public final class ZipArchive implements AutoCloseable {
         try {
             return new ZipArchive(file.toString(), new ByteSource.FileSource(ch), ch, limits, new AtomicLong());
         } catch (IOException e) {
-            closeQuietly(ch);
+            release(ch);
             throw new KilnException(file + ": cannot map the file (" + e.getMessage() + ")", e);
-        } catch (RuntimeException e) {
-            closeQuietly(ch);
+        } catch (RuntimeException | Error e) {
+            release(ch);
             throw e;
         }
     }
@@ -190,8 +190,7 @@ public final class ZipArchive implements AutoCloseable {
     public void close() {
         if (channel != null && !closed) {
             closed = true;
-            OPEN_FILES.decrementAndGet();
-            closeQuietly(channel);
+            release(channel);
         }
     }
 
@@ -392,6 +391,11 @@ public final class ZipArchive implements AutoCloseable {
         }
         out.flip();
         return ByteSource.le(out.asReadOnlyBuffer());
+    }
+
+    private static void release(FileChannel ch) {
+        OPEN_FILES.decrementAndGet();
+        closeQuietly(ch);
     }
 
     private static void closeQuietly(FileChannel ch) {

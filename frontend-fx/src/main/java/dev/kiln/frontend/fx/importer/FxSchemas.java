@@ -61,9 +61,9 @@ public final class FxSchemas {
     public static OpSchema symOp(String target, List<String> argKinds) {
         String op = SYM_OPS.get(target);
         SchemaRegistry r = SchemaRegistry.standard();
-        String overload = String.join("_", argKinds);
-        List<String> tries = argKinds.size() == 1 ? List.of(overload, "") : List.of(overload, "Scalar", "");
-        for (String o : tries) {
+        boolean same = argKinds.stream().distinct().count() <= 1;
+        String overload = same && !argKinds.isEmpty() ? argKinds.get(0) : String.join("_", argKinds);
+        for (String o : List.of(overload, "")) {
             Optional<OpSchema> s = r.find(op, o);
             if (s.isPresent() && s.get().arguments().size() == argKinds.size()) {
                 return s.get();

@@ -282,6 +282,7 @@ public final class ProgramImporter {
                 throw node.error("the name '" + n + "' is defined twice; names in a program must be unique");
             }
         }
+        args = wrapScalars(schema, args, outs, jsonName);
         Node n = graph.insertAt(graph.nodes().size(), schema, args, outs.types, outs.names);
         if (!jsonName.isEmpty()) {
             n.setName(jsonName);
@@ -300,6 +301,45 @@ public final class ProgramImporter {
                 define(outs.names.get(i), n.output(i), null);
             }
         }
+    }
+
+    /**
+     * FX passes Python numbers where a schema says {@code Tensor} ({@code aten.mul.Tensor(x, 2.0)});
+     * ATen wraps them as 0-d tensors. They become 0-d constants: of the node's floating (or
+     * integer) result dtype when the number fits that category, so promotion gives what torch gives.
+     */
+    private List<Arg> wrapScalars(OpSchema schema, List<Arg> args, Outputs outs, String nodeName) {
+        List<Arg> out = null;
+        for (int i = 0; i < args.size() && i < schema.arguments().size(); i++) {
+            SchemaType t = schema.arguments().get(i).type();
+            if (t instanceof SchemaType.OptionalOf o) {
+                t = o.element();
+            }
+            Arg a = args.get(i);
+            if (!t.isTensor() || !(a instanceof Arg.IntLit || a instanceof Arg.FloatLit || a instanceof Arg.BoolLit)) {
+                continue;
+            }
+            Optional<DType> result = outs.types.isEmpty() || !(outs.types.get(0) instanceof TensorType tt)
+                    ? Optional.empty() : tt.dtype();
+            DType dtype;
+            double v;
+            if (a instanceof Arg.FloatLit f) {
+                v = f.value();
+                dtype = result.filter(DType::isFloatingPoint).orElse(DType.FLOAT64);
+            } else if (a instanceof Arg.IntLit n) {
+                v = n.value();
+                dtype = result.filter(d -> d.isFloatingPoint() || d.isIntegral()).orElse(DType.INT64);
+            } else {
+                v = ((Arg.BoolLit) a).value() ? 1 : 0;
+                dtype = result.orElse(DType.BOOL);
+            }
+            if (out == null) {
+                out = new ArrayList<>(args);
+            }
+            String name = (nodeName.isEmpty() ? "scalar" : nodeName) + "_" + schema.arguments().get(i).name();
+            out.set(i, graph.addConstant(name, ConstantTensor.scalar(dtype, v)));
+        }
+        return out == null ? args : out;
     }
 
     /** Output names and types of a node; for a returned tensor list, also the list's elements. */

@@ -1,0 +1,103 @@
+package dev.kiln.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class InspectCommandTest {
+    @TempDir
+    Path dir;
+
+    /** Output and exit code of one run. */
+    record Run(int rc, String out, String err) {
+    }
+
+    private Path fixture(String name) throws IOException {
+        Path p = dir.resolve(name);
+        try (InputStream in = getClass().getResourceAsStream("/fixtures/" + name)) {
+            Files.copy(in, p);
+        }
+        return p;
+    }
+
+    private static Run run(String... args) {
+        PrintStream oldOut = System.out;
+        PrintStream oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        int rc;
+        try {
+            rc = KilnCli.execute(args);
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+        return new Run(rc, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void jsonSummaryOfTheDynamicBatchModel() throws IOException {
+        Run r = run("inspect", fixture("dynbatch.pt2").toString(), "--format", "json");
+        assertThat(r.rc()).as(r.err()).isZero();
+        JsonNode j = new ObjectMapper().readTree(r.out());
+        assertThat(j.get("format").asText()).isEqualTo("pt2");
+        assertThat(j.get("nodes").asInt()).isEqualTo(8);
+        assertThat(j.get("ops").get("aten::conv2d").asInt()).isEqualTo(1);
+        assertThat(j.get("ops").get("aten::softmax.int").asInt()).isEqualTo(1);
+        assertThat(j.get("ops").get("aten::sym_size.int").asInt()).isEqualTo(1);
+        JsonNode x = j.get("inputs").get(0);
+        assertThat(x.get("dtype").asText()).isEqualTo("f32");
+        assertThat(x.get("shape").toString()).isEqualTo("[{\"name\":\"s77\",\"min\":1,\"max\":64},3,8,8]");
+        assertThat(j.get("outputs").get(0).get("shape").get(1).asInt()).isEqualTo(6);
+    }
+
+    @Test
+    void opsOfTheCoreIrUseExactOverloads() throws IOException {
+        Run r = run("inspect", fixture("cnn.core.pt2").toString(), "--format=json");
+        assertThat(r.rc()).as(r.err()).isZero();
+        JsonNode ops = new ObjectMapper().readTree(r.out()).get("ops");
+        assertThat(ops.get("aten::convolution").asInt()).isEqualTo(2);
+        assertThat(ops.get("aten::_native_batch_norm_legit_no_training").asInt()).isEqualTo(2);
+        assertThat(ops.get("aten::mean.dim").asInt()).isEqualTo(1);
+        assertThat(ops.has("aten::convolution.default")).isFalse();
+    }
+
+    @Test
+    void textSummaryAndIr() throws IOException {
+        Run r = run("inspect", fixture("mlp.pt2").toString(), "--print-ir");
+        assertThat(r.rc()).as(r.err()).isZero();
+        assertThat(r.out()).contains("format     pt2").contains("input      %x: tensor<f32, [4, 16]>")
+                .contains("aten::linear  2").contains("nodes      3")
+                .contains("aten::relu(");
+    }
+
+    @Test
+    void aBrokenFileIsOneClearLine() throws IOException {
+        Path bad = dir.resolve("model.pt2");
+        byte[] good = Files.readAllBytes(fixture("mlp.pt2"));
+        Files.write(bad, java.util.Arrays.copyOf(good, good.length / 2));
+        Run r = run("inspect", bad.toString());
+        assertThat(r.rc()).isEqualTo(1);
+        assertThat(r.err()).startsWith("kiln: ").contains("model.pt2").doesNotContain("Exception");
+    }
+
+    @Test
+    void torchScriptIsRecognizedButNotYetRead() throws IOException {
+        Run r = run("inspect", fixture("mlp.traced.pt").toString());
+        assertThat(r.rc()).isEqualTo(1);
+        assertThat(r.err()).contains("TorchScript support lands with frontend-torchscript");
+    }
+}

@@ -1,0 +1,12 @@
+package dev.kiln.ir;
+
+/** Test-only access to package-private mutators, to build malformed graphs the public API prevents. */
+public final class IrTestAccess {
+    private IrTestAccess() {
+    }
+
+    /** Renames {@code v} without the graph's uniqueness bookkeeping (makes duplicate names). */
+    public static void forceName(Value v, String name) {
+        v.rename(name);
+    }
+}
