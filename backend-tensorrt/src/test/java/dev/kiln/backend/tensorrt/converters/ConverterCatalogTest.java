@@ -107,6 +107,23 @@ class ConverterCatalogTest {
         }));
     }
 
+    /** The same graphs after the fp16 precision pass (what the GPU test compiles in fp16) are accepted too. */
+    @TestFactory
+    Stream<DynamicTest> representativeGraphsAreAcceptedInFp16() {
+        ConverterSettings fp16 = new ConverterSettings(dev.kiln.passes.Precision.FP16, false);
+        return ConverterCases.all().entrySet().stream().map(e -> DynamicTest.dynamicTest(e.getKey(), () -> {
+            for (Supplier<OneNode> s : e.getValue()) {
+                OneNode c = s.get();
+                dev.kiln.passes.PassContext ctx = dev.kiln.passes.PassContext.builder().precision(dev.kiln.passes.Precision.FP16).build();
+                dev.kiln.passes.PassManager.builder().build().run(c.graph, "precision", ctx);
+                for (Node n : c.graph.nodes()) {
+                    ConverterRegistry.Lookup l = ConverterRegistry.standard().lookup(n, fp16);
+                    assertThat(l.supported()).as(n.describe() + " in " + c.graph.name() + " (fp16): " + l.reason()).isTrue();
+                }
+            }
+        }));
+    }
+
     /** A node built blindly from the schema: check may refuse, but never crashes or reads a missing argument. */
     @Test
     void checkNeverCrashesOnASchemaBuiltNode() {

@@ -7,6 +7,9 @@ import dev.kiln.backend.tensorrt.EngineOptions;
 import dev.kiln.backend.tensorrt.runtime.Engine;
 import dev.kiln.backend.tensorrt.runtime.ExecutionSession;
 import dev.kiln.ir.ConstantTensor;
+import dev.kiln.passes.PassContext;
+import dev.kiln.passes.PassManager;
+import dev.kiln.passes.Precision;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.TestFactory;
@@ -26,8 +29,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Every built-in converter checked numerically on the GPU: each graph of {@link ConverterCases}
  * (several shapes per op, with broadcasting, negative dims, keepdim and symbolic sizes) is compiled
  * in fp32 (TF32 off) with the standard registry and run, and its outputs are compared with
- * libtorch's on the CPU. One line per op:
- * {@code GPU-CONVERTER op=aten::conv2d cases=3 maxRelErr=1.2e-07 failures=0}; a failing case is
+ * libtorch's on the CPU, then again in fp16 after the precision pass. One line per op and precision:
+ * {@code GPU-CONVERTER op=aten::conv2d precision=fp32 cases=3 maxRelErr=1.2e-07 failures=0}; a failing case is
  * listed with its graph and error, and the op's test fails.
  */
 @Tag("gpu")
@@ -45,10 +48,24 @@ class ConverterGpuTest {
 
     @TestFactory
     Stream<DynamicTest> everyConverterMatchesLibtorch() {
-        return ConverterCases.all().entrySet().stream().map(e -> DynamicTest.dynamicTest(e.getKey(), () -> run(e.getKey(), e.getValue())));
+        return ConverterCases.all().entrySet().stream().map(e -> DynamicTest.dynamicTest(e.getKey(),
+                () -> run(e.getKey(), e.getValue(), Precision.FP32)));
     }
 
-    private static void run(String op, List<Supplier<OneNode>> cases) {
+    /**
+     * The same graphs after the precision pass for fp16 (float tensors become f16), compared with the
+     * fp32 libtorch results at {@link #FP16_TOLERANCE}; graphs with non-float outputs are left to the
+     * fp32 run (near-ties may flip an argmax in fp16).
+     */
+    @TestFactory
+    Stream<DynamicTest> everyConverterMatchesLibtorchInFp16() {
+        return ConverterCases.all().entrySet().stream().map(e -> DynamicTest.dynamicTest(e.getKey(),
+                () -> run(e.getKey(), e.getValue(), Precision.FP16)));
+    }
+
+    static final double FP16_TOLERANCE = 2e-2;
+
+    private static void run(String op, List<Supplier<OneNode>> cases, Precision precision) {
         int count = 0;
         double worst = 0;
         List<String> failures = new ArrayList<>();
@@ -57,11 +74,19 @@ class ConverterGpuTest {
             if (c.graph.inputs().isEmpty() || c.graph.outputs().isEmpty() || SKIPPED.contains(op)) {
                 continue;
             }
+            if (precision == Precision.FP16) {
+                if (!c.expected.stream().allMatch(t -> t.dtype().isFloatingPoint())) {
+                    continue;
+                }
+                PassContext ctx = PassContext.builder().precision(Precision.FP16).build();
+                PassManager.builder().build().run(c.graph, "precision", ctx);
+            }
             count++;
             String label = c.graph.inputs().stream().map(v -> v.type().text()).toList() + " -> "
                     + c.graph.outputs().stream().map(v -> v.type().text()).toList();
             try {
-                BuiltEngine built = EngineBuilder.build(c.graph, EngineOptions.defaults(), ConverterRegistry.standard());
+                BuiltEngine built = EngineBuilder.build(c.graph, EngineOptions.defaults().withPrecision(precision),
+                        ConverterRegistry.standard());
                 try (Engine engine = Engine.deserialize(built.plan()); ExecutionSession session = engine.newSession()) {
                     List<ConstantTensor> ys = session.run(c.inputs);
                     for (int i = 0; i < c.expected.size(); i++) {
@@ -73,7 +98,8 @@ class ConverterGpuTest {
                             continue;
                         }
                         double err = relErr(want, got);
-                        double tol = want.dtype().isFloatingPoint() ? LOOSER.getOrDefault(op, TOLERANCE) : 0.0;
+                        double tol = !want.dtype().isFloatingPoint() ? 0.0
+                                : precision == Precision.FP16 ? FP16_TOLERANCE : LOOSER.getOrDefault(op, TOLERANCE);
                         worst = Math.max(worst, err);
                         if (!(err <= tol)) {
                             failures.add(label + ": output " + i + " relErr " + err + " > " + tol);
@@ -84,9 +110,10 @@ class ConverterGpuTest {
                 failures.add(label + ": " + ex.getMessage());
             }
         }
-        System.out.printf(Locale.ROOT, "GPU-CONVERTER op=%s cases=%d maxRelErr=%.2e failures=%d%n", op, count, worst, failures.size());
+        System.out.printf(Locale.ROOT, "GPU-CONVERTER op=%s precision=%s cases=%d maxRelErr=%.2e failures=%d%n", op,
+                precision.name().toLowerCase(Locale.ROOT), count, worst, failures.size());
         for (String f : failures) {
-            System.out.println("GPU-CONVERTER-FAILURE op=" + op + " " + f);
+            System.out.println("GPU-CONVERTER-FAILURE op=" + op + " precision=" + precision.name().toLowerCase(Locale.ROOT) + " " + f);
         }
         assertThat(failures).as(op).isEmpty();
     }
