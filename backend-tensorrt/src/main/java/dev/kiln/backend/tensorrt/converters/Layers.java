@@ -48,20 +48,9 @@ public final class Layers {
 
     // ------------------------------------------------------------------ dtypes
 
-    /** The TensorRT data type of an IR dtype, absent for dtypes TensorRT lacks (f64, i16, complex...). */
+    /** The TensorRT data type of an IR dtype, absent for dtypes TensorRT lacks (f64, i16, complex...); the backend's one mapping. */
     public static Optional<DataType> trt(DType t) {
-        switch (t) {
-            case FLOAT32: return Optional.of(DataType.kFLOAT);
-            case FLOAT16: return Optional.of(DataType.kHALF);
-            case BFLOAT16: return Optional.of(DataType.kBF16);
-            case INT8: return Optional.of(DataType.kINT8);
-            case INT32: return Optional.of(DataType.kINT32);
-            case INT64: return Optional.of(DataType.kINT64);
-            case BOOL: return Optional.of(DataType.kBOOL);
-            case UINT8: return Optional.of(DataType.kUINT8);
-            case FLOAT8_E4M3FN: return Optional.of(DataType.kFP8);
-            default: return Optional.empty();
-        }
+        return dev.kiln.backend.tensorrt.TrtTypes.find(t);
     }
 
     /** The TensorRT data type of {@code t}; throws naming the dtype when TensorRT has none. */

@@ -132,7 +132,7 @@ public final class MiscConverters {
             if (out.isFloatingPoint() && len > 0 && len <= 4096) {
                 ctx.bind(n.output(), triangular(ctx, x, axis, (int) len, out));
             } else {
-                ctx.bind(n.output(), loop(ctx, x, axis));
+                ctx.bind(n.output(), loop(ctx, n, x, axis));
             }
         }
 
@@ -153,8 +153,9 @@ public final class MiscConverters {
         }
 
         /** cumsum as a TensorRT loop over {@code axis} with a running-sum recurrence (exact for integers). */
-        private static ITensor loop(ConversionContext ctx, ITensor x, int axis) {
+        private static ITensor loop(ConversionContext ctx, Node n, ITensor x, int axis) {
             ILoop loop = ctx.network().addLoop();
+            loop.setName(n.op() + " " + n.name() + " loop");
             ITensor trip = ctx.cast(ctx.reshape(ctx.dim(x, axis), new long[0]), DType.INT32);
             ctx.named(loop.addTripLimit(trip, TripLimit.kCOUNT));
             IIteratorLayer it = ctx.named(loop.addIterator(x, axis, false));
