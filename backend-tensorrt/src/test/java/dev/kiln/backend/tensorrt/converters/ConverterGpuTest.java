@@ -28,7 +28,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * Every built-in converter checked numerically on the GPU: each graph of {@link ConverterCases}
  * (several shapes per op, with broadcasting, negative dims, keepdim and symbolic sizes) is compiled
- * in fp32 (TF32 off) with the standard registry and run, and its outputs are compared with
+ * in fp32 (TF32 off) with the standard registry and run (graphs with symbolic sizes a second time,
+ * every symbolic dimension one larger, on the same engine), and its outputs are compared with
  * libtorch's on the CPU, then again in fp16 after the precision pass. One line per op and precision:
  * {@code GPU-CONVERTER op=aten::conv2d precision=fp32 cases=3 maxRelErr=1.2e-07 failures=0}; a failing case is
  * listed with its graph and error, and the op's test fails.
@@ -88,9 +89,19 @@ class ConverterGpuTest {
                 BuiltEngine built = EngineBuilder.build(c.graph, EngineOptions.defaults().withPrecision(precision),
                         ConverterRegistry.standard());
                 try (Engine engine = Engine.deserialize(built.plan()); ExecutionSession session = engine.newSession()) {
-                    List<ConstantTensor> ys = session.run(c.inputs);
-                    for (int i = 0; i < c.expected.size(); i++) {
-                        ConstantTensor want = c.expected.get(i);
+                    List<List<ConstantTensor>> feeds = new ArrayList<>(List.of(c.inputs));
+                    List<List<ConstantTensor>> wants = new ArrayList<>(List.of(c.expected));
+                    if (!c.graph.symbols().isEmpty() && precision == Precision.FP32) {
+                        // one engine, a second shape: every symbolic dimension one larger
+                        List<ConstantTensor> more = OneNode.resized(c.graph, c.inputs);
+                        feeds.add(more);
+                        wants.add(OneNode.evaluate(c.graph, more));
+                    }
+                    for (int run = 0; run < feeds.size(); run++) {
+                    List<ConstantTensor> ys = session.run(feeds.get(run));
+                    List<ConstantTensor> expected = wants.get(run);
+                    for (int i = 0; i < expected.size(); i++) {
+                        ConstantTensor want = expected.get(i);
                         ConstantTensor got = ys.get(i);
                         if (!Arrays.equals(want.sizes(), got.sizes())) {
                             failures.add(label + ": output " + i + " has sizes " + Arrays.toString(got.sizes()) + ", libtorch "
@@ -102,8 +113,9 @@ class ConverterGpuTest {
                                 : precision == Precision.FP16 ? FP16_TOLERANCE : LOOSER.getOrDefault(op, TOLERANCE);
                         worst = Math.max(worst, err);
                         if (!(err <= tol)) {
-                            failures.add(label + ": output " + i + " relErr " + err + " > " + tol);
+                            failures.add(label + " run " + run + ": output " + i + " relErr " + err + " > " + tol);
                         }
+                    }
                     }
                 }
             } catch (RuntimeException ex) {

@@ -162,6 +162,71 @@ final class OneNode {
         return new OneNode(g, n, feeds, expected);
     }
 
+    /**
+     * Evaluates {@code g} with libtorch on {@code inputs} (one per graph input); {@code prim::ListUnpack}
+     * splits the list its producer returned.
+     */
+    static List<ConstantTensor> evaluate(Graph g, List<ConstantTensor> inputs) {
+        try (PointerScope scope = new PointerScope()) {
+            Map<Value, IValue> values = new HashMap<>();
+            for (int i = 0; i < inputs.size(); i++) {
+                values.put(g.inputs().get(i), new IValue(TorchEval.toTorch(inputs.get(i))));
+            }
+            java.util.function.Function<Value, IValue> lookup = v -> values.computeIfAbsent(v,
+                    k -> new IValue(TorchEval.toTorch(k.constant().orElseThrow())));
+            for (Node n : g.nodes()) {
+                if (n.op().equals("prim::ListUnpack")) {
+                    TensorVector tv = lookup.apply((Value) n.arg(0)).toTensorVector();
+                    for (int i = 0; i < n.outputs().size(); i++) {
+                        values.put(n.output(i), new IValue(tv.get(i)));
+                    }
+                    continue;
+                }
+                List<IValue> r = TorchEval.call(n, lookup);
+                for (int i = 0; i < n.outputs().size(); i++) {
+                    values.put(n.output(i), r.get(i));
+                }
+            }
+            List<ConstantTensor> out = new ArrayList<>();
+            for (Value o : g.outputs()) {
+                out.add(TorchEval.toConstant(values.get(o).toTensor()));
+            }
+            return out;
+        }
+    }
+
+    /**
+     * New inputs for {@code g} with every symbolic dimension one larger than in {@code old} (within the
+     * symbol's range); integer data reuses the old values (so indices stay in range).
+     */
+    static List<ConstantTensor> resized(Graph g, List<ConstantTensor> old) {
+        List<ConstantTensor> out = new ArrayList<>();
+        for (int i = 0; i < old.size(); i++) {
+            ConstantTensor o = old.get(i);
+            TensorType t = (TensorType) g.inputs().get(i).type();
+            long[] sizes = o.sizes().clone();
+            for (int d = 0; d < sizes.length; d++) {
+                if (t.shape().dim(d) instanceof SymExpr.Sym sym && sizes[d] + 1 <= sym.symbol().max()) {
+                    sizes[d]++;
+                }
+            }
+            if (o.dtype().isFloatingPoint()) {
+                out.add(random(o.dtype(), -1, sizes));
+                continue;
+            }
+            ByteBuffer b = ConstantTensor.allocate(o.dtype(), sizes);
+            long n = 1;
+            for (long s : sizes) {
+                n *= s;
+            }
+            for (long k = 0; k < n; k++) {
+                ElementCodec.put(o.dtype(), b, k, o.numel() == 0 ? 0 : o.getDouble(k % o.numel()));
+            }
+            out.add(new ConstantTensor(o.dtype(), sizes, b));
+        }
+        return out;
+    }
+
     private static boolean contains(int[] xs, int x) {
         for (int v : xs) {
             if (v == x) {
