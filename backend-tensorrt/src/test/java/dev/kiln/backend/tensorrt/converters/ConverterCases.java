@@ -307,6 +307,16 @@ final class ConverterCases {
         add("aten::zeros_like", () -> of("aten::zeros_like", in(randn(2, 3))));
         add("aten::ones_like", () -> kw("aten::ones_like", l(in(randn(2, 3))), map("dtype", DType.INT64)));
 
+        // ---------------------------------------------------------------- size arithmetic (shape tensors)
+        add("aten::mul.int", () -> of("aten::view", in(randn(4, 3), 0), l(OneNode.intOp("aten::mul.int", symSize(0, 0), 3L), -1L)));
+        add("aten::add.int", () -> of("aten::zeros", l(OneNode.intOp("aten::add.int", symSizeOf(in(randn(5, 2), 0)), 2L))));
+        add("aten::sub.int", () -> of("aten::zeros", l(OneNode.intOp("aten::sub.int", symSizeOf(in(randn(5, 2), 0)), 1L))));
+        add("aten::floordiv.int", () -> of("aten::view", in(randn(6, 2), 0), l(OneNode.intOp("aten::floordiv.int", symSize(0, 0), 3L), -1L)));
+        add("prim::max.int", () -> of("aten::zeros", l(OneNode.intOp("prim::max.int", symSizeOf(in(randn(5, 2), 0)), 3L))));
+        add("prim::min.int", () -> of("aten::zeros", l(OneNode.intOp("prim::min.int", symSizeOf(in(randn(5, 2), 0)), 3L))));
+        add("aten::size.int", () -> of("aten::view", in(randn(4, 3), 0), l(OneNode.intOp("aten::mul.int",
+                OneNode.intOp("aten::size.int", OneNode.input(0), 0L), 1L), -1L)));
+
         // ---------------------------------------------------------------- resize, padding, cumsum, casts
         add("aten::upsample_nearest2d", () -> of("aten::upsample_nearest2d", in(randn(1, 2, 3, 4)), s(6, 8)));
         add("aten::upsample_nearest2d", () -> of("aten::upsample_nearest2d", in(randn(1, 2, 4, 4)), s(6, 5)));
