@@ -23,12 +23,17 @@ import java.util.stream.Stream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Kiln end to end on the GPU: every committed fixture, and every model {@code tools/gpu/export_models.py}
+ * Kiln end to end on the GPU: every committed fixture (.pt2, .core.pt2, and the TorchScript .traced.pt
+ * and .scripted.pt with static input specs from the npz), and every model {@code tools/gpu/export_models.py}
  * wrote into {@code -Dkiln.models.dir} (or {@code $KILN_MODELS_DIR}), is compiled in FP32 and FP16
  * and checked against the eager FP32 outputs in its {@code .npz}: relative L2 error per output at most
  * 1e-4 (FP32, TF32 off) and 1e-2 (FP16). Each case prints one line
  * {@code GPU-SUMMARY model=cnn precision=fp16 relL2=3.1e-4 build_s=1.2 run_ms=0.3 status=ok}, also
  * when it fails ({@code status=FAIL error=...}). If the models folder is named, a missing file fails.
+ * Knobs (environment or system property): {@code KILN_GPU_MODELS} / {@code kiln.gpu.models} picks a
+ * subset of the exported models ({@code resnet50,bert_base}), {@code KILN_OPT_LEVEL} /
+ * {@code kiln.opt.level} the TensorRT builder optimization level; all builds of one run share a
+ * timing cache ({@code KILN_TIMING_CACHE} / {@code kiln.timing.cache}, default a temp file).
  */
 @Tag("gpu")
 class EndToEndGpuTest {
@@ -40,11 +45,25 @@ class EndToEndGpuTest {
     @TempDir
     static Path tmp;
 
+    static String knob(String property, String env) {
+        String v = System.getProperty(property, System.getenv(env));
+        return v == null || v.isBlank() ? null : v.strip();
+    }
+
+    /** The settings every build of this class uses (shared timing cache, optional optimization level). */
+    static CompileSettings settings(Precision p) {
+        String cache = knob("kiln.timing.cache", "KILN_TIMING_CACHE");
+        CompileSettings s = CompileSettings.defaults().withPrecision(p)
+                .withTimingCache(cache != null ? Path.of(cache) : tmp.resolve("kiln.timing"));
+        String level = knob("kiln.opt.level", "KILN_OPT_LEVEL");
+        return level == null ? s : s.withOptimizationLevel(Integer.parseInt(level));
+    }
+
     @TestFactory
     Stream<DynamicTest> committedFixtures() {
         List<DynamicTest> tests = new ArrayList<>();
         for (String m : FIXTURES) {
-            List<String> files = new ArrayList<>(List.of(m + ".pt2", m + ".core.pt2"));
+            List<String> files = new ArrayList<>(List.of(m + ".pt2", m + ".core.pt2", m + ".traced.pt", m + ".scripted.pt"));
             if (m.equals("mlp")) {
                 files.addAll(List.of("mlp.v27.pt2", "mlp.v28.pt2"));
             }
@@ -61,15 +80,28 @@ class EndToEndGpuTest {
         return tests.stream();
     }
 
+    /** TorchScript records no input shapes: static specs from the npz inputs ({@code x0=2x3x16x16:f32}). */
+    static List<dev.kiln.backend.tensorrt.InputSpec> specsFrom(Map<String, ConstantTensor> io) {
+        List<dev.kiln.backend.tensorrt.InputSpec> specs = new ArrayList<>();
+        List<ConstantTensor> xs = Fixtures.inputs(io);
+        for (int i = 0; i < xs.size(); i++) {
+            long[] d = xs.get(i).sizes();
+            specs.add(new dev.kiln.backend.tensorrt.InputSpec("x" + i, d, d, d, java.util.Optional.of(xs.get(i).dtype())));
+        }
+        return specs;
+    }
+
     @TestFactory
     Stream<DynamicTest> exportedModels() {
-        String dir = System.getProperty("kiln.models.dir", System.getenv("KILN_MODELS_DIR"));
-        if (dir == null || dir.isBlank()) {
+        String dir = knob("kiln.models.dir", "KILN_MODELS_DIR");
+        if (dir == null) {
             return Stream.of(DynamicTest.dynamicTest("models folder not given", () -> Assumptions.abort(
                     "set -Dkiln.models.dir=DIR (or KILN_MODELS_DIR) to a folder written by tools/gpu/export_models.py")));
         }
+        String subset = knob("kiln.gpu.models", "KILN_GPU_MODELS");
+        List<String> models = subset == null ? MODELS : List.of(subset.split(","));
         List<DynamicTest> tests = new ArrayList<>();
-        for (String m : MODELS) {
+        for (String m : models) {
             for (String form : List.of(".pt2", ".core.pt2")) {
                 for (Precision p : List.of(Precision.FP32, Precision.FP16)) {
                     tests.add(DynamicTest.dynamicTest(m + form + " " + p, () -> {
@@ -96,7 +128,7 @@ class EndToEndGpuTest {
         List<String> parts = new ArrayList<>();
         double worst = 0;
         long t0 = System.nanoTime();
-        try (CompiledModule m = Kiln.compile(model, CompileSettings.defaults())) {
+        try (CompiledModule m = Kiln.compile(model, settings(Precision.FP32))) {
             double buildS = (System.nanoTime() - t0) / 1e9;
             for (long batch : new long[] {1, 5, 64}) {
                 ConstantTensor xb = tileRows(x, rows, batch);
@@ -134,7 +166,11 @@ class EndToEndGpuTest {
         try {
             Map<String, ConstantTensor> io = Npz.read(npz);
             List<ConstantTensor> want = Fixtures.outputs(io);
-            try (CompiledModule m = Kiln.compile(model, CompileSettings.defaults().withPrecision(p))) {
+            CompileSettings s = settings(p);
+            if (model.getFileName().toString().endsWith(".pt")) {
+                s = s.withInputs(specsFrom(io));
+            }
+            try (CompiledModule m = Kiln.compile(model, s)) {
                 List<ConstantTensor> got = m.forward(Fixtures.inputs(io));
                 long t0 = System.nanoTime();
                 m.forward(Fixtures.inputs(io));
@@ -168,7 +204,7 @@ class EndToEndGpuTest {
         Path model = Fixtures.copy("cnn.pt2", tmp);
         Map<String, ConstantTensor> io = Npz.read(Fixtures.copy("cnn.npz", tmp));
         Path engine = tmp.resolve("cnn.engine");
-        try (CompiledModule m = Kiln.compile(model, CompileSettings.defaults())) {
+        try (CompiledModule m = Kiln.compile(model, settings(Precision.FP32))) {
             m.save(engine);
         }
         assertThat(Files.size(engine)).isPositive();

@@ -1,6 +1,10 @@
 package dev.kiln.ir;
 
-/** Test-only access to package-private mutators, to build malformed graphs the public API prevents. */
+/**
+ * Test-only access to package-private mutators, to build malformed graphs the public API prevents.
+ *
+ * <pre>{@code IrTestAccess.forceName(value, "x"); // now two values are called %x}</pre>
+ */
 public final class IrTestAccess {
     private IrTestAccess() {
     }

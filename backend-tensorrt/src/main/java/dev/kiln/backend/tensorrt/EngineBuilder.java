@@ -72,7 +72,7 @@ public final class EngineBuilder {
         Cuda.requireDevice();
 
         long t0 = System.nanoTime();
-        TrtLogger log = new TrtLogger();
+        TrtLogger.Capture log = TrtLogger.get().capture();
         IBuilder builder = null;
         INetworkDefinition network = null;
         IBuilderConfig config = null;
@@ -80,7 +80,7 @@ public final class EngineBuilder {
         IHostMemory plan = null;
         NetworkBuilder nb = null;
         try {
-            builder = NativeObjects.own(createInferBuilder(log));
+            builder = NativeObjects.own(createInferBuilder(TrtLogger.get()));
             if (builder == null || builder.isNull()) {
                 throw new KilnException("TensorRT could not create a builder: " + String.join("; ", log.errors()));
             }
@@ -136,14 +136,16 @@ public final class EngineBuilder {
             return new BuiltEngine(bytes, profile, nb.inputNames(), nb.outputNames(), seconds, log.warnings());
         } finally {
             log.setListener(null);
+            // reverse order of creation; the config refers to the timing cache, so it goes first
             NativeObjects.close(plan);
-            NativeObjects.close(cache);
             NativeObjects.close(config);
+            NativeObjects.close(cache);
             if (nb != null) {
                 nb.close();
             }
             NativeObjects.close(network);
             NativeObjects.close(builder);
+            log.close();
         }
     }
 

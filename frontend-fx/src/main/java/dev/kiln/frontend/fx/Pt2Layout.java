@@ -7,11 +7,11 @@ package dev.kiln.frontend.fx;
  */
 public enum Pt2Layout {
     /** torch 2.6-2.7: a flat zip with {@code serialized_exported_program.json} and pickled state dicts. */
-    FLAT("pt2 (torch 2.6-2.7 flat layout)"),
+    FLAT("torch 2.6-2.7 flat zip"),
     /** torch 2.8: the PT2 archive with pickled {@code data/weights/model.pt}. */
-    ARCHIVE_PICKLED("pt2 (torch 2.8 archive, pickled weights)"),
+    ARCHIVE_PICKLED("torch 2.8 archive, pickled weights"),
     /** torch 2.9 and later: the PT2 archive with one raw file per storage. */
-    ARCHIVE("pt2 (torch 2.9+ archive)");
+    ARCHIVE("torch 2.9+ archive");
 
     private final String description;
 

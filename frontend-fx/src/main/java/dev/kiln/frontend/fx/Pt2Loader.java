@@ -31,7 +31,8 @@ public final class Pt2Loader {
             SerializedProgram program = SerializedProgram.read(Json.parse(archive.programJson(), archive.programWhere()));
             Graph g = ProgramImporter.importProgram(program, archive.weights(), archive.constants(), graphName(file));
             g.attributes().put("source", String.valueOf(file.getFileName()));
-            g.attributes().put("format", archive.layout().description());
+            g.attributes().put("format", "pt2");
+            g.attributes().put("layout", archive.layout().description());
             return g;
         } catch (KilnException e) {
             throw e;

@@ -32,7 +32,7 @@ class FixtureLoadTest {
     void everyFixtureLoadsAndVerifies(String file) {
         Graph g = Pt2Loader.load(Fixtures.path(file));
         Verifier.verify(g);
-        assertThat(g.attributes()).containsEntry("frontend", "torch.export").containsKey("format");
+        assertThat(g.attributes()).containsEntry("frontend", "torch.export").containsEntry("format", "pt2").containsKey("layout");
         assertThat(ZipArchive.openFiles()).isZero();
     }
 

@@ -16,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -51,7 +52,13 @@ public final class Npy {
     public static ConstantTensor read(InputStream in, String origin) {
         try {
             Header h = readHeader(in, origin);
-            ByteBuffer raw = ConstantTensor.allocate(h.dtype, h.sizes);
+            ByteBuffer raw;
+            try {
+                raw = ConstantTensor.allocate(h.dtype, h.sizes);
+            } catch (KilnException | ArithmeticException e) {
+                throw new KilnException(origin + ": cannot hold the " + h.dtype + Arrays.toString(h.sizes)
+                        + " array: " + e.getMessage(), e);
+            }
             readFully(in, raw, origin);
             raw.flip();
             if (h.bigEndian) {
@@ -68,6 +75,7 @@ public final class Npy {
 
     /** Writes {@code tensor} to {@code file}, replacing it. */
     public static void write(Path file, ConstantTensor tensor) {
+        header(tensor, file.toString()); // refuse unsupported dtypes before touching the file
         try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file))) {
             write(out, tensor, file.toString());
         } catch (IOException e) {
@@ -315,7 +323,7 @@ public final class Npy {
         while (off < b.length) {
             int n = in.read(b, off, b.length - off);
             if (n < 0) {
-                throw new EOFException(origin + ": the .npy data ends early");
+                throw new EOFException("the .npy header ends early");
             }
             off += n;
         }

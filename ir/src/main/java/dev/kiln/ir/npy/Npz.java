@@ -12,9 +12,11 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Enumeration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.zip.CRC32;
 import java.util.zip.ZipEntry;
@@ -86,6 +88,8 @@ public final class Npz {
 
     /** Writes {@code arrays} to {@code file} (replacing it), each as entry {@code <name>.npy}, stored. */
     public static void write(Path file, Map<String, ConstantTensor> arrays) {
+        // refuse unsupported dtypes before touching the file
+        arrays.forEach((name, t) -> Npy.header(t, origin(file.toString(), name + ".npy")));
         try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file))) {
             write(out, arrays, file.toString());
         } catch (IOException e) {
@@ -116,6 +120,39 @@ public final class Npz {
             zout.closeEntry();
         }
         zout.finish();
+    }
+
+    /**
+     * The arrays {@code <prefix>0, <prefix>1, ...} of {@code arrays} in index order: a model's inputs
+     * ({@code "x"}) or outputs ({@code "y"}). Throws naming {@code origin} when the numbering has a gap.
+     */
+    public static List<ConstantTensor> series(Map<String, ConstantTensor> arrays, String prefix, String origin) {
+        List<ConstantTensor> out = new ArrayList<>();
+        while (arrays.containsKey(prefix + out.size())) {
+            out.add(arrays.get(prefix + out.size()));
+        }
+        for (String k : arrays.keySet()) {
+            String index = k.startsWith(prefix) ? k.substring(prefix.length()) : "";
+            boolean numbered = !index.isEmpty() && index.chars().allMatch(c -> c >= '0' && c <= '9');
+            // every numbered array must belong to the contiguous run <prefix>0 .. <prefix>(n-1) found above
+            if (numbered && (index.length() > 9 || !k.equals(prefix + Integer.parseInt(index)) || Integer.parseInt(index) >= out.size())) {
+                throw new KilnException(origin + ": array '" + k + "' has no '" + prefix + out.size()
+                        + "' before it; number the arrays " + prefix + "0, " + prefix + "1, ... without gaps");
+            }
+        }
+        return out;
+    }
+
+    /** The archive layout Kiln uses for a model run: inputs as {@code x0, x1, ...}, then outputs as {@code y0, y1, ...}. */
+    public static Map<String, ConstantTensor> io(List<ConstantTensor> inputs, List<ConstantTensor> outputs) {
+        Map<String, ConstantTensor> m = new LinkedHashMap<>();
+        for (int i = 0; i < inputs.size(); i++) {
+            m.put("x" + i, inputs.get(i));
+        }
+        for (int i = 0; i < outputs.size(); i++) {
+            m.put("y" + i, outputs.get(i));
+        }
+        return m;
     }
 
     private static void put(Map<String, ConstantTensor> out, String entry, ConstantTensor t, String origin) {

@@ -21,7 +21,11 @@ import dev.kiln.ir.schema.SchemaRegistry;
 import dev.kiln.ir.text.Lexer.Kind;
 import dev.kiln.ir.text.Lexer.Token;
 
+import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -77,6 +81,17 @@ public final class IrParser {
         return g;
     }
 
+    /** Parses the graph in {@code file} (UTF-8); errors name the file. */
+    public static Graph parse(Path file, SchemaRegistry schemas, Options options) {
+        String text;
+        try {
+            text = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new KilnException(file + ": cannot read the IR text: " + e.getMessage(), e);
+        }
+        return parse(text, file.toString(), schemas, options);
+    }
+
     /**
      * Parses a type on its own ({@code tensor<f32, [s0, 3]>}, {@code list<int>}), resolving symbols
      * against those declared in {@code scope}: handy in tests and tools.
@@ -90,7 +105,7 @@ public final class IrParser {
 
     // --- graph ---
 
-    private record PendingInput(Token name, int typeStart) {
+    private record PendingInput(Token name, int typeStart, int typeEnd) {
     }
 
     private Graph graph() {
@@ -107,8 +122,9 @@ public final class IrParser {
             do {
                 Token v = expectKind(Kind.VALUE, "an input such as %x");
                 expect(":");
-                pending.add(new PendingInput(v, pos));
+                int start = pos;
                 skipType();
+                pending.add(new PendingInput(v, start, pos));
             } while (accept(","));
         }
         expect(")");
@@ -124,6 +140,9 @@ public final class IrParser {
         for (PendingInput in : pending) {
             pos = in.typeStart;
             Type t = type(g);
+            if (pos != in.typeEnd) {
+                throw error(peek(), "',' or ')' after the type of input %" + IrPrinter.name(in.name.text()));
+            }
             checkFresh(g, in.name);
             checkNamed(g.addInput(in.name.text(), t), in.name);
         }
@@ -308,6 +327,7 @@ public final class IrParser {
             next();
             String file = expectKind(Kind.STRING, "the source file as a string").text();
             expect(":");
+            boolean negative = accept("-");
             Token line = expectKind(Kind.INT, "a line number");
             String code = "";
             if (accept(",")) {
@@ -315,7 +335,7 @@ public final class IrParser {
             }
             expect(")");
             try {
-                n.setLocation(new SourceLocation(file, Integer.parseInt(line.text()), code));
+                n.setLocation(new SourceLocation(file, Integer.parseInt((negative ? "-" : "") + line.text()), code));
             } catch (NumberFormatException e) {
                 throw at(line, "line number " + line.text() + " is too large");
             }
@@ -485,7 +505,12 @@ public final class IrParser {
                     List<SymExpr> dims = new ArrayList<>();
                     if (!peek().is("]")) {
                         do {
-                            dims.add(sizeExpr(g));
+                            Token at = peek();
+                            try {
+                                dims.add(sizeExpr(g));
+                            } catch (ArithmeticException e) {
+                                throw at(at, "size expression overflows 64 bits: " + e.getMessage());
+                            }
                         } while (accept(","));
                     }
                     expect("]");

@@ -3,6 +3,7 @@ package dev.kiln.ir.text;
 import dev.kiln.ir.Arg;
 import dev.kiln.ir.ConstantTensor;
 import dev.kiln.ir.Graph;
+import dev.kiln.ir.KilnException;
 import dev.kiln.ir.Node;
 import dev.kiln.ir.SourceLocation;
 import dev.kiln.ir.Symbol;
@@ -67,7 +68,7 @@ public final class IrPrinter {
         try {
             new IrPrinter(options, out).graph(g, "");
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            throw new KilnException("cannot write the IR text of graph @" + g.name() + ": " + e.getMessage(), e);
         }
     }
 

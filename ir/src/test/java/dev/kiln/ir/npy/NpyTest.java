@@ -66,6 +66,22 @@ class NpyTest {
     }
 
     @Test
+    void splitsArchivesIntoInputsAndOutputs() {
+        Map<String, ConstantTensor> enc = resourceNpz("/fixtures/encoder.npz");
+        List<ConstantTensor> xs = Npz.series(enc, "x", "encoder.npz");
+        List<ConstantTensor> ys = Npz.series(enc, "y", "encoder.npz");
+        assertThat(xs).hasSize(1);
+        assertThat(ys).hasSize(1);
+        Map<String, ConstantTensor> io = Npz.io(List.of(xs.get(0), xs.get(0)), ys);
+        assertThat(io.keySet()).containsExactly("x0", "x1", "y0");
+        Map<String, ConstantTensor> gap = new LinkedHashMap<>(io);
+        gap.put("x3", xs.get(0));
+        assertThatThrownBy(() -> Npz.series(gap, "x", "io.npz")).isInstanceOf(KilnException.class)
+                .hasMessageContaining("io.npz: array 'x3' has no 'x2' before it");
+        assertThat(Npz.series(gap, "z", "io.npz")).isEmpty();
+    }
+
+    @Test
     void readsEveryNumpyDtypeStoredAndCompressed() {
         for (String file : List.of("all_dtypes.npz", "all_dtypes_compressed.npz")) {
             Map<String, ConstantTensor> a = resourceNpz(DIR + file);
@@ -189,6 +205,7 @@ class NpyTest {
                 .hasMessageContaining("bf.npz: entry 'x0.npy'")
                 .hasMessageContaining("NumPy has no bf16")
                 .hasMessageContaining("cast");
+        assertThat(tmp.resolve("bf.npz")).doesNotExist();
         ConstantTensor fp8 = new ConstantTensor(DType.FLOAT8_E4M3FN, new long[] {1}, ConstantTensor.allocate(DType.FLOAT8_E4M3FN, 1));
         assertThatThrownBy(() -> Npy.write(tmp.resolve("f8.npy"), fp8)).isInstanceOf(KilnException.class)
                 .hasMessageContaining("f8.npy").hasMessageContaining("f8e4m3fn");
@@ -209,6 +226,14 @@ class NpyTest {
         byte[] cut = java.util.Arrays.copyOf(bytes.toByteArray(), bytes.size() - 3);
         assertThatThrownBy(() -> Npy.read(new ByteArrayInputStream(cut), "io.npz: entry 'y0.npy'"))
                 .isInstanceOf(KilnException.class).hasMessageContaining("io.npz: entry 'y0.npy'").hasMessageContaining("ends early");
+        // a header promising more than a buffer can hold
+        String dict = "{'descr': '<f8', 'fortran_order': False, 'shape': (100000, 100000), }\n";
+        ByteArrayOutputStream h = new ByteArrayOutputStream();
+        h.write(new byte[] {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, (byte) dict.length(), 0});
+        h.write(dict.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+        byte[] huge = h.toByteArray();
+        assertThatThrownBy(() -> Npy.read(new ByteArrayInputStream(huge), "big.npy")).isInstanceOf(KilnException.class)
+                .hasMessageContaining("big.npy: cannot hold the f64[100000, 100000] array");
         Path notZip = tmp.resolve("junk.npz");
         Files.writeString(notZip, "not a zip");
         assertThatThrownBy(() -> Npz.read(notZip)).isInstanceOf(KilnException.class).hasMessageContaining("junk.npz");

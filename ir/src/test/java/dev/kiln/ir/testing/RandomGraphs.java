@@ -63,6 +63,11 @@ public final class RandomGraphs {
         return Arbitraries.randomValue(random -> generate(random, SchemaRegistry.standard()));
     }
 
+    /** The random valid graph of {@code seed} over {@link SchemaRegistry#standard()}. */
+    public static Graph generate(long seed) {
+        return generate(new Random(seed), SchemaRegistry.standard());
+    }
+
     /** One random valid graph, determined by {@code r}'s state. */
     public static Graph generate(Random r, SchemaRegistry registry) {
         return new RandomGraphs(r, registry).build();
@@ -159,7 +164,7 @@ public final class RandomGraphs {
             n.setName(pick(new String[] {"renamed", "layer1.0", "weird name", "_"}) + r.nextInt(3));
         }
         if (r.nextInt(3) == 0) {
-            n.setLocation(new SourceLocation(pick(new String[] {"model.py", "/abs/path/m.py", "we\"ird.py"}), r.nextInt(1000),
+            n.setLocation(new SourceLocation(pick(new String[] {"model.py", "/abs/path/m.py", "we\"ird.py"}), r.nextInt(1000) - 1,
                     r.nextBoolean() ? "" : pick(STRINGS)));
         }
         for (Value out : n.outputs()) {

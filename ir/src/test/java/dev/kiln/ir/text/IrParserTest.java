@@ -55,9 +55,23 @@ class IrParserTest {
         fails("graph @g(%x: tensor<f33, [2]>) {\n  return\n}\n", "t.kir:1:21:", "unknown dtype 'f33'");
         fails("graph @g() {\n  const %c : tensor<f32, [2]> = dense<\"0x0000\">\n  return\n}\n", "t.kir:2:39:", "needs \"0x\" and 16 hex digits");
         fails("graph @g() {\n  symbol s0 in [5, 1]\n  return\n}\n", "t.kir:2:3:", "empty range");
+        fails("graph @g(%x: tensor<f32, [2]> junk) {\n  return\n}\n", "t.kir:1:31: expected ',' or ')' after the type of input %x but found 'junk'");
         fails("graph @g() {\n  return\n}\n junk", "t.kir:4:2: expected the end of the text");
         fails("graph @g() {\n  \"unterminated\n}", "t.kir:2:3: unterminated string");
         fails("graph @g(%x: int) {\n  %r : int = aten::sym_size.int(%x, 99999999999999999999)\n  return\n}\n", "does not fit in 64 bits");
+    }
+
+    @Test
+    void parsesFilesAndNamesThemInErrors(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) throws Exception {
+        java.nio.file.Path f = tmp.resolve("m.kir");
+        String text = IrPrinter.print(dev.kiln.ir.testing.RandomGraphs.generate(7));
+        java.nio.file.Files.writeString(f, text);
+        assertThat(IrPrinter.print(IrParser.parse(f, REG, IrParser.Options.strict()))).isEqualTo(text);
+        java.nio.file.Files.writeString(f, "graph @g( {");
+        assertThatThrownBy(() -> IrParser.parse(f, REG, IrParser.Options.strict())).isInstanceOf(KilnException.class)
+                .hasMessageStartingWith(f + ":1:11: expected an input such as %x but found '{'");
+        assertThatThrownBy(() -> IrParser.parse(tmp.resolve("missing.kir"), REG, IrParser.Options.strict()))
+                .isInstanceOf(KilnException.class).hasMessageContaining("missing.kir: cannot read the IR text");
     }
 
     @Test

@@ -15,7 +15,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** Random valid graphs: print -> parse -> print is identical, and the parsed graph (and a copy) verifies. */
 class TextRoundTripPropertyTest {
 
-    @Property(tries = 400)
+    @Property(tries = 250)
     void printParsePrintIsIdentical(@ForAll("graphs") Graph g) {
         assertThat(Verifier.check(g)).as("the generator makes valid graphs").isEmpty();
         String text = IrPrinter.print(g);

@@ -37,7 +37,7 @@ import static org.bytedeco.tensorrt.global.nvinfer.createInferRuntime;
  * }</pre>
  */
 public final class Engine implements AutoCloseable {
-    private final TrtLogger logger;
+    private final TrtLogger.Capture log;
     private IRuntime runtime;
     private ICudaEngine engine;
     private final List<IoTensor> inputs = new ArrayList<>();
@@ -56,8 +56,8 @@ public final class Engine implements AutoCloseable {
         }
     }
 
-    private Engine(TrtLogger logger, IRuntime runtime, ICudaEngine engine) {
-        this.logger = logger;
+    private Engine(TrtLogger.Capture log, IRuntime runtime, ICudaEngine engine) {
+        this.log = log;
         this.runtime = runtime;
         this.engine = engine;
         int n = engine.getNbIOTensors();
@@ -93,19 +93,28 @@ public final class Engine implements AutoCloseable {
         NativeLibraries.requireTensorRt();
         Cuda.requireDevice();
         ByteBuffer direct = plan.isDirect() ? plan.slice() : copyDirect(plan);
-        TrtLogger log = new TrtLogger();
-        IRuntime rt = NativeObjects.own(createInferRuntime(log));
+        TrtLogger.Capture log = TrtLogger.get().capture();
+        IRuntime rt = NativeObjects.own(createInferRuntime(TrtLogger.get()));
         if (rt == null || rt.isNull()) {
+            log.close();
             throw new KilnException("TensorRT could not create a runtime: " + String.join("; ", log.errors()));
         }
         ICudaEngine e = NativeObjects.own(rt.deserializeCudaEngine(new Pointer(direct), direct.remaining()));
         if (e == null || e.isNull()) {
             NativeObjects.close(rt);
+            log.close();
             throw new KilnException("TensorRT could not load the engine (" + direct.remaining() + " bytes): "
                     + (log.errors().isEmpty() ? "no message" : String.join("; ", log.errors()))
                     + ". Engines only load with the TensorRT version and GPU model that built them; rebuild it with kiln compile");
         }
-        return new Engine(log, rt, e);
+        try {
+            return new Engine(log, rt, e);
+        } catch (RuntimeException ex) {
+            NativeObjects.close(e);
+            NativeObjects.close(rt);
+            log.close();
+            throw ex;
+        }
     }
 
     /** Loads a {@code .engine} file written by {@link #save} or {@code kiln compile}. */
@@ -166,8 +175,9 @@ public final class Engine implements AutoCloseable {
         return engine;
     }
 
-    TrtLogger logger() {
-        return logger;
+    /** TensorRT's messages about this engine (errors are quoted in exceptions). */
+    TrtLogger.Capture log() {
+        return log;
     }
 
     @Override
@@ -176,6 +186,7 @@ public final class Engine implements AutoCloseable {
         engine = null;
         NativeObjects.close(runtime);
         runtime = null;
+        log.close();
     }
 
     static long[] dims(Dims64 d) {

@@ -37,7 +37,7 @@ public final class ExecutionSession implements AutoCloseable {
         if (c == null || c.isNull()) {
             stream.close();
             throw new KilnException("TensorRT could not create an execution context: "
-                    + String.join("; ", engine.logger().errors()) + " (out of GPU memory?)");
+                    + String.join("; ", engine.log().errors()) + " (out of GPU memory?)");
         }
         this.ctx = c;
     }
@@ -106,6 +106,41 @@ public final class ExecutionSession implements AutoCloseable {
         }
     }
 
+    /**
+     * Runs with inputs and outputs already on the GPU, writing into the caller's output buffers (no
+     * allocation per call: the fastest path). Returns each output's shape; a buffer too small for it
+     * is an error.
+     */
+    public List<long[]> runInto(List<DeviceTensor> inputs, List<DeviceBuffer> outputs) {
+        List<Engine.IoTensor> ins = engine.inputs();
+        checkCount(inputs.size());
+        long[][] shapes = new long[ins.size()][];
+        for (int i = 0; i < ins.size(); i++) {
+            DeviceTensor t = inputs.get(i);
+            if (t.dtype() != ins.get(i).dtype()) {
+                throw new KilnException("input " + ins.get(i).name() + " is " + t.dtype().text() + " but the engine takes "
+                        + ins.get(i).dtype().text());
+            }
+            shapes[i] = t.sizes();
+            bind(ins.get(i).name(), t.buffer());
+        }
+        List<long[]> outShapes = setShapes(shapes);
+        List<Engine.IoTensor> outs = engine.outputs();
+        if (outputs.size() != outs.size()) {
+            throw new KilnException("the engine has " + outs.size() + " output(s) but " + outputs.size() + " buffers were given");
+        }
+        for (int i = 0; i < outs.size(); i++) {
+            long need = bytes(outs.get(i).dtype(), outShapes.get(i));
+            if (outputs.get(i).bytes() < need) {
+                throw new KilnException("output " + outs.get(i).name() + " needs " + need + " bytes but its buffer has "
+                        + outputs.get(i).bytes());
+            }
+            bind(outs.get(i).name(), outputs.get(i));
+        }
+        enqueue();
+        return outShapes;
+    }
+
     private void checkCount(int given) {
         int want = engine.inputs().size();
         if (given != want) {
@@ -132,7 +167,7 @@ public final class ExecutionSession implements AutoCloseable {
             }
             if (!ctx.setInputShape(io.name(), dims(s))) {
                 throw new KilnException("TensorRT refused shape " + Arrays.toString(s) + " for input " + io.name() + " ("
-                        + io + "): " + String.join("; ", engine.logger().errors()));
+                        + io + "): " + String.join("; ", engine.log().errors()));
             }
         }
         List<long[]> out = new ArrayList<>();
@@ -150,17 +185,17 @@ public final class ExecutionSession implements AutoCloseable {
     }
 
     private void enqueue() {
-        engine.logger().clear();
+        engine.log().clear();
         if (!ctx.enqueueV3(stream.handle())) {
             throw new KilnException("TensorRT could not run the engine (enqueueV3 failed): "
-                    + String.join("; ", engine.logger().errors()));
+                    + String.join("; ", engine.log().errors()));
         }
         stream.synchronize();
     }
 
     private void bind(String name, DeviceBuffer b) {
         if (!ctx.setTensorAddress(name, b.pointer())) {
-            throw new KilnException("TensorRT refused the buffer for " + name + ": " + String.join("; ", engine.logger().errors()));
+            throw new KilnException("TensorRT refused the buffer for " + name + ": " + String.join("; ", engine.log().errors()));
         }
     }
 

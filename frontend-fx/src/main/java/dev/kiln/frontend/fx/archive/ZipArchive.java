@@ -25,7 +25,7 @@ import java.util.zip.Inflater;
 /**
  * A zip archive read from its central directory, with data served without heap copies: stored
  * entries are views of the memory-mapped file, deflated entries are inflated once into native
- * memory. Zip64 is supported; encryption and multi-disk archives are refused. Every problem is a
+ * memory (once per entry). Zip64 is supported; encryption and multi-disk archives are refused. Every problem is a
  * {@link KilnException} naming the file, the entry and what is wrong.
  *
  * <pre>{@code
@@ -52,6 +52,7 @@ public final class ZipArchive implements AutoCloseable {
     private final ZipLimits limits;
     private final AtomicLong inflated;
     private final Map<String, ZipEntry> entries;
+    private final Map<String, ByteBuffer> inflatedCache = new java.util.HashMap<>();
     private boolean closed;
 
     private ZipArchive(String label, ByteSource source, FileChannel channel, ZipLimits limits, AtomicLong inflated) {
@@ -140,7 +141,13 @@ public final class ZipArchive implements AutoCloseable {
             if (e.isStored()) {
                 return source.view(e.dataOffset(), e.size());
             }
-            return inflate(e);
+            // storages shared by several tensors are inflated (and counted against the limits) once
+            ByteBuffer b = inflatedCache.get(e.name());
+            if (b == null) {
+                b = inflate(e);
+                inflatedCache.put(e.name(), b);
+            }
+            return ByteSource.le(b.duplicate());
         } catch (IOException ex) {
             throw problem(e, "cannot read the data (" + ex.getMessage() + ")");
         }

@@ -8,7 +8,8 @@ import java.util.regex.Pattern;
 
 /**
  * Picks the user's source line out of a node's {@code stack_trace} metadata: the last frame that is
- * not inside torch itself (falling back to the last frame), with the code on that line.
+ * not inside torch itself, with the code on that line. Nodes torch made itself (only torch frames,
+ * such as {@code torch/fx/passes/runtime_assert.py}) get no location rather than a misleading one.
  *
  * <pre>{@code StackTraces.userFrame("File \"m.py\", line 3, in forward\n    return self.fc(x)")  // m.py:3}</pre>
  */
@@ -21,7 +22,6 @@ public final class StackTraces {
     /** The last user frame of {@code trace}, empty when no frame can be read. */
     public static Optional<SourceLocation> userFrame(String trace) {
         Matcher m = FRAME.matcher(trace);
-        SourceLocation last = null;
         SourceLocation lastUser = null;
         while (m.find()) {
             String file = m.group(1);
@@ -30,17 +30,16 @@ public final class StackTraces {
             if (code.startsWith("File \"")) {
                 code = "";
             }
-            SourceLocation loc = new SourceLocation(file, line, code);
-            last = loc;
             if (!isTorch(file)) {
-                lastUser = loc;
+                lastUser = new SourceLocation(file, line, code);
             }
         }
-        return Optional.ofNullable(lastUser != null ? lastUser : last);
+        return Optional.ofNullable(lastUser);
     }
 
     private static boolean isTorch(String file) {
         String f = file.replace('\\', '/');
-        return f.contains("/site-packages/torch/") || f.contains("/dist-packages/torch/") || f.startsWith("<");
+        return f.contains("/site-packages/torch/") || f.contains("/dist-packages/torch/") || f.startsWith("torch/")
+                || f.startsWith("<");
     }
 }

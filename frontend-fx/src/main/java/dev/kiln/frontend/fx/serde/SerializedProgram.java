@@ -48,6 +48,9 @@ public record SerializedProgram(int major, int minor, String torchVersion, List<
         Json gm = root.field("graph_module");
         Map<String, Symbol> ranges = new LinkedHashMap<>();
         root.optField("range_constraints").ifPresent(rc -> rc.members().forEach((name, r) -> {
+            if (!name.matches("[A-Za-z_][A-Za-z0-9_]*")) {
+                return; // a range on an expression of symbols: implied by the symbols' own ranges
+            }
             long min = r.optField("min_val").map(SerializedProgram::bound).orElse(0L);
             long max = r.optField("max_val").map(SerializedProgram::bound).orElse(Symbol.UNBOUNDED);
             try {

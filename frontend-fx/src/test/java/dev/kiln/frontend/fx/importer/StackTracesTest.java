@@ -24,5 +24,6 @@ class StackTracesTest {
     void noFrames() {
         assertThat(StackTraces.userFrame("")).isEmpty();
         assertThat(StackTraces.userFrame("garbage")).isEmpty();
+        assertThat(StackTraces.userFrame("File \"torch/fx/passes/runtime_assert.py\", line 24, in insert_deferred_runtime_asserts")).isEmpty();
     }
 }
