@@ -334,6 +334,8 @@ final class ConverterCases {
         add("aten::_to_copy", () -> kw("aten::_to_copy", l(in(randn(2, 3))), map("dtype", DType.FLOAT16)));
         add("aten::_to_copy", () -> kw("aten::_to_copy", l(in(random(DType.INT64, 9, 2, 3))), map("dtype", DType.FLOAT32)));
         add("aten::to.dtype", () -> of("aten::to.dtype", in(random(DType.INT32, 9, 2, 3)), DType.INT64));
+        // float -> int truncates toward zero in both
+        add("aten::_to_copy", () -> kw("aten::_to_copy", l(in(OneNode.scaled(randn(3, 4), 4.0))), map("dtype", DType.INT64)));
         add("aten::to.dtype", () -> of("aten::to.dtype", in(random(DType.BOOL, 2, 4)), DType.FLOAT32));
         add("aten::to.dtype_layout", () -> kw("aten::to.dtype_layout", l(in(random(DType.INT64, 9, 2, 3))), map("dtype", DType.FLOAT32)));
         add("aten::copy", () -> of("aten::copy", in(randn(2, 3)), in(randn(3))));

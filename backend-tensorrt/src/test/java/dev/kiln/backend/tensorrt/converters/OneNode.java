@@ -404,6 +404,15 @@ final class OneNode {
         return new ConstantTensor(DType.FLOAT32, sizes, b);
     }
 
+    /** {@code t} (f32) times {@code factor}. */
+    static ConstantTensor scaled(ConstantTensor t, double factor) {
+        ByteBuffer b = ConstantTensor.allocate(t.dtype(), t.sizes());
+        for (long i = 0; i < t.numel(); i++) {
+            ElementCodec.put(t.dtype(), b, i, t.getDouble(i) * factor);
+        }
+        return new ConstantTensor(t.dtype(), t.sizes(), b);
+    }
+
     static ConstantTensor ints(long[] sizes, long... values) {
         return ConstantTensor.ofLongs(sizes, values);
     }
