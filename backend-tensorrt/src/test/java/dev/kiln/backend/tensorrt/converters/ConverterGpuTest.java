@@ -32,7 +32,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * every symbolic dimension one larger, on the same engine), and its outputs are compared with
  * libtorch's on the CPU, then again in fp16 after the precision pass. One line per op and precision:
  * {@code GPU-CONVERTER op=aten::conv2d precision=fp32 cases=3 maxRelErr=1.2e-07 failures=0}; a failing case is
- * listed with its graph and error, and the op's test fails.
+ * listed with its graph and error, and the op's test fails. Engines are built at optimization level 0
+ * with one shared timing cache (hundreds of tiny builds); {@code -Dkiln.converters.ops=aten::conv2d,aten::gelu}
+ * runs only the named ops.
  */
 @Tag("gpu")
 class ConverterGpuTest {
@@ -47,9 +49,30 @@ class ConverterGpuTest {
     /** Graphs without inputs or outputs cannot become an engine on their own. */
     static final Set<String> SKIPPED = Set.of();
 
+    /** A comma-separated op list in {@code -Dkiln.converters.ops} restricts the run (all ops when unset). */
+    static Stream<Map.Entry<String, List<Supplier<OneNode>>>> selected() {
+        String only = System.getProperty("kiln.converters.ops", "").trim();
+        Set<String> ops = only.isEmpty() ? Set.of() : Set.of(only.split("\\s*,\\s*"));
+        return ConverterCases.all().entrySet().stream().filter(e -> ops.isEmpty() || ops.contains(e.getKey()));
+    }
+
+    /** One timing cache for all the small builds, and the quickest builder level: the test is about numbers, not speed. */
+    static EngineOptions options(Precision precision) {
+        try {
+            if (cache == null) {
+                cache = java.nio.file.Files.createTempDirectory("kiln-converters").resolve("timing.cache");
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return EngineOptions.defaults().withPrecision(precision).withOptimizationLevel(0).withTimingCache(cache);
+    }
+
+    private static java.nio.file.Path cache;
+
     @TestFactory
     Stream<DynamicTest> everyConverterMatchesLibtorch() {
-        return ConverterCases.all().entrySet().stream().map(e -> DynamicTest.dynamicTest(e.getKey(),
+        return selected().map(e -> DynamicTest.dynamicTest(e.getKey(),
                 () -> run(e.getKey(), e.getValue(), Precision.FP32)));
     }
 
@@ -60,7 +83,7 @@ class ConverterGpuTest {
      */
     @TestFactory
     Stream<DynamicTest> everyConverterMatchesLibtorchInFp16() {
-        return ConverterCases.all().entrySet().stream().map(e -> DynamicTest.dynamicTest(e.getKey(),
+        return selected().map(e -> DynamicTest.dynamicTest(e.getKey(),
                 () -> run(e.getKey(), e.getValue(), Precision.FP16)));
     }
 
@@ -86,8 +109,7 @@ class ConverterGpuTest {
             String label = c.graph.inputs().stream().map(v -> v.type().text()).toList() + " -> "
                     + c.graph.outputs().stream().map(v -> v.type().text()).toList();
             try {
-                BuiltEngine built = EngineBuilder.build(c.graph, EngineOptions.defaults().withPrecision(precision),
-                        ConverterRegistry.standard());
+                BuiltEngine built = EngineBuilder.build(c.graph, options(precision), ConverterRegistry.standard());
                 try (Engine engine = Engine.deserialize(built.plan()); ExecutionSession session = engine.newSession()) {
                     List<List<ConstantTensor>> feeds = new ArrayList<>(List.of(c.inputs));
                     List<List<ConstantTensor>> wants = new ArrayList<>(List.of(c.expected));
