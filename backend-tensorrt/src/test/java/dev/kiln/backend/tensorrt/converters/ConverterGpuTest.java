@@ -46,9 +46,6 @@ class ConverterGpuTest {
             "aten::pow.Tensor_Scalar", 1e-3, "aten::pow.Scalar", 1e-3, "aten::gelu", 1e-3, "aten::log_softmax.int", 1e-3,
             "aten::_log_softmax", 1e-3, "aten::cumsum", 1e-3);
 
-    /** Graphs without inputs or outputs cannot become an engine on their own. */
-    static final Set<String> SKIPPED = Set.of();
-
     /** A comma-separated op list in {@code -Dkiln.converters.ops} restricts the run (all ops when unset). */
     static Stream<Map.Entry<String, List<Supplier<OneNode>>>> selected() {
         String only = System.getProperty("kiln.converters.ops", "").trim();
@@ -95,7 +92,8 @@ class ConverterGpuTest {
         List<String> failures = new ArrayList<>();
         for (Supplier<OneNode> s : cases) {
             OneNode c = s.get();
-            if (c.graph.inputs().isEmpty() || c.graph.outputs().isEmpty() || SKIPPED.contains(op)) {
+            // graphs without inputs or outputs (scalar_tensor, assertions) cannot become an engine on their own
+            if (c.graph.inputs().isEmpty() || c.graph.outputs().isEmpty()) {
                 continue;
             }
             if (precision == Precision.FP16) {
