@@ -370,12 +370,4 @@ public final class CreationConverters {
             return n.arg("step");
         }
     }
-
-    static List<Arg> literals(long... v) {
-        List<Arg> out = new ArrayList<>();
-        for (long x : v) {
-            out.add(Arg.of(x));
-        }
-        return out;
-    }
 }

@@ -175,10 +175,4 @@ public final class MatmulConverters {
             ctx.bind(n.output(), Layers.elementwise(ctx, mm, self, ElementWiseOperation.kSUM));
         }
     }
-
-    static long[] ones(int n) {
-        long[] o = new long[n];
-        Arrays.fill(o, 1);
-        return o;
-    }
 }

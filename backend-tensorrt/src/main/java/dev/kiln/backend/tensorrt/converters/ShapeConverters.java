@@ -1203,14 +1203,4 @@ public final class ShapeConverters {
             super("prim::min.int", ElementWiseOperation.kMIN);
         }
     }
-
-    /** Static sizes of a shape, -1 for symbolic ones (for messages and static fast paths). */
-    static long[] staticOrMinus(TensorType t) {
-        List<SymExpr> d = t.shape().dims();
-        long[] out = new long[d.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = d.get(i) instanceof SymExpr.Const c ? c.value() : -1;
-        }
-        return out;
-    }
 }
