@@ -14,7 +14,6 @@ import org.bytedeco.tensorrt.global.nvinfer.FillOperation;
 import org.bytedeco.tensorrt.nvinfer.IFillLayer;
 import org.bytedeco.tensorrt.nvinfer.ITensor;
 
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Set;

@@ -11,7 +11,6 @@ import org.bytedeco.tensorrt.global.nvinfer.ElementWiseOperation;
 import org.bytedeco.tensorrt.global.nvinfer.MatrixOperation;
 import org.bytedeco.tensorrt.nvinfer.ITensor;
 
-import java.util.Arrays;
 import java.util.List;
 
 /**

@@ -8,7 +8,6 @@ import dev.kiln.backend.tensorrt.Support;
 import dev.kiln.ir.Arg;
 import dev.kiln.ir.DType;
 import dev.kiln.ir.Node;
-import dev.kiln.ir.SymExpr;
 import dev.kiln.ir.TensorType;
 import dev.kiln.ir.Value;
 import org.bytedeco.tensorrt.global.nvinfer.ElementWiseOperation;
