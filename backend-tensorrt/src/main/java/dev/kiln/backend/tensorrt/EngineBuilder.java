@@ -71,19 +71,41 @@ public final class EngineBuilder {
         NativeLibraries.requireTensorRt();
         Cuda.requireDevice();
 
+        // one builder per process: creating one loads TensorRT's builder resources (seconds), and an
+        // IBuilder is not safe for concurrent builds, so builds take turns on it
+        synchronized (EngineBuilder.class) {
+            return buildWithSharedBuilder(g, o, registry, settings, profile);
+        }
+    }
+
+    private static IBuilder sharedBuilder;
+
+    private static IBuilder sharedBuilder(TrtLogger.Capture log) {
+        if (sharedBuilder == null) {
+            long t = System.nanoTime();
+            IBuilder b = createInferBuilder(TrtLogger.get());
+            if (b == null || b.isNull()) {
+                throw new KilnException("TensorRT could not create a builder: " + String.join("; ", log.errors()));
+            }
+            // lives as long as the process: TensorRT's builder resources are loaded once
+            sharedBuilder = b;
+            LOG.info("created the TensorRT builder in {} s", String.format("%.2f", (System.nanoTime() - t) / 1e9));
+        }
+        return sharedBuilder;
+    }
+
+    private static BuiltEngine buildWithSharedBuilder(Graph g, EngineOptions o, ConverterRegistry registry,
+                                                      ConverterSettings settings, List<Profiles.InputProfile> profile) {
         long t0 = System.nanoTime();
         TrtLogger.Capture log = TrtLogger.get().capture();
-        IBuilder builder = null;
+        IBuilder builder;
         INetworkDefinition network = null;
         IBuilderConfig config = null;
         ITimingCache cache = null;
         IHostMemory plan = null;
         NetworkBuilder nb = null;
         try {
-            builder = NativeObjects.own(createInferBuilder(TrtLogger.get()));
-            if (builder == null || builder.isNull()) {
-                throw new KilnException("TensorRT could not create a builder: " + String.join("; ", log.errors()));
-            }
+            builder = sharedBuilder(log);
             network = NativeObjects.own(builder.createNetworkV2(
                     1 << nvinfer.NetworkDefinitionCreationFlag.kSTRONGLY_TYPED.value));
             nb = new NetworkBuilder(network, registry, settings, o.progress());
@@ -122,7 +144,9 @@ public final class EngineBuilder {
             AtomicLong messages = new AtomicLong();
             o.progress().report("build", 0, 0);
             log.setListener(m -> o.progress().report("build", messages.incrementAndGet(), 0));
+            long tb = System.nanoTime();
             plan = NativeObjects.own(builder.buildSerializedNetwork(network, config));
+            double buildOnly = (System.nanoTime() - tb) / 1e9;
             log.setListener(null);
             if (plan == null || plan.isNull() || plan.size() == 0) {
                 throw new KilnException(failureMessage(log.errors(), nb.layerNames()));
@@ -132,7 +156,8 @@ public final class EngineBuilder {
             saveTimingCache(cache, o);
             o.progress().report("serialize", 1, 1);
             double seconds = (System.nanoTime() - t0) / 1e9;
-            LOG.info("built a TensorRT engine for {} ({} bytes) in {} s", g.name(), bytes.remaining(), String.format("%.2f", seconds));
+            LOG.info("built a TensorRT engine for {} ({} bytes) in {} s ({} s in buildSerializedNetwork)", g.name(),
+                    bytes.remaining(), String.format("%.2f", seconds), String.format("%.2f", buildOnly));
             return new BuiltEngine(bytes, profile, nb.inputNames(), nb.outputNames(), seconds, log.warnings());
         } finally {
             log.setListener(null);
@@ -144,7 +169,6 @@ public final class EngineBuilder {
                 nb.close();
             }
             NativeObjects.close(network);
-            NativeObjects.close(builder);
             log.close();
         }
     }

@@ -205,6 +205,13 @@ public final class ReductionConverters {
 
     /** Top-1 along one axis: values and/or i64 indices, with keepdim. */
     static ITensor[] top1(ConversionContext ctx, Node n, ITensor x, int axis, boolean keep, boolean max) {
+        if (Layers.rank(x) == 1) {
+            // TensorRT 10.6's top-k wants at least two dimensions ("at least 2 dimensions are required
+            // for input"): reduce [1, n] along 1, then give the result the rank PyTorch's has
+            ITensor[] r = top1(ctx, n, ctx.reshape(x, 1, -1), 1, true, max);
+            long[] shape = keep ? new long[] {1} : new long[0];
+            return new ITensor[] {ctx.reshape(r[0], shape), ctx.reshape(r[1], shape)};
+        }
         ITopKLayer k = ctx.named(ctx.network().addTopK(x, max ? TopKOperation.kMAX : TopKOperation.kMIN, 1, 1 << axis));
         ITensor v = k.getOutput(0);
         ITensor i = ctx.cast(k.getOutput(1), DType.INT64);
