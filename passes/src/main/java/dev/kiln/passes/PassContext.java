@@ -22,6 +22,7 @@ public final class PassContext {
     private final Set<String> keepFp32;
     private final List<String> diagnostics = new ArrayList<>();
     private final Map<Class<?>, Object> scratch = new LinkedHashMap<>();
+    private PassOptions stepOptions;
 
     private PassContext(Builder b) {
         this.options = b.options;
@@ -38,8 +39,14 @@ public final class PassContext {
         return builder().build();
     }
 
+    /** Option values: those of the running pipeline step over the compile-wide ones. */
     public PassOptions options() {
-        return options;
+        return stepOptions != null ? stepOptions : options;
+    }
+
+    /** The {@link PassManager} sets the options of the pipeline step it runs (null to clear). */
+    void setStepOptions(PassOptions o) {
+        this.stepOptions = o;
     }
 
     public Precision precision() {

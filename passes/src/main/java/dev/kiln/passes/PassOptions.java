@@ -27,6 +27,16 @@ public final class PassOptions {
         return v == null ? option.defaultValue() : option.parser().apply(v);
     }
 
+    /** A copy of these values with {@code passName.key=value} set for each of {@code stepValues}. */
+    public PassOptions overlay(String passName, Map<String, String> stepValues) {
+        PassOptions o = new PassOptions();
+        o.values.putAll(values);
+        for (Map.Entry<String, String> e : stepValues.entrySet()) {
+            o.values.put(passName + "." + e.getKey(), e.getValue());
+        }
+        return o;
+    }
+
     public Map<String, String> asMap() {
         return Collections.unmodifiableMap(values);
     }

@@ -1,0 +1,20 @@
+package dev.kiln.passes;
+
+/**
+ * Named pipelines. {@link #DEFAULT} is what {@code kiln compile} runs: canonicalize, fold constants
+ * to a fixed point, fold batch norms, decompose what the backend cannot convert, clean up again,
+ * then decide precision (from the context) and tidy the casts.
+ *
+ * <pre>{@code passManager.run(graph, Pipelines.DEFAULT, ctx);}</pre>
+ */
+public final class Pipelines {
+    /** The compile pipeline (shape propagation joins it from the {@code shapes} package). */
+    public static final String DEFAULT = "canonicalize,fixpoint(fold-constants,cse,dce),fold-batch-norm,decompose,"
+            + "fixpoint(canonicalize,fold-constants,cse,dce),precision,cse,dce";
+
+    /** Just the clean-up passes. */
+    public static final String CLEANUP = "fixpoint(canonicalize,cse,dce)";
+
+    private Pipelines() {
+    }
+}

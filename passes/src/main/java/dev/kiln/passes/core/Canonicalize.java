@@ -1,0 +1,273 @@
+package dev.kiln.passes.core;
+
+import com.google.auto.service.AutoService;
+import dev.kiln.ir.Arg;
+import dev.kiln.ir.DType;
+import dev.kiln.ir.Graph;
+import dev.kiln.ir.Node;
+import dev.kiln.ir.TensorType;
+import dev.kiln.ir.Type;
+import dev.kiln.ir.Value;
+import dev.kiln.passes.Ops;
+import dev.kiln.passes.Pass;
+import dev.kiln.passes.PassContext;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Rewrites each op family the frontends produce to one canonical op, so converters and later passes
+ * see one form, and drops inference no-ops. The canonical forms:
+ * <ul>
+ * <li>{@code aten::linear(x, W, b)} for {@code addmm(b, x, t(W))} (beta = alpha = 1),
+ *     {@code mm(x, t(W))} and {@code matmul(x, t(W))} where {@code t(W)} is {@code aten::t},
+ *     {@code transpose(0, 1)} or {@code permute([1, 0])} of a 2-d {@code W}; other {@code addmm}/{@code mm}/
+ *     {@code matmul} stay as they are (they are not a layer);</li>
+ * <li>{@code aten::reshape} for {@code view} and {@code _unsafe_view};</li>
+ * <li>{@code aten::convolution} for {@code conv1d/2d/3d} (int padding), {@code _convolution} and
+ *     {@code conv_transpose1d/2d/3d}, with stride, padding, dilation and output padding spelled out per
+ *     spatial dimension;</li>
+ * <li>no node for inference no-ops: {@code dropout}-family with {@code train=false}, {@code detach},
+ *     {@code alias}, {@code lift_fresh}, {@code clone} and {@code contiguous} (no user observes memory
+ *     format once views are reshapes), {@code _to_copy}/{@code to.dtype} to the input's own dtype, and
+ *     asserts ({@code _assert_*}, {@code sym_constrain_range*}, their functional forms);</li>
+ * <li>{@code .Tensor} overloads with a 0-d constant for {@code add/sub/mul/div.Scalar}, and
+ *     {@code sub.Tensor} for {@code rsub} (operands swapped).</li>
+ * </ul>
+ *
+ * <pre>{@code kiln opt --passes=canonicalize,dce model.kir}</pre>
+ */
+@AutoService(Pass.class)
+public final class Canonicalize implements Pass {
+    private static final Set<String> IDENTITY = Set.of("aten::detach", "aten::alias", "aten::lift_fresh",
+            "aten::lift_fresh_copy", "aten::clone", "aten::contiguous");
+    private static final Set<String> DROPOUT = Set.of("aten::dropout", "aten::feature_dropout", "aten::alpha_dropout",
+            "aten::feature_alpha_dropout");
+    private static final Set<String> ASSERTS = Set.of("aten::_assert_async", "aten::_assert_scalar",
+            "aten::_assert_tensor_metadata", "aten::sym_constrain_range", "aten::sym_constrain_range_for_size",
+            "aten::_functional_assert_async", "aten::_functional_sym_constrain_range",
+            "aten::_functional_sym_constrain_range_for_size", "aten::_functional_assert_scalar");
+    /** Ops that observe strides, so a {@code clone}/{@code contiguous} feeding them must stay. */
+    private static final Set<String> STRIDE_OBSERVERS = Set.of("aten::as_strided", "aten::stride",
+            "aten::is_contiguous", "aten::view", "aten::_unsafe_view", "aten::set_");
+
+    @Override
+    public String name() {
+        return "canonicalize";
+    }
+
+    @Override
+    public String description() {
+        return "one canonical op per family (linear, reshape, convolution, .Tensor overloads); drops inference no-ops";
+    }
+
+    @Override
+    public boolean run(Graph graph, PassContext context) {
+        boolean changed = false;
+        for (Node n : new ArrayList<>(graph.nodes())) {
+            if (n.isRemoved()) {
+                continue;
+            }
+            Optional<Runnable> rewrite = match(n);
+            if (rewrite.isPresent()) {
+                rewrite.get().run();
+                changed = true;
+            }
+        }
+        return changed;
+    }
+
+    /** The rewrite for {@code n}, found without touching the graph; empty when {@code n} is canonical. */
+    static Optional<Runnable> match(Node n) {
+        String name = n.schema().name();
+        String op = n.op();
+        if (DROPOUT.contains(name) && n.arg("train") instanceof Arg.BoolLit t && !t.value()) {
+            return forward(n, n.arg(0));
+        }
+        if (name.equals("aten::native_dropout") && n.arg("train") instanceof Arg.BoolLit t && !t.value()
+                && !n.output(1).isUsed()) {
+            return Optional.of(() -> Ops.replace(n, (Value) n.arg(0)));
+        }
+        if (IDENTITY.contains(name) && n.arg(0) instanceof Value && !observesStrides(n.output())) {
+            return forward(n, n.arg(0));
+        }
+        if (ASSERTS.contains(name) && n.outputs().stream().noneMatch(Value::isUsed)) {
+            return Optional.of(() -> n.graph().remove(n));
+        }
+        if ((op.equals("aten::_to_copy") || op.equals("aten::to.dtype")) && isSameDTypeCopy(n)) {
+            return forward(n, n.arg(0));
+        }
+        if (op.equals("aten::view") || op.equals("aten::_unsafe_view")) {
+            return Optional.of(() -> replaceWith(n, "aten::reshape", List.of(n.arg(0), n.arg(1)), Map.of()));
+        }
+        if (op.equals("aten::addmm")) {
+            return matchAddmm(n);
+        }
+        if (op.equals("aten::mm") || op.equals("aten::matmul")) {
+            return transposedWeight(n.arg(1)).map(w -> () -> replaceWith(n, "aten::linear",
+                    List.of(n.arg(0), w, Arg.NONE), Map.of()));
+        }
+        if (name.equals("aten::conv1d") || name.equals("aten::conv2d") || name.equals("aten::conv3d")) {
+            return matchConv(n, false);
+        }
+        if (name.equals("aten::conv_transpose1d") || name.equals("aten::conv_transpose2d")
+                || name.equals("aten::conv_transpose3d")) {
+            return matchConv(n, true);
+        }
+        if (op.equals("aten::_convolution")) {
+            return Optional.of(() -> replaceWith(n, "aten::convolution", n.args().subList(0, 9), Map.of()));
+        }
+        return matchScalarOverloads(n);
+    }
+
+    private static Optional<Runnable> forward(Node n, Arg input) {
+        if (!(input instanceof Value v) || n.outputs().size() != 1) {
+            return Optional.empty();
+        }
+        return Optional.of(() -> Ops.replace(n, v));
+    }
+
+    private static boolean observesStrides(Value v) {
+        for (Node u : v.users()) {
+            if (STRIDE_OBSERVERS.contains(u.schema().name()) || u.schema().mutates()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean isSameDTypeCopy(Node n) {
+        if (!(n.arg(0) instanceof Value in) || !(in.type() instanceof TensorType t) || t.dtype().isEmpty()) {
+            return false;
+        }
+        Arg dtype = n.arg("dtype");
+        boolean same = dtype.isNone() || dtype instanceof Arg.DTypeLit d && d.value() == t.dtype().get();
+        if (n.op().equals("aten::_to_copy")) {
+            return same && n.arg("layout").isNone() && isCpuOrNone(n.arg("device")) && keepsFormat(n.arg("memory_format"));
+        }
+        return same && !(n.arg("copy") instanceof Arg.BoolLit c && c.value());
+    }
+
+    private static boolean isCpuOrNone(Arg a) {
+        return a.isNone();
+    }
+
+    private static boolean keepsFormat(Arg a) {
+        return a.isNone() || a instanceof Arg.MemoryFormatLit m
+                && (m.value().equals("preserve_format") || m.value().equals("contiguous_format"));
+    }
+
+    private static Optional<Runnable> matchAddmm(Node n) {
+        if (!Ops.isLiteral(n.arg("beta"), 1) || !Ops.isLiteral(n.arg("alpha"), 1)) {
+            return Optional.empty();
+        }
+        return transposedWeight(n.arg("mat2")).map(w -> () -> replaceWith(n, "aten::linear",
+                List.of(n.arg("mat1"), w, n.arg("self")), Map.of()));
+    }
+
+    /** {@code W} when {@code a} is {@code t(W)}, {@code transpose(W, 0, 1)} or {@code permute(W, [1, 0])} of a 2-d W. */
+    private static Optional<Value> transposedWeight(Arg a) {
+        if (!(a instanceof Value v) || v.producer().isEmpty()) {
+            return Optional.empty();
+        }
+        Node p = v.producer().get();
+        if (!(p.arg(0) instanceof Value w) || !isRank(w, 2)) {
+            return Optional.empty();
+        }
+        boolean isT = p.op().equals("aten::t")
+                || p.op().equals("aten::transpose.int") && isPair(p.arg(1), p.arg(2))
+                || p.op().equals("aten::permute") && p.arg(1) instanceof Arg.ListArg l && l.elements().size() == 2
+                        && Ops.isLiteral(l.elements().get(0), 1) && Ops.isLiteral(l.elements().get(1), 0);
+        return isT ? Optional.of(w) : Optional.empty();
+    }
+
+    private static boolean isPair(Arg a, Arg b) {
+        return (Ops.isLiteral(a, 0) || Ops.isLiteral(a, -2)) && (Ops.isLiteral(b, 1) || Ops.isLiteral(b, -1))
+                || (Ops.isLiteral(b, 0) || Ops.isLiteral(b, -2)) && (Ops.isLiteral(a, 1) || Ops.isLiteral(a, -1));
+    }
+
+    private static boolean isRank(Value v, int rank) {
+        return v.type() instanceof TensorType t && t.shape().isRanked() && t.rank() == rank;
+    }
+
+    private static Optional<Runnable> matchConv(Node n, boolean transposed) {
+        if (!(n.arg("padding") instanceof Arg.ListArg) && !(n.arg("padding") instanceof Arg.IntLit)) {
+            return Optional.empty(); // conv2d.padding with "same"/"valid": left to the converter
+        }
+        int spatial = n.schema().name().charAt(n.schema().name().length() - 2) - '0';
+        List<Arg> args = List.of(n.arg("input"), n.arg("weight"), n.arg("bias"),
+                expand(n.arg("stride"), spatial), expand(n.arg("padding"), spatial), expand(n.arg("dilation"), spatial),
+                new Arg.BoolLit(transposed),
+                transposed ? expand(n.arg("output_padding"), spatial) : Arg.ints(new long[spatial]),
+                n.arg("groups"));
+        return Optional.of(() -> replaceWith(n, "aten::convolution", args, Map.of()));
+    }
+
+    /** {@code int[N]} arguments given as one value are broadcast, as ATen does. */
+    private static Arg expand(Arg a, int n) {
+        List<Arg> items = a instanceof Arg.ListArg l ? l.elements() : List.of(a);
+        if (items.size() == n) {
+            return new Arg.ListArg(items);
+        }
+        List<Arg> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            out.add(items.get(items.size() == 1 ? 0 : i));
+        }
+        return new Arg.ListArg(out);
+    }
+
+    private static Optional<Runnable> matchScalarOverloads(Node n) {
+        String op = n.op();
+        if (op.endsWith(".Scalar") && n.schema().indexOf("other").isPresent() && n.arg("other") instanceof Value) {
+            return Optional.empty(); // a symbolic scalar has no 0-d constant form
+        }
+        switch (op) {
+            case "aten::add.Scalar":
+            case "aten::sub.Scalar":
+                return Optional.of(() -> {
+                    Value s = scalarConstant(n, n.arg("other"));
+                    replaceWith(n, n.schema().name() + ".Tensor", List.of(n.arg(0), s, n.arg("alpha")), Map.of());
+                });
+            case "aten::mul.Scalar":
+            case "aten::div.Scalar":
+                return Optional.of(() -> {
+                    Value s = scalarConstant(n, n.arg("other"));
+                    replaceWith(n, n.schema().name() + ".Tensor", List.of(n.arg(0), s), Map.of());
+                });
+            case "aten::rsub.Scalar":
+                return Optional.of(() -> {
+                    Value s = scalarConstant(n, n.arg("other"));
+                    replaceWith(n, "aten::sub.Tensor", List.of(s, n.arg(0), n.arg("alpha")), Map.of());
+                });
+            case "aten::rsub.Tensor":
+                return Optional.of(() -> replaceWith(n, "aten::sub.Tensor",
+                        List.of(n.arg("other"), n.arg("self"), n.arg("alpha")), Map.of()));
+            default:
+                return Optional.empty();
+        }
+    }
+
+    /** A 0-d constant for a Scalar literal; a Value scalar (symbolic) is passed as it is, which the .Tensor schema rejects. */
+    private static Value scalarConstant(Node n, Arg a) {
+        Graph g = n.graph();
+        if (a instanceof Arg.FloatLit f) {
+            return Ops.scalarConstant(g, "scalar", DType.FLOAT32, f.value());
+        }
+        if (a instanceof Arg.BoolLit b) {
+            return Ops.scalarConstant(g, "scalar", DType.BOOL, b.value() ? 1 : 0);
+        }
+        return Ops.scalarConstant(g, "scalar", DType.INT64, ((Arg.IntLit) a).value());
+    }
+
+    /** Replaces {@code n} by {@code op} on {@code args}, keeping its output type and taking over its output's name. */
+    private static void replaceWith(Node n, String op, List<? extends Arg> args, Map<String, Arg> kw) {
+        Type type = n.output().type();
+        String keepName = n.output().name();
+        Node r = Ops.insertBefore(n, op, args, kw, type);
+        Ops.replace(n, r.output());
+        Ops.rename(r.output(), keepName);
+    }
+}

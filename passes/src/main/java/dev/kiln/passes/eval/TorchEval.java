@@ -1,0 +1,318 @@
+package dev.kiln.passes.eval;
+
+import dev.kiln.ir.Arg;
+import dev.kiln.ir.ConstantTensor;
+import dev.kiln.ir.DType;
+import dev.kiln.ir.KilnException;
+import dev.kiln.ir.Node;
+import dev.kiln.ir.Value;
+import dev.kiln.ir.schema.SchemaArgument;
+import dev.kiln.ir.schema.SchemaType;
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.Pointer;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.BoolType;
+import org.bytedeco.pytorch.Device;
+import org.bytedeco.pytorch.Dispatcher;
+import org.bytedeco.pytorch.FloatType;
+import org.bytedeco.pytorch.GenericList;
+import org.bytedeco.pytorch.IValue;
+import org.bytedeco.pytorch.IValueVector;
+import org.bytedeco.pytorch.IntType;
+import org.bytedeco.pytorch.Operator;
+import org.bytedeco.pytorch.OperatorHandle;
+import org.bytedeco.pytorch.OperatorName;
+import org.bytedeco.pytorch.SingletonTypePtr;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorOptions;
+import org.bytedeco.pytorch.TensorType;
+import org.bytedeco.pytorch.Type;
+import org.bytedeco.pytorch.global.torch;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * Evaluates one IR node on the CPU with libtorch, through the c10 dispatcher ({@code callBoxed}), so
+ * any ATen op libtorch 2.5.1 knows runs without per-op code. Constant inputs are handed to libtorch
+ * without a copy ({@code from_blob} over their off-heap bytes); results are copied once into fresh
+ * {@link ConstantTensor}s. Every native object lives in a {@link PointerScope} closed before the
+ * call returns, and libtorch errors become {@link KilnException}s naming the node.
+ *
+ * <pre>{@code List<ConstantTensor> out = TorchEval.evaluate(node, Map.of(x, xData));}</pre>
+ */
+public final class TorchEval {
+    private static final Map<Integer, torch.ScalarType> SCALAR_TYPES = new HashMap<>();
+
+    static {
+        for (torch.ScalarType t : torch.ScalarType.values()) {
+            SCALAR_TYPES.putIfAbsent((int) t.value, t);
+        }
+    }
+
+    private TorchEval() {
+    }
+
+    /**
+     * Runs {@code node} on {@code inputs} (every tensor value it reads, by value) and returns its
+     * outputs as constants, in output order. Non-tensor outputs (ints of {@code sym_size}) come back
+     * as 0-d i64/f64/bool tensors.
+     */
+    public static List<ConstantTensor> evaluate(Node node, Map<Value, ConstantTensor> inputs) {
+        try (PointerScope scope = new PointerScope()) {
+            List<IValue> outs = call(node, v -> {
+                ConstantTensor c = inputs.get(v);
+                if (c == null) {
+                    c = v.constant().orElseThrow(() -> KilnException.at(node, "no value for input %" + v.name()));
+                }
+                return new IValue(toTorch(c));
+            });
+            List<ConstantTensor> result = new ArrayList<>(outs.size());
+            for (IValue o : outs) {
+                result.add(toConstant(node, o));
+            }
+            return result;
+        }
+    }
+
+    /**
+     * Calls the node's op with arguments read through {@code env} and returns the raw outputs. The
+     * returned objects belong to the caller's enclosing {@link PointerScope}.
+     */
+    public static List<IValue> call(Node node, Function<Value, IValue> env) {
+        if (node.op().equals("prim::ListUnpack")) {
+            return unpack(node, env);
+        }
+        String[] parts = split(node.op());
+        OperatorHandle op = null;
+        Operator jit = null;
+        try {
+            op = Dispatcher.singleton().findSchemaOrThrow(parts[0], parts[1]);
+        } catch (RuntimeException e) {
+            // not a dispatcher op: scalar ops such as aten::add.int and prim::max.int live in the JIT registry
+            jit = torch.findOperatorFor(new OperatorName(parts[0], parts[1]));
+            if (jit == null || jit.isNull()) {
+                throw KilnException.at(node, "libtorch has no operator " + node.op() + " to evaluate it on the CPU");
+            }
+        }
+        IValueVector stack = new IValueVector();
+        List<SchemaArgument> schemaArgs = node.schema().arguments();
+        for (int i = 0; i < node.args().size(); i++) {
+            SchemaType type = i < schemaArgs.size() ? schemaArgs.get(i).type() : SchemaType.named("Any");
+            stack.push_back(toIValue(node, node.arg(i), type, env));
+        }
+        try {
+            if (op != null) {
+                op.callBoxed(stack);
+            } else {
+                jit.getOperation().apply(stack);
+            }
+        } catch (RuntimeException e) {
+            throw KilnException.at(node, "libtorch failed to evaluate the op on the CPU: " + firstLine(e.getMessage()));
+        }
+        List<IValue> outs = new ArrayList<>();
+        for (long i = 0; i < stack.size(); i++) {
+            outs.add(stack.get(i));
+        }
+        return outs;
+    }
+
+    /** {@code prim::ListUnpack}: the elements of the list, one per output. */
+    private static List<IValue> unpack(Node node, Function<Value, IValue> env) {
+        if (!(node.arg(0) instanceof Value v)) {
+            throw KilnException.at(node, "unpacks a literal, not a list value");
+        }
+        IValue list = env.apply(v);
+        if (!list.isList()) {
+            throw KilnException.at(node, "the value %" + v.name() + " is not a list");
+        }
+        GenericList l = list.toList();
+        if (l.size() != node.outputs().size()) {
+            throw KilnException.at(node, "the list has " + l.size() + " elements but the node has "
+                    + node.outputs().size() + " outputs");
+        }
+        List<IValue> out = new ArrayList<>();
+        for (long i = 0; i < l.size(); i++) {
+            out.add(l.get(i));
+        }
+        return out;
+    }
+
+    /** A libtorch tensor over the constant's bytes (no copy; read-only use only). */
+    public static Tensor toTorch(ConstantTensor c) {
+        ByteBuffer data = c.data();
+        Pointer p = data.capacity() == 0 ? new BytePointer(1) : new Pointer(data);
+        return torch.from_blob(p, c.sizes(), new TensorOptions(scalarType(c.dtype())));
+    }
+
+    /** Copies a libtorch tensor (any layout) into a fresh constant. */
+    public static ConstantTensor toConstant(Tensor t) {
+        try (PointerScope scope = new PointerScope()) {
+            Tensor c = t.contiguous();
+            DType dtype = DType.fromC10(c.scalar_type().intern().value)
+                    .orElseThrow(() -> new KilnException("libtorch returned a tensor of unsupported type " + c.scalar_type()));
+            long[] sizes = new long[(int) c.dim()];
+            for (int i = 0; i < sizes.length; i++) {
+                sizes[i] = c.size(i);
+            }
+            ByteBuffer out = ConstantTensor.allocate(dtype, sizes);
+            long n = c.nbytes();
+            if (n > 0) {
+                ByteBuffer src = new BytePointer(c.data_ptr()).capacity(n).limit(n).asByteBuffer();
+                out.put(src);
+                out.flip();
+            }
+            return new ConstantTensor(dtype, sizes, out);
+        }
+    }
+
+    public static torch.ScalarType scalarType(DType t) {
+        torch.ScalarType s = SCALAR_TYPES.get(t.c10Code());
+        if (s == null) {
+            throw new KilnException("libtorch has no scalar type for " + t.text());
+        }
+        return s;
+    }
+
+    static ConstantTensor toConstant(Value out, IValue v) {
+        if (v.isTensor() || v.isInt() || v.isDouble() || v.isBool()) {
+            return toConstant((Node) null, v);
+        }
+        throw new KilnException("value %" + out.name() + " is not a tensor or number and cannot become a constant");
+    }
+
+    static ConstantTensor toConstant(Node node, IValue v) {
+        if (v.isTensor()) {
+            return toConstant(v.toTensor());
+        }
+        if (v.isInt()) {
+            return ConstantTensor.ofLongs(new long[0], v.toInt());
+        }
+        if (v.isDouble()) {
+            return ConstantTensor.scalar(DType.FLOAT64, v.toDouble());
+        }
+        if (v.isBool()) {
+            return ConstantTensor.scalar(DType.BOOL, v.toBool() ? 1 : 0);
+        }
+        throw KilnException.at(node, "the op returned a value that is not a tensor or number; it cannot become a constant");
+    }
+
+    static IValue toIValue(Node node, Arg a, SchemaType type, Function<Value, IValue> env) {
+        if (a instanceof Value v) {
+            return env.apply(v);
+        }
+        if (a instanceof Arg.NoneLit) {
+            return new IValue();
+        }
+        if (a instanceof Arg.IntLit i) {
+            String base = baseName(type);
+            if (base.equals("float")) {
+                return new IValue((double) i.value());
+            }
+            return new IValue(i.value());
+        }
+        if (a instanceof Arg.FloatLit f) {
+            return new IValue(f.value());
+        }
+        if (a instanceof Arg.BoolLit b) {
+            return new IValue(b.value());
+        }
+        if (a instanceof Arg.StrLit s) {
+            return new IValue(s.value());
+        }
+        if (a instanceof Arg.DTypeLit d) {
+            return new IValue((long) d.value().c10Code());
+        }
+        if (a instanceof Arg.DeviceLit) {
+            return new IValue(new Device("cpu")); // evaluation always runs on the CPU
+        }
+        if (a instanceof Arg.LayoutLit) {
+            return new IValue(0L);
+        }
+        if (a instanceof Arg.MemoryFormatLit m) {
+            return new IValue((long) memoryFormatCode(m.value()));
+        }
+        if (a instanceof Arg.ListArg l) {
+            SchemaType elem = listElement(type);
+            String base = baseName(elem);
+            Type.TypePtr et;
+            if (elem instanceof SchemaType.OptionalOf || base.equals("Tensor")) {
+                et = elem instanceof SchemaType.OptionalOf
+                        ? org.bytedeco.pytorch.OptionalType.ofTensor()
+                        : new Type.TypePtr(TensorType.get());
+            } else if (base.equals("float")) {
+                et = new Type.TypePtr(new SingletonTypePtr(FloatType.getFloatTypePtr().get()));
+            } else if (base.equals("bool")) {
+                et = new Type.TypePtr(new SingletonTypePtr(BoolType.get().get()));
+            } else {
+                et = new Type.TypePtr(new SingletonTypePtr(IntType.getIntTypePtr().get()));
+            }
+            GenericList list = new GenericList(et);
+            for (Arg e : l.elements()) {
+                list.push_back(toIValue(node, e, elem, env));
+            }
+            return new IValue(list);
+        }
+        throw KilnException.at(node, "cannot pass argument " + a + " to libtorch");
+    }
+
+    private static SchemaType listElement(SchemaType t) {
+        if (t instanceof SchemaType.OptionalOf o) {
+            return listElement(o.element());
+        }
+        if (t instanceof SchemaType.ListOf l) {
+            return l.element();
+        }
+        return SchemaType.named("int");
+    }
+
+    private static String firstLine(String s) {
+        if (s == null) {
+            return "(no message)";
+        }
+        String t = s.strip();
+        int nl = t.indexOf('\n');
+        return nl < 0 ? t : t.substring(0, nl);
+    }
+
+    /** {@code aten::add.Tensor} -> {@code [aten::add, Tensor]}; {@code aten::relu} -> {@code [aten::relu, ""]}. */
+    static String[] split(String qualified) {
+        int ns = qualified.indexOf("::");
+        int dot = qualified.indexOf('.', ns < 0 ? 0 : ns);
+        if (dot < 0) {
+            return new String[] {qualified, ""};
+        }
+        String overload = qualified.substring(dot + 1);
+        return new String[] {qualified.substring(0, dot), overload.equals("default") ? "" : overload};
+    }
+
+    static String baseName(SchemaType t) {
+        if (t instanceof SchemaType.OptionalOf o) {
+            return baseName(o.element());
+        }
+        if (t instanceof SchemaType.Named n) {
+            return n.name();
+        }
+        return "";
+    }
+
+    /** The IR's memory format names to c10 codes. */
+    static int memoryFormatCode(String name) {
+        switch (name) {
+            case "contiguous_format":
+                return 0;
+            case "preserve_format":
+                return 1;
+            case "channels_last":
+                return 2;
+            case "channels_last_3d":
+                return 3;
+            default:
+                throw new KilnException("unknown memory format '" + name + "'");
+        }
+    }
+}

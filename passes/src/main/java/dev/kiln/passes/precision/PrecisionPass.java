@@ -1,0 +1,294 @@
+package dev.kiln.passes.precision;
+
+import com.google.auto.service.AutoService;
+import dev.kiln.ir.Arg;
+import dev.kiln.ir.ConstantTensor;
+import dev.kiln.ir.DType;
+import dev.kiln.ir.ElementCodec;
+import dev.kiln.ir.Graph;
+import dev.kiln.ir.Node;
+import dev.kiln.ir.SymExpr;
+import dev.kiln.ir.TensorType;
+import dev.kiln.ir.Value;
+import dev.kiln.passes.Ops;
+import dev.kiln.passes.Pass;
+import dev.kiln.passes.PassContext;
+import dev.kiln.passes.PassOption;
+import dev.kiln.passes.Precision;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Decides every floating tensor's precision, with explicit {@code aten::_to_copy} casts, because
+ * TensorRT networks are strongly typed. For {@link Precision#FP16}/{@link Precision#BF16} it runs
+ * nodes in the low type, converting f32 weights once (a low-precision copy of the constant) and
+ * casting f32 activations where they enter low-precision nodes, but keeps FP32 islands where accuracy
+ * needs them: softmax and log-softmax, layer/group/batch/instance norm, exp/log/pow, losses,
+ * reductions over more than {@code reduce-threshold} elements (or an unknown number), and any op or
+ * node named in {@link PassContext#keepFp32()}. Island inputs are cast up to f32. Graph inputs and
+ * outputs keep their types (outputs are cast back), so the compiled model's interface does not
+ * change. FP32 and TF32 leave the graph alone.
+ *
+ * <pre>{@code kiln opt --passes=precision --precision=fp16 model.kir}</pre>
+ */
+@AutoService(Pass.class)
+public final class PrecisionPass implements Pass {
+    public static final PassOption<Long> REDUCE_THRESHOLD = PassOption.ofLong("reduce-threshold", 4096,
+            "reductions over more elements than this stay in FP32");
+    public static final PassOption<String> PRECISION = PassOption.ofString("precision", "",
+            "fp32, tf32, fp16 or bf16 (default: the compile's precision)");
+
+    private static final Set<String> ISLAND_OPS = Set.of("aten::softmax", "aten::_softmax", "aten::log_softmax",
+            "aten::_log_softmax", "aten::layer_norm", "aten::native_layer_norm", "aten::group_norm",
+            "aten::native_group_norm", "aten::batch_norm", "aten::native_batch_norm",
+            "aten::_native_batch_norm_legit_no_training", "aten::_native_batch_norm_legit", "aten::instance_norm",
+            "aten::rms_norm", "aten::exp", "aten::exp2", "aten::expm1", "aten::log", "aten::log2", "aten::log10",
+            "aten::log1p", "aten::pow", "aten::logsumexp", "aten::cross_entropy_loss", "aten::nll_loss",
+            "aten::nll_loss_nd", "aten::nll_loss2d", "aten::mse_loss", "aten::l1_loss", "aten::smooth_l1_loss",
+            "aten::huber_loss", "aten::binary_cross_entropy", "aten::binary_cross_entropy_with_logits",
+            "aten::kl_div", "aten::soft_margin_loss", "aten::cosine_embedding_loss", "aten::margin_ranking_loss");
+    private static final Set<String> REDUCTIONS = Set.of("aten::sum", "aten::mean", "aten::var", "aten::std",
+            "aten::var_mean", "aten::std_mean", "aten::norm", "aten::linalg_vector_norm", "aten::prod",
+            "aten::cumsum", "aten::cumprod");
+
+    @Override
+    public String name() {
+        return "precision";
+    }
+
+    @Override
+    public String description() {
+        return "casts to fp16/bf16 with explicit casts, keeping FP32 islands where accuracy needs them";
+    }
+
+    @Override
+    public List<PassOption<?>> options() {
+        return List.of(PRECISION, REDUCE_THRESHOLD);
+    }
+
+    @Override
+    public boolean run(Graph graph, PassContext context) {
+        String p = context.options().get(this, PRECISION);
+        Precision precision = p.isBlank() ? context.precision() : Precision.parse(p);
+        if (precision == Precision.FP32 || precision == Precision.TF32) {
+            return false;
+        }
+        DType low = precision.computeType();
+        long threshold = context.options().get(this, REDUCE_THRESHOLD);
+        Casts casts = new Casts(graph, low);
+        boolean changed = false;
+        for (Node n : new ArrayList<>(graph.nodes())) {
+            if (casts.isCast(n)) {
+                continue;
+            }
+            boolean island = isIsland(n, context, threshold);
+            DType want = island ? DType.FLOAT32 : low;
+            for (int i = 0; i < n.args().size(); i++) {
+                Arg a = n.arg(i);
+                Arg r = retype(a, want, n, casts);
+                if (r != a) {
+                    n.setArg(i, r);
+                    changed = true;
+                }
+            }
+            if (!island) {
+                changed |= lowerDTypeArg(n, low);
+                for (Value o : n.outputs()) {
+                    if (o.type() instanceof TensorType t && t.dtype().orElse(null) == DType.FLOAT32) {
+                        o.setType(t.withDType(low));
+                        changed = true;
+                    }
+                }
+            }
+        }
+        // the graph's interface keeps its types: outputs computed in the low type are cast back
+        List<Value> outs = new ArrayList<>(graph.outputs());
+        for (int i = 0; i < outs.size(); i++) {
+            Value o = outs.get(i);
+            if (o.kind() == Value.Kind.NODE_OUTPUT && o.type() instanceof TensorType t
+                    && t.dtype().orElse(null) == low) {
+                String name = o.name();
+                Ops.rename(o, name + "_" + low.text());
+                Node cast = casts.castAfter(o, DType.FLOAT32);
+                Ops.rename(cast.output(), name);
+                outs.set(i, cast.output());
+                changed = true;
+            }
+        }
+        graph.setOutputs(outs);
+        return changed;
+    }
+
+    /**
+     * A low-precision node that names f32 as its result type ({@code _to_copy(dtype=f32)}, a factory
+     * with {@code dtype=None}, which means f32) is told the low type instead, so its output type and
+     * what it computes agree.
+     */
+    private static boolean lowerDTypeArg(Node n, DType low) {
+        int i = n.schema().indexOf("dtype").orElse(-1);
+        if (i < 0 || i >= n.args().size()) {
+            return false;
+        }
+        Arg a = n.arg(i);
+        boolean f32 = a instanceof Arg.DTypeLit d && d.value() == DType.FLOAT32;
+        boolean factoryDefault = a.isNone() && n.inputs().stream().noneMatch(v -> v.type() instanceof TensorType)
+                && n.outputs().size() == 1 && n.output().type() instanceof TensorType t
+                && t.dtype().orElse(null) == DType.FLOAT32;
+        if (f32 || factoryDefault) {
+            n.setArg(i, new Arg.DTypeLit(low));
+            return true;
+        }
+        return false;
+    }
+
+    private static boolean isIsland(Node n, PassContext ctx, long threshold) {
+        String name = n.schema().name();
+        if (ctx.keepFp32().contains(n.op()) || ctx.keepFp32().contains(name) || ctx.keepFp32().contains(n.name())) {
+            return true;
+        }
+        if (ISLAND_OPS.contains(name)) {
+            return true;
+        }
+        return REDUCTIONS.contains(name) && reducedExtent(n) > threshold;
+    }
+
+    /** The number of elements one output element sums over; MAX_VALUE when not known. */
+    private static long reducedExtent(Node n) {
+        if (!(n.arg(0) instanceof Value in) || !(in.type() instanceof TensorType t) || !t.shape().isRanked()) {
+            return Long.MAX_VALUE;
+        }
+        int rank = t.rank();
+        List<Integer> dims = new ArrayList<>();
+        int dimIndex = n.schema().indexOf("dim").orElse(-1);
+        Arg dimArg = dimIndex >= 0 ? n.arg(dimIndex) : Arg.NONE;
+        if (dimArg.isNone() || dimArg instanceof Arg.ListArg l && l.elements().isEmpty()) {
+            for (int d = 0; d < rank; d++) {
+                dims.add(d);
+            }
+        } else {
+            long[] ds = dimArg instanceof Arg.IntLit i ? new long[] {i.value()} : toLongs(dimArg);
+            if (ds == null) {
+                return Long.MAX_VALUE;
+            }
+            for (long d : ds) {
+                dims.add((int) (d < 0 ? d + rank : d));
+            }
+        }
+        long extent = 1;
+        for (int d : dims) {
+            if (d < 0 || d >= rank) {
+                return Long.MAX_VALUE;
+            }
+            SymExpr e = t.shape().dim(d);
+            long upper = e.isConstant() ? ((SymExpr.Const) e).value() : e.upperBound();
+            if (upper == Long.MAX_VALUE) {
+                return Long.MAX_VALUE;
+            }
+            extent = Math.multiplyHigh(extent, upper) != 0 ? Long.MAX_VALUE : extent * upper;
+        }
+        return extent;
+    }
+
+    private static long[] toLongs(Arg a) {
+        if (!(a instanceof Arg.ListArg l)) {
+            return null;
+        }
+        long[] out = new long[l.elements().size()];
+        for (int i = 0; i < out.length; i++) {
+            if (!(l.elements().get(i) instanceof Arg.IntLit v)) {
+                return null;
+            }
+            out[i] = v.value();
+        }
+        return out;
+    }
+
+    private static Arg retype(Arg a, DType want, Node user, Casts casts) {
+        if (a instanceof Value v) {
+            return casts.as(v, want, user);
+        }
+        if (a instanceof Arg.ListArg l) {
+            List<Arg> items = new ArrayList<>();
+            boolean any = false;
+            for (Arg e : l.elements()) {
+                Arg r = retype(e, want, user, casts);
+                any |= r != e;
+                items.add(r);
+            }
+            return any ? new Arg.ListArg(items) : a;
+        }
+        return a;
+    }
+
+    /** The casts this run inserted, so each (value, dtype) is converted once. */
+    private static final class Casts {
+        private final Graph graph;
+        private final DType low;
+        private final Map<Value, Map<DType, Value>> made = new HashMap<>();
+        private final Set<Node> castNodes = new java.util.HashSet<>();
+
+        Casts(Graph graph, DType low) {
+            this.graph = graph;
+            this.low = low;
+        }
+
+        boolean isCast(Node n) {
+            return castNodes.contains(n);
+        }
+
+        /** {@code v} as {@code want} when it is a floating tensor of f32 or the low type; else {@code v}. */
+        Value as(Value v, DType want, Node user) {
+            if (!(v.type() instanceof TensorType t) || t.dtype().isEmpty()) {
+                return v;
+            }
+            DType have = t.dtype().get();
+            if (have == want || have != DType.FLOAT32 && have != low) {
+                return v;
+            }
+            Map<DType, Value> forV = made.computeIfAbsent(v, k -> new HashMap<>());
+            Value done = forV.get(want);
+            if (done != null) {
+                return done;
+            }
+            Value r;
+            if (v.kind() == Value.Kind.CONSTANT) {
+                r = graph.addConstant(v.name() + "_" + want.text(), convert(v.constant().orElseThrow(), want));
+            } else if (v.producer().isPresent()) {
+                r = castAfter(v, want).output();
+            } else {
+                // a graph input: cast right before its first user
+                Node c = Ops.insertBefore(graph.nodes().get(0), "aten::_to_copy", List.of(v),
+                        Map.of("dtype", new Arg.DTypeLit(want)), t.withDType(want));
+                castNodes.add(c);
+                Ops.rename(c.output(), v.name() + "_" + want.text());
+                r = c.output();
+            }
+            forV.put(want, r);
+            return r;
+        }
+
+        Node castAfter(Value v, DType want) {
+            Node producer = v.producer().orElseThrow();
+            TensorType t = (TensorType) v.type();
+            Node c = graph.insertAfter(producer, Ops.schema("aten::_to_copy"),
+                    Ops.bind(Ops.schema("aten::_to_copy"), List.of(v), Map.of("dtype", new Arg.DTypeLit(want))),
+                    List.of(t.withDType(want)));
+            Ops.rename(c.output(), v.name() + "_" + want.text());
+            castNodes.add(c);
+            return c;
+        }
+
+        private static ConstantTensor convert(ConstantTensor c, DType to) {
+            ByteBuffer b = ConstantTensor.allocate(to, c.sizes());
+            for (long i = 0; i < c.numel(); i++) {
+                ElementCodec.put(to, b, i, c.getDouble(i));
+            }
+            return new ConstantTensor(to, c.sizes(), b);
+        }
+    }
+}

@@ -1,0 +1,213 @@
+package dev.kiln.passes.shapes;
+
+import dev.kiln.ir.Graph;
+import dev.kiln.ir.KilnException;
+import dev.kiln.ir.ListType;
+import dev.kiln.ir.Node;
+import dev.kiln.ir.PrimitiveType;
+import dev.kiln.ir.SymExpr;
+import dev.kiln.ir.TensorType;
+import dev.kiln.ir.Type;
+import dev.kiln.ir.Value;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * Computes every node's output dtype and shape from its inputs, in graph order, with one
+ * {@link ShapeRule} per op overload. Symbolic sizes come out as {@link SymExpr}s over the graph's
+ * symbols ({@code (s0 - 1) // 2 + 1}); ints computed from sizes ({@code sym_size}, int arithmetic) are
+ * tracked as expressions too, so a {@code view(x, [%sym_size, -1])} gets a symbolic shape.
+ * An op without a rule keeps its outputs' types and is reported in {@link Result#notes()}, never
+ * guessed. Provably incompatible shapes throw a {@link KilnException} naming the node.
+ *
+ * <pre>{@code ShapeInference.Result r = ShapeInference.standard().infer(graph, true);}</pre>
+ */
+public final class ShapeInference {
+    private static final ShapeInference STANDARD = new ShapeInference(standardRules());
+
+    private final Map<String, ShapeRule> rules;
+
+    private ShapeInference(Map<String, ShapeRule> rules) {
+        this.rules = Collections.unmodifiableMap(new TreeMap<>(rules));
+    }
+
+    /** The rules for every op of the converter set, and the symbolic int ops. */
+    public static ShapeInference standard() {
+        return STANDARD;
+    }
+
+    private static Map<String, ShapeRule> standardRules() {
+        Map<String, ShapeRule> r = new TreeMap<>();
+        ElementwiseRules.register(r);
+        LinearAlgebraRules.register(r);
+        ConvPoolRules.register(r);
+        NormRules.register(r);
+        ReductionRules.register(r);
+        LayoutRules.register(r);
+        CreationRules.register(r);
+        SymIntRules.register(r);
+        return r;
+    }
+
+    /** A copy with {@code rule} for {@code qualifiedOp} ({@code mylib::fused_gelu}), replacing any rule it had. */
+    public ShapeInference withRule(String qualifiedOp, ShapeRule rule) {
+        Map<String, ShapeRule> r = new TreeMap<>(rules);
+        r.put(qualifiedOp, rule);
+        return new ShapeInference(r);
+    }
+
+    public boolean hasRule(String qualifiedOp) {
+        return rules.containsKey(qualifiedOp);
+    }
+
+    /** The ops with a rule, in name order. */
+    public Set<String> ops() {
+        return rules.keySet();
+    }
+
+    /**
+     * What a run found: whether any type changed, the expression of every int value computed from
+     * sizes, and notes about nodes left untyped (no rule, or a case the rule cannot decide).
+     */
+    public record Result(boolean changed, Map<Value, SymExpr> symbolicInts, List<String> notes) {
+        public Result {
+            symbolicInts = Collections.unmodifiableMap(new LinkedHashMap<>(symbolicInts));
+            notes = List.copyOf(notes);
+        }
+    }
+
+    /**
+     * Types every node of {@code graph} in order and sets its outputs' types.
+     *
+     * @param checkExisting when true, an output that already has a complete type (from the frontend)
+     *                      must agree with the computed one: a provable disagreement throws, and sizes
+     *                      that only print differently keep the existing form
+     */
+    public Result infer(Graph graph, boolean checkExisting) {
+        Map<Value, SymExpr> ints = new LinkedHashMap<>();
+        Map<Value, List<Type>> lists = new LinkedHashMap<>();
+        List<String> notes = new ArrayList<>();
+        boolean changed = false;
+        for (Node node : List.copyOf(graph.nodes())) {
+            if (node.outputs().isEmpty()) {
+                continue; // asserts and other effects: nothing to type
+            }
+            ShapeRule rule = rules.get(node.op());
+            if (rule == null) {
+                notes.add(node.describe() + ": no shape rule for " + node.op() + "; its outputs keep their types ("
+                        + describeOutputs(node) + ")");
+                continue;
+            }
+            InferenceContext ctx = new InferenceContext(node, ints, lists);
+            List<Type> types;
+            try {
+                types = rule.infer(ctx);
+            } catch (InferenceContext.Unresolved u) {
+                if (!u.quiet) {
+                    notes.add(node.describe() + ": shape not inferred: " + u.getMessage());
+                }
+                continue;
+            } catch (KilnException e) {
+                throw e;
+            } catch (RuntimeException e) {
+                throw KilnException.at(node, "shape inference failed: " + e);
+            }
+            changed |= assign(node, types, ctx, ints, lists, checkExisting);
+        }
+        return new Result(changed, ints, notes);
+    }
+
+    private static String describeOutputs(Node node) {
+        List<String> s = new ArrayList<>();
+        for (Value v : node.outputs()) {
+            s.add(v + ": " + v.type().text());
+        }
+        return String.join(", ", s);
+    }
+
+    private static boolean assign(Node node, List<Type> types, InferenceContext ctx, Map<Value, SymExpr> ints,
+                                  Map<Value, List<Type>> lists, boolean checkExisting) {
+        List<Value> outs = node.outputs();
+        if (outs.size() == 1 && outs.get(0).type() instanceof ListType && !(types.size() == 1 && types.get(0) instanceof ListType)) {
+            // a returned tensor list: remember each element's type for the ListUnpack that follows
+            lists.put(outs.get(0), List.copyOf(types));
+            return setType(node, outs.get(0), listOf(types), checkExisting);
+        }
+        if (types.size() != outs.size()) {
+            throw KilnException.at(node, "the op computes " + types.size() + " outputs but the node has "
+                    + outs.size() + "; the graph is inconsistent");
+        }
+        boolean changed = false;
+        for (int i = 0; i < outs.size(); i++) {
+            changed |= setType(node, outs.get(i), types.get(i), checkExisting);
+            SymExpr e = ctx.definedInt(i);
+            if (e != null) {
+                ints.put(outs.get(i), e);
+            }
+        }
+        return changed;
+    }
+
+    /** A list output: its element type when all pieces agree, else a tensor of their dtype with unknown shape. */
+    private static Type listOf(List<Type> types) {
+        if (types.isEmpty()) {
+            return new ListType(TensorType.unknown());
+        }
+        Type first = types.get(0);
+        for (Type t : types) {
+            if (!t.equals(first)) {
+                return new ListType(new TensorType(first.asTensor().dtype(), dev.kiln.ir.Shape.unranked()));
+            }
+        }
+        return new ListType(first);
+    }
+
+    private static boolean setType(Node node, Value out, Type computed, boolean checkExisting) {
+        Type old = out.type();
+        if (old.equals(computed)) {
+            return false;
+        }
+        if (old instanceof TensorType o && o.isComplete() && computed instanceof TensorType c && !c.isComplete()) {
+            return false; // never replace a known type by a less known one
+        }
+        if (checkExisting && old instanceof TensorType o && o.isComplete() && computed instanceof TensorType c) {
+            if (agrees(o, c)) {
+                return false; // equal up to how the sizes are written: keep the frontend's form
+            }
+            throw KilnException.at(node, "output " + out + " is recorded as " + o.text() + " but its inputs give "
+                    + c.text() + "; the graph is inconsistent (or this op's shape rule is wrong: please report it)");
+        }
+        if (old instanceof TensorType o && o.isComplete() && !(computed instanceof TensorType)) {
+            return false;
+        }
+        if (old != PrimitiveType.INT && computed == PrimitiveType.INT && !(old instanceof TensorType)) {
+            // keep a frontend's more specific scalar type (a number known to be an int is still an int)
+            if (old == PrimitiveType.NUMBER) {
+                out.setType(computed);
+                return true;
+            }
+            return false;
+        }
+        out.setType(computed);
+        return true;
+    }
+
+    /** Same dtype and rank, and every size equal or equal at several bindings of its symbols. */
+    static boolean agrees(TensorType a, TensorType b) {
+        if (!a.dtype().equals(b.dtype()) || a.rank() != b.rank()) {
+            return false;
+        }
+        for (int i = 0; i < a.rank(); i++) {
+            if (!ShapeMath.agreeAtProbes(a.shape().dim(i), b.shape().dim(i))) {
+                return false;
+            }
+        }
+        return true;
+    }
+}

@@ -1,0 +1,98 @@
+package dev.kiln.passes.golden;
+
+import dev.kiln.ir.Graph;
+import dev.kiln.passes.PassContext;
+import dev.kiln.passes.PassManager;
+import dev.kiln.passes.Kir;
+import org.junit.jupiter.api.DynamicTest;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URISyntaxException;
+import java.net.URL;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+
+/**
+ * Golden IR tests, MLIR-style: each {@code <case>.kir} under a resource folder starts with a line
+ * {@code # RUN: <pipeline>}; the harness parses the graph, runs the pipeline through a verifying
+ * {@link PassManager}, prints the result and compares it with {@code <case>.expected.kir}. With
+ * {@code -Dkiln.golden.update=true} it rewrites the expected files in {@code src/test/resources}
+ * instead, so a reviewer reads the diff.
+ *
+ * <pre>{@code
+ * @TestFactory Stream<DynamicTest> golden() { return GoldenHarness.tests("dev/kiln/passes/dce"); }
+ * }</pre>
+ */
+public final class GoldenHarness {
+    public static final String RUN = "# RUN:";
+
+    private GoldenHarness() {
+    }
+
+    /** One dynamic test per {@code *.kir} input (not {@code *.expected.kir}) in resource folder {@code dir}. */
+    public static Stream<DynamicTest> tests(String dir) {
+        return tests(dir, PassContext::defaults);
+    }
+
+    public static Stream<DynamicTest> tests(String dir, Supplier<PassContext> contexts) {
+        Path folder = resourceFolder(dir);
+        List<DynamicTest> out = new ArrayList<>();
+        try (Stream<Path> files = Files.list(folder)) {
+            files.filter(p -> p.toString().endsWith(".kir") && !p.toString().endsWith(".expected.kir"))
+                    .sorted()
+                    .forEach(p -> out.add(DynamicTest.dynamicTest(p.getFileName().toString(),
+                            () -> check(dir, p, contexts.get()))));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        assertThat(out).as("golden inputs in " + dir).isNotEmpty();
+        return out.stream();
+    }
+
+    /** Runs one case and compares (or, in update mode, rewrites) its expected output. */
+    public static void check(String dir, Path input, PassContext ctx) throws IOException {
+        String text = Files.readString(input, StandardCharsets.UTF_8);
+        String pipeline = text.lines().filter(l -> l.startsWith(RUN)).findFirst()
+                .map(l -> l.substring(RUN.length()).trim())
+                .orElseThrow(() -> new AssertionError(input + " has no '" + RUN + " <pipeline>' line"));
+        Graph g = Kir.parse(text);
+        PassManager.builder().verify(true).build().run(g, pipeline, ctx);
+        String actual = Kir.print(g);
+        String expectedName = input.getFileName().toString().replace(".kir", ".expected.kir");
+        if (Boolean.getBoolean("kiln.golden.update")) {
+            Path src = Path.of("src", "test", "resources").resolve(dir).resolve(expectedName);
+            Files.createDirectories(src.getParent());
+            Files.writeString(src, actual, StandardCharsets.UTF_8);
+            return;
+        }
+        Path expected = input.resolveSibling(expectedName);
+        if (!Files.exists(expected)) {
+            fail(expected + " is missing; run with -Dkiln.golden.update=true to write it. Actual:\n" + actual);
+        }
+        // the printed result must also parse back to the same text (round trip)
+        assertThat(Kir.print(Kir.parse(actual))).isEqualTo(actual);
+        assertThat(actual).as("golden " + dir + "/" + expectedName + " (rewrite with -Dkiln.golden.update=true)")
+                .isEqualTo(Files.readString(expected, StandardCharsets.UTF_8));
+    }
+
+    private static Path resourceFolder(String dir) {
+        URL url = GoldenHarness.class.getClassLoader().getResource(dir);
+        if (url == null) {
+            throw new AssertionError("no resource folder " + dir);
+        }
+        try {
+            return Path.of(url.toURI());
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
