@@ -107,6 +107,14 @@ public final class CompiledModule implements AutoCloseable {
         return session.runOnDevice(select(inputs));
     }
 
+    /**
+     * Runs on GPU tensors into the caller's GPU output buffers (no allocation per call); returns the
+     * output shapes.
+     */
+    public synchronized List<long[]> forwardInto(List<DeviceTensor> inputs, List<dev.kiln.backend.tensorrt.runtime.DeviceBuffer> outputs) {
+        return session.runInto(select(inputs), outputs);
+    }
+
     /** Writes the engine to {@code file}. */
     public void save(Path file) {
         engine.save(file);

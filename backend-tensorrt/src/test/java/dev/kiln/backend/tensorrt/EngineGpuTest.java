@@ -162,6 +162,41 @@ class EngineGpuTest {
                 });
     }
 
+    /** Per-call cost of the three run paths on a tiny engine (the engine's own time is a few microseconds). */
+    @Test
+    void perCallOverhead() {
+        BuiltEngine built = EngineBuilder.build(graph(DType.FLOAT32), EngineOptions.defaults(), TestConverters.registry());
+        try (Engine e = Engine.deserialize(built.plan()); ExecutionSession s = e.newSession();
+             DeviceTensor dx = DeviceTensor.upload(randomInput(8, 1));
+             dev.kiln.backend.tensorrt.runtime.DeviceBuffer out = new dev.kiln.backend.tensorrt.runtime.DeviceBuffer(8 * 4 * 4)) {
+            ConstantTensor x = randomInput(8, 1);
+            int n = 2000;
+            for (int i = 0; i < 200; i++) {
+                s.run(List.of(x));
+                s.runInto(List.of(dx), List.of(out));
+            }
+            long t0 = System.nanoTime();
+            for (int i = 0; i < n; i++) {
+                s.run(List.of(x));
+            }
+            long t1 = System.nanoTime();
+            for (int i = 0; i < n; i++) {
+                s.runOnDevice(List.of(dx)).forEach(DeviceTensor::close);
+            }
+            long t2 = System.nanoTime();
+            for (int i = 0; i < n; i++) {
+                s.runInto(List.of(dx), List.of(out));
+            }
+            long t3 = System.nanoTime();
+            double host = (t1 - t0) / 1e3 / n;
+            double device = (t2 - t1) / 1e3 / n;
+            double into = (t3 - t2) / 1e3 / n;
+            System.out.printf(Locale.ROOT, "GPU-SUMMARY test=per-call host_roundtrip_us=%.1f device_alloc_us=%.1f device_into_us=%.1f%n",
+                    host, device, into);
+            assertThat(into).as("microseconds per runInto call").isLessThan(5000);
+        }
+    }
+
     @Test
     void noGpuMemoryLeaksInALoop() {
         // warm up: the first build loads kernels and libraries that stay; an engine leaked per iteration

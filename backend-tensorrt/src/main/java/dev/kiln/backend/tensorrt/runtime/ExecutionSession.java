@@ -106,6 +106,41 @@ public final class ExecutionSession implements AutoCloseable {
         }
     }
 
+    /**
+     * Runs with inputs and outputs already on the GPU, writing into the caller's output buffers (no
+     * allocation per call: the fastest path). Returns each output's shape; a buffer too small for it
+     * is an error.
+     */
+    public List<long[]> runInto(List<DeviceTensor> inputs, List<DeviceBuffer> outputs) {
+        List<Engine.IoTensor> ins = engine.inputs();
+        checkCount(inputs.size());
+        long[][] shapes = new long[ins.size()][];
+        for (int i = 0; i < ins.size(); i++) {
+            DeviceTensor t = inputs.get(i);
+            if (t.dtype() != ins.get(i).dtype()) {
+                throw new KilnException("input " + ins.get(i).name() + " is " + t.dtype().text() + " but the engine takes "
+                        + ins.get(i).dtype().text());
+            }
+            shapes[i] = t.sizes();
+            bind(ins.get(i).name(), t.buffer());
+        }
+        List<long[]> outShapes = setShapes(shapes);
+        List<Engine.IoTensor> outs = engine.outputs();
+        if (outputs.size() != outs.size()) {
+            throw new KilnException("the engine has " + outs.size() + " output(s) but " + outputs.size() + " buffers were given");
+        }
+        for (int i = 0; i < outs.size(); i++) {
+            long need = bytes(outs.get(i).dtype(), outShapes.get(i));
+            if (outputs.get(i).bytes() < need) {
+                throw new KilnException("output " + outs.get(i).name() + " needs " + need + " bytes but its buffer has "
+                        + outputs.get(i).bytes());
+            }
+            bind(outs.get(i).name(), outputs.get(i));
+        }
+        enqueue();
+        return outShapes;
+    }
+
     private void checkCount(int given) {
         int want = engine.inputs().size();
         if (given != want) {
