@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
 @Command(name = "kiln", mixinStandardHelpOptions = true, versionProvider = KilnCli.Versions.class,
         description = "Compiles PyTorch models (TorchScript, torch.export) to TensorRT.",
         subcommands = {CommandLine.HelpCommand.class, InspectCommand.class, CompileCommand.class, RunCommand.class,
-                ConvertersCommand.class})
+                ConvertersCommand.class, OptCommand.class})
 public final class KilnCli implements Runnable {
 
     @CommandLine.Spec

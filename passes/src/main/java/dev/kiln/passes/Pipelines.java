@@ -12,9 +12,23 @@ public final class Pipelines {
     public static final String DEFAULT = "canonicalize,fixpoint(fold-constants,cse,dce),fold-batch-norm,decompose,"
             + "fixpoint(canonicalize,fold-constants,cse,dce),precision,cse,dce";
 
+    /** The shape and dtype propagation pass (package {@code dev.kiln.passes.shapes}). */
+    public static final String PROPAGATE_SHAPES = "propagate-shapes";
+
     /** Just the clean-up passes. */
     public static final String CLEANUP = "fixpoint(canonicalize,cse,dce)";
 
     private Pipelines() {
+    }
+
+    /**
+     * {@link #DEFAULT} with shape propagation first and again before {@code precision} (which needs
+     * dtypes), when {@code registry} has the {@value #PROPAGATE_SHAPES} pass; {@link #DEFAULT} otherwise.
+     */
+    public static String defaultFor(PassRegistry registry) {
+        if (registry.find(PROPAGATE_SHAPES).isEmpty()) {
+            return DEFAULT;
+        }
+        return PROPAGATE_SHAPES + "," + DEFAULT.replace(",precision,", "," + PROPAGATE_SHAPES + ",precision,");
     }
 }

@@ -223,4 +223,26 @@ class PassManagerTest {
         assertThat(ctx.options().get(new dev.kiln.passes.fold.FoldConstants(), dev.kiln.passes.fold.FoldConstants.MAX_BYTES))
                 .isEqualTo(0L);
     }
+
+    @Test
+    void theDefaultPipelineParsesAndTakesShapePropagationWhenPresent() {
+        assertThat(Pipeline.parse(Pipelines.DEFAULT, PassRegistry.standard()).toString()).isEqualTo(Pipelines.DEFAULT);
+        Pass shapes = new Pass() {
+            public String name() {
+                return Pipelines.PROPAGATE_SHAPES;
+            }
+
+            public String description() {
+                return "stand-in";
+            }
+
+            public boolean run(Graph g, PassContext c) {
+                return false;
+            }
+        };
+        List<Pass> all = new ArrayList<>(PassRegistry.standard().all());
+        all.add(shapes);
+        String withShapes = Pipelines.defaultFor(PassRegistry.of(all.toArray(Pass[]::new)));
+        assertThat(withShapes).startsWith("propagate-shapes,canonicalize").contains(",propagate-shapes,precision,");
+    }
 }

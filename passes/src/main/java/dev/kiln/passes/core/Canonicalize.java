@@ -2,6 +2,7 @@ package dev.kiln.passes.core;
 
 import com.google.auto.service.AutoService;
 import dev.kiln.ir.Arg;
+import dev.kiln.ir.Args;
 import dev.kiln.ir.DType;
 import dev.kiln.ir.Graph;
 import dev.kiln.ir.Node;
@@ -27,7 +28,9 @@ import java.util.Set;
  *     {@code transpose(0, 1)} or {@code permute([1, 0])} of a 2-d {@code W}; other {@code addmm}/{@code mm}/
  *     {@code matmul} stay as they are (they are not a layer);</li>
  * <li>{@code aten::reshape} for {@code view} and {@code _unsafe_view};</li>
- * <li>{@code aten::convolution} for {@code conv1d/2d/3d} (int padding), {@code _convolution} and
+ * <li>{@code aten::_to_copy} for {@code to.dtype} (the cast the precision pass also inserts);</li>
+ * <li>{@code aten::convolution} for {@code conv1d/2d/3d} (int padding, or {@code "valid"}, or
+ *     {@code "same"} when it is symmetric), {@code _convolution} and
  *     {@code conv_transpose1d/2d/3d}, with stride, padding, dilation and output padding spelled out per
  *     spatial dimension;</li>
  * <li>no node for inference no-ops: {@code dropout}-family with {@code train=false}, {@code detach},
@@ -99,6 +102,10 @@ public final class Canonicalize implements Pass {
         }
         if ((op.equals("aten::_to_copy") || op.equals("aten::to.dtype")) && isSameDTypeCopy(n)) {
             return forward(n, n.arg(0));
+        }
+        if (op.equals("aten::to.dtype")) {
+            return Optional.of(() -> replaceWith(n, "aten::_to_copy", List.of(n.arg("self")), Map.of(
+                    "dtype", n.arg("dtype"), "non_blocking", n.arg("non_blocking"), "memory_format", n.arg("memory_format"))));
         }
         if (op.equals("aten::view") || op.equals("aten::_unsafe_view")) {
             return Optional.of(() -> replaceWith(n, "aten::reshape", List.of(n.arg(0), n.arg(1)), Map.of()));
@@ -194,16 +201,50 @@ public final class Canonicalize implements Pass {
     }
 
     private static Optional<Runnable> matchConv(Node n, boolean transposed) {
-        if (!(n.arg("padding") instanceof Arg.ListArg) && !(n.arg("padding") instanceof Arg.IntLit)) {
-            return Optional.empty(); // conv2d.padding with "same"/"valid": left to the converter
-        }
         int spatial = n.schema().name().charAt(n.schema().name().length() - 2) - '0';
+        Arg padding = n.arg("padding");
+        if (padding instanceof Arg.StrLit mode) {
+            Optional<Arg> explicit = explicitPadding(n, mode.value(), spatial);
+            if (explicit.isEmpty()) {
+                return Optional.empty(); // asymmetric 'same' padding has no convolution form: left to the converter
+            }
+            padding = explicit.get();
+        } else if (!(padding instanceof Arg.ListArg) && !(padding instanceof Arg.IntLit)) {
+            return Optional.empty();
+        }
         List<Arg> args = List.of(n.arg("input"), n.arg("weight"), n.arg("bias"),
-                expand(n.arg("stride"), spatial), expand(n.arg("padding"), spatial), expand(n.arg("dilation"), spatial),
+                expand(n.arg("stride"), spatial), expand(padding, spatial), expand(n.arg("dilation"), spatial),
                 new Arg.BoolLit(transposed),
                 transposed ? expand(n.arg("output_padding"), spatial) : Arg.ints(new long[spatial]),
                 n.arg("groups"));
         return Optional.of(() -> replaceWith(n, "aten::convolution", args, Map.of()));
+    }
+
+    /**
+     * {@code padding="valid"} is zeros; {@code "same"} (stride 1) is {@code dilation * (k - 1) / 2} per
+     * side when that is a whole number and the kernel size is static, else empty (PyTorch then pads
+     * one more on the right, which {@code convolution} cannot say).
+     */
+    private static Optional<Arg> explicitPadding(Node n, String mode, int spatial) {
+        if (mode.equals("valid")) {
+            return Optional.of(Arg.ints(new long[spatial]));
+        }
+        if (!mode.equals("same") || !(n.arg("weight") instanceof Value w) || !(w.type() instanceof TensorType t)
+                || !t.shape().isRanked() || t.rank() != spatial + 2 || !t.shape().isStatic()) {
+            return Optional.empty();
+        }
+        long[] k = t.shape().staticSizes().orElseThrow();
+        long[] stride = Args.toLongs(expand(n.arg("stride"), spatial), n, "stride");
+        long[] dilation = Args.toLongs(expand(n.arg("dilation"), spatial), n, "dilation");
+        long[] pad = new long[spatial];
+        for (int i = 0; i < spatial; i++) {
+            long total = dilation[i] * (k[i + 2] - 1);
+            if (stride[i] != 1 || total % 2 != 0) {
+                return Optional.empty();
+            }
+            pad[i] = total / 2;
+        }
+        return Optional.of(Arg.ints(pad));
     }
 
     /** {@code int[N]} arguments given as one value are broadcast, as ATen does. */

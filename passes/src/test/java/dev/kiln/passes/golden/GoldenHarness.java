@@ -1,6 +1,15 @@
 package dev.kiln.passes.golden;
 
+import dev.kiln.ir.ConstantTensor;
 import dev.kiln.ir.Graph;
+import dev.kiln.ir.Graphs;
+import dev.kiln.ir.Node;
+import dev.kiln.ir.TensorType;
+import dev.kiln.ir.Value;
+import dev.kiln.passes.Numerics;
+import dev.kiln.passes.Ops;
+import dev.kiln.passes.Precision;
+import dev.kiln.passes.eval.GraphEvaluator;
 import dev.kiln.passes.PassContext;
 import dev.kiln.passes.PassManager;
 import dev.kiln.passes.Kir;
@@ -24,7 +33,9 @@ import static org.assertj.core.api.Assertions.fail;
 /**
  * Golden IR tests, MLIR-style: each {@code <case>.kir} under a resource folder starts with a line
  * {@code # RUN: <pipeline>}; the harness parses the graph, runs the pipeline through a verifying
- * {@link PassManager}, prints the result and compares it with {@code <case>.expected.kir}. With
+ * {@link PassManager}, prints the result and compares it with {@code <case>.expected.kir}; where the
+ * input runs deterministically on the CPU, it also checks that the result computes the same values
+ * ({@link GraphEvaluator}, random inputs). With
  * {@code -Dkiln.golden.update=true} it rewrites the expected files in {@code src/test/resources}
  * instead, so a reviewer reads the diff.
  *
@@ -65,8 +76,10 @@ public final class GoldenHarness {
                 .map(l -> l.substring(RUN.length()).trim())
                 .orElseThrow(() -> new AssertionError(input + " has no '" + RUN + " <pipeline>' line"));
         Graph g = Kir.parse(text);
+        Graph original = Graphs.copy(g);
         PassManager.builder().verify(true).build().run(g, pipeline, ctx);
         String actual = Kir.print(g);
+        checkNumerics(original, g, pipeline.contains("precision") || ctx.precision() != Precision.FP32 ? 5e-2 : 1e-5);
         String expectedName = input.getFileName().toString().replace(".kir", ".expected.kir");
         if (Boolean.getBoolean("kiln.golden.update")) {
             Path src = Path.of("src", "test", "resources").resolve(dir).resolve(expectedName);
@@ -82,6 +95,28 @@ public final class GoldenHarness {
         assertThat(Kir.print(Kir.parse(actual))).isEqualTo(actual);
         assertThat(actual).as("golden " + dir + "/" + expectedName + " (rewrite with -Dkiln.golden.update=true)")
                 .isEqualTo(Files.readString(expected, StandardCharsets.UTF_8));
+    }
+
+    /**
+     * Where the input can run deterministically on the CPU (static floating inputs, no random or
+     * side-effecting op), the output must compute the same values (within {@code tol}; precision
+     * pipelines get a low-precision tolerance).
+     */
+    static void checkNumerics(Graph before, Graph after, double tol) {
+        for (Value in : before.inputs()) {
+            if (!(in.type() instanceof TensorType t) || !t.isComplete() || !t.shape().isStatic()
+                    || !t.elementType().isFloatingPoint()) {
+                return;
+            }
+        }
+        for (Node n : before.nodes()) {
+            if (Ops.isImpure(n)) {
+                return;
+            }
+        }
+        List<ConstantTensor> inputs = Numerics.randomInputs(before, 42);
+        Numerics.assertAllClose(GraphEvaluator.run(after, inputs), GraphEvaluator.run(before, inputs), tol, tol,
+                "the pipeline's result vs its input");
     }
 
     private static Path resourceFolder(String dir) {
