@@ -20,13 +20,13 @@ final class ConvPoolRules {
     }
 
     static void register(Map<String, ShapeRule> r) {
-        r.put("aten::convolution", ctx -> conv(ctx, ctx.bool("transposed"), "dilation"));
-        r.put("aten::_convolution", ctx -> conv(ctx, ctx.bool("transposed"), "dilation"));
-        r.put("aten::_convolution.deprecated", ctx -> conv(ctx, ctx.bool("transposed"), "dilation"));
+        r.put("aten::convolution", ctx -> conv(ctx, ctx.bool("transposed")));
+        r.put("aten::_convolution", ctx -> conv(ctx, ctx.bool("transposed")));
+        r.put("aten::_convolution.deprecated", ctx -> conv(ctx, ctx.bool("transposed")));
         for (String d : List.of("1d", "2d", "3d")) {
-            r.put("aten::conv" + d, ctx -> conv(ctx, false, "dilation"));
-            r.put("aten::conv" + d + ".padding", ctx -> conv(ctx, false, "dilation"));
-            r.put("aten::conv_transpose" + d + (d.equals("1d") ? "" : ".input"), ctx -> conv(ctx, true, "dilation"));
+            r.put("aten::conv" + d, ctx -> conv(ctx, false));
+            r.put("aten::conv" + d + ".padding", ctx -> conv(ctx, false));
+            r.put("aten::conv_transpose" + d + (d.equals("1d") ? "" : ".input"), ctx -> conv(ctx, true));
         }
         for (int n = 1; n <= 3; n++) {
             final int spatial = n;
@@ -70,7 +70,7 @@ final class ConvPoolRules {
     }
 
     /** Any convolution overload; argument names follow the libtorch schemas. */
-    private static List<Type> conv(InferenceContext ctx, boolean transposed, String dilationName) {
+    private static List<Type> conv(InferenceContext ctx, boolean transposed) {
         TensorType x = ctx.tensor("input");
         TensorType w = ctx.tensor("weight");
         int n = w.rank() - 2;
@@ -87,7 +87,7 @@ final class ConvPoolRules {
         int c = batched ? 1 : 0;
         long groups = ctx.intArg("groups", 1);
         long[] stride = ctx.ints("stride", n);
-        long[] dilation = ctx.ints(dilationName, n);
+        long[] dilation = ctx.ints("dilation", n);
         long[] padding;
         boolean same = false;
         if (ctx.arg("padding") instanceof dev.kiln.ir.Arg.StrLit s) {

@@ -29,7 +29,8 @@ final class ElementwiseRules {
         "aten::lift_fresh", "aten::dropout", "aten::feature_dropout", "aten::alpha_dropout", "aten::fill.Scalar",
         "aten::zero", "aten::flip", "aten::roll", "aten::square", "aten::log_sigmoid", "aten::glu",
         "aten::_conj", "aten::resolve_conj", "aten::resolve_neg", "aten::detach_copy", "aten::alias_copy",
-        "aten::clone.default", "aten::tril", "aten::triu", "aten::nan_to_num",
+        "aten::tril", "aten::triu", "aten::nan_to_num", "aten::copy", "aten::index_put", "aten::scatter.src",
+        "aten::scatter.value", "aten::scatter_add", "aten::masked_scatter", "aten::index_copy",
     };
 
     /** Ops that compute in floating point: integer and bool inputs give the default float. */

@@ -98,6 +98,26 @@ final class LayoutRules {
             }
             return List.of(InferenceContext.tensorType(x.elementType(), out));
         });
+        r.put("aten::index.Tensor", LayoutRules::index);
+        r.put("aten::topk", ctx -> {
+            TensorType x = ctx.tensor("self");
+            List<SymExpr> out = new ArrayList<>(x.shape().dims());
+            if (!out.isEmpty()) {
+                int d = ctx.dim("dim", x.rank());
+                SymExpr k = ctx.symInt("k");
+                if (k instanceof SymExpr.Const kc && out.get(d) instanceof SymExpr.Const n && (kc.value() < 0 || kc.value() > n.value())) {
+                    throw ctx.error("topk: k = " + kc.value() + " is out of range for dimension " + d + " of size " + n.value());
+                }
+                out.set(d, k);
+            }
+            TensorType v = InferenceContext.tensorType(x.elementType(), out);
+            return List.of(v, v.withDType(DType.INT64));
+        });
+        r.put("aten::sort", ctx -> {
+            TensorType x = ctx.tensor("self");
+            ctx.dim("dim", x.rank());
+            return List.of(x, x.withDType(DType.INT64));
+        });
         r.put("aten::repeat", ctx -> {
             TensorType x = ctx.tensor("self");
             List<SymExpr> reps = ctx.symInts("repeats");
@@ -121,6 +141,63 @@ final class LayoutRules {
         }
         r.put("aten::to.other", ctx -> List.of(ctx.tensor("self").withDType(ctx.tensor("other").elementType())));
         r.put("aten::type_as", ctx -> List.of(ctx.tensor("self").withDType(ctx.tensor("other").elementType())));
+    }
+
+    /**
+     * Advanced indexing with integer index tensors ({@code x[:, idx]}): the indexed dims are replaced
+     * by the broadcast shape of the indices, in place when the indexed dims are adjacent and in front
+     * otherwise. Boolean masks give data-dependent sizes and stay unknown.
+     */
+    private static List<Type> index(InferenceContext ctx) {
+        TensorType x = ctx.tensor("self");
+        Arg a = ctx.arg("indices");
+        if (!(a instanceof Arg.ListArg l)) {
+            throw ctx.error("indices must be a list");
+        }
+        List<Arg> idx = l.elements();
+        if (idx.size() > x.rank()) {
+            throw ctx.error("too many indices (" + idx.size() + ") for a tensor of rank " + x.rank());
+        }
+        List<List<SymExpr>> shapes = new ArrayList<>();
+        int first = -1;
+        int last = -1;
+        boolean adjacent = true;
+        for (int i = 0; i < idx.size(); i++) {
+            if (idx.get(i).isNone()) {
+                continue;
+            }
+            TensorType t = ctx.tensorOf(idx.get(i), "indices[" + i + "]");
+            if (t.elementType() == DType.BOOL || t.elementType() == DType.UINT8) {
+                throw ctx.unresolved("indexing with a boolean mask gives a data-dependent size");
+            }
+            if (first >= 0 && last != i - 1) {
+                adjacent = false;
+            }
+            if (first < 0) {
+                first = i;
+            }
+            last = i;
+            shapes.add(t.shape().dims());
+        }
+        List<SymExpr> dims = x.shape().dims();
+        if (first < 0) {
+            return List.of(x);
+        }
+        List<SymExpr> b = ctx.broadcast(shapes);
+        List<SymExpr> out = new ArrayList<>();
+        if (adjacent) {
+            out.addAll(dims.subList(0, first));
+            out.addAll(b);
+            out.addAll(dims.subList(last + 1, dims.size()));
+        } else {
+            out.addAll(b);
+            for (int i = 0; i < dims.size(); i++) {
+                if (i >= idx.size() || idx.get(i).isNone()) {
+                    out.add(dims.get(i));
+                }
+            }
+        }
+        return List.of(InferenceContext.tensorType(x.elementType(), out));
     }
 
     private static List<Type> reshape(InferenceContext ctx, String sizeArg) {
@@ -525,9 +602,5 @@ final class LayoutRules {
         List<SymExpr> dims = new ArrayList<>(x.shape().dims());
         dims.remove(d);
         return Collections.nCopies((int) n, InferenceContext.tensorType(x.elementType(), dims));
-    }
-
-    static boolean isListArg(Arg a) {
-        return a instanceof Arg.ListArg;
     }
 }

@@ -73,11 +73,13 @@ public final class ShapeInference {
 
     /**
      * What a run found: whether any type changed, the expression of every int value computed from
-     * sizes, and notes about nodes left untyped (no rule, or a case the rule cannot decide).
+     * sizes, the type of each element of every returned tensor list, and notes about nodes left untyped (no rule, or a case the rule cannot decide).
      */
-    public record Result(boolean changed, Map<Value, SymExpr> symbolicInts, List<String> notes) {
+    public record Result(boolean changed, Map<Value, SymExpr> symbolicInts, Map<Value, List<Type>> listElements,
+                         List<String> notes) {
         public Result {
             symbolicInts = Collections.unmodifiableMap(new LinkedHashMap<>(symbolicInts));
+            listElements = Collections.unmodifiableMap(new LinkedHashMap<>(listElements));
             notes = List.copyOf(notes);
         }
     }
@@ -94,11 +96,20 @@ public final class ShapeInference {
         Map<Value, List<Type>> lists = new LinkedHashMap<>();
         List<String> notes = new ArrayList<>();
         boolean changed = false;
+        for (Value in : graph.inputs()) {
+            if (in.type() instanceof TensorType t && !t.isComplete()) {
+                notes.add("input " + in + " has type " + t.text() + "; give its dtype and shape (an input spec such as"
+                        + " --input " + in.name() + "=1x3x224x224) so the shapes that depend on it can be computed");
+            }
+        }
         for (Node node : List.copyOf(graph.nodes())) {
             if (node.outputs().isEmpty()) {
                 continue; // asserts and other effects: nothing to type
             }
             ShapeRule rule = rules.get(node.op());
+            if (rule == null && isInPlaceOnSelf(node)) {
+                rule = IN_PLACE;
+            }
             if (rule == null) {
                 notes.add(node.describe() + ": no shape rule for " + node.op() + "; its outputs keep their types ("
                         + describeOutputs(node) + ")");
@@ -120,7 +131,17 @@ public final class ShapeInference {
             }
             changed |= assign(node, types, ctx, ints, lists, checkExisting);
         }
-        return new Result(changed, ints, notes);
+        return new Result(changed, ints, lists, notes);
+    }
+
+    /** An in-place op ({@code relu_}, {@code add_.Tensor}) returns its first argument, written. */
+    private static final ShapeRule IN_PLACE = ctx -> List.of(ctx.tensorOf(ctx.node().arg(0), "self"));
+
+    private static boolean isInPlaceOnSelf(Node node) {
+        List<dev.kiln.ir.schema.SchemaArgument> args = node.schema().arguments();
+        List<dev.kiln.ir.schema.SchemaArgument> rets = node.schema().returns();
+        return !args.isEmpty() && args.get(0).isMutated() && rets.size() == 1 && node.outputs().size() == 1
+                && args.get(0).type().isTensor() && rets.get(0).alias().equals(args.get(0).alias());
     }
 
     private static String describeOutputs(Node node) {

@@ -37,6 +37,12 @@ class ShapeInferenceTest {
     }
 
     @Test
+    void unknownInputsAreNotedOnceAndDownstreamStaysUnknownQuietly() {
+        java.util.List<String> notes = ShapeTestSupport.notes("%x: tensor", "  %r : tensor = aten::relu(%x)\n  %s : tensor = aten::relu(%r)\n  return %s\n");
+        assertThat(notes).singleElement().asString().contains("input %x has type tensor");
+    }
+
+    @Test
     void runReportsChangeOnlyWhenATypeChanged() {
         Graph g = ShapeTestSupport.parse("%x: tensor<f32, [s0, 3]>", "  %r : tensor = aten::relu(%x)\n  return %r\n");
         PropagateShapes pass = new PropagateShapes();
