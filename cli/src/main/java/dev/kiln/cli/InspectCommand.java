@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.kiln.compiler.ModelFormat;
 import dev.kiln.compiler.Models;
+import dev.kiln.frontend.torchscript.InputSpecs;
 import dev.kiln.ir.Graph;
 import dev.kiln.ir.KilnException;
 import dev.kiln.ir.Shape;
@@ -27,7 +28,8 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
- * {@code kiln inspect MODEL [--format text|json] [--print-ir]}: loads a model and prints its summary —
+ * {@code kiln inspect MODEL [--format text|json] [--print-ir] [--example-inputs NPZ]}: loads a model
+ * (torch.export or TorchScript, told apart by contents) and prints its summary —
  * the format, the number of op nodes, the op histogram ({@code aten::name.overload}, the default
  * overload bare), and the inputs and outputs with dtypes and shapes (symbolic sizes by name with
  * their ranges). {@code --print-ir} adds the IR text (constants over 64 bytes elided).
@@ -46,6 +48,11 @@ public final class InspectCommand implements Callable<Integer> {
     @Option(names = "--format", defaultValue = "text", description = "text or json (default: ${DEFAULT-VALUE})")
     Format format;
 
+    @Option(names = "--example-inputs", paramLabel = "NPZ",
+            description = "an .npz whose x0, x1, ... give the input dtypes and shapes of a TorchScript model "
+                    + "(TorchScript archives carry no shapes)")
+    Path exampleInputs;
+
     @Option(names = "--print-ir", description = "also print the IR text (constants over 64 bytes elided)")
     boolean printIr;
 
@@ -55,7 +62,7 @@ public final class InspectCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         ModelFormat kind = ModelFormat.detect(model);
-        Graph g = Models.load(model);
+        Graph g = Models.load(model, exampleInputs == null ? List.of() : InputSpecs.fromNpz(exampleInputs));
         PrintWriter out = spec.commandLine().getOut();
         Map<String, Object> summary = summary(g, kind);
         if (format == Format.json) {

@@ -95,9 +95,45 @@ class InspectCommandTest {
     }
 
     @Test
-    void torchScriptIsRecognizedButNotYetRead() throws IOException {
-        Run r = run("inspect", fixture("mlp.traced.pt").toString());
+    void torchScriptGivesTheSameJsonAsItsPt2Twin() throws IOException {
+        // named .bin: the format comes from the contents, not the file name
+        Path ts = Files.move(fixture("mlp.traced.pt"), dir.resolve("mlp-model.bin"));
+        Run r = run("inspect", ts.toString(), "--format", "json", "--example-inputs", fixture("mlp.npz").toString());
+        assertThat(r.rc()).as(r.err()).isZero();
+        JsonNode j = new ObjectMapper().readTree(r.out());
+        JsonNode twin = new ObjectMapper().readTree(run("inspect", fixture("mlp.pt2").toString(), "--format", "json").out());
+        assertThat(j.get("format").asText()).isEqualTo("torchscript");
+        assertThat(j.get("model").asText()).isEqualTo("mlp-model.bin");
+        assertThat(j.get("ops")).isEqualTo(twin.get("ops"));
+        assertThat(j.get("nodes")).isEqualTo(twin.get("nodes"));
+        assertThat(j.get("inputs").get(0).get("dtype").asText()).isEqualTo("f32");
+        assertThat(j.get("inputs").get(0).get("shape").toString()).isEqualTo("[4,16]");
+        assertThat(j.get("constants")).isEqualTo(twin.get("constants"));
+        assertThat(j.get("constant_bytes")).isEqualTo(twin.get("constant_bytes"));
+        java.util.List<String> keys = new java.util.ArrayList<>();
+        j.fieldNames().forEachRemaining(keys::add);
+        java.util.List<String> twinKeys = new java.util.ArrayList<>();
+        twin.fieldNames().forEachRemaining(twinKeys::add);
+        twinKeys.removeAll(java.util.List.of("layout", "dialect", "torch_version"));
+        assertThat(keys).containsExactlyElementsOf(twinKeys);
+    }
+
+    @Test
+    void torchScriptWithoutExampleInputsHasUnknownInputTypes() throws IOException {
+        Run r = run("inspect", fixture("cnn.scripted.pt").toString(), "--format=json");
+        assertThat(r.rc()).as(r.err()).isZero();
+        JsonNode j = new ObjectMapper().readTree(r.out());
+        assertThat(j.get("ops").get("aten::conv2d").asInt()).isEqualTo(2);
+        assertThat(j.get("inputs").get(0).get("dtype").isNull()).isTrue();
+        assertThat(j.get("inputs").get(0).get("shape").isNull()).isTrue();
+    }
+
+    @Test
+    void aBrokenTorchScriptArchiveIsOneClearLine() throws IOException {
+        Path bad = dir.resolve("model.pt");
+        Files.write(bad, new byte[] {'P', 'K', 3, 4, 0, 0, 0});
+        Run r = run("inspect", bad.toString());
         assertThat(r.rc()).isEqualTo(1);
-        assertThat(r.err()).contains("TorchScript support lands with frontend-torchscript");
+        assertThat(r.err()).startsWith("kiln: ").contains("model.pt").doesNotContain("Exception");
     }
 }

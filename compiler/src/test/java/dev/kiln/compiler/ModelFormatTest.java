@@ -1,6 +1,9 @@
 package dev.kiln.compiler;
 
+import dev.kiln.ir.DType;
 import dev.kiln.ir.Graph;
+import dev.kiln.ir.Shape;
+import dev.kiln.ir.TensorType;
 import dev.kiln.ir.KilnException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -12,6 +15,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -49,8 +53,11 @@ class ModelFormatTest {
         Graph g = Models.load(fixture("mlp.pt2", "whatever.pt"));
         assertThat(g.opHistogram()).containsEntry("aten::linear", 2);
         Path ts = fixture("mlp.scripted.pt", "scripted.pt2");
-        assertThatThrownBy(() -> Models.load(ts)).isInstanceOf(KilnException.class)
-                .hasMessageContaining("TorchScript support lands with frontend-torchscript");
+        Graph tg = Models.load(ts);
+        assertThat(tg.attributes()).containsEntry("frontend", "torchscript");
+        assertThat(tg.opHistogram()).isEqualTo(g.opHistogram());
+        TensorType x = new TensorType(DType.FLOAT32, Shape.of(4, 16));
+        assertThat(Models.load(ts, List.of(x)).inputs().get(0).type()).isEqualTo(x);
         Path npz = fixture("mlp.npz", "m.pt2");
         assertThatThrownBy(() -> Models.load(npz)).isInstanceOf(KilnException.class)
                 .hasMessageContaining("m.pt2: is neither a torch.export program");

@@ -1,0 +1,759 @@
+package dev.kiln.frontend.torchscript;
+
+import dev.kiln.ir.Arg;
+import dev.kiln.ir.ConstantTensor;
+import dev.kiln.ir.DType;
+import dev.kiln.ir.Graph;
+import dev.kiln.ir.KilnException;
+import dev.kiln.ir.ListType;
+import dev.kiln.ir.Node;
+import dev.kiln.ir.PrimitiveType;
+import dev.kiln.ir.SourceLocation;
+import dev.kiln.ir.TensorType;
+import dev.kiln.ir.Type;
+import dev.kiln.ir.Value;
+import dev.kiln.ir.schema.OpSchema;
+import dev.kiln.ir.schema.SchemaArgument;
+import dev.kiln.ir.schema.SchemaRegistry;
+import dev.kiln.ir.schema.SchemaType;
+import org.bytedeco.pytorch.Block;
+import org.bytedeco.pytorch.BlockArrayRef;
+import org.bytedeco.pytorch.FunctionSchema;
+import org.bytedeco.pytorch.IValue;
+import org.bytedeco.pytorch.IValueOptional;
+import org.bytedeco.pytorch.IValueVector;
+import org.bytedeco.pytorch.JitNode;
+import org.bytedeco.pytorch.OperatorVector;
+import org.bytedeco.pytorch.Symbol;
+import org.bytedeco.pytorch.ValueArrayRef;
+import org.bytedeco.pytorch.global.torch;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.regex.Pattern;
+
+/**
+ * Walks one frozen TorchScript graph (the {@code forward} of a frozen module) and builds the IR
+ * graph. Every TorchScript value is bound to what it stands for: a known constant (an {@link IValue}
+ * read from a {@code prim::Constant} or folded), an IR {@link Value}, or a sequence (lists and tuples
+ * built by {@code prim::ListConstruct}/{@code TupleConstruct}, which become {@link Arg.ListArg}s where
+ * they are used and vanish otherwise). Control flow with known conditions and trip counts is folded
+ * and unrolled while walking. One instance converts one graph.
+ */
+final class FrozenGraphConverter {
+    /** Unrolling more loop iterations than this in one graph is refused (the graph would explode). */
+    static final int MAX_UNROLLED_ITERATIONS = 10_000;
+
+    /** The schema text of {@code prim::ListUnpack}, shared with the torch.export frontend. */
+    static final String LIST_UNPACK = "prim::ListUnpack(Any list) -> ...";
+    private static final Pattern TENSOR_TYPE = Pattern.compile("^[A-Z][A-Za-z0-9]*\\(.*");
+    private static final String[] NONDETERMINISTIC = {"rand", "normal", "bernoulli", "uniform", "multinomial",
+        "dropout", "empty", "poisson", "exponential", "geometric", "cauchy", "log_normal"};
+
+    /** What a TorchScript value stands for while converting. */
+    private sealed interface Bound permits Known, Ir, Seq {
+    }
+
+    /** A value known at compile time; {@code origin} is the prim::Constant output it came from, or 0. */
+    private record Known(IValue value, String hint, long origin) implements Bound {
+    }
+
+    private record Ir(Value value) implements Bound {
+    }
+
+    /** A list or tuple of bound values; mutable so that {@code aten::append} on an unrolled list works. */
+    private record Seq(List<Bound> elements) implements Bound {
+    }
+
+    private final String file;
+    private final SchemaSource schemas;
+    private final Graph graph;
+    private final Map<Long, Bound> env = new HashMap<>();
+    private final Map<Long, Value> constantsByOrigin = new HashMap<>();
+    private final Map<String, OpSchema> schemaCache = new HashMap<>();
+    private int unrolled;
+    private int droppedAssertions;
+
+    FrozenGraphConverter(String file, SchemaSource schemas, Graph graph) {
+        this.file = file;
+        this.schemas = schemas;
+        this.graph = graph;
+    }
+
+    /** Number of assertion {@code prim::If}s dropped (checks that raise when the input is malformed). */
+    int droppedAssertions() {
+        return droppedAssertions;
+    }
+
+    /**
+     * Converts {@code jit} into {@link #graph}: inputs typed from {@code inputTypes} (flattened tensor
+     * inputs in order; empty means every tensor input is {@link TensorType#unknown()}), nodes, outputs.
+     */
+    void convert(org.bytedeco.pytorch.Graph jit, List<TensorType> inputTypes) {
+        bindInputs(jit.inputs(), inputTypes);
+        walk(jit.block());
+        List<Value> outs = new ArrayList<>();
+        ValueArrayRef rets = jit.outputs();
+        for (long i = 0; i < rets.size(); i++) {
+            flattenOutput(bound(rets.get(i)), outs, "output " + i);
+        }
+        graph.setOutputs(outs);
+        removeDeadCode();
+    }
+
+    // --- inputs and outputs ---
+
+    /**
+     * Binds {@code forward}'s parameters. A {@code List[Tensor]} parameter has no fixed length: with
+     * input types given, the one list parameter takes the types left over by the other parameters.
+     */
+    private void bindInputs(ValueArrayRef ins, List<TensorType> specs) {
+        long first = ins.size() > 0 && typeText(ins.get(0)).startsWith("__torch__") ? 1 : 0; // the module itself
+        int fixed = 0;
+        int lists = 0;
+        for (long i = first; i < ins.size(); i++) {
+            SchemaType t = LibtorchSchemas.parseType(typeText(ins.get(i)), OptionalInt.empty());
+            fixed += tensorSlots(t);
+            lists += listSlots(t);
+        }
+        int listLength = -1;
+        if (lists > 0) {
+            if (specs.isEmpty() || lists > 1 || specs.size() < fixed) {
+                throw new KilnException(file + ": forward() takes " + (lists > 1 ? lists + " lists" : "a list")
+                        + " of tensors, whose length the archive does not say; give the input types (one per tensor, "
+                        + "the list's elements in order) " + (lists > 1 ? "and take at most one list, or pass tuples" : ""));
+            }
+            listLength = specs.size() - fixed;
+        }
+        int[] counter = {0};
+        for (long i = first; i < ins.size(); i++) {
+            org.bytedeco.pytorch.Value v = ins.get(i);
+            String typeText = typeText(v);
+            Bound b = inputBound(inputName(v), LibtorchSchemas.parseType(typeText, OptionalInt.empty()), typeText,
+                    specs, counter, listLength);
+            env.put(v.address(), b);
+        }
+        int tensorIndex = counter[0];
+        if (!specs.isEmpty() && specs.size() != tensorIndex) {
+            throw new KilnException(file + ": " + specs.size() + " input types were given but forward() takes "
+                    + tensorIndex + " tensors (tuples flattened); give one dtype and shape per tensor input");
+        }
+    }
+
+    private static int tensorSlots(SchemaType t) {
+        if (t.isTensor()) {
+            return 1;
+        }
+        if (t instanceof SchemaType.TupleOf tuple) {
+            return tuple.elements().stream().mapToInt(FrozenGraphConverter::tensorSlots).sum();
+        }
+        return 0;
+    }
+
+    private static int listSlots(SchemaType t) {
+        if (t instanceof SchemaType.ListOf l && l.element().isTensor()) {
+            return 1;
+        }
+        if (t instanceof SchemaType.TupleOf tuple) {
+            return tuple.elements().stream().mapToInt(FrozenGraphConverter::listSlots).sum();
+        }
+        return 0;
+    }
+
+    private Bound inputBound(String name, SchemaType t, String typeText, List<TensorType> specs, int[] counter,
+                             int listLength) {
+        if (t.isTensor()) {
+            int k = counter[0]++;
+            Type type = specs.isEmpty() ? TensorType.unknown() : k < specs.size() ? specs.get(k) : TensorType.unknown();
+            return new Ir(graph.addInput(name, type));
+        }
+        if (t instanceof SchemaType.TupleOf tuple) {
+            List<Bound> elems = new ArrayList<>();
+            for (int j = 0; j < tuple.elements().size(); j++) {
+                elems.add(inputBound(name + "_" + j, tuple.elements().get(j), typeText, specs, counter, listLength));
+            }
+            return new Seq(elems);
+        }
+        if (t instanceof SchemaType.ListOf l && l.element().isTensor()) {
+            List<Bound> elems = new ArrayList<>();
+            for (int j = 0; j < listLength; j++) {
+                elems.add(inputBound(name + "_" + j, l.element(), typeText, specs, counter, listLength));
+            }
+            return new Seq(elems);
+        }
+        Optional<Type> prim = t.toIrType();
+        if (prim.isPresent() && prim.get() instanceof PrimitiveType) {
+            return new Ir(graph.addInput(name, prim.get()));
+        }
+        throw new KilnException(file + ": forward() takes an input '" + name + "' of type " + typeText
+                + "; Kiln takes tensors, tuples and lists of tensors, and int/float/bool inputs");
+    }
+
+    private static String inputName(org.bytedeco.pytorch.Value v) {
+        String n = v.debugName().getString();
+        // TorchScript suffixes ".1" to make names unique; the user's name reads better
+        int dot = n.lastIndexOf('.');
+        if (dot > 0 && n.substring(dot + 1).chars().allMatch(Character::isDigit)) {
+            n = n.substring(0, dot);
+        }
+        return n.isEmpty() ? "x" : n;
+    }
+
+    private void flattenOutput(Bound b, List<Value> outs, String what) {
+        if (b instanceof Ir ir) {
+            if (ir.value().type() instanceof ListType) {
+                String op = ir.value().producer().map(Node::describe).orElse("%" + ir.value().name());
+                throw new KilnException(file + ": forward() returns, as " + what + ", the list made by " + op
+                        + ", whose length is only known at run time; return a tuple of its elements instead");
+            }
+            outs.add(ir.value());
+        } else if (b instanceof Seq seq) {
+            for (Bound e : seq.elements()) {
+                flattenOutput(e, outs, what);
+            }
+        } else {
+            Known k = (Known) b;
+            if (k.value().isTensor()) {
+                outs.add(constant(k));
+            } else if (k.value().isTuple() || k.value().isList()) {
+                for (IValue e : IValues.elements(k.value())) {
+                    flattenOutput(new Known(e, k.hint(), 0), outs, what);
+                }
+            } else {
+                throw new KilnException(file + ": forward() returns a constant " + k.value().tagKind().getString()
+                        + " as " + what + "; Kiln graphs return tensors");
+            }
+        }
+    }
+
+    // --- walking ---
+
+    private void walk(Block block) {
+        JitNode end = block.return_node();
+        for (JitNode n = block.nodes().front(); n.address() != end.address(); n = n.next()) {
+            convertNode(n);
+        }
+    }
+
+    private void convertNode(JitNode n) {
+        String kind = n.kind().toQualString().getString();
+        switch (kind) {
+            case "prim::Constant":
+                IValueOptional iv = torch.toIValue(n.output());
+                if (!iv.has_value()) {
+                    throw refuse(n, kind, "a constant libtorch cannot read as a value (a function or class constant)");
+                }
+                bind(n.output(), new Known(iv.get(), n.output().debugName().getString(), n.output().address()));
+                return;
+            case "prim::ListConstruct":
+            case "prim::TupleConstruct":
+                List<Bound> elems = new ArrayList<>();
+                for (long i = 0; i < n.inputs().size(); i++) {
+                    elems.add(bound(n.input(i)));
+                }
+                bind(n.output(), new Seq(elems));
+                return;
+            case "prim::ListUnpack":
+            case "prim::TupleUnpack":
+                unpack(n, kind);
+                return;
+            case "prim::TupleIndex":
+                bind(n.output(), element(n, kind, bound(n.input(0)), knownLong(n, kind, 1)));
+                return;
+            case "prim::unchecked_cast":
+                bind(n.output(), bound(n.input(0)));
+                return;
+            case "prim::Uninitialized":
+                // only ever flows out of a branch that raises; never read
+                bind(n.output(), new Known(new IValue(), "uninitialized", 0));
+                return;
+            case "aten::warn":
+                return;
+            case "prim::RaiseException":
+                throw refuse(n, kind, "the model raises an exception unconditionally here");
+            case "prim::If":
+                convertIf(n);
+                return;
+            case "prim::Loop":
+                convertLoop(n);
+                return;
+            default:
+                break;
+        }
+        if (convertListOp(n, kind) || convertShapeQuery(n, kind) || convertSizeItem(n, kind)) {
+            return;
+        }
+        FunctionSchema fs = n.maybeSchema();
+        if (fs == null || fs.isNull()) {
+            throw refuse(n, kind, "this TorchScript construct has no operator schema and Kiln does not translate it");
+        }
+        if (!tryFold(n, kind)) {
+            emit(n, fs);
+        }
+    }
+
+    private void unpack(JitNode n, String kind) {
+        Bound in = bound(n.input(0));
+        long count = n.outputs().size();
+        if (in instanceof Ir ir) {
+            // a list returned by an op (aten::chunk, aten::split, aten::unbind): split it into values
+            // with prim::ListUnpack, as the torch.export frontend writes FX's getitem
+            List<Type> types = new ArrayList<>();
+            List<String> names = new ArrayList<>();
+            for (long i = 0; i < count; i++) {
+                types.add(irType(n, kind, n.output(i)));
+                names.add(valueName(n.output(i)));
+            }
+            Node u = graph.insertAt(graph.nodes().size(), listUnpackSchema(), List.of(ir.value()), types, names);
+            Optional<SourceLocation> at = location(n).or(() -> ir.value().producer().flatMap(Node::location));
+            at.ifPresent(u::setLocation);
+            for (long i = 0; i < count; i++) {
+                bind(n.output(i), new Ir(u.outputs().get((int) i)));
+            }
+            return;
+        }
+        for (long i = 0; i < count; i++) {
+            bind(n.output(i), element(n, kind, in, i));
+        }
+    }
+
+    private Bound element(JitNode n, String kind, Bound container, long index) {
+        if (container instanceof Seq seq) {
+            int size = seq.elements().size();
+            long i = index < 0 ? index + size : index;
+            if (i < 0 || i >= size) {
+                throw refuse(n, kind, "index " + index + " is out of range for a list of " + size);
+            }
+            return seq.elements().get((int) i);
+        }
+        if (container instanceof Known k && (k.value().isTuple() || k.value().isList())) {
+            List<IValue> elems = IValues.elements(k.value());
+            long i = index < 0 ? index + elems.size() : index;
+            if (i < 0 || i >= elems.size()) {
+                throw refuse(n, kind, "index " + index + " is out of range for a list of " + elems.size());
+            }
+            return new Known(elems.get((int) i), k.hint() + "_" + i, 0);
+        }
+        throw refuse(n, kind, "cannot take an element of a list computed at run time");
+    }
+
+    /** List operations on lists the converter tracks itself (built by ListConstruct or unrolled appends). */
+    private boolean convertListOp(JitNode n, String kind) {
+        if (n.inputs().size() == 0 || !(bound(n.input(0)) instanceof Seq seq)) {
+            return false;
+        }
+        switch (kind) {
+            case "aten::len":
+                bind(n.output(), new Known(new IValue(seq.elements().size()), "len", 0));
+                return true;
+            case "aten::__getitem__":
+                bind(n.output(), element(n, kind, seq, knownLong(n, kind, 1)));
+                return true;
+            case "aten::append":
+                seq.elements().add(bound(n.input(1)));
+                if (n.outputs().size() > 0) {
+                    bind(n.output(), seq);
+                }
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    /**
+     * {@code x.size()[k]} (scripted code) reads as {@code aten::size.int(x, k)}, as traced code and
+     * torch.export write it; the whole-size list then usually dies.
+     */
+    private boolean convertSizeItem(JitNode n, String kind) {
+        if (!kind.equals("aten::__getitem__") || !(bound(n.input(0)) instanceof Ir ir)
+                || ir.value().producer().isEmpty() || !ir.value().producer().get().op().equals("aten::size")
+                || !(bound(n.input(1)) instanceof Known k) || !k.value().isInt()) {
+            return false;
+        }
+        Value tensor = (Value) ir.value().producer().get().arg(0);
+        Node size = graph.insertAt(graph.nodes().size(), schema("aten::size.int"), List.of(tensor, Arg.of(k.value().toInt())),
+                List.of(PrimitiveType.INT), List.of(valueName(n.output())));
+        location(n).ifPresent(size::setLocation);
+        bind(n.output(), new Ir(size.output()));
+        return true;
+    }
+
+    /** Shape queries answered from the types of graph inputs given by input specs. */
+    private boolean convertShapeQuery(JitNode n, String kind) {
+        if (n.inputs().size() == 0 || !(bound(n.input(0)) instanceof Ir ir) || !(ir.value().type() instanceof TensorType tt)) {
+            return false;
+        }
+        switch (kind) {
+            case "aten::dim":
+                if (tt.shape().isRanked()) {
+                    bind(n.output(), new Known(new IValue((long) tt.rank()), "dim", 0));
+                    return true;
+                }
+                return false;
+            case "prim::dtype":
+                if (tt.dtype().isPresent()) {
+                    bind(n.output(), new Known(new IValue((long) tt.dtype().get().c10Code()), "dtype", 0));
+                    return true;
+                }
+                return false;
+            case "aten::size":
+                Optional<long[]> sizes = tt.shape().staticSizes();
+                if (sizes.isEmpty()) {
+                    return false;
+                }
+                if (n.inputs().size() == 1) {
+                    bind(n.output(), new Known(IValues.intList(sizes.get()), "size", 0));
+                    return true;
+                }
+                Bound dim = bound(n.input(1));
+                if (dim instanceof Known k && k.value().isInt()) {
+                    long d = k.value().toInt();
+                    long r = sizes.get().length;
+                    if (d < -r || d >= r) {
+                        throw refuse(n, kind, "dimension " + d + " is out of range for a tensor of rank " + r);
+                    }
+                    bind(n.output(), new Known(new IValue(sizes.get()[(int) (d < 0 ? d + r : d)]), "size", 0));
+                    return true;
+                }
+                return false;
+            default:
+                return false;
+        }
+    }
+
+    // --- control flow ---
+
+    private void convertIf(JitNode n) {
+        Bound cond = bound(n.input(0));
+        BlockArrayRef blocks = n.blocks();
+        if (cond instanceof Known k && (k.value().isBool() || k.value().isInt())) {
+            boolean taken = k.value().isBool() ? k.value().toBool() : k.value().toInt() != 0;
+            Block b = blocks.get(taken ? 0 : 1);
+            walk(b);
+            ValueArrayRef outs = b.outputs();
+            for (long i = 0; i < outs.size(); i++) {
+                bind(n.output(i), bound(outs.get(i)));
+            }
+            return;
+        }
+        if (n.outputs().size() == 0 && isAssertion(blocks)) {
+            // `assert` / shape checks that raise on malformed input: the compiled graph trusts its inputs
+            droppedAssertions++;
+            return;
+        }
+        throw refuse(n, "prim::If", "the condition is computed at run time (data-dependent control flow); "
+                + "Kiln folds only conditions known when compiling: give input shapes, or rewrite the branch with torch.where");
+    }
+
+    /** One branch is empty and the other ends by raising: the If only checks. */
+    private static boolean isAssertion(BlockArrayRef blocks) {
+        if (blocks.size() != 2) {
+            return false;
+        }
+        return isEmpty(blocks.get(0)) && raises(blocks.get(1)) || isEmpty(blocks.get(1)) && raises(blocks.get(0));
+    }
+
+    private static boolean isEmpty(Block b) {
+        return b.nodes().front().address() == b.return_node().address();
+    }
+
+    private static boolean raises(Block b) {
+        JitNode end = b.return_node();
+        for (JitNode n = b.nodes().front(); n.address() != end.address(); n = n.next()) {
+            if (n.kind().toQualString().getString().equals("prim::RaiseException")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void convertLoop(JitNode n) {
+        Bound trips = bound(n.input(0));
+        Bound cond0 = bound(n.input(1));
+        if (!(trips instanceof Known t && t.value().isInt()) || !(cond0 instanceof Known c && c.value().isBool())) {
+            throw refuse(n, "prim::Loop", "the trip count or loop condition is computed at run time; "
+                    + "Kiln unrolls only loops whose trip count and condition are known when compiling");
+        }
+        Block body = n.blocks().get(0);
+        long max = t.value().toInt();
+        boolean go = c.value().toBool();
+        List<Bound> carried = new ArrayList<>();
+        for (long i = 2; i < n.inputs().size(); i++) {
+            carried.add(bound(n.input(i)));
+        }
+        ValueArrayRef bodyIn = body.inputs();
+        ValueArrayRef bodyOut = body.outputs();
+        for (long iter = 0; iter < max && go; iter++) {
+            if (++unrolled > MAX_UNROLLED_ITERATIONS) {
+                throw refuse(n, "prim::Loop", "unrolling would take more than " + MAX_UNROLLED_ITERATIONS + " iterations");
+            }
+            bind(bodyIn.get(0), new Known(new IValue(iter), "i", 0));
+            for (int j = 0; j < carried.size(); j++) {
+                bind(bodyIn.get(j + 1), carried.get(j));
+            }
+            walk(body);
+            Bound next = bound(bodyOut.get(0));
+            if (!(next instanceof Known k && k.value().isBool())) {
+                throw refuse(n, "prim::Loop", "the loop condition is computed at run time; Kiln unrolls only loops "
+                        + "whose trip count and condition are known when compiling");
+            }
+            go = k.value().toBool();
+            for (int j = 0; j < carried.size(); j++) {
+                carried.set(j, bound(bodyOut.get(j + 1)));
+            }
+        }
+        for (int j = 0; j < carried.size(); j++) {
+            bind(n.output(j), carried.get(j));
+        }
+    }
+
+    // --- operators ---
+
+    /**
+     * Folds a deterministic op whose inputs are all known scalars or one-element tensors by running it
+     * in libtorch (the size arithmetic of traced models: {@code NumToTensor}, {@code floor_divide},
+     * {@code Int}). Results that are not scalars stay ops, so folding never invents large constants.
+     */
+    private boolean tryFold(JitNode n, String kind) {
+        for (String word : NONDETERMINISTIC) {
+            if (kind.contains(word)) {
+                return false;
+            }
+        }
+        IValueVector stack = new IValueVector();
+        for (long i = 0; i < n.inputs().size(); i++) {
+            Bound b = bound(n.input(i));
+            if (!(b instanceof Known k) || !isSmall(k.value())) {
+                return false;
+            }
+            stack.push_back(k.value());
+        }
+        try {
+            n.getOperation().apply(stack);
+        } catch (RuntimeException e) {
+            return false; // let the op stay in the graph; running it will report the problem
+        }
+        if (stack.size() != n.outputs().size()) {
+            return false;
+        }
+        for (long i = 0; i < stack.size(); i++) {
+            if (!isSmall(stack.get(i))) {
+                return false;
+            }
+        }
+        for (long i = 0; i < stack.size(); i++) {
+            bind(n.output(i), new Known(stack.get(i), valueName(n.output(i)), 0));
+        }
+        return true;
+    }
+
+    private static boolean isSmall(IValue v) {
+        if (v.isTensor()) {
+            return v.toTensor().dim() == 0;
+        }
+        return v.isInt() || v.isDouble() || v.isBool() || v.isNone() || v.isString() || v.isDevice()
+                || v.isIntList() || v.isDoubleList() || v.isBoolList();
+    }
+
+    private void emit(JitNode n, FunctionSchema fs) {
+        String kind = n.kind().toQualString().getString();
+        String qualified = LibtorchSchemas.qualifiedName(fs);
+        OpSchema schema = schemaCache.computeIfAbsent(qualified, q -> schemas.find(q).orElseGet(() -> LibtorchSchemas.toOpSchema(fs)));
+        List<SchemaArgument> params = schema.arguments();
+        long count = n.inputs().size();
+        if (count > params.size() && !schema.varArgs()) {
+            throw refuse(n, kind, "the node has " + count + " inputs but the schema " + qualified + " takes " + params.size());
+        }
+        List<Arg> args = new ArrayList<>();
+        for (int i = 0; i < params.size(); i++) {
+            SchemaArgument p = params.get(i);
+            if (i < count) {
+                args.add(toArg(bound(n.input(i)), p.type(), n, kind, p.name()));
+            } else if (p.defaultValue().isPresent()) {
+                args.add(p.defaultValue().get());
+            } else {
+                throw refuse(n, kind, "argument '" + p.name() + "' of " + qualified + " is missing");
+            }
+        }
+        List<Type> types = new ArrayList<>();
+        List<String> names = new ArrayList<>();
+        for (long i = 0; i < n.outputs().size(); i++) {
+            types.add(irType(n, kind, n.output(i)));
+            names.add(valueName(n.output(i)));
+        }
+        Node node = graph.insertAt(graph.nodes().size(), schema, args, types, names);
+        location(n).ifPresent(node::setLocation);
+        for (long i = 0; i < n.outputs().size(); i++) {
+            bind(n.output(i), new Ir(node.outputs().get((int) i)));
+        }
+    }
+
+    private Arg toArg(Bound b, SchemaType type, JitNode n, String kind, String param) {
+        if (b instanceof Ir ir) {
+            return ir.value();
+        }
+        if (b instanceof Seq seq) {
+            SchemaType elem = listElement(type);
+            List<Arg> out = new ArrayList<>();
+            for (Bound e : seq.elements()) {
+                out.add(toArg(e, elem, n, kind, param));
+            }
+            return new Arg.ListArg(out);
+        }
+        Known k = (Known) b;
+        IValue v = k.value();
+        if (v.isTensor()) {
+            return constant(k);
+        }
+        if (IValues.isTensorLike(v)) {
+            List<Arg> out = new ArrayList<>();
+            List<IValue> elems = IValues.elements(v);
+            for (int i = 0; i < elems.size(); i++) {
+                out.add(toArg(new Known(elems.get(i), k.hint() + "_" + i, 0), listElement(type), n, kind, param));
+            }
+            return new Arg.ListArg(out);
+        }
+        return IValues.literal(v, type, where(n, kind) + ", argument '" + param + "'");
+    }
+
+    private static SchemaType listElement(SchemaType t) {
+        if (t instanceof SchemaType.OptionalOf o) {
+            return listElement(o.element());
+        }
+        if (t instanceof SchemaType.ListOf l) {
+            return l.element();
+        }
+        return t;
+    }
+
+    /** The graph constant holding a known tensor, created once per TorchScript constant. */
+    private Value constant(Known k) {
+        if (k.origin() != 0) {
+            Value cached = constantsByOrigin.get(k.origin());
+            if (cached != null) {
+                return cached;
+            }
+        }
+        ConstantTensor data = IValues.copyTensor(k.value().toTensor(), file + ": constant %" + k.hint());
+        Value c = graph.addConstant(constantName(k.hint()), data);
+        if (k.origin() != 0) {
+            constantsByOrigin.put(k.origin(), c);
+        }
+        return c;
+    }
+
+    private static String constantName(String hint) {
+        // "self.fc1.weight" reads best as "fc1.weight"
+        String h = hint.startsWith("self.") ? hint.substring(5) : hint;
+        return h.isEmpty() || Character.isDigit(h.charAt(0)) ? "c" + h : h;
+    }
+
+    private Type irType(JitNode n, String kind, org.bytedeco.pytorch.Value v) {
+        String text = typeText(v);
+        if (TENSOR_TYPE.matcher(text).matches()) {
+            return TensorType.unknown(); // a refined tensor type such as Float(2, 3, strides=...)
+        }
+        Optional<Type> t = LibtorchSchemas.parseType(text, OptionalInt.empty()).toIrType();
+        if (t.isEmpty()) {
+            throw refuse(n, kind, "its result has the type " + text + ", which the IR cannot hold");
+        }
+        return t.get();
+    }
+
+    private OpSchema schema(String qualified) {
+        return schemaCache.computeIfAbsent(qualified, q -> schemas.find(q).orElseGet(() -> {
+            int dot = q.indexOf('.', q.indexOf("::"));
+            OperatorVector ops = torch.getAllOperatorsFor(Symbol.fromQualString(dot < 0 ? q : q.substring(0, dot)));
+            for (long i = 0; i < ops.size(); i++) {
+                FunctionSchema fs = ops.get(i).schema();
+                if (LibtorchSchemas.qualifiedName(fs).equals(q)) {
+                    return LibtorchSchemas.toOpSchema(fs);
+                }
+            }
+            throw new KilnException(file + ": libtorch has no operator " + q);
+        }));
+    }
+
+    /**
+     * {@code prim::ListUnpack}: interpreter-only in libtorch (no registered schema), so registered in
+     * the standard registry with the same text the torch.export frontend uses (re-registering an
+     * identical schema is a no-op).
+     */
+    static OpSchema listUnpackSchema() {
+        SchemaRegistry r = SchemaRegistry.standard();
+        return r.find("prim::ListUnpack", "").orElseGet(() -> r.register(LIST_UNPACK));
+    }
+
+    // --- dead code ---
+
+    /** Drops nodes and constants nothing uses any more (shape checks of dropped assertions, folded inputs). */
+    private void removeDeadCode() {
+        List<Node> nodes = new ArrayList<>(graph.nodes());
+        for (int i = nodes.size() - 1; i >= 0; i--) {
+            Node n = nodes.get(i);
+            if (!n.schema().mutates() && n.outputs().stream().noneMatch(Value::isUsed)
+                    && n.outputs().stream().noneMatch(graph.outputs()::contains)) {
+                graph.remove(n);
+            }
+        }
+        for (Value c : new ArrayList<>(graph.constants())) {
+            if (!c.isUsed() && !graph.outputs().contains(c)) {
+                graph.removeConstant(c);
+            }
+        }
+    }
+
+    // --- helpers ---
+
+    private void bind(org.bytedeco.pytorch.Value v, Bound b) {
+        env.put(v.address(), b);
+    }
+
+    private Bound bound(org.bytedeco.pytorch.Value v) {
+        Bound b = env.get(v.address());
+        if (b == null) {
+            throw new KilnException(file + ": TorchScript value %" + v.debugName().getString()
+                    + " is used before it is defined; the archive's graph is malformed");
+        }
+        return b;
+    }
+
+    private long knownLong(JitNode n, String kind, int input) {
+        Bound b = bound(n.input(input));
+        if (b instanceof Known k && k.value().isInt()) {
+            return k.value().toInt();
+        }
+        throw refuse(n, kind, "the index is computed at run time");
+    }
+
+    private static String typeText(org.bytedeco.pytorch.Value v) {
+        return v.type().get().str().getString();
+    }
+
+    private static String valueName(org.bytedeco.pytorch.Value v) {
+        String n = v.debugName().getString();
+        return n.isEmpty() || Character.isDigit(n.charAt(0)) ? "v" + n : n;
+    }
+
+    private static Optional<SourceLocation> location(JitNode n) {
+        return SourceLocations.of(n);
+    }
+
+    private String where(JitNode n, String kind) {
+        StringBuilder sb = new StringBuilder(file).append(": node ");
+        if (n.outputs().size() > 0) {
+            sb.append('%').append(n.output(0).debugName().getString()).append(' ');
+        }
+        sb.append('(').append(kind).append(')');
+        location(n).ifPresent(l -> sb.append(" at ").append(l));
+        return sb.toString();
+    }
+
+    private KilnException refuse(JitNode n, String kind, String why) {
+        return new KilnException(where(n, kind) + ": " + why);
+    }
+}
