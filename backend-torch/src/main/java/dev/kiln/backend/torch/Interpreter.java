@@ -216,7 +216,8 @@ public final class Interpreter implements AutoCloseable {
     /** A caller-owned tensor for one graph output. */
     private TorchTensor output(Value o, IValue v) {
         if (v.isTensor()) {
-            Tensor t = v.toTensor();
+            // toTensor() is a reference into the IValue: copy the handle so the output owns a reference
+            Tensor t = new Tensor(v.toTensor());
             return new TorchTensor(t.retainReference());
         }
         ConstantTensor c;

@@ -45,7 +45,8 @@ public final class NodeExecutor {
                         v = new IValue(t.to(device.toTorch(), t.scalar_type()));
                     }
                 }
-                result.add(v.retainReference());
+                // stack entries point into the stack vector, which the node scope frees: keep an owned copy
+                result.add(new IValue(v).retainReference());
             }
             return result;
         } catch (RuntimeException e) {
