@@ -9,6 +9,7 @@ import dev.kiln.ir.PrimitiveType;
 import dev.kiln.ir.TensorType;
 import dev.kiln.ir.Type;
 import dev.kiln.ir.Value;
+import dev.kiln.ir.schema.SchemaArgument;
 import dev.kiln.passes.eval.TorchEval;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.IValue;
@@ -21,6 +22,7 @@ import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Runs a whole IR {@link Graph} with libtorch on one {@link TorchDevice}: Kiln's fallback runtime
@@ -30,7 +32,9 @@ import java.util.Map;
  *
  * <p>Memory: the graph's constants are wrapped once (zero-copy on the CPU, one upload for CUDA) and
  * freed by {@link #close()}; each intermediate is freed right after its last use; outputs belong to
- * the caller. Nothing is left to the garbage collector. {@link #run} may be called from several
+ * the caller. Nothing is left to the garbage collector. Inputs and constants that a node writes in
+ * place ({@code Tensor(a!)} arguments) are copied first, so neither the caller's tensors nor the
+ * graph's weights change. {@link #run} may be called from several
  * threads at once; the graph must not change while an interpreter over it is open.
  *
  * <pre>{@code try (Interpreter in = new Interpreter(graph, TorchDevice.cpu())) {
@@ -45,6 +49,8 @@ public final class Interpreter implements AutoCloseable {
     private final List<TorchTensor> constantTensors = new ArrayList<>();
     /** For each node output or input value: the index of the last node that reads it. */
     private final Map<Value, Integer> lastUse = new IdentityHashMap<>();
+    /** Graph inputs and constants some node writes in place ({@code Tensor(a!)}): they get private copies. */
+    private final Set<Value> written = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
     private volatile boolean closed;
 
     /** An interpreter for {@code graph} on {@code device} (checked: CUDA needs libtorch's GPU build). */
@@ -59,6 +65,15 @@ public final class Interpreter implements AutoCloseable {
         }
         for (Value o : graph.outputs()) {
             lastUse.put(o, Integer.MAX_VALUE);
+        }
+        for (Node n : nodes) {
+            List<SchemaArgument> params = n.schema().arguments();
+            for (int i = 0; i < n.args().size() && i < params.size(); i++) {
+                boolean mutates = params.get(i).alias().map(a -> a.contains("!")).orElse(false);
+                if (mutates && n.arg(i) instanceof Value v && v.kind() != Value.Kind.NODE_OUTPUT) {
+                    written.add(v);
+                }
+            }
         }
         try {
             for (Value c : graph.constants()) {
@@ -124,6 +139,12 @@ public final class Interpreter implements AutoCloseable {
         try (PointerScope runScope = new PointerScope()) {
             for (int i = 0; i < gin.size(); i++) {
                 env.put(gin.get(i), inputValue(gin.get(i), inputs.get(i)));
+            }
+            for (Value c : written) {
+                if (c.kind() == Value.Kind.CONSTANT) {
+                    // a fresh copy per run: in-place ops must not reach the weights' bytes or leak into the next run
+                    env.put(c, new IValue(constants.get(c).toTensor().clone()));
+                }
             }
             for (int i = 0; i < nodes.size(); i++) {
                 Node n = nodes.get(i);
@@ -209,6 +230,9 @@ public final class Interpreter implements AutoCloseable {
         if (!t.device().equals(device)) {
             Tensor moved = tensor.to(device.toTorch(), tensor.scalar_type());
             return new IValue(moved);
+        }
+        if (written.contains(in)) {
+            return new IValue(tensor.clone()); // a node writes it in place: never into the caller's tensor
         }
         return new IValue(tensor);
     }
