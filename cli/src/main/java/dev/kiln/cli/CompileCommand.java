@@ -67,7 +67,9 @@ public final class CompileCommand implements Callable<Integer> {
             return dryRun();
         }
         if (output == null) {
-            throw new KilnException("compile needs -o ENGINE (or --dry-run to only print the support report)");
+            // a usage error (exit code 2), as when -o was a required option
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "Missing required option: '--output=ENGINE' (or --dry-run to only print the support report)");
         }
         if (!partitionOptions.torchOps.isEmpty() || !partitionOptions.torchNodes.isEmpty()) {
             throw new KilnException("--torch-ops and --torch-nodes need the libtorch fallback runtime, which an .engine file"

@@ -120,7 +120,7 @@ class CpuRunAndDryRunTest {
     @Test
     void compileWithoutOutputOrDryRunIsRefused() throws IOException {
         Run r = run("compile", fixture("mlp.pt2").toString());
-        assertThat(r.rc()).isEqualTo(1);
-        assertThat(r.err()).contains("-o ENGINE").contains("--dry-run");
+        assertThat(r.rc()).isEqualTo(2);
+        assertThat(r.err()).contains("--output=ENGINE").contains("--dry-run");
     }
 }
