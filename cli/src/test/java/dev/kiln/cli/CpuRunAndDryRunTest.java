@@ -89,6 +89,8 @@ class CpuRunAndDryRunTest {
         Run r = run("compile", "--dry-run", fixture("cnn.pt2").toString(), "--report", html.toString());
         assertThat(r.rc()).as(r.err()).isZero();
         assertThat(r.out()).startsWith("partition of graph").contains("segments:").contains("nodes:").contains("aten::max_pool2d");
+        // the reasons come from the converter registry (RegistryCapability names the converter)
+        assertThat(r.out()).contains("converted by ").doesNotContain("converted by a tensorrt converter");
         String page = Files.readString(html);
         assertThat(page).contains("<svg").contains("aten::max_pool2d");
         for (String line : r.out().substring(r.out().indexOf("nodes:\n") + 7).split("\n")) {

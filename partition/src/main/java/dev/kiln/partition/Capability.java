@@ -20,7 +20,7 @@ public interface Capability {
         return "tensorrt";
     }
 
-    /** A backend's answer for one node: supported, or the reason it is not. */
+    /** A backend's answer for one node: supported (optionally saying how), or the reason it is not. */
     record Verdict(boolean supported, String reason) {
         public Verdict {
             if (reason == null || (!supported && reason.isBlank())) {
@@ -30,6 +30,11 @@ public interface Capability {
 
         public static Verdict yes() {
             return new Verdict(true, "");
+        }
+
+        /** Supported, with a note for the report (which converter takes the node). */
+        public static Verdict yes(String detail) {
+            return new Verdict(true, detail);
         }
 
         public static Verdict no(String reason) {

@@ -58,7 +58,8 @@ public final class Partitioner {
             } else {
                 Capability.Verdict v = check(capability, n);
                 if (v.supported()) {
-                    set(target, why, reason, i, Target.TENSORRT, Why.CONVERTER, "converted by a " + capability.backend() + " converter");
+                    set(target, why, reason, i, Target.TENSORRT, Why.CONVERTER,
+                            v.reason().isBlank() ? "converted by a " + capability.backend() + " converter" : v.reason());
                 } else {
                     set(target, why, reason, i, Target.TORCH, Why.UNSUPPORTED, v.reason());
                 }

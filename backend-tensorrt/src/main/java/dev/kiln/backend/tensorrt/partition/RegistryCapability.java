@@ -29,7 +29,10 @@ public final class RegistryCapability implements Capability {
     @Override
     public Verdict check(Node node) {
         ConverterRegistry.Lookup l = registry.lookup(node, settings);
-        return l.supported() ? Verdict.yes() : Verdict.no(l.reason());
+        if (l.supported()) {
+            return Verdict.yes("converted by " + l.converter().orElseThrow().getClass().getSimpleName());
+        }
+        return Verdict.no(l.reason());
     }
 
     @Override
