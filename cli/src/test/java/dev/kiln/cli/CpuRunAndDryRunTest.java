@@ -101,6 +101,25 @@ class CpuRunAndDryRunTest {
         }
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"mlp.pt2", "cnn.core.pt2", "encoder.pt2", "encoder.core.pt2", "dynbatch.pt2"})
+    void partitionAgreesWithTheConverterRegistry(String file) throws IOException {
+        dev.kiln.ir.Graph g = dev.kiln.compiler.Kiln.load(fixture(file));
+        dev.kiln.backend.tensorrt.ConverterRegistry registry = dev.kiln.backend.tensorrt.ConverterRegistry.standard();
+        dev.kiln.backend.tensorrt.ConverterSettings cs = dev.kiln.backend.tensorrt.EngineBuilder.settingsFor(g, dev.kiln.passes.Precision.FP32);
+        dev.kiln.compiler.CompilePipeline.run(g, dev.kiln.passes.Precision.FP32, java.util.Set.of(), n -> registry.lookup(n, cs).supported());
+        dev.kiln.partition.Partition p = dev.kiln.partition.Partitioner.partition(g,
+                new dev.kiln.backend.tensorrt.partition.RegistryCapability(registry, cs), dev.kiln.partition.PartitionSettings.defaults());
+        List<String> refused = dev.kiln.backend.tensorrt.UnsupportedNodes.find(g, registry, cs).stream()
+                .map(x -> x.node().name() + ": " + x.reason()).toList();
+        List<String> unsupported = p.placements().stream().filter(x -> x.why() == dev.kiln.partition.Why.UNSUPPORTED)
+                .map(x -> x.node().name() + ": " + x.reason()).toList();
+        assertThat(unsupported).isEqualTo(refused);
+        Run r = run("compile", "--dry-run", fixture(file).toString());
+        assertThat(r.rc()).as(r.err()).isZero();
+        assertThat(r.out()).contains(dev.kiln.partition.SupportReport.summary(p));
+    }
+
     @Test
     void dryRunHonoursOverridesAndWritesJson() throws IOException {
         Path json = dir.resolve("report.json");
