@@ -1,19 +1,31 @@
 package dev.kiln.cli;
 
 import dev.kiln.backend.tensorrt.BuiltEngine;
+import dev.kiln.backend.tensorrt.ConverterRegistry;
+import dev.kiln.backend.tensorrt.ConverterSettings;
+import dev.kiln.backend.tensorrt.EngineBuilder;
+import dev.kiln.backend.tensorrt.partition.RegistryCapability;
 import dev.kiln.backend.tensorrt.InputSpec;
 import dev.kiln.backend.tensorrt.Profiles;
 import dev.kiln.backend.tensorrt.runtime.Engine;
+import dev.kiln.compiler.CompilePipeline;
 import dev.kiln.compiler.CompileSettings;
 import dev.kiln.compiler.Kiln;
 import dev.kiln.ir.Graph;
 import dev.kiln.ir.KilnException;
+import dev.kiln.partition.Partition;
+import dev.kiln.partition.PartitionSettings;
+import dev.kiln.partition.Partitioner;
+import dev.kiln.partition.SupportReport;
 import dev.kiln.passes.Precision;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -23,9 +35,13 @@ import java.util.concurrent.Callable;
 
 /**
  * {@code kiln compile MODEL -o MODEL.engine [--precision fp32|tf32|fp16|bf16] [--input x0=1..32x3x224x224]}:
- * compiles a model to a TensorRT engine file, drawing a progress bar on stderr.
+ * compiles a model to a TensorRT engine file, drawing a progress bar on stderr. {@code --dry-run}
+ * builds nothing: it runs the passes, partitions the graph between TensorRT and libtorch and prints
+ * the support report (every node, where it runs and why); {@code --report FILE} writes it as HTML
+ * (with a picture of the partitioned graph), JSON ({@code .json}) or text ({@code .txt}).
  *
- * <pre>{@code ./kiln compile resnet50.pt2 -o resnet50.engine --precision fp16 --input x0=1..32x3x224x224}</pre>
+ * <pre>{@code ./kiln compile resnet50.pt2 -o resnet50.engine --precision fp16 --input x0=1..32x3x224x224
+ * ./kiln compile --dry-run model.pt2 --torch-ops aten::softmax --min-block-size 3 --report report.html}</pre>
  */
 @Command(name = "compile", mixinStandardHelpOptions = true,
         description = "Compiles a model (.pt2) to a TensorRT engine.")
@@ -36,17 +52,36 @@ public final class CompileCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "MODEL", description = "the model: a torch.export program (.pt2)")
     Path model;
 
-    @Option(names = {"-o", "--output"}, required = true, paramLabel = "ENGINE", description = "where to write the engine")
+    @Option(names = {"-o", "--output"}, paramLabel = "ENGINE", description = "where to write the engine (not with --dry-run)")
     Path output;
 
     @CommandLine.Mixin
     BuildOptions build = new BuildOptions();
 
+    @CommandLine.Mixin
+    PartitionOptions partitionOptions = new PartitionOptions();
+
     @Override
     public Integer call() {
+        if (partitionOptions.dryRun) {
+            return dryRun();
+        }
+        if (output == null) {
+            // a usage error (exit code 2), as when -o was a required option
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "Missing required option: '--output=ENGINE' (or --dry-run to only print the support report)");
+        }
+        if (!partitionOptions.torchOps.isEmpty() || !partitionOptions.torchNodes.isEmpty()) {
+            throw new KilnException("--torch-ops and --torch-nodes need the libtorch fallback runtime, which an .engine file"
+                    + " cannot hold yet; use --dry-run to see the partition they give");
+        }
         ProgressBar bar = build.progressBar();
         CompileSettings s = build.settings(bar);
         Graph g = Kiln.load(model, s.inputs());
+        if (partitionOptions.report != null || partitionOptions.requireFull) {
+            // on a copy: the build below runs the passes on g itself
+            writeReport(partition(dev.kiln.ir.Graphs.copy(g), s));
+        }
         BuiltEngine e;
         try {
             e = Kiln.build(g, s);
@@ -63,6 +98,71 @@ public final class CompileCommand implements Callable<Integer> {
                 s.precision().name().toLowerCase(Locale.ROOT), e.buildSeconds(), String.join(", ", shapes));
         out.flush();
         return 0;
+    }
+
+    /** {@code --dry-run}: passes, partition, report; no engine. */
+    private int dryRun() {
+        CompileSettings s = build.settings(build.progressBar());
+        Graph g = Kiln.load(model, s.inputs());
+        Partition p = partition(g, s);
+        java.io.PrintWriter out = spec.commandLine().getOut();
+        out.print(SupportReport.text(p));
+        writeReport(p);
+        out.flush();
+        return 0;
+    }
+
+    /** Runs the compile pipeline on {@code g} (as a build would) and partitions the result. */
+    private Partition partition(Graph g, CompileSettings s) {
+        ConverterRegistry registry = ConverterRegistry.standard();
+        ConverterSettings cs = EngineBuilder.settingsFor(g, s.precision());
+        CompilePipeline.run(g, s.precision(), s.keepFp32(), n -> registry.lookup(n, cs).supported());
+        return Partitioner.partition(g, new RegistryCapability(registry, cs), partitionOptions.settings());
+    }
+
+    private void writeReport(Partition p) {
+        Path f = partitionOptions.report;
+        if (f == null) {
+            return;
+        }
+        String name = f.getFileName().toString().toLowerCase(Locale.ROOT);
+        String text = name.endsWith(".json") ? SupportReport.json(p) : name.endsWith(".txt") ? SupportReport.text(p) : SupportReport.html(p);
+        try {
+            if (f.toAbsolutePath().getParent() != null) {
+                Files.createDirectories(f.toAbsolutePath().getParent());
+            }
+            Files.writeString(f, text, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new KilnException(f + ": cannot write the support report: " + e.getMessage());
+        }
+        spec.commandLine().getErr().println("wrote support report " + f);
+    }
+
+    /** The partitioning options of {@code compile}. */
+    public static final class PartitionOptions {
+        @Option(names = "--dry-run", description = "build nothing: print where every node would run and why")
+        boolean dryRun;
+
+        @Option(names = "--report", paramLabel = "FILE", description = "write the support report: .html (with a picture), .json or .txt")
+        Path report;
+
+        @Option(names = "--torch-ops", paramLabel = "OP", split = ",", description = "ops to run in libtorch (aten::softmax, or"
+                + " aten::add.Tensor for one overload); repeatable or comma-separated")
+        List<String> torchOps = new ArrayList<>();
+
+        @Option(names = "--torch-nodes", paramLabel = "NODE", split = ",", description = "node names to run in libtorch; repeatable or comma-separated")
+        List<String> torchNodes = new ArrayList<>();
+
+        @Option(names = "--min-block-size", paramLabel = "N", defaultValue = "5", description = "smallest TensorRT segment worth an engine (default: ${DEFAULT-VALUE})")
+        int minBlockSize;
+
+        @Option(names = "--require-full-compilation", description = "fail, listing every node that cannot run in TensorRT, instead of falling back")
+        boolean requireFull;
+
+        PartitionSettings settings() {
+            return PartitionSettings.defaults().withMinBlockSize(minBlockSize).withTorchOps(torchOps).withTorchNodes(torchNodes)
+                    .withRequireFullCompilation(requireFull);
+        }
     }
 
     /** The build options {@code compile} and {@code run} share. */

@@ -1,26 +1,42 @@
 package dev.kiln.cli;
 
+import dev.kiln.backend.torch.Interpreter;
+import dev.kiln.backend.torch.TorchDevice;
 import dev.kiln.compiler.CompiledModule;
 import dev.kiln.compiler.Kiln;
+import dev.kiln.compiler.Models;
 import dev.kiln.ir.ConstantTensor;
+import dev.kiln.ir.Graph;
+import dev.kiln.ir.KilnException;
+import dev.kiln.ir.Shape;
+import dev.kiln.ir.TensorType;
+import dev.kiln.ir.Value;
 import dev.kiln.ir.npy.Npz;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 
 /**
  * {@code kiln run MODEL --inputs IN.npz --output OUT.npz [--precision ...]}: compiles the model in
  * memory (or loads a {@code .engine} file), runs it on the GPU with the arrays {@code x0, x1, ...} of
- * {@code IN.npz} and writes the outputs {@code y0, y1, ...} to {@code OUT.npz}.
+ * {@code IN.npz} and writes the outputs {@code y0, y1, ...} to {@code OUT.npz}. With
+ * {@code --device cpu} it runs the program (.pt2 or TorchScript) with libtorch on the CPU instead: no
+ * GPU, no TensorRT (backend-torch's {@link Interpreter}).
  *
- * <pre>{@code ./kiln run cnn.pt2 --inputs cnn.npz --output out.npz --precision fp16}</pre>
+ * <pre>{@code ./kiln run cnn.pt2 --inputs cnn.npz --output out.npz --precision fp16
+ * ./kiln run cnn.traced.pt --device cpu --inputs cnn.npz --output out.npz}</pre>
  */
 @Command(name = "run", mixinStandardHelpOptions = true,
         description = "Compiles a model in memory (or loads an .engine) and runs it on inputs from an .npz.")
@@ -37,12 +53,24 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--output", required = true, paramLabel = "OUT.npz", description = "where to write y0, y1, ...")
     Path output;
 
+    @Option(names = "--device", paramLabel = "DEVICE", description = "cpu: run the program with libtorch on the CPU"
+            + " (no GPU, no TensorRT); omit it to compile with TensorRT and run on the GPU")
+    String device;
+
     @CommandLine.Mixin
     CompileCommand.BuildOptions build = new CompileCommand.BuildOptions();
 
     @Override
     public Integer call() {
         Map<String, ConstantTensor> in = Npz.read(inputs);
+        if (device != null) {
+            TorchDevice d = TorchDevice.parse(device);
+            if (d.isCuda()) {
+                throw new KilnException("--device " + device + ": only cpu is supported; omit --device to run with"
+                        + " TensorRT on the GPU");
+            }
+            return runOnCpu(in);
+        }
         CompiledModule m;
         if (model.getFileName().toString().endsWith(".engine")) {
             m = CompiledModule.load(model);
@@ -67,5 +95,54 @@ public final class RunCommand implements Callable<Integer> {
             w.flush();
         }
         return 0;
+    }
+
+    /** {@code --device cpu}: the whole program through libtorch, outputs written as y0, y1, ... */
+    private int runOnCpu(Map<String, ConstantTensor> in) {
+        if (!Files.isRegularFile(model)) {
+            throw new KilnException(model + ": no such model file");
+        }
+        List<ConstantTensor> xs = Npz.series(in, "x", inputs.toString());
+        List<TensorType> types = new ArrayList<>();
+        for (ConstantTensor x : xs) {
+            types.add(new TensorType(Optional.of(x.dtype()), Shape.of(x.sizes())));
+        }
+        Graph g = Models.load(model, types);
+        List<ConstantTensor> args = arguments(g, in, xs);
+        long t0 = System.nanoTime();
+        List<ConstantTensor> ys;
+        try (Interpreter interpreter = new Interpreter(g, TorchDevice.cpu())) {
+            ys = interpreter.runHost(args);
+        }
+        double ms = (System.nanoTime() - t0) / 1e6;
+        Map<String, ConstantTensor> out = new LinkedHashMap<>();
+        for (int i = 0; i < ys.size(); i++) {
+            out.put("y" + i, ys.get(i));
+        }
+        Npz.write(output, out);
+        java.io.PrintWriter w = spec.commandLine().getOut();
+        for (Map.Entry<String, ConstantTensor> e : out.entrySet()) {
+            w.println(e.getKey() + ": " + e.getValue().dtype().text() + Arrays.toString(e.getValue().sizes()));
+        }
+        w.printf(Locale.ROOT, "wrote %s (libtorch on the cpu, %.1f ms)%n", output, ms);
+        w.flush();
+        return 0;
+    }
+
+    /** The graph's inputs from {@code x0, x1, ...}, or by the graph's input names when those are absent. */
+    private List<ConstantTensor> arguments(Graph g, Map<String, ConstantTensor> in, List<ConstantTensor> xs) {
+        if (xs.size() == g.inputs().size()) {
+            return xs;
+        }
+        List<ConstantTensor> out = new ArrayList<>();
+        for (Value v : g.inputs()) {
+            ConstantTensor c = in.get(v.name());
+            if (c == null) {
+                throw new KilnException(inputs + ": the model takes " + g.inputs().size() + " inputs but the archive has "
+                        + xs.size() + " arrays x0, x1, ... and none named '" + v.name() + "'");
+            }
+            out.add(c);
+        }
+        return out;
     }
 }

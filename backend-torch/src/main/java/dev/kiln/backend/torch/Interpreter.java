@@ -1,0 +1,279 @@
+package dev.kiln.backend.torch;
+
+import dev.kiln.ir.ConstantTensor;
+import dev.kiln.ir.DType;
+import dev.kiln.ir.Graph;
+import dev.kiln.ir.KilnException;
+import dev.kiln.ir.Node;
+import dev.kiln.ir.PrimitiveType;
+import dev.kiln.ir.TensorType;
+import dev.kiln.ir.Type;
+import dev.kiln.ir.Value;
+import dev.kiln.ir.schema.SchemaArgument;
+import dev.kiln.passes.eval.TorchEval;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.IValue;
+import org.bytedeco.pytorch.Tensor;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Runs a whole IR {@link Graph} with libtorch on one {@link TorchDevice}: Kiln's fallback runtime
+ * and the engine behind {@code kiln run --device cpu}. Every node goes through the c10 dispatcher
+ * ({@link NodeExecutor}); {@code prim::ListUnpack} and the symbolic-int ops of dynamic shapes
+ * ({@code aten::sym_size.int}, integer arithmetic) run like any other node.
+ *
+ * <p>Memory: the graph's constants are wrapped once (zero-copy on the CPU, one upload for CUDA) and
+ * freed by {@link #close()}; each intermediate is freed right after its last use; outputs belong to
+ * the caller. Nothing is left to the garbage collector. Inputs and constants that a node writes in
+ * place ({@code Tensor(a!)} arguments) are copied first, so neither the caller's tensors nor the
+ * graph's weights change. {@link #run} may be called from several
+ * threads at once; the graph must not change while an interpreter over it is open.
+ *
+ * <pre>{@code try (Interpreter in = new Interpreter(graph, TorchDevice.cpu())) {
+ *     List<ConstantTensor> ys = in.runHost(List.of(x0)); }}</pre>
+ */
+public final class Interpreter implements AutoCloseable {
+    private final Graph graph;
+    private final TorchDevice device;
+    private final List<Node> nodes;
+    /** Constant values, as libtorch IValues owned by this interpreter. */
+    private final Map<Value, IValue> constants = new LinkedHashMap<>();
+    private final List<TorchTensor> constantTensors = new ArrayList<>();
+    /** For each node output or input value: the index of the last node that reads it. */
+    private final Map<Value, Integer> lastUse = new IdentityHashMap<>();
+    /** Graph inputs and constants some node writes in place ({@code Tensor(a!)}): they get private copies. */
+    private final Set<Value> written = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+    private volatile boolean closed;
+
+    /** An interpreter for {@code graph} on {@code device} (checked: CUDA needs libtorch's GPU build). */
+    public Interpreter(Graph graph, TorchDevice device) {
+        this.graph = graph;
+        this.device = device.requireAvailable();
+        this.nodes = List.copyOf(graph.nodes());
+        for (int i = 0; i < nodes.size(); i++) {
+            for (Value v : nodes.get(i).inputs()) {
+                lastUse.put(v, i);
+            }
+        }
+        for (Value o : graph.outputs()) {
+            lastUse.put(o, Integer.MAX_VALUE);
+        }
+        for (Node n : nodes) {
+            List<SchemaArgument> params = n.schema().arguments();
+            for (int i = 0; i < n.args().size() && i < params.size(); i++) {
+                boolean mutates = params.get(i).alias().map(a -> a.contains("!")).orElse(false);
+                if (mutates && n.arg(i) instanceof Value v && v.kind() != Value.Kind.NODE_OUTPUT) {
+                    written.add(v);
+                }
+            }
+        }
+        try {
+            for (Value c : graph.constants()) {
+                TorchTensor t = TorchTensors.fromConstant(c.constant().orElseThrow(), device);
+                constantTensors.add(t);
+                constants.put(c, new IValue(t.tensor()));
+            }
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    public Graph graph() {
+        return graph;
+    }
+
+    public TorchDevice device() {
+        return device;
+    }
+
+    /**
+     * Runs the graph on host inputs (one per graph input, in order; 0-d tensors for int, float or bool
+     * inputs) and returns host copies of the outputs.
+     */
+    public List<ConstantTensor> runHost(List<ConstantTensor> inputs) {
+        List<TorchTensor> in = new ArrayList<>(inputs.size());
+        try {
+            for (ConstantTensor c : inputs) {
+                in.add(TorchTensors.fromConstant(c, device));
+            }
+            List<TorchTensor> out = run(in);
+            List<ConstantTensor> result = new ArrayList<>(out.size());
+            try {
+                for (TorchTensor t : out) {
+                    result.add(t.toConstant());
+                }
+            } finally {
+                out.forEach(TorchTensor::close);
+            }
+            return result;
+        } finally {
+            in.forEach(TorchTensor::close);
+        }
+    }
+
+    /**
+     * Runs the graph on {@code inputs} (borrowed: still the caller's to close; moved to this
+     * interpreter's device if they live elsewhere) and returns new tensors the caller must close.
+     * Graph outputs that are ints, floats or bools come back as 0-d tensors.
+     */
+    public List<TorchTensor> run(List<TorchTensor> inputs) {
+        if (closed) {
+            throw new KilnException("interpreter for graph " + graph.name() + " is closed");
+        }
+        List<Value> gin = graph.inputs();
+        if (inputs.size() != gin.size()) {
+            throw new KilnException("graph " + graph.name() + " takes " + gin.size() + " inputs but "
+                    + inputs.size() + " were given");
+        }
+        Map<Value, IValue> env = new HashMap<>();
+        List<TorchTensor> result = new ArrayList<>();
+        try (PointerScope runScope = new PointerScope()) {
+            for (int i = 0; i < gin.size(); i++) {
+                env.put(gin.get(i), inputValue(gin.get(i), inputs.get(i)));
+            }
+            for (Value c : written) {
+                if (c.kind() == Value.Kind.CONSTANT) {
+                    // a fresh copy per run: in-place ops must not reach the weights' bytes or leak into the next run
+                    env.put(c, new IValue(constants.get(c).toTensor().clone()));
+                }
+            }
+            for (int i = 0; i < nodes.size(); i++) {
+                Node n = nodes.get(i);
+                List<IValue> outs = NodeExecutor.execute(n, v -> lookup(n, v, env), device);
+                for (int k = 0; k < n.outputs().size(); k++) {
+                    Value o = n.output(k);
+                    if (lastUse.containsKey(o)) {
+                        env.put(o, outs.get(k));
+                    } else {
+                        outs.get(k).releaseReference(); // never read: free now
+                    }
+                }
+                for (Value v : n.inputs()) {
+                    Integer last = lastUse.get(v);
+                    if (last != null && last == i && v.kind() == Value.Kind.NODE_OUTPUT) {
+                        IValue dead = env.remove(v);
+                        if (dead != null) {
+                            dead.releaseReference();
+                        }
+                    }
+                }
+            }
+            for (Value o : graph.outputs()) {
+                result.add(output(o, lookup(null, o, env)));
+            }
+            return result;
+        } catch (RuntimeException e) {
+            result.forEach(TorchTensor::close);
+            throw e;
+        } finally {
+            for (Map.Entry<Value, IValue> e : env.entrySet()) {
+                if (e.getKey().kind() == Value.Kind.NODE_OUTPUT) {
+                    e.getValue().releaseReference();
+                }
+            }
+        }
+    }
+
+    private IValue lookup(Node n, Value v, Map<Value, IValue> env) {
+        IValue iv = env.get(v);
+        if (iv == null) {
+            iv = constants.get(v);
+        }
+        if (iv == null) {
+            String where = n == null ? "graph " + graph.name() + ": output" : n.describe() + ": reads";
+            throw new KilnException(where + " %" + v.name() + " before it is computed");
+        }
+        return iv;
+    }
+
+    /** The run-scoped IValue for one graph input, checked against the input's declared type. */
+    private IValue inputValue(Value in, TorchTensor t) {
+        Type type = in.type();
+        Tensor tensor = t.tensor();
+        if (type instanceof PrimitiveType p) {
+            if (tensor.numel() != 1) {
+                throw new KilnException("graph " + graph.name() + ": input %" + in.name() + " is " + type.text()
+                        + "; pass a one-element tensor, not one of shape " + Arrays.toString(t.sizes()));
+            }
+            switch (p) {
+                case INT:
+                    return new IValue(tensor.item().toLong());
+                case FLOAT:
+                    return new IValue(tensor.item().toDouble());
+                case BOOL:
+                    return new IValue(tensor.item().toBool());
+                default:
+                    throw new KilnException("graph " + graph.name() + ": input %" + in.name() + " of type "
+                            + type.text() + " cannot be given as a tensor");
+            }
+        }
+        if (type instanceof TensorType tt) {
+            DType actual = t.dtype();
+            if (tt.dtype().isPresent() && tt.dtype().get() != actual) {
+                throw new KilnException("graph " + graph.name() + ": input %" + in.name() + " is declared "
+                        + tt.text() + " but a " + actual.text() + " tensor was given; convert it first");
+            }
+            if (tt.shape().isRanked() && tt.shape().rank() != tensor.dim()) {
+                throw new KilnException("graph " + graph.name() + ": input %" + in.name() + " is declared "
+                        + tt.text() + " but a tensor of shape " + Arrays.toString(t.sizes()) + " was given");
+            }
+        }
+        if (!t.device().equals(device)) {
+            Tensor moved = tensor.to(device.toTorch(), tensor.scalar_type());
+            return new IValue(moved);
+        }
+        if (written.contains(in)) {
+            return new IValue(tensor.clone()); // a node writes it in place: never into the caller's tensor
+        }
+        return new IValue(tensor);
+    }
+
+    /** A caller-owned tensor for one graph output. */
+    private TorchTensor output(Value o, IValue v) {
+        if (v.isTensor()) {
+            // toTensor() is a reference into the IValue: copy the handle so the output owns a reference
+            Tensor t = new Tensor(v.toTensor());
+            return new TorchTensor(t.retainReference());
+        }
+        ConstantTensor c;
+        if (v.isInt()) {
+            c = ConstantTensor.ofLongs(new long[0], v.toInt());
+        } else if (v.isDouble()) {
+            c = ConstantTensor.scalar(DType.FLOAT64, v.toDouble());
+        } else if (v.isBool()) {
+            c = ConstantTensor.scalar(DType.BOOL, v.toBool() ? 1 : 0);
+        } else {
+            throw new KilnException("graph " + graph.name() + ": output %" + o.name() + " is " + o.type().text()
+                    + ", which the interpreter cannot return as a tensor");
+        }
+        try (TorchTensor host = TorchTensors.fromConstant(c)) {
+            // a copy that owns its memory, so it does not depend on the temporary constant
+            try (PointerScope s = new PointerScope()) {
+                Tensor owned = device.isCuda() ? host.tensor().to(device.toTorch(), host.tensor().scalar_type())
+                        : host.tensor().clone();
+                return new TorchTensor(owned.retainReference());
+            }
+        }
+    }
+
+    /** Frees the constants' libtorch tensors. Idempotent. */
+    @Override
+    public void close() {
+        closed = true;
+        for (IValue v : constants.values()) {
+            v.close();
+        }
+        constants.clear();
+        constantTensors.forEach(TorchTensor::close);
+        constantTensors.clear();
+    }
+}

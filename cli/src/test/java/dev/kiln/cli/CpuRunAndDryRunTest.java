@@ -1,0 +1,147 @@
+package dev.kiln.cli;
+
+import dev.kiln.ir.ConstantTensor;
+import dev.kiln.ir.npy.Npz;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** {@code kiln run --device cpu} and {@code kiln compile --dry-run}, on the CPU. */
+class CpuRunAndDryRunTest {
+    @TempDir
+    Path dir;
+
+    record Run(int rc, String out, String err) {
+    }
+
+    private Path fixture(String name) throws IOException {
+        Path p = dir.resolve(name);
+        if (!Files.exists(p)) {
+            try (InputStream in = getClass().getResourceAsStream("/fixtures/" + name)) {
+                Files.copy(in, p);
+            }
+        }
+        return p;
+    }
+
+    private static Run run(String... args) {
+        PrintStream oldOut = System.out;
+        PrintStream oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        int rc;
+        try {
+            rc = KilnCli.execute(args);
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+        return new Run(rc, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"mlp.pt2", "cnn.core.pt2", "dynbatch.pt2", "encoder.traced.pt", "cnn.scripted.pt"})
+    void runOnCpuMatchesPyTorch(String file) throws IOException {
+        String model = file.substring(0, file.indexOf('.'));
+        Path npz = fixture(model + ".npz");
+        Path out = dir.resolve(model + ".out.npz");
+        Run r = run("run", fixture(file).toString(), "--device", "cpu", "--inputs", npz.toString(), "--output", out.toString());
+        assertThat(r.rc()).as(r.err()).isZero();
+        assertThat(r.out()).contains("wrote " + out).contains("libtorch on the cpu");
+        List<ConstantTensor> want = Npz.series(Npz.read(npz), "y", "want");
+        Map<String, ConstantTensor> got = Npz.read(out);
+        assertThat(got.keySet()).hasSize(want.size());
+        for (int i = 0; i < want.size(); i++) {
+            ConstantTensor g = got.get("y" + i);
+            assertThat(g.sizes()).containsExactly(want.get(i).sizes());
+            for (long k = 0; k < g.numel(); k++) {
+                assertThat(g.getDouble(k)).isCloseTo(want.get(i).getDouble(k), org.assertj.core.data.Offset.offset(1e-5));
+            }
+        }
+    }
+
+    @Test
+    void runOnCudaDeviceIsRefusedClearly() throws IOException {
+        Run r = run("run", fixture("mlp.pt2").toString(), "--device", "cuda", "--inputs", fixture("mlp.npz").toString(),
+                "--output", dir.resolve("o.npz").toString());
+        assertThat(r.rc()).isEqualTo(1);
+        assertThat(r.err()).contains("only cpu is supported");
+    }
+
+    @Test
+    void dryRunPrintsTheSupportReportAndWritesHtml() throws IOException {
+        Path html = dir.resolve("report.html");
+        Run r = run("compile", "--dry-run", fixture("cnn.pt2").toString(), "--report", html.toString());
+        assertThat(r.rc()).as(r.err()).isZero();
+        assertThat(r.out()).startsWith("partition of graph").contains("segments:").contains("nodes:").contains("aten::max_pool2d");
+        // the reasons come from the converter registry (RegistryCapability names the converter)
+        assertThat(r.out()).contains("converted by ").doesNotContain("converted by a tensorrt converter");
+        String page = Files.readString(html);
+        assertThat(page).contains("<svg").contains("aten::max_pool2d");
+        for (String line : r.out().substring(r.out().indexOf("nodes:\n") + 7).split("\n")) {
+            String name = line.strip().split("\\s+")[0];
+            if (!name.equals("node") && !name.isEmpty()) {
+                assertThat(page).as("node " + name).contains(">" + name + "<");
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"mlp.pt2", "cnn.core.pt2", "encoder.pt2", "encoder.core.pt2", "dynbatch.pt2"})
+    void partitionAgreesWithTheConverterRegistry(String file) throws IOException {
+        dev.kiln.ir.Graph g = dev.kiln.compiler.Kiln.load(fixture(file));
+        dev.kiln.backend.tensorrt.ConverterRegistry registry = dev.kiln.backend.tensorrt.ConverterRegistry.standard();
+        dev.kiln.backend.tensorrt.ConverterSettings cs = dev.kiln.backend.tensorrt.EngineBuilder.settingsFor(g, dev.kiln.passes.Precision.FP32);
+        dev.kiln.compiler.CompilePipeline.run(g, dev.kiln.passes.Precision.FP32, java.util.Set.of(), n -> registry.lookup(n, cs).supported());
+        dev.kiln.partition.Partition p = dev.kiln.partition.Partitioner.partition(g,
+                new dev.kiln.backend.tensorrt.partition.RegistryCapability(registry, cs), dev.kiln.partition.PartitionSettings.defaults());
+        List<String> refused = dev.kiln.backend.tensorrt.UnsupportedNodes.find(g, registry, cs).stream()
+                .map(x -> x.node().name() + ": " + x.reason()).toList();
+        List<String> unsupported = p.placements().stream().filter(x -> x.why() == dev.kiln.partition.Why.UNSUPPORTED)
+                .map(x -> x.node().name() + ": " + x.reason()).toList();
+        assertThat(unsupported).isEqualTo(refused);
+        Run r = run("compile", "--dry-run", fixture(file).toString());
+        assertThat(r.rc()).as(r.err()).isZero();
+        assertThat(r.out()).contains(dev.kiln.partition.SupportReport.summary(p));
+    }
+
+    @Test
+    void dryRunHonoursOverridesAndWritesJson() throws IOException {
+        Path json = dir.resolve("report.json");
+        Run r = run("compile", "--dry-run", fixture("mlp.pt2").toString(), "--torch-ops", "aten::relu",
+                "--min-block-size", "1", "--report", json.toString());
+        assertThat(r.rc()).as(r.err()).isZero();
+        assertThat(r.out()).contains("user-op").contains("op aten::relu is forced to torch by the user");
+        assertThat(Files.readString(json)).contains("\"torch_ops\": [\"aten::relu\"]").contains("\"why\": \"user-op\"");
+    }
+
+    @Test
+    void requireFullCompilationListsTheForcedNodes() throws IOException {
+        Run r = run("compile", "--dry-run", fixture("mlp.pt2").toString(), "--torch-ops", "aten::relu",
+                "--require-full-compilation");
+        assertThat(r.rc()).isEqualTo(1);
+        assertThat(r.err()).contains("require_full_compilation").contains("aten::relu");
+    }
+
+    @Test
+    void compileWithoutOutputOrDryRunIsRefused() throws IOException {
+        Run r = run("compile", fixture("mlp.pt2").toString());
+        assertThat(r.rc()).isEqualTo(2);
+        assertThat(r.err()).contains("--output=ENGINE").contains("--dry-run");
+    }
+}
