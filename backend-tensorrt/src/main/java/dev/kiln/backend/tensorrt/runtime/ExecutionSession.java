@@ -1,0 +1,259 @@
+package dev.kiln.backend.tensorrt.runtime;
+
+import dev.kiln.ir.ConstantTensor;
+import dev.kiln.ir.DType;
+import dev.kiln.ir.ElementCodec;
+import dev.kiln.ir.KilnException;
+import org.bytedeco.tensorrt.nvinfer.Dims64;
+import org.bytedeco.tensorrt.nvinfer.IExecutionContext;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One execution context of an {@link Engine}, with its own CUDA stream and device buffers: inputs are
+ * bound by name ({@code x0, x1, ...}), dynamic input shapes are set on every call, and
+ * {@code enqueueV3} runs the engine. Outputs come back as host tensors ({@link #run}) or stay on the
+ * GPU ({@link #runOnDevice}). Not thread-safe: one session per thread. {@link #close()} frees the
+ * context, the stream and the buffers.
+ *
+ * <pre>{@code try (ExecutionSession s = engine.newSession()) { for (...) ys = s.run(List.of(x)); }}</pre>
+ */
+public final class ExecutionSession implements AutoCloseable {
+    private final Engine engine;
+    private IExecutionContext ctx;
+    private final CudaStream stream;
+    /** Session-owned buffers per I/O tensor, grown when a call needs more. */
+    private final Map<String, DeviceBuffer> buffers = new LinkedHashMap<>();
+
+    ExecutionSession(Engine engine) {
+        this.engine = engine;
+        this.stream = new CudaStream();
+        IExecutionContext c = NativeObjects.own(engine.live().createExecutionContext());
+        if (c == null || c.isNull()) {
+            stream.close();
+            throw new KilnException("TensorRT could not create an execution context: "
+                    + String.join("; ", engine.log().errors()) + " (out of GPU memory?)");
+        }
+        this.ctx = c;
+    }
+
+    /** Runs with host inputs (converted to the engine's input dtypes when they differ) and returns host outputs. */
+    public List<ConstantTensor> run(List<ConstantTensor> inputs) {
+        List<Engine.IoTensor> ins = engine.inputs();
+        checkCount(inputs.size());
+        long[][] shapes = new long[ins.size()][];
+        for (int i = 0; i < ins.size(); i++) {
+            Engine.IoTensor io = ins.get(i);
+            ConstantTensor t = convert(inputs.get(i), io.dtype(), io.name());
+            shapes[i] = t.sizes();
+            DeviceBuffer b = buffer(io.name(), t.byteSize());
+            b.upload(t.data(), t.byteSize());
+            bind(io.name(), b);
+        }
+        List<long[]> outShapes = setShapes(shapes);
+        List<Engine.IoTensor> outs = engine.outputs();
+        for (int i = 0; i < outs.size(); i++) {
+            bind(outs.get(i).name(), buffer(outs.get(i).name(), bytes(outs.get(i).dtype(), outShapes.get(i))));
+        }
+        enqueue();
+        List<ConstantTensor> result = new ArrayList<>();
+        for (int i = 0; i < outs.size(); i++) {
+            Engine.IoTensor io = outs.get(i);
+            long n = bytes(io.dtype(), outShapes.get(i));
+            result.add(new ConstantTensor(io.dtype(), outShapes.get(i), buffers.get(io.name()).download(n)));
+        }
+        return result;
+    }
+
+    /**
+     * Runs with inputs already on the GPU (dtypes must match the engine's) and returns outputs in fresh
+     * GPU memory that the caller owns and must close.
+     */
+    public List<DeviceTensor> runOnDevice(List<DeviceTensor> inputs) {
+        List<Engine.IoTensor> ins = engine.inputs();
+        checkCount(inputs.size());
+        long[][] shapes = new long[ins.size()][];
+        for (int i = 0; i < ins.size(); i++) {
+            Engine.IoTensor io = ins.get(i);
+            DeviceTensor t = inputs.get(i);
+            if (t.dtype() != io.dtype()) {
+                throw new KilnException("input " + io.name() + " is " + t.dtype().text() + " on the GPU but the engine takes "
+                        + io.dtype().text() + "; convert it first or pass a host tensor");
+            }
+            shapes[i] = t.sizes();
+            bind(io.name(), t.buffer());
+        }
+        List<long[]> outShapes = setShapes(shapes);
+        List<Engine.IoTensor> outs = engine.outputs();
+        List<DeviceTensor> result = new ArrayList<>();
+        try {
+            for (int i = 0; i < outs.size(); i++) {
+                Engine.IoTensor io = outs.get(i);
+                DeviceTensor d = new DeviceTensor(io.dtype(), outShapes.get(i), new DeviceBuffer(bytes(io.dtype(), outShapes.get(i))));
+                result.add(d);
+                bind(io.name(), d.buffer());
+            }
+            enqueue();
+            return result;
+        } catch (RuntimeException e) {
+            result.forEach(DeviceTensor::close);
+            throw e;
+        }
+    }
+
+    /**
+     * Runs with inputs and outputs already on the GPU, writing into the caller's output buffers (no
+     * allocation per call: the fastest path). Returns each output's shape; a buffer too small for it
+     * is an error.
+     */
+    public List<long[]> runInto(List<DeviceTensor> inputs, List<DeviceBuffer> outputs) {
+        List<Engine.IoTensor> ins = engine.inputs();
+        checkCount(inputs.size());
+        long[][] shapes = new long[ins.size()][];
+        for (int i = 0; i < ins.size(); i++) {
+            DeviceTensor t = inputs.get(i);
+            if (t.dtype() != ins.get(i).dtype()) {
+                throw new KilnException("input " + ins.get(i).name() + " is " + t.dtype().text() + " but the engine takes "
+                        + ins.get(i).dtype().text());
+            }
+            shapes[i] = t.sizes();
+            bind(ins.get(i).name(), t.buffer());
+        }
+        List<long[]> outShapes = setShapes(shapes);
+        List<Engine.IoTensor> outs = engine.outputs();
+        if (outputs.size() != outs.size()) {
+            throw new KilnException("the engine has " + outs.size() + " output(s) but " + outputs.size() + " buffers were given");
+        }
+        for (int i = 0; i < outs.size(); i++) {
+            long need = bytes(outs.get(i).dtype(), outShapes.get(i));
+            if (outputs.get(i).bytes() < need) {
+                throw new KilnException("output " + outs.get(i).name() + " needs " + need + " bytes but its buffer has "
+                        + outputs.get(i).bytes());
+            }
+            bind(outs.get(i).name(), outputs.get(i));
+        }
+        enqueue();
+        return outShapes;
+    }
+
+    private void checkCount(int given) {
+        int want = engine.inputs().size();
+        if (given != want) {
+            throw new KilnException("the engine takes " + want + " input(s) " + engine.inputs() + " but " + given + " were given");
+        }
+    }
+
+    private List<long[]> setShapes(long[][] shapes) {
+        List<Engine.IoTensor> ins = engine.inputs();
+        for (int i = 0; i < ins.size(); i++) {
+            Engine.IoTensor io = ins.get(i);
+            long[] s = shapes[i];
+            if (s.length != io.shape().length) {
+                throw new KilnException("input " + io.name() + " has shape " + Arrays.toString(s) + " but the engine takes "
+                        + io + " (rank " + io.shape().length + ")");
+            }
+            for (int d = 0; d < s.length; d++) {
+                boolean fixedMismatch = io.shape()[d] >= 0 && io.shape()[d] != s[d];
+                boolean outOfRange = io.min().length == s.length && (s[d] < io.min()[d] || s[d] > io.max()[d]);
+                if (fixedMismatch || outOfRange) {
+                    throw new KilnException("input " + io.name() + " has shape " + Arrays.toString(s) + " but the engine takes "
+                            + io + "; build the engine for this shape (kiln compile --input " + io.name() + "=...)");
+                }
+            }
+            if (!ctx.setInputShape(io.name(), dims(s))) {
+                throw new KilnException("TensorRT refused shape " + Arrays.toString(s) + " for input " + io.name() + " ("
+                        + io + "): " + String.join("; ", engine.log().errors()));
+            }
+        }
+        List<long[]> out = new ArrayList<>();
+        for (Engine.IoTensor o : engine.outputs()) {
+            long[] s = Engine.dims(ctx.getTensorShape(o.name()));
+            for (long d : s) {
+                if (d < 0) {
+                    throw new KilnException("output " + o.name() + " has a data-dependent shape " + Arrays.toString(s)
+                            + "; Kiln does not run such engines yet");
+                }
+            }
+            out.add(s);
+        }
+        return out;
+    }
+
+    private void enqueue() {
+        engine.log().clear();
+        if (!ctx.enqueueV3(stream.handle())) {
+            throw new KilnException("TensorRT could not run the engine (enqueueV3 failed): "
+                    + String.join("; ", engine.log().errors()));
+        }
+        stream.synchronize();
+    }
+
+    private void bind(String name, DeviceBuffer b) {
+        if (!ctx.setTensorAddress(name, b.pointer())) {
+            throw new KilnException("TensorRT refused the buffer for " + name + ": " + String.join("; ", engine.log().errors()));
+        }
+    }
+
+    private DeviceBuffer buffer(String name, long bytes) {
+        DeviceBuffer b = buffers.get(name);
+        if (b == null || b.bytes() < bytes) {
+            if (b != null) {
+                b.close();
+            }
+            b = new DeviceBuffer(bytes);
+            buffers.put(name, b);
+        }
+        return b;
+    }
+
+    static long bytes(DType t, long[] shape) {
+        long n = t.byteSize();
+        for (long s : shape) {
+            n = Math.multiplyExact(n, s);
+        }
+        return n;
+    }
+
+    static Dims64 dims(long[] s) {
+        Dims64 d = new Dims64();
+        d.nbDims(s.length);
+        for (int i = 0; i < s.length; i++) {
+            d.d(i, s[i]);
+        }
+        return d;
+    }
+
+    /** {@code t} as {@code to}, converting element by element on the host when the dtypes differ. */
+    static ConstantTensor convert(ConstantTensor t, DType to, String name) {
+        if (t.dtype() == to) {
+            return t;
+        }
+        boolean ok = (t.dtype().isFloatingPoint() && to.isFloatingPoint())
+                || (t.dtype().isIntegral() && to.isIntegral()) || t.dtype() == DType.BOOL || to == DType.BOOL;
+        if (!ok) {
+            throw new KilnException("input " + name + " is " + t.dtype().text() + " but the engine takes " + to.text());
+        }
+        ByteBuffer b = ConstantTensor.allocate(to, t.sizes());
+        long n = t.numel();
+        for (long i = 0; i < n; i++) {
+            ElementCodec.put(to, b, i, t.getDouble(i));
+        }
+        return new ConstantTensor(to, t.sizes(), b);
+    }
+
+    @Override
+    public void close() {
+        NativeObjects.close(ctx);
+        ctx = null;
+        for (DeviceBuffer b : buffers.values()) {
+            b.close();
+        }
+        buffers.clear();
+        stream.close();
+    }
+}

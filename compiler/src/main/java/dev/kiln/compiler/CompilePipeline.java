@@ -1,0 +1,55 @@
+package dev.kiln.compiler;
+
+import dev.kiln.ir.Graph;
+import dev.kiln.ir.KilnException;
+import dev.kiln.passes.PassContext;
+import dev.kiln.passes.PassManager;
+import dev.kiln.passes.PassRegistry;
+import dev.kiln.passes.PassReport;
+import dev.kiln.passes.Pipelines;
+import dev.kiln.passes.Precision;
+import dev.kiln.passes.decompose.Decompose;
+
+
+/**
+ * The pass pipeline every compile runs before TensorRT: {@link Pipelines#DEFAULT} (canonicalization,
+ * folding, decomposition, clean-up, precision) with shape propagation added right before the
+ * precision pass when the default does not run it yet, so every tensor has a dtype and a shape when
+ * precision is decided and when the converters see it.
+ *
+ * <pre>{@code PassReport r = CompilePipeline.run(graph, Precision.FP16, Set.of());}</pre>
+ */
+public final class CompilePipeline {
+    public static final String PRECISION_PASS = "precision";
+    public static final String SHAPES_PASS = "propagate-shapes";
+
+    private CompilePipeline() {
+    }
+
+    /** The pipeline text for {@code registry} and {@code precision}. */
+    public static String text(PassRegistry registry, Precision precision) {
+        String p = Pipelines.DEFAULT;
+        if (!p.contains(SHAPES_PASS) && registry.find(SHAPES_PASS).isPresent()) {
+            p = p.contains("," + PRECISION_PASS) ? p.replace("," + PRECISION_PASS, "," + SHAPES_PASS + "," + PRECISION_PASS)
+                    : p + "," + SHAPES_PASS;
+        }
+        if (!p.contains(PRECISION_PASS) && precision != Precision.FP32 && precision != Precision.TF32) {
+            throw new KilnException("precision " + precision.name().toLowerCase(java.util.Locale.ROOT) + " needs the '"
+                    + PRECISION_PASS + "' pass, which the compile pipeline does not run; compile with --precision fp32");
+        }
+        return p;
+    }
+
+    /**
+     * Runs the pipeline on {@code g} in place. {@code supported} answers "does the backend convert this
+     * node?" so the decompose pass expands only what has no converter.
+     */
+    public static PassReport run(Graph g, Precision precision, java.util.Set<String> keepFp32, Decompose.Supported supported) {
+        PassManager pm = PassManager.builder().build();
+        PassContext.Builder b = PassContext.builder().precision(precision);
+        keepFp32.forEach(b::keepFp32);
+        PassContext ctx = b.build();
+        ctx.put(Decompose.Supported.class, supported);
+        return pm.run(g, text(pm.registry(), precision), ctx);
+    }
+}

@@ -1,0 +1,70 @@
+package dev.kiln.compiler;
+
+import dev.kiln.backend.tensorrt.BuildProgress;
+import dev.kiln.backend.tensorrt.EngineOptions;
+import dev.kiln.backend.tensorrt.InputSpec;
+import dev.kiln.passes.Precision;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * What {@link Kiln#compile} is asked to do: the precision (the precision pass types the graph;
+ * TensorRT only follows), input shape ranges ({@code x0=1..32x3x224x224}; empty = the model's own
+ * symbolic ranges), ops or node names to keep in FP32, the workspace limit (0 = TensorRT's default),
+ * the builder optimization level (-1 = TensorRT's default), a persistent timing cache file and a
+ * build-progress callback.
+ *
+ * <pre>{@code CompileSettings s = CompileSettings.defaults().withPrecision(Precision.FP16).withInputs(List.of(InputSpec.parse("x0=1..8x3x224x224")));}</pre>
+ */
+public record CompileSettings(Precision precision, List<InputSpec> inputs, Set<String> keepFp32, long workspaceBytes,
+                              int optimizationLevel, Optional<Path> timingCache, BuildProgress progress) {
+    public CompileSettings {
+        Objects.requireNonNull(precision, "precision");
+        inputs = List.copyOf(inputs);
+        keepFp32 = java.util.Collections.unmodifiableSet(new TreeSet<>(keepFp32));
+        Objects.requireNonNull(timingCache, "timingCache");
+        progress = progress == null ? BuildProgress.NONE : progress;
+    }
+
+    public static CompileSettings defaults() {
+        return new CompileSettings(Precision.FP32, List.of(), Set.of(), 0, -1, Optional.empty(), BuildProgress.NONE);
+    }
+
+    public CompileSettings withPrecision(Precision p) {
+        return new CompileSettings(p, inputs, keepFp32, workspaceBytes, optimizationLevel, timingCache, progress);
+    }
+
+    public CompileSettings withInputs(List<InputSpec> specs) {
+        return new CompileSettings(precision, specs, keepFp32, workspaceBytes, optimizationLevel, timingCache, progress);
+    }
+
+    public CompileSettings withKeepFp32(Set<String> opsOrNodes) {
+        return new CompileSettings(precision, inputs, opsOrNodes, workspaceBytes, optimizationLevel, timingCache, progress);
+    }
+
+    public CompileSettings withWorkspaceBytes(long bytes) {
+        return new CompileSettings(precision, inputs, keepFp32, bytes, optimizationLevel, timingCache, progress);
+    }
+
+    public CompileSettings withOptimizationLevel(int level) {
+        return new CompileSettings(precision, inputs, keepFp32, workspaceBytes, level, timingCache, progress);
+    }
+
+    public CompileSettings withTimingCache(Path file) {
+        return new CompileSettings(precision, inputs, keepFp32, workspaceBytes, optimizationLevel, Optional.ofNullable(file), progress);
+    }
+
+    public CompileSettings withProgress(BuildProgress p) {
+        return new CompileSettings(precision, inputs, keepFp32, workspaceBytes, optimizationLevel, timingCache, p);
+    }
+
+    /** The engine builder's part of these settings. */
+    public EngineOptions engineOptions() {
+        return new EngineOptions(precision, inputs, workspaceBytes, optimizationLevel, timingCache, progress);
+    }
+}

@@ -1,0 +1,73 @@
+package dev.kiln.compiler;
+
+import dev.kiln.ir.ConstantTensor;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/** Test helpers: committed fixtures as files, and the relative L2 error Kiln's accuracy bars use. */
+final class Fixtures {
+    private Fixtures() {
+    }
+
+    /** Copies classpath resource {@code /fixtures/<file>} (from the kiln-ir test-jar) to {@code dir}. */
+    static Path copy(String file, Path dir) {
+        try (InputStream in = Fixtures.class.getResourceAsStream("/fixtures/" + file)) {
+            if (in == null) {
+                throw new IllegalStateException("fixture " + file + " is not on the class path (kiln-ir test-jar)");
+            }
+            Path p = dir.resolve(file);
+            Files.copy(in, p, StandardCopyOption.REPLACE_EXISTING);
+            return p;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The inputs x0, x1, ... of an npz map, in order. */
+    static List<ConstantTensor> inputs(Map<String, ConstantTensor> npz) {
+        return prefixed(npz, "x");
+    }
+
+    /** The outputs y0, y1, ... of an npz map, in order. */
+    static List<ConstantTensor> outputs(Map<String, ConstantTensor> npz) {
+        return prefixed(npz, "y");
+    }
+
+    private static List<ConstantTensor> prefixed(Map<String, ConstantTensor> npz, String p) {
+        Map<Integer, ConstantTensor> byIndex = new TreeMap<>();
+        for (Map.Entry<String, ConstantTensor> e : npz.entrySet()) {
+            if (e.getKey().matches(p + "\\d+")) {
+                byIndex.put(Integer.parseInt(e.getKey().substring(1)), e.getValue());
+            }
+        }
+        return List.copyOf(byIndex.values());
+    }
+
+    /** ||got - want|| / ||want|| over all elements; a shape mismatch is an error. */
+    static double relL2(ConstantTensor got, ConstantTensor want) {
+        if (!Arrays.equals(got.sizes(), want.sizes())) {
+            throw new AssertionError("shape " + Arrays.toString(got.sizes()) + " != expected " + Arrays.toString(want.sizes()));
+        }
+        double err = 0;
+        double ref = 0;
+        for (long i = 0; i < want.numel(); i++) {
+            double w = want.getDouble(i);
+            double d = got.getDouble(i) - w;
+            err += d * d;
+            ref += w * w;
+        }
+        if (Double.isNaN(err)) {
+            return Double.NaN;
+        }
+        return ref == 0 ? Math.sqrt(err) : Math.sqrt(err / ref);
+    }
+}
