@@ -1,0 +1,355 @@
+package dev.kiln.backend.tensorrt.converters;
+
+import com.google.auto.service.AutoService;
+import dev.kiln.backend.tensorrt.ConversionContext;
+import dev.kiln.backend.tensorrt.ConverterSettings;
+import dev.kiln.backend.tensorrt.OpConverter;
+import dev.kiln.backend.tensorrt.Support;
+import dev.kiln.ir.Arg;
+import dev.kiln.ir.ConstantTensor;
+import dev.kiln.ir.Node;
+import dev.kiln.ir.TensorType;
+import dev.kiln.ir.Value;
+import org.bytedeco.tensorrt.global.nvinfer.ElementWiseOperation;
+import org.bytedeco.tensorrt.nvinfer.IConvolutionLayer;
+import org.bytedeco.tensorrt.nvinfer.IDeconvolutionLayer;
+import org.bytedeco.tensorrt.nvinfer.ITensor;
+import org.bytedeco.tensorrt.nvinfer.Weights;
+
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Convolutions, 1d/2d/3d, plain and transposed, with groups, dilation, explicit or string padding
+ * ('same'/'valid') and output_padding: {@code aten::convolution}, {@code aten::_convolution},
+ * {@code aten::conv1d/2d/3d} (+ {@code .padding}), {@code aten::conv_transpose1d},
+ * {@code aten::conv_transpose2d.input}, {@code aten::conv_transpose3d.input}. The kernel must be a
+ * constant (TensorRT builds kernels at engine build time); it is passed as the layer's second input so
+ * the context's constant (no copy of the weights) is used. 1d runs as 2d with a unit height; the bias
+ * is an element-wise add TensorRT fuses.
+ *
+ * <pre>{@code aten::conv2d(%x, %w, %b, [2, 2], [1, 1], [1, 1], 1) -> IConvolutionLayer + add}</pre>
+ */
+public final class ConvolutionConverters {
+    private ConvolutionConverters() {
+    }
+
+    /** The arguments of a convolution, whatever the overload. */
+    record Params(long[] stride, long[] padPre, long[] padPost, long[] dilation, boolean transposed, long[] outputPadding, long groups) {
+    }
+
+    abstract static class ConvBase extends AtenConverter {
+        ConvBase(String op) {
+            super(op);
+        }
+
+        @Override
+        protected List<String> tensorArgs() {
+            return List.of("input", "weight", "bias");
+        }
+
+        @Override
+        public String limits() {
+            return "constant weight; static channel count; transposed: output_padding <= padding";
+        }
+
+        /** Reads the overload's arguments for {@code spatial} spatial dims and kernel {@code k}. */
+        abstract Params params(Node n, int spatial, long[] k);
+
+        @Override
+        protected Support checkNode(Node n, ConverterSettings s) {
+            Arg w = n.arg("weight");
+            if (!(w instanceof Value wv) || wv.constant().isEmpty()) {
+                return Support.no("the weight is not a constant; TensorRT needs convolution kernels at build time (fold or freeze the weights)");
+            }
+            TensorType x = type(n, "input");
+            TensorType wt = type(n, "weight");
+            int spatial = wt.rank() - 2;
+            if (spatial < 1 || spatial > 3) {
+                return Support.no("a " + wt.rank() + "-d weight is not a 1d/2d/3d convolution kernel");
+            }
+            if (x.rank() != spatial + 2 && x.rank() != spatial + 1) {
+                return Support.no("input of rank " + x.rank() + " does not match a " + spatial + "d kernel");
+            }
+            if (x.elementType() != wt.elementType()) {
+                return Support.no("input is " + x.elementType() + " but weight is " + wt.elementType() + "; run the precision pass so they agree");
+            }
+            int c = x.rank() - spatial - 1;
+            if (Layers.staticDim(x, c).isEmpty()) {
+                return Support.no("the channel dimension is symbolic (" + x.shape().dim(c) + "); TensorRT needs a static channel count");
+            }
+            for (String name : List.of("stride", "dilation", "groups")) {
+                if (n.schema().indexOf(name).isPresent()) {
+                    Support lit = requireIntLiterals(n, name);
+                    if (!lit.isSupported()) {
+                        return lit;
+                    }
+                }
+            }
+            long[] k = Arrays.copyOfRange(wv.constant().get().sizes(), 2, wt.rank());
+            Params p = params(n, spatial, k);
+            for (int i = 0; i < spatial; i++) {
+                if (p.stride()[i] < 1 || p.dilation()[i] < 1) {
+                    return Support.no("stride and dilation must be positive");
+                }
+                if (p.transposed() && p.outputPadding()[i] > p.padPost()[i]) {
+                    return Support.no("output_padding " + p.outputPadding()[i] + " larger than padding " + p.padPost()[i]
+                            + " is not supported for transposed convolution; the node will run in libtorch");
+                }
+            }
+            if (p.groups() < 1) {
+                return Support.no("groups must be positive");
+            }
+            return Support.yes();
+        }
+
+        @Override
+        public void convert(ConversionContext ctx, Node n) {
+            Value wv = (Value) n.arg("weight");
+            ConstantTensor wc = wv.constant().orElseThrow();
+            long[] wsz = wc.sizes();
+            int spatial = wsz.length - 2;
+            long[] k = Arrays.copyOfRange(wsz, 2, wsz.length);
+            Params p = params(n, spatial, k);
+            ITensor x = ctx.get(n.arg("input"));
+            boolean unbatched = Layers.rank(x) == spatial + 1;
+            if (unbatched) {
+                x = Layers.unsqueeze(ctx, x, 0);
+            }
+            ITensor w;
+            if (spatial == 1) {
+                // 1d as 2d with a unit height: [N,C,L] -> [N,C,1,L], kernel [O,I,K] -> [O,I,1,K] (same bytes)
+                x = Layers.unsqueeze(ctx, x, 2);
+                w = ctx.constant(new ConstantTensor(wc.dtype(), new long[] {wsz[0], wsz[1], 1, wsz[2]}, wc.data().duplicate()), wv.name());
+                k = new long[] {1, k[0]};
+                p = new Params(new long[] {1, p.stride()[0]}, new long[] {0, p.padPre()[0]}, new long[] {0, p.padPost()[0]},
+                        new long[] {1, p.dilation()[0]}, p.transposed(), new long[] {0, p.outputPadding()[0]}, p.groups());
+            } else {
+                w = ctx.get(wv);
+            }
+            Weights empty = new Weights();
+            empty.type(Layers.trtOrThrow(wc.dtype()));
+            empty.values(null);
+            empty.count(0);
+            ITensor y;
+            long outChannels;
+            if (!p.transposed()) {
+                outChannels = wsz[0];
+                IConvolutionLayer c = ctx.named(ctx.network().addConvolutionNd(x, outChannels, Layers.dims(k), empty, empty));
+                c.setInput(1, w);
+                c.setStrideNd(Layers.dims(p.stride()));
+                c.setDilationNd(Layers.dims(p.dilation()));
+                c.setPrePadding(Layers.dims(p.padPre()));
+                c.setPostPadding(Layers.dims(p.padPost()));
+                c.setNbGroups(p.groups());
+                y = c.getOutput(0);
+            } else {
+                outChannels = wsz[1] * p.groups();
+                long[] post = new long[p.padPost().length];
+                for (int i = 0; i < post.length; i++) {
+                    // output_padding extends the end of the full output: crop less there
+                    post[i] = p.padPost()[i] - p.outputPadding()[i];
+                }
+                IDeconvolutionLayer d = ctx.named(ctx.network().addDeconvolutionNd(x, outChannels, Layers.dims(k), empty, empty));
+                d.setInput(1, w);
+                d.setStrideNd(Layers.dims(p.stride()));
+                d.setDilationNd(Layers.dims(p.dilation()));
+                d.setPrePadding(Layers.dims(p.padPre()));
+                d.setPostPadding(Layers.dims(post));
+                d.setNbGroups(p.groups());
+                y = d.getOutput(0);
+            }
+            Arg bias = n.arg("bias");
+            if (!bias.isNone()) {
+                long[] bshape = new long[Layers.rank(y)];
+                Arrays.fill(bshape, 1);
+                bshape[1] = outChannels;
+                ITensor b = ctx.reshape(ctx.cast(ctx.get(bias), ctx.dtype(y)), bshape);
+                y = Layers.elementwise(ctx, y, b, ElementWiseOperation.kSUM);
+            }
+            if (spatial == 1) {
+                y = Layers.squeeze(ctx, y, 2);
+            }
+            if (unbatched) {
+                y = Layers.squeeze(ctx, y, 0);
+            }
+            ctx.bind(n.output(), y);
+        }
+    }
+
+    /** An {@code int[N]} argument expanded to {@code spatial} values (a single value broadcast). */
+    static long[] expand(Node n, String name, int spatial, long dflt) {
+        if (n.schema().indexOf(name).isEmpty()) {
+            long[] d = new long[spatial];
+            Arrays.fill(d, dflt);
+            return d;
+        }
+        long[] v = n.intListArg(name);
+        if (v.length == spatial) {
+            return v;
+        }
+        long[] out = new long[spatial];
+        Arrays.fill(out, v.length == 0 ? dflt : v[0]);
+        return out;
+    }
+
+    /** Overloads with explicit int padding. */
+    abstract static class Explicit extends ConvBase {
+        private final boolean transposedOverload;
+
+        Explicit(String op, boolean transposedOverload) {
+            super(op);
+            this.transposedOverload = transposedOverload;
+        }
+
+        boolean transposed(Node n) {
+            return transposedOverload;
+        }
+
+        @Override
+        protected Support checkNode(Node n, ConverterSettings s) {
+            Support lit = requireIntLiterals(n, "padding");
+            if (lit.isSupported() && n.schema().indexOf("output_padding").isPresent()) {
+                lit = requireIntLiterals(n, "output_padding");
+            }
+            if (lit.isSupported() && n.schema().indexOf("transposed").isPresent() && !(n.arg("transposed") instanceof Arg.BoolLit)) {
+                lit = Support.no("'transposed' must be a constant bool");
+            }
+            return lit.isSupported() ? super.checkNode(n, s) : lit;
+        }
+
+        @Override
+        Params params(Node n, int spatial, long[] k) {
+            long[] pad = expand(n, "padding", spatial, 0);
+            boolean t = transposed(n);
+            return new Params(expand(n, "stride", spatial, 1), pad, pad.clone(), expand(n, "dilation", spatial, 1), t,
+                    t ? expand(n, "output_padding", spatial, 0) : new long[spatial], n.intArg("groups"));
+        }
+    }
+
+    /** convolution/_convolution: transposed is an argument. */
+    abstract static class General extends Explicit {
+        General(String op) {
+            super(op, false);
+        }
+
+        @Override
+        boolean transposed(Node n) {
+            return n.boolArg("transposed");
+        }
+    }
+
+    @AutoService(OpConverter.class)
+    public static final class Convolution extends General {
+        public Convolution() {
+            super("aten::convolution");
+        }
+    }
+
+    @AutoService(OpConverter.class)
+    public static final class UnderscoreConvolution extends General {
+        public UnderscoreConvolution() {
+            super("aten::_convolution");
+        }
+    }
+
+    @AutoService(OpConverter.class)
+    public static final class Conv1d extends Explicit {
+        public Conv1d() {
+            super("aten::conv1d", false);
+        }
+    }
+
+    @AutoService(OpConverter.class)
+    public static final class Conv2d extends Explicit {
+        public Conv2d() {
+            super("aten::conv2d", false);
+        }
+    }
+
+    @AutoService(OpConverter.class)
+    public static final class Conv3d extends Explicit {
+        public Conv3d() {
+            super("aten::conv3d", false);
+        }
+    }
+
+    @AutoService(OpConverter.class)
+    public static final class ConvTranspose1d extends Explicit {
+        public ConvTranspose1d() {
+            super("aten::conv_transpose1d", true);
+        }
+    }
+
+    @AutoService(OpConverter.class)
+    public static final class ConvTranspose2d extends Explicit {
+        public ConvTranspose2d() {
+            super("aten::conv_transpose2d.input", true);
+        }
+    }
+
+    @AutoService(OpConverter.class)
+    public static final class ConvTranspose3d extends Explicit {
+        public ConvTranspose3d() {
+            super("aten::conv_transpose3d.input", true);
+        }
+    }
+
+    /** The {@code .padding} overloads: padding is "same" or "valid". */
+    abstract static class StringPadding extends ConvBase {
+        StringPadding(String op) {
+            super(op);
+        }
+
+        String mode(Node n) {
+            Arg a = n.arg("padding");
+            return a instanceof Arg.StrLit s ? s.value() : "?";
+        }
+
+        @Override
+        protected Support checkNode(Node n, ConverterSettings s) {
+            String m = mode(n);
+            if (!m.equals("same") && !m.equals("valid")) {
+                return Support.no("padding='" + m + "' is not 'same' or 'valid'");
+            }
+            return super.checkNode(n, s);
+        }
+
+        @Override
+        Params params(Node n, int spatial, long[] k) {
+            long[] dil = expand(n, "dilation", spatial, 1);
+            long[] pre = new long[spatial];
+            long[] post = new long[spatial];
+            if (mode(n).equals("same")) {
+                for (int i = 0; i < spatial; i++) {
+                    // PyTorch puts the odd extra element of 'same' padding at the end
+                    long total = dil[i] * (k[i] - 1);
+                    pre[i] = total / 2;
+                    post[i] = total - pre[i];
+                }
+            }
+            return new Params(expand(n, "stride", spatial, 1), pre, post, dil, false, new long[spatial], n.intArg("groups"));
+        }
+    }
+
+    @AutoService(OpConverter.class)
+    public static final class Conv1dPadding extends StringPadding {
+        public Conv1dPadding() {
+            super("aten::conv1d.padding");
+        }
+    }
+
+    @AutoService(OpConverter.class)
+    public static final class Conv2dPadding extends StringPadding {
+        public Conv2dPadding() {
+            super("aten::conv2d.padding");
+        }
+    }
+
+    @AutoService(OpConverter.class)
+    public static final class Conv3dPadding extends StringPadding {
+        public Conv3dPadding() {
+            super("aten::conv3d.padding");
+        }
+    }
+}

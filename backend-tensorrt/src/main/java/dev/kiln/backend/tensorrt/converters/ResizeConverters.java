@@ -1,0 +1,151 @@
+package dev.kiln.backend.tensorrt.converters;
+
+import com.google.auto.service.AutoService;
+import dev.kiln.backend.tensorrt.ConversionContext;
+import dev.kiln.backend.tensorrt.ConverterSettings;
+import dev.kiln.backend.tensorrt.OpConverter;
+import dev.kiln.backend.tensorrt.Support;
+import dev.kiln.ir.Arg;
+import dev.kiln.ir.Node;
+import org.bytedeco.tensorrt.global.nvinfer.InterpolationMode;
+import org.bytedeco.tensorrt.global.nvinfer.ResizeCoordinateTransformation;
+import org.bytedeco.tensorrt.global.nvinfer.ResizeRoundMode;
+import org.bytedeco.tensorrt.global.nvinfer.ResizeSelector;
+import org.bytedeco.tensorrt.nvinfer.IResizeLayer;
+import org.bytedeco.tensorrt.nvinfer.ITensor;
+
+import java.util.List;
+
+/**
+ * Interpolation: {@code upsample_nearest2d} and {@code upsample_bilinear2d}, default and
+ * {@code .vec} overloads, by output size or scale factors, with {@code align_corners}. PyTorch's
+ * "nearest" is floor(dst * in/out) (asymmetric coordinates, floor rounding); bilinear maps with
+ * half-pixel or align-corners coordinates.
+ *
+ * <pre>{@code aten::upsample_nearest2d.vec(%x, None, [2.0, 2.0]) -> IResizeLayer(kNEAREST, scales [1,1,2,2])}</pre>
+ */
+public final class ResizeConverters {
+    private ResizeConverters() {
+    }
+
+    abstract static class Upsample extends AtenConverter {
+        private final boolean bilinear;
+        private final boolean vec;
+
+        Upsample(String op, boolean bilinear, boolean vec) {
+            super(op);
+            this.bilinear = bilinear;
+            this.vec = vec;
+        }
+
+        String input() {
+            return vec ? "input" : "self";
+        }
+
+        @Override
+        protected List<String> tensorArgs() {
+            return List.of(input());
+        }
+
+        /** Scale factors [h, w], or null when the output size decides. */
+        double[] scales(Node n) {
+            if (vec) {
+                Arg sf = n.arg("scale_factors");
+                if (sf.isNone()) {
+                    return null;
+                }
+                List<Arg> e = Layers.elements(sf);
+                double h = Layers.Args.toDoubleLit(e.get(0));
+                return new double[] {h, e.size() > 1 ? Layers.Args.toDoubleLit(e.get(1)) : h};
+            }
+            if (n.arg("scales_h").isNone() || n.arg("scales_w").isNone()) {
+                return null;
+            }
+            return new double[] {n.doubleArg("scales_h"), n.doubleArg("scales_w")};
+        }
+
+        @Override
+        protected Support checkNode(Node n, ConverterSettings s) {
+            if (type(n, input()).rank() != 4) {
+                return Support.no("expects a 4-d input, got rank " + type(n, input()).rank());
+            }
+            Arg os = n.arg("output_size");
+            if (!os.isNone()) {
+                Support lit = requireIntLiterals(n, "output_size");
+                if (!lit.isSupported()) {
+                    return lit;
+                }
+                if (n.intListArg("output_size").length != 2) {
+                    return Support.no("output_size must have 2 elements");
+                }
+            }
+            if (vec && !n.arg("scale_factors").isNone()) {
+                for (Arg e : Layers.elements(n.arg("scale_factors"))) {
+                    if (!Layers.isLiteralNumber(e)) {
+                        return Support.no("scale_factors must be constant numbers");
+                    }
+                }
+            }
+            if (os.isNone() && scales(n) == null) {
+                return Support.no("neither output_size nor scale factors are given");
+            }
+            if (bilinear && !(n.arg("align_corners") instanceof Arg.BoolLit)) {
+                return Support.no("align_corners must be a constant bool");
+            }
+            return Support.yes();
+        }
+
+        @Override
+        public void convert(ConversionContext ctx, Node n) {
+            ITensor x = ctx.get(n.arg(input()));
+            IResizeLayer r = ctx.named(ctx.network().addResize(x));
+            double[] sc = scales(n);
+            if (sc != null) {
+                r.setScales(new float[] {1f, 1f, (float) sc[0], (float) sc[1]}, 4);
+            } else {
+                long[] os = n.intListArg("output_size");
+                ITensor shape = Layers.concat(ctx, List.of(Layers.gatherShape(ctx, x, new int[] {0, 1}), Layers.longs(ctx, os[0], os[1])), 0);
+                r.setInput(1, shape);
+            }
+            if (bilinear) {
+                r.setResizeMode(InterpolationMode.kLINEAR);
+                boolean align = n.boolArg("align_corners");
+                r.setCoordinateTransformation(align ? ResizeCoordinateTransformation.kALIGN_CORNERS : ResizeCoordinateTransformation.kHALF_PIXEL);
+                r.setSelectorForSinglePixel(align ? ResizeSelector.kFORMULA : ResizeSelector.kUPPER);
+            } else {
+                r.setResizeMode(InterpolationMode.kNEAREST);
+                r.setCoordinateTransformation(ResizeCoordinateTransformation.kASYMMETRIC);
+                r.setNearestRounding(ResizeRoundMode.kFLOOR);
+            }
+            ctx.bind(n.output(), r.getOutput(0));
+        }
+    }
+
+    @AutoService(OpConverter.class)
+    public static final class UpsampleNearest2d extends Upsample {
+        public UpsampleNearest2d() {
+            super("aten::upsample_nearest2d", false, false);
+        }
+    }
+
+    @AutoService(OpConverter.class)
+    public static final class UpsampleNearest2dVec extends Upsample {
+        public UpsampleNearest2dVec() {
+            super("aten::upsample_nearest2d.vec", false, true);
+        }
+    }
+
+    @AutoService(OpConverter.class)
+    public static final class UpsampleBilinear2d extends Upsample {
+        public UpsampleBilinear2d() {
+            super("aten::upsample_bilinear2d", true, false);
+        }
+    }
+
+    @AutoService(OpConverter.class)
+    public static final class UpsampleBilinear2dVec extends Upsample {
+        public UpsampleBilinear2dVec() {
+            super("aten::upsample_bilinear2d.vec", true, true);
+        }
+    }
+}

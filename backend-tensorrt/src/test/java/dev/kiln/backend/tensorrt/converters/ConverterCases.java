@@ -1,0 +1,342 @@
+package dev.kiln.backend.tensorrt.converters;
+
+import dev.kiln.ir.DType;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Supplier;
+
+import static dev.kiln.backend.tensorrt.converters.OneNode.in;
+import static dev.kiln.backend.tensorrt.converters.OneNode.ints;
+import static dev.kiln.backend.tensorrt.converters.OneNode.kw;
+import static dev.kiln.backend.tensorrt.converters.OneNode.map;
+import static dev.kiln.backend.tensorrt.converters.OneNode.of;
+import static dev.kiln.backend.tensorrt.converters.OneNode.positive;
+import static dev.kiln.backend.tensorrt.converters.OneNode.random;
+import static dev.kiln.backend.tensorrt.converters.OneNode.randn;
+import static dev.kiln.backend.tensorrt.converters.OneNode.symSize;
+import static dev.kiln.backend.tensorrt.converters.OneNode.weight;
+
+/**
+ * Representative one-node graphs for every built-in converter, over several shapes (broadcasting,
+ * negative dims, keepdim, symbolic sizes). The CPU test checks that each is accepted; the GPU test
+ * compiles each and compares with libtorch.
+ *
+ * <pre>{@code ConverterCases.all().get("aten::relu").get(0).get()}</pre>
+ */
+final class ConverterCases {
+    private ConverterCases() {
+    }
+
+    private static final Map<String, List<Supplier<OneNode>>> CASES = new TreeMap<>();
+
+    private static void add(String op, Supplier<OneNode> c) {
+        CASES.computeIfAbsent(op, k -> new ArrayList<>()).add(c);
+    }
+
+    static long[] s(long... v) {
+        return v;
+    }
+
+    static List<Object> l(Object... v) {
+        return java.util.Arrays.asList(v);
+    }
+
+    static final long HUGE = Long.MAX_VALUE;
+
+    static synchronized Map<String, List<Supplier<OneNode>>> all() {
+        if (!CASES.isEmpty()) {
+            return CASES;
+        }
+        // ---------------------------------------------------------------- activations and unary math
+        for (String op : List.of("aten::relu", "aten::sigmoid", "aten::tanh", "aten::hardsigmoid", "aten::silu", "aten::hardswish",
+                "aten::neg", "aten::abs", "aten::exp")) {
+            add(op, () -> of(op, in(randn(2, 3, 4))));
+            add(op, () -> of(op, in(randn(3, 5), 0)));
+        }
+        add("aten::abs", () -> of("aten::abs", in(random(DType.INT64, 9, 2, 3))));
+        add("aten::neg", () -> of("aten::neg", in(random(DType.INT32, 9, 4))));
+        add("aten::gelu", () -> of("aten::gelu", in(randn(2, 8))));
+        add("aten::gelu", () -> kw("aten::gelu", l(in(randn(2, 8))), map("approximate", "tanh")));
+        add("aten::leaky_relu", () -> of("aten::leaky_relu", in(randn(4, 5)), 0.2));
+        add("aten::elu", () -> of("aten::elu", in(randn(4, 5)), 1.5, 2.0));
+        add("aten::clamp", () -> of("aten::clamp", in(randn(3, 4)), -0.5, 0.5));
+        add("aten::clamp", () -> of("aten::clamp", in(randn(3, 4)), null, 0.25));
+        add("aten::clamp", () -> of("aten::clamp", in(random(DType.INT64, 10, 3, 4)), 2L, 7L));
+        add("aten::clamp_min", () -> of("aten::clamp_min", in(randn(3, 4)), 0.1));
+        add("aten::clamp_max", () -> of("aten::clamp_max", in(randn(3, 4)), 0.1));
+        add("aten::hardtanh", () -> of("aten::hardtanh", in(randn(3, 4))));
+        add("aten::hardtanh", () -> of("aten::hardtanh", in(randn(3, 4)), 0.0, 6.0));
+        add("aten::clamp.Tensor", () -> of("aten::clamp.Tensor", in(randn(2, 3)), in(randn(3)), null));
+        add("aten::clamp.Tensor", () -> of("aten::clamp.Tensor", in(randn(2, 3)), in(randn(2, 1)), in(positive(3))));
+        for (String op : List.of("aten::sqrt", "aten::rsqrt", "aten::log")) {
+            add(op, () -> of(op, in(positive(2, 3, 4))));
+        }
+        add("aten::sqrt", () -> of("aten::sqrt", in(random(DType.INT64, 9, 5))));
+        add("aten::bitwise_not", () -> of("aten::bitwise_not", in(random(DType.BOOL, 2, 2, 3, 4))));
+        add("aten::logical_not", () -> of("aten::logical_not", in(random(DType.BOOL, 2, 2, 3, 4))));
+        add("aten::logical_not", () -> of("aten::logical_not", in(random(DType.INT64, 3, 6))));
+
+        // ---------------------------------------------------------------- element-wise binary
+        for (String op : List.of("aten::add.Tensor", "aten::sub.Tensor", "aten::mul.Tensor", "aten::div.Tensor", "aten::maximum",
+                "aten::minimum")) {
+            add(op, () -> of(op, in(randn(2, 3, 4)), in(randn(4))));
+            add(op, () -> of(op, in(randn(3, 1)), in(randn(1, 5), 1)));
+        }
+        add("aten::add.Tensor", () -> kw("aten::add.Tensor", l(in(randn(2, 3)), in(randn(2, 3))), map("alpha", 2.5)));
+        add("aten::add.Tensor", () -> of("aten::add.Tensor", in(randn(2, 3)), in(random(DType.INT64, 5, 3))));
+        add("aten::add.Tensor", () -> of("aten::add.Tensor", in(random(DType.INT64, 5, 2, 3)), in(random(DType.INT64, 5, 3))));
+        add("aten::sub.Tensor", () -> kw("aten::sub.Tensor", l(in(randn(2, 3)), in(randn(3))), map("alpha", -2L)));
+        add("aten::rsub.Tensor", () -> kw("aten::rsub.Tensor", l(in(randn(2, 3)), in(randn(3))), map("alpha", 2.0)));
+        for (String op : List.of("aten::add.Scalar", "aten::sub.Scalar", "aten::mul.Scalar", "aten::div.Scalar", "aten::rsub.Scalar")) {
+            add(op, () -> of(op, in(randn(2, 3)), 1.5));
+        }
+        add("aten::add.Scalar", () -> of("aten::add.Scalar", in(random(DType.INT64, 5, 4)), 3L, 2L));
+        add("aten::mul.Scalar", () -> of("aten::mul.Scalar", in(random(DType.INT64, 5, 4)), 0.5));
+        add("aten::div.Tensor", () -> of("aten::div.Tensor", in(random(DType.INT64, 9, 6)), in(ints(s(6), 1, 2, 3, 4, 5, 6))));
+        for (String mode : List.of("trunc", "floor")) {
+            add("aten::div.Tensor_mode", () -> kw("aten::div.Tensor_mode", l(in(randn(3, 4)), in(positive(4))), map("rounding_mode", mode)));
+            add("aten::div.Tensor_mode", () -> kw("aten::div.Tensor_mode",
+                    l(in(ints(s(6), -7, -3, 0, 3, 7, 9)), in(ints(s(6), 2, 2, 5, -2, -3, 4))), map("rounding_mode", mode)));
+            add("aten::div.Scalar_mode", () -> kw("aten::div.Scalar_mode", l(in(randn(3, 4)), 0.7), map("rounding_mode", mode)));
+        }
+        add("aten::div.Tensor_mode", () -> kw("aten::div.Tensor_mode", l(in(randn(3, 4)), in(positive(4))), map("rounding_mode", null)));
+        add("aten::pow.Tensor_Scalar", () -> of("aten::pow.Tensor_Scalar", in(randn(3, 4)), 2L));
+        add("aten::pow.Tensor_Scalar", () -> of("aten::pow.Tensor_Scalar", in(positive(3, 4)), 0.5));
+        add("aten::pow.Tensor_Scalar", () -> of("aten::pow.Tensor_Scalar", in(positive(3, 4)), 1.7));
+        add("aten::pow.Tensor_Scalar", () -> of("aten::pow.Tensor_Scalar", in(random(DType.INT64, 5, 4)), 3L));
+        add("aten::pow.Tensor_Tensor", () -> of("aten::pow.Tensor_Tensor", in(positive(3, 4)), in(randn(4))));
+        add("aten::pow.Scalar", () -> of("aten::pow.Scalar", 2.0, in(randn(3, 4))));
+        for (String c : List.of("eq", "ne", "lt", "le", "gt", "ge")) {
+            String t = "aten::" + c + ".Tensor";
+            String sc = "aten::" + c + ".Scalar";
+            add(t, () -> of(t, in(random(DType.INT64, 3, 2, 3)), in(random(DType.INT64, 3, 3))));
+            add(t, () -> of(t, in(randn(2, 3)), in(randn(2, 1))));
+            add(sc, () -> of(sc, in(randn(2, 3)), 0.0));
+            add(sc, () -> of(sc, in(random(DType.INT64, 4, 5)), 2L));
+        }
+        for (String op : List.of("aten::logical_and", "aten::logical_or", "aten::logical_xor")) {
+            add(op, () -> of(op, in(random(DType.BOOL, 2, 2, 3)), in(random(DType.BOOL, 2, 3))));
+            add(op, () -> of(op, in(random(DType.INT64, 2, 2, 3)), in(randn(2, 3))));
+        }
+        add("aten::where.self", () -> of("aten::where.self", in(random(DType.BOOL, 2, 2, 3, 1)), in(randn(3, 4)), in(randn(4))));
+        add("aten::where.self", () -> of("aten::where.self", in(random(DType.BOOL, 2, 5)), in(randn(5)), in(random(DType.INT64, 9, 5))));
+
+        // ---------------------------------------------------------------- reductions
+        add("aten::sum.dim_IntList", () -> of("aten::sum.dim_IntList", in(randn(2, 3, 4)), s(1), true));
+        add("aten::sum.dim_IntList", () -> of("aten::sum.dim_IntList", in(randn(2, 3, 4)), s(-1, 0), false));
+        add("aten::sum.dim_IntList", () -> of("aten::sum.dim_IntList", in(random(DType.INT64, 5, 3, 4), 0), null));
+        add("aten::sum.dim_IntList", () -> of("aten::sum.dim_IntList", in(random(DType.BOOL, 2, 2, 3, 4)), s(1)));
+        add("aten::sum", () -> of("aten::sum", in(randn(2, 3, 4))));
+        add("aten::mean.dim", () -> of("aten::mean.dim", in(randn(2, 3, 4)), s(-1), true));
+        add("aten::mean.dim", () -> of("aten::mean.dim", in(randn(2, 3, 4, 5), 0), s(2, 3)));
+        add("aten::mean", () -> of("aten::mean", in(randn(2, 3, 4))));
+        add("aten::amax", () -> of("aten::amax", in(randn(2, 3, 4)), s(1, 2)));
+        add("aten::amax", () -> of("aten::amax", in(randn(2, 3, 4)), s(-1), true));
+        add("aten::amin", () -> of("aten::amin", in(random(DType.INT64, 20, 2, 3, 4)), s(0)));
+        add("aten::max", () -> of("aten::max", in(randn(2, 3, 4))));
+        add("aten::min", () -> of("aten::min", in(randn(2, 3, 4))));
+        add("aten::max.dim", () -> of("aten::max.dim", in(randn(2, 3, 4)), 1L));
+        add("aten::max.dim", () -> of("aten::max.dim", in(randn(2, 3, 4)), -1L, true));
+        add("aten::min.dim", () -> of("aten::min.dim", in(randn(2, 3, 4)), 0L, false));
+        add("aten::argmax", () -> of("aten::argmax", in(randn(2, 3, 4)), 1L));
+        add("aten::argmax", () -> of("aten::argmax", in(randn(2, 3, 4)), -1L, true));
+        add("aten::argmax", () -> of("aten::argmax", in(randn(2, 3, 4))));
+        add("aten::argmin", () -> of("aten::argmin", in(randn(2, 3, 4)), 2L));
+        add("aten::any.dim", () -> of("aten::any.dim", in(random(DType.BOOL, 2, 2, 3, 4)), 1L));
+        add("aten::any.dim", () -> of("aten::any.dim", in(randn(3, 4)), -1L, true));
+        add("aten::any.dims", () -> of("aten::any.dims", in(random(DType.BOOL, 2, 2, 3, 4)), s(0, 2)));
+
+        // ---------------------------------------------------------------- identities and layout
+        for (String op : List.of("aten::clone", "aten::contiguous", "aten::alias", "aten::detach")) {
+            add(op, () -> of(op, in(randn(2, 3))));
+        }
+        add("aten::dropout", () -> of("aten::dropout", in(randn(2, 3)), 0.5, false));
+        add("aten::view", () -> of("aten::view", in(randn(2, 3, 4)), s(6, 4)));
+        add("aten::view", () -> of("aten::view", in(randn(2, 3, 4)), s(-1)));
+        add("aten::view", () -> of("aten::view", in(randn(2, 3, 4), 0), l(symSize(0, 0), -1L)));
+        add("aten::reshape", () -> of("aten::reshape", in(randn(2, 3, 4)), s(4, -1)));
+        add("aten::reshape", () -> of("aten::reshape", in(randn(3, 6), 0), l(symSize(0, 0), 2L, 3L)));
+        add("aten::_unsafe_view", () -> of("aten::_unsafe_view", in(randn(2, 3, 4)), s(2, 12)));
+        add("aten::permute", () -> of("aten::permute", in(randn(2, 3, 4)), s(2, 0, 1)));
+        add("aten::permute", () -> of("aten::permute", in(randn(2, 3, 4), 0), s(-1, 0, -2)));
+        add("aten::transpose.int", () -> of("aten::transpose.int", in(randn(2, 3, 4)), 0L, -1L));
+        add("aten::t", () -> of("aten::t", in(randn(2, 3))));
+        add("aten::t", () -> of("aten::t", in(randn(5))));
+        add("aten::flatten.using_ints", () -> of("aten::flatten.using_ints", in(randn(2, 3, 4, 5)), 1L));
+        add("aten::flatten.using_ints", () -> of("aten::flatten.using_ints", in(randn(2, 3, 4, 5), 0, 3), 1L, -2L));
+        add("aten::squeeze", () -> of("aten::squeeze", in(randn(2, 1, 3, 1))));
+        add("aten::squeeze.dim", () -> of("aten::squeeze.dim", in(randn(2, 1, 3)), -2L));
+        add("aten::squeeze.dim", () -> of("aten::squeeze.dim", in(randn(2, 4, 3)), 1L));
+        add("aten::squeeze.dims", () -> of("aten::squeeze.dims", in(randn(2, 1, 3, 1), 0), s(1, -1)));
+        add("aten::unsqueeze", () -> of("aten::unsqueeze", in(randn(2, 3)), -1L));
+        add("aten::unsqueeze", () -> of("aten::unsqueeze", in(randn(2, 3), 0), 1L));
+        add("aten::expand", () -> of("aten::expand", in(randn(3, 1)), s(2, 3, 4)));
+        add("aten::expand", () -> of("aten::expand", in(randn(3, 1)), s(-1, 5)));
+        add("aten::expand", () -> of("aten::expand", in(randn(2, 1), 0), l(-1L, 6L)));
+        add("aten::slice.Tensor", () -> of("aten::slice.Tensor", in(randn(4, 6)), 1L, 1L, HUGE));
+        add("aten::slice.Tensor", () -> of("aten::slice.Tensor", in(randn(4, 7)), -1L, -5L, null, 2L));
+        add("aten::slice.Tensor", () -> of("aten::slice.Tensor", in(randn(6, 3), 0), 0L, 1L, -1L));
+        add("aten::slice.Tensor", () -> of("aten::slice.Tensor", in(randn(6, 3), 0), 0L, 0L, symSize(0, 0), 2L));
+        add("aten::select.int", () -> of("aten::select.int", in(randn(2, 3, 4)), 1L, -1L));
+        add("aten::select.int", () -> of("aten::select.int", in(randn(5, 3), 0), 0L, -2L));
+        add("aten::cat", () -> of("aten::cat", l(in(randn(2, 3)), in(randn(2, 5))), 1L));
+        add("aten::cat", () -> of("aten::cat", l(in(randn(2, 3)), in(randn(4, 3)), in(randn(1, 3))), -2L));
+        add("aten::cat", () -> of("aten::cat", l(in(randn(2, 3)), in(random(DType.INT64, 4, 2, 3))), 0L));
+        add("aten::stack", () -> of("aten::stack", l(in(randn(2, 3)), in(randn(2, 3))), -1L));
+        add("aten::stack", () -> of("aten::stack", l(in(randn(2, 3)), in(randn(2, 3)), in(randn(2, 3))), 0L));
+        add("aten::split.Tensor", () -> of("aten::split.Tensor", in(randn(2, 5)), 2L, 1L));
+        add("aten::split.Tensor", () -> of("aten::split.Tensor", in(randn(6, 2), 1), 3L));
+        add("aten::split_with_sizes", () -> of("aten::split_with_sizes", in(randn(2, 6)), s(1, 2, 3), -1L));
+        add("aten::chunk", () -> of("aten::chunk", in(randn(7, 2)), 3L));
+        add("aten::unbind.int", () -> of("aten::unbind.int", in(randn(2, 3, 4)), 1L));
+        add("prim::ListUnpack", () -> of("aten::chunk", in(randn(4, 2)), 2L, 0L));
+
+        // ---------------------------------------------------------------- convolution
+        add("aten::conv2d", () -> of("aten::conv2d", in(randn(2, 3, 9, 9)), weight(randn(4, 3, 3, 3)), weight(randn(4)), s(2, 2), s(1, 1)));
+        add("aten::conv2d", () -> of("aten::conv2d", in(randn(1, 4, 8, 8), 0, 2, 3), weight(randn(6, 2, 3, 3)), null, s(1), s(2), s(2), 2L));
+        add("aten::conv2d", () -> of("aten::conv2d", in(randn(3, 7, 7)), weight(randn(2, 3, 2, 2))));
+        add("aten::conv1d", () -> of("aten::conv1d", in(randn(2, 3, 10)), weight(randn(5, 3, 3)), weight(randn(5)), s(2), s(1)));
+        add("aten::conv3d", () -> of("aten::conv3d", in(randn(1, 2, 5, 6, 7)), weight(randn(3, 2, 3, 3, 3)), weight(randn(3)), s(1), s(1)));
+        add("aten::conv1d.padding", () -> of("aten::conv1d.padding", in(randn(2, 3, 10)), weight(randn(4, 3, 4)), null, s(1), "same"));
+        add("aten::conv2d.padding", () -> of("aten::conv2d.padding", in(randn(1, 3, 8, 8)), weight(randn(4, 3, 4, 3)), weight(randn(4)), s(1),
+                "same", s(2, 1)));
+        add("aten::conv2d.padding", () -> of("aten::conv2d.padding", in(randn(1, 3, 8, 8)), weight(randn(4, 3, 3, 3)), null, s(2), "valid"));
+        add("aten::conv3d.padding", () -> of("aten::conv3d.padding", in(randn(1, 2, 4, 5, 6)), weight(randn(2, 2, 3, 3, 3)), null, s(1), "same"));
+        add("aten::convolution", () -> of("aten::convolution", in(randn(1, 3, 8, 8)), weight(randn(4, 3, 3, 3)), weight(randn(4)), s(1, 1),
+                s(1, 1), s(1, 1), false, s(0, 0), 1L));
+        add("aten::convolution", () -> of("aten::convolution", in(randn(1, 4, 5, 5)), weight(randn(4, 3, 3, 3)), weight(randn(6)), s(2, 2),
+                s(1, 1), s(1, 1), true, s(1, 1), 2L));
+        add("aten::_convolution", () -> of("aten::_convolution", in(randn(1, 3, 8, 8)), weight(randn(4, 3, 3, 3)), null, s(1, 1), s(0, 0),
+                s(1, 1), false, s(0, 0), 1L, false, false, true, true));
+        add("aten::conv_transpose2d.input", () -> of("aten::conv_transpose2d.input", in(randn(1, 4, 5, 5)), weight(randn(4, 2, 3, 3)),
+                weight(randn(2)), s(2, 2), s(1, 1), s(1, 1)));
+        add("aten::conv_transpose1d", () -> of("aten::conv_transpose1d", in(randn(2, 3, 6)), weight(randn(3, 4, 3)), null, s(2)));
+        add("aten::conv_transpose3d.input", () -> of("aten::conv_transpose3d.input", in(randn(1, 2, 3, 4, 4)), weight(randn(2, 3, 2, 2, 2)),
+                null, s(2)));
+
+        // ---------------------------------------------------------------- normalization
+        add("aten::batch_norm", () -> of("aten::batch_norm", in(randn(2, 3, 4, 5)), weight(randn(3)), weight(randn(3)), weight(randn(3)),
+                weight(positive(3)), false, 0.1, 1e-5, true));
+        add("aten::batch_norm", () -> of("aten::batch_norm", in(randn(2, 3, 4), 0), null, null, weight(randn(3)), weight(positive(3)),
+                false, 0.1, 1e-3, true));
+        add("aten::native_batch_norm", () -> OneNode.of("aten::native_batch_norm", l(in(randn(2, 3, 4, 5)), weight(randn(3)), weight(randn(3)),
+                weight(randn(3)), weight(positive(3)), false, 0.1, 1e-5), Map.of(), new int[] {0}));
+        add("aten::_native_batch_norm_legit_no_training", () -> OneNode.of("aten::_native_batch_norm_legit_no_training",
+                l(in(randn(2, 3, 4, 5)), weight(randn(3)), weight(randn(3)), weight(randn(3)), weight(positive(3)), 0.1, 1e-5), Map.of(),
+                new int[] {0}));
+        add("aten::layer_norm", () -> of("aten::layer_norm", in(randn(2, 5, 8)), s(8), weight(randn(8)), weight(randn(8))));
+        add("aten::layer_norm", () -> of("aten::layer_norm", in(randn(2, 5, 8), 0, 1), s(8)));
+        add("aten::layer_norm", () -> of("aten::layer_norm", in(randn(2, 4, 6)), s(4, 6), weight(randn(4, 6)), null, 1e-3));
+        add("aten::native_layer_norm", () -> of("aten::native_layer_norm", in(randn(3, 8)), s(8), weight(randn(8)), weight(randn(8)), 1e-5));
+        add("aten::group_norm", () -> of("aten::group_norm", in(randn(2, 6, 4, 4)), 3L, weight(randn(6)), weight(randn(6))));
+        add("aten::group_norm", () -> of("aten::group_norm", in(randn(2, 4, 5), 0, 2), 2L));
+        add("aten::native_group_norm", () -> of("aten::native_group_norm", in(randn(2, 6, 4, 4)), weight(randn(6)), weight(randn(6)), 2L, 6L,
+                16L, 3L, 1e-5));
+
+        // ---------------------------------------------------------------- matrix products
+        add("aten::linear", () -> of("aten::linear", in(randn(2, 5, 8)), weight(randn(4, 8)), weight(randn(4))));
+        add("aten::linear", () -> of("aten::linear", in(randn(3, 8), 0), weight(randn(4, 8))));
+        add("aten::addmm", () -> kw("aten::addmm", l(in(randn(4)), in(randn(3, 5)), in(randn(5, 4))), map("beta", 0.5, "alpha", 2.0)));
+        add("aten::addmm", () -> of("aten::addmm", weight(randn(4)), in(randn(3, 5)), weight(randn(5, 4))));
+        add("aten::mm", () -> of("aten::mm", in(randn(3, 5)), in(randn(5, 4))));
+        add("aten::bmm", () -> of("aten::bmm", in(randn(2, 3, 5)), in(randn(2, 5, 4))));
+        add("aten::matmul", () -> of("aten::matmul", in(randn(2, 3, 5)), in(randn(5, 4))));
+        add("aten::matmul", () -> of("aten::matmul", in(randn(5)), in(randn(5, 4))));
+        add("aten::matmul", () -> of("aten::matmul", in(randn(2, 3, 5)), in(randn(5))));
+        add("aten::matmul", () -> of("aten::matmul", in(randn(5)), in(randn(5))));
+        add("aten::matmul", () -> of("aten::matmul", in(randn(2, 1, 3, 4), 0), in(randn(1, 5, 4, 6))));
+
+        // ---------------------------------------------------------------- softmax and attention
+        add("aten::softmax.int", () -> of("aten::softmax.int", in(randn(2, 3, 4)), -1L));
+        add("aten::softmax.int", () -> of("aten::softmax.int", in(randn(2, 3, 4), 0), 1L));
+        add("aten::_softmax", () -> of("aten::_softmax", in(randn(2, 3, 4)), 1L, false));
+        add("aten::log_softmax.int", () -> of("aten::log_softmax.int", in(randn(2, 3, 4)), -1L));
+        add("aten::_log_softmax", () -> of("aten::_log_softmax", in(randn(2, 3, 4)), 0L, false));
+        add("aten::scaled_dot_product_attention", () -> of("aten::scaled_dot_product_attention", in(randn(2, 4, 6, 8)), in(randn(2, 4, 7, 8)),
+                in(randn(2, 4, 7, 8))));
+        add("aten::scaled_dot_product_attention", () -> of("aten::scaled_dot_product_attention", in(randn(2, 4, 6, 8), 0), in(randn(2, 4, 6, 8), 0),
+                in(randn(2, 4, 6, 8), 0), in(random(DType.BOOL, 2, 6, 6)) ));
+        add("aten::scaled_dot_product_attention", () -> of("aten::scaled_dot_product_attention", in(randn(1, 2, 5, 8)), in(randn(1, 2, 5, 8)),
+                in(randn(1, 2, 5, 8)), in(randn(5, 5))));
+        add("aten::scaled_dot_product_attention", () -> of("aten::scaled_dot_product_attention", in(randn(1, 2, 5, 8)), in(randn(1, 2, 5, 8)),
+                in(randn(1, 2, 5, 8)), null, 0.0, true));
+        add("aten::scaled_dot_product_attention", () -> kw("aten::scaled_dot_product_attention", l(in(randn(3, 5, 8)), in(randn(3, 6, 8)),
+                in(randn(3, 6, 4))), map("scale", 0.3)));
+
+        // ---------------------------------------------------------------- pooling
+        add("aten::max_pool2d", () -> of("aten::max_pool2d", in(randn(2, 3, 9, 9)), s(3, 3), s(2, 2), s(1, 1)));
+        add("aten::max_pool2d", () -> of("aten::max_pool2d", in(randn(1, 2, 8, 7), 0), s(2), s(), s(0), s(1), true));
+        add("aten::max_pool1d", () -> of("aten::max_pool1d", in(randn(2, 3, 9)), s(3), s(2)));
+        add("aten::max_pool3d", () -> of("aten::max_pool3d", in(randn(1, 2, 4, 6, 6)), s(2)));
+        add("aten::max_pool2d_with_indices", () -> OneNode.of("aten::max_pool2d_with_indices", l(in(randn(1, 3, 8, 8)), s(2, 2)), Map.of(),
+                new int[] {0}));
+        add("aten::max_pool1d_with_indices", () -> OneNode.of("aten::max_pool1d_with_indices", l(in(randn(1, 3, 8)), s(2)), Map.of(),
+                new int[] {0}));
+        add("aten::max_pool3d_with_indices", () -> OneNode.of("aten::max_pool3d_with_indices", l(in(randn(1, 1, 4, 4, 4)), s(2)), Map.of(),
+                new int[] {0}));
+        add("aten::avg_pool2d", () -> of("aten::avg_pool2d", in(randn(2, 3, 9, 9)), s(3, 3), s(2, 2), s(1, 1)));
+        add("aten::avg_pool2d", () -> of("aten::avg_pool2d", in(randn(2, 3, 9, 9)), s(3, 3), s(2, 2), s(1, 1), false, false));
+        add("aten::avg_pool2d", () -> of("aten::avg_pool2d", in(randn(1, 2, 7, 7)), s(2), s(2), s(0), true));
+        add("aten::avg_pool1d", () -> of("aten::avg_pool1d", in(randn(2, 3, 9)), s(3), s(2), s(1)));
+        add("aten::avg_pool3d", () -> of("aten::avg_pool3d", in(randn(1, 2, 4, 6, 6)), s(2)));
+        add("aten::adaptive_avg_pool2d", () -> of("aten::adaptive_avg_pool2d", in(randn(2, 3, 7, 5)), s(1, 1)));
+        add("aten::adaptive_avg_pool2d", () -> of("aten::adaptive_avg_pool2d", in(randn(1, 2, 4, 6)), s(2, 3)));
+        add("aten::adaptive_avg_pool2d", () -> of("aten::adaptive_avg_pool2d", in(randn(2, 3, 7, 5), 0, 2, 3), s(1, 1)));
+        add("aten::_adaptive_avg_pool2d", () -> of("aten::_adaptive_avg_pool2d", in(randn(1, 2, 4, 6)), s(2, 2)));
+        add("aten::adaptive_avg_pool1d", () -> of("aten::adaptive_avg_pool1d", in(randn(2, 3, 8)), s(2)));
+
+        // ---------------------------------------------------------------- indexing
+        add("aten::embedding", () -> of("aten::embedding", weight(randn(10, 4)), in(random(DType.INT64, 10, 2, 3))));
+        add("aten::embedding", () -> of("aten::embedding", weight(randn(10, 4)), in(random(DType.INT64, 10, 5), 0)));
+        add("aten::index_select", () -> of("aten::index_select", in(randn(3, 5)), 1L, in(ints(s(3), 4, 0, 2))));
+        add("aten::index_select", () -> of("aten::index_select", in(randn(3, 5)), -2L, in(ints(s(2), 2, 2))));
+        add("aten::gather", () -> of("aten::gather", in(randn(3, 5)), 1L, in(random(DType.INT64, 5, 3, 2))));
+        add("aten::gather", () -> of("aten::gather", in(randn(3, 5)), 0L, in(random(DType.INT64, 3, 2, 5))));
+
+        // ---------------------------------------------------------------- factories (each needs an input for the engine)
+        add("aten::arange", () -> of("aten::arange", symSizeOf(in(randn(5, 2), 0))));
+        add("aten::arange.start", () -> of("aten::arange.start", 2L, symSizeOf(in(randn(7, 2), 0))));
+        add("aten::arange.start_step", () -> of("aten::arange.start_step", 1L, symSizeOf(in(randn(9, 2), 0)), 3L));
+        add("aten::full", () -> of("aten::full", l(symSizeOf(in(randn(4, 2), 0)), 3L), 1.5));
+        add("aten::zeros", () -> of("aten::zeros", l(2L, symSizeOf(in(randn(3, 2), 0)))));
+        add("aten::ones", () -> kw("aten::ones", l(l(symSizeOf(in(randn(3, 2), 0)))), map("dtype", DType.INT64)));
+        add("aten::full_like", () -> of("aten::full_like", in(randn(2, 3), 0), 2.5));
+        add("aten::zeros_like", () -> of("aten::zeros_like", in(randn(2, 3))));
+        add("aten::ones_like", () -> kw("aten::ones_like", l(in(randn(2, 3))), map("dtype", DType.INT64)));
+
+        // ---------------------------------------------------------------- resize, padding, cumsum, casts
+        add("aten::upsample_nearest2d", () -> of("aten::upsample_nearest2d", in(randn(1, 2, 3, 4)), s(6, 8)));
+        add("aten::upsample_nearest2d", () -> of("aten::upsample_nearest2d", in(randn(1, 2, 4, 4)), s(6, 5)));
+        add("aten::upsample_nearest2d.vec", () -> of("aten::upsample_nearest2d.vec", in(randn(1, 2, 3, 4)), null, List.of(2.0, 2.0)));
+        add("aten::upsample_bilinear2d", () -> of("aten::upsample_bilinear2d", in(randn(1, 2, 3, 4)), s(5, 7), false));
+        add("aten::upsample_bilinear2d", () -> of("aten::upsample_bilinear2d", in(randn(1, 2, 3, 4)), s(5, 7), true));
+        add("aten::upsample_bilinear2d.vec", () -> of("aten::upsample_bilinear2d.vec", in(randn(2, 3, 4, 4)), null, false, List.of(2.0, 2.0)));
+        add("aten::upsample_bilinear2d.vec", () -> of("aten::upsample_bilinear2d.vec", in(randn(2, 3, 4, 4)), s(8, 8), true, null));
+        add("aten::constant_pad_nd", () -> of("aten::constant_pad_nd", in(randn(2, 3, 4)), s(1, 2), 0.5));
+        add("aten::constant_pad_nd", () -> of("aten::constant_pad_nd", in(randn(2, 3, 4), 0), s(1, 1, 2, 0)));
+        add("aten::constant_pad_nd", () -> of("aten::constant_pad_nd", in(randn(2, 3, 4)), s(-1, 1)));
+        add("aten::cumsum", () -> of("aten::cumsum", in(randn(3, 5)), 1L));
+        add("aten::cumsum", () -> of("aten::cumsum", in(randn(4, 3), 0), 0L));
+        add("aten::cumsum", () -> of("aten::cumsum", in(random(DType.INT64, 3, 2, 6)), -1L));
+        add("aten::_to_copy", () -> kw("aten::_to_copy", l(in(randn(2, 3))), map("dtype", DType.FLOAT16)));
+        add("aten::_to_copy", () -> kw("aten::_to_copy", l(in(random(DType.INT64, 9, 2, 3))), map("dtype", DType.FLOAT32)));
+        add("aten::to.dtype", () -> of("aten::to.dtype", in(random(DType.INT32, 9, 2, 3)), DType.INT64));
+        add("aten::to.dtype", () -> of("aten::to.dtype", in(random(DType.BOOL, 2, 4)), DType.FLOAT32));
+        add("aten::to.dtype_layout", () -> kw("aten::to.dtype_layout", l(in(random(DType.INT64, 9, 2, 3))), map("dtype", DType.FLOAT32)));
+        add("aten::copy", () -> of("aten::copy", in(randn(2, 3)), in(randn(3))));
+        add("aten::copy", () -> of("aten::copy", in(randn(2, 3)), in(random(DType.INT64, 5, 2, 3))));
+        return CASES;
+    }
+
+    /** The first dimension of {@code input} as a symbolic size (the input stays a graph input). */
+    static Object symSizeOf(OneNode.In input) {
+        return new SymOf(input);
+    }
+
+    /** Marker resolved by {@link OneNode}: a graph input whose dim 0 feeds the node as a sym_size value. */
+    record SymOf(OneNode.In input) {
+    }
+}

@@ -1,0 +1,127 @@
+package dev.kiln.backend.tensorrt.converters;
+
+import dev.kiln.backend.tensorrt.ConverterRegistry;
+import dev.kiln.backend.tensorrt.ConverterSettings;
+import dev.kiln.backend.tensorrt.Support;
+import dev.kiln.ir.Arg;
+import dev.kiln.ir.DType;
+import dev.kiln.ir.Graph;
+import dev.kiln.ir.Node;
+import dev.kiln.ir.Shape;
+import dev.kiln.ir.SymExpr;
+import dev.kiln.ir.Symbol;
+import dev.kiln.ir.TensorType;
+import dev.kiln.ir.Type;
+import dev.kiln.ir.Value;
+import dev.kiln.ir.schema.SchemaBinder;
+import org.junit.jupiter.api.Test;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+import static dev.kiln.backend.tensorrt.converters.ConverterCases.l;
+import static dev.kiln.backend.tensorrt.converters.ConverterCases.s;
+import static dev.kiln.backend.tensorrt.converters.OneNode.in;
+import static dev.kiln.backend.tensorrt.converters.OneNode.kw;
+import static dev.kiln.backend.tensorrt.converters.OneNode.map;
+import static dev.kiln.backend.tensorrt.converters.OneNode.of;
+import static dev.kiln.backend.tensorrt.converters.OneNode.random;
+import static dev.kiln.backend.tensorrt.converters.OneNode.randn;
+import static dev.kiln.backend.tensorrt.converters.OneNode.weight;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Representative nodes the converters must refuse, each with a reason that names the node and says
+ * what is wrong (and, where there is one, what to do). Refusals are deterministic.
+ */
+class ConverterRefusalTest {
+
+    static Support lookup(Node n) {
+        ConverterRegistry.Lookup l = ConverterRegistry.standard().lookup(n, ConverterSettings.defaults());
+        ConverterRegistry.Lookup again = ConverterRegistry.standard().lookup(n, ConverterSettings.defaults());
+        assertThat(l.reason()).isEqualTo(again.reason());
+        return l.supported() ? Support.yes() : Support.no(l.reason());
+    }
+
+    static void refused(Node n, String... fragments) {
+        Support s = lookup(n);
+        assertThat(s.isSupported()).as(n.describe()).isFalse();
+        assertThat(s.reason()).startsWith(n.describe());
+        for (String f : fragments) {
+            assertThat(s.reason()).contains(f);
+        }
+    }
+
+    /** A node whose libtorch evaluation would fail, built by hand with the given output type. */
+    static Node manual(String op, List<Object> positional, Map<String, Arg> keywords, Type out, Graph g) {
+        List<Arg> pos = positional.stream().map(o -> o instanceof Arg a ? a : Arg.of((Long) o)).toList();
+        return g.append(OneNode.schema(op), SchemaBinder.bind(OneNode.schema(op), pos, keywords), List.of(out));
+    }
+
+    static TensorType f32(long... s) {
+        return new TensorType(DType.FLOAT32, Shape.of(s));
+    }
+
+    @Test
+    void convolutionNeedsAConstantKernelAndStaticChannels() {
+        refused(of("aten::conv2d", in(randn(1, 3, 8, 8)), in(randn(4, 3, 3, 3))).node, "weight is not a constant");
+        refused(of("aten::conv2d", in(randn(1, 3, 8, 8), 1), weight(randn(4, 3, 3, 3))).node, "channel dimension is symbolic");
+        refused(of("aten::conv_transpose2d.input", in(randn(1, 4, 5, 5)), weight(randn(4, 2, 3, 3)), null, s(3, 3), s(0, 0), s(2, 2)).node,
+                "output_padding 2 larger than padding 0");
+    }
+
+    @Test
+    void unsupportedArgumentValuesAreNamed() {
+        Graph g = new Graph("g");
+        Value x = g.addInput("x", f32(2, 3));
+        refused(manual("aten::gelu", List.of(x), Map.of("approximate", Arg.of("sigmoid")), f32(2, 3), g), "approximate='sigmoid'");
+        refused(manual("aten::div.Tensor_mode", List.of(x, x), Map.of("rounding_mode", Arg.of("round")), f32(2, 3), g), "rounding_mode=round");
+        refused(manual("aten::permute", List.of(x, Arg.ints(0, 0)), Map.of(), f32(2, 3), g), "is not a permutation");
+        refused(of("aten::elu", in(randn(2, 3)), 1.0, 1.0, 2.0).node, "input_scale=2.0");
+        refused(of("aten::max_pool2d", in(randn(1, 2, 9, 9)), s(3), s(1), s(0), s(2)).node, "dilation");
+        refused(of("aten::adaptive_avg_pool2d", in(randn(1, 2, 4, 4)), s(3, 3)).node, "not a multiple of output size 3");
+        refused(of("aten::avg_pool2d", in(randn(1, 2, 4, 4)), s(2), s(2), s(0), false, true, 3L).node, "divisor_override");
+    }
+
+    @Test
+    void trainingModeOpsAreRefusedWithTheFix() {
+        refused(of("aten::dropout", in(randn(2, 3)), 0.5, true).node, "eval()");
+        refused(of("aten::batch_norm", in(randn(2, 3, 4)), null, null, weight(randn(3)), weight(OneNode.positive(3)), true, 0.1, 1e-5, true)
+                .node, "training mode", "eval()");
+        refused(of("aten::scaled_dot_product_attention", in(randn(1, 2, 4, 8)), in(randn(1, 2, 4, 8)), in(randn(1, 2, 4, 8)), null, 0.1).node,
+                "dropout_p=0.1", "eval()");
+    }
+
+    @Test
+    void unusedOnlyOutputsAreChecked() {
+        // the indices of max_pool2d_with_indices are a graph output here, so they are used
+        refused(OneNode.of("aten::max_pool2d_with_indices", l(in(randn(1, 3, 8, 8)), s(2, 2)), Map.of(), null).node, "indices output is used");
+        refused(OneNode.of("aten::_native_batch_norm_legit_no_training", Arrays.asList(in(randn(2, 3, 4)), null, null, weight(randn(3)),
+                weight(OneNode.positive(3)), 0.1, 1e-5), Map.of(), null).node, "saved statistics");
+    }
+
+    @Test
+    void dtypesAndDynamicShapesAreChecked() {
+        refused(of("aten::relu", in(random(DType.INT64, 5, 2, 3))).node, "'self' is i64", "supported: f16, bf16, f32");
+        refused(of("aten::split.Tensor", in(randn(6, 4), 0), 2L).node, "symbolic size", "number of pieces");
+        refused(of("aten::bitwise_not", in(random(DType.INT64, 5, 4))).node, "'self' is i64");
+        refused(of("aten::empty_like", in(randn(2, 3))).node, "uninitialized", "libtorch");
+        // is_causal builds its mask at engine build time: sequence lengths must be static
+        Graph g = new Graph("g");
+        Symbol sq = g.declare(new Symbol("s0", 1, 64));
+        TensorType t = new TensorType(DType.FLOAT32, Shape.of(SymExpr.of(1), SymExpr.of(2), SymExpr.of(sq), SymExpr.of(8)));
+        Value q = g.addInput("q", t);
+        refused(manual("aten::scaled_dot_product_attention", List.of(q, q, q, Arg.NONE, Arg.of(0.0), Arg.of(true)), Map.of(), t, g),
+                "symbolic sequence lengths");
+        refused(kw("aten::pow.Tensor_Tensor", l(in(random(DType.INT64, 4, 3)), in(random(DType.INT64, 3, 3))), map()).node, "float-only");
+    }
+
+    @Test
+    void listUnpackOnlyForSplits() {
+        Graph g = new Graph("g");
+        Value x = g.addInput("x", new dev.kiln.ir.ListType(TensorType.unknown()));
+        Node n = g.append(OneNode.schema("prim::ListUnpack"), List.of(x), List.of(f32(2), f32(2)));
+        refused(n, "only lists made by split");
+    }
+}
