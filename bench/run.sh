@@ -56,18 +56,28 @@ left() { echo $(( BUDGET - ($(date +%s) - START) )); }
 QFLAG=(); [[ $QUICK == 1 ]] && QFLAG=(--quick)
 MFLAG=(); [[ -n $MODELS ]] && MFLAG=(--models "$MODELS")
 KILN_VERSION=${KILN_VERSION:-$(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || true)}
-# torch brings its own CUDA 13 libraries; the TensorRT runtime's CUDA 12 ones are for Java only
-py() { env -u LD_LIBRARY_PATH python3 "$HERE/export_and_time.py" "$WORK" "${MFLAG[@]}" "${QFLAG[@]}" "${PY_EXTRA[@]}" "$@"; }
+# python runs without LD_LIBRARY_PATH: torch brings its own CUDA 13 libraries; the TensorRT runtime's
+# CUDA 12 ones are for Java only
 nvidia-smi --query-gpu=name,driver_version,memory.used,memory.total,clocks.sm,clocks.max.sm,temperature.gpu \
   --format=csv 2>&1 | tee "$WORK/logs/nvidia-smi.txt"
 
 phase() { echo "=== bench: $1 ($(left) s of $BUDGET left) ==="; }
+# merged after every phase, so $OUT holds the latest tables even if the call is cut short
+merge() {
+  local inputs=("${INCLUDES[@]}" "$WORK/results/torch.json" "$WORK/results/kiln.json") kflag=()
+  [[ -n $KILN_VERSION ]] && kflag=(--kiln-version "$KILN_VERSION")
+  "$JAVA" -cp "$CP" dev.kiln.bench.Main merge --out "$OUT" "${kflag[@]}" "${inputs[@]}" >>"$WORK/logs/merge.log" 2>&1 \
+    || { echo "bench: merge failed:"; tail -5 "$WORK/logs/merge.log"; }
+}
 
 G=$(pick export eager)
 if [[ -n $G ]]; then
   phase "python $G"
   # keep most of the budget for the engines: exports and eager get at most 45% of it
-  py --groups "$G" --deadline $(( $(left) * 45 / 100 )) 2>&1 | tee "$WORK/logs/python-export-eager.log"
+  D=$(( $(left) * 45 / 100 ))
+  timeout $(( D + 60 )) env -u LD_LIBRARY_PATH python3 "$HERE/export_and_time.py" "$WORK" "${MFLAG[@]}" "${QFLAG[@]}" \
+    "${PY_EXTRA[@]}" --groups "$G" --deadline "$D" 2>&1 | tee "$WORK/logs/python-export-eager.log"
+  merge
 fi
 
 G=$(pick kiln onnx compile-time overhead)
@@ -75,11 +85,15 @@ if [[ -n $G ]]; then
   RESERVE=0
   has compile && RESERVE=$(( QUICK == 1 ? 90 : 150 ))
   has autotune && RESERVE=$(( RESERVE + 150 ))
-  D=$(( $(left) - RESERVE - 25 )); (( D < 30 )) && D=30
-  phase "java $G (deadline $D s)"
+  # a TensorRT build cannot be interrupted: the runner starts no new peer after D, and one started
+  # just before may take a minute or two more
+  D=$(( $(left) - RESERVE - 90 )); (( D < 30 )) && D=30
+  phase "java $G (no new peer after $D s)"
   JFLAG=(); [[ -n $MODELS ]] && JFLAG=(--models "$MODELS")
-  "$JAVA" -Xss16m -Dorg.slf4j.simpleLogger.showDateTime=true -cp "$CP" dev.kiln.bench.Main run --work "$WORK" \
+  timeout $(( $(left) - RESERVE - 20 > 60 ? $(left) - RESERVE - 20 : 60 )) \
+    "$JAVA" -Dorg.slf4j.simpleLogger.showDateTime=true -cp "$CP" dev.kiln.bench.Main run --work "$WORK" \
     --groups "$G" --deadline "$D" "${JFLAG[@]}" "${QFLAG[@]}" "${JAVA_EXTRA[@]}" 2>&1 | tee "$WORK/logs/java-run.log"
+  merge
 fi
 
 G=$(pick compile autotune)
@@ -87,16 +101,15 @@ if [[ -n $G ]]; then
   D=$(( $(left) - 25 ))
   if (( D > 40 )); then
     phase "python $G"
-    py --groups "$G" --deadline "$D" 2>&1 | tee "$WORK/logs/python-compile.log"
+    timeout $(( D + 15 )) env -u LD_LIBRARY_PATH python3 "$HERE/export_and_time.py" "$WORK" "${MFLAG[@]}" \
+      "${QFLAG[@]}" "${PY_EXTRA[@]}" --groups "$G" --deadline "$D" 2>&1 | tee "$WORK/logs/python-compile.log"
   else
     echo "bench: no time left for $G"
   fi
 fi
 
 phase "merge"
-INPUTS=("${INCLUDES[@]}" "$WORK/results/torch.json" "$WORK/results/kiln.json")
-KFLAG=(); [[ -n $KILN_VERSION ]] && KFLAG=(--kiln-version "$KILN_VERSION")
-"$JAVA" -cp "$CP" dev.kiln.bench.Main merge --out "$OUT" "${KFLAG[@]}" "${INPUTS[@]}" 2>&1 | tee "$WORK/logs/merge.log"
+merge
 (cd "$WORK" && [[ -d layers ]] && tar -czf "$OUT/layers.tgz" layers)
 (cd "$WORK" && tar -czf "$OUT/logs.tgz" logs results models/manifest.json 2>/dev/null)
 echo "=== bench: done in $(( $(date +%s) - START )) s; \$OUT: $(ls "$OUT" | paste -sd' ') ==="

@@ -89,7 +89,15 @@ public final class GpuRunner {
 
     public void run() {
         List<Entry> entries = entries(models.resolve("manifest.json"), args.models(), args.batches());
-        environment((ObjectNode) result.get("env"));
+        ObjectNode env = (ObjectNode) result.get("env");
+        try {
+            environment(env);
+            env.put("trt_warmup_s", round(OnnxEngineBuilder.warmUp(), 2));
+        } catch (RuntimeException | LinkageError e) {
+            // without TensorRT every peer fails with the same reason; record it once and let them say so
+            env.put("trt_error", String.valueOf(e.getMessage()));
+            LOG.error("TensorRT is not usable", e);
+        }
         save();
         for (Entry e : entries) {
             Map<String, ConstantTensor> npz = Npz.read(models.resolve(e.npz()));
@@ -282,6 +290,10 @@ public final class GpuRunner {
 
     private void environment(ObjectNode env) {
         env.put("date", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
+        env.put("kiln", args.kilnVersion().orElse(kilnVersion()));
+        env.put("mode", (args.quick() ? "quick" : "full") + ", iters " + args.iters() + ", warm-up " + args.warmup()
+                + ", groups " + String.join(",", args.groups()));
+        dev.kiln.backend.tensorrt.runtime.NativeLibraries.requireTensorRt();
         int v = nvinfer.getInferLibVersion();
         env.put("tensorrt", (v / 10000) + "." + (v / 100 % 100) + "." + (v % 100));
         int[] rt = new int[1];
@@ -292,9 +304,6 @@ public final class GpuRunner {
                 env.put("gpu", p.name().getString().strip());
             }
         }
-        env.put("kiln", args.kilnVersion().orElse(kilnVersion()));
-        env.put("mode", (args.quick() ? "quick" : "full") + ", iters " + args.iters() + ", warm-up " + args.warmup()
-                + ", groups " + String.join(",", args.groups()));
     }
 
     /** The Kiln version from the compiler jar's Maven properties ("unknown" when run from classes). */

@@ -43,6 +43,32 @@ public final class OnnxEngineBuilder {
     public record Built(ByteBuffer plan, double seconds, List<String> warnings) {
     }
 
+    /**
+     * Builds a one-layer network and throws it away, so that loading TensorRT's builder libraries (over
+     * a gigabyte) is not charged to the first model's cold compile. Returns the seconds it took.
+     */
+    public static double warmUp() {
+        NativeLibraries.requireTensorRt();
+        Cuda.requireDevice();
+        long t0 = System.nanoTime();
+        IBuilder builder = NativeObjects.own(nvinfer.createInferBuilder(TrtLogger.get()));
+        INetworkDefinition network = NativeObjects.own(
+                builder.createNetworkV2(1 << nvinfer.NetworkDefinitionCreationFlag.kSTRONGLY_TYPED.value));
+        IBuilderConfig config = NativeObjects.own(builder.createBuilderConfig());
+        IHostMemory plan = null;
+        try {
+            org.bytedeco.tensorrt.nvinfer.ITensor x = network.addInput("x", nvinfer.DataType.kFLOAT, EngineRun.dims(new long[] {1, 64}));
+            network.markOutput(network.addActivation(x, nvinfer.ActivationType.kRELU).getOutput(0));
+            plan = NativeObjects.own(builder.buildSerializedNetwork(network, config));
+            return (System.nanoTime() - t0) / 1e9;
+        } finally {
+            NativeObjects.close(plan);
+            NativeObjects.close(config);
+            NativeObjects.close(network);
+            NativeObjects.close(builder);
+        }
+    }
+
     public static Built build(Path onnx, Path timingCache) {
         if (!Files.isRegularFile(onnx)) {
             throw new KilnException(onnx + ": no such ONNX file (did export_and_time.py export it?)");
