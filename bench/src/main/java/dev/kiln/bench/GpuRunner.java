@@ -100,17 +100,33 @@ public final class GpuRunner {
         }
         save();
         for (Entry e : entries) {
-            Map<String, ConstantTensor> npz = Npz.read(models.resolve(e.npz()));
+            Map<String, ConstantTensor> read;
+            RuntimeException unreadable = null;
+            try {
+                read = Npz.read(models.resolve(e.npz()));
+            } catch (RuntimeException ex) {
+                read = Map.of();
+                unreadable = ex;
+            }
+            Map<String, ConstantTensor> npz = read;
+            RuntimeException missing = unreadable;
             for (String prec : args.precisions()) {
                 if (args.has("kiln")) {
-                    guarded(e, "kiln-" + prec, prec, rec -> kiln(e, prec, npz, rec));
+                    guarded(e, "kiln-" + prec, prec, rec -> kiln(e, prec, require(npz, missing), rec));
                 }
                 if (args.has("onnx")) {
-                    guarded(e, "onnx-trt-" + prec, prec, rec -> onnx(e, prec, npz, rec));
+                    guarded(e, "onnx-trt-" + prec, prec, rec -> onnx(e, prec, require(npz, missing), rec));
                 }
             }
         }
         save();
+    }
+
+    private static Map<String, ConstantTensor> require(Map<String, ConstantTensor> npz, RuntimeException whyMissing) {
+        if (whyMissing != null) {
+            throw whyMissing;
+        }
+        return npz;
     }
 
     private interface Body {

@@ -109,7 +109,8 @@ public final class Report {
         b.append("Compile: model file to serialized engine (load, passes, TensorRT build). Cold: empty timing cache; "
                 + "warm: the same compile again with the timing cache the cold one wrote; load: CompiledModule.load of "
                 + "the saved engine (the engine cache). ONNX build: TensorRT's ONNX parser and builder, same settings, "
-                + "empty timing cache. Layers: TensorRT's engine layers after fusion (engine inspector). Overhead: "
+                + "empty timing cache. Layers (engine inspector, WORK/layers/*.json in layers.tgz): all / fused (names "
+                + "joined by \" + \") / Myelin regions / reformat copies. Overhead: "
                 + "median wall time of CompiledModule.forwardInto (device tensors, includes the stream sync) minus "
                 + "that of a bare enqueueV3 + stream sync on the same plan.\n\n");
         b.append("| model | batch | precision | cold s | warm s | load s | ONNX build s | engine MiB | Kiln layers | ONNX layers | forward µs | bare µs | overhead µs |\n");
@@ -127,8 +128,8 @@ public final class Report {
                     .append(" | ").append(num(m.path("engine_load_s").asDouble(Double.NaN), 2))
                     .append(" | ").append(ok(onnx) ? num(onnx.path("build_s").asDouble(Double.NaN), 1) : "")
                     .append(" | ").append(num(m.path("engine_mib").asDouble(Double.NaN), 1))
-                    .append(" | ").append(intOr(m.path("layers")))
-                    .append(" | ").append(ok(onnx) ? intOr(onnx.path("layers")) : "")
+                    .append(" | ").append(layers(m))
+                    .append(" | ").append(ok(onnx) ? layers(onnx) : "")
                     .append(" | ").append(num(ov.path("forward_us").asDouble(Double.NaN), 1))
                     .append(" | ").append(num(ov.path("bare_us").asDouble(Double.NaN), 1))
                     .append(" | ").append(num(ov.path("overhead_us").asDouble(Double.NaN), 1))
@@ -224,6 +225,18 @@ public final class Report {
 
     static String ratio(double v) {
         return Double.isFinite(v) ? String.format(Locale.ROOT, "%.2f×", v) : "";
+    }
+
+    /** {@code all / fused / Myelin / reformat}, or just the count when the inspection is missing. */
+    static String layers(JsonNode m) {
+        if (!m.path("layers").isNumber()) {
+            return "";
+        }
+        if (!m.has("fused_layers")) {
+            return intOr(m.path("layers"));
+        }
+        return intOr(m.path("layers")) + " / " + intOr(m.path("fused_layers")) + " / " + intOr(m.path("myelin_layers"))
+                + " / " + intOr(m.path("reformat_layers"));
     }
 
     private static String intOr(JsonNode n) {
