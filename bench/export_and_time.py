@@ -243,22 +243,33 @@ def export_one(name, batch, a, dev):
     arrays.update({f"y{i}": y.contiguous().numpy() for i, y in enumerate(ys)})
     np.savez(os.path.join(d, k + ".npz"), **arrays)
     entry["npz"] = k + ".npz"
-    ep = torch.export.export(model, tuple(inputs))
-    torch.export.save(ep, os.path.join(d, k + ".pt2"))
-    entry["pt2"] = k + ".pt2"
+    # each export may fail on its own: the peers that need it then report why, the others still run
+    try:
+        ep = torch.export.export(model, tuple(inputs))
+        torch.export.save(ep, os.path.join(d, k + ".pt2"))
+        entry["pt2"] = k + ".pt2"
+    except Exception as e:  # noqa: BLE001
+        traceback.print_exc()
+        entry["pt2_error"] = f"torch.export failed: {type(e).__name__}: {str(e)[:400]}"
     entry["export_s"] = round(time.time() - t0, 2)
     if "onnx" not in a.skip:
         t1 = time.time()
         with torch.no_grad():
-            entry["onnx_exporter"] = export_onnx(model, inputs, os.path.join(d, k + ".onnx"), in_names, out_names,
-                                                 a.onnx_exporter)
-            entry["onnx"] = k + ".onnx"
-            # the FP16 peer's model runs on the GPU while tracing: half-precision kernels are a GPU matter
-            hm = half_io(model).to(dev)
-            export_onnx(hm, [t.to(dev) for t in inputs], os.path.join(d, k + ".fp16.onnx"), in_names, out_names,
-                        a.onnx_exporter)
-            entry["onnx_fp16"] = k + ".fp16.onnx"
-            del hm
+            try:
+                entry["onnx_exporter"] = export_onnx(model, inputs, os.path.join(d, k + ".onnx"), in_names,
+                                                     out_names, a.onnx_exporter)
+                entry["onnx"] = k + ".onnx"
+            except Exception as e:  # noqa: BLE001
+                entry["onnx_error"] = str(e)[:600]
+            try:
+                # the FP16 peer's model runs on the GPU while tracing: half-precision kernels are a GPU matter
+                hm = half_io(model).to(dev)
+                export_onnx(hm, [t.to(dev) for t in inputs], os.path.join(d, k + ".fp16.onnx"), in_names,
+                            out_names, a.onnx_exporter)
+                entry["onnx_fp16"] = k + ".fp16.onnx"
+                del hm
+            except Exception as e:  # noqa: BLE001
+                entry["onnx_fp16_error"] = str(e)[:600]
         entry["onnx_s"] = round(time.time() - t1, 2)
     return entry
 
@@ -507,9 +518,11 @@ def main(argv=None):
                     with open(manifest_path, "w") as f:
                         json.dump(manifest, f, indent=1)
                     result["exports"] = [x for x in result["exports"] if (x["model"], x["batch"]) != (name, b)]
-                    result["exports"].append({k: e[k] for k in ("model", "batch", "export_s") if k in e}
-                                             | {"onnx_exporter": e.get("onnx_exporter", "none"),
-                                                "onnx_s": e.get("onnx_s", 0)})
+                    rec = {k: e[k] for k in ("model", "batch", "export_s", "onnx_exporter", "onnx_s") if k in e}
+                    errors = [e[k] for k in ("pt2_error", "onnx_error", "onnx_fp16_error") if k in e]
+                    if errors:
+                        rec["error"] = " | ".join(errors)
+                    result["exports"].append(rec)
                     print(f"EXPORT model={name} batch={b} seconds={e['export_s']}+{e.get('onnx_s', 0)} "
                           f"onnx={e.get('onnx_exporter', 'skipped')}", flush=True)
                 except Exception as ex:  # noqa: BLE001

@@ -61,7 +61,7 @@ public final class GpuRunner {
     }
 
     /** One model and batch size as the manifest lists it. */
-    record Entry(String model, int batch, String pt2, String onnx, String onnxFp16, String npz) {
+    record Entry(String model, int batch, String pt2, String onnx, String onnxFp16, String npz, String exportErrors) {
         String key() {
             return model + "_b" + batch;
         }
@@ -78,8 +78,14 @@ public final class GpuRunner {
             String m = e.path("model").asText();
             int b = e.path("batch").asInt();
             if ((models.isEmpty() || models.contains(m)) && (batches.isEmpty() || batches.contains(b))) {
+                List<String> errors = new ArrayList<>();
+                for (String k : List.of("pt2_error", "onnx_error", "onnx_fp16_error")) {
+                    if (e.has(k)) {
+                        errors.add(e.path(k).asText());
+                    }
+                }
                 out.add(new Entry(m, b, e.path("pt2").asText(""), e.path("onnx").asText(""), e.path("onnx_fp16").asText(""),
-                        e.path("npz").asText("")));
+                        e.path("npz").asText(""), String.join(" | ", errors)));
             }
         }
         out.sort(java.util.Comparator.comparingInt((Entry e) -> Results.rank(Results.MODELS, e.model()))
@@ -160,6 +166,9 @@ public final class GpuRunner {
     }
 
     private void kiln(Entry e, String prec, Map<String, ConstantTensor> npz, ObjectNode rec) throws IOException {
+        if (e.pt2().isEmpty()) {
+            throw new KilnException("no .pt2 export for " + e.key() + ": " + e.exportErrors());
+        }
         Path pt2 = models.resolve(e.pt2());
         Path caches = Files.createDirectories(args.work().resolve("caches"));
         Path cache = caches.resolve(e.key() + "-kiln-" + prec + ".timing");
@@ -182,7 +191,7 @@ public final class GpuRunner {
     private void onnx(Entry e, String prec, Map<String, ConstantTensor> npz, ObjectNode rec) throws IOException {
         String file = "fp16".equals(prec) ? e.onnxFp16() : e.onnx();
         if (file.isEmpty()) {
-            throw new KilnException("no ONNX export for " + e.key() + " " + prec + " in the manifest");
+            throw new KilnException("no ONNX export for " + e.key() + " " + prec + ": " + e.exportErrors());
         }
         Path caches = Files.createDirectories(args.work().resolve("caches"));
         Path cache = caches.resolve(e.key() + "-onnx-" + prec + ".timing");
