@@ -46,7 +46,7 @@ public final class CompileCommand implements Callable<Integer> {
     public Integer call() {
         ProgressBar bar = build.progressBar();
         CompileSettings s = build.settings(bar);
-        Graph g = Kiln.load(model);
+        Graph g = Kiln.load(model, s.inputs());
         BuiltEngine e;
         try {
             e = Kiln.build(g, s);

@@ -12,10 +12,9 @@ import dev.kiln.passes.decompose.Decompose;
 
 
 /**
- * The pass pipeline every compile runs before TensorRT: {@link Pipelines#DEFAULT} (canonicalization,
- * folding, decomposition, clean-up, precision) with shape propagation added right before the
- * precision pass when the default does not run it yet, so every tensor has a dtype and a shape when
- * precision is decided and when the converters see it.
+ * The pass pipeline every compile runs before TensorRT: {@link Pipelines#defaultFor} (shape
+ * propagation, canonicalization, folding, decomposition, clean-up, shape propagation again, precision),
+ * so every tensor has a dtype and a shape when precision is decided and when the converters see it.
  *
  * <pre>{@code PassReport r = CompilePipeline.run(graph, Precision.FP16, Set.of());}</pre>
  */
@@ -28,7 +27,7 @@ public final class CompilePipeline {
 
     /** The pipeline text for {@code registry} and {@code precision}. */
     public static String text(PassRegistry registry, Precision precision) {
-        String p = Pipelines.DEFAULT;
+        String p = Pipelines.defaultFor(registry);
         if (!p.contains(SHAPES_PASS) && registry.find(SHAPES_PASS).isPresent()) {
             p = p.contains("," + PRECISION_PASS) ? p.replace("," + PRECISION_PASS, "," + SHAPES_PASS + "," + PRECISION_PASS)
                     : p + "," + SHAPES_PASS;

@@ -5,13 +5,24 @@ import dev.kiln.backend.tensorrt.ConverterRegistry;
 import dev.kiln.backend.tensorrt.ConverterSettings;
 import dev.kiln.backend.tensorrt.EngineBuilder;
 import dev.kiln.backend.tensorrt.runtime.Engine;
+import dev.kiln.backend.tensorrt.InputSpec;
+import dev.kiln.ir.DType;
 import dev.kiln.ir.Graph;
+import dev.kiln.ir.Shape;
+import dev.kiln.ir.SymExpr;
+import dev.kiln.ir.Symbol;
+import dev.kiln.ir.TensorType;
+import dev.kiln.ir.Value;
 import dev.kiln.ir.KilnException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Kiln's entry point: model file in, {@link CompiledModule} out. {@link #compile(Path, CompileSettings)}
@@ -29,7 +40,7 @@ public final class Kiln {
 
     /** Loads, optimizes, converts and builds {@code model}. */
     public static CompiledModule compile(Path model, CompileSettings settings) {
-        return compile(load(model), settings);
+        return compile(load(model, settings.inputs()), settings);
     }
 
     /** Optimizes, converts and builds an already loaded graph (changed in place by the passes). */
@@ -51,9 +62,54 @@ public final class Kiln {
 
     /** Reads a model file into the IR (through {@link Models}, which picks the frontend). */
     public static Graph load(Path model) {
+        return load(model, List.of());
+    }
+
+    /**
+     * Reads a model file into the IR. TorchScript records no input types, so they come from
+     * {@code specs} ({@code x0, x1, ...} in {@code forward}'s order; dtype f32 unless the spec says
+     * {@code :i64} etc.; a range becomes a symbolic dimension); a .pt2 program types its own inputs.
+     */
+    public static Graph load(Path model, List<InputSpec> specs) {
         if (!Files.isRegularFile(model)) {
             throw new KilnException(model + ": no such model file");
         }
-        return Models.load(model);
+        if (ModelFormat.detect(model) != ModelFormat.TORCHSCRIPT) {
+            return Models.load(model);
+        }
+        Graph g = Models.load(model, torchScriptInputTypes(model, specs));
+        for (int i = 0; i < g.inputs().size(); i++) {
+            Value v = g.inputs().get(i);
+            if (v.type() instanceof TensorType tt && !tt.isComplete()) {
+                throw new KilnException(model + ": a TorchScript model does not record its input shapes; give input x" + i
+                        + " (%" + v.name() + ") and the others with --input x0=1x3x224x224 (add :i64 etc. for non-f32 inputs)");
+            }
+        }
+        return g;
+    }
+
+    static List<TensorType> torchScriptInputTypes(Path model, List<InputSpec> specs) {
+        Map<String, InputSpec> byName = new TreeMap<>();
+        for (InputSpec s : specs) {
+            if (!s.name().matches("x\\d+")) {
+                throw new KilnException(model + ": name TorchScript inputs by position (x0, x1, ...), not '" + s.name() + "'");
+            }
+            byName.put(s.name(), s);
+        }
+        List<TensorType> types = new ArrayList<>();
+        for (int i = 0; byName.containsKey("x" + i); i++) {
+            InputSpec s = byName.get("x" + i);
+            long[] min = s.min();
+            long[] max = s.max();
+            List<SymExpr> dims = new ArrayList<>();
+            for (int k = 0; k < min.length; k++) {
+                dims.add(min[k] == max[k] ? SymExpr.of(min[k]) : SymExpr.of(new Symbol("x" + i + "_" + k, min[k], max[k])));
+            }
+            types.add(new TensorType(s.dtype().orElse(DType.FLOAT32), Shape.of(dims)));
+        }
+        if (types.size() != byName.size()) {
+            throw new KilnException(model + ": input specs " + byName.keySet() + " skip a position; give x0, x1, ... in order");
+        }
+        return types;
     }
 }

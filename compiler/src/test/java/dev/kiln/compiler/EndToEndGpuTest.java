@@ -23,7 +23,8 @@ import java.util.stream.Stream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Kiln end to end on the GPU: every committed fixture, and every model {@code tools/gpu/export_models.py}
+ * Kiln end to end on the GPU: every committed fixture (.pt2, .core.pt2, and the TorchScript .traced.pt
+ * and .scripted.pt with static input specs from the npz), and every model {@code tools/gpu/export_models.py}
  * wrote into {@code -Dkiln.models.dir} (or {@code $KILN_MODELS_DIR}), is compiled in FP32 and FP16
  * and checked against the eager FP32 outputs in its {@code .npz}: relative L2 error per output at most
  * 1e-4 (FP32, TF32 off) and 1e-2 (FP16). Each case prints one line
@@ -62,7 +63,7 @@ class EndToEndGpuTest {
     Stream<DynamicTest> committedFixtures() {
         List<DynamicTest> tests = new ArrayList<>();
         for (String m : FIXTURES) {
-            List<String> files = new ArrayList<>(List.of(m + ".pt2", m + ".core.pt2"));
+            List<String> files = new ArrayList<>(List.of(m + ".pt2", m + ".core.pt2", m + ".traced.pt", m + ".scripted.pt"));
             if (m.equals("mlp")) {
                 files.addAll(List.of("mlp.v27.pt2", "mlp.v28.pt2"));
             }
@@ -77,6 +78,17 @@ class EndToEndGpuTest {
             }
         }
         return tests.stream();
+    }
+
+    /** TorchScript records no input shapes: static specs from the npz inputs ({@code x0=2x3x16x16:f32}). */
+    static List<dev.kiln.backend.tensorrt.InputSpec> specsFrom(Map<String, ConstantTensor> io) {
+        List<dev.kiln.backend.tensorrt.InputSpec> specs = new ArrayList<>();
+        List<ConstantTensor> xs = Fixtures.inputs(io);
+        for (int i = 0; i < xs.size(); i++) {
+            long[] d = xs.get(i).sizes();
+            specs.add(new dev.kiln.backend.tensorrt.InputSpec("x" + i, d, d, d, java.util.Optional.of(xs.get(i).dtype())));
+        }
+        return specs;
     }
 
     @TestFactory
@@ -154,7 +166,11 @@ class EndToEndGpuTest {
         try {
             Map<String, ConstantTensor> io = Npz.read(npz);
             List<ConstantTensor> want = Fixtures.outputs(io);
-            try (CompiledModule m = Kiln.compile(model, settings(p))) {
+            CompileSettings s = settings(p);
+            if (model.getFileName().toString().endsWith(".pt")) {
+                s = s.withInputs(specsFrom(io));
+            }
+            try (CompiledModule m = Kiln.compile(model, s)) {
                 List<ConstantTensor> got = m.forward(Fixtures.inputs(io));
                 long t0 = System.nanoTime();
                 m.forward(Fixtures.inputs(io));

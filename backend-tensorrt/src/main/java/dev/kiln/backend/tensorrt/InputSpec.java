@@ -1,5 +1,6 @@
 package dev.kiln.backend.tensorrt;
 
+import dev.kiln.ir.DType;
 import dev.kiln.ir.KilnException;
 
 import java.util.Arrays;
@@ -7,14 +8,20 @@ import java.util.Arrays;
 /**
  * A user's shape range for one engine input, as written on the command line: {@code x0=1x3x224x224}
  * (static), {@code x0=1..32x3x224x224} (a range, TensorRT tunes for the maximum) or
- * {@code x0=1..8..32x3x224x224} (min..opt..max). The name is the engine's ({@code x0, x1, ...}) or
- * the graph input's IR name.
+ * {@code x0=1..8..32x3x224x224} (min..opt..max), optionally with a dtype ({@code x0=1x128:i64}),
+ * which only matters for TorchScript models (they do not record their input types; f32 is assumed).
+ * The name is the engine's ({@code x0, x1, ...}) or the graph input's IR name.
  *
  * <pre>{@code InputSpec s = InputSpec.parse("x0=1..32x3x224x224"); s.max()[0] == 32}</pre>
  */
-public record InputSpec(String name, long[] min, long[] opt, long[] max) {
+public record InputSpec(String name, long[] min, long[] opt, long[] max, java.util.Optional<DType> dtype) {
+
+    public InputSpec(String name, long[] min, long[] opt, long[] max) {
+        this(name, min, opt, max, java.util.Optional.empty());
+    }
 
     public InputSpec {
+        java.util.Objects.requireNonNull(dtype, "dtype");
         if (name == null || name.isBlank()) {
             throw new KilnException("input spec has no input name; write NAME=DIMS such as x0=1x3x224x224");
         }
@@ -49,8 +56,19 @@ public record InputSpec(String name, long[] min, long[] opt, long[] max) {
         }
         String name = s.substring(0, eq).strip();
         String dims = s.substring(eq + 1).strip();
+        java.util.Optional<DType> dtype = java.util.Optional.empty();
+        int colon = dims.lastIndexOf(':');
+        if (colon >= 0) {
+            String t = dims.substring(colon + 1).strip();
+            try {
+                dtype = java.util.Optional.of(DType.parse(t));
+            } catch (RuntimeException e) {
+                throw new KilnException("input spec '" + text + "': unknown dtype '" + t + "'; use f32, f16, bf16, i64, i32, bool, ...");
+            }
+            dims = dims.substring(0, colon).strip();
+        }
         if (dims.isEmpty()) {
-            return new InputSpec(name, new long[0], new long[0], new long[0]);
+            return new InputSpec(name, new long[0], new long[0], new long[0], dtype);
         }
         String[] parts = dims.split("[xX]", -1);
         long[] min = new long[parts.length];
@@ -76,7 +94,7 @@ public record InputSpec(String name, long[] min, long[] opt, long[] max) {
                         + "') must be N, MIN..MAX or MIN..OPT..MAX with non-negative integers");
             }
         }
-        return new InputSpec(name, min, opt, max);
+        return new InputSpec(name, min, opt, max, dtype);
     }
 
     public int rank() {
@@ -118,13 +136,14 @@ public record InputSpec(String name, long[] min, long[] opt, long[] max) {
                 b.append(min[i]).append("..").append(opt[i]).append("..").append(max[i]);
             }
         }
+        dtype.ifPresent(t -> b.append(':').append(t.text()));
         return b.toString();
     }
 
     @Override
     public boolean equals(Object o) {
         return o instanceof InputSpec s && s.name.equals(name) && Arrays.equals(s.min, min)
-                && Arrays.equals(s.opt, opt) && Arrays.equals(s.max, max);
+                && Arrays.equals(s.opt, opt) && Arrays.equals(s.max, max) && s.dtype.equals(dtype);
     }
 
     @Override

@@ -24,7 +24,13 @@ public final class UnsupportedNodes {
     public record Refusal(Node node, String reason) {
         @Override
         public String toString() {
-            return node.describe() + ": " + reason;
+            // converters often prefix their reason with the node already; say it once
+            String prefix = node.describe() + ": ";
+            String r = reason;
+            while (r.startsWith(prefix)) {
+                r = r.substring(prefix.length());
+            }
+            return prefix + r;
         }
     }
 

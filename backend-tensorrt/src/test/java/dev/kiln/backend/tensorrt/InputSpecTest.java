@@ -44,6 +44,18 @@ class InputSpecTest {
     }
 
     @Test
+    void optionalDtypeForTorchScriptInputs() {
+        InputSpec s = InputSpec.parse("x1=1..8x128:i64");
+        assertThat(s.dtype()).contains(dev.kiln.ir.DType.INT64);
+        assertThat(s.max()).containsExactly(8, 128);
+        assertThat(s.text()).isEqualTo("x1=1..8x128:i64");
+        assertThat(InputSpec.parse(s.text())).isEqualTo(s);
+        assertThat(InputSpec.parse("x0=2x3").dtype()).isEmpty();
+        assertThatThrownBy(() -> InputSpec.parse("x0=2x3:float99")).isInstanceOf(KilnException.class)
+                .hasMessageContaining("unknown dtype 'float99'");
+    }
+
+    @Test
     void zeroDimensional() {
         assertThat(InputSpec.parse("x1=").rank()).isZero();
     }

@@ -41,6 +41,14 @@ class UnsupportedNodesTest {
     }
 
     @Test
+    void namesTheNodeOnceEvenWhenTheReasonAlreadyDoes() {
+        Graph g = TestGraphs.dynamicReluAdd(64);
+        Node relu = g.nodes().get(0);
+        UnsupportedNodes.Refusal r = new UnsupportedNodes.Refusal(relu, relu.describe() + ": 'self' is f64");
+        assertThat(r.toString()).isEqualTo(relu.describe() + ": 'self' is f64");
+    }
+
+    @Test
     void passesWhenEverythingConverts() {
         Graph g = TestGraphs.dynamicReluAdd(64);
         ConverterRegistry r = ConverterRegistry.builder().add(new Fake("aten::add.Tensor", null))

@@ -14,7 +14,6 @@ import org.bytedeco.tensorrt.global.nvinfer.FillOperation;
 import org.bytedeco.tensorrt.nvinfer.IFillLayer;
 import org.bytedeco.tensorrt.nvinfer.ITensor;
 
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
@@ -369,13 +368,5 @@ public final class CreationConverters {
         Arg step(Node n) {
             return n.arg("step");
         }
-    }
-
-    static List<Arg> literals(long... v) {
-        List<Arg> out = new ArrayList<>();
-        for (long x : v) {
-            out.add(Arg.of(x));
-        }
-        return out;
     }
 }

@@ -20,7 +20,6 @@ import org.bytedeco.tensorrt.global.nvinfer.UnaryOperation;
 import org.bytedeco.tensorrt.nvinfer.Dims64;
 import org.bytedeco.tensorrt.nvinfer.IActivationLayer;
 import org.bytedeco.tensorrt.nvinfer.IConcatenationLayer;
-import org.bytedeco.tensorrt.nvinfer.INetworkDefinition;
 import org.bytedeco.tensorrt.nvinfer.IShuffleLayer;
 import org.bytedeco.tensorrt.nvinfer.ISliceLayer;
 import org.bytedeco.tensorrt.nvinfer.ITensor;
@@ -222,15 +221,6 @@ public final class Layers {
         return out;
     }
 
-    public static boolean isStatic(ITensor t) {
-        for (long s : sizes(t)) {
-            if (s < 0) {
-                return false;
-            }
-        }
-        return true;
-    }
-
     /** A 1-d i64 constant. */
     public static ITensor longs(ConversionContext ctx, long... values) {
         return ctx.constant(ConstantTensor.ofLongs(new long[] {values.length}, values), "shape");
@@ -315,15 +305,6 @@ public final class Layers {
         return rank(x) == 1 ? x : ctx.reshape(x, 1);
     }
 
-    /** Elements [start, start+count) of a 1-d shape tensor. */
-    public static ITensor sliceShape(ConversionContext ctx, ITensor shape, int start, int count) {
-        if (count == 0) {
-            return longs(ctx);
-        }
-        ISliceLayer s = ctx.named(ctx.network().addSlice(shape, dims(start), dims(count), dims(1)));
-        return s.getOutput(0);
-    }
-
     /** The runtime sizes of the given axes of {@code t} as a 1-d i64 tensor. */
     public static ITensor gatherShape(ConversionContext ctx, ITensor t, int[] axes) {
         long[] st = sizes(t);
@@ -343,16 +324,6 @@ public final class Layers {
             parts.add(st[a] >= 0 ? longs(ctx, st[a]) : ctx.dim(t, a));
         }
         return concat(ctx, parts, 0);
-    }
-
-    /** {@code t} reshaped to the sizes of its given axes (static when possible). */
-    public static ITensor reshapeTo(ConversionContext ctx, ITensor t, ITensor shape, long[] staticShape) {
-        for (long s : staticShape) {
-            if (s < 0) {
-                return ctx.reshape(t, shape);
-            }
-        }
-        return ctx.reshape(t, staticShape);
     }
 
     /** {@code t} with a size-1 dimension inserted at each of {@code axes} (ascending, in output numbering). */
@@ -501,11 +472,6 @@ public final class Layers {
             return t;
         }
         return elementwise(ctx, t, ctx.scalar(factor, ctx.dtype(t), rank(t)), ElementWiseOperation.kPROD);
-    }
-
-    /** Elements of a network's layers named consistently; exposed for converters that add layers directly. */
-    public static INetworkDefinition net(ConversionContext ctx) {
-        return ctx.network();
     }
 
     /** Literal readers that do not need a node (the node-aware ones live on {@link Node}). */

@@ -11,7 +11,6 @@ import org.bytedeco.tensorrt.global.nvinfer.ElementWiseOperation;
 import org.bytedeco.tensorrt.global.nvinfer.MatrixOperation;
 import org.bytedeco.tensorrt.nvinfer.ITensor;
 
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -174,11 +173,5 @@ public final class MatmulConverters {
             ITensor self = Layers.scale(ctx, ctx.cast(ctx.get(n.arg("self")), out), beta);
             ctx.bind(n.output(), Layers.elementwise(ctx, mm, self, ElementWiseOperation.kSUM));
         }
-    }
-
-    static long[] ones(int n) {
-        long[] o = new long[n];
-        Arrays.fill(o, 1);
-        return o;
     }
 }

@@ -215,6 +215,12 @@ public final class ReductionConverters {
         return new ITensor[] {v, i};
     }
 
+    /** TensorRT's top-k reduces one of the last four dimensions. */
+    static Support topkAxis(Node n, int axis, int rank) {
+        return axis >= rank - 4 ? Support.yes()
+                : Support.no("dim " + axis + " of a rank-" + rank + " tensor is not among the last four, which TensorRT's top-k requires");
+    }
+
     static final Set<DType> TOPK = EnumSet.of(DType.FLOAT32, DType.FLOAT16, DType.BFLOAT16, DType.INT32);
 
     abstract static class MaxMinDim extends AtenConverter {
@@ -236,12 +242,15 @@ public final class ReductionConverters {
             if (rank == 0) {
                 return Support.no("a 0-d input is not supported");
             }
-            return Layers.validAxis(n.intArg("dim"), rank) ? Support.yes() : Support.no("dim " + n.intArg("dim") + " is out of range for rank " + rank);
+            if (!Layers.validAxis(n.intArg("dim"), rank)) {
+                return Support.no("dim " + n.intArg("dim") + " is out of range for rank " + rank);
+            }
+            return topkAxis(n, Layers.axis(n, n.intArg("dim"), rank), rank);
         }
 
         @Override
         public String limits() {
-            return "ties may pick a different index than PyTorch";
+            return "ties may pick a different index than PyTorch; dim among the last four";
         }
 
         @Override
@@ -288,12 +297,12 @@ public final class ReductionConverters {
             if (!d.isNone() && !Layers.validAxis(n.intArg("dim"), rank)) {
                 return Support.no("dim " + n.intArg("dim") + " is out of range for rank " + rank);
             }
-            return Support.yes();
+            return d.isNone() || rank == 0 ? Support.yes() : topkAxis(n, Layers.axis(n, n.intArg("dim"), rank), rank);
         }
 
         @Override
         public String limits() {
-            return "ties may pick a different index than PyTorch";
+            return "ties may pick a different index than PyTorch; dim among the last four";
         }
 
         @Override

@@ -8,7 +8,6 @@ import dev.kiln.backend.tensorrt.Support;
 import dev.kiln.ir.Arg;
 import dev.kiln.ir.DType;
 import dev.kiln.ir.Node;
-import dev.kiln.ir.SymExpr;
 import dev.kiln.ir.TensorType;
 import dev.kiln.ir.Value;
 import org.bytedeco.tensorrt.global.nvinfer.ElementWiseOperation;
@@ -1062,10 +1061,10 @@ public final class ShapeConverters {
 
     // ------------------------------------------------------------------ sym_size
 
-    @AutoService(OpConverter.class)
-    public static final class SymSizeInt extends AtenConverter {
-        public SymSizeInt() {
-            super("aten::sym_size.int");
+    /** {@code x.size(dim)} as an int: a 0-d i64 shape tensor (a constant when the size is static). */
+    abstract static class SizeBase extends AtenConverter {
+        SizeBase(String op) {
+            super(op);
         }
 
         @Override
@@ -1099,13 +1098,108 @@ public final class ShapeConverters {
         }
     }
 
-    /** Static sizes of a shape, -1 for symbolic ones (for messages and static fast paths). */
-    static long[] staticOrMinus(TensorType t) {
-        List<SymExpr> d = t.shape().dims();
-        long[] out = new long[d.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = d.get(i) instanceof SymExpr.Const c ? c.value() : -1;
+    @AutoService(OpConverter.class)
+    public static final class SymSizeInt extends SizeBase {
+        public SymSizeInt() {
+            super("aten::sym_size.int");
         }
-        return out;
+    }
+
+    /** TorchScript's spelling of {@code sym_size.int}. */
+    @AutoService(OpConverter.class)
+    public static final class SizeInt extends SizeBase {
+        public SizeInt() {
+            super("aten::size.int");
+        }
+    }
+
+    /** Integer arithmetic on sizes ({@code s0 * 4}): element-wise layers on 0-d i64 shape tensors. */
+    abstract static class IntArith extends AtenConverter {
+        private final ElementWiseOperation op;
+
+        IntArith(String name, ElementWiseOperation op) {
+            super(name);
+            this.op = op;
+        }
+
+        @Override
+        protected List<String> tensorArgs() {
+            return List.of();
+        }
+
+        @Override
+        protected boolean tensorOutputs() {
+            return false;
+        }
+
+        @Override
+        public Set<DType> supportedDTypes() {
+            return Set.of(DType.INT64);
+        }
+
+        @Override
+        public String limits() {
+            return "int operands (literals or symbolic sizes)";
+        }
+
+        @Override
+        protected Support checkNode(Node n, ConverterSettings s) {
+            for (String a : List.of("a", "b")) {
+                Arg x = n.arg(a);
+                if (!(x instanceof Arg.IntLit) && !(x instanceof Value v && v.type() == dev.kiln.ir.PrimitiveType.INT)) {
+                    return Support.no("'" + a + "' must be an int but is " + dev.kiln.ir.Args.describe(x));
+                }
+            }
+            return Support.yes();
+        }
+
+        @Override
+        public void convert(ConversionContext ctx, Node n) {
+            ITensor a = ctx.reshape(Layers.toShapeElement(ctx, ctx.get(n.arg("a"))), new long[0]);
+            ITensor b = ctx.reshape(Layers.toShapeElement(ctx, ctx.get(n.arg("b"))), new long[0]);
+            ctx.bind(n.output(), shapeOp(ctx, a, b, op));
+        }
+    }
+
+    @AutoService(OpConverter.class)
+    public static final class AddInt extends IntArith {
+        public AddInt() {
+            super("aten::add.int", ElementWiseOperation.kSUM);
+        }
+    }
+
+    @AutoService(OpConverter.class)
+    public static final class SubInt extends IntArith {
+        public SubInt() {
+            super("aten::sub.int", ElementWiseOperation.kSUB);
+        }
+    }
+
+    @AutoService(OpConverter.class)
+    public static final class MulInt extends IntArith {
+        public MulInt() {
+            super("aten::mul.int", ElementWiseOperation.kPROD);
+        }
+    }
+
+    @AutoService(OpConverter.class)
+    public static final class FloordivInt extends IntArith {
+        public FloordivInt() {
+            super("aten::floordiv.int", ElementWiseOperation.kFLOOR_DIV);
+        }
+    }
+
+    @AutoService(OpConverter.class)
+    public static final class MaxInt extends IntArith {
+        public MaxInt() {
+            super("prim::max.int", ElementWiseOperation.kMAX);
+        }
+    }
+
+    @AutoService(OpConverter.class)
+    public static final class MinInt extends IntArith {
+        public MinInt() {
+            super("prim::min.int", ElementWiseOperation.kMIN);
+        }
     }
 }

@@ -307,6 +307,38 @@ final class ConverterCases {
         add("aten::zeros_like", () -> of("aten::zeros_like", in(randn(2, 3))));
         add("aten::ones_like", () -> kw("aten::ones_like", l(in(randn(2, 3))), map("dtype", DType.INT64)));
 
+        // ---------------------------------------------------------------- extra ops of exported models
+        for (String op : List.of("aten::erf", "aten::sin", "aten::cos", "aten::floor", "aten::ceil", "aten::square", "aten::mish",
+                "aten::log_sigmoid", "aten::lift_fresh_copy")) {
+            add(op, () -> of(op, in(OneNode.scaled(randn(2, 3, 4), 3.0))));
+        }
+        add("aten::reciprocal", () -> of("aten::reciprocal", in(positive(3, 4))));
+        add("aten::softplus", () -> of("aten::softplus", in(OneNode.scaled(randn(3, 4), 4.0))));
+        add("aten::softplus", () -> of("aten::softplus", in(randn(3, 4), 0), 2.0, 20.0));
+        add("aten::prelu", () -> of("aten::prelu", in(randn(2, 3, 4, 4)), weight(positive(3))));
+        add("aten::prelu", () -> of("aten::prelu", in(randn(2, 5)), weight(positive(1))));
+        add("aten::masked_fill.Scalar", () -> of("aten::masked_fill.Scalar", in(randn(2, 3, 4)), in(random(DType.BOOL, 2, 3, 4)), -1e4));
+        add("aten::masked_fill.Scalar", () -> of("aten::masked_fill.Scalar", in(random(DType.INT64, 9, 2, 3)), in(random(DType.BOOL, 2, 2, 3)), 7L));
+        add("aten::masked_fill.Tensor", () -> of("aten::masked_fill.Tensor", in(randn(2, 3)), in(random(DType.BOOL, 2, 2, 3)),
+                in(randn())));
+        add("aten::floor_divide", () -> of("aten::floor_divide", in(randn(3, 4)), in(positive(4))));
+        add("aten::floor_divide", () -> of("aten::floor_divide", in(ints(s(4), -7, -3, 5, 9)), in(ints(s(4), 2, 2, -2, 4))));
+        add("aten::native_dropout", () -> OneNode.of("aten::native_dropout", l(in(randn(2, 3)), 0.5, false), Map.of(), new int[] {0}));
+        add("aten::scalar_tensor", () -> kw("aten::scalar_tensor", l(2.5), map("dtype", DType.FLOAT32)));
+        add("aten::_assert_tensor_metadata", () -> kw("aten::_assert_tensor_metadata", l(in(randn(2, 3))), map("dtype", DType.FLOAT32)));
+        add("aten::_assert_scalar", () -> of("aten::_assert_scalar", 1L, "size must be positive"));
+        add("aten::sym_constrain_range_for_size", () -> kw("aten::sym_constrain_range_for_size", l(4L), map("min", 2L, "max", 64L)));
+
+        // ---------------------------------------------------------------- size arithmetic (shape tensors)
+        add("aten::mul.int", () -> of("aten::view", in(randn(4, 3), 0), l(OneNode.intOp("aten::mul.int", symSize(0, 0), 3L), -1L)));
+        add("aten::add.int", () -> of("aten::zeros", l(OneNode.intOp("aten::add.int", symSizeOf(in(randn(5, 2), 0)), 2L))));
+        add("aten::sub.int", () -> of("aten::zeros", l(OneNode.intOp("aten::sub.int", symSizeOf(in(randn(5, 2), 0)), 1L))));
+        add("aten::floordiv.int", () -> of("aten::view", in(randn(6, 2), 0), l(OneNode.intOp("aten::floordiv.int", symSize(0, 0), 3L), -1L)));
+        add("prim::max.int", () -> of("aten::zeros", l(OneNode.intOp("prim::max.int", symSizeOf(in(randn(5, 2), 0)), 3L))));
+        add("prim::min.int", () -> of("aten::zeros", l(OneNode.intOp("prim::min.int", symSizeOf(in(randn(5, 2), 0)), 3L))));
+        add("aten::size.int", () -> of("aten::view", in(randn(4, 3), 0), l(OneNode.intOp("aten::mul.int",
+                OneNode.intOp("aten::size.int", OneNode.input(0), 0L), 1L), -1L)));
+
         // ---------------------------------------------------------------- resize, padding, cumsum, casts
         add("aten::upsample_nearest2d", () -> of("aten::upsample_nearest2d", in(randn(1, 2, 3, 4)), s(6, 8)));
         add("aten::upsample_nearest2d", () -> of("aten::upsample_nearest2d", in(randn(1, 2, 4, 4)), s(6, 5)));
@@ -324,6 +356,8 @@ final class ConverterCases {
         add("aten::_to_copy", () -> kw("aten::_to_copy", l(in(randn(2, 3))), map("dtype", DType.FLOAT16)));
         add("aten::_to_copy", () -> kw("aten::_to_copy", l(in(random(DType.INT64, 9, 2, 3))), map("dtype", DType.FLOAT32)));
         add("aten::to.dtype", () -> of("aten::to.dtype", in(random(DType.INT32, 9, 2, 3)), DType.INT64));
+        // float -> int truncates toward zero in both
+        add("aten::_to_copy", () -> kw("aten::_to_copy", l(in(OneNode.scaled(randn(3, 4), 4.0))), map("dtype", DType.INT64)));
         add("aten::to.dtype", () -> of("aten::to.dtype", in(random(DType.BOOL, 2, 4)), DType.FLOAT32));
         add("aten::to.dtype_layout", () -> kw("aten::to.dtype_layout", l(in(random(DType.INT64, 9, 2, 3))), map("dtype", DType.FLOAT32)));
         add("aten::copy", () -> of("aten::copy", in(randn(2, 3)), in(randn(3))));

@@ -28,10 +28,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * Every built-in converter checked numerically on the GPU: each graph of {@link ConverterCases}
  * (several shapes per op, with broadcasting, negative dims, keepdim and symbolic sizes) is compiled
- * in fp32 (TF32 off) with the standard registry and run, and its outputs are compared with
+ * in fp32 (TF32 off) with the standard registry and run (graphs with symbolic sizes a second time,
+ * every symbolic dimension one larger, on the same engine), and its outputs are compared with
  * libtorch's on the CPU, then again in fp16 after the precision pass. One line per op and precision:
  * {@code GPU-CONVERTER op=aten::conv2d precision=fp32 cases=3 maxRelErr=1.2e-07 failures=0}; a failing case is
- * listed with its graph and error, and the op's test fails.
+ * listed with its graph and error, and the op's test fails. Engines are built at optimization level 0
+ * with one shared timing cache (hundreds of tiny builds); {@code -Dkiln.converters.ops=aten::conv2d,aten::gelu}
+ * runs only the named ops.
  */
 @Tag("gpu")
 class ConverterGpuTest {
@@ -43,12 +46,30 @@ class ConverterGpuTest {
             "aten::pow.Tensor_Scalar", 1e-3, "aten::pow.Scalar", 1e-3, "aten::gelu", 1e-3, "aten::log_softmax.int", 1e-3,
             "aten::_log_softmax", 1e-3, "aten::cumsum", 1e-3);
 
-    /** Graphs without inputs or outputs cannot become an engine on their own. */
-    static final Set<String> SKIPPED = Set.of();
+    /** A comma-separated op list in {@code -Dkiln.converters.ops} restricts the run (all ops when unset). */
+    static Stream<Map.Entry<String, List<Supplier<OneNode>>>> selected() {
+        String only = System.getProperty("kiln.converters.ops", "").trim();
+        Set<String> ops = only.isEmpty() ? Set.of() : Set.of(only.split("\\s*,\\s*"));
+        return ConverterCases.all().entrySet().stream().filter(e -> ops.isEmpty() || ops.contains(e.getKey()));
+    }
+
+    /** One timing cache for all the small builds, and the quickest builder level: the test is about numbers, not speed. */
+    static EngineOptions options(Precision precision) {
+        try {
+            if (cache == null) {
+                cache = java.nio.file.Files.createTempDirectory("kiln-converters").resolve("timing.cache");
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return EngineOptions.defaults().withPrecision(precision).withOptimizationLevel(0).withTimingCache(cache);
+    }
+
+    private static java.nio.file.Path cache;
 
     @TestFactory
     Stream<DynamicTest> everyConverterMatchesLibtorch() {
-        return ConverterCases.all().entrySet().stream().map(e -> DynamicTest.dynamicTest(e.getKey(),
+        return selected().map(e -> DynamicTest.dynamicTest(e.getKey(),
                 () -> run(e.getKey(), e.getValue(), Precision.FP32)));
     }
 
@@ -59,7 +80,7 @@ class ConverterGpuTest {
      */
     @TestFactory
     Stream<DynamicTest> everyConverterMatchesLibtorchInFp16() {
-        return ConverterCases.all().entrySet().stream().map(e -> DynamicTest.dynamicTest(e.getKey(),
+        return selected().map(e -> DynamicTest.dynamicTest(e.getKey(),
                 () -> run(e.getKey(), e.getValue(), Precision.FP16)));
     }
 
@@ -71,7 +92,8 @@ class ConverterGpuTest {
         List<String> failures = new ArrayList<>();
         for (Supplier<OneNode> s : cases) {
             OneNode c = s.get();
-            if (c.graph.inputs().isEmpty() || c.graph.outputs().isEmpty() || SKIPPED.contains(op)) {
+            // graphs without inputs or outputs (scalar_tensor, assertions) cannot become an engine on their own
+            if (c.graph.inputs().isEmpty() || c.graph.outputs().isEmpty()) {
                 continue;
             }
             if (precision == Precision.FP16) {
@@ -85,12 +107,21 @@ class ConverterGpuTest {
             String label = c.graph.inputs().stream().map(v -> v.type().text()).toList() + " -> "
                     + c.graph.outputs().stream().map(v -> v.type().text()).toList();
             try {
-                BuiltEngine built = EngineBuilder.build(c.graph, EngineOptions.defaults().withPrecision(precision),
-                        ConverterRegistry.standard());
+                BuiltEngine built = EngineBuilder.build(c.graph, options(precision), ConverterRegistry.standard());
                 try (Engine engine = Engine.deserialize(built.plan()); ExecutionSession session = engine.newSession()) {
-                    List<ConstantTensor> ys = session.run(c.inputs);
-                    for (int i = 0; i < c.expected.size(); i++) {
-                        ConstantTensor want = c.expected.get(i);
+                    List<List<ConstantTensor>> feeds = new ArrayList<>(List.of(c.inputs));
+                    List<List<ConstantTensor>> wants = new ArrayList<>(List.of(c.expected));
+                    if (!c.graph.symbols().isEmpty() && precision == Precision.FP32) {
+                        // one engine, a second shape: every symbolic dimension one larger
+                        List<ConstantTensor> more = OneNode.resized(c.graph, c.inputs);
+                        feeds.add(more);
+                        wants.add(OneNode.evaluate(c.graph, more));
+                    }
+                    for (int run = 0; run < feeds.size(); run++) {
+                    List<ConstantTensor> ys = session.run(feeds.get(run));
+                    List<ConstantTensor> expected = wants.get(run);
+                    for (int i = 0; i < expected.size(); i++) {
+                        ConstantTensor want = expected.get(i);
                         ConstantTensor got = ys.get(i);
                         if (!Arrays.equals(want.sizes(), got.sizes())) {
                             failures.add(label + ": output " + i + " has sizes " + Arrays.toString(got.sizes()) + ", libtorch "
@@ -102,8 +133,9 @@ class ConverterGpuTest {
                                 : precision == Precision.FP16 ? FP16_TOLERANCE : LOOSER.getOrDefault(op, TOLERANCE);
                         worst = Math.max(worst, err);
                         if (!(err <= tol)) {
-                            failures.add(label + ": output " + i + " relErr " + err + " > " + tol);
+                            failures.add(label + " run " + run + ": output " + i + " relErr " + err + " > " + tol);
                         }
+                    }
                     }
                 }
             } catch (RuntimeException ex) {

@@ -49,6 +49,22 @@ final class OneNode {
     record Const(ConstantTensor data) {
     }
 
+    /** A scalar int op ({@code aten::mul.int}, {@code prim::max.int}, {@code aten::size.int}) on two resolved arguments. */
+    record IntOp(String op, Object a, Object b) {
+    }
+
+    /** An input created earlier in the same call, by index. */
+    record InputRef(int index) {
+    }
+
+    static InputRef input(int index) {
+        return new InputRef(index);
+    }
+
+    static IntOp intOp(String op, Object a, Object b) {
+        return new IntOp(op, a, b);
+    }
+
     /** The runtime size of dimension {@code dim} of input {@code input} (an {@code aten::sym_size.int} node). */
     record SymSize(int input, int dim) {
     }
@@ -122,11 +138,10 @@ final class OneNode {
                     k -> new IValue(TorchEval.toTorch(env.get(k) != null ? env.get(k) : k.constant().orElseThrow())));
             for (Node before : g.nodes()) {
                 if (before != n) {
-                    List<IValue> r = TorchEval.call(before, lookup);
-                    values.put(before.output(), r.get(0));
+                    values.put(before.output(), call(before, lookup).get(0));
                 }
             }
-            refs = TorchEval.call(n, lookup);
+            refs = call(n, lookup);
             List<Value> outs = new ArrayList<>();
             for (int i = 0; i < n.outputs().size(); i++) {
                 IValue r = refs.get(i);
@@ -160,6 +175,108 @@ final class OneNode {
             g.setOutputs(outs);
         }
         return new OneNode(g, n, feeds, expected);
+    }
+
+    /** libtorch's dispatcher for ATen ops; the scalar int ops of the JIT registry are computed here. */
+    static List<IValue> call(Node n, java.util.function.Function<Value, IValue> lookup) {
+        switch (n.op()) {
+            case "aten::size.int": {
+                IValue x = lookup.apply((Value) n.arg(0));
+                long d = n.intArg("dim");
+                long r = x.toTensor().dim();
+                return List.of(new IValue(x.toTensor().size(d < 0 ? d + r : d)));
+            }
+            case "aten::add.int":
+            case "aten::sub.int":
+            case "aten::mul.int":
+            case "aten::floordiv.int":
+            case "prim::max.int":
+            case "prim::min.int": {
+                long a = intValue(n.arg(0), lookup);
+                long b = intValue(n.arg(1), lookup);
+                long r;
+                switch (n.op()) {
+                    case "aten::add.int": r = a + b; break;
+                    case "aten::sub.int": r = a - b; break;
+                    case "aten::mul.int": r = a * b; break;
+                    case "aten::floordiv.int": r = Math.floorDiv(a, b); break;
+                    case "prim::max.int": r = Math.max(a, b); break;
+                    default: r = Math.min(a, b); break;
+                }
+                return List.of(new IValue(r));
+            }
+            default:
+                return TorchEval.call(n, lookup);
+        }
+    }
+
+    private static long intValue(Arg a, java.util.function.Function<Value, IValue> lookup) {
+        return a instanceof Arg.IntLit l ? l.value() : lookup.apply((Value) a).toInt();
+    }
+
+    /**
+     * Evaluates {@code g} with libtorch on {@code inputs} (one per graph input); {@code prim::ListUnpack}
+     * splits the list its producer returned.
+     */
+    static List<ConstantTensor> evaluate(Graph g, List<ConstantTensor> inputs) {
+        try (PointerScope scope = new PointerScope()) {
+            Map<Value, IValue> values = new HashMap<>();
+            for (int i = 0; i < inputs.size(); i++) {
+                values.put(g.inputs().get(i), new IValue(TorchEval.toTorch(inputs.get(i))));
+            }
+            java.util.function.Function<Value, IValue> lookup = v -> values.computeIfAbsent(v,
+                    k -> new IValue(TorchEval.toTorch(k.constant().orElseThrow())));
+            for (Node n : g.nodes()) {
+                if (n.op().equals("prim::ListUnpack")) {
+                    TensorVector tv = lookup.apply((Value) n.arg(0)).toTensorVector();
+                    for (int i = 0; i < n.outputs().size(); i++) {
+                        values.put(n.output(i), new IValue(tv.get(i)));
+                    }
+                    continue;
+                }
+                List<IValue> r = call(n, lookup);
+                for (int i = 0; i < n.outputs().size(); i++) {
+                    values.put(n.output(i), r.get(i));
+                }
+            }
+            List<ConstantTensor> out = new ArrayList<>();
+            for (Value o : g.outputs()) {
+                out.add(TorchEval.toConstant(values.get(o).toTensor()));
+            }
+            return out;
+        }
+    }
+
+    /**
+     * New inputs for {@code g} with every symbolic dimension one larger than in {@code old} (within the
+     * symbol's range); integer data reuses the old values (so indices stay in range).
+     */
+    static List<ConstantTensor> resized(Graph g, List<ConstantTensor> old) {
+        List<ConstantTensor> out = new ArrayList<>();
+        for (int i = 0; i < old.size(); i++) {
+            ConstantTensor o = old.get(i);
+            TensorType t = (TensorType) g.inputs().get(i).type();
+            long[] sizes = o.sizes().clone();
+            for (int d = 0; d < sizes.length; d++) {
+                if (t.shape().dim(d) instanceof SymExpr.Sym sym && sizes[d] + 1 <= sym.symbol().max()) {
+                    sizes[d]++;
+                }
+            }
+            if (o.dtype().isFloatingPoint()) {
+                out.add(random(o.dtype(), -1, sizes));
+                continue;
+            }
+            ByteBuffer b = ConstantTensor.allocate(o.dtype(), sizes);
+            long n = 1;
+            for (long s : sizes) {
+                n *= s;
+            }
+            for (long k = 0; k < n; k++) {
+                ElementCodec.put(o.dtype(), b, k, o.numel() == 0 ? 0 : o.getDouble(k % o.numel()));
+            }
+            out.add(new ConstantTensor(o.dtype(), sizes, b));
+        }
+        return out;
     }
 
     private static boolean contains(int[] xs, int x) {
@@ -197,6 +314,14 @@ final class OneNode {
         }
         if (o instanceof Const c) {
             return g.addConstant(g.freshName("w"), c.data());
+        }
+        if (o instanceof InputRef r) {
+            return inputs.get(r.index());
+        }
+        if (o instanceof IntOp io) {
+            Arg a = arg(g, io.a(), feeds, inputs, env);
+            Arg b = arg(g, io.b(), feeds, inputs, env);
+            return g.append(schema(io.op()), List.of(a, b), List.of(PrimitiveType.INT)).output();
         }
         if (o instanceof ConverterCases.SymOf so) {
             Value x = (Value) arg(g, so.input(), feeds, inputs, env);
@@ -277,6 +402,15 @@ final class OneNode {
             ElementCodec.put(DType.FLOAT32, b, i, 0.5 + 2 * RANDOM.nextDouble());
         }
         return new ConstantTensor(DType.FLOAT32, sizes, b);
+    }
+
+    /** {@code t} (f32) times {@code factor}. */
+    static ConstantTensor scaled(ConstantTensor t, double factor) {
+        ByteBuffer b = ConstantTensor.allocate(t.dtype(), t.sizes());
+        for (long i = 0; i < t.numel(); i++) {
+            ElementCodec.put(t.dtype(), b, i, t.getDouble(i) * factor);
+        }
+        return new ConstantTensor(t.dtype(), t.sizes(), b);
     }
 
     static ConstantTensor ints(long[] sizes, long... values) {
