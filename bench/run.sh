@@ -10,7 +10,8 @@
 #   4. java dev.kiln.bench.Main merge    -> $OUT/results.json, $OUT/results.md
 # and packs WORK/layers (engine inspector JSON of every Kiln and ONNX engine) into $OUT/layers.tgz and the
 # logs into $OUT/logs.tgz. Groups: export eager compile autotune kiln onnx compile-time overhead
-# (default: all but autotune; --quick: fewer iterations, no compile-time). Measurements accumulate in WORK
+# (default: all but autotune; --quick: fewer iterations, no compile-time, ONNX builds start from Kiln's
+# timing cache). Measurements accumulate in WORK
 # (default $GPU_STAGE_HOME/bench-work, which lives as long as the machine stays warm), so a second call
 # with other groups or models adds to the same results; --fresh starts over. Extra result files given with
 # --include FILE.json (e.g. an earlier call's results.json carried back) are merged in first.

@@ -196,6 +196,14 @@ public final class GpuRunner {
         Path caches = Files.createDirectories(args.work().resolve("caches"));
         Path cache = caches.resolve(e.key() + "-onnx-" + prec + ".timing");
         Files.deleteIfExists(cache);
+        Path kilnCache = caches.resolve(e.key() + "-kiln-" + prec + ".timing");
+        if (args.sharedCache() && Files.isRegularFile(kilnCache)) {
+            // identical layers then get the same tactics in both engines, and the build is faster (not cold)
+            Files.copy(kilnCache, cache);
+            rec.put("timing_cache", "shared");
+        } else {
+            rec.put("timing_cache", "cold");
+        }
         OnnxEngineBuilder.Built b = OnnxEngineBuilder.build(models.resolve(file), cache);
         rec.put("build_s", round(b.seconds(), 2));
         measure(e, rec, b.plan(), npz, null);

@@ -109,7 +109,7 @@ public final class Report {
         b.append("Compile: model file to serialized engine (load, passes, TensorRT build). Cold: empty timing cache; "
                 + "warm: the same compile again with the timing cache the cold one wrote; load: CompiledModule.load of "
                 + "the saved engine (the engine cache). ONNX build: TensorRT's ONNX parser and builder, same settings, "
-                + "empty timing cache. Layers (engine inspector, WORK/layers/*.json in layers.tgz): all / fused (names "
+                + "empty timing cache (\"warm cache\": started from Kiln's, --shared-cache). Layers (engine inspector, WORK/layers/*.json in layers.tgz): all / fused (names "
                 + "joined by \" + \") / Myelin regions / reformat copies. Overhead: "
                 + "median wall time of CompiledModule.forwardInto (device tensors, includes the stream sync) minus "
                 + "that of a bare enqueueV3 + stream sync on the same plan.\n\n");
@@ -126,7 +126,8 @@ public final class Report {
                     .append(" | ").append(num(m.path("compile_cold_s").asDouble(Double.NaN), 1))
                     .append(" | ").append(num(m.path("compile_warm_s").asDouble(Double.NaN), 1))
                     .append(" | ").append(num(m.path("engine_load_s").asDouble(Double.NaN), 2))
-                    .append(" | ").append(ok(onnx) ? num(onnx.path("build_s").asDouble(Double.NaN), 1) : "")
+                    .append(" | ").append(ok(onnx) ? num(onnx.path("build_s").asDouble(Double.NaN), 1)
+                            + ("shared".equals(onnx.path("timing_cache").asText()) ? " (warm cache)" : "") : "")
                     .append(" | ").append(num(m.path("engine_mib").asDouble(Double.NaN), 1))
                     .append(" | ").append(layers(m))
                     .append(" | ").append(ok(onnx) ? layers(onnx) : "")

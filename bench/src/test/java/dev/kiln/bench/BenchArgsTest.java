@@ -22,6 +22,7 @@ class BenchArgsTest {
         assertThat(a.warmup()).isEqualTo(50);
         assertThat(a.quick()).isFalse();
         assertThat(a.out()).isEmpty();
+        assertThat(a.sharedCache()).isFalse();
     }
 
     @Test
@@ -31,6 +32,10 @@ class BenchArgsTest {
         assertThat(a.warmup()).isEqualTo(10);
         assertThat(a.groups()).containsExactly("kiln", "onnx", "overhead");
         assertThat(a.has("compile-time")).isFalse();
+        assertThat(a.sharedCache()).isTrue();
+        assertThat(BenchArgs.parse("run", "--work", "w", "--quick", "--shared-cache=false").sharedCache()).isFalse();
+        assertThatThrownBy(() -> BenchArgs.parse("run", "--work", "w", "--shared-cache", "yes"))
+                .hasMessageContaining("true or false");
     }
 
     @Test

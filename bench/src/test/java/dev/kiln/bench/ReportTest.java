@@ -20,7 +20,8 @@ class ReportTest {
         ObjectNode kiln = Results.empty("kiln");
         kiln.with("env").put("tensorrt", "10.6.0").put("date", "2026-11-22T04:00:00Z").put("kiln", "abc123");
         Results.put(kiln, m("resnet50", 1, "onnx-trt-fp32", 3).put("build_s", 21.5).put("layers", 80));
-        Results.put(kiln, m("resnet50", 1, "onnx-trt-fp16", 1.2).put("layers", 60));
+        Results.put(kiln, m("resnet50", 1, "onnx-trt-fp16", 1.2).put("layers", 60).put("build_s", 9.0)
+                .put("timing_cache", "shared"));
         ObjectNode k32 = m("resnet50", 1, "kiln-fp32", 2).put("compile_cold_s", 30.25).put("compile_warm_s", 8.5)
                 .put("engine_load_s", 0.12).put("layers", 85).put("fused_layers", 30)
                 .put("myelin_layers", 0).put("reformat_layers", 4).put("gpu_mem_mib", 130.0).put("rel_l2", 2e-6);
@@ -68,6 +69,7 @@ class ReportTest {
         String md = Report.markdown(sample());
         assertThat(md).contains("## Kiln compile, engines and per-call overhead");
         assertThat(md).contains("| resnet50 | 1 | fp32 | 30.3 | 8.5 | 0.12 | 21.5 |  | 85 / 30 / 0 / 4 | 80 | 2100.0 | 2080.0 | 20.0 |");
+        assertThat(md).contains("| resnet50 | 1 | fp16 |").contains("| 9.0 (warm cache) |");
         assertThat(md).contains("## Not measured");
         assertThat(md).contains("- resnet50 batch 1 compile-fp32: skipped — timed out after 240 s");
         // multi-line errors and table pipes never break the Markdown
