@@ -86,7 +86,7 @@ public final class Report {
                         .append(" | ").append(num(m.path("throughput").asDouble(Double.NaN), 0))
                         .append(" | ").append(speedup)
                         .append(" | ").append(kilnX)
-                        .append(" | ").append(sci(m.path("rel_l2").asDouble(Double.NaN)))
+                        .append(" | ").append(accuracy(m))
                         .append(" | ").append(num(mem(m), 0))
                         .append(" |\n");
             }
@@ -222,6 +222,15 @@ public final class Report {
 
     static String sci(double v) {
         return Double.isFinite(v) ? String.format(Locale.ROOT, "%.1e", v) : "";
+    }
+
+    /** The accuracy cell: blank when not measured, "NaN" when the output was not finite. */
+    static String accuracy(JsonNode m) {
+        if (!m.has("rel_l2") || m.path("rel_l2").isNull()) {
+            return "";
+        }
+        double v = m.path("rel_l2").asDouble(Double.NaN);
+        return Double.isNaN(v) ? "NaN" : sci(v);
     }
 
     static String ratio(double v) {

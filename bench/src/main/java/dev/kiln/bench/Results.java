@@ -1,8 +1,10 @@
 package dev.kiln.bench;
 
+import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kiln.ir.KilnException;
@@ -36,7 +38,9 @@ public final class Results {
     public static final List<String> PEERS = List.of("eager-fp32", "eager-fp16", "compile-fp32", "compile-fp16",
             "autotune-fp32", "autotune-fp16", "onnx-trt-fp32", "onnx-trt-fp16", "kiln-fp32", "kiln-fp16");
 
-    static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    /** Reads Python's NaN/Infinity (json.dumps writes them bare) and indents what it writes. */
+    static final ObjectMapper JSON = JsonMapper.builder().enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
+            .enable(SerializationFeature.INDENT_OUTPUT).build();
 
     private Results() {
     }

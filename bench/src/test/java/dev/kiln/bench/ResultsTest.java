@@ -79,6 +79,22 @@ class ResultsTest {
     }
 
     @Test
+    void readsPythonsNonFiniteNumbers(@TempDir Path tmp) throws Exception {
+        Path f = tmp.resolve("torch.json");
+        java.nio.file.Files.writeString(f, "{\"measurements\": [{\"model\": \"bert_base\", \"batch\": 1, "
+                + "\"peer\": \"eager-fp16\", \"status\": \"ok\", \"rel_l2\": NaN, "
+                + "\"latency_ms\": {\"median\": 2.0, \"p99\": Infinity}}]}");
+        ObjectNode merged = Results.merge(List.of(Results.read(f)));
+        JsonNode m = merged.get("measurements").get(0);
+        assertThat(m.path("rel_l2").asDouble()).isNaN();
+        assertThat(m.path("latency_ms").path("p99").asDouble()).isInfinite();
+        // a NaN accuracy is shown, never left blank as if not measured
+        assertThat(Report.markdown(merged)).contains("| 1 | eager-fp16 | 2.000 |  | ").contains("| NaN |");
+        Results.write(tmp.resolve("back.json"), merged);
+        assertThat(Results.read(tmp.resolve("back.json")).get("measurements").get(0).path("rel_l2").asDouble()).isNaN();
+    }
+
+    @Test
     void unreadableFilesAreNamed(@TempDir Path tmp) throws Exception {
         Path f = tmp.resolve("bad.json");
         java.nio.file.Files.writeString(f, "[1, 2]");
