@@ -452,6 +452,9 @@ def main(argv=None):
     ap.add_argument("--autotune-timeout", type=float, default=300, help="per model, max-autotune")
     ap.add_argument("--onnx-exporter", default="auto", choices=["auto", "legacy", "dynamo"])
     ap.add_argument("--skip", default="", help="'onnx' skips the ONNX exports")
+    ap.add_argument("--redo", action="store_true",
+                    help="export and measure again what WORKDIR already has (default: skip it, so the same "
+                         "command can be repeated until everything is done)")
     ap.add_argument("--worker", default="", help=argparse.SUPPRESS)
     ap.add_argument("--worker-model", default="", help=argparse.SUPPRESS)
     ap.add_argument("--records", default="", help=argparse.SUPPRESS)
@@ -492,6 +495,11 @@ def main(argv=None):
             json.dump(result, f, indent=1, sort_keys=True)
         os.replace(out_path + ".tmp", out_path)
 
+    def done(name, batch, peer):
+        """Whether an earlier call measured this peer fine (then it is not measured again unless --redo)."""
+        return not a.redo and any((m["model"], m["batch"], m["peer"], m.get("status")) == (name, batch, peer, "ok")
+                                  for m in result["measurements"])
+
     def put(rec):
         ms = result["measurements"]
         ms[:] = [m for m in ms if (m["model"], m["batch"], m["peer"]) != (rec["model"], rec["batch"], rec["peer"])]
@@ -507,6 +515,12 @@ def main(argv=None):
                 manifest = json.load(f)
         for name in a.models:
             for b in batches_for(name, a):
+                old_entry = next((x for x in manifest["entries"] if (x["model"], x["batch"]) == (name, b)), None)
+                if (not a.redo and old_entry is not None and "pt2" in old_entry and "onnx_fp16" in old_entry
+                        and all(os.path.exists(os.path.join(a.workdir, "models", old_entry[f]))
+                                for f in ("npz", "pt2", "onnx", "onnx_fp16"))):
+                    print(f"EXPORT model={name} batch={b}: exported by an earlier call (--redo exports again)")
+                    continue
                 if clock.left() < 20:
                     result["skipped"].append(f"export {key(name, b)}: deadline")
                     continue
@@ -542,9 +556,12 @@ def main(argv=None):
             if clock.left() < 10:
                 result["skipped"].append(f"eager {key(e['model'], e['batch'])}: deadline")
                 continue
+            peers = [half for half in (False, True) if not done(e["model"], e["batch"], f"eager-{'fp16' if half else 'fp32'}")]
+            if not peers:
+                continue
             model, _ = build(e["model"], e["batch"])
             xs, ys = load_refs(e, a)
-            for half in (False, True):
+            for half in peers:
                 rec = measure(f"eager-{'fp16' if half else 'fp32'}", model, xs, ys, e["batch"], a, clock, half=half)
                 rec.update({"model": e["model"], "batch": e["batch"]})
                 put(rec)
@@ -554,6 +571,10 @@ def main(argv=None):
             continue
         for name in a.models:
             if not any(e["model"] == name for e in entries):
+                continue
+            if all(done(name, e["batch"], f"{group}-{prec}") for e in entries if e["model"] == name
+                   for prec in ("fp32", "fp16")):
+                print(f"{group} {name}: measured by an earlier call (--redo measures again)")
                 continue
             budget = min(limit, clock.left() - 5)
             if budget < 30:

@@ -13,7 +13,9 @@
 # (default: all but autotune; --quick: fewer iterations, no compile-time, ONNX builds start from Kiln's
 # timing cache). Measurements accumulate in WORK
 # (default $GPU_STAGE_HOME/bench-work, which lives as long as the machine stays warm), so a second call
-# with other groups or models adds to the same results; --fresh starts over. Extra result files given with
+# with other groups or models adds to the same results, and what a call already measured fine is not
+# measured again (--redo measures it again; --fresh starts over), so the same command can simply be
+# repeated until everything is in. Extra result files given with
 # --include FILE.json (e.g. an earlier call's results.json carried back) are merged in first.
 set -uo pipefail
 
@@ -34,10 +36,11 @@ while [[ $# -gt 0 ]]; do
     --models) MODELS=$2; shift 2 ;;
     --budget) BUDGET=$2; shift 2 ;;
     --fresh) FRESH=1; shift ;;
+    --redo) PY_EXTRA+=(--redo); JAVA_EXTRA+=(--redo); shift ;;
     --include) INCLUDES+=("$2"); shift 2 ;;
     --py) PY_EXTRA+=("$2"); shift 2 ;;       # one extra argument for export_and_time.py
     --java) JAVA_EXTRA+=("$2"); shift 2 ;;   # one extra argument for Main run
-    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done

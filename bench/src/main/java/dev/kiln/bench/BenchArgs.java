@@ -32,13 +32,15 @@ import java.util.Set;
  * @param out         the JSON file {@code run} writes, or the folder {@code merge} writes to
  * @param inputs      {@code merge}: the partial result files
  * @param kilnVersion the Kiln version (commit) to record, if given
+ * @param redo        measure again what the result file already has as ok (default: skip it, so the same
+ *                    command can be repeated until everything is measured)
  * @param sharedCache the ONNX build starts from a copy of the timing cache Kiln's build of the same model,
  *                    batch and precision wrote (faster; its build time is then not cold). Default in quick mode.
  */
 public record BenchArgs(String command, Path work, List<String> models, List<Integer> batches, Set<String> groups,
                         List<String> precisions, boolean quick, int iters, int warmup, double maxSeconds,
                         double deadline, Optional<Path> out, List<Path> inputs, Optional<String> kilnVersion,
-                        boolean sharedCache) {
+                        boolean sharedCache, boolean redo) {
 
     /** Every group {@code run} knows, in the order it runs them. */
     public static final List<String> GROUPS = List.of("kiln", "onnx", "compile-time", "overhead");
@@ -54,7 +56,7 @@ public record BenchArgs(String command, Path work, List<String> models, List<Int
     public static final String USAGE = String.join("\n",
             "usage: dev.kiln.bench.Main run --work DIR [--models a,b] [--batches 1,32] [--groups kiln,onnx,compile-time,overhead]",
             "                              [--precisions fp32,fp16] [--quick] [--iters N] [--warmup N] [--max-seconds S]",
-            "                              [--deadline S] [--out FILE.json] [--kiln-version V] [--shared-cache=true|false]",
+            "                              [--deadline S] [--out FILE.json] [--kiln-version V] [--shared-cache=true|false] [--redo]",
             "       dev.kiln.bench.Main merge --out DIR [--kiln-version V] FILE.json...");
 
     /** Parses {@code args} ({@code --key value} or {@code --key=value}); a {@link KilnException} with the usage otherwise. */
@@ -79,6 +81,7 @@ public record BenchArgs(String command, Path work, List<String> models, List<Int
         Path out = null;
         String kilnVersion = null;
         Boolean sharedCache = null;
+        boolean redo = false;
         List<Path> inputs = new ArrayList<>();
         for (int i = 1; i < args.length; i++) {
             String a = args[i];
@@ -95,6 +98,10 @@ public record BenchArgs(String command, Path work, List<String> models, List<Int
             }
             if (key.equals("--quick")) {
                 quick = true;
+                continue;
+            }
+            if (key.equals("--redo")) {
+                redo = true;
                 continue;
             }
             if (value == null) {
@@ -180,7 +187,7 @@ public record BenchArgs(String command, Path work, List<String> models, List<Int
         return new BenchArgs(command, work == null ? Path.of(".") : work, models, batches, ordered, precisions, quick,
                 iters > 0 ? iters : quick ? 50 : 300, warmup > 0 ? warmup : quick ? 10 : 50,
                 maxSeconds > 0 ? maxSeconds : quick ? 2 : 8, deadline, Optional.ofNullable(out), inputs,
-                Optional.ofNullable(kilnVersion), sharedCache == null ? quick : sharedCache);
+                Optional.ofNullable(kilnVersion), sharedCache == null ? quick : sharedCache, redo);
     }
 
     /** Whether {@code run} does {@code group}. */

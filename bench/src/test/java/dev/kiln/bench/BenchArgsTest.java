@@ -23,6 +23,8 @@ class BenchArgsTest {
         assertThat(a.quick()).isFalse();
         assertThat(a.out()).isEmpty();
         assertThat(a.sharedCache()).isFalse();
+        assertThat(a.redo()).isFalse();
+        assertThat(BenchArgs.parse("run", "--redo", "--work", "w").redo()).isTrue();
     }
 
     @Test
