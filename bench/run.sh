@@ -60,8 +60,9 @@ left() { echo $(( BUDGET - ($(date +%s) - START) )); }
 QFLAG=(); [[ $QUICK == 1 ]] && QFLAG=(--quick)
 MFLAG=(); [[ -n $MODELS ]] && MFLAG=(--models "$MODELS")
 KILN_VERSION=${KILN_VERSION:-$(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || true)}
-# python runs without LD_LIBRARY_PATH: torch brings its own CUDA 13 libraries; the TensorRT runtime's
-# CUDA 12 ones are for Java only
+# python runs without the staged runtime's library folder: torch brings its own CUDA 13 libraries, the
+# TensorRT runtime's CUDA 12 ones are for Java only (other entries, e.g. where the driver lives, stay)
+PY_LD=$(printf '%s' "${LD_LIBRARY_PATH:-}" | tr ':' '\n' | grep -v '/rt/native$' | paste -sd: - || true)
 nvidia-smi --query-gpu=name,driver_version,memory.used,memory.total,clocks.sm,clocks.max.sm,temperature.gpu \
   --format=csv 2>&1 | tee "$WORK/logs/nvidia-smi.txt"
 
@@ -79,7 +80,7 @@ if [[ -n $G ]]; then
   phase "python $G"
   # keep most of the budget for the engines: exports and eager get at most 45% of it
   D=$(( $(left) * 45 / 100 ))
-  timeout $(( D + 60 )) env -u LD_LIBRARY_PATH python3 "$HERE/export_and_time.py" "$WORK" "${MFLAG[@]}" "${QFLAG[@]}" \
+  timeout $(( D + 60 )) env LD_LIBRARY_PATH="$PY_LD" python3 "$HERE/export_and_time.py" "$WORK" "${MFLAG[@]}" "${QFLAG[@]}" \
     "${PY_EXTRA[@]}" --groups "$G" --deadline "$D" 2>&1 | tee "$WORK/logs/python-export-eager.log"
   merge
 fi
@@ -105,7 +106,7 @@ if [[ -n $G ]]; then
   D=$(( $(left) - 25 ))
   if (( D > 40 )); then
     phase "python $G"
-    timeout $(( D + 15 )) env -u LD_LIBRARY_PATH python3 "$HERE/export_and_time.py" "$WORK" "${MFLAG[@]}" \
+    timeout $(( D + 15 )) env LD_LIBRARY_PATH="$PY_LD" python3 "$HERE/export_and_time.py" "$WORK" "${MFLAG[@]}" \
       "${QFLAG[@]}" "${PY_EXTRA[@]}" --groups "$G" --deadline "$D" 2>&1 | tee "$WORK/logs/python-compile.log"
   else
     echo "bench: no time left for $G"
