@@ -69,6 +69,20 @@ class PythonAgreementTest {
     }
 
     @Test
+    void compareLayersPutsBothEnginesSideBySide(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+        Assumptions.assumeTrue(Files.isRegularFile(SCRIPT), "run from the bench module");
+        Files.writeString(tmp.resolve("resnet50_b1-kiln-fp16.json"), "{\"Layers\": [\"conv_1 + relu_2\", "
+                + "\"Reformatting CopyNode for Input Tensor 0 to fc\", \"fc_9\"]}");
+        Files.writeString(tmp.resolve("resnet50_b1-onnx-trt-fp16.json"), "{\"Layers\": [{\"Name\": "
+                + "\"/conv1/Conv + /relu/Relu\"}, {\"Name\": \"/fc/Gemm\"}]}");
+        Files.writeString(tmp.resolve("vit_b_16_b1-kiln-fp16.json"), "{\"Layers\": []}"); // no ONNX partner
+        String out = python("import sys, compare_layers as c; sys.exit(c.main(sys.argv[1:]))", tmp.toString());
+        assertThat(out).contains("## resnet50_b1 fp16").doesNotContain("vit_b_16");
+        assertThat(out).contains("| layers | 3 | 2 |").contains("| fused (' + ') | 1 | 1 |").contains("| reformat | 1 | 0 |");
+        assertThat(out).contains("Kiln: 1 reformat/cast/shuffle/Myelin layers").contains("Reformatting CopyNode");
+    }
+
+    @Test
     void commandLineParsesAndNamesTheModels() throws Exception {
         Assumptions.assumeTrue(Files.isRegularFile(SCRIPT), "run from the bench module");
         String help = python("import sys, export_and_time as e; sys.argv = ['x', '--help']; e.main()");
