@@ -115,7 +115,10 @@ fi
 
 phase "merge"
 merge
-(cd "$WORK" && [[ -d layers ]] && tar -czf "$OUT/layers.tgz" layers)
+if [[ -d $WORK/layers ]]; then
+  env LD_LIBRARY_PATH="$PY_LD" python3 "$HERE/compare_layers.py" "$WORK/layers" > "$WORK/layers/COMPARE.md" 2>/dev/null || true
+  (cd "$WORK" && tar -czf "$OUT/layers.tgz" layers)
+fi
 (cd "$WORK" && tar -czf "$OUT/logs.tgz" logs results models/manifest.json 2>/dev/null)
 echo "=== bench: done in $(( $(date +%s) - START )) s; \$OUT: $(ls "$OUT" | paste -sd' ') ==="
 [[ -f $OUT/results.md ]] && cat "$OUT/results.md"
