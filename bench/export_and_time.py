@@ -1,0 +1,624 @@
+#!/usr/bin/env python3
+"""Kiln bench, PyTorch side: exports the bench models and times the PyTorch peers on the GPU.
+
+For every model and batch size it writes into WORKDIR/models/:
+  NAME_bB.pt2        torch.export.save of torch.export.export(model, inputs)   (what Kiln compiles)
+  NAME_bB.onnx       torch.onnx.export of the FP32 model                        (the ONNX->TensorRT FP32 peer)
+  NAME_bB.fp16.onnx  torch.onnx.export of the model after .half(), wrapped so that it takes and returns the
+                     same dtypes as the FP32 model (float inputs cast to half inside, outputs cast back to
+                     float): the ONNX->TensorRT FP16 peer, the same precision policy as PyTorch's .half()
+  NAME_bB.npz        seeded inputs x0.. and eager FP32 reference outputs y0.. (TF32 off)
+and WORKDIR/models/manifest.json listing them; then it times the PyTorch peers and writes
+WORKDIR/results/torch.json (one measurement per model, batch and peer; see README.md).
+
+Peers: eager-fp32, eager-fp16 (.half()), compile-fp32/-fp16 (torch.compile default mode) and
+autotune-fp32/-fp16 (torch.compile mode="max-autotune", opt-in: group "autotune"). TF32 is off everywhere,
+as in Kiln's FP32 engines. Every torch.compile peer runs in a worker subprocess with a time limit, so a
+slow or crashing compile costs its own measurement only.
+
+Models (seeded random weights, no downloads): resnet50, efficientnet_b0, mobilenet_v3_large, vit_b_16
+(torchvision), bert_base (transformers, sequence 128; via tools/gpu/export_models.py) and gpt2_blocks
+(12 GPT-2-small decoder blocks with token and position embeddings and the final LayerNorm, sequence 128,
+causal SDPA; no LM head). Batch sizes 1 and 32 (bert_base and gpt2_blocks: 1 and 16).
+
+Usage (GPU machine: torch 2.11, torchvision, transformers, onnx):
+  python3 bench/export_and_time.py WORKDIR [--models resnet50,bert_base] [--groups export,eager,compile]
+                                   [--quick] [--deadline SECONDS] [--batches-cv 1,32] [--batches-seq 1,16]
+"""
+import argparse
+import copy
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+import traceback
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+
+CV_MODELS = ["resnet50", "efficientnet_b0", "mobilenet_v3_large", "vit_b_16"]
+SEQ_MODELS = ["bert_base", "gpt2_blocks"]
+MODELS = CV_MODELS + SEQ_MODELS
+GROUPS = ["export", "eager", "compile", "autotune"]
+DEFAULT_GROUPS = ["export", "eager", "compile"]
+SEQ_LEN = 128
+
+
+# ----------------------------------------------------------------------------------------- pure helpers
+
+def percentile(samples, q):
+    """Nearest-rank percentile (q in 0..100) of a non-empty list; the same rule as dev.kiln.bench.Stats."""
+    s = sorted(samples)
+    if not s:
+        raise ValueError("no samples")
+    rank = max(1, int(-(-q * len(s) // 100)))  # ceil(q/100 * n), at least 1
+    return s[min(rank, len(s)) - 1]
+
+
+def summarize(samples_ms):
+    """median, p99, mean, min (ms) and the sample count."""
+    s = sorted(samples_ms)
+    n = len(s)
+    median = s[n // 2] if n % 2 else (s[n // 2 - 1] + s[n // 2]) / 2
+    return {"median": median, "p99": percentile(s, 99), "mean": sum(s) / n, "min": s[0], "n": n}
+
+
+def parse_list(text, allowed=None, what="value"):
+    items = [x.strip() for x in text.split(",") if x.strip()]
+    if allowed is not None:
+        bad = [x for x in items if x not in allowed]
+        if bad:
+            raise SystemExit(f"unknown {what}(s) {bad}; choose from {allowed}")
+    return items
+
+
+class Clock:
+    """Seconds left before the run's deadline."""
+
+    def __init__(self, seconds):
+        self.end = time.time() + seconds
+
+    def left(self):
+        return self.end - time.time()
+
+
+# ----------------------------------------------------------------------------------------- models
+
+def build(name, batch):
+    """(model in eval mode on the CPU, example inputs on the CPU)."""
+    import torch
+    torch.manual_seed(0)
+    if name == "gpt2_blocks":
+        model = Gpt2Blocks()
+        gen = torch.Generator().manual_seed(1234)
+        inputs = (torch.randint(0, Gpt2Blocks.VOCAB, (batch, SEQ_LEN), generator=gen, dtype=torch.int64),)
+    else:
+        sys.path.insert(0, os.path.join(ROOT, "tools", "gpu"))
+        import export_models  # the models Kiln's GPU tests use, with the same seeds
+        model, inputs = export_models.build(name, batch)
+    model.eval()
+    return model, inputs
+
+
+def _gpt_classes():
+    import torch
+    import torch.nn as nn
+    import torch.nn.functional as F
+
+    class Block(nn.Module):
+        """A GPT-2 decoder block: pre-LayerNorm causal self-attention and a GELU(tanh) MLP, with residuals."""
+
+        def __init__(self, d, heads):
+            super().__init__()
+            self.heads = heads
+            self.ln_1 = nn.LayerNorm(d)
+            self.c_attn = nn.Linear(d, 3 * d)
+            self.c_proj = nn.Linear(d, d)
+            self.ln_2 = nn.LayerNorm(d)
+            self.c_fc = nn.Linear(d, 4 * d)
+            self.c_out = nn.Linear(4 * d, d)
+
+        def forward(self, x):
+            b, t, d = x.shape
+            q, k, v = self.c_attn(self.ln_1(x)).split(d, dim=2)
+            q = q.view(b, t, self.heads, d // self.heads).transpose(1, 2)
+            k = k.view(b, t, self.heads, d // self.heads).transpose(1, 2)
+            v = v.view(b, t, self.heads, d // self.heads).transpose(1, 2)
+            y = F.scaled_dot_product_attention(q, k, v, is_causal=True)
+            y = y.transpose(1, 2).reshape(b, t, d)
+            x = x + self.c_proj(y)
+            return x + self.c_out(F.gelu(self.c_fc(self.ln_2(x)), approximate="tanh"))
+
+    class Gpt(nn.Module):
+        """GPT-2 small without the LM head: embeddings, 12 decoder blocks, final LayerNorm."""
+        VOCAB = 50257
+
+        def __init__(self, layers=12, d=768, heads=12, positions=1024):
+            super().__init__()
+            self.wte = nn.Embedding(self.VOCAB, d)
+            self.wpe = nn.Embedding(positions, d)
+            self.h = nn.ModuleList([Block(d, heads) for _ in range(layers)])
+            self.ln_f = nn.LayerNorm(d)
+            with torch.no_grad():  # GPT-2's init: N(0, 0.02) weights, so activations stay in a realistic range
+                for m in self.modules():
+                    if isinstance(m, (nn.Linear, nn.Embedding)):
+                        m.weight.normal_(0.0, 0.02)
+                    if isinstance(m, nn.Linear):
+                        m.bias.zero_()
+
+        def forward(self, ids):
+            t = ids.shape[1]
+            pos = torch.arange(t, device=ids.device)
+            x = self.wte(ids) + self.wpe(pos)
+            for blk in self.h:
+                x = blk(x)
+            return self.ln_f(x)
+
+    return Gpt
+
+
+def Gpt2Blocks():  # noqa: N802 - reads as a constructor
+    return _gpt_classes()()
+
+
+Gpt2Blocks.VOCAB = 50257
+
+
+def as_tuple(y):
+    return tuple(y) if isinstance(y, (tuple, list)) else (y,)
+
+
+def half_io(model):
+    """model.half() behind the FP32 model's interface: float inputs cast to half inside, outputs back to float."""
+    import torch.nn as nn
+
+    class HalfIO(nn.Module):
+        def __init__(self, m):
+            super().__init__()
+            self.m = m
+
+        def forward(self, *xs):
+            xs = [x.half() if x.is_floating_point() else x for x in xs]
+            return tuple(y.float() for y in as_tuple(self.m(*xs)))
+
+    return HalfIO(copy.deepcopy(model).half())
+
+
+def batches_for(name, a):
+    return a.batches_seq if name in SEQ_MODELS else a.batches_cv
+
+
+def key(name, batch):
+    return f"{name}_b{batch}"
+
+
+# ----------------------------------------------------------------------------------------- export
+
+def export_onnx(model, inputs, path, in_names, out_names, exporter):
+    """Writes path with the legacy (TorchScript) exporter, or the dynamo one; returns which one worked."""
+    import torch
+    errors = []
+    order = {"auto": ["legacy", "dynamo"], "legacy": ["legacy"], "dynamo": ["dynamo"]}[exporter]
+    for kind in order:
+        try:
+            if kind == "legacy":
+                # MultiheadAttention's fused fast path has no ONNX form: export the composite ops
+                fast = torch.backends.mha.get_fastpath_enabled()
+                torch.backends.mha.set_fastpath_enabled(False)
+                try:
+                    torch.onnx.export(model, tuple(inputs), path, input_names=in_names, output_names=out_names,
+                                      opset_version=17, do_constant_folding=True, dynamo=False)
+                finally:
+                    torch.backends.mha.set_fastpath_enabled(fast)
+            else:
+                torch.onnx.export(model, tuple(inputs), path, input_names=in_names, output_names=out_names,
+                                  dynamo=True, external_data=False)
+            return kind
+        except Exception as e:  # noqa: BLE001 - try the other exporter, report both
+            errors.append(f"{kind}: {type(e).__name__}: {str(e)[:300]}")
+    raise RuntimeError("ONNX export failed: " + " | ".join(errors))
+
+
+def export_one(name, batch, a, dev):
+    """Exports one model at one batch size; returns its manifest entry."""
+    import numpy as np
+    import torch
+    t0 = time.time()
+    model, inputs = build(name, batch)
+    in_names = [f"x{i}" for i in range(len(inputs))]
+    d = os.path.join(a.workdir, "models")
+    k = key(name, batch)
+    entry = {"model": name, "batch": batch, "inputs": [{"name": n, "dtype": str(t.dtype).replace("torch.", ""),
+                                                         "shape": list(t.shape)} for n, t in zip(in_names, inputs)]}
+    with torch.no_grad():
+        m = copy.deepcopy(model).to(dev)
+        ys = as_tuple(m(*[t.to(dev) for t in inputs]))
+        ys = [y.float().cpu() for y in ys]
+        del m
+    out_names = [f"y{i}" for i in range(len(ys))]
+    entry["outputs"] = [{"name": n, "shape": list(y.shape)} for n, y in zip(out_names, ys)]
+    arrays = {f"x{i}": t.contiguous().numpy() for i, t in enumerate(inputs)}
+    arrays.update({f"y{i}": y.contiguous().numpy() for i, y in enumerate(ys)})
+    np.savez(os.path.join(d, k + ".npz"), **arrays)
+    entry["npz"] = k + ".npz"
+    # each export may fail on its own: the peers that need it then report why, the others still run
+    try:
+        ep = torch.export.export(model, tuple(inputs))
+        torch.export.save(ep, os.path.join(d, k + ".pt2"))
+        entry["pt2"] = k + ".pt2"
+    except Exception as e:  # noqa: BLE001
+        traceback.print_exc()
+        entry["pt2_error"] = f"torch.export failed: {type(e).__name__}: {str(e)[:400]}"
+    entry["export_s"] = round(time.time() - t0, 2)
+    if "onnx" not in a.skip:
+        t1 = time.time()
+        with torch.no_grad():
+            try:
+                entry["onnx_exporter"] = export_onnx(model, inputs, os.path.join(d, k + ".onnx"), in_names,
+                                                     out_names, a.onnx_exporter)
+                entry["onnx"] = k + ".onnx"
+            except Exception as e:  # noqa: BLE001
+                entry["onnx_error"] = str(e)[:600]
+            try:
+                # the FP16 peer's model runs on the GPU while tracing: half-precision kernels are a GPU matter
+                hm = half_io(model).to(dev)
+                export_onnx(hm, [t.to(dev) for t in inputs], os.path.join(d, k + ".fp16.onnx"), in_names,
+                            out_names, a.onnx_exporter)
+                entry["onnx_fp16"] = k + ".fp16.onnx"
+                del hm
+            except Exception as e:  # noqa: BLE001
+                entry["onnx_fp16_error"] = str(e)[:600]
+        entry["onnx_s"] = round(time.time() - t1, 2)
+    return entry
+
+
+# ----------------------------------------------------------------------------------------- timing
+
+def rel_l2(got, want):
+    import torch
+    got = got.detach().float().cpu().reshape(-1).double()
+    want = want.float().reshape(-1).double()
+    if got.numel() != want.numel():
+        return float("nan")
+    den = torch.linalg.vector_norm(want).item()
+    num = torch.linalg.vector_norm(got - want).item()
+    return num / den if den > 0 else num
+
+
+def worst(errors):
+    """The largest error; NaN if any is NaN (max() would depend on the order)."""
+    return float("nan") if any(e != e for e in errors) else max(errors)
+
+
+def time_peer(fn, batch, a, clock):
+    """Latency samples (ms, CUDA events, synchronized every iteration), pipelined throughput and peak memory."""
+    import torch
+    torch.cuda.synchronize()
+    for _ in range(a.warmup):
+        fn()
+    torch.cuda.synchronize()
+    start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+    samples = []
+    cap = time.time() + min(a.max_seconds, max(1.0, clock.left()))
+    for i in range(a.iters):
+        start.record()
+        fn()
+        end.record()
+        end.synchronize()
+        samples.append(start.elapsed_time(end))
+        if i + 1 >= a.min_iters and time.time() > cap:
+            break
+    # throughput: back-to-back calls, one event pair around them all (what a server loop sees)
+    n = max(a.min_iters, len(samples) // 2)
+    start.record()
+    for _ in range(n):
+        fn()
+    end.record()
+    end.synchronize()
+    total_ms = start.elapsed_time(end)
+    out = {"latency_ms": summarize(samples), "throughput": batch * n / (total_ms / 1000.0),
+           "iters": len(samples)}
+    return out
+
+
+def measure(peer, model, inputs, refs, batch, a, clock, half=False, compile_mode=None):
+    """One peer's measurement record."""
+    import torch
+    dev = torch.device("cuda")
+    rec = {"peer": peer, "precision": "fp16" if half else "fp32", "status": "ok"}
+    try:
+        torch.cuda.empty_cache()
+        torch.cuda.reset_peak_memory_stats()
+        m = copy.deepcopy(model).to(dev)
+        xs = [t.to(dev) for t in inputs]
+        if half:
+            m = m.half()
+            xs = [x.half() if x.is_floating_point() else x for x in xs]
+        base = torch.cuda.memory_allocated()
+        if compile_mode is not None:
+            torch._dynamo.reset()
+            kwargs = {} if compile_mode == "default" else {"mode": compile_mode}
+            m = torch.compile(m, **kwargs)
+            t0 = time.time()
+            with torch.no_grad():
+                m(*xs)
+                m(*xs)  # a second call: CUDA-graph trees record on the second run
+            torch.cuda.synchronize()
+            rec["compile_s"] = round(time.time() - t0, 2)
+            # the peak of running the model, not of compiling it (autotuning allocates benchmark buffers)
+            torch.cuda.empty_cache()
+            torch.cuda.reset_peak_memory_stats()
+        with torch.no_grad():
+            ys = [y.detach().clone() for y in as_tuple(m(*xs))]
+            rec["rel_l2"] = worst([rel_l2(y, r) for y, r in zip(ys, refs)])
+            rec.update(time_peer(lambda: m(*xs), batch, a, clock))
+        rec["peak_mem_mib"] = round(torch.cuda.max_memory_allocated() / 2**20, 1)
+        rec["weights_inputs_mib"] = round(base / 2**20, 1)
+        del m, xs, ys
+    except Exception as e:  # noqa: BLE001 - one peer's failure is a result, not the end of the run
+        rec["status"] = "error"
+        rec["error"] = f"{type(e).__name__}: {str(e)[:500]}"
+        traceback.print_exc()
+    torch.cuda.empty_cache()
+    return rec
+
+
+def load_refs(entry, a):
+    import numpy as np
+    import torch
+    z = np.load(os.path.join(a.workdir, "models", entry["npz"]))
+    xs = [torch.from_numpy(z[f"x{i}"]) for i in range(len(entry["inputs"]))]
+    ys = [torch.from_numpy(z[f"y{i}"]) for i in range(len(entry["outputs"]))]
+    return xs, ys
+
+
+def run_compile_worker(a):
+    """--worker: the torch.compile peers of one model, each record appended to --records as a JSON line."""
+    import torch
+    setup_torch()
+    clock = Clock(a.deadline)
+    entries = read_manifest(a)
+    mode = "default" if a.worker == "compile" else "max-autotune"
+    prefix = "compile" if a.worker == "compile" else "autotune"
+    for e in entries:
+        if e["model"] != a.worker_model:
+            continue
+        model, _ = build(e["model"], e["batch"])
+        xs, ys = load_refs(e, a)
+        for half in (False, True):
+            if clock.left() < 5:
+                return
+            rec = measure(f"{prefix}-{'fp16' if half else 'fp32'}", model, xs, ys, e["batch"], a, clock, half=half,
+                          compile_mode=mode)
+            rec.update({"model": e["model"], "batch": e["batch"]})
+            with open(a.records, "a") as f:
+                f.write(json.dumps(rec) + "\n")
+            print(summary_line(rec), flush=True)
+            torch._dynamo.reset()
+
+
+def summary_line(r):
+    lat = r.get("latency_ms", {})
+    return (f"TORCH-BENCH model={r.get('model')} batch={r.get('batch')} peer={r['peer']} status={r['status']} "
+            f"median_ms={lat.get('median', float('nan')):.3f} p99_ms={lat.get('p99', float('nan')):.3f} "
+            f"items_per_s={r.get('throughput', float('nan')):.1f} rel_l2={r.get('rel_l2', float('nan')):.1e}"
+            + (f" compile_s={r['compile_s']}" if "compile_s" in r else "")
+            + (f" error={r['error'][:200]!r}" if r["status"] != "ok" else ""))
+
+
+# ----------------------------------------------------------------------------------------- driver
+
+def setup_torch():
+    import torch
+    torch.set_grad_enabled(False)
+    torch.backends.cuda.matmul.allow_tf32 = False
+    torch.backends.cudnn.allow_tf32 = False
+    torch.set_float32_matmul_precision("highest")
+
+
+def read_manifest(a):
+    p = os.path.join(a.workdir, "models", "manifest.json")
+    if not os.path.exists(p):
+        raise SystemExit(f"{p} not found: run the 'export' group first (same WORKDIR)")
+    with open(p) as f:
+        return [e for e in json.load(f)["entries"] if e["model"] in a.models]
+
+
+def environment():
+    import torch
+    env = {"torch": torch.__version__, "torch_cuda": torch.version.cuda, "python": platform.python_version()}
+    for mod in ("torchvision", "transformers", "onnx"):
+        try:
+            env[mod] = __import__(mod).__version__
+        except Exception:  # noqa: BLE001 - absent is a fact worth recording
+            env[mod] = "absent"
+    if torch.cuda.is_available():
+        env["gpu"] = torch.cuda.get_device_name(0)
+    try:
+        env["driver"] = subprocess.run(["nvidia-smi", "--query-gpu=driver_version", "--format=csv,noheader"],
+                                       capture_output=True, text=True, timeout=30).stdout.strip().splitlines()[0]
+    except Exception:  # noqa: BLE001
+        env["driver"] = "unknown"
+    return env
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("workdir")
+    ap.add_argument("--models", default=",".join(MODELS))
+    ap.add_argument("--groups", default=",".join(DEFAULT_GROUPS), help=f"any of {GROUPS}")
+    ap.add_argument("--batches-cv", default="1,32")
+    ap.add_argument("--batches-seq", default="1,16")
+    ap.add_argument("--quick", action="store_true", help="fewer iterations (and shorter time limits)")
+    ap.add_argument("--iters", type=int, default=0, help="latency iterations per peer (default 200, quick 40)")
+    ap.add_argument("--warmup", type=int, default=0, help="warm-up calls per peer (default 20, quick 5)")
+    ap.add_argument("--max-seconds", type=float, default=0, help="time cap per peer's latency loop (default 8, quick 2)")
+    ap.add_argument("--deadline", type=float, default=3600, help="seconds this script may run in all")
+    ap.add_argument("--compile-timeout", type=float, default=0, help="per model, torch.compile default (default 240, quick 150)")
+    ap.add_argument("--autotune-timeout", type=float, default=300, help="per model, max-autotune")
+    ap.add_argument("--onnx-exporter", default="auto", choices=["auto", "legacy", "dynamo"])
+    ap.add_argument("--skip", default="", help="'onnx' skips the ONNX exports")
+    ap.add_argument("--redo", action="store_true",
+                    help="export and measure again what WORKDIR already has (default: skip it, so the same "
+                         "command can be repeated until everything is done)")
+    ap.add_argument("--worker", default="", help=argparse.SUPPRESS)
+    ap.add_argument("--worker-model", default="", help=argparse.SUPPRESS)
+    ap.add_argument("--records", default="", help=argparse.SUPPRESS)
+    a = ap.parse_args(argv)
+    a.models = parse_list(a.models, MODELS, "model")
+    a.groups = parse_list(a.groups, GROUPS, "group")
+    a.batches_cv = [int(x) for x in parse_list(a.batches_cv)]
+    a.batches_seq = [int(x) for x in parse_list(a.batches_seq)]
+    a.skip = parse_list(a.skip)
+    a.iters = a.iters or (40 if a.quick else 200)
+    a.warmup = a.warmup or (5 if a.quick else 20)
+    a.max_seconds = a.max_seconds or (2.0 if a.quick else 8.0)
+    a.min_iters = min(10, a.iters)
+    a.compile_timeout = a.compile_timeout or (150 if a.quick else 240)
+    if a.worker:
+        run_compile_worker(a)
+        return 0
+
+    import torch
+    setup_torch()
+    clock = Clock(a.deadline)
+    t_start = time.time()
+    os.makedirs(os.path.join(a.workdir, "models"), exist_ok=True)
+    os.makedirs(os.path.join(a.workdir, "results"), exist_ok=True)
+    dev = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    out_path = os.path.join(a.workdir, "results", "torch.json")
+    result = {"source": "torch", "env": environment(), "args": sys.argv[1:], "measurements": [], "exports": [],
+              "skipped": []}
+    if os.path.exists(out_path):  # a previous call's measurements stay unless measured again
+        with open(out_path) as f:
+            old = json.load(f)
+        result["measurements"] = old.get("measurements", [])
+        result["exports"] = old.get("exports", [])
+
+    def save():
+        result["seconds"] = round(time.time() - t_start, 1)
+        with open(out_path + ".tmp", "w") as f:
+            json.dump(result, f, indent=1, sort_keys=True)
+        os.replace(out_path + ".tmp", out_path)
+
+    def done(name, batch, peer):
+        """Whether an earlier call measured this peer fine (then it is not measured again unless --redo)."""
+        return not a.redo and any((m["model"], m["batch"], m["peer"], m.get("status")) == (name, batch, peer, "ok")
+                                  for m in result["measurements"])
+
+    def put(rec):
+        ms = result["measurements"]
+        ms[:] = [m for m in ms if (m["model"], m["batch"], m["peer"]) != (rec["model"], rec["batch"], rec["peer"])]
+        ms.append(rec)
+        print(summary_line(rec), flush=True)
+        save()
+
+    manifest_path = os.path.join(a.workdir, "models", "manifest.json")
+    if "export" in a.groups:
+        manifest = {"entries": []}
+        if os.path.exists(manifest_path):
+            with open(manifest_path) as f:
+                manifest = json.load(f)
+        for name in a.models:
+            for b in batches_for(name, a):
+                old_entry = next((x for x in manifest["entries"] if (x["model"], x["batch"]) == (name, b)), None)
+                if (not a.redo and old_entry is not None and "pt2" in old_entry and "onnx_fp16" in old_entry
+                        and all(os.path.exists(os.path.join(a.workdir, "models", old_entry[f]))
+                                for f in ("npz", "pt2", "onnx", "onnx_fp16"))):
+                    print(f"EXPORT model={name} batch={b}: exported by an earlier call (--redo exports again)")
+                    continue
+                if clock.left() < 20:
+                    result["skipped"].append(f"export {key(name, b)}: deadline")
+                    continue
+                try:
+                    e = export_one(name, b, a, dev)
+                    manifest["entries"] = [x for x in manifest["entries"] if (x["model"], x["batch"]) != (name, b)]
+                    manifest["entries"].append(e)
+                    manifest["entries"].sort(key=lambda x: (MODELS.index(x["model"]), x["batch"]))
+                    with open(manifest_path, "w") as f:
+                        json.dump(manifest, f, indent=1)
+                    result["exports"] = [x for x in result["exports"] if (x["model"], x["batch"]) != (name, b)]
+                    rec = {k: e[k] for k in ("model", "batch", "export_s", "onnx_exporter", "onnx_s") if k in e}
+                    errors = [e[k] for k in ("pt2_error", "onnx_error", "onnx_fp16_error") if k in e]
+                    if errors:
+                        rec["error"] = " | ".join(errors)
+                    result["exports"].append(rec)
+                    print(f"EXPORT model={name} batch={b} seconds={e['export_s']}+{e.get('onnx_s', 0)} "
+                          f"onnx={e.get('onnx_exporter', 'skipped')}", flush=True)
+                except Exception as ex:  # noqa: BLE001
+                    traceback.print_exc()
+                    result["exports"].append({"model": name, "batch": b, "error": f"{type(ex).__name__}: {str(ex)[:500]}"})
+                    print(f"EXPORT model={name} batch={b} FAILED {type(ex).__name__}: {str(ex)[:300]}", flush=True)
+                save()
+
+    if not torch.cuda.is_available():
+        print("no CUDA device: exports only", flush=True)
+        save()
+        return 0
+    entries = read_manifest(a) if os.path.exists(manifest_path) else []
+
+    if "eager" in a.groups:
+        for e in entries:
+            if clock.left() < 10:
+                result["skipped"].append(f"eager {key(e['model'], e['batch'])}: deadline")
+                continue
+            peers = [half for half in (False, True) if not done(e["model"], e["batch"], f"eager-{'fp16' if half else 'fp32'}")]
+            if not peers:
+                continue
+            model, _ = build(e["model"], e["batch"])
+            xs, ys = load_refs(e, a)
+            for half in peers:
+                rec = measure(f"eager-{'fp16' if half else 'fp32'}", model, xs, ys, e["batch"], a, clock, half=half)
+                rec.update({"model": e["model"], "batch": e["batch"]})
+                put(rec)
+
+    for group, limit in (("compile", a.compile_timeout), ("autotune", a.autotune_timeout)):
+        if group not in a.groups:
+            continue
+        for name in a.models:
+            if not any(e["model"] == name for e in entries):
+                continue
+            if all(done(name, e["batch"], f"{group}-{prec}") for e in entries if e["model"] == name
+                   for prec in ("fp32", "fp16")):
+                print(f"{group} {name}: measured by an earlier call (--redo measures again)")
+                continue
+            budget = min(limit, clock.left() - 5)
+            if budget < 30:
+                result["skipped"].append(f"{group} {name}: deadline")
+                continue
+            records = os.path.join(a.workdir, "results", f"{group}-{name}.jsonl")
+            if os.path.exists(records):
+                os.remove(records)
+            cmd = [sys.executable, os.path.abspath(__file__), a.workdir, "--worker", group, "--worker-model", name,
+                   "--records", records, "--models", name, "--deadline", str(budget),
+                   "--iters", str(a.iters), "--warmup", str(a.warmup), "--max-seconds", str(a.max_seconds)]
+            t0 = time.time()
+            try:
+                subprocess.run(cmd, timeout=budget + 10, check=False)
+                note = None
+            except subprocess.TimeoutExpired:
+                note = f"timed out after {budget:.0f} s"
+            got = []
+            if os.path.exists(records):
+                with open(records) as f:
+                    got = [json.loads(line) for line in f if line.strip()]
+            for rec in got:
+                put(rec)
+            done = {(r["batch"], r["peer"]) for r in got}
+            for e in entries:
+                if e["model"] != name:
+                    continue
+                for prec in ("fp32", "fp16"):
+                    peer = f"{group}-{prec}"
+                    if (e["batch"], peer) not in done:
+                        put({"model": name, "batch": e["batch"], "peer": peer, "precision": prec, "status": "skipped",
+                             "error": note or "worker ended before this peer (see the log)"})
+            print(f"{group} {name}: {time.time() - t0:.0f} s", flush=True)
+    save()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# Kiln bench, one command on the GPU machine (JAVA, CP and OUT set by .gpu/device.sh):
+#
+#   bash .gpu/device.sh sh 'bash bench/run.sh [--quick] [--group G[,G...]] [--models m[,m...]] [--budget S]'
+#
+# Runs, in this order, within --budget seconds (default 560: one 10-minute device call):
+#   1. python3 bench/export_and_time.py  groups export, eager        (models -> WORK/models, PyTorch eager peers)
+#   2. java dev.kiln.bench.Main run      groups kiln, onnx, compile-time, overhead
+#   3. python3 bench/export_and_time.py  groups compile, autotune    (torch.compile peers, in what time is left)
+#   4. java dev.kiln.bench.Main merge    -> $OUT/results.json, $OUT/results.md
+# and packs WORK/layers (engine inspector JSON of every Kiln and ONNX engine) into $OUT/layers.tgz and the
+# logs into $OUT/logs.tgz. Groups: export eager compile autotune kiln onnx compile-time overhead
+# (default: all but autotune; --quick: fewer iterations, no compile-time, ONNX builds start from Kiln's
+# timing cache). Measurements accumulate in WORK
+# (default $GPU_STAGE_HOME/bench-work, which lives as long as the machine stays warm), so a second call
+# with other groups or models adds to the same results, and what a call already measured fine is not
+# measured again (--redo measures it again; --fresh starts over), so the same command can simply be
+# repeated until everything is in. Extra result files given with
+# --include FILE.json (e.g. an earlier call's results.json carried back) are merged in first.
+set -uo pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(dirname "$HERE")
+QUICK=0
+GROUPS_ARG=""
+MODELS=""
+BUDGET=560
+FRESH=0
+INCLUDES=()
+PY_EXTRA=()
+JAVA_EXTRA=()
+while [[ $# -gt 0 ]]; do
+  case $1 in
+    --quick) QUICK=1; shift ;;
+    --group|--groups) GROUPS_ARG="${GROUPS_ARG:+$GROUPS_ARG,}$2"; shift 2 ;;
+    --models) MODELS=$2; shift 2 ;;
+    --budget) BUDGET=$2; shift 2 ;;
+    --fresh) FRESH=1; shift ;;
+    --redo) PY_EXTRA+=(--redo); JAVA_EXTRA+=(--redo); shift ;;
+    --include) INCLUDES+=("$2"); shift 2 ;;
+    --py) PY_EXTRA+=("$2"); shift 2 ;;       # one extra argument for export_and_time.py
+    --java) JAVA_EXTRA+=("$2"); shift 2 ;;   # one extra argument for Main run
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
+  esac
+done
+if [[ -z $GROUPS_ARG ]]; then
+  GROUPS_ARG=export,eager,compile,kiln,onnx,compile-time,overhead
+  [[ $QUICK == 1 ]] && GROUPS_ARG=export,eager,compile,kiln,onnx,overhead
+fi
+has() { [[ ",$GROUPS_ARG," == *",$1,"* ]]; }
+pick() { local out=""; for g in "$@"; do has "$g" && out="${out:+$out,}$g"; done; echo "$out"; }
+
+OUT=${OUT:-$ROOT/bench-out}
+WORK=${BENCH_WORK:-${GPU_STAGE_HOME:-$HOME}/bench-work}
+[[ $FRESH == 1 ]] && rm -rf "$WORK"
+mkdir -p "$OUT" "$WORK/logs" "$WORK/results"
+START=$(date +%s)
+left() { echo $(( BUDGET - ($(date +%s) - START) )); }
+QFLAG=(); [[ $QUICK == 1 ]] && QFLAG=(--quick)
+MFLAG=(); [[ -n $MODELS ]] && MFLAG=(--models "$MODELS")
+KILN_VERSION=${KILN_VERSION:-$(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || true)}
+# python runs without the staged runtime's library folder: torch brings its own CUDA 13 libraries, the
+# TensorRT runtime's CUDA 12 ones are for Java only (other entries, e.g. where the driver lives, stay)
+PY_LD=$(printf '%s' "${LD_LIBRARY_PATH:-}" | tr ':' '\n' | grep -v '/rt/native$' | paste -sd: - || true)
+nvidia-smi --query-gpu=name,driver_version,memory.used,memory.total,clocks.sm,clocks.max.sm,temperature.gpu \
+  --format=csv 2>&1 | tee "$WORK/logs/nvidia-smi.txt"
+
+phase() { echo "=== bench: $1 ($(left) s of $BUDGET left) ==="; }
+# merged after every phase, so $OUT holds the latest tables even if the call is cut short
+merge() {
+  local inputs=("${INCLUDES[@]}" "$WORK/results/torch.json" "$WORK/results/kiln.json") kflag=()
+  [[ -n $KILN_VERSION ]] && kflag=(--kiln-version "$KILN_VERSION")
+  "$JAVA" -cp "$CP" dev.kiln.bench.Main merge --out "$OUT" "${kflag[@]}" "${inputs[@]}" >>"$WORK/logs/merge.log" 2>&1 \
+    || { echo "bench: merge failed:"; tail -5 "$WORK/logs/merge.log"; }
+}
+
+G=$(pick export eager)
+if [[ -n $G ]]; then
+  phase "python $G"
+  # keep most of the budget for the engines: exports and eager get at most 45% of it
+  D=$(( $(left) * 45 / 100 ))
+  timeout $(( D + 60 )) env LD_LIBRARY_PATH="$PY_LD" python3 "$HERE/export_and_time.py" "$WORK" "${MFLAG[@]}" "${QFLAG[@]}" \
+    "${PY_EXTRA[@]}" --groups "$G" --deadline "$D" 2>&1 | tee "$WORK/logs/python-export-eager.log"
+  merge
+fi
+
+G=$(pick kiln onnx compile-time overhead)
+if [[ -n $G ]]; then
+  RESERVE=0
+  has compile && RESERVE=$(( QUICK == 1 ? 90 : 150 ))
+  has autotune && RESERVE=$(( RESERVE + 150 ))
+  # a TensorRT build cannot be interrupted: the runner starts no new peer after D, and one started
+  # just before may take a minute or two more
+  D=$(( $(left) - RESERVE - 90 )); (( D < 30 )) && D=30
+  phase "java $G (no new peer after $D s)"
+  JFLAG=(); [[ -n $MODELS ]] && JFLAG=(--models "$MODELS")
+  timeout $(( $(left) - RESERVE - 20 > 60 ? $(left) - RESERVE - 20 : 60 )) \
+    "$JAVA" -Dorg.slf4j.simpleLogger.showDateTime=true -cp "$CP" dev.kiln.bench.Main run --work "$WORK" \
+    --groups "$G" --deadline "$D" "${JFLAG[@]}" "${QFLAG[@]}" "${JAVA_EXTRA[@]}" 2>&1 | tee "$WORK/logs/java-run.log"
+  merge
+fi
+
+G=$(pick compile autotune)
+if [[ -n $G ]]; then
+  D=$(( $(left) - 25 ))
+  if (( D > 40 )); then
+    phase "python $G"
+    timeout $(( D + 15 )) env LD_LIBRARY_PATH="$PY_LD" python3 "$HERE/export_and_time.py" "$WORK" "${MFLAG[@]}" \
+      "${QFLAG[@]}" "${PY_EXTRA[@]}" --groups "$G" --deadline "$D" 2>&1 | tee "$WORK/logs/python-compile.log"
+  else
+    echo "bench: no time left for $G"
+  fi
+fi
+
+phase "merge"
+merge
+if [[ -d $WORK/layers ]]; then
+  env LD_LIBRARY_PATH="$PY_LD" python3 "$HERE/compare_layers.py" "$WORK/layers" > "$WORK/layers/COMPARE.md" 2>/dev/null || true
+  (cd "$WORK" && tar -czf "$OUT/layers.tgz" layers)
+fi
+(cd "$WORK" && tar -czf "$OUT/logs.tgz" logs results models/manifest.json 2>/dev/null)
+echo "=== bench: done in $(( $(date +%s) - START )) s; \$OUT: $(ls "$OUT" | paste -sd' ') ==="
+[[ -f $OUT/results.md ]] && cat "$OUT/results.md"

@@ -1,0 +1,403 @@
+package dev.kiln.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.kiln.backend.tensorrt.BuiltEngine;
+import dev.kiln.backend.tensorrt.runtime.DeviceBuffer;
+import dev.kiln.backend.tensorrt.runtime.DeviceTensor;
+import dev.kiln.backend.tensorrt.runtime.Engine;
+import dev.kiln.compiler.CompileSettings;
+import dev.kiln.compiler.CompiledModule;
+import dev.kiln.compiler.Kiln;
+import dev.kiln.ir.ConstantTensor;
+import dev.kiln.ir.KilnException;
+import dev.kiln.ir.npy.Npz;
+import dev.kiln.passes.Precision;
+import org.bytedeco.cuda.cudart.cudaDeviceProp;
+import org.bytedeco.cuda.global.cudart;
+import org.bytedeco.tensorrt.global.nvinfer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+
+/**
+ * The bench's GPU part: for every model and batch in {@code WORK/models/manifest.json} (written by
+ * {@code export_and_time.py}) and every precision, compiles the {@code .pt2} with Kiln and builds the
+ * ONNX export with TensorRT's ONNX parser, times both engines with the same {@link EngineRun} code,
+ * checks their outputs against the eager FP32 reference, dumps their engine inspector JSON to
+ * {@code WORK/layers/}, and for Kiln also measures compile time (cold, warm) and the per-call overhead
+ * of {@link CompiledModule#forwardInto} over a bare {@code enqueueV3}. Every measurement is written to
+ * {@code WORK/results/kiln.json} as soon as it is done, so a run cut short keeps what it measured.
+ *
+ * <pre>{@code new GpuRunner(BenchArgs.parse("run", "--work", "/tmp/w")).run();}</pre>
+ */
+public final class GpuRunner {
+    private static final Logger LOG = LoggerFactory.getLogger(GpuRunner.class);
+
+    private final BenchArgs args;
+    private final Path models;
+    private final Path resultFile;
+    private final ObjectNode result;
+    private final long deadlineNanos;
+
+    public GpuRunner(BenchArgs args) {
+        this.args = args;
+        this.models = args.work().resolve("models");
+        this.resultFile = args.out().orElse(args.work().resolve("results").resolve("kiln.json"));
+        this.result = Files.isRegularFile(resultFile) ? Results.read(resultFile) : Results.empty("kiln");
+        this.deadlineNanos = System.nanoTime() + (long) (args.deadline() * 1e9);
+    }
+
+    /** One model and batch size as the manifest lists it. */
+    record Entry(String model, int batch, String pt2, String onnx, String onnxFp16, String npz, String exportErrors) {
+        String key() {
+            return model + "_b" + batch;
+        }
+    }
+
+    /** Reads the manifest, keeping the models and batches the arguments select. */
+    static List<Entry> entries(Path manifest, List<String> models, List<Integer> batches) {
+        if (!Files.isRegularFile(manifest)) {
+            throw new KilnException(manifest + " not found: run bench/export_and_time.py with the same work folder first");
+        }
+        JsonNode root = Results.read(manifest);
+        List<Entry> out = new ArrayList<>();
+        for (JsonNode e : root.path("entries")) {
+            String m = e.path("model").asText();
+            int b = e.path("batch").asInt();
+            if ((models.isEmpty() || models.contains(m)) && (batches.isEmpty() || batches.contains(b))) {
+                List<String> errors = new ArrayList<>();
+                for (String k : List.of("pt2_error", "onnx_error", "onnx_fp16_error")) {
+                    if (e.has(k)) {
+                        errors.add(e.path(k).asText());
+                    }
+                }
+                out.add(new Entry(m, b, e.path("pt2").asText(""), e.path("onnx").asText(""), e.path("onnx_fp16").asText(""),
+                        e.path("npz").asText(""), String.join(" | ", errors)));
+            }
+        }
+        out.sort(java.util.Comparator.comparingInt((Entry e) -> Results.rank(Results.MODELS, e.model()))
+                .thenComparing(Entry::model).thenComparingInt(Entry::batch));
+        return out;
+    }
+
+    public void run() {
+        List<Entry> entries = entries(models.resolve("manifest.json"), args.models(), args.batches());
+        ObjectNode env = (ObjectNode) result.get("env");
+        try {
+            environment(env);
+            env.put("trt_warmup_s", round(OnnxEngineBuilder.warmUp(), 2));
+        } catch (RuntimeException | LinkageError e) {
+            // without TensorRT every peer fails with the same reason; record it once and let them say so
+            env.put("trt_error", String.valueOf(e.getMessage()));
+            LOG.error("TensorRT is not usable", e);
+        }
+        save();
+        for (Entry e : entries) {
+            Map<String, ConstantTensor> read;
+            RuntimeException unreadable = null;
+            try {
+                read = Npz.read(models.resolve(e.npz()));
+            } catch (RuntimeException ex) {
+                read = Map.of();
+                unreadable = ex;
+            }
+            Map<String, ConstantTensor> npz = read;
+            RuntimeException missing = unreadable;
+            for (String prec : args.precisions()) {
+                if (args.has("kiln")) {
+                    guarded(e, "kiln-" + prec, prec, rec -> kiln(e, prec, require(npz, missing), rec));
+                }
+                if (args.has("onnx")) {
+                    guarded(e, "onnx-trt-" + prec, prec, rec -> onnx(e, prec, require(npz, missing), rec));
+                }
+            }
+        }
+        save();
+    }
+
+    private static Map<String, ConstantTensor> require(Map<String, ConstantTensor> npz, RuntimeException whyMissing) {
+        if (whyMissing != null) {
+            throw whyMissing;
+        }
+        return npz;
+    }
+
+    private interface Body {
+        void fill(ObjectNode rec) throws Exception;
+    }
+
+    /** Runs one peer; a failure or the deadline becomes the measurement's status. */
+    private void guarded(Entry e, String peer, String prec, Body body) {
+        ObjectNode rec = Results.JSON.createObjectNode();
+        rec.put("model", e.model());
+        rec.put("batch", e.batch());
+        rec.put("peer", peer);
+        rec.put("precision", prec);
+        JsonNode done = measured(e, peer);
+        if (done != null) {
+            System.out.println("KILN-BENCH " + e.key() + " " + peer + ": measured by an earlier call (--redo measures again)");
+            return;
+        }
+        if (System.nanoTime() > deadlineNanos) {
+            rec.put("status", "skipped");
+            rec.put("error", "the run's deadline (--deadline " + args.deadline() + " s) had passed");
+        } else {
+            try {
+                body.fill(rec);
+                rec.put("status", "ok");
+            } catch (Exception | LinkageError ex) {
+                LOG.error("{} {} failed", e.key(), peer, ex);
+                rec.put("status", "error");
+                String msg = ex.getClass().getSimpleName() + ": " + ex.getMessage();
+                rec.put("error", msg.length() > 2000 ? msg.substring(0, 2000) : msg);
+            }
+        }
+        Results.put(result, rec);
+        save();
+        System.out.println(summary(rec));
+    }
+
+    /** The ok measurement an earlier call left in the result file, unless {@code --redo}. */
+    private JsonNode measured(Entry e, String peer) {
+        if (args.redo()) {
+            return null;
+        }
+        for (JsonNode m : result.path("measurements")) {
+            if (m.path("model").asText().equals(e.model()) && m.path("batch").asInt() == e.batch()
+                    && m.path("peer").asText().equals(peer) && "ok".equals(m.path("status").asText())) {
+                return m;
+            }
+        }
+        return null;
+    }
+
+    private void kiln(Entry e, String prec, Map<String, ConstantTensor> npz, ObjectNode rec) throws IOException {
+        if (e.pt2().isEmpty()) {
+            throw new KilnException("no .pt2 export for " + e.key() + ": " + e.exportErrors());
+        }
+        Path pt2 = models.resolve(e.pt2());
+        Path caches = Files.createDirectories(args.work().resolve("caches"));
+        Path cache = caches.resolve(e.key() + "-kiln-" + prec + ".timing");
+        Files.deleteIfExists(cache);
+        CompileSettings s = CompileSettings.defaults().withPrecision(Precision.parse(prec)).withTimingCache(cache);
+        long t0 = System.nanoTime();
+        BuiltEngine built = Kiln.build(Kiln.load(pt2), s);
+        rec.put("compile_cold_s", seconds(t0));
+        rec.put("build_s", round(built.buildSeconds(), 2));
+        if (args.has("compile-time")) {
+            long t1 = System.nanoTime();
+            Kiln.build(Kiln.load(pt2), s);
+            rec.put("compile_warm_s", seconds(t1));
+        }
+        Path engineFile = Files.createDirectories(args.work().resolve("engines")).resolve(e.key() + "-kiln-" + prec + ".engine");
+        Engine.writeAtomically(engineFile, built.plan());
+        measure(e, rec, built.plan(), npz, engineFile);
+    }
+
+    private void onnx(Entry e, String prec, Map<String, ConstantTensor> npz, ObjectNode rec) throws IOException {
+        String file = "fp16".equals(prec) ? e.onnxFp16() : e.onnx();
+        if (file.isEmpty()) {
+            throw new KilnException("no ONNX export for " + e.key() + " " + prec + ": " + e.exportErrors());
+        }
+        Path caches = Files.createDirectories(args.work().resolve("caches"));
+        Path cache = caches.resolve(e.key() + "-onnx-" + prec + ".timing");
+        Files.deleteIfExists(cache);
+        Path kilnCache = caches.resolve(e.key() + "-kiln-" + prec + ".timing");
+        if (args.sharedCache() && Files.isRegularFile(kilnCache)) {
+            // identical layers then get the same tactics in both engines, and the build is faster (not cold)
+            Files.copy(kilnCache, cache);
+            rec.put("timing_cache", "shared");
+        } else {
+            rec.put("timing_cache", "cold");
+        }
+        OnnxEngineBuilder.Built b = OnnxEngineBuilder.build(models.resolve(file), cache);
+        rec.put("build_s", round(b.seconds(), 2));
+        measure(e, rec, b.plan(), npz, null);
+    }
+
+    /** Times a plan with {@link EngineRun}; for Kiln ({@code engineFile} given) also the engine load and the overhead. */
+    private void measure(Entry e, ObjectNode rec, java.nio.ByteBuffer plan, Map<String, ConstantTensor> npz, Path engineFile) {
+        rec.put("engine_mib", round(plan.remaining() / 1048576.0, 1));
+        try (EngineRun r = EngineRun.load(plan, npz)) {
+            EngineRun.Timing t = r.time(args.warmup(), args.iters(), args.maxSeconds(), e.batch());
+            ObjectNode lat = rec.putObject("latency_ms");
+            lat.put("median", t.latencyMs().median());
+            lat.put("p99", t.latencyMs().p99());
+            lat.put("mean", t.latencyMs().mean());
+            lat.put("min", t.latencyMs().min());
+            lat.put("n", t.latencyMs().n());
+            rec.put("iters", t.latencyMs().n());
+            rec.put("throughput", t.throughput());
+            rec.put("gpu_mem_mib", round(r.memoryBytes() / 1048576.0, 1));
+            rec.put("activation_mib", round(r.activationBytes() / 1048576.0, 1));
+            rec.put("rel_l2", accuracy(r, npz, rec));
+            layers(e, rec, r);
+            if (engineFile != null) {
+                long t0 = System.nanoTime();
+                try (CompiledModule m = CompiledModule.load(engineFile)) {
+                    rec.put("engine_load_s", seconds(t0));
+                    if (args.has("overhead")) {
+                        overhead(m, r, npz, rec);
+                    }
+                }
+            }
+        }
+    }
+
+    /** Worst relative L2 error over the outputs (matched by name {@code yK}, else by order). */
+    private static double accuracy(EngineRun r, Map<String, ConstantTensor> npz, ObjectNode rec) {
+        List<ConstantTensor> outs = r.outputs();
+        List<String> names = r.outputNames();
+        double worst = 0;
+        ObjectNode per = rec.putObject("rel_l2_per_output");
+        for (int i = 0; i < outs.size(); i++) {
+            String n = names.get(i);
+            ConstantTensor ref = npz.containsKey(n) && n.startsWith("y") ? npz.get(n) : npz.get("y" + i);
+            double err = ref == null ? Double.NaN : Accuracy.relL2(outs.get(i), ref);
+            per.put(n, err);
+            worst = Double.isNaN(err) || Double.isNaN(worst) ? Double.NaN : Math.max(worst, err);
+        }
+        return worst;
+    }
+
+    private void layers(Entry e, ObjectNode rec, EngineRun r) {
+        rec.put("layers", r.layerCount());
+        String json = r.inspect();
+        try {
+            Path dir = Files.createDirectories(args.work().resolve("layers"));
+            String name = e.key() + "-" + rec.path("peer").asText() + ".json";
+            Files.writeString(dir.resolve(name), json, StandardCharsets.UTF_8);
+            rec.put("layer_file", "layers/" + name);
+            LayerSummary s = LayerSummary.of(Results.JSON.readTree(json));
+            rec.put("fused_layers", s.fused());
+            rec.put("myelin_layers", s.foreign());
+            rec.put("reformat_layers", s.reformats());
+        } catch (IOException ex) {
+            rec.put("layer_error", ex.getMessage());
+        }
+    }
+
+    /**
+     * Median host wall time of {@code forwardInto} (Kiln's public device-tensor path: binds, sets shapes,
+     * enqueues and waits) against a bare enqueueV3 + sync on the bench's own context of the same plan;
+     * the two loops alternate in blocks so drift hits both.
+     */
+    private void overhead(CompiledModule m, EngineRun bare, Map<String, ConstantTensor> npz, ObjectNode rec) {
+        List<DeviceTensor> ins = new ArrayList<>();
+        List<DeviceBuffer> outs = new ArrayList<>();
+        try {
+            List<Engine.IoTensor> engineIns = m.engine().inputs();
+            for (int i = 0; i < engineIns.size(); i++) {
+                Engine.IoTensor io = engineIns.get(i);
+                ConstantTensor x = npz.containsKey(io.name()) ? npz.get(io.name()) : npz.get("x" + i);
+                ins.add(DeviceTensor.upload(EngineRun.convert(x, io.dtype())));
+            }
+            for (Engine.IoTensor io : m.engine().outputs()) {
+                long bytes = io.dtype().byteSize();
+                for (long d : io.shape()) {
+                    bytes *= Math.max(1, d);
+                }
+                outs.add(new DeviceBuffer(bytes));
+            }
+            // forwardInto takes the graph's inputs; for the bench's models they are the engine's, in order
+            int block = Math.max(10, args.iters() / 10);
+            List<Double> fwd = new ArrayList<>();
+            List<Double> raw = new ArrayList<>();
+            for (int i = 0; i < args.warmup(); i++) {
+                m.forwardInto(ins, outs);
+            }
+            for (int round = 0; round < 5; round++) {
+                for (int i = 0; i < block; i++) {
+                    long t0 = System.nanoTime();
+                    m.forwardInto(ins, outs);
+                    fwd.add((System.nanoTime() - t0) / 1e3);
+                }
+                Stats s = bare.bareWallMicros(round == 0 ? args.warmup() : 0, block);
+                raw.add(s.median());
+            }
+            double f = Stats.of(fwd.stream().mapToDouble(Double::doubleValue).toArray()).median();
+            double b = Stats.of(raw.stream().mapToDouble(Double::doubleValue).toArray()).median();
+            ObjectNode o = rec.putObject("overhead");
+            o.put("forward_us", round(f, 2));
+            o.put("bare_us", round(b, 2));
+            o.put("overhead_us", round(f - b, 2));
+        } finally {
+            ins.forEach(DeviceTensor::close);
+            outs.forEach(DeviceBuffer::close);
+        }
+    }
+
+    private void environment(ObjectNode env) {
+        env.put("date", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
+        env.put("kiln", args.kilnVersion().orElse(kilnVersion()));
+        env.put("mode", (args.quick() ? "quick" : "full") + ", iters " + args.iters() + ", warm-up " + args.warmup()
+                + ", groups " + String.join(",", args.groups()));
+        dev.kiln.backend.tensorrt.runtime.NativeLibraries.requireTensorRt();
+        int v = nvinfer.getInferLibVersion();
+        env.put("tensorrt", (v / 10000) + "." + (v / 100 % 100) + "." + (v % 100));
+        int[] rt = new int[1];
+        cudart.cudaRuntimeGetVersion(rt);
+        env.put("cuda_runtime", (rt[0] / 1000) + "." + (rt[0] % 1000 / 10));
+        try (cudaDeviceProp p = new cudaDeviceProp()) {
+            if (cudart.cudaGetDeviceProperties(p, 0) == 0) {
+                env.put("gpu", p.name().getString().strip());
+            }
+        }
+    }
+
+    /** The Kiln version from the compiler jar's Maven properties ("unknown" when run from classes). */
+    static String kilnVersion() {
+        try (InputStream in = Kiln.class.getResourceAsStream("/META-INF/maven/dev.kiln/kiln-compiler/pom.properties")) {
+            if (in != null) {
+                Properties p = new Properties();
+                p.load(in);
+                return p.getProperty("version", "unknown");
+            }
+        } catch (IOException e) {
+            // unknown below
+        }
+        return "unknown";
+    }
+
+    private void save() {
+        Results.write(resultFile, result);
+    }
+
+    static String summary(JsonNode r) {
+        JsonNode lat = r.path("latency_ms");
+        return String.format(Locale.ROOT, "KILN-BENCH model=%s batch=%d peer=%s status=%s median_ms=%.3f p99_ms=%.3f "
+                        + "items_per_s=%.1f rel_l2=%.1e build_s=%s layers=%s%s",
+                r.path("model").asText(), r.path("batch").asInt(), r.path("peer").asText(), r.path("status").asText(),
+                lat.path("median").asDouble(Double.NaN), lat.path("p99").asDouble(Double.NaN),
+                r.path("throughput").asDouble(Double.NaN), r.path("rel_l2").asDouble(Double.NaN),
+                r.path("build_s").asText("-"), r.path("layers").asText("-"),
+                r.has("error") ? " error=" + oneLine(r.path("error").asText()) : "");
+    }
+
+    private static String oneLine(String s) {
+        String t = s.replace('\n', ' ');
+        return t.length() > 300 ? t.substring(0, 300) : t;
+    }
+
+    private static double seconds(long t0) {
+        return round((System.nanoTime() - t0) / 1e9, 2);
+    }
+
+    static double round(double v, int digits) {
+        double f = Math.pow(10, digits);
+        return Math.round(v * f) / f;
+    }
+}

@@ -1,0 +1,260 @@
+package dev.kiln.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Renders merged results ({@link Results#merge}) as Markdown: a header with the date, GPU, driver and
+ * versions; one table per model with every peer's latency (median, p99), throughput, speedup over
+ * eager FP32, Kiln's speedup over the peer (Kiln at the peer's precision: the peer's median over
+ * Kiln's), accuracy and GPU memory; then a table of Kiln's compile times, engine sizes, layer counts
+ * and per-call overhead; then everything that was not measured, with the reason.
+ *
+ * <pre>{@code String md = Report.markdown(Results.merge(parts));}</pre>
+ */
+public final class Report {
+    private Report() {
+    }
+
+    public static String markdown(JsonNode merged) {
+        StringBuilder b = new StringBuilder();
+        JsonNode env = merged.path("env");
+        b.append("# Kiln bench results\n\n");
+        b.append("| | |\n|---|---|\n");
+        row(b, "date", env.path("date").asText("?"));
+        row(b, "GPU", env.path("gpu").asText("?") + " (driver " + env.path("driver").asText("?") + ")");
+        row(b, "TensorRT", env.path("tensorrt").asText("?") + " (Kiln and the ONNX parser, same library)");
+        row(b, "CUDA", "runtime " + env.path("cuda_runtime").asText("?") + " for TensorRT; torch built with "
+                + env.path("torch_cuda").asText("?"));
+        row(b, "torch", env.path("torch").asText("?") + ", torchvision " + env.path("torchvision").asText("?")
+                + ", transformers " + env.path("transformers").asText("?") + ", onnx " + env.path("onnx").asText("?"));
+        row(b, "Kiln", env.path("kiln").asText("?"));
+        row(b, "run", env.path("mode").asText("?"));
+        b.append('\n');
+        b.append("Latency: CUDA events around one call, synchronized every iteration, inputs already on the GPU, "
+                + "after warm-up; median and p99 (nearest rank) in ms. Throughput: back-to-back calls, items/s. "
+                + "\"× eager\" = eager FP32 median / peer median. \"Kiln ×\" = peer median / Kiln median at the "
+                + "peer's precision (above 1: Kiln is faster). rel L2 = ‖out − ref‖/‖ref‖ against eager FP32 "
+                + "(TF32 off). GPU MiB: PyTorch peers torch.cuda.max_memory_allocated; TensorRT peers the "
+                + "cudaMemGetInfo drop for engine + context + I/O.\n\n");
+
+        Map<String, List<JsonNode>> byModel = new LinkedHashMap<>();
+        for (JsonNode m : merged.path("measurements")) {
+            byModel.computeIfAbsent(m.path("model").asText(), k -> new ArrayList<>()).add(m);
+        }
+        for (Map.Entry<String, List<JsonNode>> e : byModel.entrySet()) {
+            modelTable(b, e.getKey(), e.getValue());
+        }
+        kilnTable(b, merged);
+        problems(b, merged);
+        return b.toString();
+    }
+
+    private static void modelTable(StringBuilder b, String model, List<JsonNode> ms) {
+        b.append("## ").append(model).append("\n\n");
+        b.append("| batch | peer | median ms | p99 ms | items/s | × eager | Kiln × | rel L2 | GPU MiB |\n");
+        b.append("|---:|---|---:|---:|---:|---:|---:|---:|---:|\n");
+        Set<Integer> batches = new LinkedHashSet<>();
+        ms.forEach(m -> batches.add(m.path("batch").asInt()));
+        for (int batch : batches) {
+            JsonNode eager = find(ms, batch, "eager-fp32");
+            for (JsonNode m : ms) {
+                if (m.path("batch").asInt() != batch) {
+                    continue;
+                }
+                String peer = m.path("peer").asText();
+                if (!ok(m)) {
+                    b.append("| ").append(batch).append(" | ").append(peer).append(" | ")
+                            .append(m.path("status").asText("?")).append(" | | | | | | |\n");
+                    continue;
+                }
+                double med = median(m);
+                String speedup = ok(eager) ? ratio(median(eager) / med) : "";
+                JsonNode kiln = find(ms, batch, "kiln-" + m.path("precision").asText(precisionOf(peer)));
+                String kilnX = ok(kiln) && !peer.startsWith("kiln-") ? ratio(med / median(kiln)) : "";
+                b.append("| ").append(batch)
+                        .append(" | ").append(peer)
+                        .append(" | ").append(ms(med))
+                        .append(" | ").append(ms(m.path("latency_ms").path("p99").asDouble(Double.NaN)))
+                        .append(" | ").append(num(m.path("throughput").asDouble(Double.NaN), 0))
+                        .append(" | ").append(speedup)
+                        .append(" | ").append(kilnX)
+                        .append(" | ").append(accuracy(m))
+                        .append(" | ").append(num(mem(m), 0))
+                        .append(" |\n");
+            }
+        }
+        b.append('\n');
+    }
+
+    private static void kilnTable(StringBuilder b, JsonNode merged) {
+        List<JsonNode> rows = new ArrayList<>();
+        for (JsonNode m : merged.path("measurements")) {
+            String peer = m.path("peer").asText();
+            if (peer.startsWith("kiln-") && ok(m)) {
+                rows.add(m);
+            }
+        }
+        if (rows.isEmpty()) {
+            return;
+        }
+        b.append("## Kiln compile, engines and per-call overhead\n\n");
+        b.append("Compile: model file to serialized engine (load, passes, TensorRT build). Cold: empty timing cache; "
+                + "warm: the same compile again with the timing cache the cold one wrote; load: CompiledModule.load of "
+                + "the saved engine (the engine cache). ONNX build: TensorRT's ONNX parser and builder, same settings, "
+                + "empty timing cache (\"warm cache\": started from Kiln's, --shared-cache). Layers (engine inspector, WORK/layers/*.json in layers.tgz): all / fused (names "
+                + "joined by \" + \") / Myelin regions / reformat copies. Overhead: "
+                + "median wall time of CompiledModule.forwardInto (device tensors, includes the stream sync) minus "
+                + "that of a bare enqueueV3 + stream sync on the same plan.\n\n");
+        b.append("| model | batch | precision | cold s | warm s | load s | ONNX build s | engine MiB | Kiln layers | ONNX layers | forward µs | bare µs | overhead µs |\n");
+        b.append("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        for (JsonNode m : rows) {
+            String prec = m.path("precision").asText();
+            JsonNode onnx = find(listOf(merged.path("measurements")), m.path("model").asText(), m.path("batch").asInt(),
+                    "onnx-trt-" + prec);
+            JsonNode ov = m.path("overhead");
+            b.append("| ").append(m.path("model").asText())
+                    .append(" | ").append(m.path("batch").asInt())
+                    .append(" | ").append(prec)
+                    .append(" | ").append(num(m.path("compile_cold_s").asDouble(Double.NaN), 1))
+                    .append(" | ").append(num(m.path("compile_warm_s").asDouble(Double.NaN), 1))
+                    .append(" | ").append(num(m.path("engine_load_s").asDouble(Double.NaN), 2))
+                    .append(" | ").append(ok(onnx) ? num(onnx.path("build_s").asDouble(Double.NaN), 1)
+                            + ("shared".equals(onnx.path("timing_cache").asText()) ? " (warm cache)" : "") : "")
+                    .append(" | ").append(num(m.path("engine_mib").asDouble(Double.NaN), 1))
+                    .append(" | ").append(layers(m))
+                    .append(" | ").append(ok(onnx) ? layers(onnx) : "")
+                    .append(" | ").append(num(ov.path("forward_us").asDouble(Double.NaN), 1))
+                    .append(" | ").append(num(ov.path("bare_us").asDouble(Double.NaN), 1))
+                    .append(" | ").append(num(ov.path("overhead_us").asDouble(Double.NaN), 1))
+                    .append(" |\n");
+        }
+        b.append('\n');
+    }
+
+    private static void problems(StringBuilder b, JsonNode merged) {
+        List<String> lines = new ArrayList<>();
+        for (JsonNode m : merged.path("measurements")) {
+            if (!ok(m)) {
+                lines.add("- " + m.path("model").asText() + " batch " + m.path("batch").asInt() + " "
+                        + m.path("peer").asText() + ": " + m.path("status").asText("?") + " — "
+                        + oneLine(m.path("error").asText("no reason recorded")));
+            }
+        }
+        for (JsonNode e : merged.path("exports")) {
+            if (e.has("error")) {
+                lines.add("- export " + e.path("model").asText() + " batch " + e.path("batch").asInt() + ": "
+                        + oneLine(e.path("error").asText()));
+            }
+        }
+        for (JsonNode s : merged.path("skipped")) {
+            lines.add("- skipped: " + oneLine(s.asText()));
+        }
+        if (!lines.isEmpty()) {
+            b.append("## Not measured\n\n");
+            lines.forEach(l -> b.append(l).append('\n'));
+            b.append('\n');
+        }
+    }
+
+    static String precisionOf(String peer) {
+        return peer.endsWith("fp16") ? "fp16" : "fp32";
+    }
+
+    static boolean ok(JsonNode m) {
+        return m != null && "ok".equals(m.path("status").asText()) && Double.isFinite(median(m));
+    }
+
+    static double median(JsonNode m) {
+        return m.path("latency_ms").path("median").asDouble(Double.NaN);
+    }
+
+    static double mem(JsonNode m) {
+        return m.has("gpu_mem_mib") ? m.path("gpu_mem_mib").asDouble() : m.path("peak_mem_mib").asDouble(Double.NaN);
+    }
+
+    private static JsonNode find(List<JsonNode> ms, int batch, String peer) {
+        for (JsonNode m : ms) {
+            if (m.path("batch").asInt() == batch && m.path("peer").asText().equals(peer)) {
+                return m;
+            }
+        }
+        return null;
+    }
+
+    private static JsonNode find(List<JsonNode> ms, String model, int batch, String peer) {
+        for (JsonNode m : ms) {
+            if (m.path("model").asText().equals(model) && m.path("batch").asInt() == batch
+                    && m.path("peer").asText().equals(peer)) {
+                return m;
+            }
+        }
+        return null;
+    }
+
+    private static List<JsonNode> listOf(JsonNode arr) {
+        List<JsonNode> l = new ArrayList<>();
+        arr.forEach(l::add);
+        return l;
+    }
+
+    private static void row(StringBuilder b, String k, String v) {
+        b.append("| ").append(k).append(" | ").append(v).append(" |\n");
+    }
+
+    static String ms(double v) {
+        if (!Double.isFinite(v)) {
+            return "";
+        }
+        return String.format(Locale.ROOT, v < 10 ? "%.3f" : "%.2f", v);
+    }
+
+    static String num(double v, int digits) {
+        return Double.isFinite(v) ? String.format(Locale.ROOT, "%." + digits + "f", v) : "";
+    }
+
+    static String sci(double v) {
+        return Double.isFinite(v) ? String.format(Locale.ROOT, "%.1e", v) : "";
+    }
+
+    /** The accuracy cell: blank when not measured, "NaN" when the output was not finite. */
+    static String accuracy(JsonNode m) {
+        if (!m.has("rel_l2") || m.path("rel_l2").isNull()) {
+            return "";
+        }
+        double v = m.path("rel_l2").asDouble(Double.NaN);
+        return Double.isNaN(v) ? "NaN" : sci(v);
+    }
+
+    static String ratio(double v) {
+        return Double.isFinite(v) ? String.format(Locale.ROOT, "%.2f×", v) : "";
+    }
+
+    /** {@code all / fused / Myelin / reformat}, or just the count when the inspection is missing. */
+    static String layers(JsonNode m) {
+        if (!m.path("layers").isNumber()) {
+            return "";
+        }
+        if (!m.has("fused_layers")) {
+            return intOr(m.path("layers"));
+        }
+        return intOr(m.path("layers")) + " / " + intOr(m.path("fused_layers")) + " / " + intOr(m.path("myelin_layers"))
+                + " / " + intOr(m.path("reformat_layers"));
+    }
+
+    private static String intOr(JsonNode n) {
+        return n.isNumber() ? String.valueOf(n.asLong()) : "";
+    }
+
+    private static String oneLine(String s) {
+        String t = s.replace('\n', ' ').replace('|', '/');
+        return t.length() > 300 ? t.substring(0, 300) + "…" : t;
+    }
+}

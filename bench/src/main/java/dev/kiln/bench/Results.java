@@ -1,0 +1,154 @@
+package dev.kiln.bench;
+
+import com.fasterxml.jackson.core.json.JsonReadFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.kiln.ir.KilnException;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The bench's result files. A partial file (written by {@code export_and_time.py} or by the Java
+ * runner) is an object with {@code env} (facts about the machine and versions), {@code measurements}
+ * (one object per model, batch and peer: {@code model, batch, peer, precision, status, latency_ms
+ * {median, p99, mean, min, n}, throughput, rel_l2, ...}), {@code exports} and {@code skipped}.
+ * {@link #merge} folds partial files into one: later files win for the same model, batch and peer
+ * (and for the same env key), and measurements come out in a fixed order (models as
+ * {@link #MODELS}, batch ascending, peers as {@link #PEERS}), so the output is deterministic.
+ *
+ * <pre>{@code ObjectNode all = Results.merge(List.of(Results.read(torchJson), Results.read(kilnJson)));}</pre>
+ */
+public final class Results {
+    /** The bench's models, in table order. */
+    public static final List<String> MODELS = List.of("resnet50", "efficientnet_b0", "mobilenet_v3_large", "vit_b_16",
+            "bert_base", "gpt2_blocks");
+    /** Every peer, in table order. */
+    public static final List<String> PEERS = List.of("eager-fp32", "eager-fp16", "compile-fp32", "compile-fp16",
+            "autotune-fp32", "autotune-fp16", "onnx-trt-fp32", "onnx-trt-fp16", "kiln-fp32", "kiln-fp16");
+
+    /** Reads Python's NaN/Infinity (json.dumps writes them bare) and indents what it writes. */
+    static final ObjectMapper JSON = JsonMapper.builder().enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
+            .enable(SerializationFeature.INDENT_OUTPUT).build();
+
+    private Results() {
+    }
+
+    /** A new, empty partial result. */
+    public static ObjectNode empty(String source) {
+        ObjectNode o = JSON.createObjectNode();
+        o.put("source", source);
+        o.putObject("env");
+        o.putArray("measurements");
+        o.putArray("exports");
+        o.putArray("skipped");
+        return o;
+    }
+
+    public static ObjectNode read(Path file) {
+        try {
+            JsonNode n = JSON.readTree(file.toFile());
+            if (!(n instanceof ObjectNode o)) {
+                throw new KilnException(file + ": not a bench result file (expected a JSON object)");
+            }
+            return o;
+        } catch (IOException e) {
+            throw new KilnException(file + ": cannot read bench results: " + e.getMessage(), e);
+        }
+    }
+
+    /** Writes {@code o} to {@code file} through a temp file, so a reader never sees half a file. */
+    public static void write(Path file, JsonNode o) {
+        try {
+            Path dir = file.toAbsolutePath().getParent();
+            Files.createDirectories(dir);
+            Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
+            JSON.writeValue(tmp.toFile(), o);
+            Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new KilnException(file + ": cannot write bench results: " + e.getMessage(), e);
+        }
+    }
+
+    /** Adds or replaces (same model, batch and peer) one measurement of a partial result. */
+    public static void put(ObjectNode result, ObjectNode measurement) {
+        JsonNode n = result.get("measurements");
+        ArrayNode ms = n instanceof ArrayNode a ? a : result.putArray("measurements");
+        String k = key(measurement);
+        for (int i = 0; i < ms.size(); i++) {
+            if (key(ms.get(i)).equals(k)) {
+                ms.set(i, measurement);
+                return;
+            }
+        }
+        ms.add(measurement);
+    }
+
+    /** The identity of a measurement: {@code model|batch|peer}. */
+    public static String key(JsonNode m) {
+        return m.path("model").asText() + "|" + m.path("batch").asInt() + "|" + m.path("peer").asText();
+    }
+
+    /** Merges partial results (later parts win); see the class comment. */
+    public static ObjectNode merge(List<ObjectNode> parts) {
+        ObjectNode out = JSON.createObjectNode();
+        ObjectNode env = out.putObject("env");
+        Map<String, JsonNode> ms = new LinkedHashMap<>();
+        Map<String, JsonNode> exports = new LinkedHashMap<>();
+        ArrayNode skipped = JSON.createArrayNode();
+        ArrayNode sources = out.putArray("sources");
+        for (ObjectNode p : parts) {
+            sources.add(p.path("source").asText("unknown"));
+            Iterator<Map.Entry<String, JsonNode>> it = p.path("env").fields();
+            while (it.hasNext()) {
+                Map.Entry<String, JsonNode> e = it.next();
+                env.set(e.getKey(), e.getValue());
+            }
+            for (JsonNode m : p.path("measurements")) {
+                ms.put(key(m), m);
+            }
+            for (JsonNode e : p.path("exports")) {
+                exports.put(e.path("model").asText() + "|" + e.path("batch").asInt(), e);
+            }
+            for (JsonNode s : p.path("skipped")) {
+                skipped.add(s);
+            }
+        }
+        List<JsonNode> sorted = new ArrayList<>(ms.values());
+        sorted.sort(ORDER);
+        ArrayNode arr = out.putArray("measurements");
+        sorted.forEach(arr::add);
+        List<JsonNode> ex = new ArrayList<>(exports.values());
+        ex.sort(Comparator.comparingInt((JsonNode e) -> rank(MODELS, e.path("model").asText()))
+                .thenComparing(e -> e.path("model").asText()).thenComparingInt(e -> e.path("batch").asInt()));
+        ArrayNode exArr = out.putArray("exports");
+        ex.forEach(exArr::add);
+        out.set("skipped", skipped);
+        return out;
+    }
+
+    /** Table order: model, batch, peer. */
+    public static final Comparator<JsonNode> ORDER = Comparator
+            .comparingInt((JsonNode m) -> rank(MODELS, m.path("model").asText()))
+            .thenComparing(m -> m.path("model").asText())
+            .thenComparingInt(m -> m.path("batch").asInt())
+            .thenComparingInt(m -> rank(PEERS, m.path("peer").asText()))
+            .thenComparing(m -> m.path("peer").asText());
+
+    static int rank(List<String> order, String s) {
+        int i = order.indexOf(s);
+        return i < 0 ? order.size() : i;
+    }
+}

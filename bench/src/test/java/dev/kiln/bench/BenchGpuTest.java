@@ -1,0 +1,79 @@
+package dev.kiln.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kiln.backend.tensorrt.BuiltEngine;
+import dev.kiln.compiler.CompileSettings;
+import dev.kiln.compiler.Kiln;
+import dev.kiln.ir.ConstantTensor;
+import dev.kiln.ir.npy.Npz;
+import dev.kiln.passes.Precision;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The bench's GPU machinery on small inputs, before a long run depends on it: a Kiln engine of the
+ * committed {@code cnn} fixture and a hand-written ONNX model through {@code nvonnxparser}, both timed
+ * by {@link EngineRun}, inspected and checked for accuracy.
+ */
+@Tag("gpu")
+class BenchGpuTest {
+    @Test
+    void kilnEngineIsTimedInspectedAndAccurate(@TempDir Path tmp) throws Exception {
+        Path model = tmp.resolve("cnn.pt2");
+        Path npzFile = tmp.resolve("cnn.npz");
+        for (String[] f : new String[][] {{"cnn.pt2", model.toString()}, {"cnn.npz", npzFile.toString()}}) {
+            try (InputStream in = BenchGpuTest.class.getResourceAsStream("/fixtures/" + f[0])) {
+                Files.copy(in, Path.of(f[1]), StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+        Map<String, ConstantTensor> npz = Npz.read(npzFile);
+        assertThat(OnnxEngineBuilder.warmUp()).isPositive();
+        for (Precision p : List.of(Precision.FP32, Precision.FP16)) {
+            BuiltEngine built = Kiln.build(Kiln.load(model), CompileSettings.defaults().withPrecision(p)
+                    .withTimingCache(tmp.resolve("cache-" + p)));
+            assertThat(tmp.resolve("cache-" + p)).exists();
+            try (EngineRun r = EngineRun.load(built.plan(), npz)) {
+                EngineRun.Timing t = r.time(3, 20, 2, 1);
+                assertThat(t.latencyMs().n()).isBetween(10, 20);
+                assertThat(t.latencyMs().median()).isPositive();
+                assertThat(t.throughput()).isPositive();
+                double err = Accuracy.relL2(r.outputs().get(0), npz.get("y0"));
+                System.out.printf("BENCH-GPU cnn %s median_ms=%.4f relL2=%.1e mem=%d layers=%d%n", p,
+                        t.latencyMs().median(), err, r.memoryBytes(), r.layerCount());
+                assertThat(err).isLessThan(p == Precision.FP32 ? 1e-4 : 2e-2);
+                assertThat(r.memoryBytes()).isPositive();
+                assertThat(r.layerCount()).isPositive();
+                LayerSummary s = LayerSummary.of(new ObjectMapper().readTree(r.inspect()));
+                assertThat(s.layers()).isEqualTo(r.layerCount());
+                assertThat(r.bareWallMicros(2, 10).median()).isPositive();
+            }
+        }
+    }
+
+    @Test
+    void onnxParserPeerBuildsAndRuns(@TempDir Path tmp) throws Exception {
+        Path onnx = tmp.resolve("relu.onnx");
+        Files.write(onnx, TinyOnnx.relu(2, 3));
+        OnnxEngineBuilder.Built b = OnnxEngineBuilder.build(onnx, tmp.resolve("onnx.cache"));
+        assertThat(b.seconds()).isPositive();
+        assertThat(tmp.resolve("onnx.cache")).exists();
+        ConstantTensor x = ConstantTensor.ofFloats(new long[] {2, 3}, -1, 2, -3, 4, -5, 6);
+        try (EngineRun r = EngineRun.load(b.plan(), Map.of("x0", x))) {
+            r.enqueue();
+            ConstantTensor y = r.outputs().get(0);
+            assertThat(r.outputNames()).containsExactly("y0");
+            assertThat(Accuracy.relL2(y, ConstantTensor.ofFloats(new long[] {2, 3}, 0, 2, 0, 4, 0, 6))).isZero();
+            assertThat(r.time(2, 10, 1, 2).latencyMs().n()).isEqualTo(10);
+        }
+    }
+}

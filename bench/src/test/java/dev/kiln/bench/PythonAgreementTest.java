@@ -1,0 +1,93 @@
+package dev.kiln.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+/**
+ * {@code export_and_time.py} (its helpers import no torch) summarizes timings with the same rules as
+ * {@link Stats}, and its command line parses: both halves of a table must be computed alike. Skipped
+ * where there is no {@code python3}.
+ */
+class PythonAgreementTest {
+    private static final Path SCRIPT = Path.of("export_and_time.py").toAbsolutePath();
+
+    private static String python(String code, String... args) throws IOException, InterruptedException {
+        List<String> cmd = new java.util.ArrayList<>(List.of("python3", "-c", code));
+        cmd.addAll(List.of(args));
+        Process p;
+        try {
+            ProcessBuilder pb = new ProcessBuilder(cmd).directory(SCRIPT.getParent().toFile()).redirectErrorStream(true);
+            pb.environment().put("PYTHONDONTWRITEBYTECODE", "1");
+            p = pb.start();
+        } catch (IOException e) {
+            Assumptions.abort("no python3 here: " + e.getMessage());
+            throw e;
+        }
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(out).isZero();
+        return out;
+    }
+
+    @Test
+    void summariesAgreeWithStats() throws Exception {
+        Assumptions.assumeTrue(Files.isRegularFile(SCRIPT), "run from the bench module");
+        Random r = new Random(7);
+        StringBuilder lists = new StringBuilder("[");
+        double[][] samples = new double[6][];
+        for (int i = 0; i < samples.length; i++) {
+            samples[i] = new double[1 + r.nextInt(i == 0 ? 1 : 250)];
+            for (int k = 0; k < samples[i].length; k++) {
+                samples[i][k] = Math.round(r.nextDouble() * 1e6) / 1e3;
+            }
+            lists.append(i > 0 ? "," : "").append(java.util.Arrays.toString(samples[i]));
+        }
+        lists.append("]");
+        String out = python("import json, sys; import export_and_time as e; "
+                + "print(json.dumps([e.summarize(s) for s in json.loads(sys.argv[1])]))", lists.toString());
+        JsonNode got = new ObjectMapper().readTree(out.strip());
+        for (int i = 0; i < samples.length; i++) {
+            Stats s = Stats.of(samples[i]);
+            assertThat(got.get(i).get("median").asDouble()).isCloseTo(s.median(), within(1e-9));
+            assertThat(got.get(i).get("p99").asDouble()).isEqualTo(s.p99());
+            assertThat(got.get(i).get("min").asDouble()).isEqualTo(s.min());
+            assertThat(got.get(i).get("n").asInt()).isEqualTo(s.n());
+        }
+    }
+
+    @Test
+    void compareLayersPutsBothEnginesSideBySide(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+        Assumptions.assumeTrue(Files.isRegularFile(SCRIPT), "run from the bench module");
+        Files.writeString(tmp.resolve("resnet50_b1-kiln-fp16.json"), "{\"Layers\": [\"conv_1 + relu_2\", "
+                + "\"Reformatting CopyNode for Input Tensor 0 to fc\", \"fc_9\"]}");
+        Files.writeString(tmp.resolve("resnet50_b1-onnx-trt-fp16.json"), "{\"Layers\": [{\"Name\": "
+                + "\"/conv1/Conv + /relu/Relu\"}, {\"Name\": \"/fc/Gemm\"}]}");
+        Files.writeString(tmp.resolve("vit_b_16_b1-kiln-fp16.json"), "{\"Layers\": []}"); // no ONNX partner
+        String out = python("import sys, compare_layers as c; sys.exit(c.main(sys.argv[1:]))", tmp.toString());
+        assertThat(out).contains("## resnet50_b1 fp16").doesNotContain("vit_b_16");
+        assertThat(out).contains("| layers | 3 | 2 |").contains("| fused (' + ') | 1 | 1 |").contains("| reformat | 1 | 0 |");
+        assertThat(out).contains("Kiln: 1 reformat/cast/shuffle/Myelin layers").contains("Reformatting CopyNode");
+    }
+
+    @Test
+    void commandLineParsesAndNamesTheModels() throws Exception {
+        Assumptions.assumeTrue(Files.isRegularFile(SCRIPT), "run from the bench module");
+        String help = python("import sys, export_and_time as e; sys.argv = ['x', '--help']; e.main()");
+        assertThat(help).contains("--groups").contains("--quick").contains("--deadline");
+        String models = python("import export_and_time as e; print(','.join(e.MODELS))");
+        assertThat(models.strip().split(",")).containsExactlyElementsOf(Results.MODELS);
+    }
+}

@@ -1,0 +1,84 @@
+package dev.kiln.bench;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static dev.kiln.bench.ResultsTest.m;
+import static org.assertj.core.api.Assertions.assertThat;
+
+class ReportTest {
+    static ObjectNode sample() {
+        ObjectNode torch = Results.empty("torch");
+        torch.with("env").put("gpu", "NVIDIA H100 80GB HBM3").put("driver", "580.65").put("torch", "2.11.0");
+        Results.put(torch, m("resnet50", 1, "eager-fp32", 10).put("rel_l2", 0.0).put("peak_mem_mib", 120.5));
+        Results.put(torch, m("resnet50", 1, "eager-fp16", 6).put("rel_l2", 1.2e-3));
+        ObjectNode failed = m("resnet50", 1, "compile-fp32", 1);
+        failed.put("status", "skipped").put("error", "timed out after 240 s");
+        Results.put(torch, failed);
+        ObjectNode kiln = Results.empty("kiln");
+        kiln.with("env").put("tensorrt", "10.6.0").put("date", "2026-11-22T04:00:00Z").put("kiln", "abc123");
+        Results.put(kiln, m("resnet50", 1, "onnx-trt-fp32", 3).put("build_s", 21.5).put("layers", 80));
+        Results.put(kiln, m("resnet50", 1, "onnx-trt-fp16", 1.2).put("layers", 60).put("build_s", 9.0)
+                .put("timing_cache", "shared"));
+        ObjectNode k32 = m("resnet50", 1, "kiln-fp32", 2).put("compile_cold_s", 30.25).put("compile_warm_s", 8.5)
+                .put("engine_load_s", 0.12).put("layers", 85).put("fused_layers", 30)
+                .put("myelin_layers", 0).put("reformat_layers", 4).put("gpu_mem_mib", 130.0).put("rel_l2", 2e-6);
+        k32.putObject("overhead").put("forward_us", 2100.0).put("bare_us", 2080.0).put("overhead_us", 20.0);
+        Results.put(kiln, k32);
+        Results.put(kiln, m("resnet50", 1, "kiln-fp16", 1.0).put("rel_l2", 8e-4));
+        ObjectNode broken = m("bert_base", 16, "kiln-fp16", 1);
+        broken.put("status", "error").put("error", "KilnException: no converter for aten::foo\nat node 3 | more");
+        Results.put(kiln, broken);
+        return Results.merge(List.of(torch, kiln));
+    }
+
+    @Test
+    void headerNamesTheMachineAndVersions() {
+        String md = Report.markdown(sample());
+        assertThat(md).startsWith("# Kiln bench results");
+        assertThat(md).contains("| date | 2026-11-22T04:00:00Z |");
+        assertThat(md).contains("| GPU | NVIDIA H100 80GB HBM3 (driver 580.65) |");
+        assertThat(md).contains("| TensorRT | 10.6.0");
+        assertThat(md).contains("| torch | 2.11.0");
+        assertThat(md).contains("| Kiln | abc123 |");
+    }
+
+    @Test
+    void modelTableHasSpeedupsAndKilnRatios() {
+        String md = Report.markdown(sample());
+        assertThat(md).contains("## resnet50");
+        // eager fp32 10 ms; eager fp16 6 ms is 1.67x eager, and Kiln fp16 (1 ms) is 6x faster than it
+        assertThat(md).contains("| 1 | eager-fp16 | 6.000 | 6.600 | 167 | 1.67× | 6.00× | 1.2e-03 |  |");
+        assertThat(md).contains("| 1 | eager-fp32 | 10.00 | 11.00 | 100 | 1.00× | 5.00× | 0.0e+00 | 121 |");
+        // ONNX->TRT fp32 3 ms against Kiln fp32 2 ms
+        assertThat(md).contains("| 1 | onnx-trt-fp32 | 3.000 | 3.300 | 333 | 3.33× | 1.50× |");
+        // Kiln's own rows have no ratio to themselves
+        assertThat(md).contains("| 1 | kiln-fp32 | 2.000 | 2.200 | 500 | 5.00× |  | 2.0e-06 | 130 |");
+        assertThat(md).contains("| 1 | compile-fp32 | skipped |");
+        int eager = md.indexOf("| eager-fp32 |");
+        int onnx = md.indexOf("| onnx-trt-fp32 |");
+        int kiln = md.indexOf("| kiln-fp32 |");
+        assertThat(eager).isLessThan(onnx);
+        assertThat(onnx).isLessThan(kiln);
+    }
+
+    @Test
+    void kilnTableAndProblems() {
+        String md = Report.markdown(sample());
+        assertThat(md).contains("## Kiln compile, engines and per-call overhead");
+        assertThat(md).contains("| resnet50 | 1 | fp32 | 30.3 | 8.5 | 0.12 | 21.5 |  | 85 / 30 / 0 / 4 | 80 | 2100.0 | 2080.0 | 20.0 |");
+        assertThat(md).contains("| resnet50 | 1 | fp16 |").contains("| 9.0 (warm cache) |");
+        assertThat(md).contains("## Not measured");
+        assertThat(md).contains("- resnet50 batch 1 compile-fp32: skipped — timed out after 240 s");
+        // multi-line errors and table pipes never break the Markdown
+        assertThat(md).contains("- bert_base batch 16 kiln-fp16: error — KilnException: no converter for aten::foo at node 3 / more");
+    }
+
+    @Test
+    void emptyResultsStillRender() {
+        String md = Report.markdown(Results.merge(List.of()));
+        assertThat(md).contains("# Kiln bench results").contains("| GPU | ? (driver ?) |").doesNotContain("## Not measured");
+    }
+}

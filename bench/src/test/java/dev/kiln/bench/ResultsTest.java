@@ -1,0 +1,104 @@
+package dev.kiln.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class ResultsTest {
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    static ObjectNode m(String model, int batch, String peer, double median) {
+        ObjectNode o = JSON.createObjectNode();
+        o.put("model", model);
+        o.put("batch", batch);
+        o.put("peer", peer);
+        o.put("precision", Report.precisionOf(peer));
+        o.put("status", "ok");
+        o.putObject("latency_ms").put("median", median).put("p99", median * 1.1);
+        o.put("throughput", batch / (median / 1000));
+        return o;
+    }
+
+    @Test
+    void putReplacesTheSameModelBatchAndPeer() {
+        ObjectNode r = Results.empty("kiln");
+        Results.put(r, m("resnet50", 1, "kiln-fp32", 2));
+        Results.put(r, m("resnet50", 32, "kiln-fp32", 20));
+        Results.put(r, m("resnet50", 1, "kiln-fp32", 1.5));
+        assertThat(r.get("measurements")).hasSize(2);
+        assertThat(r.get("measurements").get(0).path("latency_ms").path("median").asDouble()).isEqualTo(1.5);
+    }
+
+    @Test
+    void mergeLetsLaterPartsWinAndSortsDeterministically() {
+        ObjectNode torch = Results.empty("torch");
+        torch.with("env").put("gpu", "H100").put("torch", "2.11.0");
+        Results.put(torch, m("bert_base", 1, "eager-fp32", 9));
+        Results.put(torch, m("resnet50", 32, "eager-fp32", 30));
+        Results.put(torch, m("resnet50", 1, "eager-fp16", 4));
+        Results.put(torch, m("resnet50", 1, "eager-fp32", 5));
+        torch.withArray("skipped").add("autotune resnet50: deadline");
+        ObjectNode kiln = Results.empty("kiln");
+        kiln.with("env").put("gpu", "NVIDIA H100 80GB HBM3").put("tensorrt", "10.6.0");
+        Results.put(kiln, m("resnet50", 1, "kiln-fp16", 1));
+        Results.put(kiln, m("resnet50", 1, "eager-fp32", 6)); // a later re-measurement wins
+        Results.put(kiln, m("mystery", 1, "kiln-fp32", 1));
+
+        ObjectNode all = Results.merge(List.of(torch, kiln));
+        List<String> keys = new ArrayList<>();
+        all.get("measurements").forEach(x -> keys.add(Results.key(x)));
+        assertThat(keys).containsExactly("resnet50|1|eager-fp32", "resnet50|1|eager-fp16", "resnet50|1|kiln-fp16",
+                "resnet50|32|eager-fp32", "bert_base|1|eager-fp32", "mystery|1|kiln-fp32");
+        assertThat(all.get("measurements").get(0).path("latency_ms").path("median").asDouble()).isEqualTo(6.0);
+        assertThat(all.path("env").path("gpu").asText()).isEqualTo("NVIDIA H100 80GB HBM3");
+        assertThat(all.path("env").path("torch").asText()).isEqualTo("2.11.0");
+        assertThat(all.path("env").path("tensorrt").asText()).isEqualTo("10.6.0");
+        assertThat(all.path("skipped")).hasSize(1);
+        assertThat(all.path("sources").toString()).isEqualTo("[\"torch\",\"kiln\"]");
+        // merging is idempotent: a merged file merges to itself
+        assertThat(Results.merge(List.of(all)).get("measurements")).isEqualTo(all.get("measurements"));
+    }
+
+    @Test
+    void writeAndReadRoundTrip(@TempDir Path tmp) {
+        ObjectNode r = Results.empty("kiln");
+        Results.put(r, m("vit_b_16", 32, "onnx-trt-fp16", 7.25));
+        Path f = tmp.resolve("sub/kiln.json");
+        Results.write(f, r);
+        JsonNode back = Results.read(f);
+        assertThat(back).isEqualTo(r);
+    }
+
+    @Test
+    void readsPythonsNonFiniteNumbers(@TempDir Path tmp) throws Exception {
+        Path f = tmp.resolve("torch.json");
+        java.nio.file.Files.writeString(f, "{\"measurements\": [{\"model\": \"bert_base\", \"batch\": 1, "
+                + "\"peer\": \"eager-fp16\", \"status\": \"ok\", \"rel_l2\": NaN, "
+                + "\"latency_ms\": {\"median\": 2.0, \"p99\": Infinity}}]}");
+        ObjectNode merged = Results.merge(List.of(Results.read(f)));
+        JsonNode m = merged.get("measurements").get(0);
+        assertThat(m.path("rel_l2").asDouble()).isNaN();
+        assertThat(m.path("latency_ms").path("p99").asDouble()).isInfinite();
+        // a NaN accuracy is shown, never left blank as if not measured
+        assertThat(Report.markdown(merged)).contains("| 1 | eager-fp16 | 2.000 |  | ").contains("| NaN |");
+        Results.write(tmp.resolve("back.json"), merged);
+        assertThat(Results.read(tmp.resolve("back.json")).get("measurements").get(0).path("rel_l2").asDouble()).isNaN();
+    }
+
+    @Test
+    void unreadableFilesAreNamed(@TempDir Path tmp) throws Exception {
+        Path f = tmp.resolve("bad.json");
+        java.nio.file.Files.writeString(f, "[1, 2]");
+        assertThatThrownBy(() -> Results.read(f)).hasMessageContaining("bad.json").hasMessageContaining("JSON object");
+        assertThatThrownBy(() -> Results.read(tmp.resolve("none.json"))).hasMessageContaining("none.json");
+    }
+}
