@@ -52,6 +52,18 @@ class BertWrapper(nn.Module):
         return out.last_hidden_state, out.pooler_output
 
 
+def randomize_zero_init_heads(model, seed=2):
+    """torchvision zero-initializes some classifier heads (ViT's): the model then outputs only its bias
+    and any comparison of outputs is vacuous. Give every all-zero Linear weight random values."""
+    g = torch.Generator().manual_seed(seed)
+    for m in model.modules():
+        if isinstance(m, nn.Linear) and not m.weight.detach().any():
+            with torch.no_grad():
+                m.weight.copy_(torch.randn(m.weight.shape, generator=g) * 0.02)
+                if m.bias is not None:
+                    m.bias.copy_(torch.randn(m.bias.shape, generator=g) * 0.02)
+
+
 def build(name, batch):
     """(model, example inputs) for NAME."""
     if name == "bert_base":
@@ -74,6 +86,7 @@ def build(name, batch):
     ctor = getattr(torchvision.models, name)
     model = ctor(weights=None)
     randomize_norm_stats(model)
+    randomize_zero_init_heads(model)
     gen = torch.Generator().manual_seed(1234)
     return model, (torch.randn(batch, 3, 224, 224, generator=gen),)
 

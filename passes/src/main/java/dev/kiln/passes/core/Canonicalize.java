@@ -9,6 +9,9 @@ import dev.kiln.ir.Node;
 import dev.kiln.ir.TensorType;
 import dev.kiln.ir.Type;
 import dev.kiln.ir.Value;
+import dev.kiln.ir.schema.OpSchema;
+import dev.kiln.ir.schema.SchemaArgument;
+import dev.kiln.ir.schema.SchemaRegistry;
 import dev.kiln.passes.Ops;
 import dev.kiln.passes.Pass;
 import dev.kiln.passes.PassContext;
@@ -87,6 +90,14 @@ public final class Canonicalize implements Pass {
     static Optional<Runnable> match(Node n) {
         String name = n.schema().name();
         String op = n.op();
+        Optional<Runnable> inPlace = matchInPlace(n);
+        if (inPlace.isPresent()) {
+            return inPlace;
+        }
+        Optional<Runnable> scalar = matchWideScalarConstant(n);
+        if (scalar.isPresent()) {
+            return scalar;
+        }
         if (DROPOUT.contains(name) && n.arg("train") instanceof Arg.BoolLit t && !t.value()) {
             return forward(n, n.arg(0));
         }
@@ -305,6 +316,124 @@ public final class Canonicalize implements Pass {
             return Ops.scalarConstant(g, "scalar", DType.BOOL, b.value() ? 1 : 0);
         }
         return Ops.scalarConstant(g, "scalar", DType.INT64, ((Arg.IntLit) a).value());
+    }
+
+    /**
+     * An in-place op ({@code aten::relu_}, {@code aten::add_.Tensor}: torch.export's training IR keeps
+     * them) becomes its functional twin, and every later reader of the written tensor reads the result
+     * instead. Only when nothing else can see the write: the written tensor is not a view of another
+     * and no view of it exists; otherwise the node stays, and the converter registry explains it.
+     */
+    private static Optional<Runnable> matchInPlace(Node n) {
+        String name = n.schema().name();
+        List<SchemaArgument> args = n.schema().arguments();
+        if (!name.endsWith("_") || name.endsWith("__") || args.isEmpty() || !args.get(0).isMutated()
+                || n.outputs().size() != 1 || !(n.arg(0) instanceof Value self)) {
+            return Optional.empty();
+        }
+        for (int i = 1; i < args.size(); i++) {
+            if (args.get(i).isMutated()) {
+                return Optional.empty();
+            }
+        }
+        Optional<OpSchema> functional = SchemaRegistry.standard().find(name.substring(0, name.length() - 1),
+                n.schema().overload());
+        if (functional.isEmpty() || !sameArguments(functional.get(), n.schema()) || isView(self)
+                || self.users().stream().anyMatch(u -> u != n && makesView(u))) {
+            return Optional.empty();
+        }
+        return Optional.of(() -> {
+            Graph g = n.graph();
+            String keepName = n.output().name();
+            Node r = g.insertBefore(n, functional.get(), n.args(), List.of(n.output().type()));
+            Value written = r.output();
+            int at = g.indexOf(r);
+            for (Node u : new ArrayList<>(self.users())) {
+                if (u != n && !u.isRemoved() && g.indexOf(u) > at) {
+                    for (int i = 0; i < u.args().size(); i++) {
+                        Arg a = u.args().get(i);
+                        Arg b = substitute(a, self, written);
+                        if (b != a) {
+                            u.setArg(i, b);
+                        }
+                    }
+                }
+            }
+            if (g.outputs().contains(self)) {
+                List<Value> outs = new ArrayList<>(g.outputs());
+                outs.replaceAll(v -> v == self ? written : v);
+                g.setOutputs(outs);
+            }
+            Ops.replace(n, written);
+            Ops.rename(written, keepName);
+        });
+    }
+
+    private static final Set<String> ARITHMETIC = Set.of("aten::add.Tensor", "aten::sub.Tensor", "aten::mul.Tensor",
+            "aten::div.Tensor", "aten::div.Tensor_mode");
+
+    /**
+     * A traced Python number arrives as a 0-d f64 constant ({@code x * 2.0}). Against a tensor of
+     * rank >= 1 and a floating dtype, a 0-d tensor of the same category does not change the result's
+     * dtype (PyTorch's promotion), and the kernel computes in the result's dtype anyway: the constant
+     * becomes one of that dtype, which TensorRT (no f64) can take.
+     */
+    private static Optional<Runnable> matchWideScalarConstant(Node n) {
+        if (!ARITHMETIC.contains(n.op())) {
+            return Optional.empty();
+        }
+        for (int i = 0; i < 2; i++) {
+            if (n.arg(i) instanceof Value c && c.constant().isPresent() && c.constant().get().rank() == 0
+                    && c.constant().get().dtype() == DType.FLOAT64
+                    && n.arg(1 - i) instanceof Value t && t.type() instanceof TensorType tt && tt.isComplete()
+                    && tt.rank() >= 1 && tt.elementType().isFloatingPoint() && tt.elementType() != DType.FLOAT64) {
+                int at = i;
+                DType to = tt.elementType();
+                double v = c.constant().get().getDouble(0);
+                return Optional.of(() -> n.setArg(at, Ops.scalarConstant(n.graph(), c.name(), to, v)));
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static boolean sameArguments(OpSchema a, OpSchema b) {
+        if (a.arguments().size() != b.arguments().size() || a.returns().size() != b.returns().size()) {
+            return false;
+        }
+        for (int i = 0; i < a.arguments().size(); i++) {
+            SchemaArgument x = a.arguments().get(i);
+            SchemaArgument y = b.arguments().get(i);
+            if (!x.name().equals(y.name()) || !x.type().equals(y.type())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The value is a view: its producer returns an alias of an argument without writing it. */
+    private static boolean isView(Value v) {
+        return v.producer().map(Canonicalize::makesView).orElse(false);
+    }
+
+    private static boolean makesView(Node n) {
+        return n.schema().returns().stream().anyMatch(r -> r.alias().isPresent() && !r.isMutated());
+    }
+
+    private static Arg substitute(Arg a, Value old, Value replacement) {
+        if (a == old) {
+            return replacement;
+        }
+        if (a instanceof Arg.ListArg l) {
+            List<Arg> out = new ArrayList<>(l.elements().size());
+            boolean changed = false;
+            for (Arg e : l.elements()) {
+                Arg r = substitute(e, old, replacement);
+                changed |= r != e;
+                out.add(r);
+            }
+            return changed ? new Arg.ListArg(out) : a;
+        }
+        return a;
     }
 
     /** Replaces {@code n} by {@code op} on {@code args}, keeping its output type and taking over its output's name. */

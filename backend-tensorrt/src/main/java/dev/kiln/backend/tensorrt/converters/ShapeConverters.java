@@ -347,6 +347,87 @@ public final class ShapeConverters {
         }
     }
 
+    /** {@code unflatten(x, dim, sizes)}: dimension {@code dim} splits into {@code sizes} (one -1 allowed). */
+    @AutoService(OpConverter.class)
+    public static final class Unflatten extends AtenConverter {
+        public Unflatten() {
+            super("aten::unflatten.int");
+        }
+
+        @Override
+        public Set<DType> supportedDTypes() {
+            return ANY;
+        }
+
+        @Override
+        protected Support checkNode(Node n, ConverterSettings s) {
+            int rank = type(n, "self").rank();
+            if (rank == 0 || !Layers.validAxis(n.intArg("dim"), rank)) {
+                return Support.no("dim " + n.intArg("dim") + " is out of range for rank " + rank);
+            }
+            int minus = 0;
+            for (Arg e : Layers.elements(n.arg("sizes"))) {
+                if (e instanceof Arg.IntLit i) {
+                    if (i.value() == -1) {
+                        minus++;
+                    } else if (i.value() < 0) {
+                        return Support.no("size " + i.value() + " is invalid");
+                    }
+                } else if (!(e instanceof Value)) {
+                    return Support.no("size element " + dev.kiln.ir.Args.describe(e) + " is neither an int nor a symbolic size");
+                }
+            }
+            return minus <= 1 ? Support.yes() : Support.no("more than one -1 in the sizes");
+        }
+
+        @Override
+        public void convert(ConversionContext ctx, Node n) {
+            ITensor x = ctx.get(n.arg("self"));
+            int rank = Layers.rank(x);
+            int dim = Layers.axis(n, n.intArg("dim"), rank);
+            List<Arg> sizes = Layers.elements(n.arg("sizes"));
+            long[] st = Layers.sizes(x);
+            boolean staticRest = true;
+            for (int i = 0; i < rank; i++) {
+                staticRest &= i == dim || st[i] >= 0;
+            }
+            if (staticRest && Layers.isIntList(n.arg("sizes"))) {
+                // every other size known: a static reshape, its one -1 inferred by TensorRT
+                long[] split = n.intListArg("sizes");
+                long[] out = new long[rank - 1 + split.length];
+                int k = 0;
+                for (int i = 0; i < dim; i++) {
+                    out[k++] = st[i];
+                }
+                for (long v : split) {
+                    out[k++] = v;
+                }
+                for (int i = dim + 1; i < rank; i++) {
+                    out[k++] = st[i];
+                }
+                ctx.bind(n.output(), ctx.reshape(x, out));
+                return;
+            }
+            List<ITensor> parts = new ArrayList<>();
+            if (dim > 0) {
+                int[] before = new int[dim];
+                for (int i = 0; i < dim; i++) {
+                    before[i] = i;
+                }
+                parts.add(Layers.gatherShape(ctx, x, before));
+            }
+            parts.add(Layers.shapeTensor(ctx, sizes));
+            if (dim < rank - 1) {
+                int[] after = new int[rank - 1 - dim];
+                for (int i = dim + 1; i < rank; i++) {
+                    after[i - dim - 1] = i;
+                }
+                parts.add(Layers.gatherShape(ctx, x, after));
+            }
+            ctx.bind(n.output(), ctx.reshape(x, Layers.concat(ctx, parts, 0)));
+        }
+    }
+
     /** Squeeze: static size-1 dims go; symbolic dims are taken as not 1 (export specializes 0/1 sizes). */
     abstract static class SqueezeBase extends AtenConverter {
         SqueezeBase(String op) {

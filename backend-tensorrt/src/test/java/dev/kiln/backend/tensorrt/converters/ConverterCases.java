@@ -167,6 +167,8 @@ final class ConverterCases {
         add("aten::t", () -> of("aten::t", in(randn(5))));
         add("aten::flatten.using_ints", () -> of("aten::flatten.using_ints", in(randn(2, 3, 4, 5)), 1L));
         add("aten::flatten.using_ints", () -> of("aten::flatten.using_ints", in(randn(2, 3, 4, 5), 0, 3), 1L, -2L));
+        add("aten::unflatten.int", () -> of("aten::unflatten.int", in(randn(2, 12, 5)), 1L, s(3, -1)));
+        add("aten::unflatten.int", () -> of("aten::unflatten.int", in(randn(2, 3, 12), 0, 1), -1L, s(2, 2, 3)));
         add("aten::squeeze", () -> of("aten::squeeze", in(randn(2, 1, 3, 1))));
         add("aten::squeeze.dim", () -> of("aten::squeeze.dim", in(randn(2, 1, 3)), -2L));
         add("aten::squeeze.dim", () -> of("aten::squeeze.dim", in(randn(2, 4, 3)), 1L));
