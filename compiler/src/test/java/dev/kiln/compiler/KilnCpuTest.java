@@ -85,5 +85,8 @@ class KilnCpuTest {
         assertThat(tiled.getDouble(8)).isEqualTo(1);
         assertThat(tiled.getDouble(7)).isEqualTo(4);
         assertThat(Fixtures.relL2(t, t)).isZero();
+        ConstantTensor zeros = ConstantTensor.ofFloats(new long[] {2}, 0, 0);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Fixtures.relL2(zeros, zeros))
+                .isInstanceOf(AssertionError.class).hasMessageContaining("all zeros");
     }
 }
