@@ -4,7 +4,6 @@ import dev.kiln.ir.ConstantTensor;
 import dev.kiln.ir.DType;
 import dev.kiln.ir.npy.Npz;
 import dev.kiln.passes.Precision;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -95,14 +94,17 @@ class EndToEndGpuTest {
     Stream<DynamicTest> exportedModels() {
         String dir = knob("kiln.models.dir", "KILN_MODELS_DIR");
         if (dir == null) {
-            return Stream.of(DynamicTest.dynamicTest("models folder not given", () -> Assumptions.abort(
+            return Stream.of(DynamicTest.dynamicTest("models folder not given", () -> org.junit.jupiter.api.Assertions.fail(
                     "set -Dkiln.models.dir=DIR (or KILN_MODELS_DIR) to a folder written by tools/gpu/export_models.py")));
         }
         String subset = knob("kiln.gpu.models", "KILN_GPU_MODELS");
         List<String> models = subset == null ? MODELS : List.of(subset.split(","));
+        // KILN_GPU_FORMS=.pt2 or .core.pt2 picks one IR form (both by default)
+        String formKnob = knob("kiln.gpu.forms", "KILN_GPU_FORMS");
+        List<String> forms = formKnob == null ? List.of(".pt2", ".core.pt2") : List.of(formKnob.split(","));
         List<DynamicTest> tests = new ArrayList<>();
         for (String m : models) {
-            for (String form : List.of(".pt2", ".core.pt2")) {
+            for (String form : forms) {
                 for (Precision p : List.of(Precision.FP32, Precision.FP16)) {
                     tests.add(DynamicTest.dynamicTest(m + form + " " + p, () -> {
                         Path model = Path.of(dir, m + form);
