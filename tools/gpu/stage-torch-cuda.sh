@@ -18,7 +18,7 @@
 set -euo pipefail
 [[ -f pom.xml && -d .gpu ]] || { echo "stage-torch-cuda: run me from the project's root after ../shared/gpu/stage" >&2; exit 2; }
 CACHE=${KILN_GPU_CACHE:-$HOME/.cache/gpu-stage}
-PART_MIB=${PART_MIB:-$(ls -l .gpu/rt.00 2>/dev/null | awk '{print int($5 / 1048576) + 1}')}
+PART_MIB=${PART_MIB:-$(ls -l .gpu/rt.00 2>/dev/null | awk '{print int($5 / 1048576)}')}
 PART_MIB=${PART_MIB:-52}
 ZSTD=.gpu/zstd
 TORCH=org/bytedeco/pytorch/2.5.1-1.5.11/pytorch-2.5.1-1.5.11-linux-x86_64-gpu.jar
