@@ -36,7 +36,7 @@ import java.util.Set;
  *     {@code "same"} when it is symmetric), {@code _convolution} and
  *     {@code conv_transpose1d/2d/3d}, with stride, padding, dilation and output padding spelled out per
  *     spatial dimension;</li>
- * <li>no node for inference no-ops: {@code dropout}-family with {@code train=false}, {@code detach},
+ * <li>no node for inference no-ops: {@code dropout}-family (and its in-place forms) with {@code train=false}, {@code detach},
  *     {@code alias}, {@code lift_fresh}, {@code clone} and {@code contiguous} (no user observes memory
  *     format once views are reshapes), {@code _to_copy}/{@code to.dtype} to the input's own dtype, and
  *     asserts ({@code _assert_*}, {@code sym_constrain_range*}, their functional forms);</li>
@@ -98,7 +98,9 @@ public final class Canonicalize implements Pass {
         if (scalar.isPresent()) {
             return scalar;
         }
-        if (DROPOUT.contains(name) && n.arg("train") instanceof Arg.BoolLit t && !t.value()) {
+        // dropout_ (nn.Dropout(inplace=True) in torch.export's training IR) writes nothing when train=false
+        if ((DROPOUT.contains(name) || name.endsWith("_") && DROPOUT.contains(name.substring(0, name.length() - 1)))
+                && n.arg("train") instanceof Arg.BoolLit t && !t.value()) {
             return forward(n, n.arg(0));
         }
         if (name.equals("aten::native_dropout") && n.arg("train") instanceof Arg.BoolLit t && !t.value()

@@ -7,6 +7,7 @@ import dev.kiln.backend.tensorrt.OpConverter;
 import dev.kiln.backend.tensorrt.Support;
 import dev.kiln.ir.Arg;
 import dev.kiln.ir.ConstantTensor;
+import dev.kiln.ir.DType;
 import dev.kiln.ir.Node;
 import dev.kiln.ir.TensorType;
 import dev.kiln.ir.Value;
@@ -100,7 +101,26 @@ public final class ConvolutionConverters {
             if (p.groups() < 1) {
                 return Support.no("groups must be positive");
             }
+            if (!p.transposed() && p.groups() > 1 && x.elementType() != DType.FLOAT32 && dilated(p) && !staticSpatial(x, spatial)) {
+                // measured on TensorRT 10.6 (H100, H200): "Could not find any implementation" at every optimization level
+                return Support.no("TensorRT 10.6 has no " + x.elementType().text() + " kernel for a grouped, dilated convolution whose"
+                        + " spatial size is symbolic; the node will run in libtorch (give static input shapes or keep it in FP32 to convert it)");
+            }
             return Support.yes();
+        }
+
+        private static boolean dilated(Params p) {
+            return Arrays.stream(p.dilation()).anyMatch(d -> d > 1);
+        }
+
+        /** Whether the last {@code spatial} dims of {@code x} are all static. */
+        private static boolean staticSpatial(TensorType x, int spatial) {
+            for (int i = x.rank() - spatial; i < x.rank(); i++) {
+                if (Layers.staticDim(x, i).isEmpty()) {
+                    return false;
+                }
+            }
+            return true;
         }
 
         @Override

@@ -72,6 +72,21 @@ class ConverterRefusalTest {
     }
 
     @Test
+    void halfPrecisionGroupedDilatedConvolutionWithSymbolicSizeIsRefused() {
+        OneNode c = of("aten::conv2d", in(randn(1, 4, 8, 8), 0, 2, 3), weight(randn(6, 2, 3, 3)), null, s(1), s(2), s(2), 2L);
+        assertThat(lookup(c.node).isSupported()).as("fp32").isTrue();
+        dev.kiln.passes.PassManager.builder().build().run(c.graph, "precision",
+                dev.kiln.passes.PassContext.builder().precision(dev.kiln.passes.Precision.FP16).build());
+        Node half = c.graph.nodes().stream().filter(n -> n.op().equals("aten::conv2d")).findFirst().orElseThrow();
+        refused(half, "no f16 kernel for a grouped, dilated convolution");
+        OneNode fixed = of("aten::conv2d", in(randn(1, 4, 8, 8)), weight(randn(6, 2, 3, 3)), null, s(1), s(2), s(2), 2L);
+        dev.kiln.passes.PassManager.builder().build().run(fixed.graph, "precision",
+                dev.kiln.passes.PassContext.builder().precision(dev.kiln.passes.Precision.FP16).build());
+        Node staticHalf = fixed.graph.nodes().stream().filter(n -> n.op().equals("aten::conv2d")).findFirst().orElseThrow();
+        assertThat(lookup(staticHalf).isSupported()).as("static fp16").isTrue();
+    }
+
+    @Test
     void unsupportedArgumentValuesAreNamed() {
         Graph g = new Graph("g");
         Value x = g.addInput("x", f32(2, 3));
