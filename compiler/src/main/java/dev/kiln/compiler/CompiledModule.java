@@ -66,7 +66,7 @@ public final class CompiledModule implements AutoCloseable {
 
     /** Loads a {@code .kiln} archive ({@link Kiln#loadCompiled}) or a bare {@code .engine} plan (IR names unknown: x0.., y0..). */
     public static CompiledModule load(Path file) {
-        if (isArchive(file)) {
+        if (file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".kiln") || isArchive(file)) {
             return Kiln.loadCompiled(file);
         }
         ByteBuffer plan = readPlan(file);
@@ -77,6 +77,9 @@ public final class CompiledModule implements AutoCloseable {
 
     /** Whether {@code file} is a zip with a Kiln manifest (rather than a bare TensorRT plan). */
     static boolean isArchive(Path file) {
+        if (!Files.isRegularFile(file)) {
+            throw new KilnException(file + ": no such file");
+        }
         try (var in = Files.newInputStream(file)) {
             byte[] h = in.readNBytes(4);
             return h.length == 4 && h[0] == 'P' && h[1] == 'K' && h[2] == 3 && h[3] == 4;
