@@ -235,4 +235,33 @@ class HybridCpuTest {
         }
         assertThat(Segments.specsFor(g, List.of(), sub)).isEmpty();
     }
+
+    /** The GPU test's premise, checked here: aten::roll has no converter, so cnn+roll splits into engines and a torch stage. */
+    @Test
+    void rollHasNoConverterSoTheGpuTestsModelsSplit() {
+        Map<String, ConstantTensor> io = Npz.read(Fixtures.copy("cnn.npz", dir));
+        Graph cnn = Kiln.load(Fixtures.copy("cnn.pt2", dir));
+        Graph atEnd = HybridGpuTest.withRoll(cnn, null, 1);
+        Graph middle = HybridGpuTest.withRoll(cnn, "aten::relu", 3);
+        assertThat(atEnd.opHistogram()).containsEntry("aten::roll", 1);
+        // libtorch agrees with PyTorch's output rolled in Java (the reference of the GPU test)
+        try (dev.kiln.backend.torch.Interpreter in = new dev.kiln.backend.torch.Interpreter(atEnd,
+                dev.kiln.backend.torch.TorchDevice.cpu())) {
+            assertThat(Fixtures.relL2(in.runHost(Fixtures.inputs(io)).get(0), HybridGpuTest.rollLast(io.get("y0"))))
+                    .isLessThanOrEqualTo(1e-6);
+        }
+        for (Graph g : List.of(atEnd, middle)) {
+            ConverterRegistry r = ConverterRegistry.standard();
+            var cs = EngineBuilder.settingsFor(g, Precision.FP32);
+            CompilePipeline.run(g, Precision.FP32, Set.of(), n -> r.lookup(n, cs).supported());
+            PartitionSettings ps = g == atEnd ? PartitionSettings.defaults()
+                    : PartitionSettings.defaults().withMinBlockSize(1).withCostModel(FREE_BOUNDARIES);
+            Partition p = HybridCompiler.partition(g, new RegistryCapability(r, cs), ps);
+            System.out.print(dev.kiln.partition.SupportReport.summary(p) + "\n");
+            long trt = p.segments().stream().filter(x -> x.target() == Target.TENSORRT).count();
+            long torch = p.segments().stream().filter(x -> x.target() == Target.TORCH).count();
+            assertThat(torch).isEqualTo(1);
+            assertThat(trt).isEqualTo(g == atEnd ? 1 : 2);
+        }
+    }
 }
