@@ -13,8 +13,6 @@ import dev.kiln.backend.torch.TorchTensors;
 import dev.kiln.ir.ConstantTensor;
 import dev.kiln.ir.DType;
 import dev.kiln.ir.KilnException;
-import dev.kiln.ir.TensorType;
-import dev.kiln.ir.text.IrParser;
 import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
@@ -167,13 +165,15 @@ public final class HybridRuntime implements AutoCloseable {
         }
     }
 
-    private static DType declaredDtype(String typeText) {
-        try {
-            if (IrParser.parseType(typeText, new dev.kiln.ir.Graph("t")) instanceof TensorType tt) {
-                return tt.dtype().orElse(null);
+    /** The dtype in a tensor type's text ({@code tensor<f32, [s0, 3]>}), or null when it names none. */
+    static DType declaredDtype(String typeText) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("^tensor<\\s*([a-z0-9]+)").matcher(typeText.strip());
+        if (m.find()) {
+            try {
+                return DType.parse(m.group(1));
+            } catch (RuntimeException e) {
+                return null; // not a dtype (an unranked or unknown spelling): no check, no conversion
             }
-        } catch (RuntimeException e) {
-            // a type the parser cannot read back only loses the input dtype check
         }
         return null;
     }
