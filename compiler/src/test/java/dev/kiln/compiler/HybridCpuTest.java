@@ -119,6 +119,7 @@ class HybridCpuTest {
         Graph g = Kiln.load(Fixtures.copy("mlp.pt2", dir));
         try (CompiledModule cm = Kiln.compile(g, allTorch(g))) {
             List<ConstantTensor> want = cm.forward(Fixtures.inputs(io));
+            int owners = dev.kiln.backend.torch.TorchTensors.liveOwners();
             ExecutorService pool = Executors.newFixedThreadPool(8);
             try {
                 List<Future<Boolean>> fs = new ArrayList<>();
@@ -139,6 +140,8 @@ class HybridCpuTest {
                 pool.shutdown();
             }
             assertThat(cm.stats().forwards()).isEqualTo(401);
+            // every libtorch tensor a call made over Kiln's memory is gone again
+            assertThat(dev.kiln.backend.torch.TorchTensors.liveOwners()).isEqualTo(owners);
             assertThat(cm.stats().contexts()).isBetween(1L, 9L);
         }
     }

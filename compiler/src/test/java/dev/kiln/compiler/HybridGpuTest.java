@@ -249,23 +249,26 @@ class HybridGpuTest {
             ConstantTensor want = Fixtures.outputs(io).get(0);
             ConstantTensor first = m.forward(xs).get(0);
             assertThat(Fixtures.relL2(first, want)).isLessThanOrEqualTo(TOLERANCE);
-            hammer(m, xs, first, 16, 50); // warm-up: every thread's context exists
+            hammer(m, xs, first, 16, 200); // warm-up: every thread's context exists, the heap has grown to its working size
             System.gc();
             long gpu0 = gpuUsed();
             long rss0 = rss();
+            int owners0 = dev.kiln.backend.torch.TorchTensors.liveOwners();
             long t0 = System.nanoTime();
             long bad = hammer(m, xs, first, 16, 1000);
             double s = (System.nanoTime() - t0) / 1e9;
             System.gc();
             long gpu1 = gpuUsed();
             long rss1 = rss();
+            int owners1 = dev.kiln.backend.torch.TorchTensors.liveOwners();
             line("threads=16 calls=16000 wrong=%d seconds=%.1f calls_per_s=%.0f gpu_used_mib before=%.1f after=%.1f growth=%.1f"
-                            + " host_rss_mib before=%.1f after=%.1f growth=%.1f %s %s", bad, s, 16000 / s, gpu0 / 1048576.0,
+                            + " host_rss_mib before=%.1f after=%.1f growth=%.1f torch_wrappers before=%d after=%d %s %s", bad, s, 16000 / s, gpu0 / 1048576.0,
                     gpu1 / 1048576.0, (gpu1 - gpu0) / 1048576.0, rss0 / 1048576.0, rss1 / 1048576.0, (rss1 - rss0) / 1048576.0,
-                    m.program().describe(), m.stats());
+                    owners0, owners1, m.program().describe(), m.stats());
             assertThat(bad).isZero();
             assertThat(gpu1 - gpu0).as("GPU memory growth").isLessThanOrEqualTo(8L << 20);
             assertThat(rss1 - rss0).as("host RSS growth").isLessThanOrEqualTo(128L << 20);
+            assertThat(owners1).as("libtorch tensors over Kiln memory still alive").isEqualTo(owners0);
             assertThat(m.stats().contexts()).isBetween(1L, 17L);
         }
     }
