@@ -63,8 +63,13 @@ class HybridGpuTest {
     @TempDir
     static Path tmp;
 
+    /** FP32 with a timing cache shared by this class's builds ({@code KILN_TIMING_CACHE} to share it further). */
     static CompileSettings settings() {
-        return EndToEndGpuTest.settings(Precision.FP32);
+        String cache = EndToEndGpuTest.knob("kiln.timing.cache", "KILN_TIMING_CACHE");
+        CompileSettings s = CompileSettings.defaults().withPrecision(Precision.FP32)
+                .withTimingCache(cache != null ? Path.of(cache) : tmp.resolve("kiln.timing"));
+        String level = EndToEndGpuTest.knob("kiln.opt.level", "KILN_OPT_LEVEL");
+        return level == null ? s : s.withOptimizationLevel(Integer.parseInt(level));
     }
 
     /** Split wherever a node must go to torch (no size or cost limit), to test real boundaries. */
