@@ -10,6 +10,9 @@ import dev.kiln.backend.tensorrt.Profiles;
 import dev.kiln.backend.tensorrt.runtime.Engine;
 import dev.kiln.compiler.CompilePipeline;
 import dev.kiln.compiler.CompileSettings;
+import dev.kiln.compiler.CompiledModule;
+import dev.kiln.compiler.hybrid.EngineCache;
+import dev.kiln.compiler.hybrid.Program;
 import dev.kiln.compiler.Kiln;
 import dev.kiln.ir.Graph;
 import dev.kiln.ir.KilnException;
@@ -34,17 +37,21 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 
 /**
- * {@code kiln compile MODEL -o MODEL.engine [--precision fp32|tf32|fp16|bf16] [--input x0=1..32x3x224x224]}:
- * compiles a model to a TensorRT engine file, drawing a progress bar on stderr. {@code --dry-run}
+ * {@code kiln compile MODEL -o MODEL.kiln [--precision fp32|tf32|fp16|bf16] [--input x0=1..32x3x224x224]}:
+ * compiles a model to a Kiln archive (TensorRT engines, plus libtorch segments for what TensorRT cannot
+ * run or {@code --torch-ops}/{@code --torch-nodes} send there), drawing a progress bar on stderr;
+ * {@code -o MODEL.engine} writes one bare TensorRT engine instead (every node must convert). Engines
+ * are reused from the engine cache ({@code --engine-cache DIR}, {@code --no-engine-cache}). {@code --dry-run}
  * builds nothing: it runs the passes, partitions the graph between TensorRT and libtorch and prints
  * the support report (every node, where it runs and why); {@code --report FILE} writes it as HTML
  * (with a picture of the partitioned graph), JSON ({@code .json}) or text ({@code .txt}).
  *
- * <pre>{@code ./kiln compile resnet50.pt2 -o resnet50.engine --precision fp16 --input x0=1..32x3x224x224
+ * <pre>{@code ./kiln compile resnet50.pt2 -o resnet50.kiln --precision fp16 --input x0=1..32x3x224x224
+ * ./kiln compile resnet50.pt2 -o resnet50.engine --precision fp16
  * ./kiln compile --dry-run model.pt2 --torch-ops aten::softmax --min-block-size 3 --report report.html}</pre>
  */
 @Command(name = "compile", mixinStandardHelpOptions = true,
-        description = "Compiles a model (.pt2) to a TensorRT engine.")
+        description = "Compiles a model (.pt2 or TorchScript) to a Kiln archive (.kiln) or a TensorRT engine (.engine).")
 public final class CompileCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -52,7 +59,8 @@ public final class CompileCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "MODEL", description = "the model: a torch.export program (.pt2)")
     Path model;
 
-    @Option(names = {"-o", "--output"}, paramLabel = "ENGINE", description = "where to write the engine (not with --dry-run)")
+    @Option(names = {"-o", "--output"}, paramLabel = "FILE", description = "where to write: X.kiln (engines and libtorch"
+            + " segments) or X.engine (one TensorRT engine); not with --dry-run")
     Path output;
 
     @CommandLine.Mixin
@@ -71,9 +79,12 @@ public final class CompileCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "Missing required option: '--output=ENGINE' (or --dry-run to only print the support report)");
         }
+        if (!output.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".engine")) {
+            return compileArchive();
+        }
         if (!partitionOptions.torchOps.isEmpty() || !partitionOptions.torchNodes.isEmpty()) {
-            throw new KilnException("--torch-ops and --torch-nodes need the libtorch fallback runtime, which an .engine file"
-                    + " cannot hold yet; use --dry-run to see the partition they give");
+            throw new KilnException("--torch-ops and --torch-nodes run nodes in libtorch, which an .engine file (one TensorRT"
+                    + " engine) cannot hold; write a Kiln archive instead: -o " + stem(output) + ".kiln");
         }
         ProgressBar bar = build.progressBar();
         CompileSettings s = build.settings(bar);
@@ -85,6 +96,12 @@ public final class CompileCommand implements Callable<Integer> {
         BuiltEngine e;
         try {
             e = Kiln.build(g, s);
+        } catch (KilnException ex) {
+            if (ex.getMessage() != null && ex.getMessage().contains("cannot be converted")) {
+                throw new KilnException(ex.getMessage() + "\n  an .engine file holds one TensorRT engine; write a Kiln archive (-o "
+                        + stem(output) + ".kiln) to run those nodes in libtorch", ex);
+            }
+            throw ex;
         } finally {
             bar.finish();
         }
@@ -98,6 +115,51 @@ public final class CompileCommand implements Callable<Integer> {
                 s.precision().name().toLowerCase(Locale.ROOT), e.buildSeconds(), String.join(", ", shapes));
         out.flush();
         return 0;
+    }
+
+    /** {@code -o X.kiln}: TensorRT engines plus libtorch segments for what TensorRT cannot run, in one archive. */
+    private int compileArchive() {
+        ProgressBar bar = build.progressBar();
+        CompileSettings s = build.settings(bar).withPartition(partitionOptions.settings());
+        Graph g = Kiln.load(model, s.inputs());
+        CompiledModule m;
+        try {
+            m = Kiln.compile(g, s);
+        } finally {
+            bar.finish();
+        }
+        try (m) {
+            m.partition().ifPresent(this::writeReport);
+            m.save(output);
+            Program p = m.program();
+            long size;
+            try {
+                size = Files.size(output);
+            } catch (IOException ex) {
+                size = 0;
+            }
+            java.io.PrintWriter out = spec.commandLine().getOut();
+            out.printf(Locale.ROOT, "wrote %s (%.1f MiB, %s) in %.1f s: %s%n", output, size / 1048576.0,
+                    s.precision().name().toLowerCase(Locale.ROOT), m.buildSeconds(), p.describe());
+            int torchNodes = 0;
+            for (Program.StageSpec st : p.stages()) {
+                if (st instanceof Program.TorchStage) {
+                    torchNodes += st.nodeCount();
+                }
+            }
+            if (torchNodes > 0) {
+                out.printf(Locale.ROOT, "%d node(s) run in libtorch on the %s; see why with --dry-run or --report FILE%n", torchNodes,
+                        dev.kiln.compiler.hybrid.TorchPlacement.device());
+            }
+            out.flush();
+        }
+        return 0;
+    }
+
+    private static String stem(Path p) {
+        String n = p.getFileName().toString();
+        int dot = n.lastIndexOf('.');
+        return dot > 0 ? n.substring(0, dot) : n;
     }
 
     /** {@code --dry-run}: passes, partition, report; no engine. */
@@ -189,6 +251,13 @@ public final class CompileCommand implements Callable<Integer> {
         @Option(names = "--no-progress", description = "do not draw the progress bar")
         boolean noProgress;
 
+        @Option(names = "--engine-cache", paramLabel = "DIR", description = "reuse TensorRT engines built before, kept in DIR"
+                + " (default: ~/.cache/kiln/engines)")
+        Path engineCache;
+
+        @Option(names = "--no-engine-cache", description = "always build the engines; read and write no engine cache")
+        boolean noEngineCache;
+
         ProgressBar progressBar() {
             return new ProgressBar(System.err, System.console() != null);
         }
@@ -201,6 +270,9 @@ public final class CompileCommand implements Callable<Integer> {
             CompileSettings s = CompileSettings.defaults().withPrecision(Precision.parse(precision)).withInputs(specs)
                     .withKeepFp32(new LinkedHashSet<>(keepFp32)).withOptimizationLevel(optLevel)
                     .withWorkspaceBytes(workspace == null ? 0 : parseBytes(workspace)).withTimingCache(timingCache);
+            if (!noEngineCache) {
+                s = s.withEngineCache(engineCache != null ? engineCache : EngineCache.defaultDirectory());
+            }
             return noProgress ? s : s.withProgress(bar);
         }
     }

@@ -30,7 +30,7 @@ import java.util.concurrent.Callable;
 
 /**
  * {@code kiln run MODEL --inputs IN.npz --output OUT.npz [--precision ...]}: compiles the model in
- * memory (or loads a {@code .engine} file), runs it on the GPU with the arrays {@code x0, x1, ...} of
+ * memory (or loads a {@code .kiln} archive or a {@code .engine} file), runs it on the GPU with the arrays {@code x0, x1, ...} of
  * {@code IN.npz} and writes the outputs {@code y0, y1, ...} to {@code OUT.npz}. With
  * {@code --device cpu} it runs the program (.pt2 or TorchScript) with libtorch on the CPU instead: no
  * GPU, no TensorRT (backend-torch's {@link Interpreter}).
@@ -39,12 +39,12 @@ import java.util.concurrent.Callable;
  * ./kiln run cnn.traced.pt --device cpu --inputs cnn.npz --output out.npz}</pre>
  */
 @Command(name = "run", mixinStandardHelpOptions = true,
-        description = "Compiles a model in memory (or loads an .engine) and runs it on inputs from an .npz.")
+        description = "Compiles a model in memory (or loads a .kiln or .engine) and runs it on inputs from an .npz.")
 public final class RunCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "MODEL", description = "a .pt2 program or an .engine file")
+    @Parameters(index = "0", paramLabel = "MODEL", description = "a .pt2 or TorchScript model, a .kiln archive or an .engine file")
     Path model;
 
     @Option(names = "--inputs", required = true, paramLabel = "IN.npz", description = "inputs x0, x1, ... (IR names also accepted)")
@@ -72,7 +72,8 @@ public final class RunCommand implements Callable<Integer> {
             return runOnCpu(in);
         }
         CompiledModule m;
-        if (model.getFileName().toString().endsWith(".engine")) {
+        String name = model.getFileName().toString().toLowerCase(Locale.ROOT);
+        if (name.endsWith(".engine") || name.endsWith(".kiln")) {
             m = CompiledModule.load(model);
         } else {
             ProgressBar bar = build.progressBar();
@@ -91,7 +92,7 @@ public final class RunCommand implements Callable<Integer> {
             for (Map.Entry<String, ConstantTensor> e : out.entrySet()) {
                 w.println(e.getKey() + ": " + e.getValue().dtype().text() + Arrays.toString(e.getValue().sizes()));
             }
-            w.printf(Locale.ROOT, "wrote %s (first run %.1f ms)%n", output, ms);
+            w.printf(Locale.ROOT, "wrote %s (first run %.1f ms; %s)%n", output, ms, m.program().describe());
             w.flush();
         }
         return 0;

@@ -3,6 +3,8 @@ package dev.kiln.compiler;
 import dev.kiln.backend.tensorrt.BuildProgress;
 import dev.kiln.backend.tensorrt.EngineOptions;
 import dev.kiln.backend.tensorrt.InputSpec;
+import dev.kiln.compiler.hybrid.EngineCache;
+import dev.kiln.partition.PartitionSettings;
 import dev.kiln.passes.Precision;
 
 import java.nio.file.Path;
@@ -17,50 +19,82 @@ import java.util.TreeSet;
  * TensorRT only follows), input shape ranges ({@code x0=1..32x3x224x224}; empty = the model's own
  * symbolic ranges), ops or node names to keep in FP32, the workspace limit (0 = TensorRT's default),
  * the builder optimization level (-1 = TensorRT's default), a persistent timing cache file and a
- * build-progress callback.
+ * build-progress callback; how the graph is partitioned between TensorRT and libtorch (default: fall
+ * back to libtorch for what TensorRT cannot run) and an engine cache directory (default: none).
  *
  * <pre>{@code CompileSettings s = CompileSettings.defaults().withPrecision(Precision.FP16).withInputs(List.of(InputSpec.parse("x0=1..8x3x224x224")));}</pre>
  */
 public record CompileSettings(Precision precision, List<InputSpec> inputs, Set<String> keepFp32, long workspaceBytes,
-                              int optimizationLevel, Optional<Path> timingCache, BuildProgress progress) {
+                              int optimizationLevel, Optional<Path> timingCache, BuildProgress progress,
+                              PartitionSettings partition, Optional<Path> engineCache) {
     public CompileSettings {
         Objects.requireNonNull(precision, "precision");
         inputs = List.copyOf(inputs);
         keepFp32 = java.util.Collections.unmodifiableSet(new TreeSet<>(keepFp32));
         Objects.requireNonNull(timingCache, "timingCache");
         progress = progress == null ? BuildProgress.NONE : progress;
+        partition = partition == null ? PartitionSettings.defaults() : partition;
+        Objects.requireNonNull(engineCache, "engineCache");
+    }
+
+    /** The settings before the hybrid runtime's options: TensorRT with libtorch fallback, no engine cache. */
+    public CompileSettings(Precision precision, List<InputSpec> inputs, Set<String> keepFp32, long workspaceBytes,
+                           int optimizationLevel, Optional<Path> timingCache, BuildProgress progress) {
+        this(precision, inputs, keepFp32, workspaceBytes, optimizationLevel, timingCache, progress, PartitionSettings.defaults(),
+                Optional.empty());
     }
 
     public static CompileSettings defaults() {
-        return new CompileSettings(Precision.FP32, List.of(), Set.of(), 0, -1, Optional.empty(), BuildProgress.NONE);
+        return new CompileSettings(Precision.FP32, List.of(), Set.of(), 0, -1, Optional.empty(), BuildProgress.NONE,
+                PartitionSettings.defaults(), Optional.empty());
     }
 
     public CompileSettings withPrecision(Precision p) {
-        return new CompileSettings(p, inputs, keepFp32, workspaceBytes, optimizationLevel, timingCache, progress);
+        return new CompileSettings(p, inputs, keepFp32, workspaceBytes, optimizationLevel, timingCache, progress, partition, engineCache);
     }
 
     public CompileSettings withInputs(List<InputSpec> specs) {
-        return new CompileSettings(precision, specs, keepFp32, workspaceBytes, optimizationLevel, timingCache, progress);
+        return new CompileSettings(precision, specs, keepFp32, workspaceBytes, optimizationLevel, timingCache, progress, partition, engineCache);
     }
 
     public CompileSettings withKeepFp32(Set<String> opsOrNodes) {
-        return new CompileSettings(precision, inputs, opsOrNodes, workspaceBytes, optimizationLevel, timingCache, progress);
+        return new CompileSettings(precision, inputs, opsOrNodes, workspaceBytes, optimizationLevel, timingCache, progress, partition, engineCache);
     }
 
     public CompileSettings withWorkspaceBytes(long bytes) {
-        return new CompileSettings(precision, inputs, keepFp32, bytes, optimizationLevel, timingCache, progress);
+        return new CompileSettings(precision, inputs, keepFp32, bytes, optimizationLevel, timingCache, progress, partition, engineCache);
     }
 
     public CompileSettings withOptimizationLevel(int level) {
-        return new CompileSettings(precision, inputs, keepFp32, workspaceBytes, level, timingCache, progress);
+        return new CompileSettings(precision, inputs, keepFp32, workspaceBytes, level, timingCache, progress, partition, engineCache);
     }
 
     public CompileSettings withTimingCache(Path file) {
-        return new CompileSettings(precision, inputs, keepFp32, workspaceBytes, optimizationLevel, Optional.ofNullable(file), progress);
+        return new CompileSettings(precision, inputs, keepFp32, workspaceBytes, optimizationLevel, Optional.ofNullable(file), progress, partition, engineCache);
     }
 
     public CompileSettings withProgress(BuildProgress p) {
-        return new CompileSettings(precision, inputs, keepFp32, workspaceBytes, optimizationLevel, timingCache, p);
+        return new CompileSettings(precision, inputs, keepFp32, workspaceBytes, optimizationLevel, timingCache, p, partition, engineCache);
+    }
+
+    /**
+     * How the graph is split between TensorRT and libtorch: ops or nodes forced to torch, the smallest
+     * engine worth building, or {@code requireFullCompilation} to fail instead of falling back.
+     */
+    public CompileSettings withPartition(PartitionSettings p) {
+        return new CompileSettings(precision, inputs, keepFp32, workspaceBytes, optimizationLevel, timingCache, progress, p,
+                engineCache);
+    }
+
+    /** Fail (listing every node that cannot run in TensorRT and why) instead of falling back to libtorch. */
+    public CompileSettings withRequireFullCompilation(boolean b) {
+        return withPartition(partition.withRequireFullCompilation(b));
+    }
+
+    /** Reuse and store built engines in {@code dir} ({@link EngineCache}); null turns the cache off. */
+    public CompileSettings withEngineCache(Path dir) {
+        return new CompileSettings(precision, inputs, keepFp32, workspaceBytes, optimizationLevel, timingCache, progress,
+                partition, Optional.ofNullable(dir));
     }
 
     /** The engine builder's part of these settings. */

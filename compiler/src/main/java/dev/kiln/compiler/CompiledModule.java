@@ -1,100 +1,127 @@
 package dev.kiln.compiler;
 
 import dev.kiln.backend.tensorrt.Profiles;
+import dev.kiln.backend.tensorrt.runtime.DeviceBuffer;
 import dev.kiln.backend.tensorrt.runtime.DeviceTensor;
 import dev.kiln.backend.tensorrt.runtime.Engine;
-import dev.kiln.backend.tensorrt.runtime.ExecutionSession;
+import dev.kiln.compiler.hybrid.HybridRuntime;
+import dev.kiln.compiler.hybrid.KilnArchive;
+import dev.kiln.compiler.hybrid.ModuleStats;
+import dev.kiln.compiler.hybrid.Platform;
+import dev.kiln.compiler.hybrid.Program;
 import dev.kiln.ir.ConstantTensor;
 import dev.kiln.ir.KilnException;
+import dev.kiln.partition.Partition;
 
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 
 /**
- * A compiled model: a TensorRT engine with one execution session. {@link #forward(List)} takes and
- * returns host tensors in graph order; {@link #forward(Map)} uses the {@code .npz} convention
- * ({@code x0, x1, ...} in, {@code y0, y1, ...} out; inputs may also be keyed by their IR names);
- * {@link #forwardOnDevice} keeps everything on the GPU. Calls are serialized (one session). Close it
- * to free the engine and its GPU memory.
+ * A compiled model: a {@link Program} of TensorRT engines and libtorch segments run by a
+ * {@link HybridRuntime}. {@link #forward(List)} takes and returns host tensors in graph order;
+ * {@link #forward(Map)} uses the {@code .npz} convention ({@code x0, x1, ...} in, {@code y0, y1, ...}
+ * out; inputs may also be keyed by their IR names); {@link #forwardOnDevice} and {@link #forwardInto}
+ * keep everything on the GPU. Every {@code forward*} may be called from many threads at once (an
+ * execution context per concurrent caller, pooled). {@link #save} writes a {@code .kiln} archive
+ * ({@link KilnArchive}; {@code .engine} for a one-engine model writes the bare plan as before).
+ * {@link #close()} frees every engine, context and buffer; using the module afterwards is a
+ * {@link KilnException}.
  *
  * <pre>{@code
  * try (CompiledModule m = Kiln.compile(Path.of("cnn.pt2"), CompileSettings.defaults())) {
  *     Map<String, ConstantTensor> ys = m.forward(Npz.read(Path.of("in.npz")));
+ *     m.save(Path.of("cnn.kiln"));
  * }
  * }</pre>
  */
 public final class CompiledModule implements AutoCloseable {
-    private final Engine engine;
-    private final ExecutionSession session;
-    private final List<String> inputNames;
-    private final List<String> outputNames;
+    private final HybridRuntime runtime;
+    private final Optional<Platform> platform;
+    private final String precision;
+    private final List<String> inputSpecs;
+    private final String programIr;
+    private final Optional<Partition> partition;
     private final double buildSeconds;
 
-    CompiledModule(Engine engine, List<String> inputNames, List<String> outputNames, double buildSeconds) {
-        this.engine = engine;
-        try {
-            this.session = engine.newSession();
-        } catch (RuntimeException e) {
-            engine.close();
-            throw e;
-        }
-        this.inputNames = List.copyOf(inputNames);
-        this.outputNames = List.copyOf(outputNames);
+    CompiledModule(HybridRuntime runtime, Optional<Platform> platform, String precision, List<String> inputSpecs, String programIr,
+                   Optional<Partition> partition, double buildSeconds) {
+        this.runtime = runtime;
+        this.platform = platform;
+        this.precision = precision;
+        this.inputSpecs = List.copyOf(inputSpecs);
+        this.programIr = programIr;
+        this.partition = partition;
         this.buildSeconds = buildSeconds;
     }
 
-    /** Loads an engine written by {@link #save} or {@code kiln compile} (IR names are not known: x0.., y0..). */
-    public static CompiledModule load(Path engineFile) {
-        Engine e = Engine.load(engineFile);
-        List<String> ins = new ArrayList<>();
-        e.inputs().forEach(t -> ins.add(t.name()));
-        List<String> outs = new ArrayList<>();
-        e.outputs().forEach(t -> outs.add(t.name()));
-        return new CompiledModule(e, ins, outs, 0);
+    /** Loads a {@code .kiln} archive ({@link Kiln#loadCompiled}) or a bare {@code .engine} plan (IR names unknown: x0.., y0..). */
+    public static CompiledModule load(Path file) {
+        if (file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".kiln") || isArchive(file)) {
+            return Kiln.loadCompiled(file);
+        }
+        ByteBuffer plan = readPlan(file);
+        Engine e = Engine.deserialize(plan);
+        HybridRuntime rt = HybridRuntime.ofEngine(e, plan, file.getFileName().toString());
+        return new CompiledModule(rt, Optional.empty(), "unknown", List.of(), "", Optional.empty(), 0);
+    }
+
+    /** Whether {@code file} is a zip with a Kiln manifest (rather than a bare TensorRT plan). */
+    static boolean isArchive(Path file) {
+        if (!Files.isRegularFile(file)) {
+            throw new KilnException(file + ": no such file");
+        }
+        try (var in = Files.newInputStream(file)) {
+            byte[] h = in.readNBytes(4);
+            return h.length == 4 && h[0] == 'P' && h[1] == 'K' && h[2] == 3 && h[3] == 4;
+        } catch (IOException e) {
+            throw new KilnException(file + ": cannot read: " + e.getMessage(), e);
+        }
+    }
+
+    private static ByteBuffer readPlan(Path file) {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            long size = ch.size();
+            if (size > Integer.MAX_VALUE) {
+                throw new KilnException(file + ": engine of " + size + " bytes is over the 2 GiB Kiln can load");
+            }
+            ByteBuffer b = ByteBuffer.allocateDirect((int) size);
+            while (b.hasRemaining() && ch.read(b) >= 0) {
+                // read all
+            }
+            return b.flip();
+        } catch (IOException e) {
+            throw new KilnException(file + ": cannot read the engine: " + e.getMessage(), e);
+        }
     }
 
     /** Runs on host tensors, in graph-input order; returns the outputs in graph-output order. */
-    public synchronized List<ConstantTensor> forward(List<ConstantTensor> inputs) {
-        return session.run(select(inputs));
-    }
-
-    /**
-     * The graph inputs the engine takes, in its order: TensorRT may drop an input the network never
-     * reads, so engine input {@code xK} is picked as graph input K.
-     */
-    private <T> List<T> select(List<T> graphInputs) {
-        if (graphInputs.size() != inputNames.size()) {
-            throw new KilnException("the model takes " + inputNames.size() + " input(s) " + inputNames + " but "
-                    + graphInputs.size() + " were given");
-        }
-        List<T> out = new ArrayList<>();
-        for (dev.kiln.backend.tensorrt.runtime.Engine.IoTensor io : engine.inputs()) {
-            String n = io.name();
-            int k = n.matches("x\\d+") ? Integer.parseInt(n.substring(1)) : out.size();
-            if (k >= graphInputs.size()) {
-                throw new KilnException("engine input " + n + " has no matching model input among " + inputNames);
-            }
-            out.add(graphInputs.get(k));
-        }
-        return out;
+    public List<ConstantTensor> forward(List<ConstantTensor> inputs) {
+        return runtime.forward(inputs);
     }
 
     /** Runs on named host tensors ({@code x0..} or IR input names); returns {@code y0, y1, ...}. */
-    public synchronized Map<String, ConstantTensor> forward(Map<String, ConstantTensor> inputs) {
+    public Map<String, ConstantTensor> forward(Map<String, ConstantTensor> inputs) {
+        List<String> names = inputNames();
         List<ConstantTensor> ordered = new ArrayList<>();
-        for (int i = 0; i < inputNames.size(); i++) {
+        for (int i = 0; i < names.size(); i++) {
             String engineName = Profiles.inputName(i);
-            ConstantTensor t = inputs.containsKey(engineName) ? inputs.get(engineName) : inputs.get(inputNames.get(i));
+            ConstantTensor t = inputs.containsKey(engineName) ? inputs.get(engineName) : inputs.get(names.get(i));
             if (t == null) {
-                throw new KilnException("no tensor for input " + engineName + " (" + inputNames.get(i) + "); given: "
-                        + inputs.keySet());
+                throw new KilnException("no tensor for input " + engineName + " (" + names.get(i) + "); given: " + inputs.keySet());
             }
             ordered.add(t);
         }
-        List<ConstantTensor> ys = session.run(select(ordered));
+        List<ConstantTensor> ys = runtime.forward(ordered);
         Map<String, ConstantTensor> out = new LinkedHashMap<>();
         for (int i = 0; i < ys.size(); i++) {
             out.put(Profiles.outputName(i), ys.get(i));
@@ -102,46 +129,83 @@ public final class CompiledModule implements AutoCloseable {
         return out;
     }
 
-    /** Runs on GPU tensors; the returned GPU tensors belong to the caller (close them). */
-    public synchronized List<DeviceTensor> forwardOnDevice(List<DeviceTensor> inputs) {
-        return session.runOnDevice(select(inputs));
+    /** Runs on GPU tensors (borrowed); the returned GPU tensors belong to the caller (close them). */
+    public List<DeviceTensor> forwardOnDevice(List<DeviceTensor> inputs) {
+        return runtime.forwardOnDevice(inputs);
+    }
+
+    /** Runs on GPU tensors into the caller's GPU output buffers; returns the output shapes. */
+    public List<long[]> forwardInto(List<DeviceTensor> inputs, List<DeviceBuffer> outputs) {
+        return runtime.forwardInto(inputs, outputs);
     }
 
     /**
-     * Runs on GPU tensors into the caller's GPU output buffers (no allocation per call); returns the
-     * output shapes.
+     * Writes the module: a {@code .kiln} archive ({@link KilnArchive}: manifest, engines, torch segments
+     * and their weights), or, when {@code file} ends in {@code .engine} and the module is one engine,
+     * that engine's bare plan. Atomic: a failed write leaves an existing file as it was.
      */
-    public synchronized List<long[]> forwardInto(List<DeviceTensor> inputs, List<dev.kiln.backend.tensorrt.runtime.DeviceBuffer> outputs) {
-        return session.runInto(select(inputs), outputs);
-    }
-
-    /** Writes the engine to {@code file}. */
     public void save(Path file) {
-        engine.save(file);
+        Program p = runtime.program();
+        if (file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".engine")) {
+            if (p.stages().size() != 1 || !(p.stages().get(0) instanceof Program.EngineStage es)) {
+                throw new KilnException(file + ": an .engine file holds one TensorRT engine but this module is " + p.describe()
+                        + "; save it as a .kiln archive");
+            }
+            Engine.writeAtomically(file, es.plan());
+            return;
+        }
+        Optional<Platform> pl = platform.isPresent() || !p.needsGpu() ? platform : Optional.of(Platform.current());
+        KilnArchive.write(file, new KilnArchive.Contents(p, pl, precision, inputSpecs, programIr, Platform.kilnVersion()));
     }
 
+    /** The engine of a module that is one TensorRT engine; a {@link KilnException} otherwise. */
     public Engine engine() {
-        return engine;
+        Program p = runtime.program();
+        if (p.stages().size() != 1 || runtime.engine(0).isEmpty()) {
+            throw new KilnException("module " + p.name() + " is " + p.describe() + ", not a single TensorRT engine");
+        }
+        return runtime.engine(0).get();
     }
 
-    /** IR names of the inputs, in engine order ({@code x0, x1, ...}). */
+    /** The program: its slots and stages. */
+    public Program program() {
+        return runtime.program();
+    }
+
+    /** Calls, contexts and boundary copies so far. */
+    public ModuleStats stats() {
+        return runtime.stats();
+    }
+
+    /** How the graph was split (empty for a module loaded from a file). */
+    public Optional<Partition> partition() {
+        return partition;
+    }
+
+    /** IR names of the inputs, in order ({@code x0, x1, ...} for a bare engine). */
     public List<String> inputNames() {
-        return inputNames;
+        Program p = runtime.program();
+        List<String> out = new ArrayList<>();
+        p.inputs().forEach(s -> out.add(p.slots().get(s).value()));
+        return out;
     }
 
-    /** IR names of the outputs, in engine order ({@code y0, y1, ...}). */
+    /** IR names of the outputs, in order. */
     public List<String> outputNames() {
-        return outputNames;
+        Program p = runtime.program();
+        List<String> out = new ArrayList<>();
+        p.outputs().forEach(s -> out.add(p.slots().get(s).value()));
+        return out;
     }
 
-    /** Seconds TensorRT took to build the engine (0 when loaded from a file). */
+    /** Seconds the compile took (engines, or the cache, included; 0 when loaded from a file). */
     public double buildSeconds() {
         return buildSeconds;
     }
 
+    /** Frees everything, once (waiting for calls in flight); idempotent. */
     @Override
-    public synchronized void close() {
-        session.close();
-        engine.close();
+    public void close() {
+        runtime.close();
     }
 }

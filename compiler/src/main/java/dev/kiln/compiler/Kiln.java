@@ -4,7 +4,10 @@ import dev.kiln.backend.tensorrt.BuiltEngine;
 import dev.kiln.backend.tensorrt.ConverterRegistry;
 import dev.kiln.backend.tensorrt.ConverterSettings;
 import dev.kiln.backend.tensorrt.EngineBuilder;
-import dev.kiln.backend.tensorrt.runtime.Engine;
+import dev.kiln.compiler.hybrid.HybridCompiler;
+import dev.kiln.compiler.hybrid.HybridRuntime;
+import dev.kiln.compiler.hybrid.KilnArchive;
+import dev.kiln.compiler.hybrid.Platform;
 import dev.kiln.backend.tensorrt.InputSpec;
 import dev.kiln.ir.DType;
 import dev.kiln.ir.Graph;
@@ -22,13 +25,16 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 
 /**
  * Kiln's entry point: model file in, {@link CompiledModule} out. {@link #compile(Path, CompileSettings)}
- * loads the model, runs the {@link CompilePipeline} (shapes, precision, ...), requires a converter
- * for every node (until fallback to libtorch lands: an error lists every unsupported node with its
- * reason), builds the TensorRT engine and loads it.
+ * loads the model, runs the {@link CompilePipeline} (shapes, precision, ...), partitions the graph
+ * between TensorRT and libtorch (what no converter takes runs in libtorch, unless full compilation is
+ * required: then an error lists every unsupported node with its reason), builds the engines and loads
+ * the program. {@link #loadCompiled} reads a saved {@code .kiln} archive; {@link #build} makes the bare
+ * single-engine plan of a fully convertible graph.
  *
  * <pre>{@code try (CompiledModule m = Kiln.compile(Path.of("resnet50.pt2"), CompileSettings.defaults())) { ... }}</pre>
  */
@@ -43,11 +49,30 @@ public final class Kiln {
         return compile(load(model, settings.inputs()), settings);
     }
 
-    /** Optimizes, converts and builds an already loaded graph (changed in place by the passes). */
+    /**
+     * Optimizes, partitions and builds an already loaded graph (changed in place by the passes): what
+     * TensorRT can run becomes engines, the rest runs in libtorch ({@link HybridCompiler}), unless the
+     * settings require full compilation.
+     */
     public static CompiledModule compile(Graph g, CompileSettings settings) {
-        BuiltEngine built = build(g, settings);
-        Engine e = Engine.deserialize(built.plan());
-        return new CompiledModule(e, built.inputNames(), built.outputNames(), built.buildSeconds());
+        HybridCompiler.Result r = HybridCompiler.compile(g, settings);
+        HybridRuntime rt = HybridRuntime.load(r.program());
+        List<String> specs = new ArrayList<>();
+        settings.inputs().forEach(s -> specs.add(s.text()));
+        Optional<Platform> platform = r.platform();
+        return new CompiledModule(rt, platform, settings.precision().name().toLowerCase(java.util.Locale.ROOT), specs,
+                r.programIr(), Optional.of(r.partition()), r.seconds());
+    }
+
+    /**
+     * Loads a {@code .kiln} archive written by {@link CompiledModule#save} or {@code kiln compile -o X.kiln}:
+     * checks its format, checksums and (when it has engines) that this machine's TensorRT and GPU match
+     * the ones that built them, then loads it. Every refusal is a {@link KilnException} naming the file.
+     */
+    public static CompiledModule loadCompiled(Path file) {
+        KilnArchive.Contents c = KilnArchive.read(file, Platform::current);
+        HybridRuntime rt = HybridRuntime.load(c.program());
+        return new CompiledModule(rt, c.platform(), c.precision(), c.inputSpecs(), c.programIr(), Optional.empty(), 0);
     }
 
     /** Runs the passes and builds the serialized engine without loading it (what {@code kiln compile} needs). */

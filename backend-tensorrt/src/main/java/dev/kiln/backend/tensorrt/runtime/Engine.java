@@ -155,6 +155,14 @@ public final class Engine implements AutoCloseable {
         return new ExecutionSession(this);
     }
 
+    /**
+     * A new execution context that enqueues on {@code stream} (borrowed: the caller keeps it open longer
+     * than the session and closes it), so several engines can run in order on one stream.
+     */
+    public ExecutionSession newSession(CudaStream stream) {
+        return new ExecutionSession(this, java.util.Objects.requireNonNull(stream, "stream"));
+    }
+
     public List<IoTensor> inputs() {
         return List.copyOf(inputs);
     }

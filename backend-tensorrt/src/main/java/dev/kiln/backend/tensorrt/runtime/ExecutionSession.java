@@ -27,15 +27,25 @@ public final class ExecutionSession implements AutoCloseable {
     private final Engine engine;
     private IExecutionContext ctx;
     private final CudaStream stream;
+    /** False when the stream is borrowed ({@link Engine#newSession(CudaStream)}): closing the session leaves it open. */
+    private final boolean ownsStream;
     /** Session-owned buffers per I/O tensor, grown when a call needs more. */
     private final Map<String, DeviceBuffer> buffers = new LinkedHashMap<>();
 
     ExecutionSession(Engine engine) {
+        this(engine, null);
+    }
+
+    /** A session on {@code borrowed} (not closed by {@link #close()}), or on a stream of its own when null. */
+    ExecutionSession(Engine engine, CudaStream borrowed) {
         this.engine = engine;
-        this.stream = new CudaStream();
+        this.ownsStream = borrowed == null;
+        this.stream = borrowed == null ? new CudaStream() : borrowed;
         IExecutionContext c = NativeObjects.own(engine.live().createExecutionContext());
         if (c == null || c.isNull()) {
-            stream.close();
+            if (ownsStream) {
+                stream.close();
+            }
             throw new KilnException("TensorRT could not create an execution context: "
                     + String.join("; ", engine.log().errors()) + " (out of GPU memory?)");
         }
@@ -141,6 +151,54 @@ public final class ExecutionSession implements AutoCloseable {
         return outShapes;
     }
 
+    /** Where {@link #enqueue} writes output {@code index}: a buffer of at least the output's bytes, owned by the caller. */
+    @FunctionalInterface
+    public interface OutputBuffers {
+        DeviceBuffer bufferFor(int index, Engine.IoTensor output, long[] shape, long bytes);
+    }
+
+    /**
+     * Binds GPU inputs, asks {@code outputs} for a buffer per output (once the output shapes are known)
+     * and enqueues the engine on the session's stream <em>without waiting</em>: work queued later on the
+     * same stream sees the results; the caller synchronizes the stream before reading them on the host.
+     * Returns each output's shape. The inputs must stay valid until the stream has run.
+     */
+    public List<long[]> enqueue(List<DeviceTensor> inputs, OutputBuffers outputs) {
+        List<Engine.IoTensor> ins = engine.inputs();
+        checkCount(inputs.size());
+        long[][] shapes = new long[ins.size()][];
+        for (int i = 0; i < ins.size(); i++) {
+            DeviceTensor t = inputs.get(i);
+            if (t.dtype() != ins.get(i).dtype()) {
+                throw new KilnException("input " + ins.get(i).name() + " is " + t.dtype().text() + " on the GPU but the engine takes "
+                        + ins.get(i).dtype().text());
+            }
+            shapes[i] = t.sizes();
+            bind(ins.get(i).name(), t.buffer());
+        }
+        List<long[]> outShapes = setShapes(shapes);
+        List<Engine.IoTensor> outs = engine.outputs();
+        for (int i = 0; i < outs.size(); i++) {
+            long need = bytes(outs.get(i).dtype(), outShapes.get(i));
+            DeviceBuffer b = outputs.bufferFor(i, outs.get(i), outShapes.get(i).clone(), need);
+            if (b.bytes() < need) {
+                throw new KilnException("output " + outs.get(i).name() + " needs " + need + " bytes but its buffer has " + b.bytes());
+            }
+            bind(outs.get(i).name(), b);
+        }
+        engine.log().clear();
+        if (!ctx.enqueueV3(stream.handle())) {
+            throw new KilnException("TensorRT could not run the engine (enqueueV3 failed): "
+                    + String.join("; ", engine.log().errors()));
+        }
+        return outShapes;
+    }
+
+    /** The stream this session enqueues on (its own, or the one it borrowed). */
+    public CudaStream stream() {
+        return stream;
+    }
+
     private void checkCount(int given) {
         int want = engine.inputs().size();
         if (given != want) {
@@ -229,7 +287,7 @@ public final class ExecutionSession implements AutoCloseable {
     }
 
     /** {@code t} as {@code to}, converting element by element on the host when the dtypes differ. */
-    static ConstantTensor convert(ConstantTensor t, DType to, String name) {
+    public static ConstantTensor convert(ConstantTensor t, DType to, String name) {
         if (t.dtype() == to) {
             return t;
         }
@@ -254,6 +312,8 @@ public final class ExecutionSession implements AutoCloseable {
             b.close();
         }
         buffers.clear();
-        stream.close();
+        if (ownsStream) {
+            stream.close();
+        }
     }
 }

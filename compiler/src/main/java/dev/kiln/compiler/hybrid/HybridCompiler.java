@@ -1,0 +1,266 @@
+package dev.kiln.compiler.hybrid;
+
+import dev.kiln.backend.tensorrt.BuiltEngine;
+import dev.kiln.backend.tensorrt.ConverterRegistry;
+import dev.kiln.backend.tensorrt.ConverterSettings;
+import dev.kiln.backend.tensorrt.EngineBuilder;
+import dev.kiln.backend.tensorrt.EngineOptions;
+import dev.kiln.backend.tensorrt.partition.RegistryCapability;
+import dev.kiln.compiler.CompilePipeline;
+import dev.kiln.compiler.CompileSettings;
+import dev.kiln.ir.ConstantTensor;
+import dev.kiln.ir.Graph;
+import dev.kiln.ir.KilnException;
+import dev.kiln.ir.Node;
+import dev.kiln.ir.TensorType;
+import dev.kiln.ir.Value;
+import dev.kiln.ir.text.IrPrinter;
+import dev.kiln.partition.Capability;
+import dev.kiln.partition.Partition;
+import dev.kiln.partition.PartitionSettings;
+import dev.kiln.partition.Partitioner;
+import dev.kiln.partition.Segment;
+import dev.kiln.partition.Target;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeSet;
+
+/**
+ * Compiles a graph to a {@link Program}: the {@link CompilePipeline} passes, then the partition
+ * between TensorRT and libtorch ({@link Partitioner} over the converter registry, with the user's
+ * overrides and minimum block size), then one TensorRT engine per TensorRT segment (from the
+ * {@link EngineCache} when one is set and holds it) and one libtorch stage per torch segment.
+ *
+ * <p>A graph whose every node converts (and none is forced to torch) becomes one engine for the
+ * whole graph, whatever its size: exactly what compiling without fallback gives. Otherwise each
+ * segment is cut out as a standalone graph ({@link Segments}); values that are not tensors (sizes,
+ * lists) cannot cross into or out of an engine, so the nodes on either side of such a crossing are
+ * moved to torch until none is left. With {@code requireFullCompilation}, any node TensorRT cannot
+ * run is an error that lists each with its reason.
+ *
+ * <pre>{@code HybridCompiler.Result r = HybridCompiler.compile(graph, CompileSettings.defaults());
+ * try (HybridRuntime rt = HybridRuntime.load(r.program())) { ... }}</pre>
+ */
+public final class HybridCompiler {
+    private static final Logger LOG = LoggerFactory.getLogger(HybridCompiler.class);
+
+    private HybridCompiler() {
+    }
+
+    /**
+     * What a compile produced: the program, the partition it came from (over the optimized graph),
+     * the optimized graph's text (constants elided), the seconds spent, and how many engines were built
+     * and how many came from the cache.
+     */
+    public record Result(Program program, Partition partition, String programIr, double seconds, int enginesBuilt,
+                         int enginesCached, Optional<Platform> platform) {
+    }
+
+    /** Runs the passes on {@code g} (in place), partitions it and builds every stage. */
+    public static Result compile(Graph g, CompileSettings settings) {
+        long t0 = System.nanoTime();
+        ConverterRegistry registry = ConverterRegistry.standard();
+        ConverterSettings cs = EngineBuilder.settingsFor(g, settings.precision());
+        CompilePipeline.run(g, settings.precision(), settings.keepFp32(), n -> registry.lookup(n, cs).supported());
+        Capability capability = new RegistryCapability(registry, EngineBuilder.settingsFor(g, settings.precision()));
+        Partition p = partition(g, capability, settings.partition());
+        String ir = IrPrinter.print(g, IrPrinter.Options.elidingOver(256));
+        Builder b = new Builder(g, settings, registry);
+        Program program = p.isFullyCompiled() ? b.whole(p) : b.split(p);
+        double s = (System.nanoTime() - t0) / 1e9;
+        LOG.info("compiled {}: {} ({} engine(s) built, {} from the cache) in {} s", g.name(), program.describe(), b.built,
+                b.cached, String.format("%.2f", s));
+        return new Result(program, p, ir, s, b.built, b.cached, Optional.ofNullable(b.platform));
+    }
+
+    /**
+     * The partition of {@code g}: one TensorRT segment when every node converts and none is forced to
+     * torch; else the {@link Partitioner}'s, with non-tensor values kept from crossing an engine's edge.
+     */
+    public static Partition partition(Graph g, Capability capability, PartitionSettings ps) {
+        if (ps.requireFullCompilation()) {
+            return Partitioner.partition(g, capability, ps);
+        }
+        boolean all = true;
+        for (Node n : g.nodes()) {
+            if (forced(n, ps) || !capability.check(n).supported()) {
+                all = false;
+                break;
+            }
+        }
+        if (all) {
+            // one engine for everything: no boundary to pay for, so size and cost limits do not apply
+            return Partitioner.partition(g, capability, ps.withMinBlockSize(1).withRequireFullCompilation(true));
+        }
+        TreeSet<String> torchNodes = new TreeSet<>(ps.torchNodes());
+        for (int round = 0; ; round++) {
+            Partition p = Partitioner.partition(g, capability, ps.withTorchNodes(torchNodes));
+            boolean moved = false;
+            for (Segment s : p.segments()) {
+                if (s.target() != Target.TENSORRT) {
+                    continue;
+                }
+                java.util.Set<Node> inside = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+                inside.addAll(s.nodes());
+                for (Value v : s.inputs()) {
+                    if (!(v.type() instanceof TensorType)) {
+                        for (Node u : v.users()) {
+                            moved |= inside.contains(u) && torchNodes.add(u.name());
+                        }
+                    }
+                }
+                for (Value v : s.outputs()) {
+                    if (!(v.type() instanceof TensorType)) {
+                        moved |= torchNodes.add(v.producer().orElseThrow().name());
+                    }
+                }
+            }
+            if (!moved) {
+                return p;
+            }
+            if (round > g.nodes().size()) {
+                throw new KilnException("graph " + g.name() + ": could not keep non-tensor values from crossing into engines");
+            }
+        }
+    }
+
+    private static boolean forced(Node n, PartitionSettings ps) {
+        String op = n.op();
+        int ns = op.indexOf("::");
+        int dot = op.indexOf('.', ns < 0 ? 0 : ns + 2);
+        String base = dot < 0 ? op : op.substring(0, dot);
+        return ps.torchNodes().contains(n.name()) || ps.torchOps().contains(op) || ps.torchOps().contains(base);
+    }
+
+    /** Builds the stages of one compile. */
+    private static final class Builder {
+        final Graph g;
+        final CompileSettings settings;
+        final ConverterRegistry registry;
+        final Optional<EngineCache> cache;
+        final List<Program.Slot> slots = new ArrayList<>();
+        Platform platform;
+        int built;
+        int cached;
+
+        Builder(Graph g, CompileSettings settings, ConverterRegistry registry) {
+            this.g = g;
+            this.settings = settings;
+            this.registry = registry;
+            this.cache = settings.engineCache().map(EngineCache::new);
+        }
+
+        int slot(Value v) {
+            slots.add(new Program.Slot(v.name(), v.type().text()));
+            return slots.size() - 1;
+        }
+
+        /** The whole graph as one engine, built with the user's input specs as given. */
+        Program whole(Partition p) {
+            List<Integer> ins = new ArrayList<>();
+            for (Value v : g.inputs()) {
+                ins.add(slot(v));
+            }
+            List<Integer> outs = new ArrayList<>();
+            for (Value v : g.outputs()) {
+                outs.add(slot(v));
+            }
+            List<Program.StageSpec> stages = new ArrayList<>();
+            if (!g.nodes().isEmpty() || !g.outputs().isEmpty()) {
+                stages.add(engine("seg0", g, settings.engineOptions(), ins, outs));
+            }
+            return new Program(g.name(), slots, ins, outs, Map.of(), stages);
+        }
+
+        Program split(Partition p) {
+            Map<Value, Integer> slotOf = new IdentityHashMap<>();
+            List<Integer> ins = new ArrayList<>();
+            for (Value v : g.inputs()) {
+                int s = slot(v);
+                slotOf.put(v, s);
+                ins.add(s);
+            }
+            List<Program.StageSpec> stages = new ArrayList<>();
+            for (Segment seg : p.segments()) {
+                String name = "seg" + seg.index();
+                List<Integer> in = new ArrayList<>();
+                for (Value v : seg.inputs()) {
+                    Integer s = slotOf.get(v);
+                    if (s == null) {
+                        throw new KilnException("segment " + name + " reads %" + v.name() + " before any stage computes it");
+                    }
+                    in.add(s);
+                }
+                List<Integer> out = new ArrayList<>();
+                for (Value v : seg.outputs()) {
+                    int s = slot(v);
+                    slotOf.put(v, s);
+                    out.add(s);
+                }
+                Graph sub = Segments.extract(g, name, seg.nodes(), seg.inputs(), seg.outputs());
+                if (seg.target() == Target.TENSORRT) {
+                    EngineOptions o = settings.engineOptions().withInputs(Segments.specsFor(g, settings.inputs(), sub));
+                    stages.add(engine(name, sub, o, in, out));
+                } else {
+                    for (Value v : sub.inputs()) {
+                        if (!(v.type() instanceof TensorType) && !(v.type() instanceof dev.kiln.ir.PrimitiveType)) {
+                            throw new KilnException("segment " + name + " reads %" + v.name() + " of type " + v.type().text()
+                                    + " from another segment; only tensors and numbers can cross between segments");
+                        }
+                    }
+                    stages.add(new Program.TorchStage(name, in, out, sub));
+                }
+            }
+            Map<Integer, ConstantTensor> constants = new LinkedHashMap<>();
+            List<Integer> outs = new ArrayList<>();
+            for (Value v : g.outputs()) {
+                Integer s = slotOf.get(v);
+                if (s == null && v.kind() == Value.Kind.CONSTANT) {
+                    s = slot(v);
+                    slotOf.put(v, s);
+                    constants.put(s, v.constant().orElseThrow());
+                }
+                if (s == null) {
+                    throw new KilnException("graph " + g.name() + ": output %" + v.name() + " is computed by no segment");
+                }
+                outs.add(s);
+            }
+            return new Program(g.name(), slots, ins, outs, constants, stages);
+        }
+
+        Program.EngineStage engine(String name, Graph sub, EngineOptions o, List<Integer> in, List<Integer> out) {
+            String key = "";
+            ByteBuffer plan = null;
+            EngineCache.Key k = null;
+            if (cache.isPresent()) {
+                if (platform == null) {
+                    platform = Platform.current();
+                }
+                k = EngineCache.Key.of(sub, o, platform);
+                key = k.hash();
+                plan = cache.get().get(k).orElse(null);
+                if (plan != null) {
+                    cached++;
+                    LOG.info("engine for {} of {} comes from the cache ({})", name, g.name(), key.substring(0, 12));
+                }
+            }
+            if (plan == null) {
+                BuiltEngine e = EngineBuilder.build(sub, o, registry);
+                plan = e.plan();
+                built++;
+                if (k != null) {
+                    cache.get().put(k, plan);
+                }
+            }
+            return new Program.EngineStage(name, in, out, plan, sub.nodes().size(), key);
+        }
+    }
+}
