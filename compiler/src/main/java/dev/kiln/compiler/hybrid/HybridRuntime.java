@@ -521,7 +521,7 @@ public final class HybridRuntime implements AutoCloseable {
             }
         }
 
-        /** CUDA libtorch (not yet run on a GPU): the stage reads the slot buffers in place and its outputs are copied into slot buffers. */
+        /** CUDA libtorch: the stage reads the slot buffers in place, on the context's stream, and its outputs are copied (on the GPU) into slot buffers. */
         private void runTorchOnDevice(int i, Program.StageSpec st) {
             List<TorchTensor> in = new ArrayList<>();
             for (int slot : st.inputs()) {
@@ -531,8 +531,8 @@ public final class HybridRuntime implements AutoCloseable {
                 keepAlive.add(t);
                 in.add(t);
             }
-            // libtorch runs on the legacy default stream, which orders itself against the context's (blocking) stream
-            List<TorchTensor> out = interpreters[i].run(in);
+            // libtorch queues its kernels on the context's stream, behind the engines that wrote the inputs
+            List<TorchTensor> out = TorchPlacement.onStream(torchDevice, ctx.stream().handle(), () -> interpreters[i].run(in));
             keepAlive.addAll(out);
             for (int j = 0; j < out.size(); j++) {
                 int slot = st.outputs().get(j);
