@@ -72,6 +72,22 @@ public abstract class ConverterConformance {
         return ConverterRegistry.standard();
     }
 
+    /** The dtypes the kit generates: f32, f16, bf16, i32, i64, bool (8-bit types need quantization scales in TensorRT). */
+    public static final java.util.Set<dev.kiln.ir.DType> GENERATED = java.util.Collections.unmodifiableSet(java.util.EnumSet.of(
+            dev.kiln.ir.DType.FLOAT32, dev.kiln.ir.DType.FLOAT16, dev.kiln.ir.DType.BFLOAT16, dev.kiln.ir.DType.INT32,
+            dev.kiln.ir.DType.INT64, dev.kiln.ir.DType.BOOL));
+
+    /** The dtypes the highest-priority converter for {@code op} claims, among those the kit generates. */
+    protected java.util.Set<dev.kiln.ir.DType> claimed(String op) {
+        java.util.Set<dev.kiln.ir.DType> out = java.util.EnumSet.noneOf(dev.kiln.ir.DType.class);
+        registry().forOp(op).stream().findFirst().ifPresent(c -> out.addAll(c.supportedDTypes()));
+        out.retainAll(GENERATED);
+        if (out.isEmpty()) {
+            out.add(dev.kiln.ir.DType.FLOAT32);
+        }
+        return out;
+    }
+
     protected TckConfig config() {
         return TckConfig.fromSystemProperties();
     }
@@ -102,7 +118,7 @@ public abstract class ConverterConformance {
     @TestFactory
     Stream<DynamicTest> generatorsAndChecks() {
         TckConfig cfg = config();
-        return selected().stream().map(d -> DynamicTest.dynamicTest(d.name(), () -> {
+        return selected().stream().map(d -> DynamicTest.dynamicTest(d.name(), () -> inSession(() -> {
             if (registry().forOp(d.name()).isEmpty()) {
                 throw new AssertionError("no converter for " + d.name() + " is registered; the domain names an op the registry lacks");
             }
@@ -123,7 +139,21 @@ public abstract class ConverterConformance {
             if (!problems.isEmpty()) {
                 throw new AssertionError(d.name() + ":\n  " + String.join("\n  ", problems));
             }
-        }));
+        })));
+    }
+
+    /** Runs {@code body} inside a jqwik session: generators and shrinking outside a jqwik property need one. */
+    static void inSession(Runnable body) {
+        if (net.jqwik.api.sessions.JqwikSession.isActive()) {
+            body.run();
+            return;
+        }
+        net.jqwik.api.sessions.JqwikSession.start();
+        try {
+            body.run();
+        } finally {
+            net.jqwik.api.sessions.JqwikSession.finish();
+        }
     }
 
     /** Returns 1 when refused. */
@@ -228,7 +258,9 @@ public abstract class ConverterConformance {
         Totals totals = new Totals();
         List<OpDomain> ds = selected();
         Stream<DynamicTest> each = ds.stream().map(d -> DynamicTest.dynamicTest(d.name(), () -> {
-            DomainReport rep = runDomain(d, cfg);
+            DomainReport[] box = new DomainReport[1];
+            inSession(() -> box[0] = runDomain(d, cfg));
+            DomainReport rep = box[0];
             totals.add(rep);
             System.out.println(rep.line());
             rep.details().forEach(System.out::println);

@@ -150,6 +150,11 @@ public final class Gen {
         return tensor(dtype, sizes, Values.normal().withSpecials());
     }
 
+    /** Cases drawn imperatively from a shrinkable choice sequence (see {@link Draw}). */
+    public static Arbitrary<OpCase> draw(Function<Draw, OpCase> make) {
+        return Arbitraries.longs().between(0, Long.MAX_VALUE).shrinkTowards(0).list().ofSize(48).map(l -> make.apply(new Draw(l)));
+    }
+
     /** {@code op(x)} for x of rank 0-5 and a dtype in {@code dtypes}. */
     public static Arbitrary<OpCase> unary(String op, Set<DType> dtypes, Values floats) {
         return unary(op, dtypes, floats, x -> OpCase.of(op, x));
