@@ -184,6 +184,9 @@ public final class CaseGraph {
 
     private void build(String prefix) {
         Map<Value, ConstantTensor> env = new LinkedHashMap<>();
+        for (TensorSpec t : op.extraInputs()) {
+            arg(t, prefix, env);
+        }
         List<Arg> pos = new ArrayList<>();
         for (Object o : op.args()) {
             pos.add(arg(o, prefix, env));
@@ -279,6 +282,9 @@ public final class CaseGraph {
             Node sz = graph.append(schema("aten::sym_size.int"), List.of(x, Arg.of((long) s.dim())), List.of(PrimitiveType.INT));
             nodes.add(sz);
             return sz.output();
+        }
+        if (o instanceof OpCase.InputRef r) {
+            return inputs.get(r.input());
         }
         if (o instanceof OpCase.IntOp io) {
             Arg a = arg(io.a(), prefix, env);

@@ -199,7 +199,9 @@ public final class Gen {
         }
         java.util.Map<String, Object> kw = new java.util.LinkedHashMap<>();
         c.kwargs().forEach((k, v) -> kw.put(k, replace(v, swap)));
-        return new OpCase(c.op(), args, kw, c.exposed());
+        List<TensorSpec> extra = new ArrayList<>();
+        c.extraInputs().forEach(t -> extra.add(swap.getOrDefault(t, t)));
+        return new OpCase(c.op(), args, kw, c.exposed(), extra);
     }
 
     private static Object replace(Object a, java.util.Map<TensorSpec, TensorSpec> swap) {

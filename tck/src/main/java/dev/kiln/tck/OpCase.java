@@ -17,13 +17,32 @@ import java.util.Objects;
  *
  * <pre>{@code OpCase.of("aten::add.Tensor", x, y).kw("alpha", 2.0)}</pre>
  */
-public record OpCase(String op, List<Object> args, Map<String, Object> kwargs, int[] exposed) {
+public record OpCase(String op, List<Object> args, Map<String, Object> kwargs, int[] exposed, List<TensorSpec> extraInputs) {
 
     public OpCase {
         Objects.requireNonNull(op, "op");
         args = java.util.Collections.unmodifiableList(new ArrayList<>(args));
         kwargs = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(kwargs));
         exposed = exposed == null ? null : exposed.clone();
+        extraInputs = List.copyOf(extraInputs);
+    }
+
+    public OpCase(String op, List<Object> args, Map<String, Object> kwargs, int[] exposed) {
+        this(op, args, kwargs, exposed, List.of());
+    }
+
+    /** A tensor input by index (in order of appearance, {@link #withInputs} ones first), e.g. for {@code aten::size.int}. */
+    public record InputRef(int input) {
+    }
+
+    /**
+     * The same call with graph inputs that are not arguments but feed {@link SymSize}s (a factory whose
+     * size is symbolic: without an input the graph could not become an engine).
+     */
+    public OpCase withInputs(TensorSpec... extra) {
+        List<TensorSpec> l = new ArrayList<>(extraInputs);
+        l.addAll(Arrays.asList(extra));
+        return new OpCase(op, args, kwargs, exposed, l);
     }
 
     /** A constant (weight) of the graph. */
@@ -46,17 +65,17 @@ public record OpCase(String op, List<Object> args, Map<String, Object> kwargs, i
     public OpCase kw(String name, Object value) {
         Map<String, Object> k = new LinkedHashMap<>(kwargs);
         k.put(name, value);
-        return new OpCase(op, args, k, exposed);
+        return new OpCase(op, args, k, exposed, extraInputs);
     }
 
     /** Only the given node outputs become graph outputs (e.g. the values of max_pool2d_with_indices). */
     public OpCase exposing(int... outputs) {
-        return new OpCase(op, args, kwargs, outputs);
+        return new OpCase(op, args, kwargs, outputs, extraInputs);
     }
 
     /** The tensor inputs, in the order they become graph inputs. */
     public List<TensorSpec> inputs() {
-        List<TensorSpec> out = new ArrayList<>();
+        List<TensorSpec> out = new ArrayList<>(extraInputs);
         for (Object a : args) {
             collect(a, out);
         }
@@ -84,7 +103,11 @@ public record OpCase(String op, List<Object> args, Map<String, Object> kwargs, i
 
     /** {@code aten::add.Tensor(f32[2, 3] normal seed=4, f32[3] normal seed=9, alpha=2.0)}. */
     public String text() {
-        StringBuilder sb = new StringBuilder(op).append('(');
+        StringBuilder sb = new StringBuilder();
+        if (!extraInputs.isEmpty()) {
+            sb.append("inputs ").append(extraInputs).append(": ");
+        }
+        sb.append(op).append('(');
         List<String> parts = new ArrayList<>();
         for (Object a : args) {
             parts.add(text(a));
