@@ -327,8 +327,9 @@ public abstract class ConverterConformance {
         List<Shrinkable<OpCase>> statics = sample(d.cases(), nStatic, cfg.seed(), d.name());
         List<Shrinkable<OpCase>> dyns = d.dynamicCases().isPresent() && d.checkOnly().isEmpty()
                 ? sample(d.dynamicCases().get(), cfg.dynamicCases(), cfg.seed(), d.name() + "#dyn") : List.of();
-        for (boolean dynamic : new boolean[] {false, true}) {
-            List<Shrinkable<OpCase>> source = dynamic ? dyns : statics;
+        for (boolean second : new boolean[] {false, true}) {
+            boolean dynamic = second || d.symbolicOnly();
+            List<Shrinkable<OpCase>> source = second ? dyns : statics;
             List<EngineRun.Prepared> ready = new ArrayList<>();
             List<Shrinkable<OpCase>> readyFrom = new ArrayList<>();
             for (Shrinkable<OpCase> s : source) {
@@ -358,7 +359,7 @@ public abstract class ConverterConformance {
                     counts[2]++;
                     continue;
                 }
-                counts[dynamic ? 1 : 0]++;
+                counts[second ? 1 : 0]++;
                 if (d.checkOnly().isPresent()) {
                     continue;
                 }

@@ -146,7 +146,7 @@ public final class EngineRun {
             worst.add(new double[1]);
             verdicts.add(null);
         }
-        int points = cases.get(0).points();
+        int points = cases.stream().mapToInt(Prepared::points).max().orElse(1);
         try (Engine engine = Engine.deserialize(built.plan()); ExecutionSession session = engine.newSession()) {
             for (int p = 0; p < points; p++) {
                 List<ConstantTensor> feeds = new ArrayList<>();

@@ -17,7 +17,7 @@ import java.util.Optional;
  * <pre>{@code OpDomain.of("aten::relu", Gen.unary(Gen.FLOATS)).dynamicBatch()}</pre>
  */
 public record OpDomain(String name, Arbitrary<OpCase> cases, Optional<Arbitrary<OpCase>> dynamicCases, Tolerance tolerance,
-                       Optional<String> checkOnly, List<String> notes) {
+                       Optional<String> checkOnly, List<String> notes, boolean symbolicOnly) {
 
     public OpDomain {
         Objects.requireNonNull(name, "name");
@@ -26,12 +26,12 @@ public record OpDomain(String name, Arbitrary<OpCase> cases, Optional<Arbitrary<
     }
 
     public static OpDomain of(String name, Arbitrary<OpCase> cases) {
-        return new OpDomain(name, cases, Optional.empty(), Tolerance.DEFAULT, Optional.empty(), List.of());
+        return new OpDomain(name, cases, Optional.empty(), Tolerance.DEFAULT, Optional.empty(), List.of(), false);
     }
 
     /** Dynamic cases from their own generator (inputs carry {@link TensorSpec#dynamic} axes). */
     public OpDomain dynamic(Arbitrary<OpCase> dyn) {
-        return new OpDomain(name, cases, Optional.of(dyn), tolerance, checkOnly, notes);
+        return new OpDomain(name, cases, Optional.of(dyn), tolerance, checkOnly, notes, symbolicOnly);
     }
 
     /**
@@ -44,18 +44,27 @@ public record OpDomain(String name, Arbitrary<OpCase> cases, Optional<Arbitrary<
     }
 
     public OpDomain tolerance(Tolerance t) {
-        return new OpDomain(name, cases, dynamicCases, t, checkOnly, notes);
+        return new OpDomain(name, cases, dynamicCases, t, checkOnly, notes, symbolicOnly);
+    }
+
+    /**
+     * Every case, static ones included, is built with its marked axes symbolic: for cases whose graph
+     * input only feeds sizes ({@code zeros([sym_size(x, 0)])}), which with static shapes would leave the
+     * engine an unused input.
+     */
+    public OpDomain symbolicOnly() {
+        return new OpDomain(name, cases, Optional.of(dynamicCases.orElse(cases)), tolerance, checkOnly, notes, true);
     }
 
     /** Only {@code check} and the partitioner are checked, for the given reason. */
     public OpDomain checkOnly(String reason) {
-        return new OpDomain(name, cases, dynamicCases, tolerance, Optional.of(reason), notes);
+        return new OpDomain(name, cases, dynamicCases, tolerance, Optional.of(reason), notes, symbolicOnly);
     }
 
     /** Records a narrowing of the claimed domain and why. */
     public OpDomain note(String why) {
         List<String> n = new ArrayList<>(notes);
         n.add(why);
-        return new OpDomain(name, cases, dynamicCases, tolerance, checkOnly, n);
+        return new OpDomain(name, cases, dynamicCases, tolerance, checkOnly, n, symbolicOnly);
     }
 }
