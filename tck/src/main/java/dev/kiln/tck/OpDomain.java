@@ -52,7 +52,7 @@ public record OpDomain(String name, Arbitrary<OpCase> cases, Optional<Arbitrary<
      * input only feeds sizes ({@code zeros([sym_size(x, 0)])}), which with static shapes would leave the
      * engine an unused input.
      */
-    public OpDomain symbolicOnly() {
+    public OpDomain allSymbolic() {
         return new OpDomain(name, cases, Optional.of(dynamicCases.orElse(cases)), tolerance, checkOnly, notes, true);
     }
 
