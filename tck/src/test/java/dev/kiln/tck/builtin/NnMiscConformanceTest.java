@@ -77,13 +77,18 @@ class NnMiscConformanceTest extends ConverterConformance {
             long e = x.size(1, 16);
             long ev = x.size(1, 16);
             boolean causal = x.oneIn(4);
-            Object mask = causal || x.bool() ? null : x.bool() ? x.tensor(DType.BOOL, new long[] {l, s}, Values.bools())
+            // boolean masks are 90% true over at least 4 keys: a fully masked row (NaN in libtorch) stays improbable
+            Object mask = causal || x.bool() ? null : x.bool()
+                    ? new TensorSpec(DType.BOOL, new long[] {l, Math.max(s, 4)}, Values.ints(0, 10), x.longBetween(0, 1 << 20), new int[0])
                     : x.tensor(t, new long[] {l, s}, Values.normal());
+            if (mask instanceof TensorSpec m && m.dtype() == DType.BOOL) {
+                s = m.sizes()[1];
+            }
             OpCase c = OpCase.of("aten::scaled_dot_product_attention", x.tensor(t, new long[] {b, h, l, e}, Values.normal()),
                     x.tensor(t, new long[] {b, h, s, e}, Values.normal()), x.tensor(t, new long[] {b, h, s, ev}, Values.normal()), mask, 0.0, causal);
             return x.bool() ? c.kw("scale", x.pick(0.125, 0.5, 1.0)) : c;
         })).dynamicBatch().tolerance(Tolerance.DEFAULT.scaled(10))
-                .note("boolean masks keep at least one key per query in practice; an all-masked row is NaN in libtorch and undefined in TensorRT"));
+                .note("boolean masks are 90% true over >= 4 keys: an all-masked row is NaN in libtorch and undefined in TensorRT"));
         // factories: a graph input's size makes the engine (a factory alone would have no inputs)
         d.add(OpDomain.of("aten::arange", Gen.draw(x -> OpCase.of("aten::arange", new OpCase.SymSize(0, 0)).withInputs(sizer(x, 1, 20))))
                 .note("end is a symbolic size; the kit's cases need a graph input"));
