@@ -125,7 +125,8 @@ public final class EngineRun {
         return prefix + msg + (msg.contains(node) ? "" : " [the error does not name node " + node + "]");
     }
 
-    private List<Verdict> runPacked(List<Prepared> cases, Tolerance tol) {
+    /** The cases side by side in one graph (names prefixed {@code c<i>_}), outputs in case order. */
+    public static Graph packed(List<Prepared> cases) {
         boolean dynamic = cases.get(0).standalone().dynamic();
         Graph g = new Graph("tck_pack");
         List<CaseGraph> packed = new ArrayList<>();
@@ -139,7 +140,12 @@ public final class EngineRun {
         if (dynamic) {
             CaseGraph.finishTypes(g, packed);
         }
-        BuiltEngine built = build(g);
+        return g;
+    }
+
+    private List<Verdict> runPacked(List<Prepared> cases, Tolerance tol) {
+        boolean dynamic = cases.get(0).standalone().dynamic();
+        BuiltEngine built = build(packed(cases));
         List<double[]> worst = new ArrayList<>();
         List<Verdict> verdicts = new ArrayList<>();
         for (int i = 0; i < cases.size(); i++) {
