@@ -1,0 +1,47 @@
+package dev.kiln.tck;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * The kit's knobs, read from system properties (on the GPU machine, put them in
+ * {@code JAVA_TOOL_OPTIONS}):
+ * <ul>
+ * <li>{@code kiln.tck.cases} static cases per converter on the GPU (default 200)</li>
+ * <li>{@code kiln.tck.dynamicCases} symbolic-shape cases per converter on the GPU (default 16)</li>
+ * <li>{@code kiln.tck.batch} cases packed into one engine (default 100)</li>
+ * <li>{@code kiln.tck.optimizationLevel} TensorRT builder level (default 0; a case without a level-0 kernel is retried at the default)</li>
+ * <li>{@code kiln.tck.ops} comma-separated converter names to run; a trailing {@code *} matches a prefix (default all)</li>
+ * <li>{@code kiln.tck.seed} the generators' seed (default 42)</li>
+ * <li>{@code kiln.tck.cpuCases} cases per converter in the CPU checks (default 6)</li>
+ * <li>{@code kiln.tck.shrinkBuilds} engine builds one failure may spend shrinking (default 24)</li>
+ * <li>{@code kiln.tck.reproducers} where reproducers go (default {@code target/tck-reproducers})</li>
+ * </ul>
+ *
+ * <pre>{@code -Dkiln.tck.cases=400 -Dkiln.tck.ops=aten::conv2d,aten::max_pool*}</pre>
+ */
+public record TckConfig(int cases, int dynamicCases, int batch, int optimizationLevel, List<String> ops, long seed,
+                        int cpuCases, int shrinkBuilds, Path reproducers) {
+
+    public static TckConfig fromSystemProperties() {
+        String ops = System.getProperty("kiln.tck.ops", "").trim();
+        return new TckConfig(Integer.getInteger("kiln.tck.cases", 200), Integer.getInteger("kiln.tck.dynamicCases", 16),
+                Math.max(1, Integer.getInteger("kiln.tck.batch", 100)), Integer.getInteger("kiln.tck.optimizationLevel", 0),
+                ops.isEmpty() ? List.of() : List.of(ops.split("\\s*,\\s*")), Long.getLong("kiln.tck.seed", 42),
+                Integer.getInteger("kiln.tck.cpuCases", 6), Integer.getInteger("kiln.tck.shrinkBuilds", 24),
+                Path.of(System.getProperty("kiln.tck.reproducers", "target/tck-reproducers")));
+    }
+
+    /** Whether converter {@code name} is selected by {@code kiln.tck.ops}. */
+    public boolean selects(String name) {
+        if (ops.isEmpty()) {
+            return true;
+        }
+        for (String o : ops) {
+            if (o.endsWith("*") ? name.startsWith(o.substring(0, o.length() - 1)) : name.equals(o)) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

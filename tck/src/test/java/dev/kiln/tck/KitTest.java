@@ -1,0 +1,115 @@
+package dev.kiln.tck;
+
+import dev.kiln.backend.tensorrt.ConverterRegistry;
+import dev.kiln.backend.tensorrt.EngineBuilder;
+import dev.kiln.backend.tensorrt.Profiles;
+import dev.kiln.backend.tensorrt.UnsupportedNodes;
+import dev.kiln.ir.ConstantTensor;
+import dev.kiln.ir.DType;
+import dev.kiln.ir.Graph;
+import dev.kiln.ir.npy.Npz;
+import dev.kiln.ir.verify.Verifier;
+import dev.kiln.passes.Precision;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Shrinkable;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The kit's own machinery on the CPU: packing, profiles, comparison, reproducers, determinism, shrinking. */
+class KitTest {
+    @TempDir
+    Path dir;
+
+    static final Arbitrary<OpCase> BINARY = Gen.draw(x -> {
+        DType t = x.dtype(Gen.FLOATS);
+        long[] s = x.shape(1, 4);
+        return OpCase.of("aten::add.Tensor", x.tensor(t, s), x.tensor(t, x.broadcastWith(s)));
+    });
+
+    static List<EngineRun.Prepared> prepared(Arbitrary<OpCase> arb, int n, boolean dynamic) {
+        List<EngineRun.Prepared> out = new ArrayList<>();
+        ConverterConformance.inSession(() -> {
+            for (Shrinkable<OpCase> s : ConverterConformance.sample(arb, n, 7, "kit")) {
+                EngineRun.prepare(dynamic ? Gen.batchDynamic(s.value()) : s.value(), dynamic).ifPresent(out::add);
+            }
+        });
+        return out;
+    }
+
+    @Test
+    void packedGraphsVerifyAndHaveProfiles() {
+        for (boolean dynamic : new boolean[] {false, true}) {
+            List<EngineRun.Prepared> cases = prepared(BINARY, 12, dynamic);
+            assertThat(cases).hasSizeGreaterThan(5);
+            Graph g = EngineRun.packed(cases);
+            assertThat(Verifier.check(g)).isEmpty();
+            UnsupportedNodes.requireAllSupported(g, ConverterRegistry.standard(), EngineBuilder.settingsFor(g, Precision.FP32));
+            List<Profiles.InputProfile> p = Profiles.compute(g, List.of());
+            int inputs = cases.stream().mapToInt(c -> c.feeds().get(0).size()).sum();
+            int outputs = cases.stream().mapToInt(c -> c.expected().get(0).size()).sum();
+            assertThat(p).hasSize(inputs);
+            assertThat(g.outputs()).hasSize(outputs);
+            assertThat(p.stream().anyMatch(Profiles.InputProfile::isDynamic)).isEqualTo(dynamic);
+            if (dynamic) {
+                // every case checked at its profile's minimum, nominal and maximum
+                assertThat(cases.stream().filter(c -> !c.standalone().symbols().isEmpty())).allMatch(c -> c.points() == 3);
+            }
+        }
+    }
+
+    @Test
+    void casesAreDeterministicPerSeed() {
+        List<String> a = new ArrayList<>();
+        List<String> b = new ArrayList<>();
+        ConverterConformance.inSession(() -> {
+            ConverterConformance.sample(BINARY, 5, 3, "x").forEach(s -> a.add(s.value().text()));
+            ConverterConformance.sample(BINARY, 5, 3, "x").forEach(s -> b.add(s.value().text()));
+        });
+        assertThat(a).isEqualTo(b);
+        TensorSpec t = TensorSpec.of(DType.FLOAT16, 3, 4).with(Values.normal().withNonFinite()).withSeed(9);
+        assertThat(t.materialize().numel()).isEqualTo(12);
+        assertThat(Comparison.error(t.materialize(), t.materialize())).isZero();
+    }
+
+    @Test
+    void shrinkingReachesSmallerCases() {
+        ConverterConformance.inSession(() -> {
+            Shrinkable<OpCase> s = ConverterConformance.sample(BINARY, 1, 11, "shrink").get(0);
+            Optional<Shrinkable<OpCase>> smaller = s.shrink().findFirst();
+            assertThat(smaller).isPresent();
+            assertThat(smaller.get().distance().compareTo(s.distance())).isLessThanOrEqualTo(0);
+        });
+    }
+
+    @Test
+    void comparisonMatchesNonFiniteExactlyAndScalesByTheReference() {
+        ConstantTensor want = ConstantTensor.ofFloats(new long[] {4}, 1f, Float.NaN, Float.POSITIVE_INFINITY, -2f);
+        ConstantTensor same = ConstantTensor.ofFloats(new long[] {4}, 1f, Float.NaN, Float.POSITIVE_INFINITY, -2.0001f);
+        ConstantTensor wrongInf = ConstantTensor.ofFloats(new long[] {4}, 1f, Float.NaN, Float.NEGATIVE_INFINITY, -2f);
+        assertThat(Comparison.error(want, same)).isLessThan(1e-4);
+        assertThat(Comparison.error(want, wrongInf)).isInfinite();
+        assertThat(Comparison.mismatch(List.of(want), List.of(wrongInf), Tolerance.DEFAULT, e -> { })).isPresent();
+        ConstantTensor ints = ConstantTensor.ofLongs(new long[] {2}, 1, 2);
+        ConstantTensor off = ConstantTensor.ofLongs(new long[] {2}, 1, 3);
+        assertThat(Comparison.mismatch(List.of(ints), List.of(off), Tolerance.DEFAULT, e -> { })).isPresent();
+    }
+
+    @Test
+    void reproducersHoldTheGraphAndTheData() throws Exception {
+        EngineRun.Prepared p = prepared(BINARY, 1, false).get(0);
+        Path d = Reproducer.write(dir, "aten::add.Tensor", 1, p.standalone(), "output 0 differs", CaseGraph.NOMINAL, p.feeds().get(0),
+                p.expected().get(0), List.of());
+        assertThat(Files.readString(d.resolve("case.kir"))).contains("aten::add.Tensor");
+        assertThat(Npz.read(d.resolve("inputs.npz"))).containsKeys("x0", "x1");
+        assertThat(Npz.read(d.resolve("expected.npz"))).containsKey("y0");
+        assertThat(Files.readString(d.resolve("README.txt"))).contains("output 0 differs");
+    }
+}
