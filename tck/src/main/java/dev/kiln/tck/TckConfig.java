@@ -16,24 +16,42 @@ import java.util.List;
  * <li>{@code kiln.tck.cpuCases} cases per converter in the CPU checks (default 6)</li>
  * <li>{@code kiln.tck.shrinkBuilds} engine builds one failure may spend shrinking (default 24)</li>
  * <li>{@code kiln.tck.reproducers} where reproducers go (default {@code target/tck-reproducers})</li>
+ * <li>{@code kiln.tck.shard} {@code i/n}: only the converters whose name hashes to shard {@code i} of {@code n}, so
+ *     {@code n} processes can share one GPU (the builds are CPU-bound); default all</li>
  * </ul>
  *
  * <pre>{@code -Dkiln.tck.cases=400 -Dkiln.tck.ops=aten::conv2d,aten::max_pool*}</pre>
  */
 public record TckConfig(int cases, int dynamicCases, int batch, int optimizationLevel, List<String> ops, long seed,
-                        int cpuCases, int shrinkBuilds, Path reproducers) {
+                        int cpuCases, int shrinkBuilds, Path reproducers, int shard, int shards) {
 
     public static TckConfig fromSystemProperties() {
         String ops = System.getProperty("kiln.tck.ops", "").trim();
+        String shard = System.getProperty("kiln.tck.shard", "0/1").trim();
+        int slash = shard.indexOf('/');
+        int i;
+        int n;
+        try {
+            i = Integer.parseInt(shard.substring(0, slash));
+            n = Integer.parseInt(shard.substring(slash + 1));
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("kiln.tck.shard must be i/n, e.g. 0/4, not '" + shard + "'");
+        }
+        if (n < 1 || i < 0 || i >= n) {
+            throw new IllegalArgumentException("kiln.tck.shard " + shard + ": need 0 <= i < n");
+        }
         return new TckConfig(Integer.getInteger("kiln.tck.cases", 200), Integer.getInteger("kiln.tck.dynamicCases", 16),
                 Math.max(1, Integer.getInteger("kiln.tck.batch", 100)), Integer.getInteger("kiln.tck.optimizationLevel", 0),
                 ops.isEmpty() ? List.of() : List.of(ops.split("\\s*,\\s*")), Long.getLong("kiln.tck.seed", 42),
                 Integer.getInteger("kiln.tck.cpuCases", 6), Integer.getInteger("kiln.tck.shrinkBuilds", 24),
-                Path.of(System.getProperty("kiln.tck.reproducers", "target/tck-reproducers")));
+                Path.of(System.getProperty("kiln.tck.reproducers", "target/tck-reproducers")), i, n);
     }
 
     /** Whether converter {@code name} is selected by {@code kiln.tck.ops}. */
     public boolean selects(String name) {
+        if (shards > 1 && Math.floorMod(name.hashCode(), shards) != shard) {
+            return false;
+        }
         if (ops.isEmpty()) {
             return true;
         }

@@ -45,6 +45,27 @@ class KitTest {
     }
 
     @Test
+    void shardsSplitTheConvertersWithoutOverlap() {
+        List<String> names = ConverterRegistry.standard().ops();
+        int[] hits = new int[names.size()];
+        for (int shard = 0; shard < 5; shard++) {
+            TckConfig cfg = new TckConfig(1, 1, 1, 0, List.of(), 42, 1, 1, Path.of("x"), shard, 5);
+            for (int k = 0; k < names.size(); k++) {
+                if (cfg.selects(names.get(k))) {
+                    hits[k]++;
+                }
+            }
+        }
+        assertThat(hits).containsOnly(1);
+        System.setProperty("kiln.tck.shard", "2/3");
+        try {
+            assertThat(TckConfig.fromSystemProperties().shards()).isEqualTo(3);
+        } finally {
+            System.clearProperty("kiln.tck.shard");
+        }
+    }
+
+    @Test
     void packedGraphsVerifyAndHaveProfiles() {
         for (boolean dynamic : new boolean[] {false, true}) {
             List<EngineRun.Prepared> cases = prepared(BINARY, 12, dynamic);

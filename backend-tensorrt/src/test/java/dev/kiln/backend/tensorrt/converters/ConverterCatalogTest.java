@@ -147,6 +147,9 @@ class ConverterCatalogTest {
                 dev.kiln.passes.PassManager.builder().build().run(c.graph, "precision", ctx);
                 for (Node n : c.graph.nodes()) {
                     ConverterRegistry.Lookup l = ConverterRegistry.standard().lookup(n, fp16);
+                    if (!l.supported() && l.reason().contains("TensorRT 10.6 has no f16 kernel")) {
+                        continue; // a measured TensorRT gap, refused on purpose (ConverterRefusalTest)
+                    }
                     assertThat(l.supported()).as(n.describe() + " in " + c.graph.name() + " (fp16): " + l.reason()).isTrue();
                 }
             }
