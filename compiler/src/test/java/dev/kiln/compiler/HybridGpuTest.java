@@ -368,7 +368,12 @@ class HybridGpuTest {
                 List<String> files = new ArrayList<>();
                 for (var f = e.getValue().path("files").fields(); f.hasNext(); ) {
                     var kv = f.next();
-                    if (!kv.getKey().equals("io")) {
+                    if (kv.getKey().equals("io")) {
+                        continue;
+                    }
+                    if (kv.getValue().isArray()) { // "legacy": the older .pt2 layouts
+                        kv.getValue().forEach(v -> files.add(v.asText()));
+                    } else {
                         files.add(kv.getValue().asText());
                     }
                 }

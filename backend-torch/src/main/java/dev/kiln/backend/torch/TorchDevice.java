@@ -116,14 +116,28 @@ public record TorchDevice(Kind kind, int index) {
             return PROBLEM;
         }
 
+        private static boolean torchCudaNativesPresent() {
+            return TorchDevice.class.getClassLoader().getResource("org/bytedeco/pytorch/linux-x86_64-gpu/libjnitorch_cuda.so") != null;
+        }
+
         private static String probe() {
             try {
                 // the class's static initializer loads libjnitorch_cuda, which only the -gpu jar contains
                 Class.forName("org.bytedeco.pytorch.global.torch_cuda", true, TorchDevice.class.getClassLoader());
             } catch (ClassNotFoundException | LinkageError e) {
+                Throwable root = e;
+                while (root.getCause() != null && root.getCause() != root) {
+                    root = root.getCause();
+                }
+                if (torchCudaNativesPresent()) {
+                    // the GPU build is there but does not load: name what is missing (usually a CUDA library)
+                    return "libtorch's CUDA build is on the class path but does not load: " + root
+                            + "; put the CUDA 12.6 libraries it needs (cudart, cublas, cusparse, cufft, curand, cusolver, cupti,"
+                            + " nvJitLink, cuDNN 9) on LD_LIBRARY_PATH";
+                }
                 return "the CPU build of libtorch is on the class path; CUDA tensors need " + GPU_ARTIFACT
                         + " (and the CUDA 12.6 libraries) in place of org.bytedeco:pytorch:2.5.1-1.5.11:linux-x86_64 ("
-                        + e.getClass().getSimpleName() + ")";
+                        + root + ")";
             }
             try {
                 if (!torch.cuda_is_available()) {

@@ -47,6 +47,8 @@ import static org.bytedeco.cuda.global.cudart.cudaMemcpyHostToDevice;
  * <pre>{@code try (HybridRuntime r = HybridRuntime.load(program)) { List<ConstantTensor> ys = r.forward(xs); }}</pre>
  */
 public final class HybridRuntime implements AutoCloseable {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(HybridRuntime.class);
+
     private final Program program;
     private final TorchDevice torchDevice;
     /** Per stage: the engine (engine stages) or the interpreter (torch stages); the other is null. */
@@ -580,8 +582,7 @@ public final class HybridRuntime implements AutoCloseable {
             long n = dtype.byteSize() * numel(sizes);
             DeviceBuffer b = ctx.slotBuffer(slot, n);
             if (n > 0) {
-                Cuda.check(cudaMemcpyAsync(b.pointer(), src, n, cudaMemcpyHostToDevice, ctx.stream().handle()),
-                        "copying " + n + " bytes of %" + program.slots().get(slot).value() + " to the GPU");
+                upload(slot, b, src, n);
             }
             if (!modelInput[slot] && !program.constants().containsKey(slot)) {
                 count(slot, h2d, n);
@@ -589,6 +590,28 @@ public final class HybridRuntime implements AutoCloseable {
             d = new DeviceValue(dtype, sizes, b);
             dev[slot] = d;
             return d;
+        }
+
+        /**
+         * Host-to-device copy of a slot on the context's stream. If the driver refuses the source address
+         * (seen with libtorch's CPU memory on one GPU machine), the bytes go through the slot's direct
+         * staging buffer instead, and the refusal is logged with both addresses' CUDA attributes.
+         */
+        private void upload(int slot, DeviceBuffer b, Pointer src, long n) {
+            String what = "copying " + n + " bytes of %" + program.slots().get(slot).value() + " to the GPU";
+            int rc = cudaMemcpyAsync(b.pointer(), src, n, cudaMemcpyHostToDevice, ctx.stream().handle());
+            if (rc == 0) {
+                return;
+            }
+            org.bytedeco.cuda.global.cudart.cudaGetLastError(); // not sticky; clear it
+            String why = "error " + rc + "; source " + Platform.describePointer(src) + ", destination " + Platform.describePointer(b.pointer());
+            ByteBuffer staged = ctx.staging(slot, n);
+            Pointer.memcpy(new Pointer(staged), src, n);
+            Cuda.check(cudaMemcpyAsync(b.pointer(), new Pointer(staged), n, cudaMemcpyHostToDevice, ctx.stream().handle()),
+                    what + " through a staging buffer (the direct copy failed: " + why + ")");
+            // the staging buffer is reused by the next call: wait for this copy before returning
+            ctx.stream().synchronize();
+            LOG.warn("{}: the direct copy failed ({}); went through a staging buffer", what, why);
         }
 
         private void count(int slot, AtomicLong direction, long bytes) {

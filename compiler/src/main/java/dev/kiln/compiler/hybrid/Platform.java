@@ -49,6 +49,18 @@ public record Platform(String tensorrt, String cuda, String gpu, String computeC
     }
 
     /** The Kiln version this code was built as ({@code 0.1.0-SNAPSHOT}). */
+    /** What CUDA knows of {@code p}: its memory type (0 unregistered host, 1 host, 2 device, 3 managed) and device, for messages. */
+    static String describePointer(org.bytedeco.javacpp.Pointer p) {
+        try (org.bytedeco.cuda.cudart.cudaPointerAttributes a = new org.bytedeco.cuda.cudart.cudaPointerAttributes()) {
+            int rc = cudart.cudaPointerGetAttributes(a, p);
+            if (rc != 0) {
+                cudart.cudaGetLastError();
+                return String.format("0x%x (attributes: error %d)", p.address() + p.position(), rc);
+            }
+            return String.format("0x%x (type %d, device %d)", p.address() + p.position(), a.type(), a.device());
+        }
+    }
+
     public static String kilnVersion() {
         return BuildInfo.PROPS.getProperty("kiln", "unknown");
     }

@@ -67,11 +67,16 @@ class BinaryConformanceTest extends ConverterConformance {
                 boolean ints = x.oneIn(3);
                 DType t = ints ? DType.INT64 : x.dtype(Gen.FLOATS);
                 String rounding = x.pick("trunc", "floor");
-                TensorSpec a = x.tensor(t, x.shape(0, 4), ints ? Values.ints(-20, 21) : Values.normal(4));
+                // half precision: whole dividends over 1 or 2, so every quotient is exact and its rounding well defined
+                boolean half = !ints && t != DType.FLOAT32;
+                TensorSpec a = x.tensor(t, x.shape(0, 4), ints ? Values.ints(-20, 21) : half ? Values.ints(-40, 41) : Values.normal(4));
                 Object b = mode.endsWith("Tensor_mode") ? x.tensor(t, x.broadcastWith(a.sizes()), ints ? Values.ints(1, 6)
-                        : Values.uniform(0.3, 3)) : (Object) (ints ? (Object) x.longBetween(1, 5) : (Object) x.pick(0.7, 2.0, -1.3));
+                        : half ? Values.ints(1, 3) : Values.uniform(0.3, 3))
+                        : (Object) (ints ? (Object) x.longBetween(1, 5) : half ? (Object) x.pick(0.5, 2.0, -4.0) : (Object) x.pick(0.7, 2.0, -1.3));
                 return OpCase.of(mode, a, b).kw("rounding_mode", rounding);
-            })).dynamicBatch().tolerance(Tolerance.DEFAULT.scaled(10)).note("positive integer divisors (C and Python disagree on negative ones only in remainders)"));
+            })).dynamicBatch().tolerance(Tolerance.DEFAULT.scaled(10)).note("positive integer divisors (C and Python disagree on negative ones only in remainders)")
+                    .note("f16/bf16: whole dividends over power-of-two divisors; otherwise a quotient within one half-precision ulp of an"
+                            + " integer floors differently in TensorRT (reciprocal-multiply) and PyTorch (1 of 256 cases on the H200)"));
         }
         d.add(OpDomain.of("aten::pow.Tensor_Scalar", Gen.draw(x -> {
             boolean intExp = x.bool();

@@ -147,7 +147,12 @@ public final class MiscConverters {
                     u[i * len + j] = 1;
                 }
             }
-            ITensor tri = ElementwiseConverters.toRank(ctx, Layers.constant(ctx, dt, new long[] {len, len}, u), rank);
+            ITensor tri = Layers.constant(ctx, dt, new long[] {len, len}, u);
+            if (rank == 1) {
+                // TensorRT's matrix multiply needs rank >= 2 for kNONE: a rank-1 operand is a vector
+                return ctx.named(ctx.network().addMatrixMultiply(t, MatrixOperation.kVECTOR, tri, MatrixOperation.kNONE)).getOutput(0);
+            }
+            tri = ElementwiseConverters.toRank(ctx, tri, rank);
             ITensor y = ctx.named(ctx.network().addMatrixMultiply(t, MatrixOperation.kNONE, tri, MatrixOperation.kNONE)).getOutput(0);
             return axis == rank - 1 ? y : Layers.permute(ctx, y, perm);
         }

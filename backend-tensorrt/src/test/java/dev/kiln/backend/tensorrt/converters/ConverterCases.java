@@ -353,6 +353,7 @@ final class ConverterCases {
         add("aten::constant_pad_nd", () -> of("aten::constant_pad_nd", in(randn(2, 3, 4), 0), s(1, 1, 2, 0)));
         add("aten::constant_pad_nd", () -> of("aten::constant_pad_nd", in(randn(2, 3, 4)), s(-1, 1)));
         add("aten::cumsum", () -> of("aten::cumsum", in(randn(3, 5)), 1L));
+        add("aten::cumsum", () -> of("aten::cumsum", in(randn(7)), 0L));
         add("aten::cumsum", () -> of("aten::cumsum", in(randn(4, 3), 0), 0L));
         add("aten::cumsum", () -> of("aten::cumsum", in(random(DType.INT64, 3, 2, 6)), -1L));
         add("aten::_to_copy", () -> kw("aten::_to_copy", l(in(randn(2, 3))), map("dtype", DType.FLOAT16)));
