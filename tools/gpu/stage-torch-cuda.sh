@@ -10,7 +10,8 @@
 #                                                prefers the -gpu natives to the CPU jar's when both are there)
 #   lib/                                         the CUDA 12.6 libraries libtorch_cuda needs beyond what the
 #                                                runtime parts have (cusparse, cufft, curand, cusolver, cupti,
-#                                                nvJitLink), from the JavaCPP cuda redist jar
+#                                                nvJitLink), from the JavaCPP cuda redist jar, and cusolverMg,
+#                                                which JavaCPP's own cusolver bindings (loaded by torch_cuda) need
 # On the GPU machine: one `bash .gpu/device.sh take tc.NN` call per part, then in the test call
 #   source tools/gpu/torch-cuda.sh N && ...       (N = the number of parts; it unpacks once, then sets CP and
 #                                                LD_LIBRARY_PATH so that libtorch runs on CUDA)
@@ -40,7 +41,7 @@ if [[ ! -f $DIR/.complete ]]; then
   echo "stage-torch-cuda: packing (a few minutes) ..."
   rm -rf "$DIR"; mkdir -p "$DIR/root/cp" "$DIR/root/lib"
   unzip -q -o "$M2/$TORCH" 'org/bytedeco/pytorch/linux-x86_64-gpu/*' -d "$DIR/root/cp"
-  for l in libcufft.so.11 libcusparse.so.12 libcusolver.so.11 libcurand.so.10 libcupti.so.12 libnvJitLink.so.12; do
+  for l in libcufft.so.11 libcusparse.so.12 libcusolver.so.11 libcusolverMg.so.11 libcurand.so.10 libcupti.so.12 libnvJitLink.so.12; do
     unzip -q -o -j "$CACHE/$CUDA" "org/bytedeco/cuda/linux-x86_64/$l" -d "$DIR/root/lib"
   done
   tar -C "$DIR/root" -cf - . | "$ZSTD" -q -T0 -12 --long=30 | split -b "${PART_MIB}M" -d -a 2 - "$DIR/tc."

@@ -47,7 +47,6 @@ import static org.bytedeco.cuda.global.cudart.cudaMemcpyHostToDevice;
  * <pre>{@code try (HybridRuntime r = HybridRuntime.load(program)) { List<ConstantTensor> ys = r.forward(xs); }}</pre>
  */
 public final class HybridRuntime implements AutoCloseable {
-    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(HybridRuntime.class);
 
     private final Program program;
     private final TorchDevice torchDevice;
@@ -572,10 +571,14 @@ public final class HybridRuntime implements AutoCloseable {
                 sizes = c.sizes();
                 src = new Pointer(c.data());
             } else if (torch[slot] != null) {
-                TorchTensor t = contiguous(torch[slot]);
-                dtype = t.dtype();
-                sizes = t.sizes();
-                src = at(t.dataAddress());
+                // a CPU torch stage's output: copied into a direct buffer by libtorch first (the upload from
+                // libtorch's own memory at its raw address was refused by cudaMemcpyAsync on the H200 and must
+                // never be read by the JVM), then uploaded like the caller's host inputs
+                ConstantTensor c = torch[slot].toConstant();
+                host[slot] = c;
+                dtype = c.dtype();
+                sizes = c.sizes();
+                src = new Pointer(c.data());
             } else {
                 throw new KilnException("slot " + program.slots().get(slot).value() + " is read before it is written");
             }
@@ -592,26 +595,15 @@ public final class HybridRuntime implements AutoCloseable {
             return d;
         }
 
-        /**
-         * Host-to-device copy of a slot on the context's stream. If the driver refuses the source address
-         * (seen with libtorch's CPU memory on one GPU machine), the bytes go through the slot's direct
-         * staging buffer instead, and the refusal is logged with both addresses' CUDA attributes.
-         */
+        /** Host-to-device copy of a slot on the context's stream; a refusal names both addresses' CUDA attributes. */
         private void upload(int slot, DeviceBuffer b, Pointer src, long n) {
-            String what = "copying " + n + " bytes of %" + program.slots().get(slot).value() + " to the GPU";
             int rc = cudaMemcpyAsync(b.pointer(), src, n, cudaMemcpyHostToDevice, ctx.stream().handle());
-            if (rc == 0) {
-                return;
+            if (rc != 0) {
+                org.bytedeco.cuda.global.cudart.cudaGetLastError(); // not sticky; clear it
+                throw new KilnException("CUDA error " + rc + " while copying " + n + " bytes of %" + program.slots().get(slot).value()
+                        + " to the GPU (source " + Platform.describePointer(src) + ", destination " + Platform.describePointer(b.pointer())
+                        + ")");
             }
-            org.bytedeco.cuda.global.cudart.cudaGetLastError(); // not sticky; clear it
-            String why = "error " + rc + "; source " + Platform.describePointer(src) + ", destination " + Platform.describePointer(b.pointer());
-            ByteBuffer staged = ctx.staging(slot, n);
-            Pointer.memcpy(new Pointer(staged), src, n);
-            Cuda.check(cudaMemcpyAsync(b.pointer(), new Pointer(staged), n, cudaMemcpyHostToDevice, ctx.stream().handle()),
-                    what + " through a staging buffer (the direct copy failed: " + why + ")");
-            // the staging buffer is reused by the next call: wait for this copy before returning
-            ctx.stream().synchronize();
-            LOG.warn("{}: the direct copy failed ({}); went through a staging buffer", what, why);
         }
 
         private void count(int slot, AtomicLong direction, long bytes) {
