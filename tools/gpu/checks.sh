@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Every GPU check of Kiln in one device call, run in parallel where they do not disturb each other
+# (inside `bash .gpu/device.sh sh '...'`, after the runtime parts and, for libtorch on CUDA, the tc parts
+# of tools/gpu/stage-torch-cuda.sh were taken):
+#
+#   bash tools/gpu/checks.sh [--budget S] [--tc N] [--shards K] [--tck-cases C] [--skip tck,models,...]
+#
+# Phase A, in parallel until --budget minus 60 s: the conformance kit in K processes (kiln.tck.shard),
+# the example converter's kit, backend-torch on CUDA, the hybrid runtime on CUDA libtorch and on CPU
+# libtorch, and (after tools/gpu/export_models.py) the exported models end to end and through the
+# fallback compile. Phase B, alone: the 16-thread memory test (GPU memory is read device-wide, so
+# nothing else may run). Writes $OUT/summary.txt (every summary line and each log's totals),
+# $OUT/tck-lines.txt, $OUT/tck-failures.txt and $OUT/logs.tgz.
+set -u
+BUDGET=560; TC=0; SHARDS=10; CASES=256; SKIP=""
+while [[ $# -gt 0 ]]; do
+  case $1 in
+    --budget) BUDGET=$2; shift 2 ;;
+    --tc) TC=$2; shift 2 ;;
+    --shards) SHARDS=$2; shift 2 ;;
+    --tck-cases) CASES=$2; shift 2 ;;
+    --skip) SKIP=$2; shift 2 ;;
+    *) echo "checks.sh: unknown argument $1" >&2; exit 2 ;;
+  esac
+done
+skip() { [[ ",$SKIP," == *",$1,"* ]]; }
+T0=$(date +%s)
+el() { echo $(( $(date +%s) - T0 )); }
+A=$(( BUDGET - 60 ))
+L=$GPU_STAGE_HOME/checks; rm -rf "$L"; mkdir -p "$L"
+PY_LD=$(echo "$LD_LIBRARY_PATH" | tr : '\n' | grep -v /rt/native | paste -sd:)
+BASE_CP=$CP; BASE_LD=$LD_LIBRARY_PATH
+nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader > "$L/gpu.txt"
+cuda_env() { :; }
+if (( TC > 0 )); then
+  ( source tools/gpu/torch-cuda.sh "$TC" ) > "$L/torch-cuda.txt" 2>&1
+  cuda_env() { export CP="$GPU_STAGE_HOME/tc/cp:$BASE_CP"; export LD_LIBRARY_PATH="$GPU_STAGE_HOME/tc/lib:$BASE_LD"; }
+fi
+run() { local name=$1 secs=$2; shift 2; ( OUT=$L timeout "$secs" bash tools/gpu/junit.sh "$name" "$@" ) > /dev/null 2>&1; }
+H=dev.kiln.compiler.HybridGpuTest
+if ! skip tck; then
+  TCK="dev.kiln.tck.builtin.UnaryConformanceTest dev.kiln.tck.builtin.BinaryConformanceTest dev.kiln.tck.builtin.ReductionConformanceTest dev.kiln.tck.builtin.ShapeConformanceTest dev.kiln.tck.builtin.ConvPoolNormConformanceTest dev.kiln.tck.builtin.NnMiscConformanceTest"
+  OPTS="-XX:ParallelGCThreads=2 -XX:CICompilerCount=2 -Dkiln.tck.cases=$CASES -Dkiln.tck.reproducers=$L/repro"
+  for i in $(seq 0 $((SHARDS - 1))); do
+    ( JAVA_TOOL_OPTIONS="$OPTS -Dkiln.tck.shard=$i/$SHARDS" run "tck$i" "$A" $TCK ) &
+  done
+  ( JAVA_TOOL_OPTIONS="$OPTS" run logit "$A" com.example.kiln.logit.LogitConformanceTest ) &
+fi
+skip cuda || ( cuda_env; run cuda "$A" dev.kiln.backend.torch.CudaInterpreterGpuTest ) &
+if ! skip hybrid; then
+  ( cuda_env; run hybrid "$A" "$H#anOpWithoutAConverterRunsInLibtorch" "$H#opsForcedToTorchMatchPyTorch" \
+      "$H#saveThenLoadGivesBitIdenticalOutputs" "$H#engineCacheReusesEnginesAndRebuildsADamagedEntry" ) &
+  ( JAVA_TOOL_OPTIONS=-Dkiln.torch.device=cpu run hybrid-cpu "$A" "$H#anOpWithoutAConverterRunsInLibtorch" \
+      "$H#opsForcedToTorchMatchPyTorch" "$H#saveThenLoadGivesBitIdenticalOutputs" ) &
+fi
+if ! skip models; then
+  (
+    LD_LIBRARY_PATH=$PY_LD timeout 150 python3 tools/gpu/export_models.py /tmp/kiln-models > "$L/export.log" 2>&1
+    echo "export rc=$? at $(el)s" >> "$L/export.log"
+    ( KILN_MODELS_DIR=/tmp/kiln-models run e2e $(( A - $(el) )) dev.kiln.compiler.EndToEndGpuTest ) &
+    ( cuda_env; KILN_MODELS_DIR=/tmp/kiln-models run fallback $(( A - $(el) )) "$H#everyFixtureCompilesWithFallbackEnabled" ) &
+    wait
+  ) &
+fi
+wait
+echo "phase A done at $(el)s" > "$L/phases.txt"
+if ! skip hybrid; then
+  ( cuda_env; run threads 40 "$H#sixteenThreadsThousandCallsEachStayCorrectWithoutGrowth" )
+  ( JAVA_TOOL_OPTIONS=-Dkiln.torch.device=cpu run threads-cpu 35 "$H#sixteenThreadsThousandCallsEachStayCorrectWithoutGrowth" )
+fi
+echo "phase B done at $(el)s" >> "$L/phases.txt"
+{
+  cat "$L/gpu.txt" "$L/phases.txt"; cat "$L/torch-cuda.txt" 2>/dev/null; tail -1 "$L/export.log" 2>/dev/null
+  grep -h -E '^(TCK-TOTAL|HYBRID|GPU-SUMMARY)' "$L"/*.log
+  for f in "$L"/*.log; do echo "$(basename "$f"): $(grep -E 'tests (successful|failed)' "$f" | tr -s ' ' | tr '\n' ' ')"; done
+  grep -h -E '=> ' "$L"/*.log | sort | uniq -c | sort -rn | head -30
+  grep -h '^TCK converter' "$L"/*.log | grep -v 'failures=0 '
+} > "$OUT/summary.txt" 2>&1
+grep -h '^TCK converter' "$L"/*.log | sort > "$OUT/tck-lines.txt"
+grep -h -A3 '^TCK-FAILURE' "$L"/*.log | head -400 > "$OUT/tck-failures.txt"
+tar -czf "$OUT/logs.tgz" -C "$L" --exclude=repro . 2>/dev/null
+head -150 "$OUT/summary.txt"
