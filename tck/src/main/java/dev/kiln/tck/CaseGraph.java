@@ -59,7 +59,15 @@ public final class CaseGraph {
     private final List<ConstantTensor> expected = new ArrayList<>();
     /** One symbol per distinct nominal size among the dynamic axes. */
     private final Map<Long, Symbol> symbols = new TreeMap<>();
+    /** libtorch's result for each output of the node under test, at the nominal sizes. */
+    private final List<Result> results = new ArrayList<>();
     private Node node;
+
+    /** What libtorch returned for one output of the node: a tensor, a list of tensors, an int, or None. */
+    private record Result(IValueKind kind, List<ConstantTensor> tensors) {
+    }
+
+    private enum IValueKind { TENSOR, TENSOR_LIST, INT, NONE }
 
     private CaseGraph(Graph graph, OpCase op, boolean dynamic) {
         this.graph = graph;
@@ -84,7 +92,18 @@ public final class CaseGraph {
      */
     public static CaseGraph append(Graph g, OpCase c, String prefix, boolean dynamic) {
         CaseGraph cg = new CaseGraph(g, c, dynamic);
-        cg.build(prefix);
+        cg.build(prefix, null);
+        return cg;
+    }
+
+    /**
+     * Adds {@code like}'s case to {@code g} as {@link #append} does, taking libtorch's results from
+     * {@code like} instead of computing them again (the reference runs once per case, not once more
+     * per pack).
+     */
+    static CaseGraph appendLike(Graph g, CaseGraph like, String prefix) {
+        CaseGraph cg = new CaseGraph(g, like.op, like.dynamic);
+        cg.build(prefix, like);
         return cg;
     }
 
@@ -182,7 +201,7 @@ public final class CaseGraph {
 
     // ------------------------------------------------------------------ building
 
-    private void build(String prefix) {
+    private void build(String prefix, CaseGraph like) {
         Map<Value, ConstantTensor> env = new LinkedHashMap<>();
         for (TensorSpec t : op.extraInputs()) {
             arg(t, prefix, env);
@@ -203,6 +222,39 @@ public final class CaseGraph {
         }
         node = graph.append(s, args, placeholders);
         nodes.add(node);
+        results.addAll(like != null ? like.results : evaluate());
+        for (int i = 0; i < node.outputs().size(); i++) {
+            Result r = results.get(i);
+            Value out = node.output(i);
+            switch (r.kind()) {
+                case TENSOR_LIST -> {
+                    List<Type> types = new ArrayList<>();
+                    for (ConstantTensor c : r.tensors()) {
+                        expected.add(c);
+                        types.add(dynamic ? TensorType.unknown() : staticType(c));
+                    }
+                    out.setType(new ListType(TensorType.unknown()));
+                    Node unpack = graph.append(schema("prim::ListUnpack"), List.of(out), types);
+                    nodes.add(unpack);
+                    outputs.addAll(unpack.outputs());
+                }
+                case TENSOR -> {
+                    ConstantTensor c = r.tensors().get(0);
+                    out.setType(dynamic ? TensorType.unknown() : staticType(c));
+                    if (op.exposed() == null || contains(op.exposed(), i)) {
+                        outputs.add(out);
+                        expected.add(c);
+                    }
+                }
+                case INT -> out.setType(PrimitiveType.INT);
+                case NONE -> {
+                }
+            }
+        }
+    }
+
+    /** libtorch's result for each output of the node under test (and the size nodes before it) at the nominal sizes. */
+    private List<Result> evaluate() {
         List<ConstantTensor> feeds = new ArrayList<>();
         for (TensorSpec t : specs) {
             feeds.add(t.materialize());
@@ -220,34 +272,27 @@ public final class CaseGraph {
                 }
             }
             List<IValue> refs = call(node, lookup);
+            List<Result> out = new ArrayList<>();
             for (int i = 0; i < node.outputs().size(); i++) {
                 IValue r = refs.get(i);
-                Value out = node.output(i);
                 if (r.isTensorList()) {
                     TensorVector tv = r.toTensorVector();
-                    List<Type> types = new ArrayList<>();
+                    List<ConstantTensor> ts = new ArrayList<>();
                     for (long k = 0; k < tv.size(); k++) {
-                        ConstantTensor c = TorchEval.toConstant(tv.get(k));
-                        expected.add(c);
-                        types.add(dynamic ? TensorType.unknown() : staticType(c));
+                        ts.add(TorchEval.toConstant(tv.get(k)));
                     }
-                    out.setType(new ListType(TensorType.unknown()));
-                    Node unpack = graph.append(schema("prim::ListUnpack"), List.of(out), types);
-                    nodes.add(unpack);
-                    outputs.addAll(unpack.outputs());
+                    out.add(new Result(IValueKind.TENSOR_LIST, ts));
                 } else if (r.isTensor()) {
-                    ConstantTensor c = TorchEval.toConstant(r.toTensor());
-                    out.setType(dynamic ? TensorType.unknown() : staticType(c));
-                    if (op.exposed() == null || contains(op.exposed(), i)) {
-                        outputs.add(out);
-                        expected.add(c);
-                    }
+                    out.add(new Result(IValueKind.TENSOR, List.of(TorchEval.toConstant(r.toTensor()))));
                 } else if (r.isInt()) {
-                    out.setType(PrimitiveType.INT);
+                    out.add(new Result(IValueKind.INT, List.of()));
                 } else if (!r.isNone()) {
                     throw new KilnException("unexpected libtorch result for " + op.op());
+                } else {
+                    out.add(new Result(IValueKind.NONE, List.of()));
                 }
             }
+            return out;
         }
     }
 

@@ -52,7 +52,10 @@ import java.util.stream.Stream;
  * the CPU checks (generators make valid, typed nodes; {@code check} is deterministic and gives reasons;
  * the partitioner agrees; libtorch runs every sampled case) run everywhere. Knobs: {@link TckConfig}.
  * One summary line per converter:
- * {@code TCK converter=aten::add.Tensor cases=200 dynamic=16 refused=12 skipped=0 failures=0 maxErr=3.1e-07 engines=3}.
+ * {@code TCK converter=aten::add.Tensor cases=200 dynamic=16 refused=12 skipped=0 failures=0 maxErr=3.1e-07 engines=8 seconds=2.1
+ * gen_s=0.02 ref_s=0.08 check_s=0.01 pack_s=0.00 build_s=1.60 run_s=0.35 compare_s=0.01 builds=32c/32n/0.21s,...}: where the
+ * seconds went (drawing cases, libtorch references, {@code check}, packing, TensorRT builds, engine runs, comparisons) and each
+ * build's cases, IR nodes and seconds.
  *
  * <pre>{@code
  * class LogitConformanceTest extends ConverterConformance {
@@ -283,13 +286,36 @@ public abstract class ConverterConformance {
         return Stream.concat(each, Stream.of(DynamicTest.dynamicTest("totals", () -> System.out.println(totals.line(getClass())))));
     }
 
-    /** The per-converter report. */
+    /**
+     * The per-converter report; {@code times} says where {@code seconds} went: drawing cases, libtorch
+     * references (with the standalone graphs), {@code check} and partitioner questions, packing,
+     * TensorRT builds, engine runs, comparisons.
+     */
     record DomainReport(String name, int cases, int dynamic, int refused, int skipped, int failures, double maxErr, int engines,
-                        String checkOnly, double seconds, List<String> details) {
+                        String checkOnly, double seconds, List<String> details, Times times) {
         String line() {
             return String.format(Locale.ROOT, "TCK converter=%s cases=%d dynamic=%d refused=%d skipped=%d failures=%d maxErr=%.2e engines=%d"
-                    + " seconds=%.1f%s", name, cases, dynamic, refused, skipped, failures, maxErr, engines, seconds,
-                    checkOnly.isEmpty() ? "" : " checkOnly=\"" + checkOnly + "\"");
+                    + " seconds=%.1f%s%s", name, cases, dynamic, refused, skipped, failures, maxErr, engines, seconds,
+                    checkOnly.isEmpty() ? "" : " checkOnly=\"" + checkOnly + "\"", times.text());
+        }
+    }
+
+    /** Seconds per phase of one converter's run (appended to its report line). */
+    record Times(double gen, double ref, double check, EngineRun.Timing engine) {
+        String text() {
+            return String.format(Locale.ROOT, " gen_s=%.2f ref_s=%.2f check_s=%.2f pack_s=%.2f build_s=%.2f run_s=%.2f compare_s=%.2f builds=%s",
+                    gen, ref, check, engine.packSeconds(), engine.buildSeconds(), engine.runSeconds(), engine.compareSeconds(),
+                    builds(engine.builds()));
+        }
+
+        /** The first builds (bisecting and shrinking a failing converter can add hundreds), then how many more. */
+        private static String builds(List<EngineRun.Build> bs) {
+            if (bs.isEmpty()) {
+                return "-";
+            }
+            int shown = Math.min(bs.size(), 8);
+            String head = String.join(",", bs.subList(0, shown).stream().map(EngineRun.Build::text).toList());
+            return shown == bs.size() ? head : head + ",+" + (bs.size() - shown) + "more";
         }
     }
 
@@ -319,16 +345,23 @@ public abstract class ConverterConformance {
     }
 
     private DomainReport runDomain(OpDomain d, TckConfig cfg) {
+        return runDomain(d, cfg, new EngineRun(registry(), cfg.optimizationLevel()));
+    }
+
+    /** Properties 1-4 for one converter, its engines built and run by {@code run}. */
+    DomainReport runDomain(OpDomain d, TckConfig cfg, EngineRun run) {
         long t0 = System.nanoTime();
-        EngineRun run = new EngineRun(registry(), cfg.optimizationLevel());
+        long[] nanos = new long[3]; // drawing cases, libtorch references, check and partitioner
         List<String> details = new ArrayList<>();
         int[] counts = new int[4]; // static checked, dynamic checked, refused, skipped
         double[] worst = new double[1];
         int failures = 0;
         int nStatic = d.checkOnly().isPresent() ? Math.min(cfg.cases(), 20) : cfg.cases();
+        long t = System.nanoTime();
         List<Shrinkable<OpCase>> statics = sample(d.cases(), nStatic, cfg.seed(), d.name());
         List<Shrinkable<OpCase>> dyns = d.dynamicCases().isPresent() && d.checkOnly().isEmpty()
                 ? sample(d.dynamicCases().get(), cfg.dynamicCases(), cfg.seed(), d.name() + "#dyn") : List.of();
+        nanos[0] += System.nanoTime() - t;
         for (boolean second : new boolean[] {false, true}) {
             boolean dynamic = second || d.symbolicOnly();
             List<Shrinkable<OpCase>> source = second ? dyns : statics;
@@ -336,23 +369,31 @@ public abstract class ConverterConformance {
             List<Shrinkable<OpCase>> readyFrom = new ArrayList<>();
             for (Shrinkable<OpCase> s : source) {
                 Optional<EngineRun.Prepared> p;
+                t = System.nanoTime();
+                OpCase value = s.value();
+                long tRef = System.nanoTime();
+                nanos[0] += tRef - t;
                 try {
-                    p = EngineRun.prepare(s.value(), dynamic);
+                    p = EngineRun.prepare(value, dynamic);
                 } catch (RuntimeException e) {
                     if (dynamic || noReference(e)) {
                         counts[3]++;
                         continue;
                     }
-                    details.add("TCK-FAILURE converter=" + d.name() + " generator made a case libtorch rejects: " + s.value().text() + ": "
+                    details.add("TCK-FAILURE converter=" + d.name() + " generator made a case libtorch rejects: " + value.text() + ": "
                             + e.getMessage());
                     failures++;
                     continue;
+                } finally {
+                    nanos[1] += System.nanoTime() - tRef;
                 }
                 if (p.isEmpty()) {
                     counts[3]++;
                     continue;
                 }
+                t = System.nanoTime();
                 Refusal r = refusal(p.get().standalone());
+                nanos[2] += System.nanoTime() - t;
                 if (r.nondeterministic().isPresent() || r.problem().isPresent()) {
                     failures++;
                     details.add("TCK-FAILURE converter=" + d.name() + " " + r.nondeterministic().orElse(r.problem().orElse("")));
@@ -383,7 +424,8 @@ public abstract class ConverterConformance {
             }
         }
         return new DomainReport(d.name(), counts[0], counts[1], counts[2], counts[3], failures, worst[0], run.builds(),
-                d.checkOnly().orElse(""), (System.nanoTime() - t0) / 1e9, details);
+                d.checkOnly().orElse(""), (System.nanoTime() - t0) / 1e9, details,
+                new Times(nanos[0] / 1e9, nanos[1] / 1e9, nanos[2] / 1e9, run.timing()));
     }
 
     /**

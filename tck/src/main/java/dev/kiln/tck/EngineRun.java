@@ -4,6 +4,8 @@ import dev.kiln.backend.tensorrt.BuiltEngine;
 import dev.kiln.backend.tensorrt.ConverterRegistry;
 import dev.kiln.backend.tensorrt.EngineBuilder;
 import dev.kiln.backend.tensorrt.EngineOptions;
+import dev.kiln.backend.tensorrt.Profiles;
+import dev.kiln.backend.tensorrt.UnsupportedNodes;
 import dev.kiln.backend.tensorrt.runtime.Engine;
 import dev.kiln.backend.tensorrt.runtime.ExecutionSession;
 import dev.kiln.ir.ConstantTensor;
@@ -50,19 +52,61 @@ public final class EngineRun {
         }
     }
 
+    /** Seconds spent so far by one run, per phase (see {@link #timing()}), and every build. */
+    public record Timing(double packSeconds, double buildSeconds, double runSeconds, double compareSeconds, List<Build> builds) {
+        public Timing {
+            builds = List.copyOf(builds);
+        }
+    }
+
+    /**
+     * One TensorRT build: how many cases (and IR nodes) it packed, at which optimization level, how long
+     * it took, whether it gave an engine. Build time against pack size says which pack size is fastest.
+     */
+    public record Build(int cases, int nodes, int level, double seconds, boolean built) {
+        /** {@code 256c/256n/3.21s}, with {@code /L-1} for a retry at TensorRT's default level, {@code /failed} for no engine. */
+        public String text() {
+            return String.format(java.util.Locale.ROOT, "%dc/%dn/%.2fs%s%s", cases, nodes, seconds, level == -1 ? "/L-1" : "",
+                    built ? "" : "/failed");
+        }
+    }
+
     private final ConverterRegistry registry;
     private final int optimizationLevel;
+    /**
+     * Without TensorRT: a build only does {@link EngineBuilder#build}'s CPU checks and profile, a run
+     * answers libtorch's outputs. For timing the kit's own work on a machine without a GPU.
+     */
+    private final boolean dry;
     private int builds;
+    private long packNanos;
+    private long buildNanos;
+    private long runNanos;
+    private long compareNanos;
+    private final List<Build> buildLog = new ArrayList<>();
     private static Path timingCache;
 
     public EngineRun(ConverterRegistry registry, int optimizationLevel) {
+        this(registry, optimizationLevel, false);
+    }
+
+    EngineRun(ConverterRegistry registry, int optimizationLevel, boolean dry) {
         this.registry = registry;
         this.optimizationLevel = optimizationLevel;
+        this.dry = dry;
     }
 
     /** Engines built so far by this run. */
     public int builds() {
         return builds;
+    }
+
+    /**
+     * Where this run's time went: packing cases into graphs, TensorRT builds (with their checks and
+     * profiles), engine runs (deserialization, host-device copies, execution), comparisons with libtorch.
+     */
+    public Timing timing() {
+        return new Timing(packNanos / 1e9, buildNanos / 1e9, runNanos / 1e9, compareNanos / 1e9, buildLog);
     }
 
     /**
@@ -132,7 +176,7 @@ public final class EngineRun {
         List<CaseGraph> packed = new ArrayList<>();
         List<Value> outs = new ArrayList<>();
         for (int i = 0; i < cases.size(); i++) {
-            CaseGraph c = CaseGraph.append(g, cases.get(i).opCase(), cases.size() == 1 ? "" : "c" + i + "_", dynamic);
+            CaseGraph c = CaseGraph.appendLike(g, cases.get(i).standalone(), cases.size() == 1 ? "" : "c" + i + "_");
             packed.add(c);
             outs.addAll(c.outputs());
         }
@@ -145,7 +189,16 @@ public final class EngineRun {
 
     private List<Verdict> runPacked(List<Prepared> cases, Tolerance tol) {
         boolean dynamic = cases.get(0).standalone().dynamic();
-        BuiltEngine built = build(packed(cases));
+        long t = System.nanoTime();
+        Graph g = packed(cases);
+        packNanos += System.nanoTime() - t;
+        t = System.nanoTime();
+        BuiltEngine built;
+        try {
+            built = build(g, cases.size());
+        } finally {
+            buildNanos += System.nanoTime() - t;
+        }
         List<double[]> worst = new ArrayList<>();
         List<Verdict> verdicts = new ArrayList<>();
         for (int i = 0; i < cases.size(); i++) {
@@ -153,13 +206,24 @@ public final class EngineRun {
             verdicts.add(null);
         }
         int points = cases.stream().mapToInt(Prepared::points).max().orElse(1);
-        try (Engine engine = Engine.deserialize(built.plan()); ExecutionSession session = engine.newSession()) {
+        t = System.nanoTime();
+        try (Engine engine = dry ? null : Engine.deserialize(built.plan()); ExecutionSession session = dry ? null : engine.newSession()) {
             for (int p = 0; p < points; p++) {
                 List<ConstantTensor> feeds = new ArrayList<>();
-                for (Prepared c : cases) {
-                    feeds.addAll(c.feeds().get(Math.min(p, c.points() - 1)));
+                List<ConstantTensor> ys;
+                if (dry) {
+                    ys = new ArrayList<>();
+                    for (Prepared c : cases) {
+                        ys.addAll(c.expected().get(Math.min(p, c.points() - 1)));
+                    }
+                } else {
+                    for (Prepared c : cases) {
+                        feeds.addAll(c.feeds().get(Math.min(p, c.points() - 1)));
+                    }
+                    ys = session.run(feeds);
                 }
-                List<ConstantTensor> ys = session.run(feeds);
+                long tc = System.nanoTime();
+                runNanos += tc - t;
                 int at = 0;
                 for (int i = 0; i < cases.size(); i++) {
                     Prepared c = cases.get(i);
@@ -177,7 +241,12 @@ public final class EngineRun {
                         verdicts.set(i, Verdict.fail(bad.get(), point, List.copyOf(mine)));
                     }
                 }
+                t = System.nanoTime();
+                compareNanos += t - tc;
             }
+        } finally {
+            // the engine's and session's release counts as running
+            runNanos += System.nanoTime() - t;
         }
         for (int i = 0; i < cases.size(); i++) {
             if (verdicts.get(i) == null) {
@@ -187,16 +256,36 @@ public final class EngineRun {
         return verdicts;
     }
 
-    private BuiltEngine build(Graph g) {
-        builds++;
+    private BuiltEngine build(Graph g, int cases) {
         try {
-            return EngineBuilder.build(g, options(optimizationLevel), registry);
+            return attempt(g, cases, optimizationLevel);
         } catch (KilnException e) {
             if (optimizationLevel == -1 || !String.valueOf(e.getMessage()).contains("Could not find any implementation")) {
                 throw e;
             }
-            builds++;
-            return EngineBuilder.build(g, options(-1), registry);
+            return attempt(g, cases, -1);
+        }
+    }
+
+    /** One build, timed and listed in {@link Timing#builds()}, failed ones too. */
+    private BuiltEngine attempt(Graph g, int cases, int level) {
+        builds++;
+        long t = System.nanoTime();
+        boolean ok = false;
+        try {
+            BuiltEngine e;
+            if (dry) {
+                // what EngineBuilder.build does before it needs TensorRT
+                UnsupportedNodes.requireAllSupported(g, registry, EngineBuilder.settingsFor(g, Precision.FP32));
+                Profiles.compute(g, options(level).inputs());
+                e = null;
+            } else {
+                e = EngineBuilder.build(g, options(level), registry);
+            }
+            ok = true;
+            return e;
+        } finally {
+            buildLog.add(new Build(cases, g.nodes().size(), level, (System.nanoTime() - t) / 1e9, ok));
         }
     }
 

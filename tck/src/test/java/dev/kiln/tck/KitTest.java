@@ -8,6 +8,7 @@ import dev.kiln.ir.ConstantTensor;
 import dev.kiln.ir.DType;
 import dev.kiln.ir.Graph;
 import dev.kiln.ir.npy.Npz;
+import dev.kiln.ir.text.IrPrinter;
 import dev.kiln.ir.verify.Verifier;
 import dev.kiln.passes.Precision;
 import net.jqwik.api.Arbitrary;
@@ -82,6 +83,47 @@ class KitTest {
             if (dynamic) {
                 // every case checked at its profile's minimum, nominal and maximum
                 assertThat(cases.stream().filter(c -> !c.standalone().symbols().isEmpty())).allMatch(c -> c.points() == 3);
+            }
+        }
+    }
+
+    static final Arbitrary<OpCase> SPLIT_AND_SIZES = Gen.draw(x -> {
+        long[] s = x.shape(1, 3);
+        if (x.bool()) {
+            // a list result: one prim::ListUnpack output per piece
+            return OpCase.of("aten::split.Tensor", x.tensor(DType.FLOAT32, s), x.longBetween(1, 3), x.dim(s.length));
+        }
+        // a size node before the node under test
+        return OpCase.of("aten::reshape", x.tensor(DType.FLOAT32, s).dynamic(0), List.of(new OpCase.SymSize(0, 0), -1L));
+    });
+
+    /** The pack as it was made before references were reused: every case appended (and evaluated) afresh. */
+    static Graph packedAfresh(List<EngineRun.Prepared> cases) {
+        boolean dynamic = cases.get(0).standalone().dynamic();
+        Graph g = new Graph("tck_pack");
+        List<CaseGraph> packed = new ArrayList<>();
+        List<dev.kiln.ir.Value> outs = new ArrayList<>();
+        for (int i = 0; i < cases.size(); i++) {
+            CaseGraph c = CaseGraph.append(g, cases.get(i).opCase(), cases.size() == 1 ? "" : "c" + i + "_", dynamic);
+            packed.add(c);
+            outs.addAll(c.outputs());
+        }
+        g.setOutputs(outs);
+        if (dynamic) {
+            CaseGraph.finishTypes(g, packed);
+        }
+        return g;
+    }
+
+    @Test
+    void packingReusesReferencesAndMakesTheSameGraph() {
+        for (Arbitrary<OpCase> arb : List.of(BINARY, SPLIT_AND_SIZES)) {
+            for (boolean dynamic : new boolean[] {false, true}) {
+                List<EngineRun.Prepared> cases = prepared(arb, 10, dynamic);
+                assertThat(cases).hasSizeGreaterThan(3);
+                for (List<EngineRun.Prepared> pack : List.of(cases, cases.subList(0, 1))) {
+                    assertThat(IrPrinter.print(EngineRun.packed(pack))).isEqualTo(IrPrinter.print(packedAfresh(pack)));
+                }
             }
         }
     }
