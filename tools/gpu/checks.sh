@@ -42,9 +42,10 @@ if ! skip tck; then
   TCK="dev.kiln.tck.builtin.UnaryConformanceTest dev.kiln.tck.builtin.BinaryConformanceTest dev.kiln.tck.builtin.ReductionConformanceTest dev.kiln.tck.builtin.ShapeConformanceTest dev.kiln.tck.builtin.ConvPoolNormConformanceTest dev.kiln.tck.builtin.NnMiscConformanceTest"
   OPTS="-XX:ParallelGCThreads=2 -XX:CICompilerCount=2 -Dkiln.tck.cases=$CASES -Dkiln.tck.reproducers=$L/repro"
   for i in $(seq 0 $((SHARDS - 1))); do
-    ( JAVA_TOOL_OPTIONS="$OPTS -Dkiln.tck.shard=$i/$SHARDS" run "tck$i" "$A" $TCK ) &
+    # one OpenMP thread each: libgomp's threads spin while waiting, and K processes x 16 of them starve the builds
+    ( export OMP_NUM_THREADS=1; JAVA_TOOL_OPTIONS="$OPTS -Dkiln.tck.shard=$i/$SHARDS" run "tck$i" "$A" $TCK ) &
   done
-  ( JAVA_TOOL_OPTIONS="$OPTS" run logit "$A" com.example.kiln.logit.LogitConformanceTest ) &
+  ( export OMP_NUM_THREADS=1; JAVA_TOOL_OPTIONS="$OPTS" run logit "$A" com.example.kiln.logit.LogitConformanceTest ) &
 fi
 skip cuda || ( cuda_env; run cuda "$A" dev.kiln.backend.torch.CudaInterpreterGpuTest ) &
 if ! skip hybrid; then
