@@ -15,7 +15,6 @@ import dev.kiln.ir.DType;
 import dev.kiln.ir.KilnException;
 import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.javacpp.PointerScope;
-import org.bytedeco.pytorch.Tensor;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -532,20 +531,33 @@ public final class HybridRuntime implements AutoCloseable {
                 keepAlive.add(t);
                 in.add(t);
             }
-            // libtorch queues its kernels on the context's stream, behind the engines that wrote the inputs
-            List<TorchTensor> out = TorchPlacement.onStream(torchDevice, ctx.stream().handle(), () -> interpreters[i].run(in));
-            keepAlive.addAll(out);
-            for (int j = 0; j < out.size(); j++) {
-                int slot = st.outputs().get(j);
-                TorchTensor t = contiguous(out.get(j));
-                long n = t.dtype().byteSize() * numel(t.sizes());
-                DeviceBuffer b = ctx.slotBuffer(slot, n);
-                if (n > 0) {
-                    Cuda.check(cudaMemcpyAsync(b.pointer(), at(t.dataAddress()), n, cudaMemcpyDeviceToDevice, ctx.stream().handle()),
-                            "copying torch stage " + st.name() + "'s output on the GPU");
+            // libtorch queues its kernels on the context's stream, behind the engines that wrote the inputs, and
+            // copies each output into its slot buffer there too (copy_ into a tensor over the buffer: no raw
+            // address of libtorch's memory is handed to CUDA)
+            TorchPlacement.onStream(torchDevice, ctx.stream().handle(), () -> {
+                List<TorchTensor> out = interpreters[i].run(in);
+                keepAlive.addAll(out);
+                for (int j = 0; j < out.size(); j++) {
+                    int slot = st.outputs().get(j);
+                    TorchTensor t = out.get(j);
+                    DType dtype = t.dtype();
+                    long[] sizes = t.sizes();
+                    long n = dtype.byteSize() * numel(sizes);
+                    DeviceBuffer b = ctx.slotBuffer(slot, n);
+                    if (n > 0) {
+                        TorchTensor dst = TorchTensors.fromAddress(b.pointer().address(), dtype, sizes, torchDevice, b);
+                        keepAlive.add(dst);
+                        try (PointerScope scope = new PointerScope()) {
+                            dst.tensor().copy_(t.tensor());
+                        } catch (RuntimeException e) {
+                            throw new KilnException("torch stage " + st.name() + ": copying output " + j + " into its GPU buffer failed: "
+                                    + e.getMessage());
+                        }
+                    }
+                    dev[slot] = new DeviceValue(dtype, sizes, b);
                 }
-                dev[slot] = new DeviceValue(t.dtype(), t.sizes(), b);
-            }
+                return null;
+            });
             ctx.stream().synchronize();
         }
 
@@ -613,14 +625,6 @@ public final class HybridRuntime implements AutoCloseable {
             }
         }
 
-        private TorchTensor contiguous(TorchTensor t) {
-            try (PointerScope s = new PointerScope()) {
-                Tensor c = t.tensor().contiguous();
-                TorchTensor owned = TorchTensor.adopt(c.retainReference());
-                keepAlive.add(owned);
-                return owned;
-            }
-        }
 
         List<ConstantTensor> hostOutputs() {
             if (ctx.hasStream()) {
@@ -711,13 +715,5 @@ public final class HybridRuntime implements AutoCloseable {
             n = Math.multiplyExact(n, s);
         }
         return n;
-    }
-
-    private static Pointer at(long address) {
-        return new Pointer() {
-            {
-                this.address = address;
-            }
-        };
     }
 }
