@@ -62,7 +62,7 @@ public final class UnsupportedNodes {
         }
         StringBuilder b = new StringBuilder();
         b.append("graph ").append(g.name()).append(": ").append(refused.size()).append(" of ").append(g.nodes().size())
-                .append(" nodes cannot be converted to TensorRT (fallback to libtorch is not available yet):");
+                .append(" nodes cannot be converted to TensorRT, so no single engine can hold the graph:");
         for (Refusal r : refused) {
             b.append("\n  ").append(r);
         }
@@ -71,7 +71,8 @@ public final class UnsupportedNodes {
             b.append(' ').append(e.getKey()).append(" x").append(e.getValue()).append(';');
         }
         b.setLength(b.length() - 1);
-        b.append("\n  run `kiln converters` to see what is supported");
+        b.append("\n  compile to a Kiln archive (`kiln compile MODEL -o MODEL.kiln`, or Kiln.compile) to run these nodes in libtorch;"
+                + " run `kiln converters` to see what TensorRT supports");
         return b.toString();
     }
 }
