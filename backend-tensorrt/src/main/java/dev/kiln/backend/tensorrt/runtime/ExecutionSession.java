@@ -122,19 +122,7 @@ public final class ExecutionSession implements AutoCloseable {
      * is an error.
      */
     public List<long[]> runInto(List<DeviceTensor> inputs, List<DeviceBuffer> outputs) {
-        List<Engine.IoTensor> ins = engine.inputs();
-        checkCount(inputs.size());
-        long[][] shapes = new long[ins.size()][];
-        for (int i = 0; i < ins.size(); i++) {
-            DeviceTensor t = inputs.get(i);
-            if (t.dtype() != ins.get(i).dtype()) {
-                throw new KilnException("input " + ins.get(i).name() + " is " + t.dtype().text() + " but the engine takes "
-                        + ins.get(i).dtype().text());
-            }
-            shapes[i] = t.sizes();
-            bind(ins.get(i).name(), t.buffer());
-        }
-        List<long[]> outShapes = setShapes(shapes);
+        List<long[]> outShapes = bindDeviceInputs(inputs);
         List<Engine.IoTensor> outs = engine.outputs();
         if (outputs.size() != outs.size()) {
             throw new KilnException("the engine has " + outs.size() + " output(s) but " + outputs.size() + " buffers were given");
@@ -151,6 +139,23 @@ public final class ExecutionSession implements AutoCloseable {
         return outShapes;
     }
 
+    /** Binds GPU inputs (checked against the engine's dtypes), sets their shapes, and returns the output shapes. */
+    private List<long[]> bindDeviceInputs(List<DeviceTensor> inputs) {
+        List<Engine.IoTensor> ins = engine.inputs();
+        checkCount(inputs.size());
+        long[][] shapes = new long[ins.size()][];
+        for (int i = 0; i < ins.size(); i++) {
+            DeviceTensor t = inputs.get(i);
+            if (t.dtype() != ins.get(i).dtype()) {
+                throw new KilnException("input " + ins.get(i).name() + " is " + t.dtype().text() + " on the GPU but the engine takes "
+                        + ins.get(i).dtype().text());
+            }
+            shapes[i] = t.sizes();
+            bind(ins.get(i).name(), t.buffer());
+        }
+        return setShapes(shapes);
+    }
+
     /** Where {@link #enqueue} writes output {@code index}: a buffer of at least the output's bytes, owned by the caller. */
     @FunctionalInterface
     public interface OutputBuffers {
@@ -164,19 +169,7 @@ public final class ExecutionSession implements AutoCloseable {
      * Returns each output's shape. The inputs must stay valid until the stream has run.
      */
     public List<long[]> enqueue(List<DeviceTensor> inputs, OutputBuffers outputs) {
-        List<Engine.IoTensor> ins = engine.inputs();
-        checkCount(inputs.size());
-        long[][] shapes = new long[ins.size()][];
-        for (int i = 0; i < ins.size(); i++) {
-            DeviceTensor t = inputs.get(i);
-            if (t.dtype() != ins.get(i).dtype()) {
-                throw new KilnException("input " + ins.get(i).name() + " is " + t.dtype().text() + " on the GPU but the engine takes "
-                        + ins.get(i).dtype().text());
-            }
-            shapes[i] = t.sizes();
-            bind(ins.get(i).name(), t.buffer());
-        }
-        List<long[]> outShapes = setShapes(shapes);
+        List<long[]> outShapes = bindDeviceInputs(inputs);
         List<Engine.IoTensor> outs = engine.outputs();
         for (int i = 0; i < outs.size(); i++) {
             long need = bytes(outs.get(i).dtype(), outShapes.get(i));
