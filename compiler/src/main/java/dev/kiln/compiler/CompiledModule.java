@@ -15,10 +15,8 @@ import dev.kiln.partition.Partition;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -69,7 +67,7 @@ public final class CompiledModule implements AutoCloseable {
         if (file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".kiln") || isArchive(file)) {
             return Kiln.loadCompiled(file);
         }
-        ByteBuffer plan = readPlan(file);
+        ByteBuffer plan = Engine.readPlan(file);
         Engine e = Engine.deserialize(plan);
         HybridRuntime rt = HybridRuntime.ofEngine(e, plan, file.getFileName().toString());
         return new CompiledModule(rt, Optional.empty(), "unknown", List.of(), "", Optional.empty(), 0);
@@ -85,22 +83,6 @@ public final class CompiledModule implements AutoCloseable {
             return h.length == 4 && h[0] == 'P' && h[1] == 'K' && h[2] == 3 && h[3] == 4;
         } catch (IOException e) {
             throw new KilnException(file + ": cannot read: " + e.getMessage(), e);
-        }
-    }
-
-    private static ByteBuffer readPlan(Path file) {
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            long size = ch.size();
-            if (size > Integer.MAX_VALUE) {
-                throw new KilnException(file + ": engine of " + size + " bytes is over the 2 GiB Kiln can load");
-            }
-            ByteBuffer b = ByteBuffer.allocateDirect((int) size);
-            while (b.hasRemaining() && ch.read(b) >= 0) {
-                // read all
-            }
-            return b.flip();
-        } catch (IOException e) {
-            throw new KilnException(file + ": cannot read the engine: " + e.getMessage(), e);
         }
     }
 

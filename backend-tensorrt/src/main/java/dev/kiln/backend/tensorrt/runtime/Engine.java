@@ -119,6 +119,11 @@ public final class Engine implements AutoCloseable {
 
     /** Loads a {@code .engine} file written by {@link #save} or {@code kiln compile}. */
     public static Engine load(Path file) {
+        return deserialize(readPlan(file));
+    }
+
+    /** The bytes of a {@code .engine} file, in a fresh direct buffer (at most 2 GiB). */
+    public static ByteBuffer readPlan(Path file) {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             long size = ch.size();
             if (size > Integer.MAX_VALUE) {
@@ -128,8 +133,7 @@ public final class Engine implements AutoCloseable {
             while (b.hasRemaining() && ch.read(b) >= 0) {
                 // read all
             }
-            b.flip();
-            return deserialize(b);
+            return b.flip();
         } catch (IOException e) {
             throw new KilnException(file + ": cannot read the engine: " + e.getMessage(), e);
         }
