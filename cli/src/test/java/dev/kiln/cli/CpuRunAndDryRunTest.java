@@ -7,11 +7,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -24,34 +20,12 @@ class CpuRunAndDryRunTest {
     @TempDir
     Path dir;
 
-    record Run(int rc, String out, String err) {
-    }
-
     private Path fixture(String name) throws IOException {
-        Path p = dir.resolve(name);
-        if (!Files.exists(p)) {
-            try (InputStream in = getClass().getResourceAsStream("/fixtures/" + name)) {
-                Files.copy(in, p);
-            }
-        }
-        return p;
+        return CliRun.fixture(dir, name);
     }
 
-    private static Run run(String... args) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-        int rc;
-        try {
-            rc = KilnCli.execute(args);
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
-        return new Run(rc, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    private static CliRun run(String... args) {
+        return CliRun.of(args);
     }
 
     @ParameterizedTest
@@ -60,7 +34,7 @@ class CpuRunAndDryRunTest {
         String model = file.substring(0, file.indexOf('.'));
         Path npz = fixture(model + ".npz");
         Path out = dir.resolve(model + ".out.npz");
-        Run r = run("run", fixture(file).toString(), "--device", "cpu", "--inputs", npz.toString(), "--output", out.toString());
+        CliRun r = run("run", fixture(file).toString(), "--device", "cpu", "--inputs", npz.toString(), "--output", out.toString());
         assertThat(r.rc()).as(r.err()).isZero();
         assertThat(r.out()).contains("wrote " + out).contains("libtorch on the cpu");
         List<ConstantTensor> want = Npz.series(Npz.read(npz), "y", "want");
@@ -77,7 +51,7 @@ class CpuRunAndDryRunTest {
 
     @Test
     void runOnCudaDeviceIsRefusedClearly() throws IOException {
-        Run r = run("run", fixture("mlp.pt2").toString(), "--device", "cuda", "--inputs", fixture("mlp.npz").toString(),
+        CliRun r = run("run", fixture("mlp.pt2").toString(), "--device", "cuda", "--inputs", fixture("mlp.npz").toString(),
                 "--output", dir.resolve("o.npz").toString());
         assertThat(r.rc()).isEqualTo(1);
         assertThat(r.err()).contains("only cpu is supported");
@@ -86,7 +60,7 @@ class CpuRunAndDryRunTest {
     @Test
     void dryRunPrintsTheSupportReportAndWritesHtml() throws IOException {
         Path html = dir.resolve("report.html");
-        Run r = run("compile", "--dry-run", fixture("cnn.pt2").toString(), "--report", html.toString());
+        CliRun r = run("compile", "--dry-run", fixture("cnn.pt2").toString(), "--report", html.toString());
         assertThat(r.rc()).as(r.err()).isZero();
         assertThat(r.out()).startsWith("partition of graph").contains("segments:").contains("nodes:").contains("aten::max_pool2d");
         // the reasons come from the converter registry (RegistryCapability names the converter)
@@ -115,7 +89,7 @@ class CpuRunAndDryRunTest {
         List<String> unsupported = p.placements().stream().filter(x -> x.why() == dev.kiln.partition.Why.UNSUPPORTED)
                 .map(x -> x.node().name() + ": " + x.reason()).toList();
         assertThat(unsupported).isEqualTo(refused);
-        Run r = run("compile", "--dry-run", fixture(file).toString());
+        CliRun r = run("compile", "--dry-run", fixture(file).toString());
         assertThat(r.rc()).as(r.err()).isZero();
         assertThat(r.out()).contains(dev.kiln.partition.SupportReport.summary(p));
     }
@@ -123,7 +97,7 @@ class CpuRunAndDryRunTest {
     @Test
     void dryRunHonoursOverridesAndWritesJson() throws IOException {
         Path json = dir.resolve("report.json");
-        Run r = run("compile", "--dry-run", fixture("mlp.pt2").toString(), "--torch-ops", "aten::relu",
+        CliRun r = run("compile", "--dry-run", fixture("mlp.pt2").toString(), "--torch-ops", "aten::relu",
                 "--min-block-size", "1", "--report", json.toString());
         assertThat(r.rc()).as(r.err()).isZero();
         assertThat(r.out()).contains("user-op").contains("op aten::relu is forced to torch by the user");
@@ -132,7 +106,7 @@ class CpuRunAndDryRunTest {
 
     @Test
     void requireFullCompilationListsTheForcedNodes() throws IOException {
-        Run r = run("compile", "--dry-run", fixture("mlp.pt2").toString(), "--torch-ops", "aten::relu",
+        CliRun r = run("compile", "--dry-run", fixture("mlp.pt2").toString(), "--torch-ops", "aten::relu",
                 "--require-full-compilation");
         assertThat(r.rc()).isEqualTo(1);
         assertThat(r.err()).contains("require_full_compilation").contains("aten::relu");
@@ -140,7 +114,7 @@ class CpuRunAndDryRunTest {
 
     @Test
     void compileWithoutOutputOrDryRunIsRefused() throws IOException {
-        Run r = run("compile", fixture("mlp.pt2").toString());
+        CliRun r = run("compile", fixture("mlp.pt2").toString());
         assertThat(r.rc()).isEqualTo(2);
         assertThat(r.err()).contains("--output=ENGINE").contains("--dry-run");
     }

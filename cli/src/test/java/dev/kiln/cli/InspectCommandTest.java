@@ -5,11 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -19,38 +15,17 @@ class InspectCommandTest {
     @TempDir
     Path dir;
 
-    /** Output and exit code of one run. */
-    record Run(int rc, String out, String err) {
-    }
-
     private Path fixture(String name) throws IOException {
-        Path p = dir.resolve(name);
-        try (InputStream in = getClass().getResourceAsStream("/fixtures/" + name)) {
-            Files.copy(in, p);
-        }
-        return p;
+        return CliRun.fixture(dir, name);
     }
 
-    private static Run run(String... args) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-        int rc;
-        try {
-            rc = KilnCli.execute(args);
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
-        return new Run(rc, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    private static CliRun run(String... args) {
+        return CliRun.of(args);
     }
 
     @Test
     void jsonSummaryOfTheDynamicBatchModel() throws IOException {
-        Run r = run("inspect", fixture("dynbatch.pt2").toString(), "--format", "json");
+        CliRun r = run("inspect", fixture("dynbatch.pt2").toString(), "--format", "json");
         assertThat(r.rc()).as(r.err()).isZero();
         JsonNode j = new ObjectMapper().readTree(r.out());
         assertThat(j.get("format").asText()).isEqualTo("pt2");
@@ -66,7 +41,7 @@ class InspectCommandTest {
 
     @Test
     void opsOfTheCoreIrUseExactOverloads() throws IOException {
-        Run r = run("inspect", fixture("cnn.core.pt2").toString(), "--format=json");
+        CliRun r = run("inspect", fixture("cnn.core.pt2").toString(), "--format=json");
         assertThat(r.rc()).as(r.err()).isZero();
         JsonNode ops = new ObjectMapper().readTree(r.out()).get("ops");
         assertThat(ops.get("aten::convolution").asInt()).isEqualTo(2);
@@ -77,7 +52,7 @@ class InspectCommandTest {
 
     @Test
     void textSummaryAndIr() throws IOException {
-        Run r = run("inspect", fixture("mlp.pt2").toString(), "--print-ir");
+        CliRun r = run("inspect", fixture("mlp.pt2").toString(), "--print-ir");
         assertThat(r.rc()).as(r.err()).isZero();
         assertThat(r.out()).contains("format     pt2").contains("input      %x: tensor<f32, [4, 16]>")
                 .contains("aten::linear  2").contains("nodes      3")
@@ -89,7 +64,7 @@ class InspectCommandTest {
         Path bad = dir.resolve("model.pt2");
         byte[] good = Files.readAllBytes(fixture("mlp.pt2"));
         Files.write(bad, java.util.Arrays.copyOf(good, good.length / 2));
-        Run r = run("inspect", bad.toString());
+        CliRun r = run("inspect", bad.toString());
         assertThat(r.rc()).isEqualTo(1);
         assertThat(r.err()).startsWith("kiln: ").contains("model.pt2").doesNotContain("Exception");
     }
@@ -98,7 +73,7 @@ class InspectCommandTest {
     void torchScriptGivesTheSameJsonAsItsPt2Twin() throws IOException {
         // named .bin: the format comes from the contents, not the file name
         Path ts = Files.move(fixture("mlp.traced.pt"), dir.resolve("mlp-model.bin"));
-        Run r = run("inspect", ts.toString(), "--format", "json", "--example-inputs", fixture("mlp.npz").toString());
+        CliRun r = run("inspect", ts.toString(), "--format", "json", "--example-inputs", fixture("mlp.npz").toString());
         assertThat(r.rc()).as(r.err()).isZero();
         JsonNode j = new ObjectMapper().readTree(r.out());
         JsonNode twin = new ObjectMapper().readTree(run("inspect", fixture("mlp.pt2").toString(), "--format", "json").out());
@@ -120,7 +95,7 @@ class InspectCommandTest {
 
     @Test
     void torchScriptWithoutExampleInputsHasUnknownInputTypes() throws IOException {
-        Run r = run("inspect", fixture("cnn.scripted.pt").toString(), "--format=json");
+        CliRun r = run("inspect", fixture("cnn.scripted.pt").toString(), "--format=json");
         assertThat(r.rc()).as(r.err()).isZero();
         JsonNode j = new ObjectMapper().readTree(r.out());
         assertThat(j.get("ops").get("aten::conv2d").asInt()).isEqualTo(2);
@@ -132,7 +107,7 @@ class InspectCommandTest {
     void aBrokenTorchScriptArchiveIsOneClearLine() throws IOException {
         Path bad = dir.resolve("model.pt");
         Files.write(bad, new byte[] {'P', 'K', 3, 4, 0, 0, 0});
-        Run r = run("inspect", bad.toString());
+        CliRun r = run("inspect", bad.toString());
         assertThat(r.rc()).isEqualTo(1);
         assertThat(r.err()).startsWith("kiln: ").contains("model.pt").doesNotContain("Exception");
     }

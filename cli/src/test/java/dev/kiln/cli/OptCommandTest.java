@@ -3,10 +3,7 @@ package dev.kiln.cli;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -28,24 +25,8 @@ class OptCommandTest {
     @TempDir
     Path dir;
 
-    record Run(int rc, String out, String err) {
-    }
-
-    private static Run run(String... args) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-        int rc;
-        try {
-            rc = KilnCli.execute(args);
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
-        return new Run(rc, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    private static CliRun run(String... args) {
+        return CliRun.of(args);
     }
 
     private Path write(String name, String text) throws IOException {
@@ -58,7 +39,7 @@ class OptCommandTest {
     void runsAPipelineAndWritesTheResult() throws IOException {
         Path in = write("in.kir", IR);
         Path out = dir.resolve("out.kir");
-        Run r = run("opt", "--passes=canonicalize,fixpoint(cse,dce)", in.toString(), "-o", out.toString(), "--timing");
+        CliRun r = run("opt", "--passes=canonicalize,fixpoint(cse,dce)", in.toString(), "-o", out.toString(), "--timing");
         assertThat(r.rc()).as(r.err()).isZero();
         String result = Files.readString(out);
         assertThat(result).contains("aten::reshape(%a, [6])").doesNotContain("aten::view").doesNotContain("%b :");
@@ -67,16 +48,16 @@ class OptCommandTest {
 
     @Test
     void aThirdPartyPassFromTestCodeRunsByName() throws IOException {
-        Run r = run("opt", "--passes=test-neg-to-sub", write("in.kir", IR).toString());
+        CliRun r = run("opt", "--passes=test-neg-to-sub", write("in.kir", IR).toString());
         assertThat(r.rc()).as(r.err()).isZero();
         assertThat(r.out()).contains("aten::sub.Tensor(%zero, %a, 1)").doesNotContain("aten::neg");
-        Run list = run("opt", "--list");
+        CliRun list = run("opt", "--list");
         assertThat(list.out()).contains("test-neg-to-sub").contains("fold-constants").contains("max-bytes");
     }
 
     @Test
     void printsIrDumpsToStandardError() throws IOException {
-        Run r = run("opt", "--passes=cse,dce", "--print-ir-after-all", "--print-ir-before=cse", write("in.kir", IR).toString());
+        CliRun r = run("opt", "--passes=cse,dce", "--print-ir-after-all", "--print-ir-before=cse", write("in.kir", IR).toString());
         assertThat(r.rc()).as(r.err()).isZero();
         assertThat(r.err()).contains("# ----- IR before cse -----").contains("# ----- IR after cse -----")
                 .contains("# ----- IR after dce (no change) -----");
@@ -84,10 +65,10 @@ class OptCommandTest {
 
     @Test
     void errorsAreOneClearLine() throws IOException {
-        Run r = run("opt", "--passes=dce,nope", write("in.kir", IR).toString());
+        CliRun r = run("opt", "--passes=dce,nope", write("in.kir", IR).toString());
         assertThat(r.rc()).isEqualTo(1);
         assertThat(r.err()).contains("unknown pass 'nope'");
-        Run noPasses = run("opt", write("in.kir", IR).toString());
+        CliRun noPasses = run("opt", write("in.kir", IR).toString());
         assertThat(noPasses.rc()).isEqualTo(1);
         assertThat(noPasses.err()).contains("no --passes given");
     }
@@ -95,7 +76,7 @@ class OptCommandTest {
     @Test
     void replaysAReproducerWithItsPipelineLine() throws IOException {
         Path repro = write("repro.kir", "# reproducer\n" + OptCommand.PIPELINE_HEADER + " precision{precision=bf16}\n" + IR);
-        Run r = run("opt", repro.toString());
+        CliRun r = run("opt", repro.toString());
         assertThat(r.rc()).as(r.err()).isZero();
         assertThat(r.out()).contains("dtype<bf16>").contains("tensor<bf16, [2, 3]>");
     }
