@@ -18,7 +18,6 @@ import dev.kiln.ir.Graph;
 import dev.kiln.ir.KilnException;
 import dev.kiln.partition.Partition;
 import dev.kiln.partition.PartitionSettings;
-import dev.kiln.partition.Partitioner;
 import dev.kiln.partition.SupportReport;
 import dev.kiln.passes.Precision;
 import picocli.CommandLine;
@@ -179,7 +178,8 @@ public final class CompileCommand implements Callable<Integer> {
         ConverterRegistry registry = ConverterRegistry.standard();
         ConverterSettings cs = EngineBuilder.settingsFor(g, s.precision());
         CompilePipeline.run(g, s.precision(), s.keepFp32(), n -> registry.lookup(n, cs).supported());
-        return Partitioner.partition(g, new RegistryCapability(registry, cs), partitionOptions.settings());
+        // the compile's own decision (a graph that converts whole is one engine whatever --min-block-size says)
+        return dev.kiln.compiler.hybrid.HybridCompiler.partition(g, new RegistryCapability(registry, cs), partitionOptions.settings());
     }
 
     private void writeReport(Partition p) {

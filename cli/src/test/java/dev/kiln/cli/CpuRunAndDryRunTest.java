@@ -89,9 +89,15 @@ class CpuRunAndDryRunTest {
         List<String> unsupported = p.placements().stream().filter(x -> x.why() == dev.kiln.partition.Why.UNSUPPORTED)
                 .map(x -> x.node().name() + ": " + x.reason()).toList();
         assertThat(unsupported).isEqualTo(refused);
+        // the dry run reports the compile's own decision: a graph that converts whole is one engine whatever its size
+        dev.kiln.partition.Partition compiled = dev.kiln.compiler.hybrid.HybridCompiler.partition(g,
+                new dev.kiln.backend.tensorrt.partition.RegistryCapability(registry, cs), dev.kiln.partition.PartitionSettings.defaults());
+        if (refused.isEmpty()) {
+            assertThat(compiled.tensorrtNodeCount()).isEqualTo(g.nodes().size());
+        }
         CliRun r = run("compile", "--dry-run", fixture(file).toString());
         assertThat(r.rc()).as(r.err()).isZero();
-        assertThat(r.out()).contains(dev.kiln.partition.SupportReport.summary(p));
+        assertThat(r.out()).contains(dev.kiln.partition.SupportReport.summary(compiled)).contains("min_block_size=5");
     }
 
     @Test

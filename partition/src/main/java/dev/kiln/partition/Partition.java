@@ -47,6 +47,15 @@ public final class Partition {
         return settings;
     }
 
+    /**
+     * The same segments and placements, reported under {@code s}: for a caller that partitioned with
+     * settings derived from the user's (a graph that converts whole is one engine whatever its size)
+     * and reports the settings the user gave.
+     */
+    public Partition withSettings(PartitionSettings s) {
+        return new Partition(graph, backend, s, segments, placements);
+    }
+
     /** Segments in execution order. */
     public List<Segment> segments() {
         return segments;

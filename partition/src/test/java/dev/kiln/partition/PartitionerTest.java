@@ -42,6 +42,17 @@ class PartitionerTest {
     }
 
     @Test
+    void withSettingsKeepsThePlacementsAndReportsTheGivenSettings() {
+        Partition p = Partitioner.partition(chain(), NO_SIN, PartitionSettings.defaults().withMinBlockSize(1));
+        PartitionSettings user = PartitionSettings.defaults().withTorchOps(List.of("aten::cos"));
+        Partition q = p.withSettings(user);
+        assertThat(q.settings()).isEqualTo(user);
+        assertThat(q.segments()).isEqualTo(p.segments());
+        assertThat(q.placements()).isEqualTo(p.placements());
+        assertThat(SupportReport.text(q)).contains("min_block_size=5").contains("torch_ops=[aten::cos]");
+    }
+
+    @Test
     void minBlockSizeOneKeepsEveryConvertibleNode() {
         CostModel freeBoundaries = new CostModel(8, 5e6, 2e7, 1e6, 0, 0);
         Partition p = Partitioner.partition(chain(), NO_SIN, PartitionSettings.defaults().withMinBlockSize(1).withCostModel(freeBoundaries));

@@ -98,7 +98,7 @@ public final class HybridCompiler {
         }
         if (all) {
             // one engine for everything: no boundary to pay for, so size and cost limits do not apply
-            return Partitioner.partition(g, capability, ps.withMinBlockSize(1).withRequireFullCompilation(true));
+            return Partitioner.partition(g, capability, ps.withMinBlockSize(1).withRequireFullCompilation(true)).withSettings(ps);
         }
         TreeSet<String> torchNodes = new TreeSet<>(ps.torchNodes());
         for (int round = 0; ; round++) {
