@@ -606,13 +606,13 @@ def main(argv=None):
                     got = [json.loads(line) for line in f if line.strip()]
             for rec in got:
                 put(rec)
-            done = {(r["batch"], r["peer"]) for r in got}
+            measured = {(r["batch"], r["peer"]) for r in got}
             for e in entries:
                 if e["model"] != name:
                     continue
                 for prec in ("fp32", "fp16"):
                     peer = f"{group}-{prec}"
-                    if (e["batch"], peer) not in done:
+                    if (e["batch"], peer) not in measured:
                         put({"model": name, "batch": e["batch"], "peer": peer, "precision": prec, "status": "skipped",
                              "error": note or "worker ended before this peer (see the log)"})
             print(f"{group} {name}: {time.time() - t0:.0f} s", flush=True)

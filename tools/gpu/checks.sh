@@ -3,16 +3,20 @@
 # (inside `bash .gpu/device.sh sh '...'`, after the runtime parts and, for libtorch on CUDA, the tc parts
 # of tools/gpu/stage-torch-cuda.sh were taken):
 #
-#   bash tools/gpu/checks.sh [--budget S] [--tc N] [--shards K] [--tck-cases C] [--skip tck,models,...]
+#   bash tools/gpu/checks.sh [--budget S] [--tc N] [--shards K] [--tck-cases C] [--tck-extra OPS] [--skip tck,models,...]
 #
-# Phase A, in parallel until --budget minus 60 s: the conformance kit in K processes (kiln.tck.shard),
+# First, alone: a warm-up that compiles and runs the bundled CNN through the CLI (a .kiln archive with a
+# libtorch stage), so that JavaCPP has unpacked every native library before many JVMs start at once (ten
+# kit processes unpacking the same libraries together died of SIGBUS in the dynamic loader, 2026-12-04).
+#
+# Phase A, in parallel until --budget minus 80 s: the conformance kit in K processes (kiln.tck.shard),
 # the example converter's kit, backend-torch on CUDA, the hybrid runtime on CUDA libtorch and on CPU
 # libtorch, and (after tools/gpu/export_models.py) the exported models end to end and through the
 # fallback compile. Phase B, alone: the 16-thread memory test (GPU memory is read device-wide, so
 # nothing else may run). Writes $OUT/summary.txt (every summary line and each log's totals),
 # $OUT/tck-lines.txt, $OUT/tck-failures.txt and $OUT/logs.tgz.
 set -u
-BUDGET=560; TC=0; SHARDS=10; CASES=256; SKIP=""
+BUDGET=560; TC=0; SHARDS=10; CASES=256; SKIP=""; EXTRA=""
 while [[ $# -gt 0 ]]; do
   case $1 in
     --budget) BUDGET=$2; shift 2 ;;
@@ -20,13 +24,13 @@ while [[ $# -gt 0 ]]; do
     --shards) SHARDS=$2; shift 2 ;;
     --tck-cases) CASES=$2; shift 2 ;;
     --skip) SKIP=$2; shift 2 ;;
+    --tck-extra) EXTRA=$2; shift 2 ;;   # one more kit process for these converters (kiln.tck.ops syntax), besides the shards
     *) echo "checks.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
 skip() { [[ ",$SKIP," == *",$1,"* ]]; }
 T0=$(date +%s)
 el() { echo $(( $(date +%s) - T0 )); }
-A=$(( BUDGET - 60 ))
 L=$GPU_STAGE_HOME/checks; rm -rf "$L"; mkdir -p "$L"
 PY_LD=$(echo "$LD_LIBRARY_PATH" | tr : '\n' | grep -v /rt/native | paste -sd:)
 BASE_CP=$CP; BASE_LD=$LD_LIBRARY_PATH
@@ -38,6 +42,14 @@ if (( TC > 0 )); then
 fi
 run() { local name=$1 secs=$2; shift 2; ( OUT=$L timeout "$secs" bash tools/gpu/junit.sh "$name" "$@" ) > /dev/null 2>&1; }
 H=dev.kiln.compiler.HybridGpuTest
+FX=ir/src/test/resources/fixtures
+{
+  echo "warm-up: kiln compile cnn.pt2 -o warm.kiln --torch-ops aten::relu, then kiln run warm.kiln"
+  timeout 120 "$JAVA" -cp "$CP" dev.kiln.cli.KilnCli compile $FX/cnn.pt2 -o "$L/warm.kiln" --torch-ops aten::relu --min-block-size 1 --no-engine-cache \
+    && timeout 60 "$JAVA" -cp "$CP" dev.kiln.cli.KilnCli run "$L/warm.kiln" --inputs $FX/cnn.npz --output "$L/warm.npz"
+  echo "warm-up rc=$? at $(el)s"
+} > "$L/warm-up.txt" 2>&1
+A=$(( BUDGET - 80 - $(el) ))   # phase A: seconds from now
 if ! skip tck; then
   TCK="dev.kiln.tck.builtin.UnaryConformanceTest dev.kiln.tck.builtin.BinaryConformanceTest dev.kiln.tck.builtin.ReductionConformanceTest dev.kiln.tck.builtin.ShapeConformanceTest dev.kiln.tck.builtin.ConvPoolNormConformanceTest dev.kiln.tck.builtin.NnMiscConformanceTest"
   OPTS="-XX:ParallelGCThreads=2 -XX:CICompilerCount=2 -Dkiln.tck.cases=$CASES -Dkiln.tck.reproducers=$L/repro"
@@ -46,6 +58,9 @@ if ! skip tck; then
     ( export OMP_NUM_THREADS=1; JAVA_TOOL_OPTIONS="$OPTS -Dkiln.tck.shard=$i/$SHARDS" run "tck$i" "$A" $TCK ) &
   done
   ( export OMP_NUM_THREADS=1; JAVA_TOOL_OPTIONS="$OPTS" run logit "$A" com.example.kiln.logit.LogitConformanceTest ) &
+  if [[ -n $EXTRA ]]; then
+    ( export OMP_NUM_THREADS=1; JAVA_TOOL_OPTIONS="$OPTS -Dkiln.tck.ops=$EXTRA" run tck-extra "$A" $TCK ) &
+  fi
 fi
 skip cuda || ( cuda_env; run cuda "$A" dev.kiln.backend.torch.CudaInterpreterGpuTest ) &
 if ! skip hybrid; then
@@ -58,8 +73,8 @@ if ! skip models; then
   (
     LD_LIBRARY_PATH=$PY_LD timeout 150 python3 tools/gpu/export_models.py /tmp/kiln-models > "$L/export.log" 2>&1
     echo "export rc=$? at $(el)s" >> "$L/export.log"
-    ( KILN_MODELS_DIR=/tmp/kiln-models run e2e $(( A - $(el) )) dev.kiln.compiler.EndToEndGpuTest ) &
-    ( cuda_env; KILN_MODELS_DIR=/tmp/kiln-models run fallback $(( A - $(el) )) "$H#everyFixtureCompilesWithFallbackEnabled" ) &
+    ( KILN_MODELS_DIR=/tmp/kiln-models run e2e $(( BUDGET - 80 - $(el) )) dev.kiln.compiler.EndToEndGpuTest ) &
+    ( cuda_env; KILN_MODELS_DIR=/tmp/kiln-models run fallback $(( BUDGET - 80 - $(el) )) "$H#everyFixtureCompilesWithFallbackEnabled" ) &
     wait
   ) &
 fi
@@ -71,7 +86,7 @@ if ! skip hybrid; then
 fi
 echo "phase B done at $(el)s" >> "$L/phases.txt"
 {
-  cat "$L/gpu.txt" "$L/phases.txt"; cat "$L/torch-cuda.txt" 2>/dev/null; tail -1 "$L/export.log" 2>/dev/null
+  cat "$L/gpu.txt" "$L/phases.txt"; tail -1 "$L/warm-up.txt"; cat "$L/torch-cuda.txt" 2>/dev/null; tail -1 "$L/export.log" 2>/dev/null
   grep -h -E '^(TCK-TOTAL|HYBRID|GPU-SUMMARY)' "$L"/*.log
   for f in "$L"/*.log; do echo "$(basename "$f"): $(grep -E 'tests (successful|failed)' "$f" | tr -s ' ' | tr '\n' ' ')"; done
   grep -h -E '=> ' "$L"/*.log | sort | uniq -c | sort -rn | head -30

@@ -10,6 +10,7 @@ import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.tensorrt.nvinfer.ILayer;
 import org.bytedeco.tensorrt.nvinfer.INetworkDefinition;
 import org.bytedeco.tensorrt.nvinfer.ITensor;
+import org.bytedeco.tensorrt.nvinfer.Weights;
 
 /**
  * What a converter sees while building a strongly typed TensorRT network: the network, the TensorRT
@@ -43,6 +44,14 @@ public interface ConversionContext {
 
     /** A constant layer holding {@code data}; the host memory stays alive until the engine is built. */
     ITensor constant(ConstantTensor data, String name);
+
+    /**
+     * {@code data} as TensorRT {@code Weights} of element type {@code as} (converted on the host when it
+     * differs), for layers that take build-time weights, e.g. a convolution's kernel and bias: TensorRT
+     * then prepares them once at build time instead of treating them as a runtime input. The host memory
+     * stays alive until the engine is built.
+     */
+    Weights weights(ConstantTensor data, DType as);
 
     /** A constant of the given dtype and rank whose every size is 1 (for broadcasting with a tensor). */
     ITensor scalar(double value, DType dtype, int rank);

@@ -302,12 +302,21 @@ public final class NetworkBuilder implements ConversionContext, AutoCloseable {
         if (data.rank() > MAX_RANK) {
             throw new KilnException("constant " + name + " has rank " + data.rank() + "; TensorRT allows " + MAX_RANK);
         }
-        DType to = TrtTypes.constantType(data.dtype());
-        ConstantTensor c = to == data.dtype() ? data : convertConstant(data, to);
+        Weights w = weights(data, TrtTypes.constantType(data.dtype()));
+        IConstantLayer layer = network.addConstant(dims(data.sizes()), w);
+        if (layer == null || layer.isNull()) {
+            throw new KilnException("TensorRT refused constant " + name + " (" + data + ")");
+        }
+        return named(layer).getOutput(0);
+    }
+
+    @Override
+    public Weights weights(ConstantTensor data, DType as) {
+        ConstantTensor c = as == data.dtype() ? data : convertConstant(data, as);
         ByteBuffer buf = c.data();
         Pointer values = new Pointer(buf);
         Weights w = new Weights();
-        w.type(TrtTypes.toTrt(to));
+        w.type(TrtTypes.toTrt(as));
         w.count(c.numel());
         w.values(c.numel() == 0 ? null : values);
         // TensorRT reads the weights during the build, not here: keep the host memory reachable until then
@@ -315,11 +324,7 @@ public final class NetworkBuilder implements ConversionContext, AutoCloseable {
         keepAlive(w);
         keepAlive.add(c);
         keepAlive.add(buf);
-        IConstantLayer layer = network.addConstant(dims(c.sizes()), w);
-        if (layer == null || layer.isNull()) {
-            throw new KilnException("TensorRT refused constant " + name + " (" + c + ")");
-        }
-        return named(layer).getOutput(0);
+        return w;
     }
 
     private static ConstantTensor convertConstant(ConstantTensor t, DType to) {

@@ -96,15 +96,21 @@ public final class TorchTensors {
         boolean made = false;
         try (PointerScope s = new PointerScope()) {
             TensorOptions opts = new TensorOptions(TorchEval.scalarType(dtype));
+            Tensor t;
             if (device.isCuda()) {
-                opts = opts.device(new DeviceOptional(device.toTorch()));
+                // the device is given, not inferred: libtorch would otherwise ask cudaPointerGetAttributes, which
+                // on the GPU machine called even libtorch's own CUDA tensors' memory "host memory not registered
+                // with any CUDA device" (2026-12-04, H200, driver 580; the cause is not known)
+                DeviceOptional on = new DeviceOptional(device.toTorch());
+                t = org.bytedeco.pytorch.global.torch.from_blob(p, sizes, DELETER, opts.device(on), on);
+            } else {
+                t = org.bytedeco.pytorch.global.torch.from_blob(p, sizes, DELETER, opts);
             }
-            Tensor t = org.bytedeco.pytorch.global.torch.from_blob(p, sizes, DELETER, opts);
             made = true;
             return new TorchTensor(t.retainReference());
         } catch (RuntimeException e) {
             throw new KilnException("libtorch could not wrap " + dtype.text() + java.util.Arrays.toString(sizes)
-                    + " memory on " + device + ": " + e.getMessage());
+                    + " memory at 0x" + Long.toHexString(address) + " on " + device + ": " + e.getMessage());
         } finally {
             if (!made) {
                 release(address);
