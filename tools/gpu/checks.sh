@@ -3,7 +3,8 @@
 # (inside `bash .gpu/device.sh sh '...'`, after the runtime parts and, for libtorch on CUDA, the tc parts
 # of tools/gpu/stage-torch-cuda.sh were taken):
 #
-#   bash tools/gpu/checks.sh [--budget S] [--tc N] [--shards K] [--tck-cases C] [--tck-extra OPS] [--skip tck,models,...]
+#   bash tools/gpu/checks.sh [--budget S] [--tc N] [--shards K] [--tck-cases C] [--tck-extra OPS] [--models-only m,m]
+#                            [--skip tck,models,...]
 #
 # First, alone: a warm-up that compiles and runs the bundled CNN through the CLI (a .kiln archive with a
 # libtorch stage), so that JavaCPP has unpacked every native library before many JVMs start at once (ten
@@ -16,7 +17,7 @@
 # nothing else may run). Writes $OUT/summary.txt (every summary line and each log's totals),
 # $OUT/tck-lines.txt, $OUT/tck-failures.txt and $OUT/logs.tgz.
 set -u
-BUDGET=560; TC=0; SHARDS=10; CASES=256; SKIP=""; EXTRA=""
+BUDGET=560; TC=0; SHARDS=10; CASES=256; SKIP=""; EXTRA=""; ONLY=()
 while [[ $# -gt 0 ]]; do
   case $1 in
     --budget) BUDGET=$2; shift 2 ;;
@@ -24,7 +25,8 @@ while [[ $# -gt 0 ]]; do
     --shards) SHARDS=$2; shift 2 ;;
     --tck-cases) CASES=$2; shift 2 ;;
     --skip) SKIP=$2; shift 2 ;;
-    --tck-extra) EXTRA=$2; shift 2 ;;   # one more kit process for these converters (kiln.tck.ops syntax), besides the shards
+    --tck-extra) EXTRA=$2; shift 2 ;;   # four more kit processes for these converters (kiln.tck.ops syntax), besides the shards
+    --models-only) ONLY=(--only "$2"); shift 2 ;;   # export (and so check end to end) only these models
     *) echo "checks.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -59,7 +61,9 @@ if ! skip tck; then
   done
   ( export OMP_NUM_THREADS=1; JAVA_TOOL_OPTIONS="$OPTS" run logit "$A" com.example.kiln.logit.LogitConformanceTest ) &
   if [[ -n $EXTRA ]]; then
-    ( export OMP_NUM_THREADS=1; JAVA_TOOL_OPTIONS="$OPTS -Dkiln.tck.ops=$EXTRA" run tck-extra "$A" $TCK ) &
+    for i in 0 1 2 3; do
+      ( export OMP_NUM_THREADS=1; JAVA_TOOL_OPTIONS="$OPTS -Dkiln.tck.ops=$EXTRA -Dkiln.tck.shard=$i/4" run "tck-extra$i" "$A" $TCK ) &
+    done
   fi
 fi
 skip cuda || ( cuda_env; run cuda "$A" dev.kiln.backend.torch.CudaInterpreterGpuTest ) &
@@ -71,7 +75,7 @@ if ! skip hybrid; then
 fi
 if ! skip models; then
   (
-    LD_LIBRARY_PATH=$PY_LD timeout 150 python3 tools/gpu/export_models.py /tmp/kiln-models > "$L/export.log" 2>&1
+    LD_LIBRARY_PATH=$PY_LD timeout 150 python3 tools/gpu/export_models.py /tmp/kiln-models "${ONLY[@]}" > "$L/export.log" 2>&1
     echo "export rc=$? at $(el)s" >> "$L/export.log"
     ( KILN_MODELS_DIR=/tmp/kiln-models run e2e $(( BUDGET - 80 - $(el) )) dev.kiln.compiler.EndToEndGpuTest ) &
     ( cuda_env; KILN_MODELS_DIR=/tmp/kiln-models run fallback $(( BUDGET - 80 - $(el) )) "$H#everyFixtureCompilesWithFallbackEnabled" ) &
