@@ -26,7 +26,7 @@ while [[ $# -gt 0 ]]; do
     --tck-cases) CASES=$2; shift 2 ;;
     --skip) SKIP=$2; shift 2 ;;
     --tck-extra) EXTRA=$2; shift 2 ;;   # four more kit processes for these converters (kiln.tck.ops syntax), besides the shards
-    --models-only) ONLY=(--only "$2"); shift 2 ;;   # export (and so check end to end) only these models
+    --models-only) ONLY=(--only "$2"); export KILN_GPU_MODELS=$2; shift 2 ;;   # export (and so check end to end) only these models
     *) echo "checks.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -85,8 +85,10 @@ fi
 wait
 echo "phase A done at $(el)s" > "$L/phases.txt"
 if ! skip hybrid; then
-  ( cuda_env; run threads 40 "$H#sixteenThreadsThousandCallsEachStayCorrectWithoutGrowth" )
-  ( JAVA_TOOL_OPTIONS=-Dkiln.torch.device=cpu run threads-cpu 35 "$H#sixteenThreadsThousandCallsEachStayCorrectWithoutGrowth" )
+  # a fixed, pre-touched heap: the test reads native growth as RSS growth
+  FIXED="-Xms4g -Xmx4g -XX:+AlwaysPreTouch"
+  ( cuda_env; JAVA_TOOL_OPTIONS="$FIXED" run threads 45 "$H#sixteenThreadsThousandCallsEachStayCorrectWithoutGrowth" )
+  ( JAVA_TOOL_OPTIONS="$FIXED -Dkiln.torch.device=cpu" run threads-cpu 40 "$H#sixteenThreadsThousandCallsEachStayCorrectWithoutGrowth" )
 fi
 echo "phase B done at $(el)s" >> "$L/phases.txt"
 {

@@ -69,12 +69,20 @@ public final class TorchTensors {
             throw new KilnException("cannot wrap a null " + device + " address as a tensor");
         }
         device.requireAvailable();
-        Pointer p = new Pointer() {
+        return wrap(at(address), dtype, sizes, device, owner);
+    }
+
+    /**
+     * A JavaCPP pointer to a raw address. The parameter must not be called {@code address}: inside the
+     * anonymous subclass that name is Pointer's own (zero) field, which an earlier version assigned to
+     * itself, so libtorch got a null data pointer (and on CUDA, "host memory not registered").
+     */
+    static Pointer at(long raw) {
+        return new Pointer() {
             {
-                this.address = address;
+                this.address = raw;
             }
         };
-        return wrap(p, dtype, sizes, device, owner);
     }
 
     /** How many owners are kept alive by tensors libtorch has not freed yet (for leak tests). */
@@ -98,9 +106,7 @@ public final class TorchTensors {
             TensorOptions opts = new TensorOptions(TorchEval.scalarType(dtype));
             Tensor t;
             if (device.isCuda()) {
-                // the device is given, not inferred: libtorch would otherwise ask cudaPointerGetAttributes, which
-                // on the GPU machine called even libtorch's own CUDA tensors' memory "host memory not registered
-                // with any CUDA device" (2026-12-04, H200, driver 580; the cause is not known)
+                // the device is given, not inferred from the pointer (one cudaPointerGetAttributes call less)
                 DeviceOptional on = new DeviceOptional(device.toTorch());
                 t = org.bytedeco.pytorch.global.torch.from_blob(p, sizes, DELETER, opts.device(on), on);
             } else {

@@ -36,6 +36,19 @@ class TorchTensorsTest {
     }
 
     @Test
+    void rawAddressIsWrappedWithoutCopy() {
+        java.nio.ByteBuffer buf = ConstantTensor.allocate(DType.FLOAT32, 3).order(ByteOrder.LITTLE_ENDIAN);
+        buf.putFloat(0, 1.5f).putFloat(4, -2f).putFloat(8, 7f);
+        long address = new org.bytedeco.javacpp.Pointer(buf).address();
+        try (TorchTensor t = TorchTensors.fromAddress(address, DType.FLOAT32, new long[] {3}, TorchDevice.cpu(), buf)) {
+            assertThat(t.dataAddress()).isEqualTo(address);
+            assertThat(t.toConstant().getDouble(2)).isEqualTo(7.0);
+            buf.putFloat(0, 42f);
+            assertThat(t.toConstant().getDouble(0)).as("same memory").isEqualTo(42.0);
+        }
+    }
+
+    @Test
     void npzArraysRoundTripThroughLibtorch() {
         Path f = dir.resolve("a.npz");
         ConstantTensor a = ConstantTensor.ofLongs(new long[] {4}, 1, -2, 3, Long.MAX_VALUE);

@@ -58,6 +58,28 @@ public final class TorchEval {
     }
 
     /**
+     * Whether libtorch may use oneDNN (mkldnn) for CPU ops: off unless {@code -Dkiln.torch.onednn=true}.
+     * libtorch 2.5.1's oneDNN BRGEMM convolution dies with SIGSEGV in {@code perform_outwork} when a block
+     * of the output lies wholly in the padding (oneDNN issue 5942, fixed upstream in 2026, after this
+     * libtorch); Kiln's conformance kit met it with generated convolutions on the GPU machine's CPU and the
+     * JVM went down with it. Without oneDNN, libtorch runs its own convolution kernels: slower on the
+     * CPU, and CPU convolutions are rare in Kiln (TensorRT takes them), but they cannot crash the JVM.
+     */
+    public static final String ONEDNN_PROPERTY = "kiln.torch.onednn";
+
+    private static final class OneDnn {
+        static {
+            if (!Boolean.getBoolean(ONEDNN_PROPERTY)) {
+                torch.globalContext().setUserEnabledMkldnn(false);
+            }
+        }
+
+        static void configure() {
+            // the static initializer above runs once, on first use
+        }
+    }
+
+    /**
      * Runs {@code node} on {@code inputs} (every tensor value it reads, by value) and returns its
      * outputs as constants, in output order. Non-tensor outputs (ints of {@code sym_size}) come back
      * as 0-d i64/f64/bool tensors.
@@ -84,6 +106,7 @@ public final class TorchEval {
      * returned objects belong to the caller's enclosing {@link PointerScope}.
      */
     public static List<IValue> call(Node node, Function<Value, IValue> env) {
+        OneDnn.configure();
         if (node.op().equals("prim::ListUnpack")) {
             return unpack(node, env);
         }

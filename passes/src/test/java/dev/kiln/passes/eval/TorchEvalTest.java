@@ -34,6 +34,39 @@ class TorchEvalTest {
     }
 
     @Test
+    void convolutionWhoseOutputLiesMostlyInThePaddingRunsWithoutOneDnn() {
+        // the shape of oneDNN issue 5942 (whole output blocks in the padding), which killed the JVM on an
+        // AVX-512/AMX host through libtorch 2.5.1's oneDNN; TorchEval turns oneDNN off unless asked
+        float[] w = new float[4 * 9];
+        for (int i = 0; i < w.length; i++) {
+            w[i] = (i % 7) - 3;
+        }
+        Graph g = Kir.parse("""
+                graph @g(%x: tensor<f32, [1, 4, 1, 1]>) {
+                  const %w : tensor<f32, [1, 4, 9, 1]> = %s
+                  %%y : tensor<f32, [1, 1, 3, 7]> = aten::convolution(%%x, %%w, none, [2, 2], [6, 6], [1, 1], false, [0, 0], 1)
+                  return %%y
+                }
+                """.replace("= %s", "= " + Kir.f32(w)).replace("%%", "%"));
+        float[] x = {1, -2, 0.5f, 3};
+        ConstantTensor y = TorchEval.evaluate(g.nodes().get(0), Map.of(g.inputs().get(0),
+                ConstantTensor.ofFloats(new long[] {1, 4, 1, 1}, x))).get(0);
+        assertThat(org.bytedeco.pytorch.global.torch.globalContext().userEnabledMkldnn()).isFalse();
+        for (int h = 0; h < 3; h++) {
+            for (int col = 0; col < 7; col++) {
+                // only input row 0 / column 0 is real: kernel row 6 - 2h meets it, in output column 3
+                double want = 0;
+                if (col == 3) {
+                    for (int c = 0; c < 4; c++) {
+                        want += x[c] * w[c * 9 + 6 - 2 * h];
+                    }
+                }
+                assertThat(y.getDouble(h * 7 + col)).as("y[%d][%d]", h, col).isEqualTo(want);
+            }
+        }
+    }
+
+    @Test
     void runsAGraphWithListArgsMultipleOutputsAndCasts() {
         Graph g = Kir.parse("""
                 graph @g(%x: tensor<f32, [2, 3]>) {

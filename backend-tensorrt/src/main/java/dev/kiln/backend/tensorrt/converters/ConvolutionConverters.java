@@ -102,6 +102,12 @@ public final class ConvolutionConverters {
             if (p.groups() < 1) {
                 return Support.no("groups must be positive");
             }
+            if (p.transposed() && x.elementType() == DType.BFLOAT16) {
+                // measured on TensorRT 10.6 (H200, 2026-12-04): "Could not find any implementation" (Myelin cannot
+                // infer the deconvolution's output type) for every bf16 case the conformance kit generated
+                return Support.no("TensorRT 10.6 has no bf16 transposed convolution kernel; the node will run in libtorch"
+                        + " (keep it in FP32 or FP16 to convert it)");
+            }
             if (!p.transposed() && p.groups() > 1 && x.elementType() != DType.FLOAT32 && dilated(p) && !staticSpatial(x, spatial)) {
                 // measured on TensorRT 10.6 (H100, H200): "Could not find any implementation" at every optimization level
                 return Support.no("TensorRT 10.6 has no " + x.elementType().text() + " kernel for a grouped, dilated convolution whose"

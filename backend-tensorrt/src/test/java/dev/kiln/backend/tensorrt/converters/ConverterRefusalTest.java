@@ -87,6 +87,16 @@ class ConverterRefusalTest {
     }
 
     @Test
+    void bfloat16TransposedConvolutionIsRefused() {
+        OneNode t = of("aten::conv_transpose2d.input", in(randn(1, 4, 5, 5)), weight(randn(4, 2, 3, 3)));
+        assertThat(lookup(t.node).isSupported()).as("fp32").isTrue();
+        dev.kiln.passes.PassManager.builder().build().run(t.graph, "precision",
+                dev.kiln.passes.PassContext.builder().precision(dev.kiln.passes.Precision.BF16).build());
+        Node bf16 = t.graph.nodes().stream().filter(n -> n.op().equals("aten::conv_transpose2d.input")).findFirst().orElseThrow();
+        refused(bf16, "no bf16 transposed convolution kernel");
+    }
+
+    @Test
     void unsupportedArgumentValuesAreNamed() {
         Graph g = new Graph("g");
         Value x = g.addInput("x", f32(2, 3));
