@@ -3,7 +3,7 @@
 # (inside `bash .gpu/device.sh sh '...'`, after the runtime parts and, for libtorch on CUDA, the tc parts
 # of tools/gpu/stage-torch-cuda.sh were taken):
 #
-#   bash tools/gpu/checks.sh [--budget S] [--tc N] [--shards K] [--tck-cases C] [--tck-extra OPS] [--models-only m,m]
+#   bash tools/gpu/checks.sh [--budget S] [--tc N] [--shards K | --shard-range A-B/K] [--tck-cases C] [--tck-extra OPS] [--models-only m,m]
 #                            [--skip tck,models,...]
 #
 # First, alone: a warm-up that compiles and runs the bundled CNN through the CLI (a .kiln archive with a
@@ -17,12 +17,14 @@
 # nothing else may run). Writes $OUT/summary.txt (every summary line and each log's totals),
 # $OUT/tck-lines.txt, $OUT/tck-failures.txt and $OUT/logs.tgz.
 set -u
-BUDGET=560; TC=0; SHARDS=10; CASES=256; SKIP=""; EXTRA=""; ONLY=()
+BUDGET=560; TC=0; SHARDS=10; FIRST=0; LAST=""; CASES=256; SKIP=""; EXTRA=""; ONLY=()
 while [[ $# -gt 0 ]]; do
   case $1 in
     --budget) BUDGET=$2; shift 2 ;;
     --tc) TC=$2; shift 2 ;;
     --shards) SHARDS=$2; shift 2 ;;
+    # run only shards FIRST..LAST of K, so that two calls split the kit: --shard-range 0-9/20, then 10-19/20
+    --shard-range) r=${2%/*}; SHARDS=${2#*/}; FIRST=${r%-*}; LAST=${r#*-}; shift 2 ;;
     --tck-cases) CASES=$2; shift 2 ;;
     --skip) SKIP=$2; shift 2 ;;
     --tck-extra) EXTRA=$2; shift 2 ;;   # four more kit processes for these converters (kiln.tck.ops syntax), besides the shards
@@ -55,7 +57,7 @@ A=$(( BUDGET - 80 - $(el) ))   # phase A: seconds from now
 if ! skip tck; then
   TCK="dev.kiln.tck.builtin.UnaryConformanceTest dev.kiln.tck.builtin.BinaryConformanceTest dev.kiln.tck.builtin.ReductionConformanceTest dev.kiln.tck.builtin.ShapeConformanceTest dev.kiln.tck.builtin.ConvPoolNormConformanceTest dev.kiln.tck.builtin.NnMiscConformanceTest"
   OPTS="-XX:ParallelGCThreads=2 -XX:CICompilerCount=2 -Dkiln.tck.cases=$CASES -Dkiln.tck.reproducers=$L/repro"
-  for i in $(seq 0 $((SHARDS - 1))); do
+  for i in $(seq "$FIRST" "${LAST:-$((SHARDS - 1))}"); do
     # one OpenMP thread each: libgomp's threads spin while waiting, and K processes x 16 of them starve the builds
     ( export OMP_NUM_THREADS=1; JAVA_TOOL_OPTIONS="$OPTS -Dkiln.tck.shard=$i/$SHARDS" run "tck$i" "$A" $TCK ) &
   done
