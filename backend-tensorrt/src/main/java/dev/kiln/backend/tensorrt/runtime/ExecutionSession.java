@@ -13,11 +13,12 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * One execution context of an {@link Engine}, with its own CUDA stream and device buffers: inputs are
- * bound by name ({@code x0, x1, ...}), dynamic input shapes are set on every call, and
- * {@code enqueueV3} runs the engine. Outputs come back as host tensors ({@link #run}) or stay on the
+ * bound by name ({@code x0, x1, ...}), input shapes and tensor addresses are set when they differ from
+ * the previous call's ({@link BindingState}), and {@code enqueueV3} runs the engine. Outputs come back as host tensors ({@link #run}) or stay on the
  * GPU ({@link #runOnDevice}). Not thread-safe: one session per thread. {@link #close()} frees the
  * context, the stream and the buffers.
  *
@@ -31,6 +32,8 @@ public final class ExecutionSession implements AutoCloseable {
     private final boolean ownsStream;
     /** Session-owned buffers per I/O tensor, grown when a call needs more. */
     private final Map<String, DeviceBuffer> buffers = new LinkedHashMap<>();
+    /** The addresses and shapes the context holds from the last call (unchanged ones are not set again). */
+    private final BindingState state = new BindingState();
 
     ExecutionSession(Engine engine) {
         this(engine, null);
@@ -181,6 +184,7 @@ public final class ExecutionSession implements AutoCloseable {
         }
         engine.log().clear();
         if (!ctx.enqueueV3(stream.handle())) {
+            state.forget();
             throw new KilnException("TensorRT could not run the engine (enqueueV3 failed): "
                     + String.join("; ", engine.log().errors()));
         }
@@ -200,6 +204,16 @@ public final class ExecutionSession implements AutoCloseable {
     }
 
     private List<long[]> setShapes(long[][] shapes) {
+        Optional<List<long[]>> same = state.outputShapesFor(shapes);
+        if (same.isPresent()) {
+            return same.get();
+        }
+        List<long[]> out = setShapesNow(shapes);
+        state.shapesSet(shapes, out);
+        return out;
+    }
+
+    private List<long[]> setShapesNow(long[][] shapes) {
         List<Engine.IoTensor> ins = engine.inputs();
         for (int i = 0; i < ins.size(); i++) {
             Engine.IoTensor io = ins.get(i);
@@ -217,6 +231,7 @@ public final class ExecutionSession implements AutoCloseable {
                 }
             }
             if (!ctx.setInputShape(io.name(), dims(s))) {
+                state.forget();
                 throw new KilnException("TensorRT refused shape " + Arrays.toString(s) + " for input " + io.name() + " ("
                         + io + "): " + String.join("; ", engine.log().errors()));
             }
@@ -238,6 +253,7 @@ public final class ExecutionSession implements AutoCloseable {
     private void enqueue() {
         engine.log().clear();
         if (!ctx.enqueueV3(stream.handle())) {
+            state.forget();
             throw new KilnException("TensorRT could not run the engine (enqueueV3 failed): "
                     + String.join("; ", engine.log().errors()));
         }
@@ -245,9 +261,15 @@ public final class ExecutionSession implements AutoCloseable {
     }
 
     private void bind(String name, DeviceBuffer b) {
+        long address = b.pointer().address();
+        if (!state.needsAddress(name, address)) {
+            return;
+        }
         if (!ctx.setTensorAddress(name, b.pointer())) {
+            state.forget();
             throw new KilnException("TensorRT refused the buffer for " + name + ": " + String.join("; ", engine.log().errors()));
         }
+        state.bound(name, address);
     }
 
     private DeviceBuffer buffer(String name, long bytes) {
