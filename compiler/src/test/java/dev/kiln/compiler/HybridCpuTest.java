@@ -120,6 +120,7 @@ class HybridCpuTest {
         try (CompiledModule cm = Kiln.compile(g, allTorch(g))) {
             List<ConstantTensor> want = cm.forward(Fixtures.inputs(io));
             int owners = dev.kiln.backend.torch.TorchTensors.liveOwners();
+            long pointers = org.bytedeco.javacpp.Pointer.totalCount();
             ExecutorService pool = Executors.newFixedThreadPool(8);
             try {
                 List<Future<Boolean>> fs = new ArrayList<>();
@@ -142,6 +143,8 @@ class HybridCpuTest {
             assertThat(cm.stats().forwards()).isEqualTo(401);
             // every libtorch tensor a call made over Kiln's memory is gone again
             assertThat(dev.kiln.backend.torch.TorchTensors.liveOwners()).isEqualTo(owners);
+            // and no JavaCPP object (tensors, IValues, stacks) outlives its call
+            assertThat(org.bytedeco.javacpp.Pointer.totalCount()).isEqualTo(pointers);
             assertThat(cm.stats().contexts()).isBetween(1L, 9L);
         }
     }
