@@ -583,14 +583,25 @@ public final class HybridRuntime implements AutoCloseable {
                 sizes = c.sizes();
                 src = new Pointer(c.data());
             } else if (torch[slot] != null) {
-                // a CPU torch stage's output: copied into a direct buffer by libtorch first (the upload from
-                // libtorch's own memory at its raw address was refused by cudaMemcpyAsync on the H200 and must
-                // never be read by the JVM), then uploaded like the caller's host inputs
-                ConstantTensor c = torch[slot].toConstant();
+                // a CPU torch stage's output: libtorch copies it (contiguous) into the context's staging buffer
+                // for the slot, reused by every call, so a boundary allocates no host memory per call; it is
+                // then uploaded like the caller's host inputs
+                TorchTensor t = torch[slot];
+                dtype = t.dtype();
+                sizes = t.sizes();
+                ByteBuffer b = ctx.staging(slot, dtype.byteSize() * numel(sizes));
+                ConstantTensor c = new ConstantTensor(dtype, sizes, b);
+                if (b.limit() > 0) {
+                    try (TorchTensor dst = TorchTensors.fromConstant(c); PointerScope scope = new PointerScope()) {
+                        dst.tensor().copy_(t.tensor());
+                    } catch (RuntimeException e) {
+                        throw new KilnException("torch stage output %" + program.slots().get(slot).value()
+                                + ": copying it to the host for the next engine failed: " + e.getMessage());
+                    }
+                }
                 host[slot] = c;
-                dtype = c.dtype();
-                sizes = c.sizes();
-                src = new Pointer(c.data());
+                staged[slot] = true;
+                src = new Pointer(b);
             } else {
                 throw new KilnException("slot " + program.slots().get(slot).value() + " is read before it is written");
             }
