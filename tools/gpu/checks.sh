@@ -6,8 +6,8 @@
 #   bash tools/gpu/checks.sh [--budget S] [--tc N] [--shards K | --shard-range A-B/K] [--tck-cases C] [--tck-extra OPS] [--models-only m,m]
 #                            [--skip tck,models,...]
 #
-# First, alone: a warm-up that compiles and runs the bundled CNN through the CLI (a .kiln archive with a
-# libtorch stage), so that JavaCPP has unpacked every native library before many JVMs start at once (ten
+# First, alone: a warm-up that compiles and runs the bundled CNN through the CLI (as a TensorRT engine, and
+# as a .kiln archive run by libtorch), so that JavaCPP has unpacked every native library before many JVMs start at once (ten
 # kit processes unpacking the same libraries together died of SIGBUS in the dynamic loader, 2026-12-04).
 #
 # Phase A, in parallel until --budget minus 80 s: the conformance kit in K processes (kiln.tck.shard),
@@ -48,9 +48,12 @@ run() { local name=$1 secs=$2; shift 2; ( OUT=$L timeout "$secs" bash tools/gpu/
 H=dev.kiln.compiler.HybridGpuTest
 FX=ir/src/test/resources/fixtures
 {
-  echo "warm-up: kiln compile cnn.pt2 -o warm.kiln --torch-ops aten::relu, then kiln run warm.kiln"
-  timeout 120 "$JAVA" -cp "$CP" dev.kiln.cli.KilnCli compile $FX/cnn.pt2 -o "$L/warm.kiln" --torch-ops aten::relu --min-block-size 1 --no-engine-cache \
-    && timeout 60 "$JAVA" -cp "$CP" dev.kiln.cli.KilnCli run "$L/warm.kiln" --inputs $FX/cnn.npz --output "$L/warm.npz"
+  # TensorRT (the README's engine) and libtorch (a .kiln whose graph the cost model leaves in torch)
+  echo "warm-up: kiln compile cnn.pt2 -o warm.engine + run; kiln compile cnn.pt2 -o warm.kiln --torch-ops aten::relu + run"
+  K() { timeout 120 "$JAVA" -cp "$CP" dev.kiln.cli.KilnCli "$@"; }
+  K compile $FX/cnn.pt2 -o "$L/warm.engine" --no-engine-cache && K run "$L/warm.engine" --inputs $FX/cnn.npz --output "$L/warm-trt.npz" \
+    && K compile $FX/cnn.pt2 -o "$L/warm.kiln" --torch-ops aten::relu --no-engine-cache \
+    && K run "$L/warm.kiln" --inputs $FX/cnn.npz --output "$L/warm.npz"
   echo "warm-up rc=$? at $(el)s"
 } > "$L/warm-up.txt" 2>&1
 A=$(( BUDGET - 80 - $(el) ))   # phase A: seconds from now
