@@ -78,8 +78,13 @@ merge() {
 G=$(pick export eager)
 if [[ -n $G ]]; then
   phase "python $G"
-  # keep most of the budget for the engines: exports and eager get at most 45% of it
+  # keep most of the budget for the engines: exports and eager get at most 45% of it (all of it, less what
+  # torch.compile needs, when this call builds no engines)
   D=$(( $(left) * 45 / 100 ))
+  if [[ -z $(pick kiln onnx compile-time overhead) ]]; then
+    KEEP=30; [[ -n $(pick compile autotune) ]] && KEEP=200
+    D=$(( $(left) - KEEP ))
+  fi
   timeout $(( D + 60 )) env LD_LIBRARY_PATH="$PY_LD" python3 "$HERE/export_and_time.py" "$WORK" "${MFLAG[@]}" "${QFLAG[@]}" \
     "${PY_EXTRA[@]}" --groups "$G" --deadline "$D" 2>&1 | tee "$WORK/logs/python-export-eager.log"
   merge
