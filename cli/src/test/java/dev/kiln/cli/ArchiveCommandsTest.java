@@ -9,6 +9,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
+import static dev.kiln.cli.CliRun.fixture;
+import static dev.kiln.cli.CliRun.run;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -20,24 +22,16 @@ class ArchiveCommandsTest {
     @TempDir
     Path dir;
 
-    private Path fixture(String name) throws IOException {
-        return CliRun.fixture(dir, name);
-    }
-
-    private static CliRun run(String... args) {
-        return CliRun.of(args);
-    }
-
     @Test
     void compilesAnArchiveAndRunsIt() throws IOException {
         Path kiln = dir.resolve("cnn.kiln");
         Path report = dir.resolve("r.json");
-        CliRun c = run("compile", fixture("cnn.pt2").toString(), "-o", kiln.toString(), "--torch-ops", "aten::relu",
+        CliRun c = run("compile", fixture(dir, "cnn.pt2").toString(), "-o", kiln.toString(), "--torch-ops", "aten::relu",
                 "--min-block-size", "1000", "--no-engine-cache", "--no-progress", "--report", report.toString());
         assertThat(c.rc()).as(c.err()).isZero();
         assertThat(c.out()).contains("wrote " + kiln).contains("1 stage: seg0 torch").contains("run in libtorch on the cpu");
         assertThat(Files.readString(report)).contains("\"min_block_size\"");
-        Path npz = fixture("cnn.npz");
+        Path npz = fixture(dir, "cnn.npz");
         Path out = dir.resolve("out.npz");
         CliRun r = run("run", kiln.toString(), "--inputs", npz.toString(), "--output", out.toString());
         assertThat(r.rc()).as(r.err()).isZero();
@@ -52,25 +46,25 @@ class ArchiveCommandsTest {
     @Test
     void badArchivesAreRefusedWithOneLine() throws IOException {
         Path notKiln = Files.writeString(dir.resolve("x.kiln"), "not an archive");
-        CliRun r = run("run", notKiln.toString(), "--inputs", fixture("cnn.npz").toString(), "--output", dir.resolve("o.npz").toString());
+        CliRun r = run("run", notKiln.toString(), "--inputs", fixture(dir, "cnn.npz").toString(), "--output", dir.resolve("o.npz").toString());
         assertThat(r.rc()).isEqualTo(1);
         assertThat(r.err()).startsWith("kiln: ").contains("x.kiln").contains("not a Kiln archive");
-        Path zip = Files.copy(fixture("mlp.pt2"), dir.resolve("mlp.kiln"));
-        CliRun z = run("run", zip.toString(), "--inputs", fixture("mlp.npz").toString(), "--output", dir.resolve("o.npz").toString());
+        Path zip = Files.copy(fixture(dir, "mlp.pt2"), dir.resolve("mlp.kiln"));
+        CliRun z = run("run", zip.toString(), "--inputs", fixture(dir, "mlp.npz").toString(), "--output", dir.resolve("o.npz").toString());
         assertThat(z.rc()).isEqualTo(1);
         assertThat(z.err()).contains("manifest.json");
     }
 
     @Test
     void anEngineFileCannotHoldTorchSegments() throws IOException {
-        CliRun r = run("compile", fixture("mlp.pt2").toString(), "-o", dir.resolve("m.engine").toString(), "--torch-ops", "aten::relu");
+        CliRun r = run("compile", fixture(dir, "mlp.pt2").toString(), "-o", dir.resolve("m.engine").toString(), "--torch-ops", "aten::relu");
         assertThat(r.rc()).isEqualTo(1);
         assertThat(r.err()).contains("-o m.kiln");
     }
 
     @Test
     void requireFullCompilationFailsTheArchiveCompile() throws IOException {
-        CliRun r = run("compile", fixture("mlp.pt2").toString(), "-o", dir.resolve("m.kiln").toString(), "--torch-ops", "aten::relu",
+        CliRun r = run("compile", fixture(dir, "mlp.pt2").toString(), "-o", dir.resolve("m.kiln").toString(), "--torch-ops", "aten::relu",
                 "--require-full-compilation", "--no-engine-cache");
         assertThat(r.rc()).isEqualTo(1);
         assertThat(r.err()).contains("require_full_compilation").contains("aten::relu");

@@ -11,12 +11,12 @@ import java.nio.file.Path;
 /**
  * One in-process run of the CLI: its exit code and what it printed to stdout and stderr.
  *
- * <pre>{@code CliRun r = CliRun.of("inspect", model.toString()); assertThat(r.rc()).isZero();}</pre>
+ * <pre>{@code CliRun r = CliRun.run("inspect", model.toString()); assertThat(r.rc()).isZero();}</pre>
  */
 record CliRun(int rc, String out, String err) {
 
     /** Runs {@code kiln ARGS} in this JVM, capturing both streams. */
-    static CliRun of(String... args) {
+    static CliRun run(String... args) {
         PrintStream oldOut = System.out;
         PrintStream oldErr = System.err;
         ByteArrayOutputStream out = new ByteArrayOutputStream();

@@ -13,6 +13,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
+import static dev.kiln.cli.CliRun.fixture;
+import static dev.kiln.cli.CliRun.run;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** {@code kiln run --device cpu} and {@code kiln compile --dry-run}, on the CPU. */
@@ -20,21 +22,13 @@ class CpuRunAndDryRunTest {
     @TempDir
     Path dir;
 
-    private Path fixture(String name) throws IOException {
-        return CliRun.fixture(dir, name);
-    }
-
-    private static CliRun run(String... args) {
-        return CliRun.of(args);
-    }
-
     @ParameterizedTest
     @ValueSource(strings = {"mlp.pt2", "cnn.core.pt2", "dynbatch.pt2", "encoder.traced.pt", "cnn.scripted.pt"})
     void runOnCpuMatchesPyTorch(String file) throws IOException {
         String model = file.substring(0, file.indexOf('.'));
-        Path npz = fixture(model + ".npz");
+        Path npz = fixture(dir, model + ".npz");
         Path out = dir.resolve(model + ".out.npz");
-        CliRun r = run("run", fixture(file).toString(), "--device", "cpu", "--inputs", npz.toString(), "--output", out.toString());
+        CliRun r = run("run", fixture(dir, file).toString(), "--device", "cpu", "--inputs", npz.toString(), "--output", out.toString());
         assertThat(r.rc()).as(r.err()).isZero();
         assertThat(r.out()).contains("wrote " + out).contains("libtorch on the cpu");
         List<ConstantTensor> want = Npz.series(Npz.read(npz), "y", "want");
@@ -51,7 +45,7 @@ class CpuRunAndDryRunTest {
 
     @Test
     void runOnCudaDeviceIsRefusedClearly() throws IOException {
-        CliRun r = run("run", fixture("mlp.pt2").toString(), "--device", "cuda", "--inputs", fixture("mlp.npz").toString(),
+        CliRun r = run("run", fixture(dir, "mlp.pt2").toString(), "--device", "cuda", "--inputs", fixture(dir, "mlp.npz").toString(),
                 "--output", dir.resolve("o.npz").toString());
         assertThat(r.rc()).isEqualTo(1);
         assertThat(r.err()).contains("only cpu is supported");
@@ -60,7 +54,7 @@ class CpuRunAndDryRunTest {
     @Test
     void dryRunPrintsTheSupportReportAndWritesHtml() throws IOException {
         Path html = dir.resolve("report.html");
-        CliRun r = run("compile", "--dry-run", fixture("cnn.pt2").toString(), "--report", html.toString());
+        CliRun r = run("compile", "--dry-run", fixture(dir, "cnn.pt2").toString(), "--report", html.toString());
         assertThat(r.rc()).as(r.err()).isZero();
         assertThat(r.out()).startsWith("partition of graph").contains("segments:").contains("nodes:").contains("aten::max_pool2d");
         // the reasons come from the converter registry (RegistryCapability names the converter)
@@ -78,7 +72,7 @@ class CpuRunAndDryRunTest {
     @ParameterizedTest
     @ValueSource(strings = {"mlp.pt2", "cnn.core.pt2", "encoder.pt2", "encoder.core.pt2", "dynbatch.pt2"})
     void partitionAgreesWithTheConverterRegistry(String file) throws IOException {
-        dev.kiln.ir.Graph g = dev.kiln.compiler.Kiln.load(fixture(file));
+        dev.kiln.ir.Graph g = dev.kiln.compiler.Kiln.load(fixture(dir, file));
         dev.kiln.backend.tensorrt.ConverterRegistry registry = dev.kiln.backend.tensorrt.ConverterRegistry.standard();
         dev.kiln.backend.tensorrt.ConverterSettings cs = dev.kiln.backend.tensorrt.EngineBuilder.settingsFor(g, dev.kiln.passes.Precision.FP32);
         dev.kiln.compiler.CompilePipeline.run(g, dev.kiln.passes.Precision.FP32, java.util.Set.of(), n -> registry.lookup(n, cs).supported());
@@ -95,7 +89,7 @@ class CpuRunAndDryRunTest {
         if (refused.isEmpty()) {
             assertThat(compiled.tensorrtNodeCount()).isEqualTo(g.nodes().size());
         }
-        CliRun r = run("compile", "--dry-run", fixture(file).toString());
+        CliRun r = run("compile", "--dry-run", fixture(dir, file).toString());
         assertThat(r.rc()).as(r.err()).isZero();
         assertThat(r.out()).contains(dev.kiln.partition.SupportReport.summary(compiled)).contains("min_block_size=5");
     }
@@ -103,7 +97,7 @@ class CpuRunAndDryRunTest {
     @Test
     void dryRunHonoursOverridesAndWritesJson() throws IOException {
         Path json = dir.resolve("report.json");
-        CliRun r = run("compile", "--dry-run", fixture("mlp.pt2").toString(), "--torch-ops", "aten::relu",
+        CliRun r = run("compile", "--dry-run", fixture(dir, "mlp.pt2").toString(), "--torch-ops", "aten::relu",
                 "--min-block-size", "1", "--report", json.toString());
         assertThat(r.rc()).as(r.err()).isZero();
         assertThat(r.out()).contains("user-op").contains("op aten::relu is forced to torch by the user");
@@ -112,7 +106,7 @@ class CpuRunAndDryRunTest {
 
     @Test
     void requireFullCompilationListsTheForcedNodes() throws IOException {
-        CliRun r = run("compile", "--dry-run", fixture("mlp.pt2").toString(), "--torch-ops", "aten::relu",
+        CliRun r = run("compile", "--dry-run", fixture(dir, "mlp.pt2").toString(), "--torch-ops", "aten::relu",
                 "--require-full-compilation");
         assertThat(r.rc()).isEqualTo(1);
         assertThat(r.err()).contains("require_full_compilation").contains("aten::relu");
@@ -120,7 +114,7 @@ class CpuRunAndDryRunTest {
 
     @Test
     void compileWithoutOutputOrDryRunIsRefused() throws IOException {
-        CliRun r = run("compile", fixture("mlp.pt2").toString());
+        CliRun r = run("compile", fixture(dir, "mlp.pt2").toString());
         assertThat(r.rc()).isEqualTo(2);
         assertThat(r.err()).contains("--output=ENGINE").contains("--dry-run");
     }

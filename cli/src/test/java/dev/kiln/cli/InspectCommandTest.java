@@ -9,23 +9,17 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
+import static dev.kiln.cli.CliRun.fixture;
+import static dev.kiln.cli.CliRun.run;
 import static org.assertj.core.api.Assertions.assertThat;
 
 class InspectCommandTest {
     @TempDir
     Path dir;
 
-    private Path fixture(String name) throws IOException {
-        return CliRun.fixture(dir, name);
-    }
-
-    private static CliRun run(String... args) {
-        return CliRun.of(args);
-    }
-
     @Test
     void jsonSummaryOfTheDynamicBatchModel() throws IOException {
-        CliRun r = run("inspect", fixture("dynbatch.pt2").toString(), "--format", "json");
+        CliRun r = run("inspect", fixture(dir, "dynbatch.pt2").toString(), "--format", "json");
         assertThat(r.rc()).as(r.err()).isZero();
         JsonNode j = new ObjectMapper().readTree(r.out());
         assertThat(j.get("format").asText()).isEqualTo("pt2");
@@ -41,7 +35,7 @@ class InspectCommandTest {
 
     @Test
     void opsOfTheCoreIrUseExactOverloads() throws IOException {
-        CliRun r = run("inspect", fixture("cnn.core.pt2").toString(), "--format=json");
+        CliRun r = run("inspect", fixture(dir, "cnn.core.pt2").toString(), "--format=json");
         assertThat(r.rc()).as(r.err()).isZero();
         JsonNode ops = new ObjectMapper().readTree(r.out()).get("ops");
         assertThat(ops.get("aten::convolution").asInt()).isEqualTo(2);
@@ -52,7 +46,7 @@ class InspectCommandTest {
 
     @Test
     void textSummaryAndIr() throws IOException {
-        CliRun r = run("inspect", fixture("mlp.pt2").toString(), "--print-ir");
+        CliRun r = run("inspect", fixture(dir, "mlp.pt2").toString(), "--print-ir");
         assertThat(r.rc()).as(r.err()).isZero();
         assertThat(r.out()).contains("format     pt2").contains("input      %x: tensor<f32, [4, 16]>")
                 .contains("aten::linear  2").contains("nodes      3")
@@ -62,7 +56,7 @@ class InspectCommandTest {
     @Test
     void aBrokenFileIsOneClearLine() throws IOException {
         Path bad = dir.resolve("model.pt2");
-        byte[] good = Files.readAllBytes(fixture("mlp.pt2"));
+        byte[] good = Files.readAllBytes(fixture(dir, "mlp.pt2"));
         Files.write(bad, java.util.Arrays.copyOf(good, good.length / 2));
         CliRun r = run("inspect", bad.toString());
         assertThat(r.rc()).isEqualTo(1);
@@ -72,11 +66,11 @@ class InspectCommandTest {
     @Test
     void torchScriptGivesTheSameJsonAsItsPt2Twin() throws IOException {
         // named .bin: the format comes from the contents, not the file name
-        Path ts = Files.move(fixture("mlp.traced.pt"), dir.resolve("mlp-model.bin"));
-        CliRun r = run("inspect", ts.toString(), "--format", "json", "--example-inputs", fixture("mlp.npz").toString());
+        Path ts = Files.move(fixture(dir, "mlp.traced.pt"), dir.resolve("mlp-model.bin"));
+        CliRun r = run("inspect", ts.toString(), "--format", "json", "--example-inputs", fixture(dir, "mlp.npz").toString());
         assertThat(r.rc()).as(r.err()).isZero();
         JsonNode j = new ObjectMapper().readTree(r.out());
-        JsonNode twin = new ObjectMapper().readTree(run("inspect", fixture("mlp.pt2").toString(), "--format", "json").out());
+        JsonNode twin = new ObjectMapper().readTree(run("inspect", fixture(dir, "mlp.pt2").toString(), "--format", "json").out());
         assertThat(j.get("format").asText()).isEqualTo("torchscript");
         assertThat(j.get("model").asText()).isEqualTo("mlp-model.bin");
         assertThat(j.get("ops")).isEqualTo(twin.get("ops"));
@@ -95,7 +89,7 @@ class InspectCommandTest {
 
     @Test
     void torchScriptWithoutExampleInputsHasUnknownInputTypes() throws IOException {
-        CliRun r = run("inspect", fixture("cnn.scripted.pt").toString(), "--format=json");
+        CliRun r = run("inspect", fixture(dir, "cnn.scripted.pt").toString(), "--format=json");
         assertThat(r.rc()).as(r.err()).isZero();
         JsonNode j = new ObjectMapper().readTree(r.out());
         assertThat(j.get("ops").get("aten::conv2d").asInt()).isEqualTo(2);

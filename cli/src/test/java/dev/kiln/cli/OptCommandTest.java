@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
+import static dev.kiln.cli.CliRun.run;
 import static org.assertj.core.api.Assertions.assertThat;
 
 class OptCommandTest {
@@ -24,10 +25,6 @@ class OptCommandTest {
 
     @TempDir
     Path dir;
-
-    private static CliRun run(String... args) {
-        return CliRun.of(args);
-    }
 
     private Path write(String name, String text) throws IOException {
         Path p = dir.resolve(name);
