@@ -159,8 +159,7 @@ public final class ConvolutionConverters {
             Weights kw = ctx.weights(kernel, type);
             long outChannels = p.transposed() ? wsz[1] * p.groups() : wsz[0];
             Arg bias = n.arg("bias");
-            Optional<ConstantTensor> constBias = bias.isNone() ? Optional.empty() : (bias instanceof Value bv ? bv.constant() : Optional.<ConstantTensor>empty())
-                    .filter(b -> b.numel() == outChannels);
+            Optional<ConstantTensor> constBias = Layers.constantValue(bias).filter(b -> b.numel() == outChannels);
             Weights bw = constBias.map(b -> ctx.weights(b, type)).orElseGet(() -> {
                 Weights none = new Weights();
                 none.type(Layers.trtOrThrow(type));

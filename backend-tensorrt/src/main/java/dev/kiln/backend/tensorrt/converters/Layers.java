@@ -125,6 +125,11 @@ public final class Layers {
                 .orElseThrow(() -> KilnException.at(n, "the type of output " + i + " is not known; run shape propagation first"));
     }
 
+    /** The value of an argument that is a constant tensor (a weight, a bias, running statistics), if it is one. */
+    static Optional<ConstantTensor> constantValue(Arg a) {
+        return a instanceof Value v ? v.constant() : Optional.empty();
+    }
+
     /** The static size of a dimension, when it is a constant. */
     public static Optional<Long> staticDim(TensorType t, int axis) {
         SymExpr d = t.shape().dim(axis);

@@ -10,7 +10,6 @@ import dev.kiln.ir.ConstantTensor;
 import dev.kiln.ir.DType;
 import dev.kiln.ir.Node;
 import dev.kiln.ir.TensorType;
-import dev.kiln.ir.Value;
 import org.bytedeco.tensorrt.global.nvinfer.ElementWiseOperation;
 import org.bytedeco.tensorrt.global.nvinfer.ReduceOperation;
 import org.bytedeco.tensorrt.global.nvinfer.UnaryOperation;
@@ -90,10 +89,10 @@ public final class NormalizationConverters {
             DType dt = ctx.dtype(x);
             int rank = Layers.rank(x);
             double eps = n.doubleArg("eps");
-            Optional<ConstantTensor> mean = constant(n.arg("running_mean"));
-            Optional<ConstantTensor> var = constant(n.arg("running_var"));
-            Optional<ConstantTensor> w = constant(n.arg("weight"));
-            Optional<ConstantTensor> b = constant(n.arg("bias"));
+            Optional<ConstantTensor> mean = Layers.constantValue(n.arg("running_mean"));
+            Optional<ConstantTensor> var = Layers.constantValue(n.arg("running_var"));
+            Optional<ConstantTensor> w = Layers.constantValue(n.arg("weight"));
+            Optional<ConstantTensor> b = Layers.constantValue(n.arg("bias"));
             boolean folded = mean.isPresent() && var.isPresent() && (n.arg("weight").isNone() || w.isPresent())
                     && (n.arg("bias").isNone() || b.isPresent());
             ITensor scale;
@@ -128,10 +127,6 @@ public final class NormalizationConverters {
             ITensor y = Layers.elementwise(ctx, Layers.elementwise(ctx, x, scale, ElementWiseOperation.kPROD), shift, ElementWiseOperation.kSUM);
             // the saved statistics are unused (checked) and stay unbound
             ctx.bind(n.output(0), y);
-        }
-
-        private static Optional<ConstantTensor> constant(Arg a) {
-            return a instanceof Value v ? v.constant() : Optional.empty();
         }
     }
 
