@@ -18,9 +18,9 @@ import java.util.Optional;
 /**
  * One execution context of an {@link Engine}, with its own CUDA stream and device buffers: inputs are
  * bound by name ({@code x0, x1, ...}), input shapes and tensor addresses are set when they differ from
- * the previous call's ({@link BindingState}), and {@code enqueueV3} runs the engine. Outputs come back as host tensors ({@link #run}) or stay on the
- * GPU ({@link #runOnDevice}). Not thread-safe: one session per thread. {@link #close()} frees the
- * context, the stream and the buffers.
+ * the previous call's ({@link BindingState}), and {@code enqueueV3} runs the engine. Outputs come back
+ * as host tensors ({@link #run}) or stay on the GPU ({@link #runOnDevice}). Not thread-safe: one
+ * session per thread. {@link #close()} frees the context, the stream and the buffers.
  *
  * <pre>{@code try (ExecutionSession s = engine.newSession()) { for (...) ys = s.run(List.of(x)); }}</pre>
  */
@@ -88,20 +88,7 @@ public final class ExecutionSession implements AutoCloseable {
      * GPU memory that the caller owns and must close.
      */
     public List<DeviceTensor> runOnDevice(List<DeviceTensor> inputs) {
-        List<Engine.IoTensor> ins = engine.inputs();
-        checkCount(inputs.size());
-        long[][] shapes = new long[ins.size()][];
-        for (int i = 0; i < ins.size(); i++) {
-            Engine.IoTensor io = ins.get(i);
-            DeviceTensor t = inputs.get(i);
-            if (t.dtype() != io.dtype()) {
-                throw new KilnException("input " + io.name() + " is " + t.dtype().text() + " on the GPU but the engine takes "
-                        + io.dtype().text() + "; convert it first or pass a host tensor");
-            }
-            shapes[i] = t.sizes();
-            bind(io.name(), t.buffer());
-        }
-        List<long[]> outShapes = setShapes(shapes);
+        List<long[]> outShapes = bindDeviceInputs(inputs);
         List<Engine.IoTensor> outs = engine.outputs();
         List<DeviceTensor> result = new ArrayList<>();
         try {
@@ -151,7 +138,7 @@ public final class ExecutionSession implements AutoCloseable {
             DeviceTensor t = inputs.get(i);
             if (t.dtype() != ins.get(i).dtype()) {
                 throw new KilnException("input " + ins.get(i).name() + " is " + t.dtype().text() + " on the GPU but the engine takes "
-                        + ins.get(i).dtype().text());
+                        + ins.get(i).dtype().text() + "; convert it first or pass a host tensor");
             }
             shapes[i] = t.sizes();
             bind(ins.get(i).name(), t.buffer());
@@ -182,12 +169,7 @@ public final class ExecutionSession implements AutoCloseable {
             }
             bind(outs.get(i).name(), b);
         }
-        engine.log().clear();
-        if (!ctx.enqueueV3(stream.handle())) {
-            state.forget();
-            throw new KilnException("TensorRT could not run the engine (enqueueV3 failed): "
-                    + String.join("; ", engine.log().errors()));
-        }
+        launch();
         return outShapes;
     }
 
@@ -250,14 +232,20 @@ public final class ExecutionSession implements AutoCloseable {
         return out;
     }
 
+    /** Enqueues the engine and waits for it. */
     private void enqueue() {
+        launch();
+        stream.synchronize();
+    }
+
+    /** Enqueues the engine on the session's stream without waiting. */
+    private void launch() {
         engine.log().clear();
         if (!ctx.enqueueV3(stream.handle())) {
             state.forget();
             throw new KilnException("TensorRT could not run the engine (enqueueV3 failed): "
                     + String.join("; ", engine.log().errors()));
         }
-        stream.synchronize();
     }
 
     private void bind(String name, DeviceBuffer b) {
