@@ -103,15 +103,10 @@ public final class TorchTensors {
         }
         boolean made = false;
         try (PointerScope s = new PointerScope()) {
-            TensorOptions opts = new TensorOptions(TorchEval.scalarType(dtype));
-            Tensor t;
-            if (device.isCuda()) {
-                // the device is given, not inferred from the pointer (one cudaPointerGetAttributes call less)
-                DeviceOptional on = new DeviceOptional(device.toTorch());
-                t = org.bytedeco.pytorch.global.torch.from_blob(p, sizes, DELETER, opts.device(on), on);
-            } else {
-                t = org.bytedeco.pytorch.global.torch.from_blob(p, sizes, DELETER, opts);
-            }
+            // the device is given, not inferred from the pointer (for CUDA, one cudaPointerGetAttributes call less)
+            DeviceOptional on = new DeviceOptional(device.toTorch());
+            TensorOptions opts = new TensorOptions(TorchEval.scalarType(dtype)).device(on);
+            Tensor t = org.bytedeco.pytorch.global.torch.from_blob(p, sizes, DELETER, opts, on);
             made = true;
             return new TorchTensor(t.retainReference());
         } catch (RuntimeException e) {
