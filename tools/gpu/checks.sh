@@ -56,7 +56,8 @@ FX=ir/src/test/resources/fixtures
     && K run "$L/warm.kiln" --inputs $FX/cnn.npz --output "$L/warm.npz"
   echo "warm-up rc=$? at $(el)s"
 } > "$L/warm-up.txt" 2>&1
-A=$(( BUDGET - 80 - $(el) ))   # phase A: seconds from now
+a_left() { echo $(( BUDGET - 80 - $(el) )); }   # seconds until phase A ends
+A=$(a_left)
 if ! skip tck; then
   TCK="dev.kiln.tck.builtin.UnaryConformanceTest dev.kiln.tck.builtin.BinaryConformanceTest dev.kiln.tck.builtin.ReductionConformanceTest dev.kiln.tck.builtin.ShapeConformanceTest dev.kiln.tck.builtin.ConvPoolNormConformanceTest dev.kiln.tck.builtin.NnMiscConformanceTest"
   OPTS="-XX:ParallelGCThreads=2 -XX:CICompilerCount=2 -Dkiln.tck.cases=$CASES -Dkiln.tck.reproducers=$L/repro"
@@ -82,8 +83,8 @@ if ! skip models; then
   (
     LD_LIBRARY_PATH=$PY_LD timeout 150 python3 tools/gpu/export_models.py /tmp/kiln-models "${ONLY[@]}" > "$L/export.log" 2>&1
     echo "export rc=$? at $(el)s" >> "$L/export.log"
-    ( KILN_MODELS_DIR=/tmp/kiln-models run e2e $(( BUDGET - 80 - $(el) )) dev.kiln.compiler.EndToEndGpuTest ) &
-    ( cuda_env; KILN_MODELS_DIR=/tmp/kiln-models run fallback $(( BUDGET - 80 - $(el) )) "$H#everyFixtureCompilesWithFallbackEnabled" ) &
+    ( KILN_MODELS_DIR=/tmp/kiln-models run e2e $(a_left) dev.kiln.compiler.EndToEndGpuTest ) &
+    ( cuda_env; KILN_MODELS_DIR=/tmp/kiln-models run fallback $(a_left) "$H#everyFixtureCompilesWithFallbackEnabled" ) &
     wait
   ) &
 fi
