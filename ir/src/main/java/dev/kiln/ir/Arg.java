@@ -2,6 +2,7 @@ package dev.kiln.ir;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Objects;
 
 /**
@@ -113,6 +114,39 @@ public sealed interface Arg permits Value, Arg.IntLit, Arg.FloatLit, Arg.BoolLit
 
     static DTypeLit of(DType v) {
         return new DTypeLit(v);
+    }
+
+    /**
+     * The literal argument for a plain Java value: {@code Long} or {@code Integer} (int), {@code Double}
+     * (float), {@code Boolean}, {@code String}, {@link DType}, {@code long[]} (an int list) and {@code null}
+     * (none); empty for anything else.
+     */
+    static Optional<Arg> literal(Object o) {
+        if (o == null) {
+            return Optional.of(NONE);
+        }
+        if (o instanceof Long l) {
+            return Optional.of(of(l.longValue()));
+        }
+        if (o instanceof Integer i) {
+            return Optional.of(of((long) i));
+        }
+        if (o instanceof Double d) {
+            return Optional.of(of(d.doubleValue()));
+        }
+        if (o instanceof Boolean b) {
+            return Optional.of(of(b.booleanValue()));
+        }
+        if (o instanceof String s) {
+            return Optional.of(of(s));
+        }
+        if (o instanceof DType t) {
+            return Optional.of(of(t));
+        }
+        if (o instanceof long[] ls) {
+            return Optional.of(ints(ls));
+        }
+        return Optional.empty();
     }
 
     static ListArg list(List<? extends Arg> elements) {

@@ -28,6 +28,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Optional;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.Function;
@@ -338,26 +339,9 @@ public final class CaseGraph {
             nodes.add(n);
             return n.output();
         }
-        if (o instanceof Long l) {
-            return Arg.of(l.longValue());
-        }
-        if (o instanceof Integer i) {
-            return Arg.of((long) i);
-        }
-        if (o instanceof Double d) {
-            return Arg.of(d.doubleValue());
-        }
-        if (o instanceof Boolean b) {
-            return Arg.of(b.booleanValue());
-        }
-        if (o instanceof String s) {
-            return Arg.of(s);
-        }
-        if (o instanceof DType t) {
-            return Arg.of(t);
-        }
-        if (o instanceof long[] ls) {
-            return Arg.ints(ls);
+        Optional<Arg> literal = Arg.literal(o);
+        if (literal.isPresent()) {
+            return literal.get();
         }
         if (o instanceof List<?> l) {
             List<Arg> out = new ArrayList<>();
@@ -365,9 +349,6 @@ public final class CaseGraph {
                 out.add(arg(e, prefix, env));
             }
             return Arg.list(out);
-        }
-        if (o == null) {
-            return Arg.NONE;
         }
         throw new IllegalArgumentException("no IR argument for " + o + " (" + o.getClass().getName() + ")");
     }
