@@ -183,15 +183,11 @@ class HybridCpuTest {
     void nonTensorValuesNeverCrossAnEnginesEdge() {
         // dynbatch reads sizes (sym_size, sym_numel: ints) and feeds them to view/full; forcing the view to torch
         // would leave an int crossing out of an engine unless its producer follows it
-        Graph g = Kiln.load(Fixtures.copy("dynbatch.pt2", dir));
-        ConverterRegistry r = ConverterRegistry.standard();
-        var cs = EngineBuilder.settingsFor(g, Precision.FP32);
-        CompilePipeline.run(g, Precision.FP32, Set.of(), n -> r.lookup(n, cs).supported());
+        Graph g = optimized("dynbatch.pt2");
         Set<String> ops = new TreeSet<>(g.opHistogram().keySet());
         System.out.println("dynbatch ops after passes: " + ops);
         for (String forced : ops) {
-            Partition p = HybridCompiler.partition(g, new RegistryCapability(r, cs),
-                    PartitionSettings.defaults().withMinBlockSize(1).withCostModel(FREE_BOUNDARIES).withTorchOps(List.of(forced)));
+            Partition p = splitAt(g, forced);
             for (Segment s : p.segments()) {
                 if (s.target() == Target.TENSORRT) {
                     s.inputs().forEach(v -> assertThat(v.type()).as(forced + ": input %" + v.name())
@@ -205,12 +201,8 @@ class HybridCpuTest {
 
     @Test
     void segmentsAreStandaloneGraphsThatPrintAndParseBack() {
-        Graph g = Kiln.load(Fixtures.copy("cnn.pt2", dir));
-        ConverterRegistry r = ConverterRegistry.standard();
-        var cs = EngineBuilder.settingsFor(g, Precision.FP32);
-        CompilePipeline.run(g, Precision.FP32, Set.of(), n -> r.lookup(n, cs).supported());
-        Partition p = HybridCompiler.partition(g, new RegistryCapability(r, cs),
-                PartitionSettings.defaults().withMinBlockSize(1).withCostModel(FREE_BOUNDARIES).withTorchOps(List.of("aten::relu")));
+        Graph g = optimized("cnn.pt2");
+        Partition p = splitAt(g, "aten::relu");
         System.out.print(dev.kiln.partition.SupportReport.text(p));
         assertThat(p.segments().size()).isGreaterThan(2);
         for (Segment s : p.segments()) {
@@ -225,12 +217,8 @@ class HybridCpuTest {
 
     @Test
     void segmentSpecsFollowTheUsersRanges() {
-        Graph g = Kiln.load(Fixtures.copy("dynbatch.pt2", dir));
-        ConverterRegistry r = ConverterRegistry.standard();
-        var cs = EngineBuilder.settingsFor(g, Precision.FP32);
-        CompilePipeline.run(g, Precision.FP32, Set.of(), n -> r.lookup(n, cs).supported());
-        Partition p = HybridCompiler.partition(g, new RegistryCapability(r, cs),
-                PartitionSettings.defaults().withMinBlockSize(1).withCostModel(FREE_BOUNDARIES).withTorchOps(List.of("aten::softmax")));
+        Graph g = optimized("dynbatch.pt2");
+        Partition p = splitAt(g, "aten::softmax");
         Segment last = p.segments().get(p.segments().size() - 1);
         Graph sub = Segments.extract(g, "s", last.nodes(), last.inputs(), last.outputs());
         List<InputSpec> specs = Segments.specsFor(g, List.of(InputSpec.parse("x0=2..4..8x3x8x8")), sub);
@@ -240,6 +228,22 @@ class HybridCpuTest {
             assertThat(s.max()[0]).isLessThanOrEqualTo(8 * 3 * 8 * 8);
         }
         assertThat(Segments.specsFor(g, List.of(), sub)).isEmpty();
+    }
+
+    /** A fixture after the FP32 pass pipeline, as the compiler partitions it. */
+    private Graph optimized(String fixture) {
+        Graph g = Kiln.load(Fixtures.copy(fixture, dir));
+        ConverterRegistry r = ConverterRegistry.standard();
+        var cs = EngineBuilder.settingsFor(g, Precision.FP32);
+        CompilePipeline.run(g, Precision.FP32, Set.of(), n -> r.lookup(n, cs).supported());
+        return g;
+    }
+
+    /** {@code g} partitioned with {@code torchOp} forced to torch and a split wherever that makes one (no size or cost limit). */
+    private static Partition splitAt(Graph g, String torchOp) {
+        ConverterRegistry r = ConverterRegistry.standard();
+        return HybridCompiler.partition(g, new RegistryCapability(r, EngineBuilder.settingsFor(g, Precision.FP32)),
+                PartitionSettings.defaults().withMinBlockSize(1).withCostModel(FREE_BOUNDARIES).withTorchOps(List.of(torchOp)));
     }
 
     /** The GPU test's premise, checked here: aten::roll has no converter, so cnn+roll splits into engines and a torch stage. */
