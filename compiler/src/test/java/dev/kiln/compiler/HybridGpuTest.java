@@ -6,6 +6,7 @@ import dev.kiln.backend.torch.TorchDevice;
 import dev.kiln.compiler.hybrid.HybridCompiler;
 import dev.kiln.compiler.hybrid.HybridRuntime;
 import dev.kiln.compiler.hybrid.Program;
+import dev.kiln.compiler.hybrid.TorchPlacement;
 import dev.kiln.ir.ConstantTensor;
 import dev.kiln.ir.Graph;
 import dev.kiln.ir.Graphs;
@@ -166,7 +167,8 @@ class HybridGpuTest {
             double e = worst(m.forward(Fixtures.inputs(io)), want);
             line("unconverted-op model=cnn+roll(middle) %s relL2=%.1e %s", m.program().describe(), e, m.stats());
             assertThat(e).isLessThanOrEqualTo(TOLERANCE);
-            assertThat(m.stats().boundaryCopiesPerForward()).isEqualTo(2.0);
+            // CPU libtorch: one copy down and one up around the torch stage; CUDA libtorch reads the engine's buffer in place
+            assertThat(m.stats().boundaryCopiesPerForward()).isEqualTo(TorchPlacement.device().isCuda() ? 0.0 : 2.0);
         }
     }
 
