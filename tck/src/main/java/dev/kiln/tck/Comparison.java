@@ -17,8 +17,13 @@ public final class Comparison {
     private Comparison() {
     }
 
-    /** The error measure of {@link Tolerance} (0 when equal; infinite when non-finite positions differ). */
+    /** The error measure of {@link Tolerance} with the default floor (0 when equal; infinite when non-finite positions differ). */
     public static double error(ConstantTensor want, ConstantTensor got) {
+        return error(want, got, Tolerance.DEFAULT.floor());
+    }
+
+    /** The error measure of {@link Tolerance}, relative to at least {@code floor}. */
+    public static double error(ConstantTensor want, ConstantTensor got, double floor) {
         double maxDiff = 0;
         double maxRef = 0;
         for (long i = 0; i < want.numel(); i++) {
@@ -35,7 +40,7 @@ public final class Comparison {
             }
             maxDiff = Math.max(maxDiff, Math.abs(g - w));
         }
-        return maxDiff == 0 ? 0 : maxDiff / Math.max(maxRef, 1e-6);
+        return maxDiff == 0 ? 0 : maxDiff / Math.max(maxRef, floor);
     }
 
     /** Why {@code got} does not match {@code want}, if it does not; {@code worst} receives each float error. */
@@ -54,7 +59,7 @@ public final class Comparison {
             if (w.dtype() != g.dtype()) {
                 return Optional.of("output " + i + " is " + g.dtype().text() + ", libtorch " + w.dtype().text());
             }
-            double err = error(w, g);
+            double err = error(w, g, tol.floor());
             double bound = tol.forDType(w.dtype());
             if (w.dtype().isFloatingPoint() && Double.isFinite(err)) {
                 worst.accept(err);

@@ -6,25 +6,40 @@ import java.util.Locale;
 
 /**
  * How close TensorRT's outputs must be to libtorch's, per dtype. The measure is the error relative
- * to the largest reference magnitude, {@code max|y - ref| / max(max|ref|, 1e-6)}, taken over the
+ * to the largest reference magnitude, {@code max|y - ref| / max(max|ref|, floor)}, taken over the
  * positions where both are finite; non-finite positions must match exactly (NaN with NaN, inf with
  * the same inf). Defaults: f32 1e-4, f16 1e-2, bf16 4e-2; integers and bool exact. Ops whose kernels
  * legitimately differ more (transcendentals, attention, pow, cumsum) declare a looser one with
- * {@link #scaled} or {@link #of}.
+ * {@link #scaled} or {@link #of}. The {@code floor} (default 1e-6) is the smallest magnitude the error
+ * is taken relative to; ops whose outputs have a natural unit scale (normalizations, log-probabilities)
+ * declare {@code 1} with {@link #relativeToAtLeast}, so that an output that is mathematically zero
+ * everywhere (a layer norm over one element) compares by absolute error instead of by the ratio of two
+ * rounding residues (TensorRT 0.0, libtorch's f16 kernel 2.7e-5).
  *
  * <pre>{@code Tolerance.DEFAULT.scaled(10)   // f32 1e-3, f16 1e-1, bf16 4e-1}</pre>
  */
-public record Tolerance(double f32, double f16, double bf16) {
+public record Tolerance(double f32, double f16, double bf16, double floor) {
 
-    public static final Tolerance DEFAULT = new Tolerance(1e-4, 1e-2, 4e-2);
+    public static final Tolerance DEFAULT = new Tolerance(1e-4, 1e-2, 4e-2, 1e-6);
+
+    public Tolerance {
+        if (!(floor > 0)) {
+            throw new IllegalArgumentException("the floor of a tolerance must be positive, got " + floor);
+        }
+    }
 
     public static Tolerance of(double f32, double f16, double bf16) {
-        return new Tolerance(f32, f16, bf16);
+        return new Tolerance(f32, f16, bf16, DEFAULT.floor);
     }
 
     /** Every float tolerance times {@code factor}. */
     public Tolerance scaled(double factor) {
-        return new Tolerance(f32 * factor, f16 * factor, bf16 * factor);
+        return new Tolerance(f32 * factor, f16 * factor, bf16 * factor, floor);
+    }
+
+    /** The same bounds, with errors taken relative to at least {@code floor} (see the class comment). */
+    public Tolerance relativeToAtLeast(double floor) {
+        return new Tolerance(f32, f16, bf16, floor);
     }
 
     /** The bound for an output of {@code dtype} (0 = exact). */
@@ -38,6 +53,7 @@ public record Tolerance(double f32, double f16, double bf16) {
     }
 
     public String text() {
-        return String.format(Locale.ROOT, "f32 %.1e, f16 %.1e, bf16 %.1e, ints exact", f32, f16, bf16);
+        String text = String.format(Locale.ROOT, "f32 %.1e, f16 %.1e, bf16 %.1e, ints exact", f32, f16, bf16);
+        return floor == DEFAULT.floor ? text : text + String.format(Locale.ROOT, ", relative to at least %.1e", floor);
     }
 }

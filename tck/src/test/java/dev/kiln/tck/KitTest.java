@@ -153,6 +153,21 @@ class KitTest {
     }
 
     @Test
+    void aFloorComparesAnAllZeroReferenceByAbsoluteError() {
+        // measured on the H200: layer_norm over one f16 element, TensorRT 0.0 and libtorch -2.69e-5
+        ConstantTensor want = ConstantTensor.ofFloats(new long[] {2}, 0f, -2.69e-5f);
+        ConstantTensor got = ConstantTensor.ofFloats(new long[] {2}, 0f, 0f);
+        Tolerance norm = Tolerance.DEFAULT.scaled(10);
+        assertThat(Comparison.mismatch(List.of(want), List.of(got), norm, e -> { })).isPresent();
+        assertThat(Comparison.mismatch(List.of(want), List.of(got), norm.relativeToAtLeast(1), e -> { })).isEmpty();
+        // the floor only lowers the error below it: a unit-scale output still compares relatively
+        ConstantTensor big = ConstantTensor.ofFloats(new long[] {1}, 4f);
+        ConstantTensor off = ConstantTensor.ofFloats(new long[] {1}, 4.5f);
+        assertThat(Comparison.error(big, off, 1)).isEqualTo(Comparison.error(big, off));
+        assertThat(norm.relativeToAtLeast(1).text()).contains("relative to at least 1.0e+00");
+    }
+
+    @Test
     void comparisonMatchesNonFiniteExactlyAndScalesByTheReference() {
         ConstantTensor want = ConstantTensor.ofFloats(new long[] {4}, 1f, Float.NaN, Float.POSITIVE_INFINITY, -2f);
         ConstantTensor same = ConstantTensor.ofFloats(new long[] {4}, 1f, Float.NaN, Float.POSITIVE_INFINITY, -2.0001f);

@@ -203,7 +203,9 @@ class ConvPoolNormConformanceTest extends ConverterConformance {
                 return cs.exposing(0);
             })).dynamicBatch());
         }
-        Tolerance norm = Tolerance.DEFAULT.scaled(10);
+        // normalized outputs have unit scale: over one element they are exactly 0 and libtorch's f16 kernel
+        // leaves rounding residues (2.7e-5) that a purely relative error would compare TensorRT's 0.0 with
+        Tolerance norm = Tolerance.DEFAULT.scaled(10).relativeToAtLeast(1);
         for (String op : List.of("aten::layer_norm", "aten::native_layer_norm")) {
             d.add(OpDomain.of(op, Gen.draw(x -> {
                 DType t = x.dtype(Gen.FLOATS);

@@ -79,7 +79,9 @@ class ReductionConformanceTest extends ConverterConformance {
                 Values v = log && t != DType.FLOAT32 ? Values.normal(3) : Values.normal(3).withSpecials();
                 OpCase c = OpCase.of(op, x.tensor(t, s, v), x.dim(s.length));
                 return underscore ? OpCase.of(op, c.args().get(0), c.args().get(1), false) : c;
-            })).dynamicBatch().tolerance(Tolerance.DEFAULT.scaled(log ? 10 : 1));
+            })).dynamicBatch().tolerance(log
+                    // log-probabilities have unit scale: along a size-1 dim they are exactly 0 (libtorch's f16: -1.2e-7)
+                    ? Tolerance.DEFAULT.scaled(10).relativeToAtLeast(1) : Tolerance.DEFAULT);
             if (log) {
                 dom = dom.note("f16/bf16 inputs carry no special values: with the dtype's largest magnitudes, PyTorch's half-precision"
                         + " x - max overflows to -inf while TensorRT's kernel stays finite (about -1000); 19 of 256 cases on the H200."

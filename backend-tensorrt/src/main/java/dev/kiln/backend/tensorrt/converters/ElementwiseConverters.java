@@ -97,12 +97,19 @@ public final class ElementwiseConverters {
             ITensor a = ab[0];
             ITensor b = ab[1];
             double alpha = alpha(n);
-            if (reversed) {
-                // rsub: other - alpha * self
-                ctx.bind(n.output(), Layers.elementwise(ctx, b, Layers.scale(ctx, a, alpha), op));
-            } else {
-                ctx.bind(n.output(), Layers.elementwise(ctx, a, Layers.scale(ctx, b, alpha), op));
+            DType out = ctx.dtype(a);
+            DType op32 = Layers.opmath(out);
+            if (alpha != 1.0 && op32 != out) {
+                // PyTorch computes a + alpha*b in float for f16/bf16 and rounds once; rounding alpha*b first
+                // loses the difference when the two nearly cancel (measured: bf16 rsub 0.0688 vs 0.0625)
+                a = ctx.cast(a, op32);
+                b = ctx.cast(b, op32);
             }
+            ITensor y = reversed
+                    // rsub: other - alpha * self
+                    ? Layers.elementwise(ctx, b, Layers.scale(ctx, a, alpha), op)
+                    : Layers.elementwise(ctx, a, Layers.scale(ctx, b, alpha), op);
+            ctx.bind(n.output(), ctx.cast(y, out));
         }
     }
 
@@ -337,7 +344,9 @@ public final class ElementwiseConverters {
             } else if (e == 0.5) {
                 y = Layers.unary(ctx, x, UnaryOperation.kSQRT);
             } else {
-                y = Layers.elementwise(ctx, x, ctx.scalar(e, out, Layers.rank(x)), ElementWiseOperation.kPOW);
+                // in f32 for f16/bf16: TensorRT 10.6's bf16 pow gave half the value (x^2.5 at x=3.9: 15.6, PyTorch 31.1)
+                y = Layers.inOpmath(ctx, x, v -> Layers.elementwise(ctx, v, ctx.scalar(e, ctx.dtype(v), Layers.rank(v)),
+                        ElementWiseOperation.kPOW));
             }
             ctx.bind(n.output(), y);
         }

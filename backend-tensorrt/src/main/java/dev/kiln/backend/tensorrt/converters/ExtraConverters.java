@@ -118,7 +118,8 @@ public final class ExtraConverters {
 
         @Override
         public void convert(ConversionContext ctx, Node n) {
-            ctx.bind(n.output(), softplus(ctx, ctx.get(n.arg("self")), n.doubleArg("beta")));
+            double beta = n.doubleArg("beta");
+            ctx.bind(n.output(), Layers.inOpmath(ctx, ctx.get(n.arg("self")), x -> softplus(ctx, x, beta)));
         }
     }
 
@@ -130,9 +131,11 @@ public final class ExtraConverters {
 
         @Override
         public void convert(ConversionContext ctx, Node n) {
-            ITensor x = ctx.get(n.arg("self"));
-            ITensor t = Layers.activation(ctx, softplus(ctx, x, 1.0), ActivationType.kTANH, 0, 0);
-            ctx.bind(n.output(), Layers.elementwise(ctx, x, t, ElementWiseOperation.kPROD));
+            // in f32 for f16/bf16: softplus of a bf16 input near -5 rounds 1 + exp(x) to 1 and gives 0 (measured)
+            ctx.bind(n.output(), Layers.inOpmath(ctx, ctx.get(n.arg("self")), x -> {
+                ITensor t = Layers.activation(ctx, softplus(ctx, x, 1.0), ActivationType.kTANH, 0, 0);
+                return Layers.elementwise(ctx, x, t, ElementWiseOperation.kPROD);
+            }));
         }
     }
 
@@ -144,8 +147,11 @@ public final class ExtraConverters {
 
         @Override
         public void convert(ConversionContext ctx, Node n) {
-            ITensor neg = Layers.unary(ctx, ctx.get(n.arg("self")), UnaryOperation.kNEG);
-            ctx.bind(n.output(), Layers.unary(ctx, softplus(ctx, neg, 1.0), UnaryOperation.kNEG));
+            // in f32 for f16/bf16: f16 softplus(-x) overflows to inf from x < -11 (measured: -inf where PyTorch gives -11.1)
+            ctx.bind(n.output(), Layers.inOpmath(ctx, ctx.get(n.arg("self")), x -> {
+                ITensor neg = Layers.unary(ctx, x, UnaryOperation.kNEG);
+                return Layers.unary(ctx, softplus(ctx, neg, 1.0), UnaryOperation.kNEG);
+            }));
         }
     }
 

@@ -57,6 +57,25 @@ public final class Layers {
         return trt(t).orElseThrow(() -> new KilnException("TensorRT has no " + t + " tensors; cast the model to f32/f16 first"));
     }
 
+    /**
+     * The dtype PyTorch's kernels compute a {@code dtype} op in ("opmath"): f32 for f16 and bf16, which
+     * they load, compute in float and round once; {@code dtype} itself otherwise.
+     */
+    public static DType opmath(DType dtype) {
+        return dtype == DType.FLOAT16 || dtype == DType.BFLOAT16 ? DType.FLOAT32 : dtype;
+    }
+
+    /**
+     * {@code f(x)} computed the way PyTorch computes it for 16-bit floats: {@code x} cast to f32,
+     * {@code f} applied, the result rounded once to {@code x}'s dtype. Ops whose 16-bit TensorRT kernels
+     * overflow or lose the result (softplus, log-sigmoid, mish, pow) go through here.
+     */
+    public static ITensor inOpmath(ConversionContext ctx, ITensor x, java.util.function.UnaryOperator<ITensor> f) {
+        DType dt = ctx.dtype(x);
+        DType op = opmath(dt);
+        return op == dt ? f.apply(x) : ctx.cast(f.apply(ctx.cast(x, op)), dt);
+    }
+
     /** Float types TensorRT computes in. */
     public static boolean isTrtFloat(DType t) {
         return t == DType.FLOAT32 || t == DType.FLOAT16 || t == DType.BFLOAT16;

@@ -174,9 +174,34 @@ public final class ReductionConverters {
             ITensor b = ElementwiseConverters.toBool(ctx, ctx.get(n.arg("self")));
             ITensor i = ctx.cast(b, DType.INT32);
             int rank = Layers.rank(i);
-            ITensor r = rank == 0 ? i : Layers.reduce(ctx, i, ReduceOperation.kMAX, Layers.axesMask(n, dims(n), rank), n.boolArg("keepdim"));
+            int mask = Layers.axesMask(n, dims(n), rank);
+            ITensor r;
+            if (rank == 0) {
+                r = i;
+            } else if (overUnitDims(Layers.sizes(i), mask)) {
+                // any over size-1 dims is the value itself (a bool[1] reduced along its one dim gave false for
+                // true in one measured case): no reduction, only the dims dropped when keepdim is false
+                r = n.boolArg("keepdim") ? i : Layers.squeeze(ctx, i, axes(mask, rank));
+            } else {
+                r = Layers.reduce(ctx, i, ReduceOperation.kMAX, mask, n.boolArg("keepdim"));
+            }
             ctx.bind(n.output(), ctx.cast(r, Layers.outDType(n, 0)));
         }
+    }
+
+    /** Whether every axis in {@code mask} has static size 1 in {@code sizes} (-1 = symbolic). */
+    static boolean overUnitDims(long[] sizes, int mask) {
+        for (int a = 0; a < sizes.length; a++) {
+            if ((mask & (1 << a)) != 0 && sizes[a] != 1) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The axes set in {@code mask}, ascending. */
+    static int[] axes(int mask, int rank) {
+        return java.util.stream.IntStream.range(0, rank).filter(a -> (mask & (1 << a)) != 0).toArray();
     }
 
     @AutoService(OpConverter.class)

@@ -30,10 +30,17 @@ public final class SoftmaxConverters {
     private SoftmaxConverters() {
     }
 
+    /** Softmax along {@code axis}; TensorRT's softmax layer needs rank >= 2, so a vector runs as a one-row matrix. */
     static ITensor softmax(ConversionContext ctx, ITensor x, int axis) {
+        boolean vector = Layers.rank(x) == 1;
+        if (vector) {
+            x = Layers.unsqueeze(ctx, x, 0);
+            axis = 1;
+        }
         ISoftMaxLayer s = ctx.named(ctx.network().addSoftMax(x));
         s.setAxes(1 << axis);
-        return s.getOutput(0);
+        ITensor y = s.getOutput(0);
+        return vector ? Layers.squeeze(ctx, y, 0) : y;
     }
 
     static ITensor logSoftmax(ConversionContext ctx, ITensor x, int axis) {

@@ -17,6 +17,7 @@ import static dev.kiln.backend.tensorrt.converters.OneNode.positive;
 import static dev.kiln.backend.tensorrt.converters.OneNode.random;
 import static dev.kiln.backend.tensorrt.converters.OneNode.randn;
 import static dev.kiln.backend.tensorrt.converters.OneNode.symSize;
+import static dev.kiln.backend.tensorrt.converters.OneNode.values;
 import static dev.kiln.backend.tensorrt.converters.OneNode.weight;
 
 /**
@@ -90,6 +91,9 @@ final class ConverterCases {
         add("aten::add.Tensor", () -> of("aten::add.Tensor", in(random(DType.INT64, 5, 2, 3)), in(random(DType.INT64, 5, 3))));
         add("aten::sub.Tensor", () -> kw("aten::sub.Tensor", l(in(randn(2, 3)), in(randn(3))), map("alpha", -2L)));
         add("aten::rsub.Tensor", () -> kw("aten::rsub.Tensor", l(in(randn(2, 3)), in(randn(3))), map("alpha", 2.0)));
+        // nearly cancelling bf16 terms: other - alpha*self rounded once, as PyTorch does
+        add("aten::rsub.Tensor", () -> kw("aten::rsub.Tensor", l(in(values(DType.BFLOAT16, s(3), 0.5, -0.25, 1)),
+                in(values(DType.BFLOAT16, s(3), -0.6055, 0.3359, -1.3281))), map("alpha", -1.336)));
         for (String op : List.of("aten::add.Scalar", "aten::sub.Scalar", "aten::mul.Scalar", "aten::div.Scalar", "aten::rsub.Scalar")) {
             add(op, () -> of(op, in(randn(2, 3)), 1.5));
         }
@@ -106,6 +110,8 @@ final class ConverterCases {
         add("aten::pow.Tensor_Scalar", () -> of("aten::pow.Tensor_Scalar", in(randn(3, 4)), 2L));
         add("aten::pow.Tensor_Scalar", () -> of("aten::pow.Tensor_Scalar", in(positive(3, 4)), 0.5));
         add("aten::pow.Tensor_Scalar", () -> of("aten::pow.Tensor_Scalar", in(positive(3, 4)), 1.7));
+        // measured before the f32 computation: bf16 3.9^2.5 gave 15.6 (PyTorch 31.1)
+        add("aten::pow.Tensor_Scalar", () -> of("aten::pow.Tensor_Scalar", in(values(DType.BFLOAT16, s(2, 2), 3.9, 0.5, 2, 3.5)), 2.5));
         add("aten::pow.Tensor_Scalar", () -> of("aten::pow.Tensor_Scalar", in(random(DType.INT64, 5, 4)), 3L));
         add("aten::pow.Tensor_Tensor", () -> of("aten::pow.Tensor_Tensor", in(positive(3, 4)), in(randn(4))));
         add("aten::pow.Scalar", () -> of("aten::pow.Scalar", 2.0, in(randn(3, 4))));
@@ -148,6 +154,8 @@ final class ConverterCases {
         add("aten::any.dim", () -> of("aten::any.dim", in(random(DType.BOOL, 2, 2, 3, 4)), 1L));
         add("aten::any.dim", () -> of("aten::any.dim", in(randn(3, 4)), -1L, true));
         add("aten::any.dims", () -> of("aten::any.dims", in(random(DType.BOOL, 2, 2, 3, 4)), s(0, 2)));
+        add("aten::any.dims", () -> of("aten::any.dims", in(values(DType.BOOL, s(1), 1)), s(-1), true));
+        add("aten::any.dims", () -> of("aten::any.dims", in(values(DType.BOOL, s(3, 1), 1, 0, 1)), s(1), false));
 
         // ---------------------------------------------------------------- identities and layout
         for (String op : List.of("aten::clone", "aten::contiguous", "aten::alias", "aten::detach")) {
@@ -255,6 +263,11 @@ final class ConverterCases {
         add("aten::softmax.int", () -> of("aten::softmax.int", in(randn(2, 3, 4)), -1L));
         add("aten::softmax.int", () -> of("aten::softmax.int", in(randn(2, 3, 4), 0), 1L));
         add("aten::_softmax", () -> of("aten::_softmax", in(randn(2, 3, 4)), 1L, false));
+        // TensorRT's softmax layer wants rank >= 2: vectors and 0-d tensors (measured: 60 of 256 kit cases refused to build)
+        add("aten::softmax.int", () -> of("aten::softmax.int", in(randn(7)), 0L));
+        add("aten::softmax.int", () -> of("aten::softmax.int", in(random(DType.FLOAT16, -1, 5)), -1L));
+        add("aten::softmax.int", () -> of("aten::softmax.int", in(values(DType.FLOAT32, s(), 1.5)), 0L));
+        add("aten::_softmax", () -> of("aten::_softmax", in(random(DType.BFLOAT16, -1, 6)), 0L, false));
         add("aten::log_softmax.int", () -> of("aten::log_softmax.int", in(randn(2, 3, 4)), -1L));
         add("aten::_log_softmax", () -> of("aten::_log_softmax", in(randn(2, 3, 4)), 0L, false));
         add("aten::scaled_dot_product_attention", () -> of("aten::scaled_dot_product_attention", in(randn(2, 4, 6, 8)), in(randn(2, 4, 7, 8)),
@@ -314,6 +327,10 @@ final class ConverterCases {
                 "aten::log_sigmoid", "aten::lift_fresh_copy")) {
             add(op, () -> of(op, in(OneNode.scaled(randn(2, 3, 4), 3.0))));
         }
+        // 16-bit inputs compute in f32 as PyTorch's kernels do (measured before: f16 log_sigmoid -inf below -11,
+        // bf16 mish 0 near -5)
+        add("aten::log_sigmoid", () -> of("aten::log_sigmoid", in(values(DType.FLOAT16, s(6), -12, -11.2, -5, 0, 3, 11))));
+        add("aten::mish", () -> of("aten::mish", in(values(DType.BFLOAT16, s(6), -6, -5, -2, 0, 1, 3))));
         add("aten::reciprocal", () -> of("aten::reciprocal", in(positive(3, 4))));
         add("aten::softplus", () -> of("aten::softplus", in(OneNode.scaled(randn(3, 4), 4.0))));
         add("aten::softplus", () -> of("aten::softplus", in(randn(3, 4), 0), 2.0, 20.0));

@@ -7,6 +7,7 @@ import dev.kiln.backend.tensorrt.EngineOptions;
 import dev.kiln.backend.tensorrt.runtime.Engine;
 import dev.kiln.backend.tensorrt.runtime.ExecutionSession;
 import dev.kiln.ir.ConstantTensor;
+import dev.kiln.ir.DType;
 import dev.kiln.ir.KilnException;
 import dev.kiln.passes.PassContext;
 import dev.kiln.passes.PassManager;
@@ -86,6 +87,8 @@ class ConverterGpuTest {
     }
 
     static final double FP16_TOLERANCE = 2e-2;
+    /** Cases whose tensors are bf16 (8 significant bits): the conformance kit's default bf16 bound. */
+    static final double BF16_TOLERANCE = 4e-2;
 
     private static void run(String op, List<Supplier<OneNode>> cases, Precision precision) {
         int count = 0;
@@ -151,7 +154,9 @@ class ConverterGpuTest {
                         }
                         double err = relErr(want, got);
                         double tol = !want.dtype().isFloatingPoint() ? 0.0
-                                : precision == Precision.FP16 ? FP16_TOLERANCE : LOOSER.getOrDefault(op, TOLERANCE);
+                                : want.dtype() == DType.BFLOAT16 ? BF16_TOLERANCE
+                                : precision == Precision.FP16 || want.dtype() == DType.FLOAT16 ? FP16_TOLERANCE
+                                : LOOSER.getOrDefault(op, TOLERANCE);
                         worst = Math.max(worst, err);
                         if (!(err <= tol)) {
                             failures.add(label + " run " + run + ": output " + i + " relErr " + err + " > " + tol);

@@ -385,6 +385,15 @@ final class OneNode {
         return new ConstantTensor(DType.FLOAT32, sizes, b);
     }
 
+    /** A tensor of {@code dtype} holding {@code values} (rounded to the dtype), row-major. */
+    static ConstantTensor values(DType dtype, long[] sizes, double... values) {
+        ByteBuffer b = ConstantTensor.allocate(dtype, sizes);
+        for (int i = 0; i < values.length; i++) {
+            ElementCodec.put(dtype, b, i, values[i]);
+        }
+        return new ConstantTensor(dtype, sizes, b);
+    }
+
     /** {@code t} (f32) times {@code factor}. */
     static ConstantTensor scaled(ConstantTensor t, double factor) {
         ByteBuffer b = ConstantTensor.allocate(t.dtype(), t.sizes());
