@@ -87,83 +87,12 @@ class Clock:
 # ----------------------------------------------------------------------------------------- models
 
 def build(name, batch):
-    """(model in eval mode on the CPU, example inputs on the CPU)."""
-    import torch
-    torch.manual_seed(0)
-    if name == "gpt2_blocks":
-        model = Gpt2Blocks()
-        gen = torch.Generator().manual_seed(1234)
-        inputs = (torch.randint(0, Gpt2Blocks.VOCAB, (batch, SEQ_LEN), generator=gen, dtype=torch.int64),)
-    else:
-        sys.path.insert(0, os.path.join(ROOT, "tools", "gpu"))
-        import export_models  # the models Kiln's GPU tests use, with the same seeds
-        model, inputs = export_models.build(name, batch)
+    """(model in eval mode on the CPU, example inputs on the CPU): the models Kiln's GPU tests use, same seeds."""
+    sys.path.insert(0, os.path.join(ROOT, "tools", "gpu"))
+    import export_models
+    model, inputs = export_models.build(name, batch)
     model.eval()
     return model, inputs
-
-
-def _gpt_classes():
-    import torch
-    import torch.nn as nn
-    import torch.nn.functional as F
-
-    class Block(nn.Module):
-        """A GPT-2 decoder block: pre-LayerNorm causal self-attention and a GELU(tanh) MLP, with residuals."""
-
-        def __init__(self, d, heads):
-            super().__init__()
-            self.heads = heads
-            self.ln_1 = nn.LayerNorm(d)
-            self.c_attn = nn.Linear(d, 3 * d)
-            self.c_proj = nn.Linear(d, d)
-            self.ln_2 = nn.LayerNorm(d)
-            self.c_fc = nn.Linear(d, 4 * d)
-            self.c_out = nn.Linear(4 * d, d)
-
-        def forward(self, x):
-            b, t, d = x.shape
-            q, k, v = self.c_attn(self.ln_1(x)).split(d, dim=2)
-            q = q.view(b, t, self.heads, d // self.heads).transpose(1, 2)
-            k = k.view(b, t, self.heads, d // self.heads).transpose(1, 2)
-            v = v.view(b, t, self.heads, d // self.heads).transpose(1, 2)
-            y = F.scaled_dot_product_attention(q, k, v, is_causal=True)
-            y = y.transpose(1, 2).reshape(b, t, d)
-            x = x + self.c_proj(y)
-            return x + self.c_out(F.gelu(self.c_fc(self.ln_2(x)), approximate="tanh"))
-
-    class Gpt(nn.Module):
-        """GPT-2 small without the LM head: embeddings, 12 decoder blocks, final LayerNorm."""
-        VOCAB = 50257
-
-        def __init__(self, layers=12, d=768, heads=12, positions=1024):
-            super().__init__()
-            self.wte = nn.Embedding(self.VOCAB, d)
-            self.wpe = nn.Embedding(positions, d)
-            self.h = nn.ModuleList([Block(d, heads) for _ in range(layers)])
-            self.ln_f = nn.LayerNorm(d)
-            with torch.no_grad():  # GPT-2's init: N(0, 0.02) weights, so activations stay in a realistic range
-                for m in self.modules():
-                    if isinstance(m, (nn.Linear, nn.Embedding)):
-                        m.weight.normal_(0.0, 0.02)
-                    if isinstance(m, nn.Linear):
-                        m.bias.zero_()
-
-        def forward(self, ids):
-            t = ids.shape[1]
-            pos = torch.arange(t, device=ids.device)
-            x = self.wte(ids) + self.wpe(pos)
-            for blk in self.h:
-                x = blk(x)
-            return self.ln_f(x)
-
-    return Gpt
-
-
-def Gpt2Blocks():  # noqa: N802 - reads as a constructor
-    return _gpt_classes()()
-
-
-Gpt2Blocks.VOCAB = 50257
 
 
 def as_tuple(y):

@@ -9,7 +9,9 @@ For each model NAME it writes into OUTDIR:
 and OUTDIR/manifest.json with shapes, dtypes and each program's op histogram.
 
 Models: resnet50, efficientnet_b0, mobilenet_v3_large, vit_b_16 (torchvision, weights=None) and
-bert_base (transformers BertModel, a BertConfig built locally, sequence length 128).
+bert_base (transformers BertModel, a BertConfig built locally, sequence length 128) and gpt2_blocks
+(GPT-2 small without the LM head, written here: embeddings, 12 pre-LayerNorm decoder blocks with causal
+SDPA and a GELU(tanh) MLP, final LayerNorm; token ids of length 128).
 
 Usage (on the GPU machine: torch 2.11, torchvision, transformers; no network needed):
   python3 tools/gpu/export_models.py OUTDIR [--only resnet50,bert_base] [--batch 1] [--dynamic-batch 32]
@@ -25,7 +27,8 @@ import numpy as np
 import torch
 import torch.nn as nn
 
-MODELS = ["resnet50", "efficientnet_b0", "mobilenet_v3_large", "vit_b_16", "bert_base"]
+MODELS = ["resnet50", "efficientnet_b0", "mobilenet_v3_large", "vit_b_16", "bert_base", "gpt2_blocks"]
+SEQ_LEN = 128
 
 
 def randomize_norm_stats(model, seed=1):
@@ -64,8 +67,75 @@ def randomize_zero_init_heads(model, seed=2):
                     m.bias.copy_(torch.randn(m.bias.shape, generator=g) * 0.02)
 
 
+def _gpt_classes():
+    import torch.nn.functional as F
+
+    class Block(nn.Module):
+        """A GPT-2 decoder block: pre-LayerNorm causal self-attention and a GELU(tanh) MLP, with residuals."""
+
+        def __init__(self, d, heads):
+            super().__init__()
+            self.heads = heads
+            self.ln_1 = nn.LayerNorm(d)
+            self.c_attn = nn.Linear(d, 3 * d)
+            self.c_proj = nn.Linear(d, d)
+            self.ln_2 = nn.LayerNorm(d)
+            self.c_fc = nn.Linear(d, 4 * d)
+            self.c_out = nn.Linear(4 * d, d)
+
+        def forward(self, x):
+            b, t, d = x.shape
+            q, k, v = self.c_attn(self.ln_1(x)).split(d, dim=2)
+            q = q.view(b, t, self.heads, d // self.heads).transpose(1, 2)
+            k = k.view(b, t, self.heads, d // self.heads).transpose(1, 2)
+            v = v.view(b, t, self.heads, d // self.heads).transpose(1, 2)
+            y = F.scaled_dot_product_attention(q, k, v, is_causal=True)
+            y = y.transpose(1, 2).reshape(b, t, d)
+            x = x + self.c_proj(y)
+            return x + self.c_out(F.gelu(self.c_fc(self.ln_2(x)), approximate="tanh"))
+
+    class Gpt(nn.Module):
+        """GPT-2 small without the LM head: embeddings, 12 decoder blocks, final LayerNorm."""
+        VOCAB = 50257
+
+        def __init__(self, layers=12, d=768, heads=12, positions=1024):
+            super().__init__()
+            self.wte = nn.Embedding(self.VOCAB, d)
+            self.wpe = nn.Embedding(positions, d)
+            self.h = nn.ModuleList([Block(d, heads) for _ in range(layers)])
+            self.ln_f = nn.LayerNorm(d)
+            with torch.no_grad():  # GPT-2's init: N(0, 0.02) weights, so activations stay in a realistic range
+                for m in self.modules():
+                    if isinstance(m, (nn.Linear, nn.Embedding)):
+                        m.weight.normal_(0.0, 0.02)
+                    if isinstance(m, nn.Linear):
+                        m.bias.zero_()
+
+        def forward(self, ids):
+            t = ids.shape[1]
+            pos = torch.arange(t, device=ids.device)
+            x = self.wte(ids) + self.wpe(pos)
+            for blk in self.h:
+                x = blk(x)
+            return self.ln_f(x)
+
+    return Gpt
+
+
+def Gpt2Blocks():  # noqa: N802 - reads as a constructor
+    return _gpt_classes()()
+
+
+Gpt2Blocks.VOCAB = 50257
+
+
 def build(name, batch):
-    """(model, example inputs) for NAME."""
+    """(model, example inputs) for NAME; the weights are the same on every call (seeded here)."""
+    torch.manual_seed(0)
+    if name == "gpt2_blocks":
+        gen = torch.Generator().manual_seed(1234)
+        ids = torch.randint(0, Gpt2Blocks.VOCAB, (batch, SEQ_LEN), generator=gen, dtype=torch.int64)
+        return Gpt2Blocks(), (ids,)
     if name == "bert_base":
         from transformers import BertConfig, BertModel
         cfg = BertConfig()  # bert-base-uncased's shape: 12 layers, hidden 768, 12 heads, vocab 30522

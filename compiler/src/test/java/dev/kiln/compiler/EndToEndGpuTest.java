@@ -37,7 +37,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 @Tag("gpu")
 class EndToEndGpuTest {
     static final List<String> FIXTURES = List.of("mlp", "cnn", "encoder", "dynbatch");
-    static final List<String> MODELS = List.of("resnet50", "efficientnet_b0", "mobilenet_v3_large", "vit_b_16", "bert_base");
+    static final List<String> MODELS = List.of("resnet50", "efficientnet_b0", "mobilenet_v3_large", "vit_b_16", "bert_base",
+            "gpt2_blocks");
     static final double FP32_TOLERANCE = 1e-4;
     static final double FP16_TOLERANCE = 1e-2;
 
