@@ -153,6 +153,16 @@ class KitTest {
     }
 
     @Test
+    void onlyASingleCaseWithoutALevelZeroKernelIsRebuiltAtTheDefaultLevel() {
+        String noKernel = "TensorRT could not build the engine: Could not find any implementation for node aten::conv2d conv2d_3.";
+        assertThat(EngineRun.retryAtDefaultLevel(0, 1, noKernel)).isTrue();
+        assertThat(EngineRun.retryAtDefaultLevel(0, 32, noKernel)).as("a pack is bisected at level 0 first").isFalse();
+        assertThat(EngineRun.retryAtDefaultLevel(-1, 1, noKernel)).as("already at the default level").isFalse();
+        assertThat(EngineRun.retryAtDefaultLevel(0, 1, "softmax: at least 2 dimensions are required for input.")).isFalse();
+        assertThat(EngineRun.retryAtDefaultLevel(0, 1, null)).isFalse();
+    }
+
+    @Test
     void aFloorComparesAnAllZeroReferenceByAbsoluteError() {
         // measured on the H200: layer_norm over one f16 element, TensorRT 0.0 and libtorch -2.69e-5
         ConstantTensor want = ConstantTensor.ofFloats(new long[] {2}, 0f, -2.69e-5f);
