@@ -3,7 +3,8 @@
 # (inside `bash .gpu/device.sh sh '...'`, after the runtime parts and, for libtorch on CUDA, the tc parts
 # of tools/gpu/stage-torch-cuda.sh were taken):
 #
-#   bash tools/gpu/checks.sh [--budget S] [--tc N] [--shards K | --shard-range A-B/K] [--tck-cases C] [--tck-extra OPS] [--models-only m,m]
+#   bash tools/gpu/checks.sh [--budget S] [--tc N] [--shards K | --shard-range A-B/K] [--tck-cases C] [--tck-extra OPS]
+#                            [--tck-extra-procs N] [--models-only m,m]
 #                            [--skip tck,models,...]
 #
 # First, alone: a warm-up that compiles and runs the bundled CNN through the CLI (as a TensorRT engine, and
@@ -27,7 +28,8 @@ while [[ $# -gt 0 ]]; do
     --shard-range) r=${2%/*}; SHARDS=${2#*/}; FIRST=${r%-*}; LAST=${r#*-}; shift 2 ;;
     --tck-cases) CASES=$2; shift 2 ;;
     --skip) SKIP=$2; shift 2 ;;
-    --tck-extra) EXTRA=$2; shift 2 ;;   # four more kit processes for these converters (kiln.tck.ops syntax), besides the shards
+    --tck-extra) EXTRA=$2; shift 2 ;;   # more kit processes for these converters (kiln.tck.ops syntax), besides the shards
+    --tck-extra-procs) EXTRA_PROCS=$2; shift 2 ;;   # how many (default 4)
     --models-only) ONLY=(--only "$2"); export KILN_GPU_MODELS=$2; shift 2 ;;   # export (and so check end to end) only these models
     *) echo "checks.sh: unknown argument $1" >&2; exit 2 ;;
   esac
@@ -46,6 +48,7 @@ if (( TC > 0 )); then
 fi
 run() { local name=$1 secs=$2; shift 2; ( OUT=$L timeout "$secs" bash tools/gpu/junit.sh "$name" "$@" ) > /dev/null 2>&1; }
 H=dev.kiln.compiler.HybridGpuTest
+MODELS=resnet50,efficientnet_b0,mobilenet_v3_large,vit_b_16,bert_base,gpt2_blocks   # as in tools/gpu/export_models.py
 FX=ir/src/test/resources/fixtures
 {
   # TensorRT (the README's engine) and libtorch (a .kiln whose graph the cost model leaves in torch)
@@ -67,8 +70,9 @@ if ! skip tck; then
   done
   ( export OMP_NUM_THREADS=1; JAVA_TOOL_OPTIONS="$OPTS" run logit "$A" com.example.kiln.logit.LogitConformanceTest ) &
   if [[ -n $EXTRA ]]; then
-    for i in 0 1 2 3; do
-      ( export OMP_NUM_THREADS=1; JAVA_TOOL_OPTIONS="$OPTS -Dkiln.tck.ops=$EXTRA -Dkiln.tck.shard=$i/4" run "tck-extra$i" "$A" $TCK ) &
+    for i in $(seq 0 $(( ${EXTRA_PROCS:-4} - 1 ))); do
+      ( export OMP_NUM_THREADS=1
+        JAVA_TOOL_OPTIONS="$OPTS -Dkiln.tck.ops=$EXTRA -Dkiln.tck.shard=$i/${EXTRA_PROCS:-4}" run "tck-extra$i" "$A" $TCK ) &
     done
   fi
 fi
@@ -83,14 +87,19 @@ if ! skip models; then
   (
     LD_LIBRARY_PATH=$PY_LD timeout 150 python3 tools/gpu/export_models.py /tmp/kiln-models "${ONLY[@]}" > "$L/export.log" 2>&1
     echo "export rc=$? at $(el)s" >> "$L/export.log"
-    ( KILN_MODELS_DIR=/tmp/kiln-models run e2e $(a_left) dev.kiln.compiler.EndToEndGpuTest ) &
+    # one process for the fixtures and one per model: a model's FP16 builds alone take 90-210 s
+    E=dev.kiln.compiler.EndToEndGpuTest
+    ( KILN_MODELS_DIR=/tmp/kiln-models run e2e $(a_left) "$E#committedFixtures" ) &
+    for m in $(echo "${KILN_GPU_MODELS:-$MODELS}" | tr , ' '); do
+      ( KILN_MODELS_DIR=/tmp/kiln-models KILN_GPU_MODELS=$m run "e2e-$m" $(a_left) "$E#exportedModels" ) &
+    done
     ( cuda_env; KILN_MODELS_DIR=/tmp/kiln-models run fallback $(a_left) "$H#everyFixtureCompilesWithFallbackEnabled" ) &
     wait
   ) &
 fi
 wait
 echo "phase A done at $(el)s" > "$L/phases.txt"
-if ! skip hybrid; then
+if ! skip hybrid && ! skip threads; then
   # a fixed, pre-touched heap: the test reads native growth as RSS growth
   FIXED="-Xms4g -Xmx4g -XX:+AlwaysPreTouch"
   ( cuda_env; JAVA_TOOL_OPTIONS="$FIXED" run threads 45 "$H#sixteenThreadsThousandCallsEachStayCorrectWithoutGrowth" )
