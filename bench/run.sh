@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Kiln bench, one command on the GPU machine (JAVA, CP and OUT set by .gpu/device.sh):
 #
-#   bash .gpu/device.sh sh 'bash bench/run.sh [--quick] [--group G[,G...]] [--models m[,m...]] [--budget S]'
+#   bash .gpu/device.sh sh 'bash bench/run.sh [--quick] [--group G[,G...]] [--models m[,m...]] [--budget S] [--gpus N]'
+#
+# --gpus N (on a machine with N GPUs) runs the whole thing once per GPU, each with a share of the models, in
+# parallel, and merges the results: the only way the whole matrix fits one 10-minute call.
 #
 # Runs, in this order, within --budget seconds (default 560: one 10-minute device call):
 #   1. python3 bench/export_and_time.py  groups export, eager        (models -> WORK/models, PyTorch eager peers)
@@ -29,6 +32,8 @@ FRESH=0
 INCLUDES=()
 PY_EXTRA=()
 JAVA_EXTRA=()
+GPUS=1
+ARGS=("$@")
 while [[ $# -gt 0 ]]; do
   case $1 in
     --quick) QUICK=1; shift ;;
@@ -40,6 +45,7 @@ while [[ $# -gt 0 ]]; do
     --include) INCLUDES+=("$2"); shift 2 ;;
     --py) PY_EXTRA+=("$2"); shift 2 ;;       # one extra argument for export_and_time.py
     --java) JAVA_EXTRA+=("$2"); shift 2 ;;   # one extra argument for Main run
+    --gpus) GPUS=$2; shift 2 ;;              # split the models over this many GPUs of the machine, one run each
     -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
   esac
@@ -53,6 +59,45 @@ pick() { local out=""; for g in "$@"; do has "$g" && out="${out:+$out,}$g"; done
 
 OUT=${OUT:-$ROOT/bench-out}
 WORK=${BENCH_WORK:-${GPU_STAGE_HOME:-$HOME}/bench-work}
+
+if (( GPUS > 1 )); then
+  # One whole run per GPU, each with its share of the models (every peer of a model on the same GPU, so its
+  # ratios compare like with like), its own work folder and $OUT; then one merge of their results. A
+  # model's cost is mostly its TensorRT builds; the greedy split below uses the 2026-12-04 H200 figures.
+  cost() { case $1 in resnet50) echo 9 ;; efficientnet_b0) echo 8 ;; vit_b_16) echo 6 ;; bert_base) echo 6 ;;
+                      gpt2_blocks) echo 6 ;; mobilenet_v3_large) echo 5 ;; *) echo 5 ;; esac; }
+  ALL=${MODELS:-resnet50,efficientnet_b0,vit_b_16,bert_base,gpt2_blocks,mobilenet_v3_large}
+  declare -a SHARE LOAD
+  for ((i = 0; i < GPUS; i++)); do SHARE[i]=""; LOAD[i]=0; done
+  for m in $(for m in ${ALL//,/ }; do echo "$(cost "$m") $m"; done | sort -rn | cut -d' ' -f2); do
+    best=0; for ((i = 1; i < GPUS; i++)); do (( LOAD[i] < LOAD[best] )) && best=$i; done
+    SHARE[best]="${SHARE[best]:+${SHARE[best]},}$m"; LOAD[best]=$(( LOAD[best] + $(cost "$m") ))
+  done
+  # the same arguments minus --gpus and --models
+  CHILD=(); skipnext=0
+  for a in "${ARGS[@]}"; do
+    if (( skipnext )); then skipnext=0; continue; fi
+    case $a in --gpus|--models) skipnext=1; continue ;; esac
+    CHILD+=("$a")
+  done
+  mkdir -p "$OUT"
+  nvidia-smi --query-gpu=index,name,uuid,driver_version --format=csv,noheader > "$OUT/gpus.txt" 2>&1
+  for ((i = 0; i < GPUS; i++)); do
+    [[ -z ${SHARE[i]} ]] && continue
+    echo "bench: GPU $i runs ${SHARE[i]}" | tee -a "$OUT/gpus.txt"
+    mkdir -p "$OUT/gpu$i"
+    ( CUDA_VISIBLE_DEVICES=$i OUT="$OUT/gpu$i" BENCH_WORK="$WORK/gpu$i" \
+        bash "$0" "${CHILD[@]}" --models "${SHARE[i]}" > "$OUT/gpu$i/run.log" 2>&1 ) &
+  done
+  wait
+  PARTS=(); for ((i = 0; i < GPUS; i++)); do [[ -f $OUT/gpu$i/results.json ]] && PARTS+=("$OUT/gpu$i/results.json"); done
+  KFLAG=(); [[ -n ${KILN_VERSION:-} ]] && KFLAG=(--kiln-version "$KILN_VERSION")
+  "$JAVA" -cp "$CP" dev.kiln.bench.Main merge --out "$OUT" "${KFLAG[@]}" "${INCLUDES[@]}" "${PARTS[@]}" \
+    || echo "bench: merge of the GPUs' results failed"
+  for ((i = 0; i < GPUS; i++)); do [[ -f $OUT/gpu$i/run.log ]] && { echo "--- GPU $i"; tail -3 "$OUT/gpu$i/run.log"; }; done
+  [[ -f $OUT/results.md ]] && cat "$OUT/results.md"
+  exit 0
+fi
 [[ $FRESH == 1 ]] && rm -rf "$WORK"
 mkdir -p "$OUT" "$WORK/logs" "$WORK/results"
 START=$(date +%s)
