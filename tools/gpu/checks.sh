@@ -41,6 +41,10 @@ L=$GPU_STAGE_HOME/checks; rm -rf "$L"; mkdir -p "$L"
 PY_LD=$(echo "$LD_LIBRARY_PATH" | tr : '\n' | grep -v /rt/native | paste -sd:)
 BASE_CP=$CP; BASE_LD=$LD_LIBRARY_PATH
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader > "$L/gpu.txt"
+# on a machine with several GPUs the kit and model processes are spread over them (CUDA_VISIBLE_DEVICES);
+# the builds are CPU-bound, so such a machine's extra cores are what make it faster
+NGPU=$(nvidia-smi -L 2>/dev/null | grep -c '^GPU'); (( NGPU < 1 )) && NGPU=1
+gpu_of() { echo $(( $1 % NGPU )); }
 cuda_env() { :; }
 if (( TC > 0 )); then
   ( source tools/gpu/torch-cuda.sh "$TC" ) > "$L/torch-cuda.txt" 2>&1
@@ -66,12 +70,13 @@ if ! skip tck; then
   OPTS="-XX:ParallelGCThreads=2 -XX:CICompilerCount=2 -Dkiln.tck.cases=$CASES -Dkiln.tck.reproducers=$L/repro"
   for i in $(seq "$FIRST" "${LAST:-$((SHARDS - 1))}"); do
     # one OpenMP thread each: libgomp's threads spin while waiting, and K processes x 16 of them starve the builds
-    ( export OMP_NUM_THREADS=1; JAVA_TOOL_OPTIONS="$OPTS -Dkiln.tck.shard=$i/$SHARDS" run "tck$i" "$A" $TCK ) &
+    ( export OMP_NUM_THREADS=1 CUDA_VISIBLE_DEVICES=$(gpu_of "$i")
+      JAVA_TOOL_OPTIONS="$OPTS -Dkiln.tck.shard=$i/$SHARDS" run "tck$i" "$A" $TCK ) &
   done
   ( export OMP_NUM_THREADS=1; JAVA_TOOL_OPTIONS="$OPTS" run logit "$A" com.example.kiln.logit.LogitConformanceTest ) &
   if [[ -n $EXTRA ]]; then
     for i in $(seq 0 $(( ${EXTRA_PROCS:-4} - 1 ))); do
-      ( export OMP_NUM_THREADS=1
+      ( export OMP_NUM_THREADS=1 CUDA_VISIBLE_DEVICES=$(gpu_of $(( i + 1 )))
         JAVA_TOOL_OPTIONS="$OPTS -Dkiln.tck.ops=$EXTRA -Dkiln.tck.shard=$i/${EXTRA_PROCS:-4}" run "tck-extra$i" "$A" $TCK ) &
     done
   fi
@@ -90,8 +95,11 @@ if ! skip models; then
     # one process for the fixtures and one per model: a model's FP16 builds alone take 90-210 s
     E=dev.kiln.compiler.EndToEndGpuTest
     ( KILN_MODELS_DIR=/tmp/kiln-models run e2e $(a_left) "$E#committedFixtures" ) &
+    k=0
     for m in $(echo "${KILN_GPU_MODELS:-$MODELS}" | tr , ' '); do
-      ( KILN_MODELS_DIR=/tmp/kiln-models KILN_GPU_MODELS=$m run "e2e-$m" $(a_left) "$E#exportedModels" ) &
+      k=$(( k + 1 ))
+      ( export CUDA_VISIBLE_DEVICES=$(gpu_of "$k")
+        KILN_MODELS_DIR=/tmp/kiln-models KILN_GPU_MODELS=$m run "e2e-$m" $(a_left) "$E#exportedModels" ) &
     done
     ( cuda_env; KILN_MODELS_DIR=/tmp/kiln-models run fallback $(a_left) "$H#everyFixtureCompilesWithFallbackEnabled" ) &
     wait
