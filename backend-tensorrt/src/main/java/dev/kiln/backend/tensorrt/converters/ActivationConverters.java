@@ -103,7 +103,12 @@ public final class ActivationConverters {
         @Override
         public void convert(ConversionContext ctx, Node n) {
             ActivationType t = approximate(n).equals("tanh") ? ActivationType.kGELU_TANH : ActivationType.kGELU_ERF;
-            ctx.bind(n.output(), Layers.activation(ctx, ctx.get(n.arg("self")), t, 0, 0));
+            ITensor x = ctx.get(n.arg("self"));
+            // bf16 in f32 (PyTorch's opmath): TensorRT's bf16 gelu was off by 0.399 of the output's magnitude in
+            // the kit (bound 0.4); f16 stays native, where it met the f16 bound, so fp16 models keep their kernels
+            ctx.bind(n.output(), ctx.dtype(x) == DType.BFLOAT16
+                    ? Layers.inOpmath(ctx, x, v -> Layers.activation(ctx, v, t, 0, 0))
+                    : Layers.activation(ctx, x, t, 0, 0));
         }
     }
 

@@ -331,6 +331,7 @@ final class ConverterCases {
         // bf16 mish 0 near -5)
         add("aten::log_sigmoid", () -> of("aten::log_sigmoid", in(values(DType.FLOAT16, s(6), -12, -11.2, -5, 0, 3, 11))));
         add("aten::mish", () -> of("aten::mish", in(values(DType.BFLOAT16, s(6), -6, -5, -2, 0, 1, 3))));
+        add("aten::gelu", () -> kw("aten::gelu", l(in(OneNode.scaled(random(DType.BFLOAT16, -1, 4, 8), 3.0))), map("approximate", "tanh")));
         add("aten::reciprocal", () -> of("aten::reciprocal", in(positive(3, 4))));
         add("aten::softplus", () -> of("aten::softplus", in(OneNode.scaled(randn(3, 4), 4.0))));
         add("aten::softplus", () -> of("aten::softplus", in(randn(3, 4), 0), 2.0, 20.0));
