@@ -158,6 +158,11 @@ public final class ActivationConverters {
         }
     }
 
+    /**
+     * PyTorch's elu: {@code scale * (x > 0 ? x : alpha * (exp(input_scale * x) - 1))}, in f32 for f16/bf16 as
+     * PyTorch computes it. TensorRT's ELU activation covers {@code input_scale = 1}; any other is built
+     * from exp and a select.
+     */
     @AutoService(OpConverter.class)
     public static final class Elu extends AtenConverter {
         public Elu() {
@@ -166,23 +171,29 @@ public final class ActivationConverters {
 
         @Override
         protected Support checkNode(Node n, ConverterSettings s) {
-            Support lits = all(requireNumber(n, "alpha"), requireNumber(n, "scale"), requireNumber(n, "input_scale"));
-            if (!lits.isSupported()) {
-                return lits;
-            }
-            return n.doubleArg("input_scale") == 1.0 ? Support.yes()
-                    : Support.no("input_scale=" + n.doubleArg("input_scale") + " is not supported (only 1.0); the node will run in libtorch");
-        }
-
-        @Override
-        public String limits() {
-            return "input_scale must be 1";
+            return all(requireNumber(n, "alpha"), requireNumber(n, "scale"), requireNumber(n, "input_scale"));
         }
 
         @Override
         public void convert(ConversionContext ctx, Node n) {
-            ITensor y = Layers.activation(ctx, ctx.get(n.arg("self")), ActivationType.kELU, n.doubleArg("alpha"), 0);
-            ctx.bind(n.output(), Layers.scale(ctx, y, n.doubleArg("scale")));
+            double alpha = n.doubleArg("alpha");
+            double scale = n.doubleArg("scale");
+            double inputScale = n.doubleArg("input_scale");
+            ctx.bind(n.output(), Layers.inOpmath(ctx, ctx.get(n.arg("self")), x -> {
+                ITensor y;
+                if (inputScale == 1.0) {
+                    y = Layers.activation(ctx, x, ActivationType.kELU, alpha, 0);
+                } else {
+                    int rank = Layers.rank(x);
+                    DType dt = ctx.dtype(x);
+                    ITensor e = Layers.unary(ctx, Layers.scale(ctx, x, inputScale), UnaryOperation.kEXP);
+                    ITensor neg = Layers.scale(ctx, Layers.elementwise(ctx, e, ctx.scalar(1.0, dt, rank), ElementWiseOperation.kSUB), alpha);
+                    // NaN compares false and takes the negative branch, which is NaN too, as in PyTorch
+                    ITensor positive = Layers.elementwise(ctx, x, ctx.scalar(0.0, dt, rank), ElementWiseOperation.kGREATER);
+                    y = ElementwiseConverters.select(ctx, positive, x, neg);
+                }
+                return Layers.scale(ctx, y, scale);
+            }));
         }
     }
 

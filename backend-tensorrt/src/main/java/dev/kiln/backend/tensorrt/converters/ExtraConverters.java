@@ -95,6 +95,10 @@ public final class ExtraConverters {
         return Layers.activation(ctx, x, ActivationType.kSOFTPLUS, 1.0 / beta, beta);
     }
 
+    /**
+     * PyTorch's softplus: {@code x * beta > threshold ? x : log(1 + exp(beta x)) / beta}, in f32 for f16/bf16
+     * as PyTorch computes it; the switch to the identity is a select, so any threshold is exact.
+     */
     @AutoService(OpConverter.class)
     public static final class Softplus extends AtenConverter {
         public Softplus() {
@@ -107,19 +111,24 @@ public final class ExtraConverters {
             if (!lits.isSupported()) {
                 return lits;
             }
-            return n.doubleArg("beta") > 0 && n.doubleArg("threshold") >= 15 ? Support.yes()
-                    : Support.no("softplus with beta <= 0 or a threshold below 15 (where the linear switch shows) is not supported");
+            return n.doubleArg("beta") > 0 ? Support.yes()
+                    : Support.no("softplus with beta <= 0 is not supported (beta 0 divides by zero in PyTorch)");
         }
 
         @Override
         public String limits() {
-            return "beta > 0, threshold >= 15";
+            return "beta > 0";
         }
 
         @Override
         public void convert(ConversionContext ctx, Node n) {
             double beta = n.doubleArg("beta");
-            ctx.bind(n.output(), Layers.inOpmath(ctx, ctx.get(n.arg("self")), x -> softplus(ctx, x, beta)));
+            double threshold = n.doubleArg("threshold");
+            ctx.bind(n.output(), Layers.inOpmath(ctx, ctx.get(n.arg("self")), x -> {
+                ITensor linear = Layers.elementwise(ctx, Layers.scale(ctx, x, beta), ctx.scalar(threshold, ctx.dtype(x), Layers.rank(x)),
+                        ElementWiseOperation.kGREATER);
+                return ElementwiseConverters.select(ctx, linear, x, softplus(ctx, x, beta));
+            }));
         }
     }
 

@@ -335,6 +335,11 @@ final class ConverterCases {
         add("aten::reciprocal", () -> of("aten::reciprocal", in(positive(3, 4))));
         add("aten::softplus", () -> of("aten::softplus", in(OneNode.scaled(randn(3, 4), 4.0))));
         add("aten::softplus", () -> of("aten::softplus", in(randn(3, 4), 0), 2.0, 20.0));
+        // the linear switch at a low threshold is exact (a select), and f16 computes in f32
+        add("aten::softplus", () -> of("aten::softplus", in(OneNode.scaled(randn(4, 5), 4.0)), 1.5, 2.0));
+        add("aten::softplus", () -> of("aten::softplus", in(OneNode.scaled(random(DType.FLOAT16, -1, 4, 5), 6.0)), 1.0, 5.0));
+        add("aten::elu", () -> of("aten::elu", in(OneNode.scaled(randn(3, 4), 3.0)), 0.7, 1.3, 1.9));
+        add("aten::elu", () -> of("aten::elu", in(OneNode.scaled(random(DType.BFLOAT16, -1, 3, 4), 3.0)), 1.0, 1.0, 0.5));
         add("aten::prelu", () -> of("aten::prelu", in(randn(2, 3, 4, 4)), weight(positive(3))));
         add("aten::prelu", () -> of("aten::prelu", in(randn(2, 5)), weight(positive(1))));
         add("aten::masked_fill.Scalar", () -> of("aten::masked_fill.Scalar", in(randn(2, 3, 4)), in(random(DType.BOOL, 2, 3, 4)), -1e4));

@@ -103,7 +103,7 @@ class ConverterRefusalTest {
         refused(manual("aten::gelu", List.of(x), Map.of("approximate", Arg.of("sigmoid")), f32(2, 3), g), "approximate='sigmoid'");
         refused(manual("aten::div.Tensor_mode", List.of(x, x), Map.of("rounding_mode", Arg.of("round")), f32(2, 3), g), "rounding_mode=round");
         refused(manual("aten::permute", List.of(x, Arg.ints(0, 0)), Map.of(), f32(2, 3), g), "is not a permutation");
-        refused(of("aten::elu", in(randn(2, 3)), 1.0, 1.0, 2.0).node, "input_scale=2.0");
+        refused(of("aten::softplus", in(randn(2, 3)), -1.0, 20.0).node, "beta <= 0");
         refused(of("aten::max_pool2d", in(randn(1, 2, 9, 9)), s(3), s(1), s(0), s(2)).node, "dilation");
         refused(of("aten::adaptive_avg_pool2d", in(randn(1, 2, 4, 4)), s(3, 3)).node, "not a multiple of output size 3");
         refused(of("aten::avg_pool2d", in(randn(1, 2, 4, 4)), s(2), s(2), s(0), false, true, 3L).node, "divisor_override");
