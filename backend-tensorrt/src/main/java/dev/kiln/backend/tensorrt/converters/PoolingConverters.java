@@ -5,8 +5,10 @@ import dev.kiln.backend.tensorrt.ConversionContext;
 import dev.kiln.backend.tensorrt.ConverterSettings;
 import dev.kiln.backend.tensorrt.OpConverter;
 import dev.kiln.backend.tensorrt.Support;
+import dev.kiln.ir.DType;
 import dev.kiln.ir.Node;
 import dev.kiln.ir.TensorType;
+import org.bytedeco.tensorrt.global.nvinfer.ElementWiseOperation;
 import org.bytedeco.tensorrt.global.nvinfer.PaddingMode;
 import org.bytedeco.tensorrt.global.nvinfer.PoolingType;
 import org.bytedeco.tensorrt.global.nvinfer.ReduceOperation;
@@ -21,7 +23,9 @@ import java.util.Optional;
  * {@code avg_pool1d/2d/3d} (count_include_pad, ceil_mode), and adaptive average pooling
  * ({@code adaptive_avg_pool1d/2d}, {@code _adaptive_avg_pool2d}) when each input size is a multiple
  * of the output size (output 1 works with symbolic sizes: a mean). 1d pools run as 2d with a unit
- * height.
+ * height. ceil_mode follows PyTorch's size rule (the last window starts inside the input or its left
+ * padding) through explicit post padding, so it needs static spatial sizes; where PyTorch's
+ * count_include_pad divisor differs from TensorRT's, a constant per output position rescales the average.
  *
  * <pre>{@code aten::max_pool2d(%x, [3, 3], [2, 2], [1, 1]) -> IPoolingLayer(kMAX)}</pre>
  */
@@ -29,8 +33,12 @@ public final class PoolingConverters {
     private PoolingConverters() {
     }
 
-    /** Inputs are [N, C, *spatial] or unbatched [C, *spatial]; returns the pooled tensor in the input's layout. */
-    static ITensor pool(ConversionContext ctx, ITensor x, int spatial, PoolingType type, long[] k, long[] s, long[] p, boolean ceil,
+    /**
+     * Inputs are [N, C, *spatial] or unbatched [C, *spatial]; returns the pooled tensor in the input's layout.
+     * TensorRT rounds down over the input padded by {@code pre} and {@code post}, so the caller picks
+     * {@code post} to give PyTorch's output size (see {@link #postPadding}).
+     */
+    static ITensor pool(ConversionContext ctx, ITensor x, int spatial, PoolingType type, long[] k, long[] s, long[] pre, long[] post,
                         boolean excludePad) {
         boolean unbatched = Layers.rank(x) == spatial + 1;
         if (unbatched) {
@@ -40,13 +48,14 @@ public final class PoolingConverters {
             x = Layers.unsqueeze(ctx, x, 2);
             k = new long[] {1, k[0]};
             s = new long[] {1, s[0]};
-            p = new long[] {0, p[0]};
+            pre = new long[] {0, pre[0]};
+            post = new long[] {0, post[0]};
         }
         IPoolingLayer l = ctx.named(ctx.network().addPoolingNd(x, type, Layers.dims(k)));
         l.setStrideNd(Layers.dims(s));
-        l.setPrePadding(Layers.dims(p));
-        l.setPostPadding(Layers.dims(p));
-        l.setPaddingMode(ceil ? PaddingMode.kEXPLICIT_ROUND_UP : PaddingMode.kEXPLICIT_ROUND_DOWN);
+        l.setPrePadding(Layers.dims(pre));
+        l.setPostPadding(Layers.dims(post));
+        l.setPaddingMode(PaddingMode.kEXPLICIT_ROUND_DOWN);
         if (type == PoolingType.kAVERAGE) {
             l.setAverageCountExcludesPadding(excludePad);
         }
@@ -58,6 +67,75 @@ public final class PoolingConverters {
             y = Layers.squeeze(ctx, y, 0);
         }
         return y;
+    }
+
+    /**
+     * PyTorch's pooled size of one spatial dim (ATen {@code Pool.h pooling_output_shape}): in ceil mode
+     * the last window must start inside the input or its left padding, a rule TensorRT's round-up lacks.
+     *
+     * <pre>{@code outputSize(2, 1, 2, 0, 1, true) == 1   // TensorRT's kEXPLICIT_ROUND_UP gives 2}</pre>
+     */
+    static long outputSize(long in, long k, long s, long p, long d, boolean ceil) {
+        long span = in + 2 * p - d * (k - 1) - 1;
+        long out = Math.floorDiv(ceil ? span + s - 1 : span, s) + 1;
+        if (ceil && (out - 1) * s >= in + p) {
+            out--;
+        }
+        return out;
+    }
+
+    /**
+     * The padding after the input that makes TensorRT's round-down size {@code out}: the last window
+     * ends exactly at the padded end. Never negative (TensorRT's floor drops an unused tail), and below
+     * the effective kernel because PyTorch's last window starts inside the input.
+     */
+    static long postPadding(long in, long out, long k, long s, long p, long d) {
+        return Math.max(0, (out - 1) * s + d * (k - 1) + 1 - in - p);
+    }
+
+    /**
+     * PyTorch's avg_pool divisor at each output position of one spatial dim: the window clipped to
+     * {@code [-p, in + p)} with {@code count_include_pad} (the explicit padding counts, a ceil-mode
+     * overhang does not), else to the input {@code [0, in)}.
+     */
+    static long[] divisors(long in, long out, long k, long s, long p, boolean countPad) {
+        long[] c = new long[Math.toIntExact(out)];
+        for (int o = 0; o < c.length; o++) {
+            long start = o * s - p;
+            long end = Math.min(start + k, in + p);
+            if (!countPad) {
+                start = Math.max(start, 0);
+                end = Math.min(end, in);
+            }
+            c[o] = end - start;
+        }
+        return c;
+    }
+
+    /**
+     * What TensorRT's include-padding average (a division by the kernel volume) is multiplied by to give
+     * PyTorch's {@code count_include_pad} average, row-major over the output positions.
+     */
+    static double[] includePadRescale(long[] in, long[] out, long[] k, long[] s, long[] p) {
+        long volume = 1;
+        long positions = 1;
+        long[][] div = new long[in.length][];
+        for (int i = 0; i < in.length; i++) {
+            volume *= k[i];
+            positions *= out[i];
+            div[i] = divisors(in[i], out[i], k[i], s[i], p[i], true);
+        }
+        double[] f = new double[Math.toIntExact(positions)];
+        for (int flat = 0; flat < f.length; flat++) {
+            long d = 1;
+            int rest = flat;
+            for (int i = in.length - 1; i >= 0; i--) {
+                d *= div[i][(int) (rest % out[i])];
+                rest /= (int) out[i];
+            }
+            f[flat] = (double) volume / d;
+        }
+        return f;
     }
 
     static long[] list(Node n, String name, int spatial, long[] dflt) {
@@ -85,7 +163,8 @@ public final class PoolingConverters {
 
         @Override
         public String limits() {
-            return type == PoolingType.kMAX ? "dilation 1; indices unused" : "no divisor_override";
+            return (type == PoolingType.kMAX ? "dilation 1; indices unused" : "no divisor_override")
+                    + "; ceil_mode with static spatial sizes";
         }
 
         @Override
@@ -117,16 +196,20 @@ public final class PoolingConverters {
             }
             long[] k = list(n, "kernel_size", spatial, null);
             long[] p = list(n, "padding", spatial, new long[spatial]);
-            boolean padded = false;
             for (int i = 0; i < spatial; i++) {
                 if (p[i] * 2 > k[i]) {
                     return Support.no("padding " + p[i] + " is more than half the kernel " + k[i]);
                 }
-                padded |= p[i] > 0;
             }
-            if (type == PoolingType.kAVERAGE && padded && n.boolArg("ceil_mode") && n.boolArg("count_include_pad")) {
-                // PyTorch counts the explicit padding but not the ceil overhang; TensorRT counts both or neither
-                return Support.no("avg pooling with ceil_mode=True, padding and count_include_pad=True is not supported; the node will run in libtorch");
+            if (n.boolArg("ceil_mode")) {
+                TensorType t = type(n, "self");
+                for (int axis = rank - spatial; axis < rank; axis++) {
+                    if (Layers.staticDim(t, axis).isEmpty()) {
+                        return Support.no("ceil_mode=True with the symbolic spatial size " + t.shape().dim(axis)
+                                + " is not supported: PyTorch's ceil-mode output size is set at conversion time from static sizes"
+                                + " (the node will run in libtorch)");
+                    }
+                }
             }
             return Support.yes();
         }
@@ -134,16 +217,54 @@ public final class PoolingConverters {
         @Override
         public void convert(ConversionContext ctx, Node n) {
             ITensor x = ctx.get(n.arg("self"));
+            TensorType t = type(n, "self");
             long[] k = list(n, "kernel_size", spatial, null);
             long[] st = list(n, "stride", spatial, k);
             long[] p = list(n, "padding", spatial, new long[spatial]);
-            boolean ceil = n.boolArg("ceil_mode");
-            boolean padded = Arrays.stream(p).anyMatch(v -> v > 0);
-            // without explicit padding, PyTorch never counts the ceil overhang: that is TensorRT's "exclude padding"
-            boolean excludePad = n.schema().indexOf("count_include_pad").isPresent() && (!n.boolArg("count_include_pad") || (ceil && !padded));
-            ITensor y = pool(ctx, x, spatial, type, k, st, p, ceil, excludePad);
+            long[] in = new long[spatial];
+            long[] out = new long[spatial];
+            // without ceil mode, padding p after the input and TensorRT's round-down give PyTorch's size, symbolic sizes too
+            long[] post = p.clone();
+            if (n.boolArg("ceil_mode")) {
+                for (int i = 0; i < spatial; i++) {
+                    in[i] = Layers.staticDim(t, t.rank() - spatial + i).orElseThrow(); // checked
+                    out[i] = outputSize(in[i], k[i], st[i], p[i], 1, true);
+                    post[i] = postPadding(in[i], out[i], k[i], st[i], p[i], 1);
+                }
+            }
             // the indices are unused (checked) and stay unbound
-            ctx.bind(n.output(0), y);
+            if (type == PoolingType.kMAX) {
+                // TensorRT's max pooling ignores padding, so the extra post padding changes no value
+                ctx.bind(n.output(0), pool(ctx, x, spatial, type, k, st, p, post, false));
+                return;
+            }
+            boolean countPad = n.boolArg("count_include_pad");
+            boolean overhang = false;
+            boolean padded = false;
+            for (int i = 0; i < spatial; i++) {
+                overhang |= post[i] > p[i];
+                padded |= p[i] > 0;
+            }
+            if (!countPad || !overhang) {
+                // TensorRT excludes all padding or counts all of it; without an overhang past the padding that is PyTorch's divisor
+                ctx.bind(n.output(0), pool(ctx, x, spatial, type, k, st, p, post, !countPad));
+                return;
+            }
+            if (!padded) {
+                // no explicit padding: PyTorch's window clipped to [-0, in + 0) counts the input elements only
+                ctx.bind(n.output(0), pool(ctx, x, spatial, type, k, st, p, post, true));
+                return;
+            }
+            // PyTorch counts the explicit padding but not the ceil-mode overhang, which TensorRT cannot count apart:
+            // rescale TensorRT's kernel-volume average per output position, in f32 so f16/bf16 round once
+            DType dtype = ctx.dtype(x);
+            ITensor y = pool(ctx, ctx.cast(x, DType.FLOAT32), spatial, type, k, st, p, post, false);
+            long[] shape = new long[Layers.rank(y)];
+            Arrays.fill(shape, 1);
+            System.arraycopy(out, 0, shape, shape.length - spatial, spatial);
+            ITensor rescale = Layers.constant(ctx, DType.FLOAT32, shape, includePadRescale(in, out, k, st, p));
+            y = Layers.elementwise(ctx, y, rescale, ElementWiseOperation.kPROD);
+            ctx.bind(n.output(0), ctx.cast(y, dtype));
         }
     }
 
@@ -274,7 +395,7 @@ public final class PoolingConverters {
             for (int i = 0; i < spatial; i++) {
                 k[i] = sz[rank - spatial + i] / out[i];
             }
-            ctx.bind(n.output(), pool(ctx, x, spatial, PoolingType.kAVERAGE, k, k, new long[spatial], false, false));
+            ctx.bind(n.output(), pool(ctx, x, spatial, PoolingType.kAVERAGE, k, k, new long[spatial], new long[spatial], false));
         }
     }
 

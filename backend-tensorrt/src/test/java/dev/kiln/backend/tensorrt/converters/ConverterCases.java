@@ -297,6 +297,28 @@ final class ConverterCases {
         add("aten::avg_pool2d", () -> of("aten::avg_pool2d", in(randn(1, 2, 7, 7)), s(2), s(2), s(0), true));
         add("aten::avg_pool1d", () -> of("aten::avg_pool1d", in(randn(2, 3, 9)), s(3), s(2), s(1)));
         add("aten::avg_pool3d", () -> of("aten::avg_pool3d", in(randn(1, 2, 4, 6, 6)), s(2)));
+        // ceil_mode where TensorRT's round-up would add a window starting past the left-padded input (kit failures 2026-12-04)
+        add("aten::max_pool1d", () -> of("aten::max_pool1d", in(randn(1, 1, 2)), s(1), s(2), s(0), s(1), true));
+        add("aten::max_pool1d", () -> of("aten::max_pool1d", in(randn(1, 4, 4)), s(2), s(3), s(1), s(1), true));
+        add("aten::max_pool1d", () -> of("aten::max_pool1d", in(randn(3, 1, 9), 0), s(1), s(3), s(0), s(1), true));
+        add("aten::max_pool2d", () -> of("aten::max_pool2d", in(randn(3, 9, 2)), s(1, 2), s(3), s(0, 0), s(1), true));
+        add("aten::max_pool3d", () -> of("aten::max_pool3d", in(randn(1, 3, 4, 3, 4)), s(2, 1, 1), s(1, 1, 2), s(0, 0, 0), s(1), true));
+        add("aten::max_pool3d", () -> of("aten::max_pool3d", in(randn(3, 1, 2, 4, 6)), s(1, 2, 2), s(2, 1, 2), s(0, 1, 1), s(1), true));
+        add("aten::max_pool3d_with_indices", () -> OneNode.of("aten::max_pool3d_with_indices",
+                l(in(randn(1, 2, 3, 6, 5)), s(1, 2, 2), s(1, 3, 3), s(0, 0, 1), s(1), true), Map.of(), new int[] {0}));
+        add("aten::avg_pool1d", () -> of("aten::avg_pool1d", in(randn(1, 1, 2)), s(1), s(2), s(0), true, true));
+        add("aten::avg_pool1d", () -> of("aten::avg_pool1d", in(randn(1, 1, 2)), s(1), s(2), s(0), true, false));
+        add("aten::avg_pool1d", () -> of("aten::avg_pool1d", in(randn(2, 2, 7)), s(2), s(2), s(1), true, false));
+        add("aten::avg_pool2d", () -> of("aten::avg_pool2d", in(random(DType.BFLOAT16, -1, 2, 2, 9, 2)), s(1, 2), s(3), s(0, 0), true, true, null));
+        add("aten::avg_pool2d", () -> of("aten::avg_pool2d", in(randn(1, 2, 4, 5)), s(1, 2), s(1, 2), s(0, 1), true, false, null));
+        add("aten::avg_pool3d", () -> of("aten::avg_pool3d", in(randn(2, 2, 4, 3, 4)), s(3, 1, 1), s(1, 1, 2), s(1, 0, 0), true, false, null));
+        add("aten::avg_pool3d", () -> of("aten::avg_pool3d", in(randn(1, 3, 3, 2, 3)), s(2, 1, 3), s(3, 1, 1), s(0, 0, 0), true, true, null));
+        // ceil_mode, padding and count_include_pad: the last window overhangs the padding, whose part PyTorch does not count
+        // (libtorch's avg_pool1d of ones(6), 3, 2, 1, ceil: [2/3, 1, 1, 1/2]); a per-position rescale
+        add("aten::avg_pool1d", () -> of("aten::avg_pool1d", in(randn(2, 3, 6)), s(3), s(2), s(1), true, true));
+        add("aten::avg_pool2d", () -> of("aten::avg_pool2d", in(randn(1, 2, 6, 5), 0), s(3, 2), s(2, 2), s(1, 0), true, true, null));
+        add("aten::avg_pool2d", () -> of("aten::avg_pool2d", in(random(DType.BFLOAT16, -1, 2, 6, 6)), s(3, 3), s(2, 2), s(1, 1), true, true, null));
+        add("aten::avg_pool3d", () -> of("aten::avg_pool3d", in(randn(1, 2, 6, 5, 4)), s(3, 2, 2), s(2, 2, 3), s(1, 0, 1), true, true, null));
         add("aten::adaptive_avg_pool2d", () -> of("aten::adaptive_avg_pool2d", in(randn(2, 3, 7, 5)), s(1, 1)));
         add("aten::adaptive_avg_pool2d", () -> of("aten::adaptive_avg_pool2d", in(randn(1, 2, 4, 6)), s(2, 3)));
         add("aten::adaptive_avg_pool2d", () -> of("aten::adaptive_avg_pool2d", in(randn(2, 3, 7, 5), 0, 2, 3), s(1, 1)));

@@ -149,4 +149,13 @@ class ConverterRefusalTest {
         Node n = g.append(OneNode.schema("prim::ListUnpack"), List.of(x), List.of(f32(2), f32(2)));
         refused(n, "only lists made by split");
     }
+
+    @Test
+    void ceilModePoolingNeedsStaticSpatialSizes() {
+        // PyTorch's ceil-mode size drops a last window that starts past the left-padded input: computed from static sizes
+        refused(of("aten::max_pool1d", in(randn(2, 3, 9), 2), s(1), s(2), s(0), s(1), true).node, "ceil_mode=True", "symbolic spatial size",
+                "libtorch");
+        refused(of("aten::avg_pool2d", in(randn(1, 2, 6, 6), 0, 3), s(3), s(2), s(1), true, true, null).node, "ceil_mode=True",
+                "symbolic spatial size");
+    }
 }
