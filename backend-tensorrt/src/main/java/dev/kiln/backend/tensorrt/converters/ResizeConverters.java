@@ -6,6 +6,7 @@ import dev.kiln.backend.tensorrt.ConverterSettings;
 import dev.kiln.backend.tensorrt.OpConverter;
 import dev.kiln.backend.tensorrt.Support;
 import dev.kiln.ir.Arg;
+import dev.kiln.ir.DType;
 import dev.kiln.ir.Node;
 import org.bytedeco.tensorrt.global.nvinfer.InterpolationMode;
 import org.bytedeco.tensorrt.global.nvinfer.ResizeCoordinateTransformation;
@@ -20,7 +21,8 @@ import java.util.List;
  * Interpolation: {@code upsample_nearest2d} and {@code upsample_bilinear2d}, default and
  * {@code .vec} overloads, by output size or scale factors, with {@code align_corners}. PyTorch's
  * "nearest" is floor(dst * in/out) (asymmetric coordinates, floor rounding); bilinear maps with
- * half-pixel or align-corners coordinates.
+ * half-pixel or align-corners coordinates. TensorRT has no bf16 resize, so bf16 tensors are resized in
+ * f32 and cast back.
  *
  * <pre>{@code aten::upsample_nearest2d.vec(%x, None, [2.0, 2.0]) -> IResizeLayer(kNEAREST, scales [1,1,2,2])}</pre>
  */
@@ -97,7 +99,11 @@ public final class ResizeConverters {
 
         @Override
         public void convert(ConversionContext ctx, Node n) {
-            ITensor x = ctx.get(n.arg(input()));
+            DType dtype = type(n, input()).elementType();
+            // TensorRT 10.6 has no bf16 resize kernel (the build fails with "No supported formats"): resize in f32
+            // and round once, which is exact for nearest and what PyTorch does for linear (it interpolates bf16 in
+            // float and rounds the result)
+            ITensor x = ctx.cast(ctx.get(n.arg(input())), computeDType(dtype));
             IResizeLayer r = ctx.named(ctx.network().addResize(x));
             double[] sc = scales(n);
             if (sc != null) {
@@ -117,8 +123,13 @@ public final class ResizeConverters {
                 r.setCoordinateTransformation(ResizeCoordinateTransformation.kASYMMETRIC);
                 r.setNearestRounding(ResizeRoundMode.kFLOOR);
             }
-            ctx.bind(n.output(), r.getOutput(0));
+            ctx.bind(n.output(), ctx.cast(r.getOutput(0), dtype));
         }
+    }
+
+    /** The dtype the resize runs in for an input of {@code dtype}: f32 for bf16, which TensorRT cannot resize. */
+    static DType computeDType(DType dtype) {
+        return dtype == DType.BFLOAT16 ? DType.FLOAT32 : dtype;
     }
 
     @AutoService(OpConverter.class)
