@@ -21,8 +21,8 @@ import java.util.List;
  * Interpolation: {@code upsample_nearest2d} and {@code upsample_bilinear2d}, default and
  * {@code .vec} overloads, by output size or scale factors, with {@code align_corners}. PyTorch's
  * "nearest" is floor(dst * in/out) (asymmetric coordinates, floor rounding); bilinear maps with
- * half-pixel or align-corners coordinates. TensorRT has no bf16 resize, so bf16 tensors are resized in
- * f32 and cast back.
+ * half-pixel or align-corners coordinates, a size-1 output by the same formula (half-pixel: the middle of
+ * the input). TensorRT has no bf16 resize, so bf16 tensors are resized in f32 and cast back.
  *
  * <pre>{@code aten::upsample_nearest2d.vec(%x, None, [2.0, 2.0]) -> IResizeLayer(kNEAREST, scales [1,1,2,2])}</pre>
  */
@@ -113,11 +113,15 @@ public final class ResizeConverters {
                 ITensor shape = Layers.concat(ctx, List.of(Layers.gatherShape(ctx, x, new int[] {0, 1}), Layers.longs(ctx, os[0], os[1])), 0);
                 r.setInput(1, shape);
             }
+            // kFORMULA (TensorRT's default) for every mode: torch 2.x maps a size-1 output by the same formula as
+            // any other size, so half-pixel reads source (in - 1) / 2, between the two middle pixels for an even
+            // size. kUPPER takes the first pixel: that is ONNX's "pytorch_half_pixel", the rule of old PyTorch, and
+            // it gave wrong values for every size-1 bilinear output of the 2026-12-04 conformance run.
+            r.setSelectorForSinglePixel(ResizeSelector.kFORMULA);
             if (bilinear) {
                 r.setResizeMode(InterpolationMode.kLINEAR);
                 boolean align = n.boolArg("align_corners");
                 r.setCoordinateTransformation(align ? ResizeCoordinateTransformation.kALIGN_CORNERS : ResizeCoordinateTransformation.kHALF_PIXEL);
-                r.setSelectorForSinglePixel(align ? ResizeSelector.kFORMULA : ResizeSelector.kUPPER);
             } else {
                 r.setResizeMode(InterpolationMode.kNEAREST);
                 r.setCoordinateTransformation(ResizeCoordinateTransformation.kASYMMETRIC);

@@ -359,6 +359,13 @@ final class ConverterCases {
                 false, List.of(2.0, 2.0)));
         add("aten::upsample_bilinear2d.vec", () -> of("aten::upsample_bilinear2d.vec", in(random(DType.BFLOAT16, -1, 1, 2, 3, 5)), s(1, 1),
                 true, null));
+        // an output size of 1 reads the middle of the input (half-pixel), between two pixels for an even size
+        add("aten::upsample_bilinear2d.vec", () -> of("aten::upsample_bilinear2d.vec", in(randn(2, 2, 3, 2)), s(11, 1), false, null));
+        add("aten::upsample_bilinear2d.vec", () -> of("aten::upsample_bilinear2d.vec", in(randn(1, 1, 4, 3)), s(1, 13), false, null));
+        add("aten::upsample_bilinear2d.vec", () -> of("aten::upsample_bilinear2d.vec", in(randn(1, 2, 6, 7)), s(1, 1), false, null));
+        add("aten::upsample_bilinear2d.vec", () -> of("aten::upsample_bilinear2d.vec", in(randn(1, 2, 4, 6)), s(1, 1), true, null));
+        add("aten::upsample_bilinear2d", () -> of("aten::upsample_bilinear2d", in(randn(1, 2, 8, 5), 0), s(1, 9), false));
+        add("aten::upsample_nearest2d", () -> of("aten::upsample_nearest2d", in(randn(1, 2, 4, 5)), s(1, 1)));
         add("aten::constant_pad_nd", () -> of("aten::constant_pad_nd", in(randn(2, 3, 4)), s(1, 2), 0.5));
         add("aten::constant_pad_nd", () -> of("aten::constant_pad_nd", in(randn(2, 3, 4), 0), s(1, 1, 2, 0)));
         add("aten::constant_pad_nd", () -> of("aten::constant_pad_nd", in(randn(2, 3, 4)), s(-1, 1)));
