@@ -8,6 +8,7 @@ import dev.kiln.backend.tensorrt.Support;
 import dev.kiln.ir.Arg;
 import dev.kiln.ir.DType;
 import dev.kiln.ir.Node;
+import dev.kiln.ir.TensorType;
 import org.bytedeco.tensorrt.global.nvinfer.InterpolationMode;
 import org.bytedeco.tensorrt.global.nvinfer.ResizeCoordinateTransformation;
 import org.bytedeco.tensorrt.global.nvinfer.ResizeRoundMode;
@@ -15,7 +16,9 @@ import org.bytedeco.tensorrt.global.nvinfer.ResizeSelector;
 import org.bytedeco.tensorrt.nvinfer.IResizeLayer;
 import org.bytedeco.tensorrt.nvinfer.ITensor;
 
+import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Interpolation: {@code upsample_nearest2d} and {@code upsample_bilinear2d}, default and
@@ -38,6 +41,11 @@ public final class ResizeConverters {
             super(op);
             this.bilinear = bilinear;
             this.vec = vec;
+        }
+
+        @Override
+        public String limits() {
+            return vec ? "" : "output_size and scales together only where output_size = floor(input size * scale) on a static input";
         }
 
         String input() {
@@ -88,8 +96,23 @@ public final class ResizeConverters {
                     }
                 }
             }
-            if (os.isNone() && scales(n) == null) {
+            double[] sc = scales(n);
+            if (os.isNone() && sc == null) {
                 return Support.no("neither output_size nor scale factors are given");
+            }
+            if (!os.isNone() && sc != null) {
+                // TensorRT's resize takes scales or an output size, not both; PyTorch maps coordinates by the
+                // scales and sizes the output by output_size, so scales serve only where they give that size
+                long[] size = n.intListArg("output_size");
+                TensorType x = type(n, input());
+                for (int i = 0; i < 2; i++) {
+                    Optional<Long> in = Layers.staticDim(x, 2 + i);
+                    if (in.isEmpty() || scaledSize(in.get(), sc[i]) != size[i]) {
+                        return Support.no("output_size " + Arrays.toString(size) + " is not floor(input size * scale) for scales "
+                                + Arrays.toString(sc) + " and input " + x.text() + "; TensorRT's resize takes one or the other"
+                                + " (drop the scales or make them agree)");
+                    }
+                }
             }
             if (bilinear && !(n.arg("align_corners") instanceof Arg.BoolLit)) {
                 return Support.no("align_corners must be a constant bool");
@@ -129,6 +152,11 @@ public final class ResizeConverters {
             }
             ctx.bind(n.output(), ctx.cast(r.getOutput(0), dtype));
         }
+    }
+
+    /** The output size TensorRT's resize gives a dimension of size {@code in} for {@code scale}: floor(in * scale), scale as f32. */
+    static long scaledSize(long in, double scale) {
+        return (long) Math.floor(in * (double) (float) scale);
     }
 
     /** The dtype the resize runs in for an input of {@code dtype}: f32 for bf16, which TensorRT cannot resize. */

@@ -366,6 +366,9 @@ final class ConverterCases {
         add("aten::upsample_bilinear2d.vec", () -> of("aten::upsample_bilinear2d.vec", in(randn(1, 2, 4, 6)), s(1, 1), true, null));
         add("aten::upsample_bilinear2d", () -> of("aten::upsample_bilinear2d", in(randn(1, 2, 8, 5), 0), s(1, 9), false));
         add("aten::upsample_nearest2d", () -> of("aten::upsample_nearest2d", in(randn(1, 2, 4, 5)), s(1, 1)));
+        // scales that agree with output_size: coordinates by the scales, as PyTorch maps them
+        add("aten::upsample_bilinear2d", () -> of("aten::upsample_bilinear2d", in(randn(1, 2, 3, 4)), s(6, 12), false, 2.0, 3.0));
+        add("aten::upsample_nearest2d", () -> of("aten::upsample_nearest2d", in(randn(1, 2, 3, 4)), s(6, 12), 2.0, 3.0));
         add("aten::constant_pad_nd", () -> of("aten::constant_pad_nd", in(randn(2, 3, 4)), s(1, 2), 0.5));
         add("aten::constant_pad_nd", () -> of("aten::constant_pad_nd", in(randn(2, 3, 4), 0), s(1, 1, 2, 0)));
         add("aten::constant_pad_nd", () -> of("aten::constant_pad_nd", in(randn(2, 3, 4)), s(-1, 1)));

@@ -149,4 +149,13 @@ class ConverterRefusalTest {
         Node n = g.append(OneNode.schema("prim::ListUnpack"), List.of(x), List.of(f32(2), f32(2)));
         refused(n, "only lists made by split");
     }
+
+    @Test
+    void resizeScalesThatDisagreeWithTheOutputSizeAreRefused() {
+        // PyTorch sizes the output by output_size and maps coordinates by the scales; TensorRT takes one or the other
+        refused(of("aten::upsample_nearest2d", in(randn(1, 2, 4, 4)), s(9, 8), 2.0, 2.0).node, "output_size [9, 8]",
+                "floor(input size * scale)", "scales [2.0, 2.0]");
+        refused(of("aten::upsample_bilinear2d", in(randn(1, 2, 4, 4)), s(8, 7), false, 2.0, 2.0).node, "output_size [8, 7]");
+        assertThat(lookup(of("aten::upsample_bilinear2d", in(randn(1, 2, 4, 4)), s(8, 6), false, 2.0, 1.5).node).isSupported()).isTrue();
+    }
 }
