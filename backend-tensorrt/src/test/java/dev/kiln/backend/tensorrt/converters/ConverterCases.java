@@ -394,6 +394,26 @@ final class ConverterCases {
         add("aten::upsample_bilinear2d", () -> of("aten::upsample_bilinear2d", in(randn(1, 2, 3, 4)), s(5, 7), true));
         add("aten::upsample_bilinear2d.vec", () -> of("aten::upsample_bilinear2d.vec", in(randn(2, 3, 4, 4)), null, false, List.of(2.0, 2.0)));
         add("aten::upsample_bilinear2d.vec", () -> of("aten::upsample_bilinear2d.vec", in(randn(2, 3, 4, 4)), s(8, 8), true, null));
+        // bf16: TensorRT has no bf16 resize, the converter resizes in f32 (nearest exact; bilinear by 2 has exact
+        // weights, so libtorch's float interpolation rounded once gives the same bf16)
+        add("aten::upsample_nearest2d", () -> of("aten::upsample_nearest2d", in(random(DType.BFLOAT16, -1, 1, 2, 3, 4)), s(5, 11)));
+        add("aten::upsample_nearest2d.vec", () -> of("aten::upsample_nearest2d.vec", in(random(DType.BFLOAT16, -1, 1, 2, 3, 4)), null,
+                List.of(2.0, 3.0)));
+        add("aten::upsample_bilinear2d", () -> of("aten::upsample_bilinear2d", in(random(DType.BFLOAT16, -1, 1, 2, 3, 4)), s(6, 8), false));
+        add("aten::upsample_bilinear2d.vec", () -> of("aten::upsample_bilinear2d.vec", in(random(DType.BFLOAT16, -1, 2, 2, 3, 4)), null,
+                false, List.of(2.0, 2.0)));
+        add("aten::upsample_bilinear2d.vec", () -> of("aten::upsample_bilinear2d.vec", in(random(DType.BFLOAT16, -1, 1, 2, 3, 5)), s(1, 1),
+                true, null));
+        // an output size of 1 reads the middle of the input (half-pixel), between two pixels for an even size
+        add("aten::upsample_bilinear2d.vec", () -> of("aten::upsample_bilinear2d.vec", in(randn(2, 2, 3, 2)), s(11, 1), false, null));
+        add("aten::upsample_bilinear2d.vec", () -> of("aten::upsample_bilinear2d.vec", in(randn(1, 1, 4, 3)), s(1, 13), false, null));
+        add("aten::upsample_bilinear2d.vec", () -> of("aten::upsample_bilinear2d.vec", in(randn(1, 2, 6, 7)), s(1, 1), false, null));
+        add("aten::upsample_bilinear2d.vec", () -> of("aten::upsample_bilinear2d.vec", in(randn(1, 2, 4, 6)), s(1, 1), true, null));
+        add("aten::upsample_bilinear2d", () -> of("aten::upsample_bilinear2d", in(randn(1, 2, 8, 5), 0), s(1, 9), false));
+        add("aten::upsample_nearest2d", () -> of("aten::upsample_nearest2d", in(randn(1, 2, 4, 5)), s(1, 1)));
+        // scales that agree with output_size: coordinates by the scales, as PyTorch maps them
+        add("aten::upsample_bilinear2d", () -> of("aten::upsample_bilinear2d", in(randn(1, 2, 3, 4)), s(6, 12), false, 2.0, 3.0));
+        add("aten::upsample_nearest2d", () -> of("aten::upsample_nearest2d", in(randn(1, 2, 3, 4)), s(6, 12), 2.0, 3.0));
         add("aten::constant_pad_nd", () -> of("aten::constant_pad_nd", in(randn(2, 3, 4)), s(1, 2), 0.5));
         add("aten::constant_pad_nd", () -> of("aten::constant_pad_nd", in(randn(2, 3, 4), 0), s(1, 1, 2, 0)));
         add("aten::constant_pad_nd", () -> of("aten::constant_pad_nd", in(randn(2, 3, 4)), s(-1, 1)));

@@ -158,4 +158,13 @@ class ConverterRefusalTest {
         refused(of("aten::avg_pool2d", in(randn(1, 2, 6, 6), 0, 3), s(3), s(2), s(1), true, true, null).node, "ceil_mode=True",
                 "symbolic spatial size");
     }
+
+    @Test
+    void resizeScalesThatDisagreeWithTheOutputSizeAreRefused() {
+        // PyTorch sizes the output by output_size and maps coordinates by the scales; TensorRT takes one or the other
+        refused(of("aten::upsample_nearest2d", in(randn(1, 2, 4, 4)), s(9, 8), 2.0, 2.0).node, "output_size [9, 8]",
+                "floor(input size * scale)", "scales [2.0, 2.0]");
+        refused(of("aten::upsample_bilinear2d", in(randn(1, 2, 4, 4)), s(8, 7), false, 2.0, 2.0).node, "output_size [8, 7]");
+        assertThat(lookup(of("aten::upsample_bilinear2d", in(randn(1, 2, 4, 4)), s(8, 6), false, 2.0, 1.5).node).isSupported()).isTrue();
+    }
 }
