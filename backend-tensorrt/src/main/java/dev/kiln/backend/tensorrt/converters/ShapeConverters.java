@@ -855,6 +855,14 @@ public final class ShapeConverters {
         @Override
         public void convert(ConversionContext ctx, Node n) {
             List<ITensor> ts = tensorList(ctx, n, "tensors", Layers.outDType(n, 0));
+            if (ts.isEmpty()) {
+                // every input is a skipped 1-d empty tensor: PyTorch returns an empty [0] of the promoted
+                // dtype (dim is not even checked), which is any input cast (a zero-volume tensor, legal in TRT 10)
+                Arg first = Layers.elements(n.arg("tensors")).get(0);
+                ITensor empty = ctx.cast(ctx.get(first), Layers.outDType(n, 0));
+                ctx.bind(n.output(), ctx.named(ctx.network().addIdentity(empty)).getOutput(0));
+                return;
+            }
             int axis = Layers.axis(n, n.intArg("dim"), Layers.rank(ts.get(0)));
             ctx.bind(n.output(), ts.size() == 1 ? ctx.named(ctx.network().addIdentity(ts.get(0))).getOutput(0) : Layers.concat(ctx, ts, axis));
         }

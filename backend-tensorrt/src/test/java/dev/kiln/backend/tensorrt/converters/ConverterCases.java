@@ -187,6 +187,10 @@ final class ConverterCases {
         add("aten::cat", () -> of("aten::cat", l(in(randn(2, 3)), in(randn(2, 5))), 1L));
         add("aten::cat", () -> of("aten::cat", l(in(randn(2, 3)), in(randn(4, 3)), in(randn(1, 3))), -2L));
         add("aten::cat", () -> of("aten::cat", l(in(randn(2, 3)), in(random(DType.INT64, 4, 2, 3))), 0L));
+        // 1-d empty inputs are skipped; when every input is one the output is an empty [0]
+        add("aten::cat", () -> of("aten::cat", l(in(randn(0))), 0L));
+        add("aten::cat", () -> of("aten::cat", l(in(random(DType.BOOL, 2, 0)), in(random(DType.BOOL, 2, 0))), -1L));
+        add("aten::cat", () -> of("aten::cat", l(in(randn(0)), in(randn(2, 3))), 1L));
         add("aten::stack", () -> of("aten::stack", l(in(randn(2, 3)), in(randn(2, 3))), -1L));
         add("aten::stack", () -> of("aten::stack", l(in(randn(2, 3)), in(randn(2, 3)), in(randn(2, 3))), 0L));
         add("aten::split.Tensor", () -> of("aten::split.Tensor", in(randn(2, 5)), 2L, 1L));

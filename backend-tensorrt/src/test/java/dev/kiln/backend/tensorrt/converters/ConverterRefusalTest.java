@@ -149,4 +149,15 @@ class ConverterRefusalTest {
         Node n = g.append(OneNode.schema("prim::ListUnpack"), List.of(x), List.of(f32(2), f32(2)));
         refused(n, "only lists made by split");
     }
+
+    @Test
+    void catOfOnlyEmptyInputsIsAccepted() {
+        // cat([f32[0]], 0) and cat([bool[0], bool[0]], -1): every input is skipped, the output is [0]
+        Graph g = new Graph("g");
+        Value a = g.addInput("a", f32(0));
+        Value b = g.addInput("b", new TensorType(DType.BOOL, Shape.of(0)));
+        assertThat(lookup(manual("aten::cat", List.of(Arg.list(List.of(a)), 0L), Map.of(), f32(0), g)).isSupported()).isTrue();
+        assertThat(lookup(manual("aten::cat", List.of(Arg.list(List.of(b, b)), -1L), Map.of(),
+                new TensorType(DType.BOOL, Shape.of(0)), g)).isSupported()).isTrue();
+    }
 }
