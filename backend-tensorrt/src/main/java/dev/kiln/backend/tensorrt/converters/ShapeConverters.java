@@ -8,6 +8,8 @@ import dev.kiln.backend.tensorrt.Support;
 import dev.kiln.ir.Arg;
 import dev.kiln.ir.DType;
 import dev.kiln.ir.Node;
+import dev.kiln.ir.SymExpr;
+import dev.kiln.ir.Symbol;
 import dev.kiln.ir.TensorType;
 import dev.kiln.ir.Value;
 import org.bytedeco.tensorrt.global.nvinfer.ElementWiseOperation;
@@ -428,7 +430,12 @@ public final class ShapeConverters {
         }
     }
 
-    /** Squeeze: static size-1 dims go; symbolic dims are taken as not 1 (export specializes 0/1 sizes). */
+    /**
+     * Squeeze: size-1 dims go, others stay. A symbolic dim is decided by its range, as the shape rule
+     * does: a range without 1 (torch.export's dynamic dims start at 2) keeps it, the range [1, 1] drops
+     * it, and a range holding 1 and more is refused, since an engine's output rank cannot depend on a
+     * runtime size.
+     */
     abstract static class SqueezeBase extends AtenConverter {
         SqueezeBase(String op) {
             super(op);
@@ -441,20 +448,41 @@ public final class ShapeConverters {
 
         @Override
         public String limits() {
-            return "symbolic dimensions are taken as not 1 (torch.export specializes sizes 0 and 1)";
+            return "a symbolic dim it may squeeze must have a range without 1 (kept; torch.export's start at 2) or of 1 only"
+                    + " (dropped); one that may be 1 is refused (the output rank would depend on it)";
         }
 
         abstract long[] dims(Node n, int rank);
 
         @Override
         protected Support checkNode(Node n, ConverterSettings s) {
-            int rank = type(n, "self").rank();
+            TensorType t = type(n, "self");
+            int rank = t.rank();
             for (long d : dims(n, rank)) {
                 if (!Layers.validAxis(d, rank)) {
                     return Support.no("dim " + d + " is out of range for rank " + rank);
                 }
+                int a = Layers.axis(n, d, rank);
+                SymExpr size = rank > 0 ? t.shape().dim(a) : SymExpr.of(1);
+                if (mayBeOne(size)) {
+                    long max = size.upperBound();
+                    return Support.no("dimension " + a + " has the symbolic size " + size + " in [" + size.lowerBound() + ", "
+                            + (max == Symbol.UNBOUNDED ? "inf" : Long.toString(max)) + "], which may be 1 at run time, and"
+                            + " the output rank of a TensorRT engine cannot depend on it (give the size a minimum of 2 or a static value)");
+                }
             }
             return Support.yes();
+        }
+
+        /** A symbolic size whose range holds 1 and other values: squeezing it is decided at run time. */
+        static boolean mayBeOne(SymExpr size) {
+            return !(size instanceof SymExpr.Const) && size.lowerBound() <= 1 && size.upperBound() >= 1
+                    && !(size.lowerBound() == 1 && size.upperBound() == 1);
+        }
+
+        /** Size exactly 1: a constant 1 or a symbol whose range is [1, 1]. */
+        static boolean isOne(SymExpr size) {
+            return size.lowerBound() == 1 && size.upperBound() == 1;
         }
 
         @Override
@@ -465,7 +493,7 @@ public final class ShapeConverters {
             List<Integer> drop = new ArrayList<>();
             for (long d : dims(n, rank)) {
                 int a = Layers.axis(n, d, rank);
-                if (rank > 0 && Layers.staticDim(t, a).orElse(-1L) == 1 && !drop.contains(a)) {
+                if (rank > 0 && isOne(t.shape().dim(a)) && !drop.contains(a)) {
                     drop.add(a);
                 }
             }
@@ -855,6 +883,14 @@ public final class ShapeConverters {
         @Override
         public void convert(ConversionContext ctx, Node n) {
             List<ITensor> ts = tensorList(ctx, n, "tensors", Layers.outDType(n, 0));
+            if (ts.isEmpty()) {
+                // every input is a skipped 1-d empty tensor: PyTorch returns an empty [0] of the promoted
+                // dtype (dim is not even checked), which is any input cast (a zero-volume tensor, legal in TRT 10)
+                Arg first = Layers.elements(n.arg("tensors")).get(0);
+                ITensor empty = ctx.cast(ctx.get(first), Layers.outDType(n, 0));
+                ctx.bind(n.output(), ctx.named(ctx.network().addIdentity(empty)).getOutput(0));
+                return;
+            }
             int axis = Layers.axis(n, n.intArg("dim"), Layers.rank(ts.get(0)));
             ctx.bind(n.output(), ts.size() == 1 ? ctx.named(ctx.network().addIdentity(ts.get(0))).getOutput(0) : Layers.concat(ctx, ts, axis));
         }

@@ -9,6 +9,7 @@ import java.util.TreeMap;
 import java.util.function.Supplier;
 
 import static dev.kiln.backend.tensorrt.converters.OneNode.in;
+import static dev.kiln.backend.tensorrt.converters.OneNode.inFrom;
 import static dev.kiln.backend.tensorrt.converters.OneNode.ints;
 import static dev.kiln.backend.tensorrt.converters.OneNode.kw;
 import static dev.kiln.backend.tensorrt.converters.OneNode.map;
@@ -181,6 +182,10 @@ final class ConverterCases {
         add("aten::squeeze.dim", () -> of("aten::squeeze.dim", in(randn(2, 1, 3)), -2L));
         add("aten::squeeze.dim", () -> of("aten::squeeze.dim", in(randn(2, 4, 3)), 1L));
         add("aten::squeeze.dims", () -> of("aten::squeeze.dims", in(randn(2, 1, 3, 1), 0), s(1, -1)));
+        // a symbolic dim that cannot be 1 (torch.export's dynamic dims start at 2) is kept; one that may be 1 is refused
+        add("aten::squeeze", () -> of("aten::squeeze", inFrom(2, randn(3, 1, 4), 0)));
+        add("aten::squeeze.dim", () -> of("aten::squeeze.dim", inFrom(2, randn(3, 4), 0), 0L));
+        add("aten::squeeze.dims", () -> of("aten::squeeze.dims", inFrom(2, random(DType.BOOL, 2, 2, 1, 3), 0), s(0, 1)));
         add("aten::unsqueeze", () -> of("aten::unsqueeze", in(randn(2, 3)), -1L));
         add("aten::unsqueeze", () -> of("aten::unsqueeze", in(randn(2, 3), 0), 1L));
         add("aten::expand", () -> of("aten::expand", in(randn(3, 1)), s(2, 3, 4)));
@@ -195,6 +200,10 @@ final class ConverterCases {
         add("aten::cat", () -> of("aten::cat", l(in(randn(2, 3)), in(randn(2, 5))), 1L));
         add("aten::cat", () -> of("aten::cat", l(in(randn(2, 3)), in(randn(4, 3)), in(randn(1, 3))), -2L));
         add("aten::cat", () -> of("aten::cat", l(in(randn(2, 3)), in(random(DType.INT64, 4, 2, 3))), 0L));
+        // 1-d empty inputs are skipped; when every input is one the output is an empty [0]
+        add("aten::cat", () -> of("aten::cat", l(in(randn(0))), 0L));
+        add("aten::cat", () -> of("aten::cat", l(in(random(DType.BOOL, 2, 0)), in(random(DType.BOOL, 2, 0))), -1L));
+        add("aten::cat", () -> of("aten::cat", l(in(randn(0)), in(randn(2, 3))), 1L));
         add("aten::stack", () -> of("aten::stack", l(in(randn(2, 3)), in(randn(2, 3))), -1L));
         add("aten::stack", () -> of("aten::stack", l(in(randn(2, 3)), in(randn(2, 3)), in(randn(2, 3))), 0L));
         add("aten::split.Tensor", () -> of("aten::split.Tensor", in(randn(2, 5)), 2L, 1L));

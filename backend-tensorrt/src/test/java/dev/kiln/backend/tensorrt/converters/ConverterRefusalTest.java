@@ -167,4 +167,51 @@ class ConverterRefusalTest {
         refused(of("aten::upsample_bilinear2d", in(randn(1, 2, 4, 4)), s(8, 7), false, 2.0, 2.0).node, "output_size [8, 7]");
         assertThat(lookup(of("aten::upsample_bilinear2d", in(randn(1, 2, 4, 4)), s(8, 6), false, 2.0, 1.5).node).isSupported()).isTrue();
     }
+
+    @Test
+    void squeezeOfASymbolicSizeThatMayBeOneIsRefused() {
+        // the kit's dyn[0] cases: s0 in [1, 4] may be 1, and libtorch then drops the dim the engine keeps
+        Graph g = new Graph("g");
+        Symbol maybeOne = g.declare(new Symbol("s0", 1, 4));
+        Value x = g.addInput("x", new TensorType(DType.BOOL, Shape.of(SymExpr.of(maybeOne), SymExpr.of(8))));
+        TensorType kept = new TensorType(DType.BOOL, Shape.of(SymExpr.of(2), SymExpr.of(8)));
+        refused(manual("aten::squeeze", List.of(x), Map.of(), kept, g), "dimension 0", "s0 in [1, 4]", "may be 1", "output rank");
+        refused(manual("aten::squeeze.dim", List.of(x, 0L), Map.of(), kept, g), "may be 1");
+        refused(manual("aten::squeeze.dims", List.of(x, Arg.list(List.of(Arg.of(-2L)))), Map.of(), kept, g), "may be 1");
+        // an unbounded symbol from 0 (a .pt2 symbol without a range constraint) may be 1 too
+        Value y = g.addInput("y", new TensorType(DType.FLOAT32, Shape.of(SymExpr.of(g.declare(new Symbol("s1", 0, Symbol.UNBOUNDED))))));
+        refused(manual("aten::squeeze.dim", List.of(y, -1L), Map.of(), f32(2), g), "s1 in [0, inf]");
+        // squeezing only static dims of that tensor is fine
+        assertThat(lookup(manual("aten::squeeze.dim", List.of(x, 1L), Map.of(), kept, g)).isSupported()).isTrue();
+    }
+
+    @Test
+    void squeezeOfASymbolicSizeThatCannotBeOneIsAccepted() {
+        // torch.export's dynamic dims start at 2: squeezing them keeps them, as the shape rule says
+        Graph g = new Graph("g");
+        Symbol batch = g.declare(new Symbol("s0", 2, 64));
+        TensorType t = new TensorType(DType.FLOAT32, Shape.of(SymExpr.of(batch), SymExpr.of(1), SymExpr.of(8)));
+        Value x = g.addInput("x", t);
+        TensorType out = new TensorType(DType.FLOAT32, Shape.of(SymExpr.of(batch), SymExpr.of(8)));
+        assertThat(lookup(manual("aten::squeeze", List.of(x), Map.of(), out, g)).isSupported()).isTrue();
+        assertThat(lookup(manual("aten::squeeze.dims", List.of(x, Arg.list(List.of(Arg.of(0L), Arg.of(1L)))), Map.of(), out, g))
+                .isSupported()).isTrue();
+        // a symbol pinned to [1, 1] is always 1: it is dropped, as the shape rule drops it
+        Symbol one = g.declare(new Symbol("s1", 1, 1));
+        Value y = g.addInput("y", new TensorType(DType.FLOAT32, Shape.of(SymExpr.of(one), SymExpr.of(8))));
+        assertThat(lookup(manual("aten::squeeze.dim", List.of(y, 0L), Map.of(), f32(8), g)).isSupported()).isTrue();
+        assertThat(ShapeConverters.SqueezeBase.isOne(SymExpr.of(one))).isTrue();
+        assertThat(ShapeConverters.SqueezeBase.mayBeOne(SymExpr.of(batch))).isFalse();
+    }
+
+    @Test
+    void catOfOnlyEmptyInputsIsAccepted() {
+        // cat([f32[0]], 0) and cat([bool[0], bool[0]], -1): every input is skipped, the output is [0]
+        Graph g = new Graph("g");
+        Value a = g.addInput("a", f32(0));
+        Value b = g.addInput("b", new TensorType(DType.BOOL, Shape.of(0)));
+        assertThat(lookup(manual("aten::cat", List.of(Arg.list(List.of(a)), 0L), Map.of(), f32(0), g)).isSupported()).isTrue();
+        assertThat(lookup(manual("aten::cat", List.of(Arg.list(List.of(b, b)), -1L), Map.of(),
+                new TensorType(DType.BOOL, Shape.of(0)), g)).isSupported()).isTrue();
+    }
 }

@@ -42,8 +42,8 @@ import java.util.Random;
  * <pre>{@code OneNode c = OneNode.of("aten::relu", OneNode.in(OneNode.randn(2, 3)));}</pre>
  */
 final class OneNode {
-    /** A graph input fed with {@code data}; {@code dynamicAxes} get symbolic sizes in [1, 2*size]. */
-    record In(ConstantTensor data, int... dynamicAxes) {
+    /** A graph input fed with {@code data}; {@code dynamicAxes} get symbolic sizes in [min, 2*size] (min 1 unless given). */
+    record In(ConstantTensor data, long min, int... dynamicAxes) {
     }
 
     /** A graph constant (a weight). */
@@ -83,7 +83,12 @@ final class OneNode {
     }
 
     static In in(ConstantTensor data, int... dynamicAxes) {
-        return new In(data, dynamicAxes);
+        return new In(data, 1, dynamicAxes);
+    }
+
+    /** As {@link #in}, with symbols that start at {@code min} (torch.export's dynamic dims start at 2). */
+    static In inFrom(long min, ConstantTensor data, int... dynamicAxes) {
+        return new In(data, min, dynamicAxes);
     }
 
     static Const weight(ConstantTensor data) {
@@ -304,7 +309,7 @@ final class OneNode {
                 dims.add(SymExpr.of(d.sizes()[i]));
             }
             for (int ax : in.dynamicAxes()) {
-                Symbol sym = g.declare(new Symbol("s" + g.symbols().size(), 1, Math.max(2, 2 * d.sizes()[ax])));
+                Symbol sym = g.declare(new Symbol("s" + g.symbols().size(), in.min(), Math.max(Math.max(2, in.min()), 2 * d.sizes()[ax])));
                 dims.set(ax, SymExpr.of(sym));
             }
             Value v = g.addInput("x" + inputs.size(), new TensorType(d.dtype(), Shape.of(dims)));
