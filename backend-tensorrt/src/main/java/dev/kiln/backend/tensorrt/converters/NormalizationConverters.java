@@ -9,6 +9,8 @@ import dev.kiln.ir.Arg;
 import dev.kiln.ir.ConstantTensor;
 import dev.kiln.ir.DType;
 import dev.kiln.ir.Node;
+import dev.kiln.ir.SymExpr;
+import dev.kiln.ir.Symbol;
 import dev.kiln.ir.TensorType;
 import org.bytedeco.tensorrt.global.nvinfer.ElementWiseOperation;
 import org.bytedeco.tensorrt.global.nvinfer.ReduceOperation;
@@ -19,13 +21,16 @@ import org.bytedeco.tensorrt.nvinfer.ITensor;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.stream.Collectors;
 
 /**
  * Inference normalizations: batch norm ({@code batch_norm}, {@code native_batch_norm} with
  * training=False, {@code _native_batch_norm_legit_no_training}), layer norm ({@code layer_norm},
  * {@code native_layer_norm} with its mean/rstd outputs) and group norm ({@code group_norm},
  * {@code native_group_norm}). Batch norm with constant statistics is folded into one per-channel
- * scale and shift; layer and group norm use TensorRT's normalization layer.
+ * scale and shift; layer and group norm use TensorRT's normalization layer, except group norm with
+ * one element per group, which is built from element-wise layers (the normalization layer fails to
+ * build there).
  *
  * <pre>{@code aten::layer_norm(%x, [768], %w, %b, 1e-5) -> INormalizationLayer(axes = last dim)}</pre>
  */
@@ -250,7 +255,7 @@ public final class NormalizationConverters {
 
         @Override
         public String limits() {
-            return "static channel count divisible by the groups";
+            return "static channel count divisible by the groups; a symbolic group size must not be able to be 1";
         }
 
         @Override
@@ -267,6 +272,15 @@ public final class NormalizationConverters {
             if (g < 1 || c.get() % g != 0) {
                 return Support.no("channels " + c.get() + " are not divisible by " + g + " groups");
             }
+            SymExpr size = groupSize(x, g);
+            if (!size.isConstant() && size.lowerBound() <= 1 && size.upperBound() >= 1) {
+                // a static group of one is built from element-wise layers (convert); a symbolic one would need
+                // the normalization layer, which TensorRT fails to build for one-element groups
+                return Support.no("each group holds C/groups * spatial sizes = " + size + " elements, which may be 1 at run time ("
+                        + size.symbols().stream().map(Symbol::declaration).collect(Collectors.joining(", "))
+                        + ") and TensorRT's normalization layer does not build for one-element groups; give the spatial dimensions "
+                        + "static sizes or a minimum above 1");
+            }
             return Support.yes();
         }
 
@@ -280,10 +294,23 @@ public final class NormalizationConverters {
             // [N, C, *] -> [N, G, C/G * prod(*)]: an instance norm over the last axis with G "channels"
             ITensor shape3 = Layers.concat(ctx, List.of(Layers.gatherShape(ctx, x, new int[] {0}), Layers.longs(ctx, g, -1)), 0);
             ITensor r = ctx.reshape(x, shape3);
-            INormalizationLayer l = ctx.named(ctx.network().addNormalization(r, Layers.filled(ctx, dt, new long[] {1, g, 1}, 1.0),
-                    Layers.filled(ctx, dt, new long[] {1, g, 1}, 0.0), 1 << 2));
-            l.setEpsilon((float) eps);
-            ITensor y = ctx.reshape(l.getOutput(0), ctx.shapeOf(x));
+            ITensor y;
+            if (groupSize(type(n, "input"), g).equals(SymExpr.of(1))) {
+                // one element per group: mean = x and var = 0, so PyTorch's (x - mean) * rstd is (x - x) * rstd: 0 for finite x,
+                // NaN for inf/NaN x. TensorRT's normalization layer fails to build here (a shape.cpp tactic error).
+                y = Layers.elementwise(ctx, x, x, ElementWiseOperation.kSUB);
+                float rstd = oneElementRstd(eps);
+                if (!Float.isFinite(rstd)) {
+                    // a finite rstd leaves 0 and NaN as they are (and could overflow f16, while PyTorch computes it in f32);
+                    // an infinite or NaN one (eps <= 0 in f32) makes every element NaN, as in PyTorch
+                    y = Layers.elementwise(ctx, y, ctx.scalar(rstd, dt, rank), ElementWiseOperation.kPROD);
+                }
+            } else {
+                INormalizationLayer l = ctx.named(ctx.network().addNormalization(r, Layers.filled(ctx, dt, new long[] {1, g, 1}, 1.0),
+                        Layers.filled(ctx, dt, new long[] {1, g, 1}, 0.0), 1 << 2));
+                l.setEpsilon((float) eps);
+                y = ctx.reshape(l.getOutput(0), ctx.shapeOf(x));
+            }
             if (!n.arg("weight").isNone()) {
                 y = Layers.elementwise(ctx, y, perChannel(ctx, n.arg("weight"), dt, rank), ElementWiseOperation.kPROD);
             }
@@ -292,12 +319,30 @@ public final class NormalizationConverters {
             }
             ctx.bind(n.output(0), y);
             if (n.outputs().size() == 3) {
-                // saved statistics of native_group_norm: [N, G]
+                // saved statistics of native_group_norm: [N, G]; for one-element groups the reductions give mean = x,
+                // rstd = 1/sqrt(eps) (NaN for inf/NaN x), as PyTorch does
                 ITensor[] mr = meanRstd(ctx, r, 1 << 2, eps);
                 ctx.bind(n.output(1), Layers.squeeze(ctx, mr[0], 2));
                 ctx.bind(n.output(2), Layers.squeeze(ctx, mr[1], 2));
             }
         }
+    }
+
+    /** Elements per group of a group norm over {@code x} (rank >= 2, static channels): C / groups * prod(sizes[2:]). */
+    static SymExpr groupSize(TensorType x, long groups) {
+        SymExpr size = SymExpr.of(Layers.staticDim(x, 1).orElseThrow() / groups);
+        for (int i = 2; i < x.rank(); i++) {
+            size = SymExpr.mul(size, x.shape().dim(i));
+        }
+        return size;
+    }
+
+    /**
+     * PyTorch's rstd of a one-element group, 1 / sqrt(0 + eps), as an f32 (its kernels take eps in f32 for f32, f16 and bf16):
+     * infinite when eps is 0 in f32, NaN when it is negative.
+     */
+    static float oneElementRstd(double eps) {
+        return (float) (1 / Math.sqrt((float) eps));
     }
 
     @AutoService(OpConverter.class)
