@@ -35,6 +35,8 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 skip() { [[ ",$SKIP," == *",$1,"* ]]; }
+# --tck-extra @FILE: the converter names listed in FILE, one per line, '#' comments
+if [[ $EXTRA == @* ]]; then EXTRA=$(sed 's/#.*//' "${EXTRA#@}" | tr -s ' \n' '\n' | grep -v '^$' | paste -sd, -); fi
 T0=$(date +%s)
 el() { echo $(( $(date +%s) - T0 )); }
 L=$GPU_STAGE_HOME/checks; rm -rf "$L"; mkdir -p "$L"
