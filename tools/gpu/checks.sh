@@ -126,4 +126,6 @@ echo "phase B done at $(el)s" >> "$L/phases.txt"
 grep -h '^TCK converter' "$L"/*.log | sort > "$OUT/tck-lines.txt"
 grep -h -A3 '^TCK-FAILURE' "$L"/*.log | head -400 > "$OUT/tck-failures.txt"
 tar -czf "$OUT/logs.tgz" -C "$L" --exclude=repro . 2>/dev/null
+# the kit's reproducers (IR text + NPZ of each shrunk failure) come back when they are small enough to carry
+if [[ -d $L/repro ]] && (( $(du -sm "$L/repro" | cut -f1) < 40 )); then tar -czf "$OUT/repro.tgz" -C "$L" repro 2>/dev/null; fi
 head -150 "$OUT/summary.txt"
