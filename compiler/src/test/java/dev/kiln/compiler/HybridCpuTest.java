@@ -180,6 +180,23 @@ class HybridCpuTest {
     }
 
     @Test
+    void anInputOfTheWrongShapeIsAKilnExceptionBeforeAnythingRuns() {
+        Map<String, ConstantTensor> io = Npz.read(Fixtures.copy("cnn.npz", dir));
+        Graph g = Kiln.load(Fixtures.copy("cnn.pt2", dir));
+        long[] sizes = Fixtures.inputs(io).get(0).sizes();
+        sizes[2] += 1;
+        ConstantTensor wrong = new ConstantTensor(dev.kiln.ir.DType.FLOAT32, sizes,
+                ConstantTensor.allocate(dev.kiln.ir.DType.FLOAT32, sizes));
+        try (CompiledModule cm = Kiln.compile(g, allTorch(g))) {
+            assertThatThrownBy(() -> cm.forward(List.of(wrong))).isInstanceOf(KilnException.class)
+                    .hasMessageContaining("input x0").hasMessageContaining("dimension 2 must be " + (sizes[2] - 1));
+            assertThat(cm.stats().forwards()).isZero();
+            // the module still works after a refused call
+            assertThat(worst(cm.forward(Fixtures.inputs(io)), Fixtures.outputs(io))).isLessThanOrEqualTo(1e-5);
+        }
+    }
+
+    @Test
     void nonTensorValuesNeverCrossAnEnginesEdge() {
         // dynbatch reads sizes (sym_size, sym_numel: ints) and feeds them to view/full; forcing the view to torch
         // would leave an int crossing out of an engine unless its producer follows it

@@ -57,6 +57,8 @@ public final class HybridRuntime implements AutoCloseable {
     /** Which slots are model inputs (their copies are the caller's, not boundary copies). */
     private final boolean[] modelInput;
     private final DType[] declared;
+    /** The input sizes the program takes, checked before a call runs anything. */
+    private final InputShapes inputShapes;
     private final ConcurrentLinkedDeque<Context> idle = new ConcurrentLinkedDeque<>();
     private final List<Context> contexts = new ArrayList<>();
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
@@ -75,6 +77,7 @@ public final class HybridRuntime implements AutoCloseable {
         this.modelInput = new boolean[program.slots().size()];
         program.inputs().forEach(s -> modelInput[s] = true);
         this.declared = new DType[program.slots().size()];
+        this.inputShapes = InputShapes.of(program);
         TorchDevice td = null;
         try {
             for (int i = 0; i < n; i++) {
@@ -440,6 +443,7 @@ public final class HybridRuntime implements AutoCloseable {
 
         void bindHost(List<ConstantTensor> inputs) {
             requireCount(inputs.size());
+            inputShapes.check(inputs.stream().map(ConstantTensor::sizes).toList());
             for (int i = 0; i < inputs.size(); i++) {
                 int slot = program.inputs().get(i);
                 ConstantTensor t = inputs.get(i);
@@ -451,6 +455,7 @@ public final class HybridRuntime implements AutoCloseable {
 
         void bindDevice(List<DeviceTensor> inputs) {
             requireCount(inputs.size());
+            inputShapes.check(inputs.stream().map(DeviceTensor::sizes).toList());
             for (int i = 0; i < inputs.size(); i++) {
                 DeviceTensor t = inputs.get(i);
                 int slot = program.inputs().get(i);

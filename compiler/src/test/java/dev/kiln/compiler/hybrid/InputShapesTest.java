@@ -1,0 +1,53 @@
+package dev.kiln.compiler.hybrid;
+
+import dev.kiln.ir.KilnException;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class InputShapesTest {
+    static Program program(String... types) {
+        List<Program.Slot> slots = new java.util.ArrayList<>();
+        List<Integer> ins = new java.util.ArrayList<>();
+        for (int i = 0; i < types.length; i++) {
+            slots.add(new Program.Slot("in" + i, types[i]));
+            ins.add(i);
+        }
+        return new Program("p", slots, ins, List.of(0), Map.of(), List.of());
+    }
+
+    @Test
+    void readsStaticSizesSymbolsAndExpressions() {
+        InputShapes.Declared d = InputShapes.parse("tensor<f32, [s0, 3, max(s1, 2), 2*s0]>").orElseThrow();
+        assertThat(d.sizes()).containsExactly(-1, 3, -1, -1);
+        assertThat(d.symbols()).containsExactly("s0", null, null, null);
+        assertThat(InputShapes.parse("tensor<i64, []>").orElseThrow().sizes()).isEmpty();
+        assertThat(InputShapes.parse("tensor<f32>")).isEmpty();
+        assertThat(InputShapes.parse("list<int>")).isEmpty();
+        assertThat(InputShapes.topLevelItems(" a , min(b, c) ,3")).containsExactly("a", "min(b, c)", "3");
+    }
+
+    @Test
+    void aWrongRankOrStaticSizeNamesTheInputAndTheDimension() {
+        InputShapes s = InputShapes.of(program("tensor<f32, [s0, 3, 16, 16]>"));
+        assertThatCode(() -> s.check(List.of(new long[] {5, 3, 16, 16}))).doesNotThrowAnyException();
+        assertThatThrownBy(() -> s.check(List.of(new long[] {5, 3, 16}))).isInstanceOf(KilnException.class)
+                .hasMessageContaining("input x0 (%in0)").hasMessageContaining("rank 3").hasMessageContaining("rank 4");
+        assertThatThrownBy(() -> s.check(List.of(new long[] {5, 3, 17, 16}))).isInstanceOf(KilnException.class)
+                .hasMessageContaining("[5, 3, 17, 16]").hasMessageContaining("dimension 2 must be 16");
+    }
+
+    @Test
+    void inputsSharingASymbolMustAgreeOnIt() {
+        InputShapes s = InputShapes.of(program("tensor<f32, [s0, 4]>", "tensor<i64, [s0]>", "tensor<f32>"));
+        assertThatCode(() -> s.check(List.of(new long[] {7, 4}, new long[] {7}, new long[] {1, 2, 3}))).doesNotThrowAnyException();
+        assertThatThrownBy(() -> s.check(List.of(new long[] {7, 4}, new long[] {6}, new long[] {1})))
+                .isInstanceOf(KilnException.class).hasMessageContaining("input x1 (%in1) has 6 at dimension 0")
+                .hasMessageContaining("input x0 (%in0) gave s0 = 7");
+    }
+}
