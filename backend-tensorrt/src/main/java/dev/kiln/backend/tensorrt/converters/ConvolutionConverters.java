@@ -12,8 +12,10 @@ import dev.kiln.ir.Node;
 import dev.kiln.ir.TensorType;
 import dev.kiln.ir.Value;
 import org.bytedeco.tensorrt.global.nvinfer.ElementWiseOperation;
+import org.bytedeco.tensorrt.global.nvinfer.SampleMode;
 import org.bytedeco.tensorrt.nvinfer.IConvolutionLayer;
 import org.bytedeco.tensorrt.nvinfer.IDeconvolutionLayer;
+import org.bytedeco.tensorrt.nvinfer.ISliceLayer;
 import org.bytedeco.tensorrt.nvinfer.ITensor;
 import org.bytedeco.tensorrt.nvinfer.Weights;
 
@@ -52,7 +54,7 @@ public final class ConvolutionConverters {
 
         @Override
         public String limits() {
-            return "constant weight; static channel count; transposed: output_padding <= padding";
+            return "constant weight; static channel count";
         }
 
         /** Reads the overload's arguments for {@code spatial} spatial dims and kernel {@code k}. */
@@ -93,10 +95,6 @@ public final class ConvolutionConverters {
             for (int i = 0; i < spatial; i++) {
                 if (p.stride()[i] < 1 || p.dilation()[i] < 1) {
                     return Support.no("stride and dilation must be positive");
-                }
-                if (p.transposed() && p.outputPadding()[i] > p.padPost()[i]) {
-                    return Support.no("output_padding " + p.outputPadding()[i] + " larger than padding " + p.padPost()[i]
-                            + " is not supported for transposed convolution; the node will run in libtorch");
                 }
             }
             if (p.groups() < 1) {
@@ -160,7 +158,24 @@ public final class ConvolutionConverters {
             long outChannels = p.transposed() ? wsz[1] * p.groups() : wsz[0];
             Arg bias = n.arg("bias");
             Optional<ConstantTensor> constBias = Layers.constantValue(bias).filter(b -> b.numel() == outChannels);
-            Weights bw = constBias.map(b -> ctx.weights(b, type)).orElseGet(() -> {
+            // a transposed convolution whose output_padding exceeds its padding grows past the full output: those
+            // positions hold the bias alone, so the bias is added after the growth instead of in the layer
+            long[] post = p.padPost().clone();
+            long[] grow = new long[post.length + 2]; // N, C, then the (1d: unit-height) spatial dims of y
+            boolean grows = false;
+            if (p.transposed()) {
+                for (int i = 0; i < post.length; i++) {
+                    // output_padding extends the end of the full output: crop less there, or grow it with zeros
+                    post[i] = p.padPost()[i] - p.outputPadding()[i];
+                    if (post[i] < 0) {
+                        grow[2 + i] = -post[i];
+                        post[i] = 0;
+                        grows = true;
+                    }
+                }
+            }
+            boolean biasInLayer = constBias.isPresent() && !grows;
+            Weights bw = constBias.filter(b -> biasInLayer).map(b -> ctx.weights(b, type)).orElseGet(() -> {
                 Weights none = new Weights();
                 none.type(Layers.trtOrThrow(type));
                 none.values(null);
@@ -178,11 +193,6 @@ public final class ConvolutionConverters {
                 c.setNbGroups(p.groups());
                 y = c.getOutput(0);
             } else {
-                long[] post = new long[p.padPost().length];
-                for (int i = 0; i < post.length; i++) {
-                    // output_padding extends the end of the full output: crop less there
-                    post[i] = p.padPost()[i] - p.outputPadding()[i];
-                }
                 IDeconvolutionLayer d = ctx.named(ctx.network().addDeconvolutionNd(x, outChannels, Layers.dims(k), kw, bw));
                 d.setStrideNd(Layers.dims(p.stride()));
                 d.setDilationNd(Layers.dims(p.dilation()));
@@ -190,8 +200,11 @@ public final class ConvolutionConverters {
                 d.setPostPadding(Layers.dims(post));
                 d.setNbGroups(p.groups());
                 y = d.getOutput(0);
+                if (grows) {
+                    y = zeroExtended(ctx, y, grow);
+                }
             }
-            if (!bias.isNone() && constBias.isEmpty()) {
+            if (!bias.isNone() && !biasInLayer) {
                 long[] bshape = new long[Layers.rank(y)];
                 Arrays.fill(bshape, 1);
                 bshape[1] = outChannels;
@@ -206,6 +219,28 @@ public final class ConvolutionConverters {
             }
             ctx.bind(n.output(), y);
         }
+    }
+
+    /** {@code y} with {@code extra[d]} zeros appended along each dim d (a kFILL slice; sizes may be symbolic). */
+    static ITensor zeroExtended(ConversionContext ctx, ITensor y, long[] extra) {
+        int rank = Layers.rank(y);
+        long[] sizes = Layers.sizes(y);
+        long[] size = new long[rank];
+        long[] ones = new long[rank];
+        boolean dynamic = false;
+        for (int i = 0; i < rank; i++) {
+            size[i] = sizes[i] + extra[i];
+            ones[i] = 1;
+            dynamic |= sizes[i] < 0;
+        }
+        ISliceLayer sl = ctx.named(ctx.network().addSlice(y, Layers.dims(new long[rank]), Layers.dims(dynamic ? new long[rank] : size),
+                Layers.dims(ones)));
+        sl.setMode(SampleMode.kFILL);
+        if (dynamic) {
+            sl.setInput(2, ShapeConverters.shapeOp(ctx, ctx.shapeOf(y), Layers.longs(ctx, extra), ElementWiseOperation.kSUM));
+        }
+        sl.setInput(4, ctx.scalar(0.0, ctx.dtype(y), 0));
+        return sl.getOutput(0);
     }
 
     /** An {@code int[N]} argument expanded to {@code spatial} values (a single value broadcast). */

@@ -233,6 +233,13 @@ final class ConverterCases {
         add("aten::conv_transpose2d.input", () -> of("aten::conv_transpose2d.input", in(randn(1, 4, 5, 5)), weight(randn(4, 2, 3, 3)),
                 weight(randn(2)), s(2, 2), s(1, 1), s(1, 1)));
         add("aten::conv_transpose1d", () -> of("aten::conv_transpose1d", in(randn(2, 3, 6)), weight(randn(3, 4, 3)), null, s(2)));
+        // output_padding beyond the padding: the output grows past the full transposed convolution (bias alone there)
+        add("aten::conv_transpose2d.input", () -> of("aten::conv_transpose2d.input", in(randn(1, 4, 5, 5)), weight(randn(4, 2, 3, 3)),
+                weight(randn(2)), s(3, 2), s(0, 1), s(2, 1)));
+        add("aten::conv_transpose2d.input", () -> of("aten::conv_transpose2d.input", in(randn(3, 4, 5, 6), 0), weight(randn(4, 2, 3, 3)),
+                weight(randn(2)), s(2, 2), s(0, 0), s(1, 1)));
+        add("aten::conv_transpose1d", () -> of("aten::conv_transpose1d", in(randn(2, 3, 6)), weight(randn(3, 4, 3)), weight(randn(4)), s(2),
+                s(0), s(1)));
         add("aten::conv_transpose3d.input", () -> of("aten::conv_transpose3d.input", in(randn(1, 2, 3, 4, 4)), weight(randn(2, 3, 2, 2, 2)),
                 null, s(2)));
 
