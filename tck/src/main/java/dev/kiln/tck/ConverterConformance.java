@@ -130,11 +130,13 @@ public abstract class ConverterConformance {
             List<OpCase> cases = new ArrayList<>();
             sample(d.cases(), cfg.cpuCases(), cfg.seed(), d.name()).forEach(s -> cases.add(s.value()));
             for (OpCase c : cases) {
-                refused += cpuCheck(c, false, problems);
+                // a symbolic-only domain's cases run with their profiles: each must have a reference at every point
+                refused += cpuCheck(c, d.symbolicOnly(), d.symbolicOnly(), problems);
             }
             if (d.dynamicCases().isPresent()) {
+                // derived dynamic cases that do not fit every size of their profile are dropped by design
                 for (Shrinkable<OpCase> s : sample(d.dynamicCases().get(), 2, cfg.seed(), d.name() + "#dyn")) {
-                    refused += cpuCheck(s.value(), true, problems);
+                    refused += cpuCheck(s.value(), true, false, problems);
                 }
             }
             System.out.printf(Locale.ROOT, "TCK-CPU converter=%s cases=%d refused=%d problems=%d%n", d.name(), cases.size(), refused,
@@ -167,8 +169,8 @@ public abstract class ConverterConformance {
         return String.valueOf(e.getMessage()).contains("not implemented for");
     }
 
-    /** Returns 1 when refused. */
-    private int cpuCheck(OpCase c, boolean dynamic, List<String> problems) {
+    /** Returns 1 when refused; {@code everyPoint}: a case libtorch rejects at some profile point is a problem. */
+    private int cpuCheck(OpCase c, boolean dynamic, boolean everyPoint, List<String> problems) {
         CaseGraph g;
         try {
             g = CaseGraph.standalone(c, dynamic);
@@ -208,6 +210,12 @@ public abstract class ConverterConformance {
         if (r.reason().isPresent()) {
             r.problem().ifPresent(problems::add);
             return 1;
+        }
+        if (everyPoint && !g.symbols().isEmpty() && EngineRun.prepare(c, true).isEmpty()) {
+            // the GPU run would skip it: libtorch rejects the case at another point of the profile (a view whose
+            // sizes divide only at the nominal point); on 2026-12-04 such a generator lost 181 of 256 cases
+            problems.add("libtorch has no reference for " + c.text() + " at some point of its profile (min, nominal, max):"
+                    + " draw cases that are valid across the symbolic range");
         }
         return 0;
     }
