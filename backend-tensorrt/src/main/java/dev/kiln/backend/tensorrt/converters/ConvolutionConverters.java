@@ -12,10 +12,8 @@ import dev.kiln.ir.Node;
 import dev.kiln.ir.TensorType;
 import dev.kiln.ir.Value;
 import org.bytedeco.tensorrt.global.nvinfer.ElementWiseOperation;
-import org.bytedeco.tensorrt.global.nvinfer.SampleMode;
 import org.bytedeco.tensorrt.nvinfer.IConvolutionLayer;
 import org.bytedeco.tensorrt.nvinfer.IDeconvolutionLayer;
-import org.bytedeco.tensorrt.nvinfer.ISliceLayer;
 import org.bytedeco.tensorrt.nvinfer.ITensor;
 import org.bytedeco.tensorrt.nvinfer.Weights;
 
@@ -201,7 +199,7 @@ public final class ConvolutionConverters {
                 d.setNbGroups(p.groups());
                 y = d.getOutput(0);
                 if (grows) {
-                    y = zeroExtended(ctx, y, grow);
+                    y = Layers.padded(ctx, y, new long[grow.length], grow, 0.0);
                 }
             }
             if (!bias.isNone() && !biasInLayer) {
@@ -219,28 +217,6 @@ public final class ConvolutionConverters {
             }
             ctx.bind(n.output(), y);
         }
-    }
-
-    /** {@code y} with {@code extra[d]} zeros appended along each dim d (a kFILL slice; sizes may be symbolic). */
-    static ITensor zeroExtended(ConversionContext ctx, ITensor y, long[] extra) {
-        int rank = Layers.rank(y);
-        long[] sizes = Layers.sizes(y);
-        long[] size = new long[rank];
-        long[] ones = new long[rank];
-        boolean dynamic = false;
-        for (int i = 0; i < rank; i++) {
-            size[i] = sizes[i] + extra[i];
-            ones[i] = 1;
-            dynamic |= sizes[i] < 0;
-        }
-        ISliceLayer sl = ctx.named(ctx.network().addSlice(y, Layers.dims(new long[rank]), Layers.dims(dynamic ? new long[rank] : size),
-                Layers.dims(ones)));
-        sl.setMode(SampleMode.kFILL);
-        if (dynamic) {
-            sl.setInput(2, ShapeConverters.shapeOp(ctx, ctx.shapeOf(y), Layers.longs(ctx, extra), ElementWiseOperation.kSUM));
-        }
-        sl.setInput(4, ctx.scalar(0.0, ctx.dtype(y), 0));
-        return sl.getOutput(0);
     }
 
     /** An {@code int[N]} argument expanded to {@code spatial} values (a single value broadcast). */

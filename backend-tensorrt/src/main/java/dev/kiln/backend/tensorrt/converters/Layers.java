@@ -16,6 +16,7 @@ import org.bytedeco.tensorrt.global.nvinfer.ActivationType;
 import org.bytedeco.tensorrt.global.nvinfer.DataType;
 import org.bytedeco.tensorrt.global.nvinfer.ElementWiseOperation;
 import org.bytedeco.tensorrt.global.nvinfer.ReduceOperation;
+import org.bytedeco.tensorrt.global.nvinfer.SampleMode;
 import org.bytedeco.tensorrt.global.nvinfer.UnaryOperation;
 import org.bytedeco.tensorrt.nvinfer.Dims64;
 import org.bytedeco.tensorrt.nvinfer.IActivationLayer;
@@ -378,6 +379,36 @@ public final class Layers {
             return ctx.reshape(t, outStatic);
         }
         return ctx.reshape(t, concat(ctx, parts, 0));
+    }
+
+    /**
+     * {@code x} with {@code pre[d]} and {@code post[d]} elements of {@code value} added before and after it
+     * along each dim d (a kFILL slice starting at {@code -pre}; sizes may be symbolic).
+     *
+     * <pre>{@code padded(ctx, x, new long[] {0, 0, 1, 1}, new long[] {0, 0, 1, 1}, 0.0)   // a zero border}</pre>
+     */
+    public static ITensor padded(ConversionContext ctx, ITensor x, long[] pre, long[] post, double value) {
+        int rank = rank(x);
+        long[] st = sizes(x);
+        long[] start = new long[rank];
+        long[] delta = new long[rank];
+        long[] size = new long[rank];
+        long[] ones = new long[rank];
+        boolean dynamic = false;
+        for (int i = 0; i < rank; i++) {
+            start[i] = -pre[i];
+            delta[i] = pre[i] + post[i];
+            size[i] = st[i] + delta[i];
+            ones[i] = 1;
+            dynamic |= st[i] < 0;
+        }
+        ISliceLayer sl = ctx.named(ctx.network().addSlice(x, dims(start), dims(dynamic ? new long[rank] : size), dims(ones)));
+        sl.setMode(SampleMode.kFILL);
+        if (dynamic) {
+            sl.setInput(2, ctx.named(ctx.network().addElementWise(ctx.shapeOf(x), longs(ctx, delta), ElementWiseOperation.kSUM)).getOutput(0));
+        }
+        sl.setInput(4, ctx.scalar(value, ctx.dtype(x), 0));
+        return sl.getOutput(0);
     }
 
     /** {@code t} without the given axes (each must be size 1). */

@@ -12,13 +12,11 @@ import dev.kiln.ir.TensorType;
 import org.bytedeco.tensorrt.global.nvinfer.ElementWiseOperation;
 import org.bytedeco.tensorrt.global.nvinfer.LoopOutput;
 import org.bytedeco.tensorrt.global.nvinfer.MatrixOperation;
-import org.bytedeco.tensorrt.global.nvinfer.SampleMode;
 import org.bytedeco.tensorrt.global.nvinfer.TripLimit;
 import org.bytedeco.tensorrt.nvinfer.IIteratorLayer;
 import org.bytedeco.tensorrt.nvinfer.ILoop;
 import org.bytedeco.tensorrt.nvinfer.ILoopOutputLayer;
 import org.bytedeco.tensorrt.nvinfer.IRecurrenceLayer;
-import org.bytedeco.tensorrt.nvinfer.ISliceLayer;
 import org.bytedeco.tensorrt.nvinfer.ITensor;
 
 import java.util.Arrays;
@@ -74,26 +72,7 @@ public final class MiscConverters {
                 pre[rank - 1 - i] = pad[2 * i];
                 post[rank - 1 - i] = pad[2 * i + 1];
             }
-            long[] start = new long[rank];
-            long[] delta = new long[rank];
-            long[] st = Layers.sizes(x);
-            long[] size = new long[rank];
-            boolean dynamic = false;
-            for (int i = 0; i < rank; i++) {
-                start[i] = -pre[i];
-                delta[i] = pre[i] + post[i];
-                size[i] = st[i] + delta[i];
-                dynamic |= st[i] < 0;
-            }
-            long[] ones = new long[rank];
-            Arrays.fill(ones, 1);
-            ISliceLayer sl = ctx.named(ctx.network().addSlice(x, Layers.dims(start), Layers.dims(dynamic ? new long[rank] : size), Layers.dims(ones)));
-            sl.setMode(SampleMode.kFILL);
-            if (dynamic) {
-                sl.setInput(2, ShapeConverters.shapeOp(ctx, ctx.shapeOf(x), Layers.longs(ctx, delta), ElementWiseOperation.kSUM));
-            }
-            sl.setInput(4, ctx.scalar(n.doubleArg("value"), ctx.dtype(x), 0));
-            ctx.bind(n.output(), sl.getOutput(0));
+            ctx.bind(n.output(), Layers.padded(ctx, x, pre, post, n.doubleArg("value")));
         }
     }
 
