@@ -125,4 +125,67 @@ class PoolingConvertersTest {
             assertThat(java.util.Arrays.stream(PoolingConverters.divisors(in, out, k, s, p, false)).min().orElseThrow()).isGreaterThanOrEqualTo(1);
         }
     }
+
+    /**
+     * The converter's average-pooling plan, simulated in Java as TensorRT computes it (round-down over the input
+     * padded by {@code p} before and the chosen post padding, dividing by the kernel size when padding counts,
+     * else by the real elements, then the rescale where the plan needs one), against libtorch's own
+     * {@code avg_pool1d} on the CPU for every small geometry with ceil_mode.
+     */
+    @Test
+    void theAveragePoolingPlanMatchesLibtorchForEverySmallCeilModeGeometry() {
+        java.util.Random r = new java.util.Random(7);
+        int checked = 0;
+        for (long in = 1; in <= 7; in++) {
+            for (long k = 1; k <= 4; k++) {
+                for (long s = 1; s <= 3; s++) {
+                    for (long p = 0; p * 2 <= k; p++) {
+                        if (in + 2 * p < k) {
+                            continue;
+                        }
+                        for (boolean countPad : new boolean[] {true, false}) {
+                            float[] x = new float[(int) in];
+                            for (int i = 0; i < x.length; i++) {
+                                x[i] = (float) r.nextGaussian();
+                            }
+                            dev.kiln.ir.ConstantTensor t = dev.kiln.ir.ConstantTensor.ofFloats(new long[] {1, 1, in}, x);
+                            OneNode c = OneNode.of("aten::avg_pool1d", OneNode.in(t), ConverterCases.s(k), ConverterCases.s(s),
+                                    ConverterCases.s(p), true, countPad);
+                            dev.kiln.ir.ConstantTensor want = c.expected.get(0);
+                            long out = PoolingConverters.outputSize(in, k, s, p, 1, true);
+                            assertThat(want.sizes()[2]).as("size, L=%d k=%d s=%d p=%d", in, k, s, p).isEqualTo(out);
+                            long post = PoolingConverters.postPadding(in, out, k, s, p, 1);
+                            assertThat(post).isLessThan(k);
+                            boolean overhang = post > p;
+                            // the converter's choice (PoolingConverters.AvgPool.convert): exclude padding unless counting it,
+                            // count it without rescale when no window overhangs, exclude it when there is no padding at all
+                            boolean exclude = !countPad || (overhang && p == 0);
+                            boolean rescale = countPad && overhang && p > 0;
+                            double[] f = rescale ? PoolingConverters.includePadRescale(new long[] {in}, new long[] {out},
+                                    new long[] {k}, new long[] {s}, new long[] {p}) : null;
+                            for (int o = 0; o < out; o++) {
+                                double sum = 0;
+                                int real = 0;
+                                for (long j = o * s - p; j < o * s - p + k; j++) {
+                                    assertThat(j).isLessThan(in + post); // inside TensorRT's padded input
+                                    if (j >= 0 && j < in) {
+                                        sum += x[(int) j];
+                                        real++;
+                                    }
+                                }
+                                double trt = exclude ? sum / real : sum / k;
+                                if (rescale) {
+                                    trt *= f[o];
+                                }
+                                assertThat(trt).as("L=%d k=%d s=%d p=%d countPad=%s o=%d", in, k, s, p, countPad, o)
+                                        .isCloseTo(want.getDouble(o), org.assertj.core.data.Offset.offset(1e-5));
+                            }
+                            checked++;
+                        }
+                    }
+                }
+            }
+        }
+        assertThat(checked).isGreaterThan(100);
+    }
 }
