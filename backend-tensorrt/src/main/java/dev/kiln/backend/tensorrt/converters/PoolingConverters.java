@@ -13,9 +13,12 @@ import org.bytedeco.tensorrt.global.nvinfer.PaddingMode;
 import org.bytedeco.tensorrt.global.nvinfer.PoolingType;
 import org.bytedeco.tensorrt.global.nvinfer.ReduceOperation;
 import org.bytedeco.tensorrt.nvinfer.IPoolingLayer;
+import org.bytedeco.tensorrt.nvinfer.ISliceLayer;
 import org.bytedeco.tensorrt.nvinfer.ITensor;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -40,6 +43,11 @@ public final class PoolingConverters {
      */
     static ITensor pool(ConversionContext ctx, ITensor x, int spatial, PoolingType type, long[] k, long[] s, long[] pre, long[] post,
                         boolean excludePad) {
+        return pool(ctx, x, spatial, type, k, s, pre, post, excludePad, PaddingMode.kEXPLICIT_ROUND_DOWN);
+    }
+
+    private static ITensor pool(ConversionContext ctx, ITensor x, int spatial, PoolingType type, long[] k, long[] s, long[] pre,
+                                long[] post, boolean excludePad, PaddingMode rounding) {
         boolean unbatched = Layers.rank(x) == spatial + 1;
         if (unbatched) {
             x = Layers.unsqueeze(ctx, x, 0);
@@ -55,7 +63,7 @@ public final class PoolingConverters {
         l.setStrideNd(Layers.dims(s));
         l.setPrePadding(Layers.dims(pre));
         l.setPostPadding(Layers.dims(post));
-        l.setPaddingMode(PaddingMode.kEXPLICIT_ROUND_DOWN);
+        l.setPaddingMode(rounding);
         if (type == PoolingType.kAVERAGE) {
             l.setAverageCountExcludesPadding(excludePad);
         }
@@ -82,6 +90,31 @@ public final class PoolingConverters {
             out--;
         }
         return out;
+    }
+
+    /**
+     * {@code y}, TensorRT's round-up max pooling of {@code x}, cropped to PyTorch's ceil-mode size where the sizes
+     * are symbolic: a window starts at {@code o*s - p} and PyTorch keeps it only if that is inside the input, so
+     * {@code out = min(roundUp, floor((L + p - 1) / s) + 1)} per spatial dim, computed on shape tensors.
+     */
+    static ITensor ceilModeCrop(ConversionContext ctx, ITensor x, ITensor y, int spatial, long[] s, long[] p) {
+        int rank = Layers.rank(y);
+        List<ITensor> size = new ArrayList<>();
+        for (int a = 0; a < rank - spatial; a++) {
+            size.add(ctx.dim(y, a));
+        }
+        for (int i = 0; i < spatial; i++) {
+            int a = rank - spatial + i;
+            ITensor starts = ShapeConverters.shapeOp(ctx, ctx.dim(x, a), Layers.longs(ctx, p[i] - 1), ElementWiseOperation.kSUM);
+            starts = ShapeConverters.shapeOp(ctx, starts, Layers.longs(ctx, s[i]), ElementWiseOperation.kFLOOR_DIV);
+            starts = ShapeConverters.shapeOp(ctx, starts, Layers.longs(ctx, 1), ElementWiseOperation.kSUM);
+            size.add(ShapeConverters.shapeOp(ctx, starts, ctx.dim(y, a), ElementWiseOperation.kMIN));
+        }
+        long[] ones = new long[rank];
+        Arrays.fill(ones, 1);
+        ISliceLayer sl = ctx.named(ctx.network().addSlice(y, Layers.dims(new long[rank]), Layers.dims(new long[rank]), Layers.dims(ones)));
+        sl.setInput(2, Layers.concat(ctx, size, 0));
+        return sl.getOutput(0);
     }
 
     /**
@@ -164,7 +197,7 @@ public final class PoolingConverters {
         @Override
         public String limits() {
             return (type == PoolingType.kMAX ? "dilation 1; indices unused" : "no divisor_override")
-                    + "; ceil_mode with static spatial sizes";
+                    + (type == PoolingType.kAVERAGE ? "; ceil_mode with static spatial sizes" : "");
         }
 
         @Override
@@ -201,12 +234,14 @@ public final class PoolingConverters {
                     return Support.no("padding " + p[i] + " is more than half the kernel " + k[i]);
                 }
             }
-            if (n.boolArg("ceil_mode")) {
+            if (n.boolArg("ceil_mode") && type == PoolingType.kAVERAGE) {
+                // max pooling crops TensorRT's round-up result to PyTorch's size at run time (ceilModeCrop); an average's
+                // divisors near the end depend on the sizes, which must then be known when converting
                 TensorType t = type(n, "self");
                 for (int axis = rank - spatial; axis < rank; axis++) {
                     if (Layers.staticDim(t, axis).isEmpty()) {
-                        return Support.no("ceil_mode=True with the symbolic spatial size " + t.shape().dim(axis)
-                                + " is not supported: PyTorch's ceil-mode output size is set at conversion time from static sizes"
+                        return Support.no("avg pooling with ceil_mode=True and the symbolic spatial size " + t.shape().dim(axis)
+                                + " is not supported: PyTorch's ceil-mode divisors are set at conversion time from static sizes"
                                 + " (the node will run in libtorch)");
                     }
                 }
@@ -225,6 +260,16 @@ public final class PoolingConverters {
             long[] out = new long[spatial];
             // without ceil mode, padding p after the input and TensorRT's round-down give PyTorch's size, symbolic sizes too
             long[] post = p.clone();
+            boolean symbolic = false;
+            for (int i = 0; i < spatial; i++) {
+                symbolic |= Layers.staticDim(t, t.rank() - spatial + i).isEmpty();
+            }
+            if (n.boolArg("ceil_mode") && symbolic) {
+                // max pooling only (checked): TensorRT's round-up, cropped to PyTorch's size at run time
+                ITensor y = pool(ctx, x, spatial, type, k, st, p, p, false, PaddingMode.kEXPLICIT_ROUND_UP);
+                ctx.bind(n.output(0), ceilModeCrop(ctx, x, y, spatial, st, p));
+                return;
+            }
             if (n.boolArg("ceil_mode")) {
                 for (int i = 0; i < spatial; i++) {
                     in[i] = Layers.staticDim(t, t.rank() - spatial + i).orElseThrow(); // checked

@@ -327,6 +327,9 @@ final class ConverterCases {
         add("aten::max_pool2d", () -> of("aten::max_pool2d", in(randn(2, 3, 9, 9)), s(3, 3), s(2, 2), s(1, 1)));
         add("aten::max_pool2d", () -> of("aten::max_pool2d", in(randn(1, 2, 8, 7), 0), s(2), s(), s(0), s(1), true));
         add("aten::max_pool1d", () -> of("aten::max_pool1d", in(randn(2, 3, 9)), s(3), s(2)));
+        // ceil_mode on symbolic sizes: TensorRT's round-up cropped at run time (L=8 drops the last window, the +1 run's 9 not)
+        add("aten::max_pool1d", () -> of("aten::max_pool1d", in(randn(2, 3, 8), 2), s(1), s(2), s(0), s(1), true));
+        add("aten::max_pool2d", () -> of("aten::max_pool2d", in(randn(1, 2, 7, 8), 2, 3), s(2, 2), s(3, 3), s(1, 1), s(1, 1), true));
         add("aten::max_pool3d", () -> of("aten::max_pool3d", in(randn(1, 2, 4, 6, 6)), s(2)));
         add("aten::max_pool2d_with_indices", () -> OneNode.of("aten::max_pool2d_with_indices", l(in(randn(1, 3, 8, 8)), s(2, 2)), Map.of(),
                 new int[] {0}));

@@ -188,4 +188,18 @@ class PoolingConvertersTest {
         }
         assertThat(checked).isGreaterThan(100);
     }
+
+    /** What {@link PoolingConverters#ceilModeCrop} computes on shape tensors, for symbolic sizes, is PyTorch's ceil-mode size. */
+    @Property(tries = 2000)
+    void theRunTimeCropOfTensorRtsRoundUpIsPyTorchsCeilModeSize(@ForAll @IntRange(min = 1, max = 40) int in,
+                                                               @ForAll @IntRange(min = 1, max = 6) int k,
+                                                               @ForAll @IntRange(min = 1, max = 5) int s,
+                                                               @ForAll @IntRange(min = 0, max = 3) int p) {
+        if (2 * p > k || in + 2 * p < k) {
+            return;
+        }
+        long roundUp = Math.floorDiv(in + 2L * p - k + s - 1, s) + 1; // TensorRT's kEXPLICIT_ROUND_UP with p on both sides
+        long crop = Math.min(roundUp, Math.floorDiv(in + p - 1L, s) + 1);
+        assertThat(crop).isEqualTo(PoolingConverters.outputSize(in, k, s, p, 1, true));
+    }
 }
