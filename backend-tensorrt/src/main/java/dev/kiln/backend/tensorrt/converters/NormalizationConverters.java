@@ -10,7 +10,6 @@ import dev.kiln.ir.ConstantTensor;
 import dev.kiln.ir.DType;
 import dev.kiln.ir.Node;
 import dev.kiln.ir.SymExpr;
-import dev.kiln.ir.Symbol;
 import dev.kiln.ir.TensorType;
 import org.bytedeco.tensorrt.global.nvinfer.ElementWiseOperation;
 import org.bytedeco.tensorrt.global.nvinfer.ReduceOperation;
@@ -21,7 +20,6 @@ import org.bytedeco.tensorrt.nvinfer.ITensor;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
-import java.util.stream.Collectors;
 
 /**
  * Inference normalizations: batch norm ({@code batch_norm}, {@code native_batch_norm} with
@@ -29,8 +27,8 @@ import java.util.stream.Collectors;
  * {@code native_layer_norm} with its mean/rstd outputs) and group norm ({@code group_norm},
  * {@code native_group_norm}). Batch norm with constant statistics is folded into one per-channel
  * scale and shift; layer and group norm use TensorRT's normalization layer, except group norm with
- * one element per group, which is built from element-wise layers (the normalization layer fails to
- * build there).
+ * one element per group (element-wise layers) or a symbolic group size that may be 1 (reductions): the
+ * normalization layer fails to build for one-element groups.
  *
  * <pre>{@code aten::layer_norm(%x, [768], %w, %b, 1e-5) -> INormalizationLayer(axes = last dim)}</pre>
  */
@@ -255,7 +253,7 @@ public final class NormalizationConverters {
 
         @Override
         public String limits() {
-            return "static channel count divisible by the groups; a symbolic group size must not be able to be 1";
+            return "static channel count divisible by the groups";
         }
 
         @Override
@@ -271,15 +269,6 @@ public final class NormalizationConverters {
             }
             if (g < 1 || c.get() % g != 0) {
                 return Support.no("channels " + c.get() + " are not divisible by " + g + " groups");
-            }
-            SymExpr size = groupSize(x, g);
-            if (!size.isConstant() && size.lowerBound() <= 1 && size.upperBound() >= 1) {
-                // a static group of one is built from element-wise layers (convert); a symbolic one would need
-                // the normalization layer, which TensorRT fails to build for one-element groups
-                return Support.no("each group holds C/groups * spatial sizes = " + size + " elements, which may be 1 at run time ("
-                        + size.symbols().stream().map(Symbol::declaration).collect(Collectors.joining(", "))
-                        + ") and TensorRT's normalization layer does not build for one-element groups; give the spatial dimensions "
-                        + "static sizes or a minimum above 1");
             }
             return Support.yes();
         }
@@ -305,6 +294,14 @@ public final class NormalizationConverters {
                     // an infinite or NaN one (eps <= 0 in f32) makes every element NaN, as in PyTorch
                     y = Layers.elementwise(ctx, y, ctx.scalar(rstd, dt, rank), ElementWiseOperation.kPROD);
                 }
+            } else if (mayHoldOne(groupSize(type(n, "input"), g))) {
+                // a symbolic group size that may be 1 at run time: TensorRT's normalization layer does not build for
+                // one-element groups, so the statistics come from reductions (in f32 for f16/bf16, as PyTorch computes them)
+                y = ctx.reshape(Layers.inOpmath(ctx, r, v -> {
+                    ITensor[] mr = meanRstd(ctx, v, 1 << 2, eps);
+                    return Layers.elementwise(ctx, Layers.elementwise(ctx, v, mr[0], ElementWiseOperation.kSUB), mr[1],
+                            ElementWiseOperation.kPROD);
+                }), ctx.shapeOf(x));
             } else {
                 INormalizationLayer l = ctx.named(ctx.network().addNormalization(r, Layers.filled(ctx, dt, new long[] {1, g, 1}, 1.0),
                         Layers.filled(ctx, dt, new long[] {1, g, 1}, 0.0), 1 << 2));
@@ -335,6 +332,11 @@ public final class NormalizationConverters {
             size = SymExpr.mul(size, x.shape().dim(i));
         }
         return size;
+    }
+
+    /** Whether a symbolic group size may be 1 at run time (its range holds 1). */
+    static boolean mayHoldOne(SymExpr size) {
+        return !size.isConstant() && size.lowerBound() <= 1 && size.upperBound() >= 1;
     }
 
     /**

@@ -259,6 +259,9 @@ final class ConverterCases {
         add("aten::native_layer_norm", () -> of("aten::native_layer_norm", in(randn(3, 8)), s(8), weight(randn(8)), weight(randn(8)), 1e-5));
         add("aten::group_norm", () -> of("aten::group_norm", in(randn(2, 6, 4, 4)), 3L, weight(randn(6)), weight(randn(6))));
         add("aten::group_norm", () -> of("aten::group_norm", in(randn(2, 4, 5), 0, 2), 2L));
+        // a symbolic group size that may be 1 (C / groups = 1, spatial in [1, ...]): statistics from reductions
+        add("aten::group_norm", () -> of("aten::group_norm", in(randn(2, 3, 4), 2), 3L, weight(randn(3)), weight(randn(3)), 1e-3));
+        add("aten::group_norm", () -> of("aten::group_norm", in(random(DType.FLOAT16, -1, 2, 4, 3), 2), 2L));
         add("aten::native_group_norm", () -> of("aten::native_group_norm", in(randn(2, 6, 4, 4)), weight(randn(6)), weight(randn(6)), 2L, 6L,
                 16L, 3L, 1e-5));
         // one element per group (C / groups * spatial == 1): built from element-wise layers, TensorRT's normalization layer

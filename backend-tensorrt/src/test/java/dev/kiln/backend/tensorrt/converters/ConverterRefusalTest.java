@@ -221,13 +221,15 @@ class ConverterRefusalTest {
     }
 
     @Test
-    void groupNormWhoseSymbolicGroupMayHoldOneElementIsRefused() {
-        // C / groups = 1 and a spatial size in [1, 8]: TensorRT's normalization layer does not build for one-element groups
-        refused(of("aten::group_norm", in(randn(2, 3, 4), 2), 3L).node, "may be 1 at run time", "s0 in [1, 8]", "minimum above 1");
-        refused(of("aten::native_group_norm", in(randn(2, 2, 3), 2), null, null, 2L, 2L, 3L, 2L, 1e-5).node, "may be 1 at run time");
-        // statically one element per group converts (element-wise layers), and so does a symbolic group of at least two
+    void groupNormWithASymbolicGroupSizeThatMayBeOneIsConverted() {
+        // C / groups = 1 and a spatial size in [1, 8]: the statistics come from reductions (TensorRT's normalization
+        // layer does not build for one-element groups); a static group of one from element-wise layers
+        assertThat(lookup(of("aten::group_norm", in(randn(2, 3, 4), 2), 3L).node).isSupported()).isTrue();
+        assertThat(lookup(of("aten::native_group_norm", in(randn(2, 2, 3), 2), null, null, 2L, 2L, 3L, 2L, 1e-5).node).isSupported()).isTrue();
         assertThat(lookup(of("aten::group_norm", in(randn(2, 3, 1)), 3L).node).isSupported()).isTrue();
         assertThat(lookup(of("aten::group_norm", in(randn(2, 3), 0), 3L).node).isSupported()).isTrue();
         assertThat(lookup(of("aten::group_norm", in(randn(2, 6, 4), 2), 3L).node).isSupported()).isTrue();
+        assertThat(NormalizationConverters.mayHoldOne(NormalizationConverters.groupSize(
+                (TensorType) of("aten::group_norm", in(randn(2, 3, 4), 2), 3L).node.inputs().get(0).type(), 3))).isTrue();
     }
 }
