@@ -82,10 +82,12 @@ public final class OnnxEngineBuilder {
         IBuilderConfig config = null;
         ITimingCache cache = null;
         IHostMemory plan = null;
+        IParser parser = null;
         try {
             builder = NativeObjects.own(nvinfer.createInferBuilder(TrtLogger.get()));
             network = NativeObjects.own(builder.createNetworkV2(1 << nvinfer.NetworkDefinitionCreationFlag.kSTRONGLY_TYPED.value));
-            IParser parser = nvonnxparser.createParser(network, TrtLogger.get());
+            // owned like the builder's objects (a C++ delete), and freed before the network it fills
+            parser = NativeObjects.own(nvonnxparser.createParser(network, TrtLogger.get()));
             if (parser == null || parser.isNull()) {
                 throw new KilnException("TensorRT could not create an ONNX parser: " + String.join("; ", log.errors()));
             }
@@ -111,6 +113,7 @@ public final class OnnxEngineBuilder {
             NativeObjects.close(plan);
             NativeObjects.close(config);
             NativeObjects.close(cache);
+            NativeObjects.close(parser);
             NativeObjects.close(network);
             NativeObjects.close(builder);
             log.close();
