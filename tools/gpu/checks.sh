@@ -52,7 +52,10 @@ if (( TC > 0 )); then
   ( source tools/gpu/torch-cuda.sh "$TC" ) > "$L/torch-cuda.txt" 2>&1
   cuda_env() { export CP="$GPU_STAGE_HOME/tc/cp:$BASE_CP"; export LD_LIBRARY_PATH="$GPU_STAGE_HOME/tc/lib:$BASE_LD"; }
 fi
-run() { local name=$1 secs=$2; shift 2; ( OUT=$L timeout "$secs" bash tools/gpu/junit.sh "$name" "$@" ) > /dev/null 2>&1; }
+# a JVM that crashes leaves its report with the logs (logs.tgz), not in the machine's working folder
+run() { local name=$1 secs=$2; shift 2
+  ( export JAVA_TOOL_OPTIONS="${JAVA_TOOL_OPTIONS:-} -XX:ErrorFile=$L/hs_err_${name}_%p.log"
+    OUT=$L timeout "$secs" bash tools/gpu/junit.sh "$name" "$@" ) > /dev/null 2>&1; }
 H=dev.kiln.compiler.HybridGpuTest
 MODELS=resnet50,efficientnet_b0,mobilenet_v3_large,vit_b_16,bert_base,gpt2_blocks   # as in tools/gpu/export_models.py
 FX=ir/src/test/resources/fixtures
