@@ -125,6 +125,7 @@ echo "phase B done at $(el)s" >> "$L/phases.txt"
   for f in "$L"/*.log; do echo "$(basename "$f"): $(grep -E 'tests (successful|failed)' "$f" | tr -s ' ' | tr '\n' ' ')"; done
   grep -h -E '=> ' "$L"/*.log | sort | uniq -c | sort -rn | head -30
   grep -h '^TCK converter' "$L"/*.log | grep -v 'failures=0 '
+  for f in "$L"/hs_err_*.log; do [[ -f $f ]] && echo "JVM CRASH $(basename "$f"): $(grep -m1 -E '^# (Problematic frame|C  \[)' -A1 "$f" | tr '\n' ' ')"; done
 } > "$OUT/summary.txt" 2>&1
 grep -h '^TCK converter' "$L"/*.log | sort > "$OUT/tck-lines.txt"
 grep -h -A3 '^TCK-FAILURE' "$L"/*.log | head -400 > "$OUT/tck-failures.txt"
