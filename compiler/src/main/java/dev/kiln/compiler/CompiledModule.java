@@ -93,6 +93,9 @@ public final class CompiledModule implements AutoCloseable {
 
     /** Runs on named host tensors ({@code x0..} or IR input names); returns {@code y0, y1, ...}. */
     public Map<String, ConstantTensor> forward(Map<String, ConstantTensor> inputs) {
+        if (inputs == null) {
+            throw new KilnException("the inputs are null; pass a map from x0, x1, ... (or the IR input names) to tensors");
+        }
         List<String> names = inputNames();
         List<ConstantTensor> ordered = new ArrayList<>();
         for (int i = 0; i < names.size(); i++) {

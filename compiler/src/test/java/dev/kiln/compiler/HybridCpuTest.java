@@ -176,6 +176,10 @@ class HybridCpuTest {
         try (CompiledModule cm = Kiln.compile(g, allTorch(g))) {
             assertThatThrownBy(() -> cm.forward(List.of())).isInstanceOf(KilnException.class)
                     .hasMessageContaining("takes 1 input(s)");
+            assertThatThrownBy(() -> cm.forward((List<ConstantTensor>) null)).isInstanceOf(KilnException.class)
+                    .hasMessageContaining("inputs are null");
+            assertThatThrownBy(() -> cm.forward(java.util.Arrays.asList((ConstantTensor) null))).isInstanceOf(KilnException.class)
+                    .hasMessageContaining("input x0 is null");
         }
     }
 

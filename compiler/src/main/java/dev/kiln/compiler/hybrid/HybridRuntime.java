@@ -202,6 +202,7 @@ public final class HybridRuntime implements AutoCloseable {
 
     /** Runs on host tensors (model input order) and returns host outputs (model output order). */
     public List<ConstantTensor> forward(List<ConstantTensor> inputs) {
+        requirePresent(inputs, "input x");
         return call(ctx -> {
             try (Frame f = new Frame(ctx)) {
                 f.bindHost(inputs);
@@ -213,6 +214,7 @@ public final class HybridRuntime implements AutoCloseable {
 
     /** Runs on GPU tensors (borrowed); returns GPU tensors the caller owns. */
     public List<DeviceTensor> forwardOnDevice(List<DeviceTensor> inputs) {
+        requirePresent(inputs, "input x");
         return call(ctx -> {
             try (Frame f = new Frame(ctx)) {
                 f.bindDevice(inputs);
@@ -227,6 +229,8 @@ public final class HybridRuntime implements AutoCloseable {
      * engine reading the model's inputs and writing its outputs runs straight into them.
      */
     public List<long[]> forwardInto(List<DeviceTensor> inputs, List<DeviceBuffer> outputs) {
+        requirePresent(inputs, "input x");
+        requirePresent(outputs, "output buffer y");
         return call(ctx -> {
             if (outputs.size() != program.outputs().size()) {
                 throw new KilnException("the model has " + program.outputs().size() + " output(s) but " + outputs.size()
@@ -256,6 +260,18 @@ public final class HybridRuntime implements AutoCloseable {
     private boolean isSingleEngine() {
         return program.stages().size() == 1 && engines[0] != null && program.stages().get(0).inputs().equals(program.inputs())
                 && program.stages().get(0).outputs().equals(program.outputs());
+    }
+
+    /** A null list or element is a {@link KilnException} naming it, not a NullPointerException deep in a stage. */
+    private static void requirePresent(List<?> items, String what) {
+        if (items == null) {
+            throw new KilnException("the " + what.substring(0, what.indexOf(' ')) + "s are null; pass a list (empty for none)");
+        }
+        for (int i = 0; i < items.size(); i++) {
+            if (items.get(i) == null) {
+                throw new KilnException(what + i + " is null");
+            }
+        }
     }
 
     private void requireCount(int given) {
