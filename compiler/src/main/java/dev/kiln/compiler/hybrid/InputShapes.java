@@ -106,8 +106,8 @@ final class InputShapes {
             for (int k = 0; k < got.length; k++) {
                 if (d.sizes()[k] >= 0 && got[k] != d.sizes()[k]) {
                     throw new KilnException(input + " has sizes " + Arrays.toString(got) + " but the model takes " + d.text()
-                            + ": dimension " + k + " must be " + d.sizes()[k] + "; recompile with an input spec that allows "
-                            + got[k] + " there, or pass that size");
+                            + ": dimension " + k + " must be " + d.sizes()[k] + " (a static size of the model; to vary it, export the model"
+                            + " with a torch.export.Dim there, or give a TorchScript model an input spec with a range)");
                 }
                 String sym = d.symbols()[k];
                 if (sym != null) {
