@@ -177,7 +177,7 @@ public final class HybridCompiler {
             if (!g.nodes().isEmpty() || !g.outputs().isEmpty()) {
                 stages.add(engine("seg0", g, settings.engineOptions(), ins, outs));
             }
-            return new Program(g.name(), slots, ins, outs, Map.of(), stages);
+            return new Program(g.name(), slots, ins, outs, Map.of(), stages, Program.symbolsOf(g));
         }
 
         Program split(Partition p) {
@@ -233,7 +233,7 @@ public final class HybridCompiler {
                 }
                 outs.add(s);
             }
-            return new Program(g.name(), slots, ins, outs, constants, stages);
+            return new Program(g.name(), slots, ins, outs, constants, stages, Program.symbolsOf(g));
         }
 
         Program.EngineStage engine(String name, Graph sub, EngineOptions o, List<Integer> in, List<Integer> out) {

@@ -15,7 +15,8 @@ import java.util.regex.Pattern;
  * the rank, every static size, and one size per symbol across all inputs of a call. Checked before a call
  * runs anything, so a tensor of the wrong shape gets an error naming the input and the dimension instead
  * of whatever the first stage makes of it (TorchScript's own input assertions are dropped at import).
- * A symbol's range is the engines' business: TensorRT refuses a size outside its profile.
+ * A symbol's size must also lie in the range the program declares for it (the export's constraints or
+ * the user's input spec), which the engines' profiles were built for.
  *
  * <pre>{@code InputShapes s = InputShapes.of(program);
  * s.check(List.of(new long[] {2, 3, 16, 16}));   // or a KilnException naming input and dimension}</pre>
@@ -30,16 +31,18 @@ final class InputShapes {
 
     private final List<String> names;
     private final List<Optional<Declared>> declared;
+    private final Map<String, Program.SymbolRange> ranges;
 
-    private InputShapes(List<String> names, List<Optional<Declared>> declared) {
+    private InputShapes(List<String> names, List<Optional<Declared>> declared, Map<String, Program.SymbolRange> ranges) {
         this.names = names;
         this.declared = declared;
+        this.ranges = ranges;
     }
 
     static InputShapes of(Program p) {
         List<String> names = p.inputs().stream().map(s -> p.slots().get(s).value()).toList();
         List<Optional<Declared>> declared = p.inputs().stream().map(s -> parse(p.slots().get(s).type())).toList();
-        return new InputShapes(names, declared);
+        return new InputShapes(names, declared, p.symbols());
     }
 
     /** The declared sizes in a tensor type's text, or empty when it states none (an unranked or non-tensor type). */
@@ -110,6 +113,12 @@ final class InputShapes {
                             + " with a torch.export.Dim there, or give a TorchScript model an input spec with a range)");
                 }
                 String sym = d.symbols()[k];
+                Program.SymbolRange range = sym == null ? null : ranges.get(sym);
+                if (range != null && (got[k] < range.min() || got[k] > range.max())) {
+                    throw new KilnException(input + " has " + got[k] + " at dimension " + k + ", where the model has " + sym + " in "
+                            + range.text() + "; pass a size in that range, or recompile with an input spec whose range holds "
+                            + got[k] + " (kiln compile --input x" + i + "=...; as far as the export allows)");
+                }
                 if (sym != null) {
                     Long before = bound.putIfAbsent(sym, got[k]);
                     if (before != null && before != got[k]) {

@@ -125,6 +125,8 @@ public final class KilnArchive {
         p.slots().forEach(s -> slots.addObject().put("value", s.value()).put("type", s.type()));
         ints(prog.putArray("inputs"), p.inputs());
         ints(prog.putArray("outputs"), p.outputs());
+        ObjectNode syms = prog.putObject("symbols");
+        p.symbols().forEach((name, r) -> syms.putObject(name).put("min", r.min()).put("max", r.max()));
         ArrayNode consts = prog.putArray("constants");
         p.constants().forEach((slot, t) -> {
             String entry = "constants/s" + slot + ".bin";
@@ -373,7 +375,12 @@ public final class KilnArchive {
             }
         }
         try {
-            return new Program(p.path("name").asText(), slots, ints(p.path("inputs")), ints(p.path("outputs")), constants, stages);
+            // "symbols" was added to format 1 on 2026-12-04 (additively): an archive without it declares no ranges
+            Map<String, Program.SymbolRange> symbols = new LinkedHashMap<>();
+            p.path("symbols").fields().forEachRemaining(e -> symbols.put(e.getKey(),
+                    new Program.SymbolRange(e.getValue().path("min").asLong(), e.getValue().path("max").asLong())));
+            return new Program(p.path("name").asText(), slots, ints(p.path("inputs")), ints(p.path("outputs")), constants, stages,
+                    symbols);
         } catch (KilnException e) {
             throw new KilnException(file + ": the program in the manifest is inconsistent: " + e.getMessage(), e);
         }

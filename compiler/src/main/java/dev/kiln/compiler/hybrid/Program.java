@@ -25,16 +25,38 @@ import java.util.TreeMap;
  * @param outputs   the slot of each model output, in order (a slot may appear twice)
  * @param constants slots whose value is fixed (a model output that is a weight)
  * @param stages    in execution order; a stage only reads slots filled by inputs, constants or earlier stages
+ * @param symbols   the range of each symbol the slot types name ({@code s0 -> [1, 64]}), as the model declared it
  */
 public record Program(String name, List<Slot> slots, List<Integer> inputs, List<Integer> outputs,
-                      Map<Integer, ConstantTensor> constants, List<StageSpec> stages) {
+                      Map<Integer, ConstantTensor> constants, List<StageSpec> stages, Map<String, SymbolRange> symbols) {
     public Program {
         slots = List.copyOf(slots);
         inputs = List.copyOf(inputs);
         outputs = List.copyOf(outputs);
         constants = java.util.Collections.unmodifiableMap(new TreeMap<>(constants));
         stages = List.copyOf(stages);
+        symbols = java.util.Collections.unmodifiableMap(new TreeMap<>(symbols));
         validate(slots.size(), inputs, outputs, constants, stages);
+    }
+
+    /** A program whose symbols carry no declared range (every size a symbol may take is accepted). */
+    public Program(String name, List<Slot> slots, List<Integer> inputs, List<Integer> outputs,
+                   Map<Integer, ConstantTensor> constants, List<StageSpec> stages) {
+        this(name, slots, inputs, outputs, constants, stages, Map.of());
+    }
+
+    /** The sizes a symbol may take, inclusive; {@code max} is {@link dev.kiln.ir.Symbol#UNBOUNDED} when it has no bound. */
+    public record SymbolRange(long min, long max) {
+        public String text() {
+            return "[" + min + ", " + (max == dev.kiln.ir.Symbol.UNBOUNDED ? "inf" : Long.toString(max)) + "]";
+        }
+    }
+
+    /** The ranges of {@code g}'s symbols. */
+    public static Map<String, SymbolRange> symbolsOf(Graph g) {
+        Map<String, SymbolRange> out = new TreeMap<>();
+        g.symbols().forEach(s -> out.put(s.name(), new SymbolRange(s.min(), s.max())));
+        return out;
     }
 
     /** One slot: the IR value it holds ({@code %x}) and its type's text. */

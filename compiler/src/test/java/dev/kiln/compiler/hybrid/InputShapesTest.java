@@ -43,6 +43,21 @@ class InputShapesTest {
     }
 
     @Test
+    void aSymbolicSizeMustLieInItsDeclaredRange() {
+        Program p = new Program("p", List.of(new Program.Slot("x", "tensor<f32, [s0, 4]>")), List.of(0), List.of(0), Map.of(), List.of(),
+                Map.of("s0", new Program.SymbolRange(2, 64)));
+        InputShapes s = InputShapes.of(p);
+        assertThatCode(() -> s.check(List.of(new long[] {64, 4}))).doesNotThrowAnyException();
+        assertThatThrownBy(() -> s.check(List.of(new long[] {65, 4}))).isInstanceOf(KilnException.class)
+                .hasMessageContaining("input x0 (%x) has 65 at dimension 0").hasMessageContaining("s0 in [2, 64]");
+        assertThatThrownBy(() -> s.check(List.of(new long[] {1, 4}))).isInstanceOf(KilnException.class)
+                .hasMessageContaining("s0 in [2, 64]");
+        // no declared range: any size
+        assertThatCode(() -> InputShapes.of(program("tensor<f32, [s0, 4]>")).check(List.of(new long[] {1000, 4})))
+                .doesNotThrowAnyException();
+    }
+
+    @Test
     void inputsSharingASymbolMustAgreeOnIt() {
         InputShapes s = InputShapes.of(program("tensor<f32, [s0, 4]>", "tensor<i64, [s0]>", "tensor<f32>"));
         assertThatCode(() -> s.check(List.of(new long[] {7, 4}, new long[] {7}, new long[] {1, 2, 3}))).doesNotThrowAnyException();

@@ -51,7 +51,8 @@ class KilnArchiveTest {
                 new Program.Slot("y", "tensor<f32, [2, 2]>"), new Program.Slot("c", "tensor<f32, [1]>")),
                 List.of(0), List.of(2, 3, 1), Map.of(3, ConstantTensor.ofFloats(new long[] {1}, 7f)),
                 List.of(new Program.EngineStage("seg0", List.of(0), List.of(1), plan, 3, "abc"),
-                        new Program.TorchStage("seg1", List.of(1), List.of(2), g)));
+                        new Program.TorchStage("seg1", List.of(1), List.of(2), g)),
+                Map.of("s0", new Program.SymbolRange(2, 64), "s1", new Program.SymbolRange(0, dev.kiln.ir.Symbol.UNBOUNDED)));
     }
 
     Path write(Program p) {
@@ -71,6 +72,7 @@ class KilnArchiveTest {
         Program.EngineStage e = (Program.EngineStage) p.stages().get(0);
         assertThat(StandardCharsets.US_ASCII.decode(e.plan()).toString()).isEqualTo("fake engine bytes");
         assertThat(e.cacheKey()).isEqualTo("abc");
+        assertThat(p.symbols()).isEqualTo(program().symbols());
         Program.TorchStage t = (Program.TorchStage) p.stages().get(1);
         assertThat(IrPrinter.print(t.graph())).isEqualTo(IrPrinter.print(((Program.TorchStage) program().stages().get(1)).graph()));
         assertThat(c.platform()).contains(H200);
