@@ -95,7 +95,7 @@ if ! skip hybrid; then
 fi
 if ! skip models; then
   (
-    LD_LIBRARY_PATH=$PY_LD timeout 150 python3 tools/gpu/export_models.py /tmp/kiln-models "${ONLY[@]}" > "$L/export.log" 2>&1
+    LD_LIBRARY_PATH=$PY_LD timeout 220 python3 tools/gpu/export_models.py /tmp/kiln-models "${ONLY[@]}" > "$L/export.log" 2>&1
     echo "export rc=$? at $(el)s" >> "$L/export.log"
     # one process for the fixtures and one per model: a model's FP16 builds alone take 90-210 s
     E=dev.kiln.compiler.EndToEndGpuTest
