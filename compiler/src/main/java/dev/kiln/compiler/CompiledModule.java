@@ -97,6 +97,20 @@ public final class CompiledModule implements AutoCloseable {
             throw new KilnException("the inputs are null; pass a map from x0, x1, ... (or the IR input names) to tensors");
         }
         List<String> names = inputNames();
+        java.util.Set<String> known = new java.util.HashSet<>(names);
+        for (int i = 0; i < names.size(); i++) {
+            known.add(Profiles.inputName(i));
+        }
+        // y0, y1, ...: reference outputs riding in the same .npz (Kiln's file convention), not inputs
+        List<String> unknown = inputs.keySet().stream().filter(k -> !known.contains(k) && !k.matches("y\\d+")).sorted().toList();
+        if (!unknown.isEmpty()) {
+            // a misspelt name would otherwise be ignored while its tensor silently goes unused
+            List<String> takes = new ArrayList<>();
+            for (int i = 0; i < names.size(); i++) {
+                takes.add(Profiles.inputName(i) + " (" + names.get(i) + ")");
+            }
+            throw new KilnException("unknown input name(s) " + unknown + "; the model takes " + takes);
+        }
         List<ConstantTensor> ordered = new ArrayList<>();
         for (int i = 0; i < names.size(); i++) {
             String engineName = Profiles.inputName(i);

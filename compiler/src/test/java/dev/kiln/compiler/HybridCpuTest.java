@@ -110,6 +110,9 @@ class HybridCpuTest {
         }
         try (CompiledModule viaLoad = CompiledModule.load(file)) {
             assertThat(viaLoad.forward(io).get("y0").contentEquals(before.get(0))).isTrue();
+            Map<String, ConstantTensor> misspelt = new java.util.TreeMap<>(Map.of("x0", io.get("x0"), "x_0", io.get("x0")));
+            assertThatThrownBy(() -> viaLoad.forward(misspelt)).isInstanceOf(KilnException.class)
+                    .hasMessageContaining("unknown input name(s) [x_0]").hasMessageContaining("x0 (");
         }
     }
 
