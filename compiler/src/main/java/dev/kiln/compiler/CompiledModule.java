@@ -91,7 +91,10 @@ public final class CompiledModule implements AutoCloseable {
         return runtime.forward(inputs);
     }
 
-    /** Runs on named host tensors ({@code x0..} or IR input names); returns {@code y0, y1, ...}. */
+    /**
+     * Runs on named host tensors ({@code x0..} or IR input names; {@code y0..} entries, an .npz's reference
+     * outputs, are ignored, and any other name is an error); returns {@code y0, y1, ...}.
+     */
     public Map<String, ConstantTensor> forward(Map<String, ConstantTensor> inputs) {
         if (inputs == null) {
             throw new KilnException("the inputs are null; pass a map from x0, x1, ... (or the IR input names) to tensors");
