@@ -46,6 +46,15 @@ public final class Comparison {
     /** Why {@code got} does not match {@code want}, if it does not; {@code worst} receives each float error. */
     public static Optional<String> mismatch(List<ConstantTensor> want, List<ConstantTensor> got, Tolerance tol,
                                             java.util.function.DoubleConsumer worst) {
+        return mismatch(want, got, tol, worst, used -> { });
+    }
+
+    /**
+     * As {@link #mismatch(List, List, Tolerance, java.util.function.DoubleConsumer)}; {@code used} also receives,
+     * per float output, the fraction of its bound the error took (1 = at the bound): how narrowly a case passed.
+     */
+    public static Optional<String> mismatch(List<ConstantTensor> want, List<ConstantTensor> got, Tolerance tol,
+                                            java.util.function.DoubleConsumer worst, java.util.function.DoubleConsumer used) {
         if (want.size() != got.size()) {
             return Optional.of("TensorRT gave " + got.size() + " outputs, libtorch " + want.size());
         }
@@ -63,6 +72,9 @@ public final class Comparison {
             double bound = tol.forDType(w.dtype());
             if (w.dtype().isFloatingPoint() && Double.isFinite(err)) {
                 worst.accept(err);
+                if (bound > 0) {
+                    used.accept(err / bound);
+                }
             }
             if (!(err <= bound)) {
                 return Optional.of(String.format(Locale.ROOT, "output %d (%s%s) differs: error %.3e > %.1e%s", i,

@@ -52,7 +52,7 @@ import java.util.stream.Stream;
  * the CPU checks (generators make valid, typed nodes; {@code check} is deterministic and gives reasons;
  * the partitioner agrees; libtorch runs every sampled case) run everywhere. Knobs: {@link TckConfig}.
  * One summary line per converter:
- * {@code TCK converter=aten::add.Tensor cases=200 dynamic=16 refused=12 skipped=0 failures=0 maxErr=3.1e-07 engines=8 seconds=2.1
+ * {@code TCK converter=aten::add.Tensor cases=200 dynamic=16 refused=12 skipped=0 failures=0 maxErr=3.1e-07 tolUsed=0.31 engines=8 seconds=2.1
  * gen_s=0.02 ref_s=0.08 check_s=0.01 pack_s=0.00 build_s=1.60 run_s=0.35 compare_s=0.01 builds=32c/32n/0.21s,...}: where the
  * seconds went (drawing cases, libtorch references, {@code check}, packing, TensorRT builds, engine runs, comparisons) and each
  * build's cases, IR nodes and seconds.
@@ -299,11 +299,12 @@ public abstract class ConverterConformance {
      * references (with the standalone graphs), {@code check} and partitioner questions, packing,
      * TensorRT builds, engine runs, comparisons.
      */
-    record DomainReport(String name, int cases, int dynamic, int refused, int skipped, int failures, double maxErr, int engines,
-                        String checkOnly, double seconds, List<String> details, Times times) {
+    record DomainReport(String name, int cases, int dynamic, int refused, int skipped, int failures, double maxErr, double tolUsed,
+                        int engines, String checkOnly, double seconds, List<String> details, Times times) {
         String line() {
-            return String.format(Locale.ROOT, "TCK converter=%s cases=%d dynamic=%d refused=%d skipped=%d failures=%d maxErr=%.2e engines=%d"
-                    + " seconds=%.1f%s%s", name, cases, dynamic, refused, skipped, failures, maxErr, engines, seconds,
+            return String.format(Locale.ROOT, "TCK converter=%s cases=%d dynamic=%d refused=%d skipped=%d failures=%d maxErr=%.2e"
+                    + " tolUsed=%.2f engines=%d seconds=%.1f%s%s", name, cases, dynamic, refused, skipped, failures, maxErr, tolUsed,
+                    engines, seconds,
                     checkOnly.isEmpty() ? "" : " checkOnly=\"" + checkOnly + "\"", times.text());
         }
     }
@@ -362,7 +363,7 @@ public abstract class ConverterConformance {
         long[] nanos = new long[3]; // drawing cases, libtorch references, check and partitioner
         List<String> details = new ArrayList<>();
         int[] counts = new int[4]; // static checked, dynamic checked, refused, skipped
-        double[] worst = new double[1];
+        double[] worst = new double[2]; // {largest error, largest fraction of a bound}
         int failures = 0;
         int nStatic = d.checkOnly().isPresent() ? Math.min(cfg.cases(), 20) : cfg.cases();
         long t = System.nanoTime();
@@ -424,6 +425,7 @@ public abstract class ConverterConformance {
                     EngineRun.Verdict v = vs.get(i);
                     if (v.passed()) {
                         worst[0] = Math.max(worst[0], v.maxErr());
+                        worst[1] = Math.max(worst[1], v.tolUsed());
                         continue;
                     }
                     failures++;
@@ -431,7 +433,7 @@ public abstract class ConverterConformance {
                 }
             }
         }
-        return new DomainReport(d.name(), counts[0], counts[1], counts[2], counts[3], failures, worst[0], run.builds(),
+        return new DomainReport(d.name(), counts[0], counts[1], counts[2], counts[3], failures, worst[0], worst[1], run.builds(),
                 d.checkOnly().orElse(""), (System.nanoTime() - t0) / 1e9, details,
                 new Times(nanos[0] / 1e9, nanos[1] / 1e9, nanos[2] / 1e9, run.timing()));
     }

@@ -42,13 +42,13 @@ public final class EngineRun {
     }
 
     /** The outcome for one case: passed with a worst float error, or failed with a reason and what to reproduce it with. */
-    public record Verdict(boolean passed, double maxErr, String failure, int point, List<ConstantTensor> actual) {
-        static Verdict pass(double err) {
-            return new Verdict(true, err, "", -1, List.of());
+    public record Verdict(boolean passed, double maxErr, double tolUsed, String failure, int point, List<ConstantTensor> actual) {
+        static Verdict pass(double err, double used) {
+            return new Verdict(true, err, used, "", -1, List.of());
         }
 
         static Verdict fail(String why, int point, List<ConstantTensor> actual) {
-            return new Verdict(false, 0, why, point, actual);
+            return new Verdict(false, 0, 0, why, point, actual);
         }
     }
 
@@ -199,10 +199,10 @@ public final class EngineRun {
         } finally {
             buildNanos += System.nanoTime() - t;
         }
-        List<double[]> worst = new ArrayList<>();
+        List<double[]> worst = new ArrayList<>(); // {largest error, largest fraction of the bound}
         List<Verdict> verdicts = new ArrayList<>();
         for (int i = 0; i < cases.size(); i++) {
-            worst.add(new double[1]);
+            worst.add(new double[2]);
             verdicts.add(null);
         }
         int points = cases.stream().mapToInt(Prepared::points).max().orElse(1);
@@ -236,7 +236,7 @@ public final class EngineRun {
                     double[] w = worst.get(i);
                     int point = dynamic ? p : CaseGraph.NOMINAL;
                     Optional<String> bad = Comparison.mismatch(c.expected().get(Math.min(p, c.points() - 1)), mine, tol,
-                            e -> w[0] = Math.max(w[0], e));
+                            e -> w[0] = Math.max(w[0], e), u -> w[1] = Math.max(w[1], u));
                     if (bad.isPresent()) {
                         verdicts.set(i, Verdict.fail(bad.get(), point, List.copyOf(mine)));
                     }
@@ -250,7 +250,7 @@ public final class EngineRun {
         }
         for (int i = 0; i < cases.size(); i++) {
             if (verdicts.get(i) == null) {
-                verdicts.set(i, Verdict.pass(worst.get(i)[0]));
+                verdicts.set(i, Verdict.pass(worst.get(i)[0], worst.get(i)[1]));
             }
         }
         return verdicts;

@@ -178,6 +178,16 @@ class KitTest {
     }
 
     @Test
+    void theUsedFractionOfTheBoundIsReportedPerFloatOutput() {
+        ConstantTensor want = ConstantTensor.ofFloats(new long[] {2}, 1f, 2f);
+        ConstantTensor got = ConstantTensor.ofFloats(new long[] {2}, 1f, 2.0001f);
+        double[] used = new double[1];
+        assertThat(Comparison.mismatch(List.of(want), List.of(got), Tolerance.DEFAULT, e -> { }, u -> used[0] = u)).isEmpty();
+        // error 1e-4 / 2 = 5e-5 of the f32 bound 1e-4: half of it
+        assertThat(used[0]).isCloseTo(0.5, org.assertj.core.data.Offset.offset(0.01));
+    }
+
+    @Test
     void comparisonMatchesNonFiniteExactlyAndScalesByTheReference() {
         ConstantTensor want = ConstantTensor.ofFloats(new long[] {4}, 1f, Float.NaN, Float.POSITIVE_INFINITY, -2f);
         ConstantTensor same = ConstantTensor.ofFloats(new long[] {4}, 1f, Float.NaN, Float.POSITIVE_INFINITY, -2.0001f);
