@@ -153,13 +153,12 @@ class KitTest {
     }
 
     @Test
-    void onlyASingleCaseWithoutALevelZeroKernelIsRebuiltAtTheDefaultLevel() {
+    void aBuildWithoutALevelZeroKernelIsRetriedAtTheDefaultLevel() {
         String noKernel = "TensorRT could not build the engine: Could not find any implementation for node aten::conv2d conv2d_3.";
-        assertThat(EngineRun.retryAtDefaultLevel(0, 1, noKernel)).isTrue();
-        assertThat(EngineRun.retryAtDefaultLevel(0, 32, noKernel)).as("a pack is bisected at level 0 first").isFalse();
-        assertThat(EngineRun.retryAtDefaultLevel(-1, 1, noKernel)).as("already at the default level").isFalse();
-        assertThat(EngineRun.retryAtDefaultLevel(0, 1, "softmax: at least 2 dimensions are required for input.")).isFalse();
-        assertThat(EngineRun.retryAtDefaultLevel(0, 1, null)).isFalse();
+        assertThat(EngineRun.retryAtDefaultLevel(0, noKernel)).isTrue();
+        assertThat(EngineRun.retryAtDefaultLevel(-1, noKernel)).as("already at the default level").isFalse();
+        assertThat(EngineRun.retryAtDefaultLevel(0, "softmax: at least 2 dimensions are required for input.")).isFalse();
+        assertThat(EngineRun.retryAtDefaultLevel(0, null)).isFalse();
     }
 
     @Test
