@@ -18,7 +18,7 @@
 # nothing else may run). Writes $OUT/summary.txt (every summary line and each log's totals),
 # $OUT/tck-lines.txt, $OUT/tck-failures.txt and $OUT/logs.tgz.
 set -u
-BUDGET=560; TC=0; SHARDS=10; FIRST=0; LAST=""; CASES=256; SKIP=""; EXTRA=""; ONLY=()
+BUDGET=560; TC=0; SHARDS=10; FIRST=0; LAST=""; CASES=256; SKIP=""; EXTRA=""; CONV_OPS=""; ONLY=()
 while [[ $# -gt 0 ]]; do
   case $1 in
     --budget) BUDGET=$2; shift 2 ;;
@@ -30,13 +30,15 @@ while [[ $# -gt 0 ]]; do
     --skip) SKIP=$2; shift 2 ;;
     --tck-extra) EXTRA=$2; shift 2 ;;   # more kit processes for these converters (kiln.tck.ops syntax), besides the shards
     --tck-extra-procs) EXTRA_PROCS=$2; shift 2 ;;   # how many (default 4)
+    --converter-ops) CONV_OPS=$2; shift 2 ;;   # ConverterGpuTest for these exact ops (comma list or @FILE), in phase A
     --models-only) ONLY=(--only "$2"); export KILN_GPU_MODELS=$2; shift 2 ;;   # export (and so check end to end) only these models
     *) echo "checks.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
 skip() { [[ ",$SKIP," == *",$1,"* ]]; }
-# --tck-extra @FILE: the converter names listed in FILE, one per line, '#' comments
-if [[ $EXTRA == @* ]]; then EXTRA=$(sed 's/#.*//' "${EXTRA#@}" | tr -s ' \n' '\n' | grep -v '^$' | paste -sd, -); fi
+# --tck-extra @FILE, --converter-ops @FILE: the names listed in FILE, one per line, '#' comments
+names() { if [[ $1 == @* ]]; then sed 's/#.*//' "${1#@}" | tr -s ' \n' '\n' | grep -v '^$' | paste -sd, -; else echo "$1"; fi; }
+EXTRA=$(names "$EXTRA"); CONV_OPS=$(names "${CONV_OPS:-}")
 T0=$(date +%s)
 el() { echo $(( $(date +%s) - T0 )); }
 L=$GPU_STAGE_HOME/checks; rm -rf "$L"; mkdir -p "$L"
@@ -87,6 +89,9 @@ if ! skip tck; then
   fi
 fi
 skip cuda || ( cuda_env; run cuda "$A" dev.kiln.backend.torch.CudaInterpreterGpuTest ) &
+if [[ -n $CONV_OPS ]]; then
+  ( JAVA_TOOL_OPTIONS="-Dkiln.converters.ops=$CONV_OPS" run converters "$A" dev.kiln.backend.tensorrt.converters.ConverterGpuTest ) &
+fi
 if ! skip hybrid; then
   ( cuda_env; run hybrid "$A" "$H#anOpWithoutAConverterRunsInLibtorch" "$H#opsForcedToTorchMatchPyTorch" \
       "$H#saveThenLoadGivesBitIdenticalOutputs" "$H#engineCacheReusesEnginesAndRebuildsADamagedEntry" ) &
@@ -121,7 +126,7 @@ fi
 echo "phase B done at $(el)s" >> "$L/phases.txt"
 {
   cat "$L/gpu.txt" "$L/phases.txt"; tail -1 "$L/warm-up.txt"; cat "$L/torch-cuda.txt" 2>/dev/null; tail -1 "$L/export.log" 2>/dev/null
-  grep -h -E '^(TCK-TOTAL|HYBRID|GPU-SUMMARY)' "$L"/*.log
+  grep -h -E '^(TCK-TOTAL|HYBRID|GPU-SUMMARY|GPU-CONVERTER)' "$L"/*.log
   for f in "$L"/*.log; do echo "$(basename "$f"): $(grep -E 'tests (successful|failed)' "$f" | tr -s ' ' | tr '\n' ' ')"; done
   grep -h -E '=> ' "$L"/*.log | sort | uniq -c | sort -rn | head -30
   grep -h '^TCK converter' "$L"/*.log | grep -v 'failures=0 '
