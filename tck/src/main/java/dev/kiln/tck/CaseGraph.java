@@ -119,7 +119,7 @@ public final class CaseGraph {
             for (int i = 0; i < c.outputs.size(); i++) {
                 Value o = c.outputs.get(i);
                 if (!(o.type() instanceof TensorType t) || !t.isComplete()) {
-                    o.setType(staticType(c.expected.get(i)));
+                    o.setType(c.expected.get(i).type());
                 }
             }
         }
@@ -232,7 +232,7 @@ public final class CaseGraph {
                     List<Type> types = new ArrayList<>();
                     for (ConstantTensor c : r.tensors()) {
                         expected.add(c);
-                        types.add(dynamic ? TensorType.unknown() : staticType(c));
+                        types.add(dynamic ? TensorType.unknown() : c.type());
                     }
                     out.setType(new ListType(TensorType.unknown()));
                     Node unpack = graph.append(schema("prim::ListUnpack"), List.of(out), types);
@@ -241,7 +241,7 @@ public final class CaseGraph {
                 }
                 case TENSOR -> {
                     ConstantTensor c = r.tensors().get(0);
-                    out.setType(dynamic ? TensorType.unknown() : staticType(c));
+                    out.setType(dynamic ? TensorType.unknown() : c.type());
                     if (op.exposed() == null || contains(op.exposed(), i)) {
                         outputs.add(out);
                         expected.add(c);
@@ -410,9 +410,5 @@ public final class CaseGraph {
             }
         }
         return false;
-    }
-
-    static TensorType staticType(ConstantTensor c) {
-        return new TensorType(c.dtype(), Shape.of(c.sizes()));
     }
 }

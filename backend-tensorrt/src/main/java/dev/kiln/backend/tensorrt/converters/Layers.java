@@ -77,6 +77,11 @@ public final class Layers {
         return op == dt ? f.apply(x) : ctx.cast(f.apply(ctx.cast(x, op)), dt);
     }
 
+    /** Whether a size's range holds 1 (a constant 1 included): a size that may be 1 at run time. */
+    public static boolean rangeHoldsOne(SymExpr size) {
+        return size.lowerBound() <= 1 && size.upperBound() >= 1;
+    }
+
     /** Float types TensorRT computes in. */
     public static boolean isTrtFloat(DType t) {
         return t == DType.FLOAT32 || t == DType.FLOAT16 || t == DType.BFLOAT16;
@@ -405,7 +410,7 @@ public final class Layers {
         ISliceLayer sl = ctx.named(ctx.network().addSlice(x, dims(start), dims(dynamic ? new long[rank] : size), dims(ones)));
         sl.setMode(SampleMode.kFILL);
         if (dynamic) {
-            sl.setInput(2, ctx.named(ctx.network().addElementWise(ctx.shapeOf(x), longs(ctx, delta), ElementWiseOperation.kSUM)).getOutput(0));
+            sl.setInput(2, ShapeConverters.shapeOp(ctx, ctx.shapeOf(x), longs(ctx, delta), ElementWiseOperation.kSUM));
         }
         sl.setInput(4, ctx.scalar(value, ctx.dtype(x), 0));
         return sl.getOutput(0);

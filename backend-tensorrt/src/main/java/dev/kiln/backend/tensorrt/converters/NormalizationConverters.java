@@ -284,7 +284,8 @@ public final class NormalizationConverters {
             ITensor shape3 = Layers.concat(ctx, List.of(Layers.gatherShape(ctx, x, new int[] {0}), Layers.longs(ctx, g, -1)), 0);
             ITensor r = ctx.reshape(x, shape3);
             ITensor y;
-            if (groupSize(type(n, "input"), g).equals(SymExpr.of(1))) {
+            SymExpr groupSize = groupSize(type(n, "input"), g);
+            if (groupSize.equals(SymExpr.of(1))) {
                 // one element per group: mean = x and var = 0, so PyTorch's (x - mean) * rstd is (x - x) * rstd: 0 for finite x,
                 // NaN for inf/NaN x. TensorRT's normalization layer fails to build here (a shape.cpp tactic error).
                 y = Layers.elementwise(ctx, x, x, ElementWiseOperation.kSUB);
@@ -294,7 +295,7 @@ public final class NormalizationConverters {
                     // an infinite or NaN one (eps <= 0 in f32) makes every element NaN, as in PyTorch
                     y = Layers.elementwise(ctx, y, ctx.scalar(rstd, dt, rank), ElementWiseOperation.kPROD);
                 }
-            } else if (mayHoldOne(groupSize(type(n, "input"), g))) {
+            } else if (mayHoldOne(groupSize)) {
                 // a symbolic group size that may be 1 at run time: TensorRT's normalization layer does not build for
                 // one-element groups, so the statistics come from reductions (in f32 for f16/bf16, as PyTorch computes them)
                 y = ctx.reshape(Layers.inOpmath(ctx, r, v -> {
@@ -336,7 +337,7 @@ public final class NormalizationConverters {
 
     /** Whether a symbolic group size may be 1 at run time (its range holds 1). */
     static boolean mayHoldOne(SymExpr size) {
-        return !size.isConstant() && size.lowerBound() <= 1 && size.upperBound() >= 1;
+        return !size.isConstant() && Layers.rangeHoldsOne(size);
     }
 
     /**

@@ -175,28 +175,20 @@ public final class ReductionConverters {
             ITensor i = ctx.cast(b, DType.INT32);
             int rank = Layers.rank(i);
             int mask = Layers.axesMask(n, dims(n), rank);
+            int[] axes = axes(mask, rank);
+            long[] sizes = Layers.sizes(i);
             ITensor r;
             if (rank == 0) {
                 r = i;
-            } else if (overUnitDims(Layers.sizes(i), mask)) {
+            } else if (java.util.Arrays.stream(axes).allMatch(a -> sizes[a] == 1)) {
                 // any over size-1 dims is the value itself (a bool[1] reduced along its one dim gave false for
                 // true in one measured case): no reduction, only the dims dropped when keepdim is false
-                r = n.boolArg("keepdim") ? i : Layers.squeeze(ctx, i, axes(mask, rank));
+                r = n.boolArg("keepdim") ? i : Layers.squeeze(ctx, i, axes);
             } else {
                 r = Layers.reduce(ctx, i, ReduceOperation.kMAX, mask, n.boolArg("keepdim"));
             }
             ctx.bind(n.output(), ctx.cast(r, Layers.outDType(n, 0)));
         }
-    }
-
-    /** Whether every axis in {@code mask} has static size 1 in {@code sizes} (-1 = symbolic). */
-    static boolean overUnitDims(long[] sizes, int mask) {
-        for (int a = 0; a < sizes.length; a++) {
-            if ((mask & (1 << a)) != 0 && sizes[a] != 1) {
-                return false;
-            }
-        }
-        return true;
     }
 
     /** The axes set in {@code mask}, ascending. */

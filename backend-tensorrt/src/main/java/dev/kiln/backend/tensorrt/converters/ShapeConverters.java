@@ -476,8 +476,7 @@ public final class ShapeConverters {
 
         /** A symbolic size whose range holds 1 and other values: squeezing it is decided at run time. */
         static boolean mayBeOne(SymExpr size) {
-            return !(size instanceof SymExpr.Const) && size.lowerBound() <= 1 && size.upperBound() >= 1
-                    && !(size.lowerBound() == 1 && size.upperBound() == 1);
+            return Layers.rangeHoldsOne(size) && !isOne(size);
         }
 
         /** Size exactly 1: a constant 1 or a symbol whose range is [1, 1]. */

@@ -159,7 +159,7 @@ final class OneNode {
                     for (long k = 0; k < tv.size(); k++) {
                         ConstantTensor c = TorchEval.toConstant(tv.get(k));
                         pieces.add(c);
-                        types.add(staticType(c));
+                        types.add(c.type());
                     }
                     out.setType(new ListType(TensorType.unknown()));
                     Node unpack = g.append(schema("prim::ListUnpack"), List.of(out), types);
@@ -167,7 +167,7 @@ final class OneNode {
                     expected.addAll(pieces);
                 } else if (r.isTensor()) {
                     ConstantTensor c = TorchEval.toConstant(r.toTensor());
-                    out.setType(staticType(c));
+                    out.setType(c.type());
                     if (exposed == null || contains(exposed, i)) {
                         outs.add(out);
                         expected.add(c);
@@ -294,9 +294,6 @@ final class OneNode {
         return false;
     }
 
-    static TensorType staticType(ConstantTensor c) {
-        return new TensorType(c.dtype(), Shape.of(c.sizes()));
-    }
 
     private static Arg arg(Graph g, Object o, List<ConstantTensor> feeds, List<Value> inputs, Map<Value, ConstantTensor> env) {
         if (o instanceof Arg a) {
