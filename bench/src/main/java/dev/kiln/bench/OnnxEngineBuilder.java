@@ -30,8 +30,8 @@ import java.util.List;
  * decide, as Kiln's IR types do), a timing cache file, and no optimization profile (the bench's
  * exports are static). The FP16 peer parses the ONNX export of the {@code .half()} model.
  *
- * <p>The parser (and the host copy of the weights it keeps) is deleted when the build ends: JavaCPP
- * generates no destructor for the abstract {@code IParser}, so {@code NativeObjects.own} gives it one.
+ * <p>The parser object is never deleted: JavaCPP generates no destructor for the abstract
+ * {@code IParser}, so it (and the host copy of the weights it keeps) lives until the process ends.
  *
  * <pre>{@code OnnxEngineBuilder.Built b = OnnxEngineBuilder.build(Path.of("resnet50_b1.onnx"), Path.of("onnx.cache"));}</pre>
  */
