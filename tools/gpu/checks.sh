@@ -72,19 +72,36 @@ FX=ir/src/test/resources/fixtures
 } > "$L/warm-up.txt" 2>&1
 a_left() { echo $(( BUDGET - 80 - $(el) )); }   # seconds until phase A ends
 A=$(a_left)
+# One kit process (kit NAME JAVA_TOOL_OPTIONS). TensorRT's builder can take the JVM down (SIGSEGV after a Myelin
+# "NVRTC Compilation failure" on a packed f16 convolution, H200 2026-12-04), which used to lose every converter
+# the process had left: it is started again, up to three times while phase A has a minute left, skipping
+# (kiln.tck.skip) what it finished and the converter it died in, which gets a TCK-CRASH line.
+kit() { local name=$1 opts=$2 n=$1 skip="" k=0 crashed finished
+  while :; do
+    JAVA_TOOL_OPTIONS="$opts${skip:+ -Dkiln.tck.skip=$skip}" run "$n" "$(a_left)" $TCK
+    compgen -G "$L/hs_err_${n}_*.log" > /dev/null || return 0
+    crashed=$(grep -o 'TCK-START converter=[^ ]*' "$L/$n.log" | tail -1 | cut -d= -f2)
+    [[ -n $crashed ]] || return 0
+    echo "TCK-CRASH converter=$crashed process=$n: the JVM died in native code ($(basename "$(compgen -G "$L/hs_err_${n}_*.log" | head -1)"))" \
+      >> "$L/tck-crashes.txt"
+    finished=$(grep -o '^TCK converter=[^ ]*' "$L/$n.log" | cut -d= -f2 | paste -sd, -)
+    skip=$(echo "$skip,$finished,$crashed" | tr , '\n' | grep -v '^$' | sort -u | paste -sd, -)
+    k=$(( k + 1 )); n="$name-r$k"
+    (( k <= 3 && $(a_left) > 60 )) || return 0
+  done; }
 if ! skip tck; then
   TCK="dev.kiln.tck.builtin.UnaryConformanceTest dev.kiln.tck.builtin.BinaryConformanceTest dev.kiln.tck.builtin.ReductionConformanceTest dev.kiln.tck.builtin.ShapeConformanceTest dev.kiln.tck.builtin.ConvPoolNormConformanceTest dev.kiln.tck.builtin.NnMiscConformanceTest"
   OPTS="-XX:ParallelGCThreads=2 -XX:CICompilerCount=2 -Dkiln.tck.cases=$CASES -Dkiln.tck.reproducers=$L/repro"
   for i in $(seq "$FIRST" "${LAST:-$((SHARDS - 1))}"); do
     # one OpenMP thread each: libgomp's threads spin while waiting, and K processes x 16 of them starve the builds
     ( export OMP_NUM_THREADS=1 CUDA_VISIBLE_DEVICES=$(gpu_of "$i")
-      JAVA_TOOL_OPTIONS="$OPTS -Dkiln.tck.shard=$i/$SHARDS" run "tck$i" "$A" $TCK ) &
+      kit "tck$i" "$OPTS -Dkiln.tck.shard=$i/$SHARDS" ) &
   done
   ( export OMP_NUM_THREADS=1; JAVA_TOOL_OPTIONS="$OPTS" run logit "$A" com.example.kiln.logit.LogitConformanceTest ) &
   if [[ -n $EXTRA ]]; then
     for i in $(seq 0 $(( ${EXTRA_PROCS:-4} - 1 ))); do
       ( export OMP_NUM_THREADS=1 CUDA_VISIBLE_DEVICES=$(gpu_of $(( i + 1 )))
-        JAVA_TOOL_OPTIONS="$OPTS -Dkiln.tck.ops=$EXTRA -Dkiln.tck.shard=$i/${EXTRA_PROCS:-4}" run "tck-extra$i" "$A" $TCK ) &
+        kit "tck-extra$i" "$OPTS -Dkiln.tck.ops=$EXTRA -Dkiln.tck.shard=$i/${EXTRA_PROCS:-4}" ) &
     done
   fi
 fi
@@ -130,9 +147,10 @@ echo "phase B done at $(el)s" >> "$L/phases.txt"
   for f in "$L"/*.log; do echo "$(basename "$f"): $(grep -E 'tests (successful|failed)' "$f" | tr -s ' ' | tr '\n' ' ')"; done
   grep -h -E '=> ' "$L"/*.log | sort | uniq -c | sort -rn | head -30
   grep -h '^TCK converter' "$L"/*.log | grep -v 'failures=0 '
+  cat "$L/tck-crashes.txt" 2>/dev/null
   for f in "$L"/hs_err_*.log; do [[ -f $f ]] && echo "JVM CRASH $(basename "$f"): $(grep -m1 -E '^# (Problematic frame|C  \[)' -A1 "$f" | tr '\n' ' ')"; done
 } > "$OUT/summary.txt" 2>&1
-grep -h '^TCK converter' "$L"/*.log | sort > "$OUT/tck-lines.txt"
+{ grep -h '^TCK converter' "$L"/*.log | sort; cat "$L/tck-crashes.txt" 2>/dev/null; } > "$OUT/tck-lines.txt"
 grep -h -A3 '^TCK-FAILURE' "$L"/*.log | head -400 > "$OUT/tck-failures.txt"
 tar -czf "$OUT/logs.tgz" -C "$L" --exclude=repro . 2>/dev/null
 # the kit's reproducers (IR text + NPZ of each shrunk failure) come back when they are small enough to carry

@@ -281,6 +281,9 @@ public abstract class ConverterConformance {
         Totals totals = new Totals();
         List<OpDomain> ds = selected();
         Stream<DynamicTest> each = ds.stream().map(d -> DynamicTest.dynamicTest(d.name(), () -> {
+            // names the converter a process was in if TensorRT takes the JVM down (kiln.tck.skip resumes after it)
+            System.out.println("TCK-START converter=" + d.name());
+            System.out.flush();
             DomainReport[] box = new DomainReport[1];
             inSession(() -> box[0] = runDomain(d, cfg));
             DomainReport rep = box[0];

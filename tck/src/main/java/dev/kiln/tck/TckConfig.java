@@ -19,12 +19,21 @@ import java.util.List;
  * <li>{@code kiln.tck.reproducers} where reproducers go (default {@code target/tck-reproducers})</li>
  * <li>{@code kiln.tck.shard} {@code i/n}: only the converters whose name hashes to shard {@code i} of {@code n}, so
  *     {@code n} processes can share one GPU (the builds are CPU-bound); default all</li>
+ * <li>{@code kiln.tck.skip} comma-separated converter names (same syntax as {@code kiln.tck.ops}) to leave out: a
+ *     process started again after one died in native code skips what the first one finished and the converter
+ *     it died in (each converter prints {@code TCK-START converter=...} before its first build)</li>
  * </ul>
  *
  * <pre>{@code -Dkiln.tck.cases=400 -Dkiln.tck.ops=aten::conv2d,aten::max_pool*}</pre>
  */
 public record TckConfig(int cases, int dynamicCases, int batch, int optimizationLevel, List<String> ops, long seed,
-                        int cpuCases, int shrinkBuilds, Path reproducers, int shard, int shards) {
+                        int cpuCases, int shrinkBuilds, Path reproducers, int shard, int shards, List<String> skip) {
+
+    /** All converters of the shard that {@code ops} selects, none skipped. */
+    public TckConfig(int cases, int dynamicCases, int batch, int optimizationLevel, List<String> ops, long seed,
+                     int cpuCases, int shrinkBuilds, Path reproducers, int shard, int shards) {
+        this(cases, dynamicCases, batch, optimizationLevel, ops, seed, cpuCases, shrinkBuilds, reproducers, shard, shards, List.of());
+    }
 
     /**
      * Cases per engine unless {@code kiln.tck.batch} says otherwise. A single-layer build at level 0
@@ -36,6 +45,7 @@ public record TckConfig(int cases, int dynamicCases, int batch, int optimization
 
     public static TckConfig fromSystemProperties() {
         String ops = System.getProperty("kiln.tck.ops", "").trim();
+        String skip = System.getProperty("kiln.tck.skip", "").trim();
         String shard = System.getProperty("kiln.tck.shard", "0/1").trim();
         int slash = shard.indexOf('/');
         int i;
@@ -53,18 +63,20 @@ public record TckConfig(int cases, int dynamicCases, int batch, int optimization
                 Math.max(1, Integer.getInteger("kiln.tck.batch", DEFAULT_BATCH)), Integer.getInteger("kiln.tck.optimizationLevel", 0),
                 ops.isEmpty() ? List.of() : List.of(ops.split("\\s*,\\s*")), Long.getLong("kiln.tck.seed", 42),
                 Integer.getInteger("kiln.tck.cpuCases", 6), Integer.getInteger("kiln.tck.shrinkBuilds", 24),
-                Path.of(System.getProperty("kiln.tck.reproducers", "target/tck-reproducers")), i, n);
+                Path.of(System.getProperty("kiln.tck.reproducers", "target/tck-reproducers")), i, n,
+                skip.isEmpty() ? List.of() : List.of(skip.split("\\s*,\\s*")));
     }
 
-    /** Whether converter {@code name} is selected by {@code kiln.tck.ops}. */
+    /** Whether converter {@code name} is in this shard, selected by {@code kiln.tck.ops} and not skipped. */
     public boolean selects(String name) {
         if (shards > 1 && Math.floorMod(name.hashCode(), shards) != shard) {
             return false;
         }
-        if (ops.isEmpty()) {
-            return true;
-        }
-        for (String o : ops) {
+        return (ops.isEmpty() || matches(ops, name)) && !matches(skip, name);
+    }
+
+    private static boolean matches(List<String> names, String name) {
+        for (String o : names) {
             if (o.endsWith("*") ? name.startsWith(o.substring(0, o.length() - 1)) : name.equals(o)) {
                 return true;
             }

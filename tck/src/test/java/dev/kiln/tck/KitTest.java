@@ -46,6 +46,27 @@ class KitTest {
     }
 
     @Test
+    void aResumedProcessSkipsWhatItIsTold() {
+        TckConfig cfg = new TckConfig(1, 1, 1, 0, List.of("aten::conv*", "aten::relu"), 42, 1, 1, Path.of("x"), 0, 1,
+                List.of("aten::conv2d", "aten::conv_transpose*"));
+        assertThat(cfg.selects("aten::conv1d")).isTrue();
+        assertThat(cfg.selects("aten::relu")).isTrue();
+        assertThat(cfg.selects("aten::conv2d")).isFalse();
+        assertThat(cfg.selects("aten::conv_transpose2d.input")).isFalse();
+        assertThat(cfg.selects("aten::tanh")).isFalse();
+        System.setProperty("kiln.tck.skip", "aten::relu, aten::sum*");
+        try {
+            TckConfig read = TckConfig.fromSystemProperties();
+            assertThat(read.skip()).containsExactly("aten::relu", "aten::sum*");
+            assertThat(read.selects("aten::relu")).isFalse();
+            assertThat(read.selects("aten::sum.dim_IntList")).isFalse();
+            assertThat(read.selects("aten::tanh")).isTrue();
+        } finally {
+            System.clearProperty("kiln.tck.skip");
+        }
+    }
+
+    @Test
     void shardsSplitTheConvertersWithoutOverlap() {
         List<String> names = ConverterRegistry.standard().ops();
         int[] hits = new int[names.size()];
@@ -174,6 +195,28 @@ class KitTest {
         ConstantTensor off = ConstantTensor.ofFloats(new long[] {1}, 4.5f);
         assertThat(Comparison.error(big, off, 1)).isEqualTo(Comparison.error(big, off));
         assertThat(norm.relativeToAtLeast(1).text()).contains("relative to at least 1.0e+00");
+    }
+
+    @Test
+    void aCancellingSumComparesRelativeToItsInputs() {
+        // measured on the H200: f16 rsub with alpha -1.336 nearly cancels; libtorch's CPU kernel (alpha rounded to
+        // f16 first) 0.072265625, TensorRT (f32, rounded once) 0.0712890625
+        ConstantTensor want = ConstantTensor.scalar(DType.FLOAT16, 0.072265625);
+        ConstantTensor got = ConstantTensor.scalar(DType.FLOAT16, 0.0712890625);
+        List<ConstantTensor> inputs = List.of(ConstantTensor.scalar(DType.FLOAT16, 1.5), ConstantTensor.scalar(DType.FLOAT16, -1.07),
+                ConstantTensor.ofLongs(new long[] {1}, 1_000_000));
+        Tolerance sum = Tolerance.DEFAULT.relativeToInputs();
+        assertThat(Comparison.mismatch(List.of(want), List.of(got), Tolerance.DEFAULT.forInputs(inputs), e -> { })).isPresent();
+        assertThat(Comparison.mismatch(List.of(want), List.of(got), sum.forInputs(inputs), e -> { })).isEmpty();
+        // the floor is the largest finite float input (integers and non-finite values do not count), never below the floor
+        assertThat(sum.forInputs(inputs).floor()).isEqualTo(1.5);
+        assertThat(sum.forInputs(List.of(ConstantTensor.ofFloats(new long[] {2}, Float.POSITIVE_INFINITY, 1e-9f))).floor())
+                .isEqualTo(Tolerance.DEFAULT.floor());
+        // a wrong sum is still wrong: off by 10% of the inputs' scale
+        ConstantTensor wrong = ConstantTensor.scalar(DType.FLOAT16, 0.22);
+        assertThat(Comparison.mismatch(List.of(want), List.of(wrong), sum.forInputs(inputs), e -> { })).isPresent();
+        assertThat(sum.text()).contains("largest input magnitude");
+        assertThat(sum.scaled(2).inputScaled()).isTrue();
     }
 
     @Test

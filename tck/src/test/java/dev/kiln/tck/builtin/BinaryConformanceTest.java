@@ -33,6 +33,12 @@ class BinaryConformanceTest extends ConverterConformance {
         return t.isFloatingPoint() || x.bool() ? (Object) x.real(-3, 3) : (Object) x.longBetween(-5, 5);
     }
 
+    /** a + alpha b may cancel: its error is bounded relative to its terms (see {@link Tolerance#relativeToInputs}). */
+    static final Tolerance CANCELLING_SUM = Tolerance.DEFAULT.relativeToInputs();
+    static final String CANCELLING_SUM_NOTE = "errors relative to the inputs' magnitude: with alpha, libtorch's CPU kernel rounds"
+            + " alpha to the 16-bit type before the sum and Kiln (like PyTorch's CUDA kernel) computes in f32 and rounds once;"
+            + " a nearly cancelling bf16 rsub gave 0.0625 on libtorch CPU and 0.0688 in TensorRT (2026-12-04)";
+
     @Override
     protected List<OpDomain> domains() {
         List<OpDomain> d = new ArrayList<>();
@@ -40,17 +46,18 @@ class BinaryConformanceTest extends ConverterConformance {
         for (String op : List.of("aten::add.Tensor", "aten::sub.Tensor", "aten::mul.Tensor", "aten::maximum", "aten::minimum")) {
             boolean alpha = op.startsWith("aten::add") || op.startsWith("aten::sub");
             Values v = op.contains("imum") ? N : Values.normal().withNonFinite();
-            d.add(OpDomain.of(op, Gen.draw(x -> {
+            OpDomain od = OpDomain.of(op, Gen.draw(x -> {
                 TensorSpec[] p = pair(x, numeric, v, true);
                 OpCase c = OpCase.of(op, p[0], p[1]);
                 return alpha && x.oneIn(3) ? c.kw("alpha", p[0].dtype().isFloatingPoint() || p[1].dtype().isFloatingPoint()
                         ? (Object) x.real(-2, 2) : (Object) x.longBetween(-3, 3)) : c;
-            })).dynamicBatch());
+            })).dynamicBatch();
+            d.add(alpha ? od.tolerance(CANCELLING_SUM).note(CANCELLING_SUM_NOTE) : od);
         }
         d.add(OpDomain.of("aten::rsub.Tensor", Gen.draw(x -> {
             TensorSpec[] p = pair(x, Gen.FLOATS, N, false);
             return OpCase.of("aten::rsub.Tensor", p[0], p[1]).kw("alpha", x.real(-2, 2));
-        })).dynamicBatch());
+        })).dynamicBatch().tolerance(CANCELLING_SUM).note(CANCELLING_SUM_NOTE));
         d.add(OpDomain.of("aten::div.Tensor", Gen.draw(x -> {
             TensorSpec[] p = pair(x, Gen.FLOATS, N, false);
             return OpCase.of("aten::div.Tensor", p[0], p[1].with(Values.uniform(0.25, 4)));

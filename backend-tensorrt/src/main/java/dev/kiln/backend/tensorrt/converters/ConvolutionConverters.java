@@ -112,6 +112,20 @@ public final class ConvolutionConverters {
             return Support.yes();
         }
 
+        /**
+         * Whether this is a grouped f16/bf16 convolution that TensorRT 10.6 may have no kernel for, so that it runs
+         * in f32 (its input and weights cast up exactly, its output rounded once, as PyTorch's f32 accumulation
+         * does). Measured on the H200 (2026-12-04): "Could not find any implementation" at every optimization level
+         * for f16 convolutions with groups 2 and channel counts such as 6 -> 2, 6 -> 8, 2 -> 2 (depthwise), 8 -> 4 and
+         * 2 -> 8, in 1d, 2d and 3d; grouped f16 convolutions whose channel counts are multiples of 8 (every depthwise
+         * convolution of MobileNetV3 and EfficientNet-B0) built and matched. Channel counts that are multiples of 8
+         * keep the 16-bit kernel.
+         */
+        static boolean halfGroupedWithoutKernel(Params p, DType type, long inChannels, long outChannels) {
+            return !p.transposed() && p.groups() > 1 && (type == DType.FLOAT16 || type == DType.BFLOAT16)
+                    && (inChannels % 8 != 0 || outChannels % 8 != 0);
+        }
+
         private static boolean dilated(Params p) {
             return Arrays.stream(p.dilation()).anyMatch(d -> d > 1);
         }
@@ -151,9 +165,12 @@ public final class ConvolutionConverters {
             // kernel and bias as build-time weights in the input's type (a strongly typed network needs them to
             // match): TensorRT then lays them out once for its kernels. Handed in as a tensor input instead, the
             // kernel stays a runtime operand that every inference reformats (measured: ResNet-50 FP16 ran 20x slower)
-            DType type = ctx.dtype(x);
-            Weights kw = ctx.weights(kernel, type);
+            DType outType = ctx.dtype(x);
             long outChannels = p.transposed() ? wsz[1] * p.groups() : wsz[0];
+            long inChannels = p.transposed() ? wsz[0] : wsz[1] * p.groups();
+            DType type = halfGroupedWithoutKernel(p, outType, inChannels, outChannels) ? DType.FLOAT32 : outType;
+            x = ctx.cast(x, type);
+            Weights kw = ctx.weights(kernel, type);
             Arg bias = n.arg("bias");
             Optional<ConstantTensor> constBias = Layers.constantValue(bias).filter(b -> b.numel() == outChannels);
             // a transposed convolution whose output_padding exceeds its padding grows past the full output: those
@@ -209,6 +226,7 @@ public final class ConvolutionConverters {
                 ITensor b = ctx.reshape(ctx.cast(ctx.get(bias), ctx.dtype(y)), bshape);
                 y = Layers.elementwise(ctx, y, b, ElementWiseOperation.kSUM);
             }
+            y = ctx.cast(y, outType);
             if (spatial == 1) {
                 y = Layers.squeeze(ctx, y, 2);
             }

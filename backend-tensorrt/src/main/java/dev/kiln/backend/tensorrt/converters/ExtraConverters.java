@@ -90,10 +90,38 @@ public final class ExtraConverters {
         }
     }
 
-    /** PyTorch's softplus: log(1 + exp(beta x)) / beta (linear above the threshold, where the two agree to float precision). */
+    /**
+     * PyTorch's softplus without its threshold, {@code log1p(exp(beta x)) / beta}, as
+     * {@code (max(z, 0) + log1p(exp(-|z|))) / beta} with {@code z = beta x}. TensorRT has no log1p, and its
+     * {@code kSOFTPLUS} activation computes {@code log(1 + exp(z))}, which is 0 once {@code exp(z)} is below
+     * half an ulp of 1 (measured: 0 for z = -17.9 in f32, where PyTorch gives 1.6e-8). Here
+     * {@code log1p(y)} for {@code y = exp(-|z|)} in (0, 1] is its series {@code y (1 - y (1/2 - y (1/3 - y/4)))}
+     * below {@link #LOG1P_SERIES_BELOW} (truncation error under y^4/5, relative) and {@code log(1 + y)} above
+     * (relative error under 2^-24 / log(1.01)). NaN stays NaN through the second term; z = -inf gives 0.
+     */
     static ITensor softplus(ConversionContext ctx, ITensor x, double beta) {
-        return Layers.activation(ctx, x, ActivationType.kSOFTPLUS, 1.0 / beta, beta);
+        ITensor z = Layers.scale(ctx, x, beta);
+        DType t = ctx.dtype(z);
+        int r = Layers.rank(z);
+        ITensor positive = Layers.elementwise(ctx, z, ctx.scalar(0, t, r), ElementWiseOperation.kMAX);
+        ITensor y = Layers.unary(ctx, Layers.unary(ctx, Layers.unary(ctx, z, UnaryOperation.kABS), UnaryOperation.kNEG),
+                UnaryOperation.kEXP);
+        // Horner: y (1 + y (-1/2 + y (1/3 - y/4)))
+        ITensor series = Layers.elementwise(ctx, Layers.scale(ctx, y, -0.25), ctx.scalar(1.0 / 3, t, r), ElementWiseOperation.kSUM);
+        for (double c : new double[] {-0.5, 1.0}) {
+            series = Layers.elementwise(ctx, Layers.elementwise(ctx, series, y, ElementWiseOperation.kPROD), ctx.scalar(c, t, r),
+                    ElementWiseOperation.kSUM);
+        }
+        series = Layers.elementwise(ctx, series, y, ElementWiseOperation.kPROD);
+        ITensor direct = Layers.unary(ctx, Layers.elementwise(ctx, y, ctx.scalar(1, t, r), ElementWiseOperation.kSUM),
+                UnaryOperation.kLOG);
+        ITensor small = Layers.elementwise(ctx, y, ctx.scalar(LOG1P_SERIES_BELOW, t, r), ElementWiseOperation.kLESS);
+        ITensor log1p = ElementwiseConverters.select(ctx, small, series, direct);
+        return Layers.scale(ctx, Layers.elementwise(ctx, positive, log1p, ElementWiseOperation.kSUM), 1.0 / beta);
     }
+
+    /** Where {@link #softplus} switches from log1p's series to {@code log(1 + y)}. */
+    static final double LOG1P_SERIES_BELOW = 0.01;
 
     /**
      * PyTorch's softplus: {@code x * beta > threshold ? x : log(1 + exp(beta x)) / beta}, in f32 for f16/bf16

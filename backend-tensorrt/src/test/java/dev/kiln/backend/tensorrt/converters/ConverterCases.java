@@ -219,6 +219,19 @@ final class ConverterCases {
         add("aten::conv2d", () -> of("aten::conv2d", in(randn(3, 7, 7)), weight(randn(2, 3, 2, 2))));
         add("aten::conv1d", () -> of("aten::conv1d", in(randn(2, 3, 10)), weight(randn(5, 3, 3)), weight(randn(5)), s(2), s(1)));
         add("aten::conv3d", () -> of("aten::conv3d", in(randn(1, 2, 5, 6, 7)), weight(randn(3, 2, 3, 3, 3)), weight(randn(3)), s(1), s(1)));
+        // f16 grouped convolutions whose channel counts are not multiples of 8: TensorRT 10.6 found no kernel for
+        // these (the kit's shrunk cases, H200 2026-12-04); they now run in f32 inside the engine
+        add("aten::conv1d", () -> of("aten::conv1d", in(random(DType.FLOAT16, -1, 6, 8)), weight(random(DType.FLOAT16, -1, 2, 3, 3)),
+                weight(random(DType.FLOAT16, -1, 2)), s(2), s(0), s(2), 2L));
+        add("aten::conv2d", () -> of("aten::conv2d", in(random(DType.FLOAT16, -1, 6, 6, 2)), weight(random(DType.FLOAT16, -1, 8, 3, 2, 1)),
+                weight(random(DType.FLOAT16, -1, 8)), s(2, 1), s(0), s(1, 1), 2L));
+        add("aten::conv3d", () -> of("aten::conv3d", in(random(DType.FLOAT16, -1, 2, 2, 4, 4, 4)),
+                weight(random(DType.FLOAT16, -1, 2, 1, 1, 2, 1)), weight(random(DType.FLOAT16, -1, 2)), s(1, 1, 1), s(0, 1, 1), s(2), 2L));
+        add("aten::convolution", () -> of("aten::convolution", in(random(DType.FLOAT16, -1, 3, 8, 4, 5, 1)),
+                weight(random(DType.FLOAT16, -1, 4, 4, 3, 3, 3)), null, s(2, 1, 1), s(1), s(2, 2, 1), false, s(0, 0, 0), 2L));
+        // and one whose channel counts are multiples of 8 keeps its f16 kernel (a depthwise convolution as in MobileNetV3)
+        add("aten::conv2d", () -> of("aten::conv2d", in(random(DType.FLOAT16, -1, 1, 16, 7, 7)), weight(random(DType.FLOAT16, -1, 16, 1, 3, 3)),
+                weight(random(DType.FLOAT16, -1, 16)), s(1, 1), s(1, 1), s(1, 1), 16L));
         add("aten::conv1d.padding", () -> of("aten::conv1d.padding", in(randn(2, 3, 10)), weight(randn(4, 3, 4)), null, s(1), "same"));
         add("aten::conv2d.padding", () -> of("aten::conv2d.padding", in(randn(1, 3, 8, 8)), weight(randn(4, 3, 4, 3)), weight(randn(4)), s(1),
                 "same", s(2, 1)));
@@ -408,6 +421,10 @@ final class ConverterCases {
         // the linear switch at a low threshold is exact (a select), and f16 computes in f32
         add("aten::softplus", () -> of("aten::softplus", in(OneNode.scaled(randn(4, 5), 4.0)), 1.5, 2.0));
         add("aten::softplus", () -> of("aten::softplus", in(OneNode.scaled(random(DType.FLOAT16, -1, 4, 5), 6.0)), 1.0, 5.0));
+        // log1p accuracy far below zero: TensorRT's softplus activation gave 0 for beta x = -17.9 (PyTorch 1.6e-8 / beta)
+        add("aten::softplus", () -> of("aten::softplus", in(values(DType.FLOAT32, s(6), -30, -6.3417, -3, -1.6251, 0.1, 1.9)), 2.8225, 5.0));
+        add("aten::log_sigmoid", () -> of("aten::log_sigmoid", in(values(DType.FLOAT32, s(5), 17, 25, 9.5, -3, 0.5))));
+        add("aten::mish", () -> of("aten::mish", in(values(DType.FLOAT32, s(5), -25, -17, -4.6, 0.3, 2))));
         add("aten::elu", () -> of("aten::elu", in(OneNode.scaled(randn(3, 4), 3.0)), 0.7, 1.3, 1.9));
         add("aten::elu", () -> of("aten::elu", in(OneNode.scaled(random(DType.BFLOAT16, -1, 3, 4), 3.0)), 1.0, 1.0, 0.5));
         add("aten::prelu", () -> of("aten::prelu", in(randn(2, 3, 4, 4)), weight(positive(3))));
