@@ -29,6 +29,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static org.bytedeco.tensorrt.global.nvinfer.createInferBuilder;
@@ -62,8 +64,37 @@ public final class EngineBuilder {
         return new ConverterSettings(p, dynamic);
     }
 
-    /** Checks, converts, builds and serializes. */
+    /**
+     * What one build gave: the engine, or TensorRT's refusal to build it (its {@code buildSerializedNetwork}
+     * returned nothing) with the message {@link #failureMessage} writes and the IR nodes whose layers
+     * TensorRT's errors name, so that a caller compiling with fallback can run those in libtorch instead.
+     */
+    public record Attempt(Optional<BuiltEngine> engine, String failure, List<String> failedNodes) {
+        public Attempt {
+            Objects.requireNonNull(engine, "engine");
+            failedNodes = List.copyOf(failedNodes);
+        }
+
+        static Attempt built(BuiltEngine e) {
+            return new Attempt(Optional.of(e), "", List.of());
+        }
+
+        /** The engine, or a {@link KilnException} with the failure. */
+        public BuiltEngine orThrow() {
+            return engine.orElseThrow(() -> new KilnException(failure));
+        }
+    }
+
+    /** Checks, converts, builds and serializes; a build TensorRT refuses is a {@link KilnException}. */
     public static BuiltEngine build(Graph g, EngineOptions o, ConverterRegistry registry) {
+        return attempt(g, o, registry).orThrow();
+    }
+
+    /**
+     * As {@link #build}, but a build TensorRT refuses comes back as an {@link Attempt} naming the nodes
+     * its errors point at; everything else (unsupported nodes, a converter's error, no GPU) still throws.
+     */
+    public static Attempt attempt(Graph g, EngineOptions o, ConverterRegistry registry) {
         ConverterSettings settings = settingsFor(g, o.precision());
         // network-independent checks first: they need no GPU and report everything at once
         UnsupportedNodes.requireAllSupported(g, registry, settings);
@@ -94,7 +125,7 @@ public final class EngineBuilder {
         return sharedBuilder;
     }
 
-    private static BuiltEngine buildWithSharedBuilder(Graph g, EngineOptions o, ConverterRegistry registry,
+    private static Attempt buildWithSharedBuilder(Graph g, EngineOptions o, ConverterRegistry registry,
                                                       ConverterSettings settings, List<Profiles.InputProfile> profile) {
         long t0 = System.nanoTime();
         TrtLogger.Capture log = TrtLogger.get().capture();
@@ -149,7 +180,14 @@ public final class EngineBuilder {
             double buildOnly = (System.nanoTime() - tb) / 1e9;
             log.setListener(null);
             if (plan == null || plan.isNull() || plan.size() == 0) {
-                throw new KilnException(failureMessage(log.errors(), nb.layerNames()));
+                List<String> nodes = new ArrayList<>();
+                for (String layer : namedLayers(log.errors(), nb.layerNames().keySet())) {
+                    String node = nb.layerNodeNames().get(layer);
+                    if (node != null && !nodes.contains(node)) {
+                        nodes.add(node);
+                    }
+                }
+                return new Attempt(Optional.empty(), failureMessage(log.errors(), nb.layerNames()), nodes);
             }
             o.progress().report("serialize", 0, 1);
             ByteBuffer bytes = Engine.copyOut(plan);
@@ -158,7 +196,7 @@ public final class EngineBuilder {
             double seconds = (System.nanoTime() - t0) / 1e9;
             LOG.info("built a TensorRT engine for {} ({} bytes) in {} s ({} s in buildSerializedNetwork)", g.name(),
                     bytes.remaining(), String.format("%.2f", seconds), String.format("%.2f", buildOnly));
-            return new BuiltEngine(bytes, profile, nb.inputNames(), nb.outputNames(), seconds, log.warnings());
+            return Attempt.built(new BuiltEngine(bytes, profile, nb.inputNames(), nb.outputNames(), seconds, log.warnings()));
         } finally {
             log.setListener(null);
             // reverse order of creation; the config refers to the timing cache, so it goes first
@@ -230,7 +268,21 @@ public final class EngineBuilder {
                 b.append("\n  ").append(e);
             }
         }
-        List<String> names = new ArrayList<>(layerToNode.keySet());
+        List<String> hits = namedLayers(errors, layerToNode.keySet());
+        if (!hits.isEmpty()) {
+            b.append("\n  the layers named above come from:");
+            for (String n : hits) {
+                b.append("\n    ").append(n).append(" <- ").append(layerToNode.get(n));
+            }
+            b.append("\n  to compile the rest, run those nodes in libtorch: compile to a .kiln archive, which does this by itself,"
+                    + " or name them with --torch-nodes (PartitionSettings.withTorchNodes in Java)");
+        }
+        return b.toString();
+    }
+
+    /** The layers {@code errors} name, in order of first mention (longest names first, so add_12 is not read as add_1). */
+    static List<String> namedLayers(List<String> errors, java.util.Collection<String> layers) {
+        List<String> names = new ArrayList<>(layers);
         names.sort((x, y) -> y.length() != x.length() ? y.length() - x.length() : x.compareTo(y));
         List<String> hits = new ArrayList<>();
         for (String e : errors) {
@@ -244,12 +296,6 @@ public final class EngineBuilder {
                 }
             }
         }
-        if (!hits.isEmpty()) {
-            b.append("\n  the layers named above come from:");
-            for (String n : hits) {
-                b.append("\n    ").append(n).append(" <- ").append(layerToNode.get(n));
-            }
-        }
-        return b.toString();
+        return hits;
     }
 }

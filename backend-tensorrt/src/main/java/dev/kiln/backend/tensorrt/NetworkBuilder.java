@@ -64,6 +64,7 @@ public final class NetworkBuilder implements ConversionContext, AutoCloseable {
     private final Map<Value, ITensor> tensors = new IdentityHashMap<>();
     private final List<Object> keepAlive = new ArrayList<>();
     private final Map<String, String> layerToNode = new LinkedHashMap<>();
+    private final Map<String, String> layerToNodeName = new LinkedHashMap<>();
     private final List<String> inputNames = new ArrayList<>();
     private final List<String> outputNames = new ArrayList<>();
     private java.util.function.Supplier<List<String>> errorSource = List::of;
@@ -438,6 +439,9 @@ public final class NetworkBuilder implements ConversionContext, AutoCloseable {
         layerIndex++;
         layer.setName(name);
         layerToNode.put(name, current != null ? current.describe() : layerPrefix);
+        if (current != null) {
+            layerToNodeName.put(name, current.name());
+        }
         return layer;
     }
 
@@ -449,6 +453,11 @@ public final class NetworkBuilder implements ConversionContext, AutoCloseable {
     /** Layer name -> the node it came from ({@link Node#describe()}), in creation order. */
     public Map<String, String> layerNames() {
         return java.util.Collections.unmodifiableMap(layerToNode);
+    }
+
+    /** Layer name -> the name of the IR node it came from (layers Kiln adds for inputs and outputs have none). */
+    public Map<String, String> layerNodeNames() {
+        return java.util.Collections.unmodifiableMap(layerToNodeName);
     }
 
     /** IR names of the graph inputs, in engine order ({@code x0, x1, ...}). */

@@ -78,7 +78,12 @@ class UnsupportedNodesTest {
                 .contains("broadcast dimensions must be conformable")
                 .contains("aten::add.Tensor add_12 <- node add_12 (aten::add.Tensor) at m.py:9")
                 .doesNotContain("<- node add_1 ")
-                .doesNotContain("relu");
-        assertThat(EngineBuilder.failureMessage(List.of(), layers)).contains("logged no error");
+                .doesNotContain("relu")
+                .contains("run those nodes in libtorch").contains("--torch-nodes");
+        assertThat(EngineBuilder.failureMessage(List.of(), layers)).contains("logged no error").doesNotContain("--torch-nodes");
+        // the layers named, in order of mention, for a compile that moves their nodes to libtorch
+        assertThat(EngineBuilder.namedLayers(List.of("Could not find any implementation for node aten::relu relu#1.",
+                "[aten::add.Tensor add_12]: and [aten::add.Tensor add_1]"), layers.keySet()))
+                .containsExactly("aten::relu relu#1", "aten::add.Tensor add_12", "aten::add.Tensor add_1");
     }
 }

@@ -31,7 +31,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeSet;
 
 /**
  * Compiles a graph to a {@link Program}: the {@link CompilePipeline} passes, then the partition
@@ -45,6 +44,11 @@ import java.util.TreeSet;
  * lists) cannot cross into or out of an engine, so the nodes on either side of such a crossing are
  * moved to torch until none is left. With {@code requireFullCompilation}, any node TensorRT cannot
  * run is an error that lists each with its reason.
+ *
+ * <p>A converter's {@code check} can accept a node that TensorRT's builder then finds no kernel for
+ * ("Could not find any implementation for node ..."). Without {@code requireFullCompilation} the nodes
+ * TensorRT's errors name are moved to libtorch and the graph is partitioned and built again, until every
+ * engine builds; the support report gives those nodes TensorRT's reason.
  *
  * <pre>{@code HybridCompiler.Result r = HybridCompiler.compile(graph, CompileSettings.defaults());
  * try (HybridRuntime rt = HybridRuntime.load(r.program())) { ... }}</pre>
@@ -66,19 +70,50 @@ public final class HybridCompiler {
 
     /** Runs the passes on {@code g} (in place), partitions it and builds every stage. */
     public static Result compile(Graph g, CompileSettings settings) {
+        return compile(g, settings, EngineBuilder::attempt);
+    }
+
+    /** How a stage's engine is built: {@link EngineBuilder#attempt} (tests give their own). */
+    @FunctionalInterface
+    interface Engines {
+        EngineBuilder.Attempt attempt(Graph g, EngineOptions o, ConverterRegistry registry);
+    }
+
+    static Result compile(Graph g, CompileSettings settings, Engines engines) {
         long t0 = System.nanoTime();
         ConverterRegistry registry = ConverterRegistry.standard();
         ConverterSettings cs = EngineBuilder.settingsFor(g, settings.precision());
         CompilePipeline.run(g, settings.precision(), settings.keepFp32(), n -> registry.lookup(n, cs).supported());
         Capability capability = new RegistryCapability(registry, EngineBuilder.settingsFor(g, settings.precision()));
-        Partition p = partition(g, capability, settings.partition());
         String ir = IrPrinter.print(g, IrPrinter.Options.elidingOver(256));
-        Builder b = new Builder(g, settings, registry);
-        Program program = p.isFullyCompiled() ? b.whole(p) : b.split(p);
-        double s = (System.nanoTime() - t0) / 1e9;
-        LOG.info("compiled {}: {} ({} engine(s) built, {} from the cache) in {} s", g.name(), program.describe(), b.built,
-                b.cached, String.format("%.2f", s));
-        return new Result(program, p, ir, s, b.built, b.cached, Optional.ofNullable(b.platform));
+        // nodes whose engine TensorRT refused to build, with the reason the report gives (grows each round)
+        Map<String, String> refused = new LinkedHashMap<>();
+        int built = 0;
+        while (true) {
+            Partition p = partition(g, capability, settings.partition(), refused);
+            Builder b = new Builder(g, settings, registry, engines);
+            Program program;
+            try {
+                program = p.isFullyCompiled() ? b.whole(p) : b.split(p);
+            } catch (Refused r) {
+                built += b.built;
+                List<String> nodes = r.attempt.failedNodes();
+                if (settings.partition().requireFullCompilation() || nodes.isEmpty() || refused.keySet().containsAll(nodes)) {
+                    throw new KilnException("graph " + g.name() + ", " + r.stage + ": " + r.attempt.failure());
+                }
+                String first = r.attempt.failure().lines().skip(1).findFirst().orElse("").trim();
+                for (String n : nodes) {
+                    refused.putIfAbsent(n, "TensorRT found no way to build it (" + first + "), so it runs in libtorch");
+                }
+                LOG.warn("TensorRT could not build {} of {}; running {} in libtorch and partitioning again", r.stage, g.name(),
+                        String.join(", ", nodes));
+                continue;
+            }
+            double s = (System.nanoTime() - t0) / 1e9;
+            LOG.info("compiled {}: {} ({} engine(s) built, {} from the cache) in {} s", g.name(), program.describe(),
+                    built + b.built, b.cached, String.format("%.2f", s));
+            return new Result(program, p, ir, s, built + b.built, b.cached, Optional.ofNullable(b.platform));
+        }
     }
 
     /**
@@ -86,6 +121,16 @@ public final class HybridCompiler {
      * torch; else the {@link Partitioner}'s, with non-tensor values kept from crossing an engine's edge.
      */
     public static Partition partition(Graph g, Capability capability, PartitionSettings ps) {
+        return partition(g, capability, ps, Map.of());
+    }
+
+    /**
+     * As {@link #partition(Graph, Capability, PartitionSettings)}, with the nodes of {@code moved} sent to
+     * libtorch for the reason given (the report's reason for each).
+     */
+    static Partition partition(Graph g, Capability base, PartitionSettings ps, Map<String, String> moved) {
+        Map<String, String> kiln = new LinkedHashMap<>(moved);
+        Capability capability = new Moved(base, kiln);
         if (ps.requireFullCompilation()) {
             return Partitioner.partition(g, capability, ps);
         }
@@ -100,10 +145,9 @@ public final class HybridCompiler {
             // one engine for everything: no boundary to pay for, so size and cost limits do not apply
             return Partitioner.partition(g, capability, ps.withMinBlockSize(1).withRequireFullCompilation(true)).withSettings(ps);
         }
-        TreeSet<String> torchNodes = new TreeSet<>(ps.torchNodes());
         for (int round = 0; ; round++) {
-            Partition p = Partitioner.partition(g, capability, ps.withTorchNodes(torchNodes));
-            boolean moved = false;
+            Partition p = Partitioner.partition(g, capability, ps);
+            boolean again = false;
             for (Segment s : p.segments()) {
                 if (s.target() != Target.TENSORRT) {
                     continue;
@@ -113,22 +157,51 @@ public final class HybridCompiler {
                 for (Value v : s.inputs()) {
                     if (!(v.type() instanceof TensorType)) {
                         for (Node u : v.users()) {
-                            moved |= inside.contains(u) && torchNodes.add(u.name());
+                            again |= inside.contains(u) && kiln.putIfAbsent(u.name(), "it reads %" + v.name() + " ("
+                                    + v.type().text() + ") from outside its TensorRT segment, and only tensors cross an engine's edge") == null;
                         }
                     }
                 }
                 for (Value v : s.outputs()) {
                     if (!(v.type() instanceof TensorType)) {
-                        moved |= torchNodes.add(v.producer().orElseThrow().name());
+                        again |= kiln.putIfAbsent(v.producer().orElseThrow().name(), "it computes %" + v.name() + " ("
+                                + v.type().text() + ") for another segment, and only tensors cross an engine's edge") == null;
                     }
                 }
             }
-            if (!moved) {
+            if (!again) {
                 return p;
             }
             if (round > g.nodes().size()) {
                 throw new KilnException("graph " + g.name() + ": could not keep non-tensor values from crossing into engines");
             }
+        }
+    }
+
+    /** {@code base}, except for the nodes Kiln itself sends to libtorch, each refused with Kiln's reason. */
+    private record Moved(Capability base, Map<String, String> reasons) implements Capability {
+        @Override
+        public Verdict check(Node n) {
+            String why = reasons.get(n.name());
+            return why != null ? Verdict.no(why) : base.check(n);
+        }
+
+        @Override
+        public String backend() {
+            return base.backend();
+        }
+    }
+
+    /** A stage's engine that TensorRT refused to build (caught by {@link #compile}, never seen by users). */
+    private static final class Refused extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        final transient EngineBuilder.Attempt attempt;
+        final String stage;
+
+        Refused(String stage, EngineBuilder.Attempt attempt) {
+            super(attempt.failure(), null, false, false);
+            this.stage = stage;
+            this.attempt = attempt;
         }
     }
 
@@ -151,10 +224,13 @@ public final class HybridCompiler {
         int built;
         int cached;
 
-        Builder(Graph g, CompileSettings settings, ConverterRegistry registry) {
+        final Engines engines;
+
+        Builder(Graph g, CompileSettings settings, ConverterRegistry registry, Engines engines) {
             this.g = g;
             this.settings = settings;
             this.registry = registry;
+            this.engines = engines;
             this.cache = settings.engineCache().map(EngineCache::new);
         }
 
@@ -253,7 +329,8 @@ public final class HybridCompiler {
                 }
             }
             if (plan == null) {
-                BuiltEngine e = EngineBuilder.build(sub, o, registry);
+                EngineBuilder.Attempt a = engines.attempt(sub, o, registry);
+                BuiltEngine e = a.engine().orElseThrow(() -> new Refused(name, a));
                 plan = e.plan();
                 built++;
                 if (k != null) {
