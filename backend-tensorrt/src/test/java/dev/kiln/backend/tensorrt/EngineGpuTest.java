@@ -160,6 +160,17 @@ class EngineGpuTest {
                     System.out.println("GPU-SUMMARY test=failed-build message=" + e.getMessage().replace('\n', '|'));
                     assertThat(e.getMessage()).contains(node);
                 });
+        // the same refusal through attempt(): when TensorRT refuses at build time (not while the layer is added),
+        // the node comes back by name, for a compile that moves it to libtorch
+        try {
+            EngineBuilder.Attempt tried = EngineBuilder.attempt(g, EngineOptions.defaults(), TestConverters.registry());
+            assertThat(tried.engine()).isEmpty();
+            assertThat(tried.failedNodes()).containsExactly(g.nodes().get(0).name());
+            System.out.println("GPU-SUMMARY test=failed-build-attempt refused_at=build failed_nodes=" + tried.failedNodes());
+        } catch (KilnException e) {
+            assertThat(e.getMessage()).contains(node);
+            System.out.println("GPU-SUMMARY test=failed-build-attempt refused_at=network-construction");
+        }
     }
 
     /** Per-call cost of the three run paths on a tiny engine (the engine's own time is a few microseconds). */
