@@ -5,7 +5,7 @@
 #
 #   bash tools/gpu/checks.sh [--budget S] [--tc N] [--shards K | --shard-range A-B/K] [--tck-cases C] [--tck-extra OPS]
 #                            [--tck-extra-procs N] [--models-only m,m]
-#                            [--skip tck,models,...]
+#                            [--skip tck,models,hybrid,cuda,engine,threads]
 #
 # First, alone: a warm-up that compiles and runs the bundled CNN through the CLI (as a TensorRT engine, and
 # as a .kiln archive run by libtorch), so that JavaCPP has unpacked every native library before many JVMs start at once (ten
@@ -106,6 +106,8 @@ if ! skip tck; then
   fi
 fi
 skip cuda || ( cuda_env; run cuda "$A" dev.kiln.backend.torch.CudaInterpreterGpuTest ) &
+# the engine builder and runtime on their own (timing cache, failed builds naming their nodes, per-call overhead)
+skip engine || ( run engine "$A" dev.kiln.backend.tensorrt.EngineGpuTest ) &
 if [[ -n $CONV_OPS ]]; then
   ( JAVA_TOOL_OPTIONS="-Dkiln.converters.ops=$CONV_OPS" run converters "$A" dev.kiln.backend.tensorrt.converters.ConverterGpuTest ) &
 fi
