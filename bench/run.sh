@@ -60,6 +60,13 @@ pick() { local out=""; for g in "$@"; do has "$g" && out="${out:+$out,}$g"; done
 OUT=${OUT:-$ROOT/bench-out}
 WORK=${BENCH_WORK:-${GPU_STAGE_HOME:-$HOME}/bench-work}
 
+# the results name the Kiln commit; the GPU machine's copy of the tree has no .git, so it comes from the caller
+# (KILN_VERSION=$(git rev-parse --short HEAD), expanded here before the call). A value that is not a commit
+# hash is refused: a placeholder once went into a results file and had to be corrected by hand.
+if [[ -n ${KILN_VERSION:-} && ! $KILN_VERSION =~ ^[0-9a-f]{7,40}(-dirty)?$ ]]; then
+  echo "bench: KILN_VERSION='$KILN_VERSION' is not a commit hash; pass KILN_VERSION=\$(git rev-parse --short HEAD) from the checkout that was staged" >&2
+  exit 2
+fi
 if (( GPUS > 1 )); then
   # One whole run per GPU, each with its share of the models (every peer of a model on the same GPU, so its
   # ratios compare like with like), its own work folder and $OUT; then one merge of their results. A
