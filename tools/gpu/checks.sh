@@ -4,7 +4,7 @@
 # of tools/gpu/stage-torch-cuda.sh were taken):
 #
 #   bash tools/gpu/checks.sh [--budget S] [--tc N] [--shards K | --shard-range A-B/K] [--tck-cases C] [--tck-extra OPS]
-#                            [--tck-extra-procs N] [--models-only m,m]
+#                            [--tck-extra-procs N] [--models-only m,m] [--model-procs N]
 #                            [--skip tck,models,hybrid,cuda,engine,threads]
 #
 # First, alone: a warm-up that compiles and runs the bundled CNN through the CLI (as a TensorRT engine, and
@@ -32,10 +32,24 @@ while [[ $# -gt 0 ]]; do
     --tck-extra-procs) EXTRA_PROCS=$2; shift 2 ;;   # how many (default 4)
     --converter-ops) CONV_OPS=$2; shift 2 ;;   # ConverterGpuTest for these exact ops (comma list or @FILE), in phase A
     --models-only) ONLY=(--only "$2"); export KILN_GPU_MODELS=$2; shift 2 ;;   # export (and so check end to end) only these models
+    --model-procs) MODEL_PROCS=$2; shift 2 ;;   # model processes at a time (default 4 per GPU)
     *) echo "checks.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
 skip() { [[ ",$SKIP," == *",$1,"* ]]; }
+# pooled CMD ARGS...: runs CMD in the background once fewer than MODEL_PROCS of the jobs it started are alive
+POOL=()
+pooled() {
+  while :; do
+    local alive=() p
+    for p in "${POOL[@]}"; do kill -0 "$p" 2> /dev/null && alive+=("$p"); done
+    POOL=("${alive[@]}")
+    (( ${#POOL[@]} < MODEL_PROCS )) && break
+    sleep 2
+  done
+  "$@" &
+  POOL+=($!)
+}
 # --tck-extra @FILE, --converter-ops @FILE: the names listed in FILE, one per line, '#' comments
 names() { if [[ $1 == @* ]]; then sed 's/#.*//' "${1#@}" | tr -s ' \n' '\n' | grep -v '^$' | paste -sd, -; else echo "$1"; fi; }
 EXTRA=$(names "$EXTRA"); CONV_OPS=$(names "${CONV_OPS:-}")
@@ -48,6 +62,7 @@ nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader > 
 # on a machine with several GPUs the kit and model processes are spread over them (CUDA_VISIBLE_DEVICES);
 # the builds are CPU-bound, so such a machine's extra cores are what make it faster
 NGPU=$(nvidia-smi -L 2>/dev/null | grep -c '^GPU'); (( NGPU < 1 )) && NGPU=1
+MODEL_PROCS=${MODEL_PROCS:-$(( 4 * NGPU ))}
 gpu_of() { echo $(( $1 % NGPU )); }
 cuda_env() { :; }
 if (( TC > 0 )); then
@@ -121,16 +136,21 @@ if ! skip models; then
   (
     LD_LIBRARY_PATH=$PY_LD timeout 220 python3 tools/gpu/export_models.py /tmp/kiln-models "${ONLY[@]}" > "$L/export.log" 2>&1
     echo "export rc=$? at $(el)s" >> "$L/export.log"
-    # one process for the fixtures and one per model: a model's FP16 builds alone take 90-210 s
+    # one process for the fixtures, then per model one end-to-end and one fallback process, at most
+    # --model-procs (default 4 per GPU) at a time: all twelve at once made every build 3-4x slower (EfficientNet's
+    # FP32 build 310 s instead of 85 s) and none of the FP16 builds of the big models finished (2026-12-04)
     E=dev.kiln.compiler.EndToEndGpuTest
     ( KILN_MODELS_DIR=/tmp/kiln-models run e2e $(a_left) "$E#committedFixtures" ) &
+    e2e_model() { export CUDA_VISIBLE_DEVICES=$(gpu_of "$2")
+      KILN_MODELS_DIR=/tmp/kiln-models KILN_GPU_MODELS=$1 run "e2e-$1" "$(a_left)" "$E#exportedModels"; }
+    fallback_model() { export CUDA_VISIBLE_DEVICES=$(gpu_of "$2"); cuda_env
+      KILN_MODELS_DIR=/tmp/kiln-models KILN_GPU_MODELS=$1 run "fallback-$1" "$(a_left)" "$H#everyFixtureCompilesWithFallbackEnabled"; }
     k=0
     for m in $(echo "${KILN_GPU_MODELS:-$MODELS}" | tr , ' '); do
       k=$(( k + 1 ))
-      ( export CUDA_VISIBLE_DEVICES=$(gpu_of "$k")
-        KILN_MODELS_DIR=/tmp/kiln-models KILN_GPU_MODELS=$m run "e2e-$m" $(a_left) "$E#exportedModels" ) &
+      pooled e2e_model "$m" "$k"
+      pooled fallback_model "$m" "$k"
     done
-    ( cuda_env; KILN_MODELS_DIR=/tmp/kiln-models run fallback $(a_left) "$H#everyFixtureCompilesWithFallbackEnabled" ) &
     wait
   ) &
 fi
