@@ -128,7 +128,8 @@ if [[ -n $CONV_OPS ]]; then
 fi
 if ! skip hybrid; then
   ( cuda_env; run hybrid "$A" "$H#anOpWithoutAConverterRunsInLibtorch" "$H#opsForcedToTorchMatchPyTorch" \
-      "$H#saveThenLoadGivesBitIdenticalOutputs" "$H#engineCacheReusesEnginesAndRebuildsADamagedEntry" ) &
+      "$H#saveThenLoadGivesBitIdenticalOutputs" "$H#engineCacheReusesEnginesAndRebuildsADamagedEntry" \
+      "$H#isolatedBuildsMatchPyTorchAndTheInProcessBuild" ) &
   ( JAVA_TOOL_OPTIONS=-Dkiln.torch.device=cpu run hybrid-cpu "$A" "$H#anOpWithoutAConverterRunsInLibtorch" \
       "$H#opsForcedToTorchMatchPyTorch" "$H#saveThenLoadGivesBitIdenticalOutputs" ) &
 fi

@@ -258,6 +258,10 @@ public final class CompileCommand implements Callable<Integer> {
         @Option(names = "--no-engine-cache", description = "always build the engines; read and write no engine cache")
         boolean noEngineCache;
 
+        @Option(names = "--isolated-build", description = "build each TensorRT engine in a child JVM, so that a crash inside"
+                + " TensorRT's builder fails the compile with a message instead of ending the process (costs seconds per engine)")
+        boolean isolatedBuild;
+
         ProgressBar progressBar() {
             return new ProgressBar(System.err, System.console() != null);
         }
@@ -269,7 +273,8 @@ public final class CompileCommand implements Callable<Integer> {
             }
             CompileSettings s = CompileSettings.defaults().withPrecision(Precision.parse(precision)).withInputs(specs)
                     .withKeepFp32(new LinkedHashSet<>(keepFp32)).withOptimizationLevel(optLevel)
-                    .withWorkspaceBytes(workspace == null ? 0 : parseBytes(workspace)).withTimingCache(timingCache);
+                    .withWorkspaceBytes(workspace == null ? 0 : parseBytes(workspace)).withTimingCache(timingCache)
+                    .withIsolatedBuilds(isolatedBuild);
             if (!noEngineCache) {
                 s = s.withEngineCache(engineCache != null ? engineCache : EngineCache.defaultDirectory());
             }

@@ -20,13 +20,15 @@ import java.util.TreeSet;
  * symbolic ranges), ops or node names to keep in FP32, the workspace limit (0 = TensorRT's default),
  * the builder optimization level (-1 = TensorRT's default), a persistent timing cache file and a
  * build-progress callback; how the graph is partitioned between TensorRT and libtorch (default: fall
- * back to libtorch for what TensorRT cannot run) and an engine cache directory (default: none).
+ * back to libtorch for what TensorRT cannot run), an engine cache directory (default: none), and whether
+ * engines are built in a child JVM ({@link dev.kiln.compiler.hybrid.IsolatedBuilds}: a crash inside TensorRT's
+ * builder then fails the compile instead of ending the process; default off).
  *
  * <pre>{@code CompileSettings s = CompileSettings.defaults().withPrecision(Precision.FP16).withInputs(List.of(InputSpec.parse("x0=1..8x3x224x224")));}</pre>
  */
 public record CompileSettings(Precision precision, List<InputSpec> inputs, Set<String> keepFp32, long workspaceBytes,
                               int optimizationLevel, Optional<Path> timingCache, BuildProgress progress,
-                              PartitionSettings partition, Optional<Path> engineCache) {
+                              PartitionSettings partition, Optional<Path> engineCache, boolean isolatedBuilds) {
     public CompileSettings {
         Objects.requireNonNull(precision, "precision");
         inputs = List.copyOf(inputs);
@@ -41,40 +43,47 @@ public record CompileSettings(Precision precision, List<InputSpec> inputs, Set<S
     public CompileSettings(Precision precision, List<InputSpec> inputs, Set<String> keepFp32, long workspaceBytes,
                            int optimizationLevel, Optional<Path> timingCache, BuildProgress progress) {
         this(precision, inputs, keepFp32, workspaceBytes, optimizationLevel, timingCache, progress, PartitionSettings.defaults(),
-                Optional.empty());
+                Optional.empty(), false);
+    }
+
+    /** The settings before isolated builds: engines built in this process. */
+    public CompileSettings(Precision precision, List<InputSpec> inputs, Set<String> keepFp32, long workspaceBytes,
+                           int optimizationLevel, Optional<Path> timingCache, BuildProgress progress, PartitionSettings partition,
+                           Optional<Path> engineCache) {
+        this(precision, inputs, keepFp32, workspaceBytes, optimizationLevel, timingCache, progress, partition, engineCache, false);
     }
 
     public static CompileSettings defaults() {
         return new CompileSettings(Precision.FP32, List.of(), Set.of(), 0, -1, Optional.empty(), BuildProgress.NONE,
-                PartitionSettings.defaults(), Optional.empty());
+                PartitionSettings.defaults(), Optional.empty(), false);
     }
 
     public CompileSettings withPrecision(Precision p) {
-        return new CompileSettings(p, inputs, keepFp32, workspaceBytes, optimizationLevel, timingCache, progress, partition, engineCache);
+        return new CompileSettings(p, inputs, keepFp32, workspaceBytes, optimizationLevel, timingCache, progress, partition, engineCache, isolatedBuilds);
     }
 
     public CompileSettings withInputs(List<InputSpec> specs) {
-        return new CompileSettings(precision, specs, keepFp32, workspaceBytes, optimizationLevel, timingCache, progress, partition, engineCache);
+        return new CompileSettings(precision, specs, keepFp32, workspaceBytes, optimizationLevel, timingCache, progress, partition, engineCache, isolatedBuilds);
     }
 
     public CompileSettings withKeepFp32(Set<String> opsOrNodes) {
-        return new CompileSettings(precision, inputs, opsOrNodes, workspaceBytes, optimizationLevel, timingCache, progress, partition, engineCache);
+        return new CompileSettings(precision, inputs, opsOrNodes, workspaceBytes, optimizationLevel, timingCache, progress, partition, engineCache, isolatedBuilds);
     }
 
     public CompileSettings withWorkspaceBytes(long bytes) {
-        return new CompileSettings(precision, inputs, keepFp32, bytes, optimizationLevel, timingCache, progress, partition, engineCache);
+        return new CompileSettings(precision, inputs, keepFp32, bytes, optimizationLevel, timingCache, progress, partition, engineCache, isolatedBuilds);
     }
 
     public CompileSettings withOptimizationLevel(int level) {
-        return new CompileSettings(precision, inputs, keepFp32, workspaceBytes, level, timingCache, progress, partition, engineCache);
+        return new CompileSettings(precision, inputs, keepFp32, workspaceBytes, level, timingCache, progress, partition, engineCache, isolatedBuilds);
     }
 
     public CompileSettings withTimingCache(Path file) {
-        return new CompileSettings(precision, inputs, keepFp32, workspaceBytes, optimizationLevel, Optional.ofNullable(file), progress, partition, engineCache);
+        return new CompileSettings(precision, inputs, keepFp32, workspaceBytes, optimizationLevel, Optional.ofNullable(file), progress, partition, engineCache, isolatedBuilds);
     }
 
     public CompileSettings withProgress(BuildProgress p) {
-        return new CompileSettings(precision, inputs, keepFp32, workspaceBytes, optimizationLevel, timingCache, p, partition, engineCache);
+        return new CompileSettings(precision, inputs, keepFp32, workspaceBytes, optimizationLevel, timingCache, p, partition, engineCache, isolatedBuilds);
     }
 
     /**
@@ -83,7 +92,7 @@ public record CompileSettings(Precision precision, List<InputSpec> inputs, Set<S
      */
     public CompileSettings withPartition(PartitionSettings p) {
         return new CompileSettings(precision, inputs, keepFp32, workspaceBytes, optimizationLevel, timingCache, progress, p,
-                engineCache);
+                engineCache, isolatedBuilds);
     }
 
     /** Fail (listing every node that cannot run in TensorRT and why) instead of falling back to libtorch. */
@@ -94,7 +103,16 @@ public record CompileSettings(Precision precision, List<InputSpec> inputs, Set<S
     /** Reuse and store built engines in {@code dir} ({@link EngineCache}); null turns the cache off. */
     public CompileSettings withEngineCache(Path dir) {
         return new CompileSettings(precision, inputs, keepFp32, workspaceBytes, optimizationLevel, timingCache, progress,
-                partition, Optional.ofNullable(dir));
+                partition, Optional.ofNullable(dir), isolatedBuilds);
+    }
+
+    /**
+     * Build each engine in a child JVM ({@link dev.kiln.compiler.hybrid.IsolatedBuilds}), so that a crash inside
+     * TensorRT's builder fails the compile with a {@link dev.kiln.ir.KilnException} instead of ending this process.
+     */
+    public CompileSettings withIsolatedBuilds(boolean b) {
+        return new CompileSettings(precision, inputs, keepFp32, workspaceBytes, optimizationLevel, timingCache, progress,
+                partition, engineCache, b);
     }
 
     /** The engine builder's part of these settings. */

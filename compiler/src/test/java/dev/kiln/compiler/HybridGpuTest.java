@@ -186,6 +186,25 @@ class HybridGpuTest {
         }
     }
 
+    @Test
+    void isolatedBuildsMatchPyTorchAndTheInProcessBuild() {
+        // engines built in child JVMs (a crash inside TensorRT's builder would end the child, not this JVM)
+        Map<String, ConstantTensor> io = Npz.read(Fixtures.copy("cnn.npz", tmp));
+        long t0 = System.nanoTime();
+        try (CompiledModule iso = Kiln.compile(Fixtures.copy("cnn.pt2", tmp), splitting(List.of("aten::relu")).withIsolatedBuilds(true));
+             CompiledModule here = Kiln.compile(Fixtures.copy("cnn.pt2", tmp), splitting(List.of("aten::relu")))) {
+            double s = (System.nanoTime() - t0) / 1e9;
+            List<ConstantTensor> a = iso.forward(Fixtures.inputs(io));
+            double e = worst(a, Fixtures.outputs(io));
+            double same = worst(a, here.forward(Fixtures.inputs(io)));
+            line("isolated-build model=cnn %s relL2=%.1e vs_in_process=%.1e engines=%d seconds_both=%.1f", iso.program().describe(), e, same,
+                    iso.program().engines().size(), s);
+            assertThat(iso.program().engines()).isNotEmpty();
+            assertThat(e).isLessThanOrEqualTo(TOLERANCE);
+            assertThat(same).isLessThanOrEqualTo(1e-6);
+        }
+    }
+
     @TestFactory
     Stream<DynamicTest> everyFixtureCompilesWithFallbackEnabled() throws IOException {
         JsonFixtures manifest = JsonFixtures.read(Fixtures.copy("manifest.json", tmp));

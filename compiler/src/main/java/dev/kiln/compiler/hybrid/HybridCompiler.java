@@ -70,7 +70,7 @@ public final class HybridCompiler {
 
     /** Runs the passes on {@code g} (in place), partitions it and builds every stage. */
     public static Result compile(Graph g, CompileSettings settings) {
-        return compile(g, settings, EngineBuilder::attempt);
+        return compile(g, settings, settings.isolatedBuilds() ? IsolatedBuilds::attempt : EngineBuilder::attempt);
     }
 
     /** How a stage's engine is built: {@link EngineBuilder#attempt} (tests give their own). */
