@@ -44,7 +44,7 @@ import java.util.stream.Stream;
  * failure", H200, 2026-12-04); a service that compiles its models at start-up should not die with it.
  *
  * <p>The parent writes the graph to a folder (its IR text with the constants elided, each constant's bytes
- * in a file, the engine options in {@code build.json}), starts {@code java -cp <this class path>} on
+ * in a file, the engine options in {@code build.json}), starts {@code java -cp <Kiln's class path>} on
  * {@link #main} with the same {@code org.bytedeco}, {@code kiln} and {@code org.slf4j} system properties,
  * and reads back {@code plan.bin} and {@code result.json}. A build TensorRT refuses comes back as such
  * (with the nodes its errors name, so fallback still works); a {@link KilnException} in the child is one in
@@ -84,7 +84,7 @@ public final class IsolatedBuilds {
                     .forEach(k -> cmd.add("-D" + k + "=" + System.getProperty(k)));
             cmd.add("-XX:ErrorFile=" + dir.resolve("hs_err.log"));
             cmd.add("-cp");
-            cmd.add(System.getProperty("java.class.path"));
+            cmd.add(childClassPath());
             cmd.add(mainClass);
             cmd.add(dir.toString());
             long t0 = System.nanoTime();
@@ -126,6 +126,38 @@ public final class IsolatedBuilds {
                 deleteQuietly(dir);
             }
         }
+    }
+
+    /**
+     * The class path the child needs: {@code kiln.build.classpath} if set; else the folders and jars of the
+     * class loaders that loaded Kiln (a launcher such as JUnit's console loads the application through its own
+     * loader, so {@code java.class.path} alone names only the launcher), then {@code java.class.path}.
+     */
+    static String childClassPath() {
+        String forced = System.getProperty("kiln.build.classpath");
+        if (forced != null && !forced.isBlank()) {
+            return forced;
+        }
+        java.util.Set<String> entries = new java.util.LinkedHashSet<>();
+        for (ClassLoader cl = IsolatedBuilds.class.getClassLoader(); cl != null; cl = cl.getParent()) {
+            if (cl instanceof java.net.URLClassLoader u) {
+                for (java.net.URL url : u.getURLs()) {
+                    if ("file".equals(url.getProtocol())) {
+                        try {
+                            entries.add(Path.of(url.toURI()).toString());
+                        } catch (java.net.URISyntaxException | IllegalArgumentException ignored) {
+                            // not a local file: the child cannot use it either
+                        }
+                    }
+                }
+            }
+        }
+        for (String e : System.getProperty("java.class.path", "").split(java.io.File.pathSeparator)) {
+            if (!e.isEmpty()) {
+                entries.add(e);
+            }
+        }
+        return String.join(java.io.File.pathSeparator, entries);
     }
 
     /** Why the child ended without a result: its exit status, the crash report's frame and its last log lines. */

@@ -105,6 +105,32 @@ class IsolatedBuildsTest {
                 .isInstanceOf(KilnException.class).hasMessageContaining("exit status 3").hasMessageContaining("out of builders");
     }
 
+    @Test
+    void theChildGetsTheClassPathKilnWasLoadedFrom() throws Exception {
+        // as under JUnit's console launcher: Kiln comes from a URL class loader, and java.class.path names only the launcher
+        List<java.net.URL> urls = new java.util.ArrayList<>();
+        for (Class<?> c : List.of(IsolatedBuilds.class, KilnException.class, EngineOptions.class, Precision.class, org.slf4j.LoggerFactory.class,
+                com.fasterxml.jackson.databind.ObjectMapper.class,
+                com.fasterxml.jackson.core.JsonFactory.class, com.fasterxml.jackson.annotation.JsonInclude.class)) {
+            urls.add(c.getProtectionDomain().getCodeSource().getLocation());
+        }
+        try (java.net.URLClassLoader app = new java.net.URLClassLoader(urls.toArray(new java.net.URL[0]),
+                ClassLoader.getPlatformClassLoader())) {
+            Class<?> c = Class.forName(IsolatedBuilds.class.getName(), true, app);
+            assertThat(c.getClassLoader()).isSameAs(app);
+            java.lang.reflect.Method m = c.getDeclaredMethod("childClassPath");
+            m.setAccessible(true);
+            String cp = (String) m.invoke(null);
+            assertThat(cp.split(java.io.File.pathSeparator)).startsWith(Path.of(urls.get(0).toURI()).toString());
+        }
+        System.setProperty("kiln.build.classpath", "/opt/app/lib/*");
+        try {
+            assertThat(IsolatedBuilds.childClassPath()).isEqualTo("/opt/app/lib/*");
+        } finally {
+            System.clearProperty("kiln.build.classpath");
+        }
+    }
+
     /** Dies the way TensorRT's builder did: a SIGSEGV in native code, with a JVM crash report. */
     public static final class CrashingWorker {
         public static void main(String[] args) throws Exception {
