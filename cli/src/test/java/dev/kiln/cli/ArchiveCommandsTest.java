@@ -44,6 +44,16 @@ class ArchiveCommandsTest {
     }
 
     @Test
+    void anIsolatedBuildReportsTheChildsErrorAsOneLine() throws IOException {
+        // no GPU here: the child JVM that builds the engine says so, and the command fails with its message
+        CliRun r = run("compile", fixture(dir, "mlp.pt2").toString(), "-o", dir.resolve("m.engine").toString(), "--isolated-build",
+                "--no-progress");
+        assertThat(r.rc()).isEqualTo(1);
+        assertThat(r.err()).startsWith("kiln: ").contains("CUDA").doesNotContain("ended without a result");
+        assertThat(dir.resolve("m.engine")).doesNotExist();
+    }
+
+    @Test
     void badArchivesAreRefusedWithOneLine() throws IOException {
         Path notKiln = Files.writeString(dir.resolve("x.kiln"), "not an archive");
         CliRun r = run("run", notKiln.toString(), "--inputs", fixture(dir, "cnn.npz").toString(), "--output", dir.resolve("o.npz").toString());

@@ -104,7 +104,6 @@ public final class IsolatedBuilds {
                 throw new KilnException(crashMessage(g, dir, exit));
             }
             JsonNode r = JSON.readTree(result.toFile());
-            LOG.info("built the engine of {} in a child process in {} s", g.name(), String.format("%.2f", (System.nanoTime() - t0) / 1e9));
             if (r.has("error")) {
                 throw new KilnException(r.path("error").asText());
             }
@@ -113,6 +112,7 @@ public final class IsolatedBuilds {
                 r.path("failed_nodes").forEach(n -> nodes.add(n.asText()));
                 return new EngineBuilder.Attempt(Optional.empty(), r.path("failure").asText(), nodes);
             }
+            LOG.info("built the engine of {} in a child process in {} s", g.name(), String.format("%.2f", (System.nanoTime() - t0) / 1e9));
             byte[] plan = Files.readAllBytes(dir.resolve("plan.bin"));
             ByteBuffer direct = ByteBuffer.allocateDirect(plan.length);
             direct.put(plan).flip();
