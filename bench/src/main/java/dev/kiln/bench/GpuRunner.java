@@ -99,6 +99,9 @@ public final class GpuRunner {
         try {
             environment(env);
             env.put("trt_warmup_s", round(OnnxEngineBuilder.warmUp(), 2));
+            // Kiln's builder lives as long as the process; created here, its loading of TensorRT's builder resources
+            // (about 4 s) is charged to no model (it was charged to the first Kiln compile before 2026-12-04, fourth session)
+            env.put("kiln_builder_s", round(dev.kiln.backend.tensorrt.EngineBuilder.prepare(), 2));
         } catch (RuntimeException | LinkageError e) {
             // without TensorRT every peer fails with the same reason; record it once and let them say so
             env.put("trt_error", String.valueOf(e.getMessage()));
