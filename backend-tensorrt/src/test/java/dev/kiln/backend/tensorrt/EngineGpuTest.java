@@ -146,6 +146,13 @@ class EngineGpuTest {
     }
 
     @Test
+    void theBuilderIsPreparedOnce() {
+        double first = EngineBuilder.prepare();
+        assertThat(EngineBuilder.prepare()).isZero();
+        System.out.println(String.format(java.util.Locale.ROOT, "GPU-SUMMARY test=prepare-builder first_s=%.2f", first));
+    }
+
+    @Test
     void failedBuildNamesTheNode() {
         Graph g = new Graph("bad");
         Value a = g.addInput("a", new TensorType(DType.FLOAT32, Shape.of(2, 3)));

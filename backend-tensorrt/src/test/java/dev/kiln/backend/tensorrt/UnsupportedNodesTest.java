@@ -66,6 +66,11 @@ class UnsupportedNodesTest {
     }
 
     @Test
+    void preparingTheBuilderWithoutAGpuSaysWhatIsMissing() {
+        assertThatThrownBy(EngineBuilder::prepare).isInstanceOf(KilnException.class).hasMessageContaining("TensorRT");
+    }
+
+    @Test
     void buildFailuresNameTheLayersAndNodes() {
         Map<String, String> layers = new java.util.LinkedHashMap<>();
         layers.put("aten::add.Tensor add_1", "node add_1 (aten::add.Tensor) at m.py:3");
