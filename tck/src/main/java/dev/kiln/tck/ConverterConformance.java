@@ -422,6 +422,13 @@ public abstract class ConverterConformance {
                 readyFrom.add(s);
             }
             for (int from = 0; from < ready.size(); from += cfg.batch()) {
+                if (failures >= cfg.maxFailures()) {
+                    int left = ready.size() - from;
+                    counts[second ? 1 : 0] -= left;
+                    details.add("TCK-FAILURE converter=" + d.name() + " stopped after " + failures + " failing cases: " + left + " more "
+                            + (second ? "dynamic" : "static") + " cases were not run (kiln.tck.maxFailures=" + cfg.maxFailures() + ")");
+                    break;
+                }
                 List<EngineRun.Prepared> batch = ready.subList(from, Math.min(ready.size(), from + cfg.batch()));
                 List<EngineRun.Verdict> vs = run.check(batch, d.tolerance());
                 for (int i = 0; i < vs.size(); i++) {

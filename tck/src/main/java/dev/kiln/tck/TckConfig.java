@@ -22,17 +22,29 @@ import java.util.List;
  * <li>{@code kiln.tck.skip} comma-separated converter names (same syntax as {@code kiln.tck.ops}) to leave out: a
  *     process started again after one died in native code skips what the first one finished and the converter
  *     it died in (each converter prints {@code TCK-START converter=...} before its first build)</li>
+ * <li>{@code kiln.tck.maxFailures} failing cases after which a converter's remaining cases are not run (default 24): a
+ *     converter that fails broadly has said so, and each failure costs builds (bisecting its pack, a retry, shrinking)
+ *     that the other converters of the process need</li>
  * </ul>
  *
  * <pre>{@code -Dkiln.tck.cases=400 -Dkiln.tck.ops=aten::conv2d,aten::max_pool*}</pre>
  */
 public record TckConfig(int cases, int dynamicCases, int batch, int optimizationLevel, List<String> ops, long seed,
-                        int cpuCases, int shrinkBuilds, Path reproducers, int shard, int shards, List<String> skip) {
+                        int cpuCases, int shrinkBuilds, Path reproducers, int shard, int shards, List<String> skip, int maxFailures) {
+
+    public static final int DEFAULT_MAX_FAILURES = 24;
 
     /** All converters of the shard that {@code ops} selects, none skipped. */
     public TckConfig(int cases, int dynamicCases, int batch, int optimizationLevel, List<String> ops, long seed,
                      int cpuCases, int shrinkBuilds, Path reproducers, int shard, int shards) {
         this(cases, dynamicCases, batch, optimizationLevel, ops, seed, cpuCases, shrinkBuilds, reproducers, shard, shards, List.of());
+    }
+
+    /** With the default failure limit. */
+    public TckConfig(int cases, int dynamicCases, int batch, int optimizationLevel, List<String> ops, long seed,
+                     int cpuCases, int shrinkBuilds, Path reproducers, int shard, int shards, List<String> skip) {
+        this(cases, dynamicCases, batch, optimizationLevel, ops, seed, cpuCases, shrinkBuilds, reproducers, shard, shards, skip,
+                DEFAULT_MAX_FAILURES);
     }
 
     /**
@@ -64,7 +76,8 @@ public record TckConfig(int cases, int dynamicCases, int batch, int optimization
                 ops.isEmpty() ? List.of() : List.of(ops.split("\\s*,\\s*")), Long.getLong("kiln.tck.seed", 42),
                 Integer.getInteger("kiln.tck.cpuCases", 6), Integer.getInteger("kiln.tck.shrinkBuilds", 24),
                 Path.of(System.getProperty("kiln.tck.reproducers", "target/tck-reproducers")), i, n,
-                skip.isEmpty() ? List.of() : List.of(skip.split("\\s*,\\s*")));
+                skip.isEmpty() ? List.of() : List.of(skip.split("\\s*,\\s*")),
+                Math.max(1, Integer.getInteger("kiln.tck.maxFailures", DEFAULT_MAX_FAILURES)));
     }
 
     /** Whether converter {@code name} is in this shard, selected by {@code kiln.tck.ops} and not skipped. */

@@ -46,6 +46,29 @@ class KitTest {
     }
 
     @Test
+    void aConverterThatFailsBroadlyStopsAfterTheFailureLimit(@org.junit.jupiter.api.io.TempDir Path repro) {
+        // a bound no error meets: every case fails (the dry run compares libtorch with itself)
+        OpDomain d = OpDomain.of("aten::abs", Gen.draw(x -> OpCase.of("aten::abs", x.tensor(DType.FLOAT32, x.shape(1, 3),
+                Values.normal())))).dynamicBatch().tolerance(Tolerance.of(-1, -1, -1));
+        ConverterConformance kit = new ConverterConformance() {
+            @Override
+            protected List<OpDomain> domains() {
+                return List.of(d);
+            }
+        };
+        TckConfig cfg = new TckConfig(100, 16, 10, 0, List.of(), 42, 1, 0, repro, 0, 1, List.of(), 15);
+        ConverterConformance.DomainReport[] rep = new ConverterConformance.DomainReport[1];
+        ConverterConformance.inSession(() -> rep[0] = kit.runDomain(d, cfg, new EngineRun(kit.registry(), 0, true)));
+        // two packs of ten ran (the limit is checked between packs), the other 80 static and all 16 dynamic cases did not
+        assertThat(rep[0].failures()).isEqualTo(20);
+        assertThat(rep[0].cases()).isEqualTo(20);
+        assertThat(rep[0].dynamic()).isZero();
+        assertThat(rep[0].details()).anyMatch(l -> l.contains("stopped after 20 failing cases: 80 more static cases were not run"))
+                .anyMatch(l -> l.contains("16 more dynamic cases were not run"));
+        assertThat(TckConfig.fromSystemProperties().maxFailures()).isEqualTo(TckConfig.DEFAULT_MAX_FAILURES);
+    }
+
+    @Test
     void aResumedProcessSkipsWhatItIsTold() {
         TckConfig cfg = new TckConfig(1, 1, 1, 0, List.of("aten::conv*", "aten::relu"), 42, 1, 1, Path.of("x"), 0, 1,
                 List.of("aten::conv2d", "aten::conv_transpose*"));
