@@ -210,8 +210,18 @@ class HybridCpuTest {
         Graph g = optimized("dynbatch.pt2");
         Set<String> ops = new TreeSet<>(g.opHistogram().keySet());
         System.out.println("dynbatch ops after passes: " + ops);
+        int moved = 0;
         for (String forced : ops) {
             Partition p = splitAt(g, forced);
+            // a node moved to keep a non-tensor value inside its engine says so (not "forced by the user")
+            for (dev.kiln.partition.Placement pl : p.placements()) {
+                if (pl.why() == dev.kiln.partition.Why.MOVED) {
+                    moved++;
+                    assertThat(pl.reason()).contains("only tensors cross an engine's edge").doesNotContain("by the user");
+                } else if (pl.why() == dev.kiln.partition.Why.USER_NODE || pl.why() == dev.kiln.partition.Why.USER_OP) {
+                    assertThat(pl.node().op()).isEqualTo(forced);
+                }
+            }
             for (Segment s : p.segments()) {
                 if (s.target() == Target.TENSORRT) {
                     s.inputs().forEach(v -> assertThat(v.type()).as(forced + ": input %" + v.name())
@@ -221,6 +231,7 @@ class HybridCpuTest {
                 }
             }
         }
+        assertThat(moved).isPositive();
     }
 
     @Test

@@ -20,12 +20,28 @@ public interface Capability {
         return "tensorrt";
     }
 
-    /** A backend's answer for one node: supported (optionally saying how), or the reason it is not. */
-    record Verdict(boolean supported, String reason) {
+    /**
+     * A backend's answer for one node: supported (optionally saying how), or the reason it is not;
+     * {@code moved} marks a node the compiler itself keeps out of the backend though a converter accepts it
+     * (reported as {@link Why#MOVED}).
+     */
+    record Verdict(boolean supported, String reason, boolean moved) {
         public Verdict {
             if (reason == null || (!supported && reason.isBlank())) {
                 throw new IllegalArgumentException("an unsupported verdict needs a reason");
             }
+            if (supported && moved) {
+                throw new IllegalArgumentException("a moved node is not supported");
+            }
+        }
+
+        public Verdict(boolean supported, String reason) {
+            this(supported, reason, false);
+        }
+
+        /** Accepted by its converter, but kept out of the backend by the compiler, for {@code reason}. */
+        public static Verdict moved(String reason) {
+            return new Verdict(false, reason, true);
         }
 
         public static Verdict yes() {

@@ -61,7 +61,7 @@ public final class Partitioner {
                     set(target, why, reason, i, Target.TENSORRT, Why.CONVERTER,
                             v.reason().isBlank() ? "converted by a " + capability.backend() + " converter" : v.reason());
                 } else {
-                    set(target, why, reason, i, Target.TORCH, Why.UNSUPPORTED, v.reason());
+                    set(target, why, reason, i, Target.TORCH, v.moved() ? Why.MOVED : Why.UNSUPPORTED, v.reason());
                 }
             }
         }

@@ -15,7 +15,12 @@ public enum Why {
     /** Convertible, but its segment is smaller than {@code min_block_size}. */
     MIN_BLOCK_SIZE,
     /** Convertible, but its segment saves less than its boundaries cost. */
-    COST;
+    COST,
+    /**
+     * Accepted by its converter, but moved to torch by the compiler: a non-tensor value it reads or computes
+     * would cross an engine's edge, or TensorRT's builder found no way to build it.
+     */
+    MOVED;
 
     /** {@code converter}, {@code unsupported}, {@code user-op}, ... as reports print it. */
     public String text() {

@@ -44,7 +44,15 @@ class SupportReportTest {
 
     @Test
     void everyKindOfReasonAppears() {
-        String t = SupportReport.text(defaults()) + SupportReport.text(overrides());
+        // a node the compiler keeps out of the backend though its converter accepts it
+        Graph g = PartitionerTest.chain();
+        String kept = g.nodes().get(2).name();
+        Capability moving = n -> n.name().equals(kept) ? Capability.Verdict.moved("TensorRT found no way to build it")
+                : PartitionerTest.NO_SIN.check(n);
+        Partition moved = Partitioner.partition(g, moving, PartitionSettings.defaults().withMinBlockSize(1));
+        assertThat(moved.placements().get(2).why()).isEqualTo(Why.MOVED);
+        assertThat(moved.placements().get(2).target()).isEqualTo(Target.TORCH);
+        String t = SupportReport.text(defaults()) + SupportReport.text(overrides()) + SupportReport.text(moved);
         for (Why w : Why.values()) {
             assertThat(t).contains(" " + w.text() + " ");
         }

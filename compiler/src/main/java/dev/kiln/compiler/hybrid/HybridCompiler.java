@@ -183,7 +183,7 @@ public final class HybridCompiler {
         @Override
         public Verdict check(Node n) {
             String why = reasons.get(n.name());
-            return why != null ? Verdict.no(why) : base.check(n);
+            return why != null ? Verdict.moved(why) : base.check(n);
         }
 
         @Override

@@ -70,7 +70,7 @@ class BuildFallbackTest {
         assertThat(convs).isNotEmpty();
         for (Placement pl : convs) {
             assertThat(pl.target()).isEqualTo(Target.TORCH);
-            assertThat(pl.why()).isEqualTo(Why.UNSUPPORTED);
+            assertThat(pl.why()).isEqualTo(Why.MOVED);
             assertThat(pl.reason()).contains("TensorRT found no way to build it").contains("Could not find any implementation for node");
         }
         // one refused build per convolution (each refusal names one); what is left after them is small enough
