@@ -88,10 +88,12 @@ public final class HybridCompiler {
         String ir = IrPrinter.print(g, IrPrinter.Options.elidingOver(256));
         // nodes whose engine TensorRT refused to build, with the reason the report gives (grows each round)
         Map<String, String> refused = new LinkedHashMap<>();
+        // plans built in an earlier round, by segment text and options: a round after a refusal rebuilds only what changed
+        Map<String, ByteBuffer> earlier = new java.util.HashMap<>();
         int built = 0;
         while (true) {
             Partition p = partition(g, capability, settings.partition(), refused);
-            Builder b = new Builder(g, settings, registry, engines);
+            Builder b = new Builder(g, settings, registry, engines, earlier);
             Program program;
             try {
                 program = p.isFullyCompiled() ? b.whole(p) : b.split(p);
@@ -225,12 +227,14 @@ public final class HybridCompiler {
         int cached;
 
         final Engines engines;
+        final Map<String, ByteBuffer> earlier;
 
-        Builder(Graph g, CompileSettings settings, ConverterRegistry registry, Engines engines) {
+        Builder(Graph g, CompileSettings settings, ConverterRegistry registry, Engines engines, Map<String, ByteBuffer> earlier) {
             this.g = g;
             this.settings = settings;
             this.registry = registry;
             this.engines = engines;
+            this.earlier = earlier;
             this.cache = settings.engineCache().map(EngineCache::new);
         }
 
@@ -328,11 +332,17 @@ public final class HybridCompiler {
                     LOG.info("engine for {} of {} comes from the cache ({})", name, g.name(), key.substring(0, 12));
                 }
             }
+            String same = plan == null ? EngineCache.irText(sub) + "\n" + EngineCache.settingsText(o) : null;
+            if (plan == null && earlier.containsKey(same)) {
+                plan = earlier.get(same).duplicate();
+                LOG.info("engine for {} of {} is the one built in the previous round", name, g.name());
+            }
             if (plan == null) {
                 EngineBuilder.Attempt a = engines.attempt(sub, o, registry);
                 BuiltEngine e = a.engine().orElseThrow(() -> new Refused(name, a));
                 plan = e.plan();
                 built++;
+                earlier.put(same, plan.duplicate());
                 if (k != null) {
                     cache.get().put(k, plan);
                 }

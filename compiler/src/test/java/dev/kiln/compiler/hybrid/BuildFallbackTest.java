@@ -94,6 +94,41 @@ class BuildFallbackTest {
         assertThat(convolutions(r)).allMatch(pl -> pl.target() == Target.TORCH);
         Graph last = attempts.get(attempts.size() - 1);
         assertThat(last.nodes()).noneMatch(n -> n.op().startsWith("aten::conv"));
+        // an engine built before a refusal is not built again in the next round
+        List<String> builtTexts = attempts.stream().filter(a -> a.nodes().stream().noneMatch(n -> n.op().startsWith("aten::conv")))
+                .map(EngineCache::irText).toList();
+        assertThat(builtTexts).doesNotHaveDuplicates();
+    }
+
+    @Test
+    void enginesBuiltBeforeARefusalAreNotBuiltAgain() throws IOException {
+        // TensorRT refuses the second convolution and the graph's last node, one per round: the second round builds
+        // the engine in front of the second convolution, then is refused at the last node; the third reuses that engine
+        Graph g = cnn();
+        String[] bad = new String[2];
+        List<Graph> builtOk = new ArrayList<>();
+        HybridCompiler.Engines refusing = (sub, o, r) -> {
+            if (bad[0] == null) {
+                bad[0] = g.nodes().stream().filter(n -> n.op().startsWith("aten::conv")).skip(1).findFirst().orElseThrow().name();
+                bad[1] = g.nodes().get(g.nodes().size() - 1).name();
+            }
+            for (Node n : sub.nodes()) {
+                if (n.name().equals(bad[0]) || n.name().equals(bad[1])) {
+                    return new EngineBuilder.Attempt(Optional.empty(), "TensorRT could not build the engine:\n  no kernel for " + n.name(),
+                            List.of(n.name()));
+                }
+            }
+            builtOk.add(sub);
+            return new EngineBuilder.Attempt(Optional.of(new BuiltEngine(ByteBuffer.allocateDirect(16), List.of(), List.of(), List.of(), 0,
+                    List.of())), "", List.of());
+        };
+        CompileSettings s = CompileSettings.defaults().withPartition(dev.kiln.partition.PartitionSettings.defaults().withMinBlockSize(1)
+                .withCostModel(new dev.kiln.partition.CostModel(8.0, 5.0e6, 2.0e7, 1.0e12, 0, 0)));
+        HybridCompiler.Result r = HybridCompiler.compile(g, s, refusing);
+        assertThat(r.partition().placements()).filteredOn(pl -> pl.why() == Why.MOVED).hasSize(2);
+        assertThat(builtOk.stream().map(EngineCache::irText).toList()).doesNotHaveDuplicates();
+        assertThat(r.enginesBuilt()).isEqualTo(builtOk.size());
+        assertThat(r.program().engines().size()).isGreaterThan(builtOk.size() - 1);
     }
 
     @Test
