@@ -235,8 +235,8 @@ public final class EngineRun {
                     }
                     double[] w = worst.get(i);
                     int point = dynamic ? p : CaseGraph.NOMINAL;
-                    Optional<String> bad = Comparison.mismatch(c.expected().get(Math.min(p, c.points() - 1)), mine,
-                            tol.forInputs(c.feeds().get(Math.min(p, c.points() - 1))),
+                    int k = Math.min(p, c.points() - 1);
+                    Optional<String> bad = Comparison.mismatch(c.expected().get(k), mine, tol.forInputs(c.feeds().get(k)),
                             e -> w[0] = Math.max(w[0], e), u -> w[1] = Math.max(w[1], u));
                     if (bad.isPresent()) {
                         verdicts.set(i, Verdict.fail(bad.get(), point, List.copyOf(mine)));

@@ -12,11 +12,9 @@ import dev.kiln.backend.tensorrt.EngineOptions;
 import dev.kiln.backend.tensorrt.InputSpec;
 import dev.kiln.backend.tensorrt.Profiles;
 import dev.kiln.ir.ConstantTensor;
-import dev.kiln.ir.DType;
 import dev.kiln.ir.Graph;
 import dev.kiln.ir.KilnException;
 import dev.kiln.ir.Node;
-import dev.kiln.ir.Type;
 import dev.kiln.ir.Value;
 import dev.kiln.ir.schema.SchemaRegistry;
 import dev.kiln.ir.text.IrParser;
@@ -27,13 +25,14 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
 
@@ -216,14 +215,8 @@ public final class IsolatedBuilds {
         for (Value v : g.constants()) {
             ConstantTensor t = v.constant().orElseThrow();
             String file = "w" + k++ + ".bin";
-            byte[] b = new byte[(int) t.byteSize()];
-            t.data().duplicate().get(b);
-            Files.write(dir.resolve(file), b);
-            ObjectNode c = cs.addObject().put("name", v.name()).put("dtype", t.dtype().text()).put("file", file);
-            ArrayNode sizes = c.putArray("sizes");
-            for (long d : t.sizes()) {
-                sizes.add(d);
-            }
+            Files.write(dir.resolve(file), KilnArchive.bytes(t));
+            KilnArchive.tensor(cs.addObject().put("name", v.name()).put("file", file), t);
         }
         JSON.writeValue(dir.resolve("build.json").toFile(), m);
     }
@@ -266,23 +259,11 @@ public final class IsolatedBuilds {
         JsonNode m = JSON.readTree(dir.resolve("build.json").toFile());
         Graph g = IrParser.parse(Files.readString(dir.resolve("graph.kir")), dir.resolve("graph.kir").toString(),
                 SchemaRegistry.standard(), IrParser.Options.acceptingElided());
-        List<Value> constants = List.copyOf(g.constants());
+        Map<String, ConstantTensor> weights = new LinkedHashMap<>();
         for (JsonNode c : m.path("constants")) {
-            Value v = constants.stream().filter(x -> x.name().equals(c.path("name").asText())).findFirst()
-                    .orElseThrow(() -> new KilnException("isolated build: no constant %" + c.path("name").asText() + " in the graph"));
-            byte[] b = Files.readAllBytes(dir.resolve(c.path("file").asText()));
-            long[] sizes = new long[c.path("sizes").size()];
-            for (int i = 0; i < sizes.length; i++) {
-                sizes[i] = c.path("sizes").get(i).asLong();
-            }
-            ByteBuffer buf = ByteBuffer.allocateDirect(b.length).order(ByteOrder.LITTLE_ENDIAN);
-            buf.put(b).flip();
-            Type type = v.type();
-            v.setConstant(new ConstantTensor(DType.parse(c.path("dtype").asText()), sizes, buf));
-            if (!v.type().equals(type)) {
-                v.setType(type);
-            }
+            weights.put(c.path("name").asText(), KilnArchive.tensor(c, Files.readAllBytes(dir.resolve(c.path("file").asText()))));
         }
+        KilnArchive.setWeights(g, weights, "isolated build " + dir);
         return g;
     }
 

@@ -358,17 +358,7 @@ public final class KilnArchive {
                 for (JsonNode w : s.path("weights")) {
                     weights.put(w.path("name").asText(), tensor(file, w, data));
                 }
-                for (Value v : g.constants()) {
-                    ConstantTensor t = weights.get(v.name());
-                    if (t == null) {
-                        throw new KilnException(file + ": torch stage " + name + " has no weights for %" + v.name());
-                    }
-                    Type type = v.type();
-                    v.setConstant(t);
-                    if (!v.type().equals(type)) {
-                        v.setType(type);
-                    }
-                }
+                setWeights(g, weights, file + ": torch stage " + name);
                 stages.add(new Program.TorchStage(name, in, out, g));
             } else {
                 throw new KilnException(file + ": stage " + name + " is of kind '" + kind + "', which this Kiln cannot run");
@@ -395,23 +385,47 @@ public final class KilnArchive {
     }
 
     private static ConstantTensor tensor(Path file, JsonNode n, Map<String, byte[]> data) {
-        byte[] b = need(file, data, n.path("entry").asText());
-        List<Integer> dims = new ArrayList<>();
-        long[] sizes = new long[n.path("sizes").size()];
-        for (int i = 0; i < sizes.length; i++) {
-            sizes[i] = n.path("sizes").get(i).asLong();
-        }
-        ByteBuffer buf = ByteBuffer.allocateDirect(b.length).order(ByteOrder.LITTLE_ENDIAN);
-        buf.put(b).flip();
         try {
-            return new ConstantTensor(DType.parse(n.path("dtype").asText()), sizes, buf);
+            return tensor(n, need(file, data, n.path("entry").asText()));
+        } catch (KilnException e) {
+            throw e;
         } catch (RuntimeException e) {
             throw new KilnException(file + ": entry " + n.path("entry").asText() + " does not hold the tensor the manifest"
                     + " describes: " + e.getMessage(), e);
         }
     }
 
-    private static ObjectNode tensor(ObjectNode o, ConstantTensor t) {
+    /** The tensor {@code n} describes ({@link #tensor(ObjectNode, ConstantTensor)}) holding {@code bytes}. */
+    static ConstantTensor tensor(JsonNode n, byte[] bytes) {
+        long[] sizes = new long[n.path("sizes").size()];
+        for (int i = 0; i < sizes.length; i++) {
+            sizes[i] = n.path("sizes").get(i).asLong();
+        }
+        ByteBuffer buf = ByteBuffer.allocateDirect(bytes.length).order(ByteOrder.LITTLE_ENDIAN);
+        buf.put(bytes).flip();
+        return new ConstantTensor(DType.parse(n.path("dtype").asText()), sizes, buf);
+    }
+
+    /**
+     * Gives every constant of {@code g} (parsed with its data elided) its tensor from {@code weights}, by name,
+     * keeping the type the text declared; a constant without one is an error naming {@code owner}.
+     */
+    static void setWeights(Graph g, Map<String, ConstantTensor> weights, String owner) {
+        for (Value v : g.constants()) {
+            ConstantTensor t = weights.get(v.name());
+            if (t == null) {
+                throw new KilnException(owner + " has no weights for %" + v.name());
+            }
+            Type type = v.type();
+            v.setConstant(t);
+            if (!v.type().equals(type)) {
+                v.setType(type);
+            }
+        }
+    }
+
+    /** Describes {@code t}'s dtype and sizes in {@code o}. */
+    static ObjectNode tensor(ObjectNode o, ConstantTensor t) {
         o.put("dtype", t.dtype().text());
         ArrayNode s = o.putArray("sizes");
         for (long d : t.sizes()) {
@@ -420,7 +434,7 @@ public final class KilnArchive {
         return o;
     }
 
-    private static byte[] bytes(ConstantTensor t) {
+    static byte[] bytes(ConstantTensor t) {
         byte[] b = new byte[(int) t.byteSize()];
         t.data().duplicate().get(b);
         return b;

@@ -16,9 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,11 +37,7 @@ class BuildFallbackTest {
     private final List<Graph> attempts = new ArrayList<>();
 
     private Graph cnn() throws IOException {
-        Path p = dir.resolve("cnn.pt2");
-        try (InputStream in = BuildFallbackTest.class.getResourceAsStream("/fixtures/cnn.pt2")) {
-            Files.copy(in, p);
-        }
-        return Kiln.load(p);
+        return Kiln.load(FixtureFiles.copy("cnn.pt2", dir.resolve("cnn.pt2")));
     }
 
     private EngineBuilder.Attempt builder(Graph g, EngineOptions o, ConverterRegistry r) {

@@ -12,7 +12,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.lang.reflect.Field;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,11 +33,7 @@ class IsolatedBuildsTest {
     Path dir;
 
     private Graph dynbatch() throws IOException {
-        Path p = dir.resolve("dynbatch.pt2");
-        try (InputStream in = IsolatedBuildsTest.class.getResourceAsStream("/fixtures/dynbatch.pt2")) {
-            Files.copy(in, p);
-        }
-        return Kiln.load(p);
+        return Kiln.load(FixtureFiles.copy("dynbatch.pt2", dir.resolve("dynbatch.pt2")));
     }
 
     @Test

@@ -113,10 +113,7 @@ class KilnArchiveTest {
 
     @Test
     void refusesAZipWithoutAKilnManifest() throws IOException {
-        Path f = dir.resolve("model.kiln");
-        try (InputStream in = getClass().getResourceAsStream("/fixtures/mlp.pt2")) {
-            Files.copy(in, f);
-        }
+        Path f = FixtureFiles.copy("mlp.pt2", dir.resolve("model.kiln"));
         assertThatThrownBy(() -> KilnArchive.read(f, () -> H200)).isInstanceOf(KilnException.class)
                 .hasMessageContaining("model.kiln").hasMessageContaining("not a Kiln archive").hasMessageContaining("manifest.json");
         Path other = rewrite(write(program()), "manifest.json", m -> m.replace("kiln-archive", "something-else"));
