@@ -127,11 +127,17 @@ if [[ -n $CONV_OPS ]]; then
   ( JAVA_TOOL_OPTIONS="-Dkiln.converters.ops=$CONV_OPS" run converters "$A" dev.kiln.backend.tensorrt.converters.ConverterGpuTest ) &
 fi
 if ! skip hybrid; then
-  ( cuda_env; run hybrid "$A" "$H#anOpWithoutAConverterRunsInLibtorch" "$H#opsForcedToTorchMatchPyTorch" \
-      "$H#saveThenLoadGivesBitIdenticalOutputs" "$H#engineCacheReusesEnginesAndRebuildsADamagedEntry" \
-      "$H#isolatedBuildsMatchPyTorchAndTheInProcessBuild" ) &
+  # without the CUDA libtorch parts (--tc 0) the checks that need no libtorch on CUDA run with CPU libtorch
+  CPU_ONLY=()
+  if (( TC > 0 )); then
+    ( cuda_env; run hybrid "$A" "$H#anOpWithoutAConverterRunsInLibtorch" "$H#opsForcedToTorchMatchPyTorch" \
+        "$H#saveThenLoadGivesBitIdenticalOutputs" "$H#engineCacheReusesEnginesAndRebuildsADamagedEntry" \
+        "$H#isolatedBuildsMatchPyTorchAndTheInProcessBuild" ) &
+  else
+    CPU_ONLY=("$H#engineCacheReusesEnginesAndRebuildsADamagedEntry" "$H#isolatedBuildsMatchPyTorchAndTheInProcessBuild")
+  fi
   ( JAVA_TOOL_OPTIONS=-Dkiln.torch.device=cpu run hybrid-cpu "$A" "$H#anOpWithoutAConverterRunsInLibtorch" \
-      "$H#opsForcedToTorchMatchPyTorch" "$H#saveThenLoadGivesBitIdenticalOutputs" ) &
+      "$H#opsForcedToTorchMatchPyTorch" "$H#saveThenLoadGivesBitIdenticalOutputs" "${CPU_ONLY[@]}" ) &
 fi
 if ! skip models; then
   (
