@@ -217,6 +217,8 @@ class EngineGpuTest {
 
     @Test
     void noGpuMemoryLeaksInALoop() {
+        // reads the device's free memory, so nothing else may use the GPU meanwhile: tools/gpu/checks.sh runs this
+        // test alone, after the others (a new test method here must be named in checks.sh's phase A list too)
         // warm up: the first build loads kernels and libraries that stay; an engine leaked per iteration
         // would lose at least its 8 MiB of weights
         runOnce();

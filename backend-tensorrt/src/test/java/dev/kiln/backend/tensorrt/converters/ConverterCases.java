@@ -230,6 +230,10 @@ final class ConverterCases {
                 weight(random(DType.FLOAT16, -1, 2, 1, 1, 2, 1)), weight(random(DType.FLOAT16, -1, 2)), s(1, 1, 1), s(0, 1, 1), s(2), 2L));
         add("aten::convolution", () -> of("aten::convolution", in(random(DType.FLOAT16, -1, 3, 8, 4, 5, 1)),
                 weight(random(DType.FLOAT16, -1, 4, 4, 3, 3, 3)), null, s(2, 1, 1), s(1), s(2, 2, 1), false, s(0, 0, 0), 2L));
+        // a dilated grouped f16 conv3d had no kernel even with channel counts that are multiples of 8 (the kit's case,
+        // H200, fifth session): it runs in f32 inside the engine too
+        add("aten::conv3d", () -> of("aten::conv3d", in(random(DType.FLOAT16, -1, 3, 8, 4, 2, 3)),
+                weight(random(DType.FLOAT16, -1, 16, 1, 3, 1, 2)), weight(random(DType.FLOAT16, -1, 16)), s(2), s(1), s(2, 1, 1), 8L));
         // and one whose channel counts are multiples of 8 keeps its f16 kernel (a depthwise convolution as in MobileNetV3)
         add("aten::conv2d", () -> of("aten::conv2d", in(random(DType.FLOAT16, -1, 1, 16, 7, 7)), weight(random(DType.FLOAT16, -1, 16, 1, 3, 3)),
                 weight(random(DType.FLOAT16, -1, 16)), s(1, 1), s(1, 1), s(1, 1), 16L));

@@ -27,6 +27,28 @@ class ConvolutionConvertersTest {
     }
 
     @Test
+    void dilatedGrouped3dConvolutionsRunInF32WhateverTheirChannels() {
+        // the kit's failures on the H200 (fifth session): f16 conv3d 8 -> 16 with groups 8 and 2, 16 -> 32 depthwise,
+        // dilations [2, 1, 1], [2, 1, 2] and [2, 2, 2]: "Could not find any implementation"
+        long[][] dilations = {{2, 1, 1}, {2, 1, 2}, {2, 2, 2}};
+        for (long[] d : dilations) {
+            assertThat(ConvBase.halfGroupedWithoutKernel(grouped3d(8, d), DType.FLOAT16, 8, 16)).isTrue();
+            assertThat(ConvBase.halfGroupedWithoutKernel(grouped3d(16, d), DType.FLOAT16, 16, 32)).isTrue();
+            assertThat(ConvBase.halfGroupedWithoutKernel(grouped3d(2, d), DType.BFLOAT16, 8, 16)).isTrue();
+        }
+        // undilated 3d, dilated 2d and f32 keep their kernels
+        assertThat(ConvBase.halfGroupedWithoutKernel(grouped3d(8, new long[] {1, 1, 1}), DType.FLOAT16, 8, 16)).isFalse();
+        Params dilated2d = new Params(new long[] {1, 1}, new long[2], new long[2], new long[] {2, 2}, false, new long[2], 8);
+        assertThat(ConvBase.halfGroupedWithoutKernel(dilated2d, DType.FLOAT16, 8, 16)).isFalse();
+        assertThat(ConvBase.halfGroupedWithoutKernel(grouped3d(8, new long[] {2, 1, 1}), DType.FLOAT32, 8, 16)).isFalse();
+    }
+
+    private static Params grouped3d(long groups, long[] dilation) {
+        long[] one = {1, 1, 1};
+        return new Params(one, new long[3], new long[3], dilation, false, new long[3], groups);
+    }
+
+    @Test
     void realModelsKeepTheir16BitKernels() {
         // MobileNetV3 and EfficientNet-B0 depthwise convolutions (channels multiples of 8) built and matched in f16
         assertThat(ConvBase.halfGroupedWithoutKernel(grouped(960, false), DType.FLOAT16, 960, 960)).isFalse();
