@@ -8,11 +8,11 @@
 #
 # Runs, in this order, within --budget seconds (default 560: one 10-minute device call):
 #   1. python3 bench/export_and_time.py  groups export, eager        (models -> WORK/models, PyTorch eager peers)
-#   2. java dev.kiln.bench.Main run      groups kiln, onnx, compile-time, overhead
+#   2. java dev.kiln.bench.Main run      groups kiln, onnx, graph, compile-time, overhead
 #   3. python3 bench/export_and_time.py  groups compile, autotune    (torch.compile peers, in what time is left)
 #   4. java dev.kiln.bench.Main merge    -> $OUT/results.json, $OUT/results.md
 # and packs WORK/layers (engine inspector JSON of every Kiln and ONNX engine) into $OUT/layers.tgz and the
-# logs into $OUT/logs.tgz. Groups: export eager compile autotune kiln onnx compile-time overhead
+# logs into $OUT/logs.tgz. Groups: export eager compile autotune kiln onnx graph compile-time overhead
 # (default: all but autotune; --quick: fewer iterations, no compile-time, ONNX builds start from Kiln's
 # timing cache). Measurements accumulate in WORK
 # (default $GPU_STAGE_HOME/bench-work, which lives as long as the machine stays warm), so a second call
@@ -51,8 +51,8 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 if [[ -z $GROUPS_ARG ]]; then
-  GROUPS_ARG=export,eager,compile,kiln,onnx,compile-time,overhead
-  [[ $QUICK == 1 ]] && GROUPS_ARG=export,eager,compile,kiln,onnx,overhead
+  GROUPS_ARG=export,eager,compile,kiln,onnx,graph,compile-time,overhead
+  [[ $QUICK == 1 ]] && GROUPS_ARG=export,eager,compile,kiln,onnx,graph,overhead
 fi
 has() { [[ ",$GROUPS_ARG," == *",$1,"* ]]; }
 pick() { local out=""; for g in "$@"; do has "$g" && out="${out:+$out,}$g"; done; echo "$out"; }
@@ -133,7 +133,7 @@ if [[ -n $G ]]; then
   # keep most of the budget for the engines: exports and eager get at most 45% of it (all of it, less what
   # torch.compile needs, when this call builds no engines)
   D=$(( $(left) * 45 / 100 ))
-  if [[ -z $(pick kiln onnx compile-time overhead) ]]; then
+  if [[ -z $(pick kiln onnx graph compile-time overhead) ]]; then
     KEEP=30; [[ -n $(pick compile autotune) ]] && KEEP=200
     D=$(( $(left) - KEEP ))
   fi
@@ -142,7 +142,7 @@ if [[ -n $G ]]; then
   merge
 fi
 
-G=$(pick kiln onnx compile-time overhead)
+G=$(pick kiln onnx graph compile-time overhead)
 if [[ -n $G ]]; then
   RESERVE=0
   has compile && RESERVE=$(( QUICK == 1 ? 90 : 150 ))

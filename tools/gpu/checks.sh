@@ -121,11 +121,12 @@ if ! skip tck; then
   fi
 fi
 skip cuda || ( cuda_env; run cuda "$A" dev.kiln.backend.torch.CudaInterpreterGpuTest ) &
-# the engine builder and runtime on their own (timing cache, failed builds naming their nodes, per-call overhead)
-# (all but the leak test, which reads device-wide free memory and so runs alone in phase B)
+# the engine builder and runtime on their own (timing cache, failed builds naming their nodes, per-call overhead;
+# all but the leak test, which reads device-wide free memory and so runs alone in phase B), and the bench's engine
+# timing (stream and CUDA graph) on the bundled CNN
 EG=dev.kiln.backend.tensorrt.EngineGpuTest
 skip engine || ( run engine "$A" "$EG#dynamicBatchWithOneEngine" "$EG#fp16NetworkAndDeviceResidentRuns" "$EG#saveLoadAndTimingCache" \
-    "$EG#theBuilderIsPreparedOnce" "$EG#failedBuildNamesTheNode" "$EG#perCallOverhead" ) &
+    "$EG#theBuilderIsPreparedOnce" "$EG#failedBuildNamesTheNode" "$EG#perCallOverhead" dev.kiln.bench.BenchGpuTest ) &
 if [[ -n $CONV_OPS ]]; then
   ( JAVA_TOOL_OPTIONS="-Dkiln.converters.ops=$CONV_OPS" run converters "$A" dev.kiln.backend.tensorrt.converters.ConverterGpuTest ) &
 fi

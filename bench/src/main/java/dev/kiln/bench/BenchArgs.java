@@ -21,7 +21,8 @@ import java.util.Set;
  * @param work        the work folder ({@code models/} in, {@code results/} and {@code layers/} out)
  * @param models      the models to run (empty = every one in the manifest)
  * @param batches     the batch sizes to run (empty = every one in the manifest)
- * @param groups      what {@code run} does: {@code kiln}, {@code onnx}, {@code compile-time} (a second, warm
+ * @param groups      what {@code run} does: {@code kiln}, {@code onnx}, {@code graph} (each of their engines
+ *                    timed again replayed from a CUDA graph), {@code compile-time} (a second, warm
  *                    Kiln compile), {@code overhead} (Kiln forward vs a bare enqueueV3)
  * @param precisions  {@code fp32} and/or {@code fp16}
  * @param quick       fewer iterations, no warm compile
@@ -43,7 +44,7 @@ public record BenchArgs(String command, Path work, List<String> models, List<Int
                         boolean sharedCache, boolean redo) {
 
     /** Every group {@code run} knows, in the order it runs them. */
-    public static final List<String> GROUPS = List.of("kiln", "onnx", "compile-time", "overhead");
+    public static final List<String> GROUPS = List.of("kiln", "onnx", "graph", "compile-time", "overhead");
 
     public BenchArgs {
         models = List.copyOf(models);
@@ -54,7 +55,7 @@ public record BenchArgs(String command, Path work, List<String> models, List<Int
     }
 
     public static final String USAGE = String.join("\n",
-            "usage: dev.kiln.bench.Main run --work DIR [--models a,b] [--batches 1,32] [--groups kiln,onnx,compile-time,overhead]",
+            "usage: dev.kiln.bench.Main run --work DIR [--models a,b] [--batches 1,32] [--groups kiln,onnx,graph,compile-time,overhead]",
             "                              [--precisions fp32,fp16] [--quick] [--iters N] [--warmup N] [--max-seconds S]",
             "                              [--deadline S] [--out FILE.json] [--kiln-version V] [--shared-cache=true|false] [--redo]",
             "       dev.kiln.bench.Main merge --out DIR [--kiln-version V] FILE.json...");
@@ -175,7 +176,7 @@ public record BenchArgs(String command, Path work, List<String> models, List<Int
             throw new KilnException("merge needs --out DIR and at least one result file\n" + USAGE);
         }
         if (groups == null) {
-            groups = new LinkedHashSet<>(quick ? List.of("kiln", "onnx", "overhead") : GROUPS);
+            groups = new LinkedHashSet<>(quick ? List.of("kiln", "onnx", "graph", "overhead") : GROUPS);
         }
         // run the groups in their canonical order whatever order they were named in
         Set<String> ordered = new LinkedHashSet<>();

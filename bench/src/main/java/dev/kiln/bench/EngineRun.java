@@ -13,6 +13,8 @@ import dev.kiln.ir.DType;
 import dev.kiln.ir.ElementCodec;
 import dev.kiln.ir.KilnException;
 import org.bytedeco.cuda.cudart.CUevent_st;
+import org.bytedeco.cuda.cudart.CUgraphExec_st;
+import org.bytedeco.cuda.cudart.CUgraph_st;
 import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.javacpp.SizeTPointer;
 import org.bytedeco.tensorrt.global.nvinfer;
@@ -32,14 +34,26 @@ import static org.bytedeco.cuda.global.cudart.cudaEventDestroy;
 import static org.bytedeco.cuda.global.cudart.cudaEventElapsedTime;
 import static org.bytedeco.cuda.global.cudart.cudaEventRecord;
 import static org.bytedeco.cuda.global.cudart.cudaEventSynchronize;
+import static org.bytedeco.cuda.global.cudart.cudaGetErrorString;
+import static org.bytedeco.cuda.global.cudart.cudaGetLastError;
+import static org.bytedeco.cuda.global.cudart.cudaGraphDestroy;
+import static org.bytedeco.cuda.global.cudart.cudaGraphExecDestroy;
+import static org.bytedeco.cuda.global.cudart.cudaGraphInstantiate;
+import static org.bytedeco.cuda.global.cudart.cudaGraphLaunch;
 import static org.bytedeco.cuda.global.cudart.cudaMemGetInfo;
+import static org.bytedeco.cuda.global.cudart.cudaMemsetAsync;
+import static org.bytedeco.cuda.global.cudart.cudaStreamBeginCapture;
+import static org.bytedeco.cuda.global.cudart.cudaStreamCaptureModeThreadLocal;
+import static org.bytedeco.cuda.global.cudart.cudaStreamEndCapture;
+import static org.bytedeco.cuda.global.cudart.cudaSuccess;
 
 /**
  * One serialized TensorRT engine (Kiln's or the ONNX parser's: both are timed by this same code),
  * deserialized with the bare TensorRT API, with one execution context, its own stream and every I/O
  * tensor bound to GPU memory: inputs uploaded once from the {@code .npz} ({@code x0, x1, ...}, converted
  * to the engine's dtypes), outputs allocated at the shapes the context reports. {@link #time} measures
- * with CUDA events; {@link #bareWallMicros} times {@code enqueueV3} + stream sync on the host clock;
+ * with CUDA events, {@link #timeGraph} the same with the engine's work replayed from a CUDA graph;
+ * {@link #bareWallMicros} times {@code enqueueV3} + stream sync on the host clock;
  * {@link #inspect} returns TensorRT's engine inspector JSON. {@link #close()} frees everything.
  *
  * <pre>{@code try (EngineRun r = EngineRun.load(plan, npz)) { EngineRun.Timing t = r.time(50, 300, 8, 32); }}</pre>
@@ -155,8 +169,59 @@ public final class EngineRun implements AutoCloseable {
      * enqueues (half as many, at least 10) for throughput.
      */
     public Timing time(int warmup, int iters, double maxSeconds, int batch) {
+        return timeLoop(this::enqueue, warmup, iters, maxSeconds, batch);
+    }
+
+    /**
+     * {@link #time}, with the engine's work captured once into a CUDA graph ({@code enqueueV3} inside
+     * {@code cudaStreamBeginCapture}/{@code EndCapture}) and each sample one {@code cudaGraphLaunch}. At a small
+     * batch an engine of a few hundred layers is host-bound: {@code enqueueV3} launches its kernels more slowly than
+     * the GPU runs them, so {@link #time} measures the host's launch rate as much as the engine. Replayed from a
+     * graph, the launches cost one call and what remains is the GPU's time for the engine, the figure two engines
+     * are compared by. The outputs are cleared before the first launch, so {@link #outputs} afterwards reads what the
+     * graph computed.
+     *
+     * @throws KilnException naming why when TensorRT's work cannot be captured (TensorRT documents engines that
+     *     cannot be: data-dependent shapes, loops, conditionals)
+     */
+    public Timing timeGraph(int warmup, int iters, double maxSeconds, int batch) {
+        // TensorRT applies shape and address updates lazily in the first enqueue; do that one outside the capture
+        enqueue();
+        sync();
+        CUgraph_st graph = new CUgraph_st();
+        CUgraphExec_st exec = new CUgraphExec_st();
+        try {
+            Cuda.check(cudaStreamBeginCapture(stream.handle(), cudaStreamCaptureModeThreadLocal), "starting a CUDA graph capture");
+            boolean queued = ctx.enqueueV3(stream.handle());
+            int ended = cudaStreamEndCapture(stream.handle(), graph);
+            if (!queued || ended != cudaSuccess || graph.isNull()) {
+                int last = cudaGetLastError(); // read, and so clear, the error the failed capture left
+                throw new KilnException("TensorRT's enqueueV3 could not be captured into a CUDA graph (enqueueV3 "
+                        + (queued ? "queued" : "failed") + ", cudaStreamEndCapture: " + cudaGetErrorString(ended).getString()
+                        + (last != cudaSuccess ? ", then " + cudaGetErrorString(last).getString() : "")
+                        + "); time this engine without --groups graph");
+            }
+            Cuda.check(cudaGraphInstantiate(exec, graph, 0L), "instantiating the CUDA graph");
+            // what the outputs hold afterwards is then the graph's work, not left over from an enqueueV3
+            int first = buffers.size() - outputNames.size();
+            for (DeviceBuffer b : buffers.subList(first, buffers.size())) {
+                Cuda.check(cudaMemsetAsync(b.pointer(), 0, b.bytes(), stream.handle()), "clearing an output");
+            }
+            return timeLoop(() -> Cuda.check(cudaGraphLaunch(exec, stream.handle()), "launching the CUDA graph"),
+                    warmup, iters, maxSeconds, batch);
+        } finally {
+            if (!exec.isNull()) {
+                cudaGraphExecDestroy(exec);
+            }
+            if (!graph.isNull()) {
+                cudaGraphDestroy(graph);
+            }
+        }
+    }
+
+    private Timing timeLoop(Runnable step, int warmup, int iters, double maxSeconds, int batch) {
         for (int i = 0; i < warmup; i++) {
-            enqueue();
+            step.run();
         }
         sync();
         CUevent_st start = new CUevent_st();
@@ -170,7 +235,7 @@ public final class EngineRun implements AutoCloseable {
             long cap = System.nanoTime() + (long) (maxSeconds * 1e9);
             while (n < iters) {
                 Cuda.check(cudaEventRecord(start, stream.handle()), "recording an event");
-                enqueue();
+                step.run();
                 Cuda.check(cudaEventRecord(end, stream.handle()), "recording an event");
                 Cuda.check(cudaEventSynchronize(end), "waiting for the GPU");
                 Cuda.check(cudaEventElapsedTime(ms, start, end), "reading an event pair");
@@ -182,7 +247,7 @@ public final class EngineRun implements AutoCloseable {
             int runs = Math.max(Math.min(10, iters), n / 2);
             Cuda.check(cudaEventRecord(start, stream.handle()), "recording an event");
             for (int i = 0; i < runs; i++) {
-                enqueue();
+                step.run();
             }
             Cuda.check(cudaEventRecord(end, stream.handle()), "recording an event");
             Cuda.check(cudaEventSynchronize(end), "waiting for the GPU");

@@ -236,18 +236,15 @@ public final class GpuRunner {
         rec.put("engine_mib", round(plan.remaining() / 1048576.0, 1));
         try (EngineRun r = EngineRun.load(plan, npz)) {
             EngineRun.Timing t = r.time(args.warmup(), args.iters(), args.maxSeconds(), e.batch());
-            ObjectNode lat = rec.putObject("latency_ms");
-            lat.put("median", t.latencyMs().median());
-            lat.put("p99", t.latencyMs().p99());
-            lat.put("mean", t.latencyMs().mean());
-            lat.put("min", t.latencyMs().min());
-            lat.put("n", t.latencyMs().n());
+            latency(rec, t);
             rec.put("iters", t.latencyMs().n());
-            rec.put("throughput", t.throughput());
             rec.put("gpu_mem_mib", round(r.memoryBytes() / 1048576.0, 1));
             rec.put("activation_mib", round(r.activationBytes() / 1048576.0, 1));
             rec.put("rel_l2", accuracy(r, npz, rec));
             layers(e, rec, r);
+            if (args.has("graph")) {
+                graph(e, rec, r, npz);
+            }
             if (engineFile != null) {
                 long t0 = System.nanoTime();
                 try (CompiledModule m = CompiledModule.load(engineFile)) {
@@ -257,6 +254,33 @@ public final class GpuRunner {
                     }
                 }
             }
+        }
+    }
+
+    private static void latency(ObjectNode rec, EngineRun.Timing t) {
+        ObjectNode lat = rec.putObject("latency_ms");
+        lat.put("median", t.latencyMs().median());
+        lat.put("p99", t.latencyMs().p99());
+        lat.put("mean", t.latencyMs().mean());
+        lat.put("min", t.latencyMs().min());
+        lat.put("n", t.latencyMs().n());
+        rec.put("throughput", t.throughput());
+    }
+
+    /**
+     * The same engine replayed from a CUDA graph ({@link EngineRun#timeGraph}), right after its stream timing: the
+     * record's {@code graph} object holds the latency, throughput and the outputs' error (the same kernels, so the
+     * same error as {@code rel_l2}); an engine TensorRT cannot capture gets {@code graph_error} instead.
+     */
+    private void graph(Entry e, ObjectNode rec, EngineRun r, Map<String, ConstantTensor> npz) {
+        try {
+            EngineRun.Timing t = r.timeGraph(args.warmup(), args.iters(), args.maxSeconds(), e.batch());
+            ObjectNode g = rec.putObject("graph");
+            latency(g, t);
+            g.put("rel_l2", accuracy(r, npz, g));
+        } catch (KilnException ex) {
+            rec.remove("graph");
+            rec.put("graph_error", ex.getMessage());
         }
     }
 

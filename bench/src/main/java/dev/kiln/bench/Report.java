@@ -14,8 +14,9 @@ import java.util.Set;
  * Renders merged results ({@link Results#merge}) as Markdown: a header with the date, GPU, driver and
  * versions; one table per model with every peer's latency (median, p99), throughput, speedup over
  * eager FP32, Kiln's speedup over the peer (Kiln at the peer's precision: the peer's median over
- * Kiln's), accuracy and GPU memory; then a table of Kiln's compile times, engine sizes, layer counts
- * and per-call overhead; then everything that was not measured, with the reason.
+ * Kiln's), accuracy and GPU memory; then Kiln's and the ONNX parser's engines side by side replayed from a
+ * CUDA graph (where the {@code graph} group ran); then a table of Kiln's compile times, engine sizes, layer
+ * counts and per-call overhead; then everything that was not measured, with the reason.
  *
  * <pre>{@code String md = Report.markdown(Results.merge(parts));}</pre>
  */
@@ -52,6 +53,7 @@ public final class Report {
         for (Map.Entry<String, List<JsonNode>> e : byModel.entrySet()) {
             modelTable(b, e.getKey(), e.getValue());
         }
+        graphTable(b, merged);
         kilnTable(b, merged);
         problems(b, merged);
         return b.toString();
@@ -92,6 +94,58 @@ public final class Report {
             }
         }
         b.append('\n');
+    }
+
+    /**
+     * Kiln's engine against the ONNX parser's, each replayed from a CUDA graph right after its stream timing: the
+     * GPU's own time for each engine, without the host's per-layer launches that dominate small batches.
+     */
+    private static void graphTable(StringBuilder b, JsonNode merged) {
+        List<JsonNode> all = listOf(merged.path("measurements"));
+        List<String> rows = new ArrayList<>();
+        for (JsonNode m : all) {
+            String peer = m.path("peer").asText();
+            if (!peer.startsWith("kiln-") || !ok(m)) {
+                continue;
+            }
+            String prec = m.path("precision").asText(precisionOf(peer));
+            JsonNode onnx = find(all, m.path("model").asText(), m.path("batch").asInt(), "onnx-trt-" + prec);
+            boolean onnxOk = ok(onnx);
+            if (!m.has("graph") && !m.has("graph_error") && !(onnxOk && (onnx.has("graph") || onnx.has("graph_error")))) {
+                continue;
+            }
+            double kg = graphMedian(m);
+            double og = onnxOk ? graphMedian(onnx) : Double.NaN;
+            rows.add("| " + m.path("model").asText() + " | " + m.path("batch").asInt() + " | " + prec
+                    + " | " + graphCell(m) + " | " + (onnxOk ? graphCell(onnx) : "")
+                    + " | " + ratio(og / kg)
+                    + " | " + ms(median(m)) + " | " + (onnxOk ? ms(median(onnx)) : "")
+                    + " | " + ratio((onnxOk ? median(onnx) : Double.NaN) / median(m)) + " |");
+        }
+        if (rows.isEmpty()) {
+            return;
+        }
+        b.append("## Kiln and ONNX→TensorRT engines replayed from a CUDA graph\n\n");
+        b.append("Each engine's work captured once into a CUDA graph and replayed (cudaGraphLaunch), timed like the "
+                + "tables above, right after the same engine's stream timing (enqueueV3 per call): the GPU's own time "
+                + "for the engine, without the host's per-layer kernel launches, which bound small batches. Median ms; "
+                + "\"Kiln ×\" = ONNX median / Kiln median (above 1: Kiln is faster).\n\n");
+        b.append("| model | batch | precision | Kiln graph ms | ONNX graph ms | Kiln × (graph) | Kiln stream ms | ONNX stream ms | Kiln × (stream) |\n");
+        b.append("|---|---:|---|---:|---:|---:|---:|---:|---:|\n");
+        rows.forEach(r -> b.append(r).append('\n'));
+        b.append('\n');
+    }
+
+    static double graphMedian(JsonNode m) {
+        return m.path("graph").path("latency_ms").path("median").asDouble(Double.NaN);
+    }
+
+    /** The graph median, or why there is none. */
+    private static String graphCell(JsonNode m) {
+        if (m.has("graph_error")) {
+            return "not capturable";
+        }
+        return ms(graphMedian(m));
     }
 
     private static void kilnTable(StringBuilder b, JsonNode merged) {

@@ -15,7 +15,7 @@ class BenchArgsTest {
         BenchArgs a = BenchArgs.parse("run", "--work", "/tmp/w");
         assertThat(a.command()).isEqualTo("run");
         assertThat(a.work()).isEqualTo(Path.of("/tmp/w"));
-        assertThat(a.groups()).containsExactly("kiln", "onnx", "compile-time", "overhead");
+        assertThat(a.groups()).containsExactly("kiln", "onnx", "graph", "compile-time", "overhead");
         assertThat(a.precisions()).containsExactly("fp32", "fp16");
         assertThat(a.models()).isEmpty();
         assertThat(a.iters()).isEqualTo(300);
@@ -32,7 +32,7 @@ class BenchArgsTest {
         BenchArgs a = BenchArgs.parse("run", "--work", "w", "--quick");
         assertThat(a.iters()).isEqualTo(50);
         assertThat(a.warmup()).isEqualTo(10);
-        assertThat(a.groups()).containsExactly("kiln", "onnx", "overhead");
+        assertThat(a.groups()).containsExactly("kiln", "onnx", "graph", "overhead");
         assertThat(a.has("compile-time")).isFalse();
         assertThat(a.sharedCache()).isTrue();
         assertThat(BenchArgs.parse("run", "--work", "w", "--quick", "--shared-cache=false").sharedCache()).isFalse();
@@ -75,6 +75,6 @@ class BenchArgsTest {
                 .hasMessageContaining("unknown precision 'int8'");
         assertThatThrownBy(() -> BenchArgs.parse("run", "--work", "w", "--speed", "max")).hasMessageContaining("unknown option --speed");
         assertThatThrownBy(() -> BenchArgs.parse("merge", "--out", "o")).hasMessageContaining("at least one result file");
-        assertThat(BenchArgs.GROUPS).containsExactlyElementsOf(List.of("kiln", "onnx", "compile-time", "overhead"));
+        assertThat(BenchArgs.GROUPS).containsExactlyElementsOf(List.of("kiln", "onnx", "graph", "compile-time", "overhead"));
     }
 }

@@ -56,6 +56,14 @@ class BenchGpuTest {
                 LayerSummary s = LayerSummary.of(new ObjectMapper().readTree(r.inspect()));
                 assertThat(s.layers()).isEqualTo(r.layerCount());
                 assertThat(r.bareWallMicros(2, 10).median()).isPositive();
+                // the same engine replayed from a CUDA graph: the outputs are cleared first, so these are the graph's
+                EngineRun.Timing g = r.timeGraph(3, 20, 2, 1);
+                double graphErr = Accuracy.relL2(r.outputs().get(0), npz.get("y0"));
+                System.out.printf("BENCH-GPU cnn %s graph_median_ms=%.4f stream_median_ms=%.4f graph_relL2=%.1e%n", p,
+                        g.latencyMs().median(), t.latencyMs().median(), graphErr);
+                assertThat(g.latencyMs().n()).isBetween(10, 20);
+                assertThat(g.latencyMs().median()).isPositive();
+                assertThat(graphErr).isEqualTo(err);
             }
         }
     }

@@ -77,6 +77,28 @@ class ReportTest {
     }
 
     @Test
+    void graphTablePutsBothEnginesSideBySide() {
+        ObjectNode kiln = Results.empty("kiln");
+        ObjectNode k = m("mobilenet", 1, "kiln-fp16", 0.9);
+        k.putObject("graph").putObject("latency_ms").put("median", 0.25);
+        Results.put(kiln, k);
+        ObjectNode o = m("mobilenet", 1, "onnx-trt-fp16", 0.6);
+        o.putObject("graph").putObject("latency_ms").put("median", 0.30);
+        Results.put(kiln, o);
+        ObjectNode k32 = m("mobilenet", 32, "kiln-fp32", 2.0).put("graph_error", "enqueueV3 failed");
+        Results.put(kiln, k32);
+        Results.put(kiln, m("mobilenet", 32, "onnx-trt-fp32", 2.2));
+        String md = Report.markdown(Results.merge(List.of(kiln)));
+        assertThat(md).contains("## Kiln and ONNX→TensorRT engines replayed from a CUDA graph");
+        // from a graph Kiln is 1.2x faster although its stream timing was 0.67x the ONNX engine's
+        assertThat(md).contains("| mobilenet | 1 | fp16 | 0.250 | 0.300 | 1.20× | 0.900 | 0.600 | 0.67× |");
+        // an engine TensorRT could not capture says so; the stream columns stay
+        assertThat(md).contains("| mobilenet | 32 | fp32 | not capturable |  |  | 2.000 | 2.200 | 1.10× |");
+        // runs without the graph group have no such table
+        assertThat(Report.markdown(sample())).doesNotContain("replayed from a CUDA graph");
+    }
+
+    @Test
     void emptyResultsStillRender() {
         String md = Report.markdown(Results.merge(List.of()));
         assertThat(md).contains("# Kiln bench results").contains("| GPU | ? (driver ?) |").doesNotContain("## Not measured");
