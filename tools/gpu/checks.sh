@@ -126,7 +126,8 @@ skip cuda || ( cuda_env; run cuda "$A" dev.kiln.backend.torch.CudaInterpreterGpu
 # timing (stream and CUDA graph) on the bundled CNN
 EG=dev.kiln.backend.tensorrt.EngineGpuTest
 skip engine || ( run engine "$A" "$EG#dynamicBatchWithOneEngine" "$EG#fp16NetworkAndDeviceResidentRuns" "$EG#saveLoadAndTimingCache" \
-    "$EG#theBuilderIsPreparedOnce" "$EG#failedBuildNamesTheNode" "$EG#perCallOverhead" dev.kiln.bench.BenchGpuTest ) &
+    "$EG#theBuilderIsPreparedOnce" "$EG#failedBuildNamesTheNode" "$EG#perCallOverhead" \
+    "$EG#cudaGraphsReplayTheLiveBuffersAndFollowNewShapes" dev.kiln.bench.BenchGpuTest ) &
 if [[ -n $CONV_OPS ]]; then
   ( JAVA_TOOL_OPTIONS="-Dkiln.converters.ops=$CONV_OPS" run converters "$A" dev.kiln.backend.tensorrt.converters.ConverterGpuTest ) &
 fi
@@ -136,12 +137,12 @@ if ! skip hybrid; then
   if (( TC > 0 )); then
     ( cuda_env; run hybrid "$A" "$H#anOpWithoutAConverterRunsInLibtorch" "$H#opsForcedToTorchMatchPyTorch" \
         "$H#saveThenLoadGivesBitIdenticalOutputs" "$H#engineCacheReusesEnginesAndRebuildsADamagedEntry" \
-        "$H#isolatedBuildsMatchPyTorchAndTheInProcessBuild" ) &
+        "$H#isolatedBuildsMatchPyTorchAndTheInProcessBuild" "$H#cudaGraphsGiveTheSameOutputs" ) &
   else
     CPU_ONLY=("$H#engineCacheReusesEnginesAndRebuildsADamagedEntry" "$H#isolatedBuildsMatchPyTorchAndTheInProcessBuild")
   fi
   ( JAVA_TOOL_OPTIONS=-Dkiln.torch.device=cpu run hybrid-cpu "$A" "$H#anOpWithoutAConverterRunsInLibtorch" \
-      "$H#opsForcedToTorchMatchPyTorch" "$H#saveThenLoadGivesBitIdenticalOutputs" "${CPU_ONLY[@]}" ) &
+      "$H#opsForcedToTorchMatchPyTorch" "$H#saveThenLoadGivesBitIdenticalOutputs" "$H#cudaGraphsGiveTheSameOutputs" "${CPU_ONLY[@]}" ) &
 fi
 if ! skip models; then
   (

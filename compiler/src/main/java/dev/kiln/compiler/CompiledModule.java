@@ -142,6 +142,18 @@ public final class CompiledModule implements AutoCloseable {
     }
 
     /**
+     * Switches CUDA graphs on or off for later calls (off by default), like Torch-TensorRT's
+     * {@code enable_cudagraphs}. On, a call with the same input shapes and buffers as the caller's previous one
+     * replays each engine as one CUDA graph launch instead of one kernel launch per layer: what bounds a model of
+     * a few hundred layers at batch 1. Outputs are the same; the first call after a change of shape or buffer runs
+     * plainly and the next one captures. Returns this module.
+     */
+    public CompiledModule useCudaGraphs(boolean on) {
+        runtime.useCudaGraphs(on);
+        return this;
+    }
+
+    /**
      * Writes the module: a {@code .kiln} archive ({@link KilnArchive}: manifest, engines, torch segments
      * and their weights), or, when {@code file} ends in {@code .engine} and the module is one engine,
      * that engine's bare plan. Atomic: a failed write leaves an existing file as it was.

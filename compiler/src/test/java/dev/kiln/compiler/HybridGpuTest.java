@@ -205,6 +205,28 @@ class HybridGpuTest {
         }
     }
 
+    @Test
+    void cudaGraphsGiveTheSameOutputs() {
+        // one engine, and five stages (three engines around two libtorch stages): with graphs on, the second and later
+        // calls replay each engine's work from a CUDA graph; the outputs must be the plain calls' exactly
+        Map<String, ConstantTensor> io = Npz.read(Fixtures.copy("cnn.npz", tmp));
+        for (CompileSettings settings : List.of(CompileSettings.defaults(), splitting(List.of("aten::relu")))) {
+            try (CompiledModule m = Kiln.compile(Fixtures.copy("cnn.pt2", tmp), settings)) {
+                List<ConstantTensor> plain = m.forward(Fixtures.inputs(io));
+                m.useCudaGraphs(true);
+                double same = 0;
+                for (int i = 0; i < 4; i++) {
+                    same = Math.max(same, worst(m.forward(Fixtures.inputs(io)), plain));
+                }
+                double e = worst(m.forward(Fixtures.inputs(io)), Fixtures.outputs(io));
+                m.useCudaGraphs(false);
+                line("cuda-graphs model=cnn %s relL2=%.1e vs_plain=%.1e", m.program().describe(), e, same);
+                assertThat(same).isZero();
+                assertThat(e).isLessThanOrEqualTo(TOLERANCE);
+            }
+        }
+    }
+
     @TestFactory
     Stream<DynamicTest> everyFixtureCompilesWithFallbackEnabled() throws IOException {
         JsonFixtures manifest = JsonFixtures.read(Fixtures.copy("manifest.json", tmp));

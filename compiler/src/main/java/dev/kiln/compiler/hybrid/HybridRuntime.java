@@ -63,6 +63,8 @@ public final class HybridRuntime implements AutoCloseable {
     private final List<Context> contexts = new ArrayList<>();
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
     private boolean closed;
+    /** Whether the engine stages replay CUDA graphs ({@link #useCudaGraphs}); read at each call. */
+    private volatile boolean cudaGraphs;
     private final AtomicLong forwards = new AtomicLong();
     private final AtomicLong d2h = new AtomicLong();
     private final AtomicLong h2d = new AtomicLong();
@@ -300,6 +302,7 @@ public final class HybridRuntime implements AutoCloseable {
                     contexts.add(ctx);
                 }
             }
+            ctx.useCudaGraphs(cudaGraphs);
             try {
                 return body.run(ctx);
             } finally {
@@ -308,6 +311,16 @@ public final class HybridRuntime implements AutoCloseable {
         } finally {
             lock.readLock().unlock();
         }
+    }
+
+    /**
+     * Switches CUDA graphs on or off for the engine stages of later calls ({@link ExecutionSession#useCudaGraphs}):
+     * a caller that keeps its shapes and buffers from one call to the next (a serving loop with
+     * {@link #forwardInto}, or {@link #forward} on host tensors, whose GPU buffers are the module's) then launches
+     * each engine as one graph instead of one kernel launch per layer. Off by default.
+     */
+    public void useCudaGraphs(boolean on) {
+        cudaGraphs = on;
     }
 
     /** Waits for calls in flight, then frees every context, engine and interpreter. Idempotent. */
@@ -364,6 +377,14 @@ public final class HybridRuntime implements AutoCloseable {
             } catch (RuntimeException e) {
                 close();
                 throw e;
+            }
+        }
+
+        void useCudaGraphs(boolean on) {
+            for (ExecutionSession s : sessions) {
+                if (s != null) {
+                    s.useCudaGraphs(on);
+                }
             }
         }
 

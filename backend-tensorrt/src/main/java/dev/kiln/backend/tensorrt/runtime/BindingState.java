@@ -21,6 +21,13 @@ final class BindingState {
     private final Map<String, Long> addresses = new HashMap<>();
     private long[][] inputShapes;
     private List<long[]> outputShapes;
+    /** Counts changes to what the context holds; a CUDA graph captured at one generation is valid while it lasts. */
+    private long generation;
+
+    /** The number of changes so far: equal for two calls when nothing was bound or set between them. */
+    long generation() {
+        return generation;
+    }
 
     /** Whether {@code name} must be (re)bound: it is bound to another address, or to none yet. */
     boolean needsAddress(String name, long address) {
@@ -30,6 +37,7 @@ final class BindingState {
 
     void bound(String name, long address) {
         addresses.put(name, address);
+        generation++;
     }
 
     /** The output shapes of the last call when {@code shapes} are the input shapes it set; copies the caller may keep. */
@@ -53,6 +61,7 @@ final class BindingState {
         }
         inputShapes = in;
         outputShapes = copy(outputs);
+        generation++;
     }
 
     /** Forgets everything: the next call sets every shape and address again. */
@@ -60,6 +69,7 @@ final class BindingState {
         addresses.clear();
         inputShapes = null;
         outputShapes = null;
+        generation++;
     }
 
     private static List<long[]> copy(List<long[]> shapes) {

@@ -4,8 +4,12 @@ import dev.kiln.ir.ConstantTensor;
 import dev.kiln.ir.DType;
 import dev.kiln.ir.ElementCodec;
 import dev.kiln.ir.KilnException;
+import org.bytedeco.cuda.cudart.CUgraphExec_st;
+import org.bytedeco.cuda.cudart.CUgraph_st;
 import org.bytedeco.tensorrt.nvinfer.Dims64;
 import org.bytedeco.tensorrt.nvinfer.IExecutionContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -15,12 +19,26 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
+import static org.bytedeco.cuda.global.cudart.cudaGetErrorString;
+import static org.bytedeco.cuda.global.cudart.cudaGetLastError;
+import static org.bytedeco.cuda.global.cudart.cudaGraphDestroy;
+import static org.bytedeco.cuda.global.cudart.cudaGraphExecDestroy;
+import static org.bytedeco.cuda.global.cudart.cudaGraphInstantiate;
+import static org.bytedeco.cuda.global.cudart.cudaGraphLaunch;
+import static org.bytedeco.cuda.global.cudart.cudaStreamBeginCapture;
+import static org.bytedeco.cuda.global.cudart.cudaStreamCaptureModeThreadLocal;
+import static org.bytedeco.cuda.global.cudart.cudaStreamEndCapture;
+import static org.bytedeco.cuda.global.cudart.cudaSuccess;
+
 /**
  * One execution context of an {@link Engine}, with its own CUDA stream and device buffers: inputs are
  * bound by name ({@code x0, x1, ...}), input shapes and tensor addresses are set when they differ from
  * the previous call's ({@link BindingState}), and {@code enqueueV3} runs the engine. Outputs come back
- * as host tensors ({@link #run}) or stay on the GPU ({@link #runOnDevice}). Not thread-safe: one
- * session per thread. {@link #close()} frees the context, the stream and the buffers.
+ * as host tensors ({@link #run}) or stay on the GPU ({@link #runOnDevice}). With {@link #useCudaGraphs}
+ * on, a call whose shapes and buffers are those of the call before replays a CUDA graph of the engine's
+ * work instead of calling {@code enqueueV3} ({@link GraphPlan}): one launch instead of one per layer, which
+ * is what bounds an engine of a few hundred layers at batch 1. Not thread-safe: one session per thread.
+ * {@link #close()} frees the context, the stream, the buffers and the graph.
  *
  * <pre>{@code try (ExecutionSession s = engine.newSession()) { for (...) ys = s.run(List.of(x)); }}</pre>
  */
@@ -34,6 +52,12 @@ public final class ExecutionSession implements AutoCloseable {
     private final Map<String, DeviceBuffer> buffers = new LinkedHashMap<>();
     /** The addresses and shapes the context holds from the last call (unchanged ones are not set again). */
     private final BindingState state = new BindingState();
+    private static final Logger LOG = LoggerFactory.getLogger(ExecutionSession.class);
+    private boolean cudaGraphs;
+    private final GraphPlan graphPlan = new GraphPlan();
+    private CUgraph_st graph;
+    private CUgraphExec_st graphExec;
+    private boolean lastReplayed;
 
     ExecutionSession(Engine engine) {
         this(engine, null);
@@ -238,14 +262,106 @@ public final class ExecutionSession implements AutoCloseable {
         stream.synchronize();
     }
 
+    /**
+     * Switches CUDA graphs on or off for later calls (off by default). On, a call with the shapes and buffers
+     * of the call before replays a graph captured from the engine's work; a caller that keeps its buffers and
+     * shapes (a serving loop with {@link #runInto}, or {@link #run}, whose buffers are the session's) gets one
+     * launch per call. An engine whose work cannot be captured runs as before, with one warning.
+     */
+    public void useCudaGraphs(boolean on) {
+        if (on == cudaGraphs) {
+            return;
+        }
+        cudaGraphs = on;
+        if (!on) {
+            dropGraph();
+        }
+    }
+
+    /** Whether the last call replayed a CUDA graph (for tests and statistics). */
+    public boolean replayedGraph() {
+        return lastReplayed;
+    }
+
     /** Enqueues the engine on the session's stream without waiting. */
     private void launch() {
         engine.log().clear();
+        lastReplayed = false;
+        if (cudaGraphs) {
+            long generation = state.generation();
+            switch (graphPlan.next(generation)) {
+                case REPLAY -> {
+                    launchGraph();
+                    return;
+                }
+                case CAPTURE -> {
+                    if (capture()) {
+                        graphPlan.captured(generation);
+                        launchGraph();
+                        return;
+                    }
+                }
+                case PLAIN -> graphPlan.ranPlain(generation);
+            }
+        }
         if (!ctx.enqueueV3(stream.handle())) {
             state.forget();
             throw new KilnException("TensorRT could not run the engine (enqueueV3 failed): "
                     + String.join("; ", engine.log().errors()));
         }
+    }
+
+    private void launchGraph() {
+        Cuda.check(cudaGraphLaunch(graphExec, stream.handle()), "launching the CUDA graph of the engine");
+        lastReplayed = true;
+    }
+
+    /**
+     * Captures the engine's work (one {@code enqueueV3}, queued but not run) into a new graph, replacing the old
+     * one. False, with the session switched to plain calls for good, when TensorRT's work cannot be captured.
+     */
+    private boolean capture() {
+        dropGraph();
+        CUgraph_st g = new CUgraph_st();
+        Cuda.check(cudaStreamBeginCapture(stream.handle(), cudaStreamCaptureModeThreadLocal), "starting a CUDA graph capture");
+        boolean queued = ctx.enqueueV3(stream.handle());
+        int ended = cudaStreamEndCapture(stream.handle(), g);
+        if (!queued || ended != cudaSuccess || g.isNull()) {
+            cudaGetLastError(); // read, and so clear, the error the failed capture left
+            if (!g.isNull()) {
+                cudaGraphDestroy(g);
+            }
+            graphPlan.captureImpossible();
+            LOG.warn("engine with inputs {}: its work cannot be captured into a CUDA graph (enqueueV3 {}, cudaStreamEndCapture: {}; {});"
+                    + " this session runs it without graphs", engine.inputs(), queued ? "queued" : "failed",
+                    cudaGetErrorString(ended).getString(), String.join("; ", engine.log().errors()));
+            engine.log().clear();
+            return false;
+        }
+        CUgraphExec_st exec = new CUgraphExec_st();
+        int made = cudaGraphInstantiate(exec, g, 0L);
+        if (made != cudaSuccess) {
+            cudaGraphDestroy(g);
+            graphPlan.captureImpossible();
+            LOG.warn("engine with inputs {}: CUDA could not instantiate the graph of its work ({}); this session runs it"
+                    + " without graphs", engine.inputs(), cudaGetErrorString(made).getString());
+            return false;
+        }
+        graph = g;
+        graphExec = exec;
+        return true;
+    }
+
+    private void dropGraph() {
+        if (graphExec != null && !graphExec.isNull()) {
+            cudaGraphExecDestroy(graphExec);
+        }
+        if (graph != null && !graph.isNull()) {
+            cudaGraphDestroy(graph);
+        }
+        graphExec = null;
+        graph = null;
+        graphPlan.reset();
     }
 
     private void bind(String name, DeviceBuffer b) {
@@ -309,6 +425,14 @@ public final class ExecutionSession implements AutoCloseable {
 
     @Override
     public void close() {
+        if (graphExec != null) {
+            try {
+                stream.synchronize(); // a replay still running uses the graph
+            } catch (RuntimeException e) {
+                // closing anyway
+            }
+        }
+        dropGraph();
         NativeObjects.close(ctx);
         ctx = null;
         for (DeviceBuffer b : buffers.values()) {
