@@ -127,7 +127,7 @@ skip cuda || ( cuda_env; run cuda "$A" dev.kiln.backend.torch.CudaInterpreterGpu
 EG=dev.kiln.backend.tensorrt.EngineGpuTest
 skip engine || ( run engine "$A" "$EG#dynamicBatchWithOneEngine" "$EG#fp16NetworkAndDeviceResidentRuns" "$EG#saveLoadAndTimingCache" \
     "$EG#theBuilderIsPreparedOnce" "$EG#failedBuildNamesTheNode" "$EG#perCallOverhead" \
-    "$EG#cudaGraphsReplayTheLiveBuffersAndFollowNewShapes" dev.kiln.bench.BenchGpuTest ) &
+    "$EG#cudaGraphsReplayTheLiveBuffersAndFollowNewShapes" dev.kiln.bench.BenchGpuTest dev.kiln.cli.CliBenchGpuTest ) &
 if [[ -n $CONV_OPS ]]; then
   ( JAVA_TOOL_OPTIONS="-Dkiln.converters.ops=$CONV_OPS" run converters "$A" dev.kiln.backend.tensorrt.converters.ConverterGpuTest ) &
 fi

@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
 @Command(name = "kiln", mixinStandardHelpOptions = true, versionProvider = KilnCli.Versions.class,
         description = "Compiles PyTorch models (TorchScript, torch.export) to TensorRT.",
         subcommands = {CommandLine.HelpCommand.class, InspectCommand.class, OptCommand.class, CompileCommand.class,
-                RunCommand.class, ConvertersCommand.class})
+                RunCommand.class, ConvertersCommand.class, BenchCommand.class})
 public final class KilnCli implements Runnable {
 
     @CommandLine.Spec

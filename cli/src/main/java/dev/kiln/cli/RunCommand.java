@@ -71,19 +71,7 @@ public final class RunCommand implements Callable<Integer> {
             }
             return runOnCpu(in);
         }
-        CompiledModule m;
-        String name = model.getFileName().toString().toLowerCase(Locale.ROOT);
-        if (name.endsWith(".engine") || name.endsWith(".kiln")) {
-            m = CompiledModule.load(model);
-        } else {
-            ProgressBar bar = build.progressBar();
-            try {
-                m = Kiln.compile(model, build.settings(bar));
-            } finally {
-                bar.finish();
-            }
-        }
-        try (m) {
+        try (CompiledModule m = compileOrLoad(model, build)) {
             long t0 = System.nanoTime();
             Map<String, ConstantTensor> out = m.forward(in);
             double ms = (System.nanoTime() - t0) / 1e6;
@@ -96,6 +84,20 @@ public final class RunCommand implements Callable<Integer> {
             w.flush();
         }
         return 0;
+    }
+
+    /** Loads a {@code .kiln} or {@code .engine} file, or compiles any other model in memory with {@code build}. */
+    static CompiledModule compileOrLoad(Path model, CompileCommand.BuildOptions build) {
+        String name = model.getFileName().toString().toLowerCase(Locale.ROOT);
+        if (name.endsWith(".engine") || name.endsWith(".kiln")) {
+            return CompiledModule.load(model);
+        }
+        ProgressBar bar = build.progressBar();
+        try {
+            return Kiln.compile(model, build.settings(bar));
+        } finally {
+            bar.finish();
+        }
     }
 
     /** {@code --device cpu}: the whole program through libtorch, outputs written as y0, y1, ... */
