@@ -4,7 +4,9 @@
 Reads the engine inspector JSON files the bench writes (layers.tgz from $OUT, unpacked: layers/NAME_bB-PEER.json)
 and prints, for each model, batch and precision with both engines, the layer counts side by side, what kind
 of layers each has (by the words TensorRT puts in fused layer names), and the layers only one side needs:
-reformat copies, casts, shuffles and Myelin regions. Standard library only; runs anywhere.
+reformat copies, casts, shuffles and Myelin regions. Engines built with detailed layer information (the bench
+builds both so) also name each layer's kernel: the kernels one engine runs more often than the other are listed.
+Standard library only; runs anywhere.
 
 Usage:
   tar -xzf layers.tgz && python3 bench/compare_layers.py layers [--only resnet50_b1] [--precision fp16] [--names 20]
@@ -37,6 +39,18 @@ def layer_names(path):
     out = []
     for layer in data.get("Layers", []):
         out.append(layer if isinstance(layer, str) else layer.get("Name", ""))
+    return out
+
+
+def tactics(path):
+    """How many layers run each kernel (TacticName), for engines built with detailed layer information; else {}."""
+    with open(path) as f:
+        data = json.load(f)
+    out = {}
+    for layer in data.get("Layers", []):
+        if isinstance(layer, dict) and layer.get("TacticName"):
+            t = layer["TacticName"]
+            out[t] = out.get(t, 0) + 1
     return out
 
 
@@ -88,6 +102,19 @@ def compare(title, kiln_file, onnx_file, names_limit):
             lines.append(f"{side}: {len(extra)} reformat/cast/shuffle/Myelin layers"
                          + (f" (first {names_limit})" if len(extra) > names_limit else "") + ":")
             lines.extend(f"  - {n[:160]}" for n in extra[:names_limit])
+    kt, ot = tactics(kiln_file), tactics(onnx_file)
+    if kt or ot:
+        diff = sorted((t for t in set(kt) | set(ot) if kt.get(t, 0) != ot.get(t, 0)),
+                      key=lambda t: (-abs(kt.get(t, 0) - ot.get(t, 0)), t))
+        lines.append("")
+        lines.append(f"Kernels (TacticName): Kiln {len(kt)} distinct in {sum(kt.values())} layers, ONNX->TRT {len(ot)} in "
+                     f"{sum(ot.values())}; {len(diff)} used a different number of times"
+                     + (f" (first {names_limit})" if len(diff) > names_limit else "") + (":" if diff else "."))
+        if diff:
+            lines.append("")
+            lines.append("| kernel | Kiln | ONNX->TRT |")
+            lines.append("|---|---:|---:|")
+            lines.extend(f"| {t[:120]} | {kt.get(t, 0)} | {ot.get(t, 0)} |" for t in diff[:names_limit])
     lines.append("")
     return "\n".join(lines)
 

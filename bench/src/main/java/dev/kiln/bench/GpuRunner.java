@@ -195,7 +195,9 @@ public final class GpuRunner {
         Path caches = Files.createDirectories(args.work().resolve("caches"));
         Path cache = caches.resolve(e.key() + "-kiln-" + prec + ".timing");
         Files.deleteIfExists(cache);
-        CompileSettings s = CompileSettings.defaults().withPrecision(Precision.parse(prec)).withTimingCache(cache);
+        // detailed layer information (each layer's tactic and formats in layers/*.json), as for the ONNX peer
+        CompileSettings s = CompileSettings.defaults().withPrecision(Precision.parse(prec)).withTimingCache(cache)
+                .withDetailedLayerInfo(true);
         long t0 = System.nanoTime();
         BuiltEngine built = Kiln.build(Kiln.load(pt2), s);
         rec.put("compile_cold_s", seconds(t0));

@@ -101,6 +101,8 @@ public final class OnnxEngineBuilder {
             }
             config = NativeObjects.own(builder.createBuilderConfig());
             config.clearFlag(nvinfer.BuilderFlag.kTF32);
+            // each layer's tactic and formats for the engine inspector, as Kiln's engines in the bench record them
+            config.setProfilingVerbosity(nvinfer.ProfilingVerbosity.kDETAILED);
             cache = openCache(config, timingCache);
             plan = NativeObjects.own(builder.buildSerializedNetwork(network, config));
             if (plan == null || plan.isNull() || plan.size() == 0) {

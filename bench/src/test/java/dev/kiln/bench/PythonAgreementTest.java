@@ -80,6 +80,21 @@ class PythonAgreementTest {
         assertThat(out).contains("## resnet50_b1 fp16").doesNotContain("vit_b_16");
         assertThat(out).contains("| layers | 3 | 2 |").contains("| fused (' + ') | 1 | 1 |").contains("| reformat | 1 | 0 |");
         assertThat(out).contains("Kiln: 1 reformat/cast/shuffle/Myelin layers").contains("Reformatting CopyNode");
+        // names only: no kernel table
+        assertThat(out).doesNotContain("Kernels (TacticName)");
+    }
+
+    @Test
+    void compareLayersListsTheKernelsOneEngineUsesMore(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+        Assumptions.assumeTrue(Files.isRegularFile(SCRIPT), "run from the bench module");
+        // detailed layer information, as TensorRT's inspector writes it with ProfilingVerbosity kDETAILED
+        Files.writeString(tmp.resolve("m_b1-kiln-fp16.json"), "{\"Layers\": [{\"Name\": \"a\", \"TacticName\": \"sm90_dw_k3\"},"
+                + " {\"Name\": \"b\", \"TacticName\": \"sm90_dw_k3\"}, {\"Name\": \"c\", \"TacticName\": \"gemm_x\"}]}");
+        Files.writeString(tmp.resolve("m_b1-onnx-trt-fp16.json"), "{\"Layers\": [{\"Name\": \"a\", \"TacticName\": \"sm80_dw_generic\"},"
+                + " {\"Name\": \"b\", \"TacticName\": \"sm90_dw_k3\"}, {\"Name\": \"c\", \"TacticName\": \"gemm_x\"}]}");
+        String out = python("import sys, compare_layers as c; sys.exit(c.main(sys.argv[1:]))", tmp.toString());
+        assertThat(out).contains("Kernels (TacticName): Kiln 2 distinct in 3 layers, ONNX->TRT 3 in 3; 2 used a different number of times:");
+        assertThat(out).contains("| sm80_dw_generic | 0 | 1 |").contains("| sm90_dw_k3 | 2 | 1 |").doesNotContain("| gemm_x |");
     }
 
     @Test

@@ -22,13 +22,15 @@ import java.util.TreeSet;
  * build-progress callback; how the graph is partitioned between TensorRT and libtorch (default: fall
  * back to libtorch for what TensorRT cannot run), an engine cache directory (default: none), and whether
  * engines are built in a child JVM ({@link dev.kiln.compiler.hybrid.IsolatedBuilds}: a crash inside TensorRT's
- * builder then fails the compile instead of ending the process; default off).
+ * builder then fails the compile instead of ending the process; default off), and whether engines record
+ * detailed layer information for TensorRT's engine inspector (each layer's tactic and formats; default off).
  *
  * <pre>{@code CompileSettings s = CompileSettings.defaults().withPrecision(Precision.FP16).withInputs(List.of(InputSpec.parse("x0=1..8x3x224x224")));}</pre>
  */
 public record CompileSettings(Precision precision, List<InputSpec> inputs, Set<String> keepFp32, long workspaceBytes,
                               int optimizationLevel, Optional<Path> timingCache, BuildProgress progress,
-                              PartitionSettings partition, Optional<Path> engineCache, boolean isolatedBuilds) {
+                              PartitionSettings partition, Optional<Path> engineCache, boolean isolatedBuilds,
+                              boolean detailedLayerInfo) {
     public CompileSettings {
         Objects.requireNonNull(precision, "precision");
         inputs = List.copyOf(inputs);
@@ -46,6 +48,14 @@ public record CompileSettings(Precision precision, List<InputSpec> inputs, Set<S
                 Optional.empty(), false);
     }
 
+    /** The settings before detailed layer information: layer names only. */
+    public CompileSettings(Precision precision, List<InputSpec> inputs, Set<String> keepFp32, long workspaceBytes,
+                           int optimizationLevel, Optional<Path> timingCache, BuildProgress progress, PartitionSettings partition,
+                           Optional<Path> engineCache, boolean isolatedBuilds) {
+        this(precision, inputs, keepFp32, workspaceBytes, optimizationLevel, timingCache, progress, partition, engineCache,
+                isolatedBuilds, false);
+    }
+
     /** The settings before isolated builds: engines built in this process. */
     public CompileSettings(Precision precision, List<InputSpec> inputs, Set<String> keepFp32, long workspaceBytes,
                            int optimizationLevel, Optional<Path> timingCache, BuildProgress progress, PartitionSettings partition,
@@ -59,31 +69,31 @@ public record CompileSettings(Precision precision, List<InputSpec> inputs, Set<S
     }
 
     public CompileSettings withPrecision(Precision p) {
-        return new CompileSettings(p, inputs, keepFp32, workspaceBytes, optimizationLevel, timingCache, progress, partition, engineCache, isolatedBuilds);
+        return new CompileSettings(p, inputs, keepFp32, workspaceBytes, optimizationLevel, timingCache, progress, partition, engineCache, isolatedBuilds, detailedLayerInfo);
     }
 
     public CompileSettings withInputs(List<InputSpec> specs) {
-        return new CompileSettings(precision, specs, keepFp32, workspaceBytes, optimizationLevel, timingCache, progress, partition, engineCache, isolatedBuilds);
+        return new CompileSettings(precision, specs, keepFp32, workspaceBytes, optimizationLevel, timingCache, progress, partition, engineCache, isolatedBuilds, detailedLayerInfo);
     }
 
     public CompileSettings withKeepFp32(Set<String> opsOrNodes) {
-        return new CompileSettings(precision, inputs, opsOrNodes, workspaceBytes, optimizationLevel, timingCache, progress, partition, engineCache, isolatedBuilds);
+        return new CompileSettings(precision, inputs, opsOrNodes, workspaceBytes, optimizationLevel, timingCache, progress, partition, engineCache, isolatedBuilds, detailedLayerInfo);
     }
 
     public CompileSettings withWorkspaceBytes(long bytes) {
-        return new CompileSettings(precision, inputs, keepFp32, bytes, optimizationLevel, timingCache, progress, partition, engineCache, isolatedBuilds);
+        return new CompileSettings(precision, inputs, keepFp32, bytes, optimizationLevel, timingCache, progress, partition, engineCache, isolatedBuilds, detailedLayerInfo);
     }
 
     public CompileSettings withOptimizationLevel(int level) {
-        return new CompileSettings(precision, inputs, keepFp32, workspaceBytes, level, timingCache, progress, partition, engineCache, isolatedBuilds);
+        return new CompileSettings(precision, inputs, keepFp32, workspaceBytes, level, timingCache, progress, partition, engineCache, isolatedBuilds, detailedLayerInfo);
     }
 
     public CompileSettings withTimingCache(Path file) {
-        return new CompileSettings(precision, inputs, keepFp32, workspaceBytes, optimizationLevel, Optional.ofNullable(file), progress, partition, engineCache, isolatedBuilds);
+        return new CompileSettings(precision, inputs, keepFp32, workspaceBytes, optimizationLevel, Optional.ofNullable(file), progress, partition, engineCache, isolatedBuilds, detailedLayerInfo);
     }
 
     public CompileSettings withProgress(BuildProgress p) {
-        return new CompileSettings(precision, inputs, keepFp32, workspaceBytes, optimizationLevel, timingCache, p, partition, engineCache, isolatedBuilds);
+        return new CompileSettings(precision, inputs, keepFp32, workspaceBytes, optimizationLevel, timingCache, p, partition, engineCache, isolatedBuilds, detailedLayerInfo);
     }
 
     /**
@@ -92,7 +102,7 @@ public record CompileSettings(Precision precision, List<InputSpec> inputs, Set<S
      */
     public CompileSettings withPartition(PartitionSettings p) {
         return new CompileSettings(precision, inputs, keepFp32, workspaceBytes, optimizationLevel, timingCache, progress, p,
-                engineCache, isolatedBuilds);
+                engineCache, isolatedBuilds, detailedLayerInfo);
     }
 
     /** Fail (listing every node that cannot run in TensorRT and why) instead of falling back to libtorch. */
@@ -103,7 +113,7 @@ public record CompileSettings(Precision precision, List<InputSpec> inputs, Set<S
     /** Reuse and store built engines in {@code dir} ({@link EngineCache}); null turns the cache off. */
     public CompileSettings withEngineCache(Path dir) {
         return new CompileSettings(precision, inputs, keepFp32, workspaceBytes, optimizationLevel, timingCache, progress,
-                partition, Optional.ofNullable(dir), isolatedBuilds);
+                partition, Optional.ofNullable(dir), isolatedBuilds, detailedLayerInfo);
     }
 
     /**
@@ -112,11 +122,20 @@ public record CompileSettings(Precision precision, List<InputSpec> inputs, Set<S
      */
     public CompileSettings withIsolatedBuilds(boolean b) {
         return new CompileSettings(precision, inputs, keepFp32, workspaceBytes, optimizationLevel, timingCache, progress,
-                partition, engineCache, b);
+                partition, engineCache, b, detailedLayerInfo);
+    }
+
+    /**
+     * Record each engine layer's tactic and formats (TensorRT's {@code ProfilingVerbosity.kDETAILED}) for the engine
+     * inspector: for analysis, as the bench does; the kernels are the same.
+     */
+    public CompileSettings withDetailedLayerInfo(boolean b) {
+        return new CompileSettings(precision, inputs, keepFp32, workspaceBytes, optimizationLevel, timingCache, progress,
+                partition, engineCache, isolatedBuilds, b);
     }
 
     /** The engine builder's part of these settings. */
     public EngineOptions engineOptions() {
-        return new EngineOptions(precision, inputs, workspaceBytes, optimizationLevel, timingCache, progress);
+        return new EngineOptions(precision, inputs, workspaceBytes, optimizationLevel, timingCache, progress, detailedLayerInfo);
     }
 }

@@ -176,6 +176,9 @@ public final class EngineBuilder {
             if (o.optimizationLevel() >= 0) {
                 config.setBuilderOptimizationLevel(o.optimizationLevel());
             }
+            if (o.detailedLayerInfo()) {
+                config.setProfilingVerbosity(nvinfer.ProfilingVerbosity.kDETAILED);
+            }
             if (settings.dynamicShapes()) {
                 // every network with a -1 input dimension needs a profile, even when the user pinned it to one size
                 // owned by the builder: never deleted here

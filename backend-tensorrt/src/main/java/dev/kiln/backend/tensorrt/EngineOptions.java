@@ -11,13 +11,15 @@ import java.util.Optional;
  * How to build an engine: the precision the graph was typed for (it only decides TF32: the network
  * is strongly typed, so no precision builder flag is ever set), input shape ranges (empty = from the
  * IR's symbol ranges), the workspace limit in bytes (0 = TensorRT's default, all GPU memory), the
- * builder optimization level (-1 = TensorRT's default, 3), a persistent timing cache file and a
- * progress callback.
+ * builder optimization level (-1 = TensorRT's default, 3), a persistent timing cache file, a
+ * progress callback, and whether the engine records detailed layer information (TensorRT's
+ * {@code ProfilingVerbosity.kDETAILED}: each layer's tactic and formats in the engine inspector's output, for
+ * analysis; the kernels are the same; default off, layer names only).
  *
  * <pre>{@code EngineOptions o = EngineOptions.defaults().withPrecision(Precision.FP16).withTimingCache(Path.of("kiln.cache"));}</pre>
  */
 public record EngineOptions(Precision precision, List<InputSpec> inputs, long workspaceBytes, int optimizationLevel,
-                            Optional<Path> timingCache, BuildProgress progress) {
+                            Optional<Path> timingCache, BuildProgress progress, boolean detailedLayerInfo) {
 
     public EngineOptions {
         Objects.requireNonNull(precision, "precision");
@@ -33,32 +35,43 @@ public record EngineOptions(Precision precision, List<InputSpec> inputs, long wo
         }
     }
 
+    /** The options before detailed layer information: layer names only. */
+    public EngineOptions(Precision precision, List<InputSpec> inputs, long workspaceBytes, int optimizationLevel,
+                         Optional<Path> timingCache, BuildProgress progress) {
+        this(precision, inputs, workspaceBytes, optimizationLevel, timingCache, progress, false);
+    }
+
     public static EngineOptions defaults() {
-        return new EngineOptions(Precision.FP32, List.of(), 0, -1, Optional.empty(), BuildProgress.NONE);
+        return new EngineOptions(Precision.FP32, List.of(), 0, -1, Optional.empty(), BuildProgress.NONE, false);
     }
 
     public EngineOptions withPrecision(Precision p) {
-        return new EngineOptions(p, inputs, workspaceBytes, optimizationLevel, timingCache, progress);
+        return new EngineOptions(p, inputs, workspaceBytes, optimizationLevel, timingCache, progress, detailedLayerInfo);
     }
 
     public EngineOptions withInputs(List<InputSpec> specs) {
-        return new EngineOptions(precision, specs, workspaceBytes, optimizationLevel, timingCache, progress);
+        return new EngineOptions(precision, specs, workspaceBytes, optimizationLevel, timingCache, progress, detailedLayerInfo);
     }
 
     public EngineOptions withWorkspaceBytes(long bytes) {
-        return new EngineOptions(precision, inputs, bytes, optimizationLevel, timingCache, progress);
+        return new EngineOptions(precision, inputs, bytes, optimizationLevel, timingCache, progress, detailedLayerInfo);
     }
 
     public EngineOptions withOptimizationLevel(int level) {
-        return new EngineOptions(precision, inputs, workspaceBytes, level, timingCache, progress);
+        return new EngineOptions(precision, inputs, workspaceBytes, level, timingCache, progress, detailedLayerInfo);
     }
 
     public EngineOptions withTimingCache(Path file) {
-        return new EngineOptions(precision, inputs, workspaceBytes, optimizationLevel, Optional.ofNullable(file), progress);
+        return new EngineOptions(precision, inputs, workspaceBytes, optimizationLevel, Optional.ofNullable(file), progress, detailedLayerInfo);
+    }
+
+    /** Record each layer's tactic and formats for the engine inspector (TensorRT's kDETAILED profiling verbosity). */
+    public EngineOptions withDetailedLayerInfo(boolean b) {
+        return new EngineOptions(precision, inputs, workspaceBytes, optimizationLevel, timingCache, progress, b);
     }
 
     public EngineOptions withProgress(BuildProgress p) {
         return new EngineOptions(precision, inputs, workspaceBytes, optimizationLevel, timingCache,
-                p == null ? BuildProgress.NONE : p);
+                p == null ? BuildProgress.NONE : p, detailedLayerInfo);
     }
 }

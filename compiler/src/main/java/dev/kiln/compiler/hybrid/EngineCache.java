@@ -98,14 +98,18 @@ public final class EngineCache {
         return b.toString();
     }
 
-    /** Precision, input ranges, workspace and optimization level: what changes the plan TensorRT builds. */
+    /**
+     * Precision, input ranges, workspace and optimization level: what changes the plan TensorRT builds (and, only
+     * when on, detailed layer information, so that keys of plans built without it stay as they were).
+     */
     static String settingsText(EngineOptions o) {
         List<String> specs = new ArrayList<>();
         for (InputSpec s : o.inputs()) {
             specs.add(s.text());
         }
         return "precision=" + o.precision().name().toLowerCase(Locale.ROOT) + ";inputs=" + String.join(",", specs)
-                + ";workspace=" + o.workspaceBytes() + ";opt_level=" + o.optimizationLevel();
+                + ";workspace=" + o.workspaceBytes() + ";opt_level=" + o.optimizationLevel()
+                + (o.detailedLayerInfo() ? ";detailed_layer_info=1" : "");
     }
 
     /** The plan stored under {@code key}, if there is one and it is intact; a damaged entry is deleted. */

@@ -209,6 +209,7 @@ public final class IsolatedBuilds {
         o.inputs().forEach(s -> ins.add(s.text()));
         m.put("workspace_bytes", o.workspaceBytes());
         m.put("optimization_level", o.optimizationLevel());
+        m.put("detailed_layer_info", o.detailedLayerInfo());
         o.timingCache().ifPresent(c -> m.put("timing_cache", c.toAbsolutePath().toString()));
         ArrayNode cs = m.putArray("constants");
         int k = 0;
@@ -274,7 +275,8 @@ public final class IsolatedBuilds {
         m.path("inputs").forEach(s -> specs.add(InputSpec.parse(s.asText())));
         return new EngineOptions(Precision.valueOf(m.path("precision").asText()), specs, m.path("workspace_bytes").asLong(),
                 m.path("optimization_level").asInt(),
-                m.has("timing_cache") ? Optional.of(Path.of(m.path("timing_cache").asText())) : Optional.empty(), BuildProgress.NONE);
+                m.has("timing_cache") ? Optional.of(Path.of(m.path("timing_cache").asText())) : Optional.empty(), BuildProgress.NONE,
+                m.path("detailed_layer_info").asBoolean(false));
     }
 
     private static List<String> strings(JsonNode a) {

@@ -54,12 +54,13 @@ class EngineCacheTest {
         all.add(EngineCache.Key.of(graph("1"), o.withInputs(List.of(InputSpec.parse("x0=1..4x2"))), H200).hash());
         all.add(EngineCache.Key.of(graph("1"), o.withWorkspaceBytes(1 << 20), H200).hash());
         all.add(EngineCache.Key.of(graph("1"), o.withOptimizationLevel(5), H200).hash());
+        all.add(EngineCache.Key.of(graph("1"), o.withDetailedLayerInfo(true), H200).hash());
         all.add(EngineCache.Key.of(graph("1"), o, new Platform("10.7.0", "12.6", "NVIDIA H200", "9.0")).hash());
         all.add(EngineCache.Key.of(graph("1"), o, new Platform("10.6.0", "12.6", "NVIDIA H100", "9.0")).hash());
         all.add(EngineCache.Key.of(graph("1"), o, new Platform("10.6.0", "12.6", "NVIDIA H200", "9.1")).hash());
         EngineCache.Key k = EngineCache.Key.of(graph("1"), o, H200);
         all.add(new EngineCache.Key(k.ir(), k.settings(), "9.9.9", H200).hash());
-        assertThat(all).hasSize(11);
+        assertThat(all).hasSize(12);
         // not part of the plan: the timing cache file and the progress callback
         assertThat(EngineCache.Key.of(graph("1"), o.withTimingCache(dir.resolve("t")), H200).hash()).isEqualTo(base);
     }

@@ -40,7 +40,7 @@ class IsolatedBuildsTest {
     void theChildReadsTheGraphItsWeightsAndTheOptionsThatWereWritten() throws IOException {
         Graph g = dynbatch();
         EngineOptions o = EngineOptions.defaults().withPrecision(Precision.FP16).withInputs(List.of(InputSpec.parse("x0=1..4..16x8")))
-                .withWorkspaceBytes(1 << 30).withOptimizationLevel(2).withTimingCache(dir.resolve("t.cache"));
+                .withWorkspaceBytes(1 << 30).withOptimizationLevel(2).withTimingCache(dir.resolve("t.cache")).withDetailedLayerInfo(true);
         Path work = Files.createDirectory(dir.resolve("work"));
         IsolatedBuilds.write(work, g, o);
         Graph back = IsolatedBuilds.readGraph(work);
@@ -59,6 +59,7 @@ class IsolatedBuildsTest {
         assertThat(ob.workspaceBytes()).isEqualTo(1 << 30);
         assertThat(ob.optimizationLevel()).isEqualTo(2);
         assertThat(ob.timingCache()).contains(dir.resolve("t.cache").toAbsolutePath());
+        assertThat(ob.detailedLayerInfo()).isTrue();
     }
 
     @Test
