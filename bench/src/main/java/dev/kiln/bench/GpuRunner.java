@@ -271,7 +271,7 @@ public final class GpuRunner {
     }
 
     /**
-     * The same engine replayed from a CUDA graph ({@link EngineRun#timeGraph}), right after its stream timing: the
+     * The same engine replayed from a CUDA graph ({@link EngineRun#timeGraph}), after its stream timing and overhead loops: the
      * record's {@code graph} object holds the latency, throughput and the outputs' error (the same kernels, so the
      * same error as {@code rel_l2}); an engine TensorRT cannot capture gets {@code graph_error} instead.
      */

@@ -97,7 +97,7 @@ public final class Report {
     }
 
     /**
-     * Kiln's engine against the ONNX parser's, each replayed from a CUDA graph right after its stream timing: the
+     * Kiln's engine against the ONNX parser's, each replayed from a CUDA graph after its stream timing: the
      * GPU's own time for each engine, without the host's per-layer launches that dominate small batches.
      */
     private static void graphTable(StringBuilder b, JsonNode merged) {
@@ -127,7 +127,7 @@ public final class Report {
         }
         b.append("## Kiln and ONNX→TensorRT engines replayed from a CUDA graph\n\n");
         b.append("Each engine's work captured once into a CUDA graph and replayed (cudaGraphLaunch), timed like the "
-                + "tables above, right after the same engine's stream timing (enqueueV3 per call): the GPU's own time "
+                + "tables above, after the same engine's stream timing (enqueueV3 per call): the GPU's own time "
                 + "for the engine, without the host's per-layer kernel launches, which bound small batches. Median ms; "
                 + "\"Kiln ×\" = ONNX median / Kiln median (above 1: Kiln is faster).\n\n");
         b.append("| model | batch | precision | Kiln graph ms | ONNX graph ms | Kiln × (graph) | Kiln stream ms | ONNX stream ms | Kiln × (stream) |\n");
