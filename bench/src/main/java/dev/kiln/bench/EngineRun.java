@@ -2,6 +2,7 @@ package dev.kiln.bench;
 
 import dev.kiln.backend.tensorrt.TrtTypes;
 import dev.kiln.backend.tensorrt.runtime.Cuda;
+import dev.kiln.backend.tensorrt.runtime.CudaGraph;
 import dev.kiln.backend.tensorrt.runtime.CudaStream;
 import dev.kiln.backend.tensorrt.runtime.DeviceBuffer;
 import dev.kiln.backend.tensorrt.runtime.DeviceTensor;
@@ -13,8 +14,6 @@ import dev.kiln.ir.DType;
 import dev.kiln.ir.ElementCodec;
 import dev.kiln.ir.KilnException;
 import org.bytedeco.cuda.cudart.CUevent_st;
-import org.bytedeco.cuda.cudart.CUgraphExec_st;
-import org.bytedeco.cuda.cudart.CUgraph_st;
 import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.javacpp.SizeTPointer;
 import org.bytedeco.tensorrt.global.nvinfer;
@@ -34,18 +33,8 @@ import static org.bytedeco.cuda.global.cudart.cudaEventDestroy;
 import static org.bytedeco.cuda.global.cudart.cudaEventElapsedTime;
 import static org.bytedeco.cuda.global.cudart.cudaEventRecord;
 import static org.bytedeco.cuda.global.cudart.cudaEventSynchronize;
-import static org.bytedeco.cuda.global.cudart.cudaGetErrorString;
-import static org.bytedeco.cuda.global.cudart.cudaGetLastError;
-import static org.bytedeco.cuda.global.cudart.cudaGraphDestroy;
-import static org.bytedeco.cuda.global.cudart.cudaGraphExecDestroy;
-import static org.bytedeco.cuda.global.cudart.cudaGraphInstantiate;
-import static org.bytedeco.cuda.global.cudart.cudaGraphLaunch;
 import static org.bytedeco.cuda.global.cudart.cudaMemGetInfo;
 import static org.bytedeco.cuda.global.cudart.cudaMemsetAsync;
-import static org.bytedeco.cuda.global.cudart.cudaStreamBeginCapture;
-import static org.bytedeco.cuda.global.cudart.cudaStreamCaptureModeThreadLocal;
-import static org.bytedeco.cuda.global.cudart.cudaStreamEndCapture;
-import static org.bytedeco.cuda.global.cudart.cudaSuccess;
 
 /**
  * One serialized TensorRT engine (Kiln's or the ONNX parser's: both are timed by this same code),
@@ -188,34 +177,15 @@ public final class EngineRun implements AutoCloseable {
         // TensorRT applies shape and address updates lazily in the first enqueue; do that one outside the capture
         enqueue();
         sync();
-        CUgraph_st graph = new CUgraph_st();
-        CUgraphExec_st exec = new CUgraphExec_st();
-        try {
-            Cuda.check(cudaStreamBeginCapture(stream.handle(), cudaStreamCaptureModeThreadLocal), "starting a CUDA graph capture");
-            boolean queued = ctx.enqueueV3(stream.handle());
-            int ended = cudaStreamEndCapture(stream.handle(), graph);
-            if (!queued || ended != cudaSuccess || graph.isNull()) {
-                int last = cudaGetLastError(); // read, and so clear, the error the failed capture left
-                throw new KilnException("TensorRT's enqueueV3 could not be captured into a CUDA graph (enqueueV3 "
-                        + (queued ? "queued" : "failed") + ", cudaStreamEndCapture: " + cudaGetErrorString(ended).getString()
-                        + (last != cudaSuccess ? ", then " + cudaGetErrorString(last).getString() : "")
-                        + "); time this engine without --groups graph");
-            }
-            Cuda.check(cudaGraphInstantiate(exec, graph, 0L), "instantiating the CUDA graph");
+        try (CudaGraph graph = CudaGraph.capture(ctx, stream)) {
             // what the outputs hold afterwards is then the graph's work, not left over from an enqueueV3
             int first = buffers.size() - outputNames.size();
             for (DeviceBuffer b : buffers.subList(first, buffers.size())) {
                 Cuda.check(cudaMemsetAsync(b.pointer(), 0, b.bytes(), stream.handle()), "clearing an output");
             }
-            return timeLoop(() -> Cuda.check(cudaGraphLaunch(exec, stream.handle()), "launching the CUDA graph"),
-                    warmup, iters, maxSeconds, batch);
-        } finally {
-            if (!exec.isNull()) {
-                cudaGraphExecDestroy(exec);
-            }
-            if (!graph.isNull()) {
-                cudaGraphDestroy(graph);
-            }
+            Timing t = timeLoop(() -> graph.launch(stream), warmup, iters, maxSeconds, batch);
+            sync();
+            return t;
         }
     }
 

@@ -4,8 +4,6 @@ import dev.kiln.ir.ConstantTensor;
 import dev.kiln.ir.DType;
 import dev.kiln.ir.ElementCodec;
 import dev.kiln.ir.KilnException;
-import org.bytedeco.cuda.cudart.CUgraphExec_st;
-import org.bytedeco.cuda.cudart.CUgraph_st;
 import org.bytedeco.tensorrt.nvinfer.Dims64;
 import org.bytedeco.tensorrt.nvinfer.IExecutionContext;
 import org.slf4j.Logger;
@@ -18,17 +16,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-
-import static org.bytedeco.cuda.global.cudart.cudaGetErrorString;
-import static org.bytedeco.cuda.global.cudart.cudaGetLastError;
-import static org.bytedeco.cuda.global.cudart.cudaGraphDestroy;
-import static org.bytedeco.cuda.global.cudart.cudaGraphExecDestroy;
-import static org.bytedeco.cuda.global.cudart.cudaGraphInstantiate;
-import static org.bytedeco.cuda.global.cudart.cudaGraphLaunch;
-import static org.bytedeco.cuda.global.cudart.cudaStreamBeginCapture;
-import static org.bytedeco.cuda.global.cudart.cudaStreamCaptureModeThreadLocal;
-import static org.bytedeco.cuda.global.cudart.cudaStreamEndCapture;
-import static org.bytedeco.cuda.global.cudart.cudaSuccess;
 
 /**
  * One execution context of an {@link Engine}, with its own CUDA stream and device buffers: inputs are
@@ -55,8 +42,7 @@ public final class ExecutionSession implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ExecutionSession.class);
     private boolean cudaGraphs;
     private final GraphPlan graphPlan = new GraphPlan();
-    private CUgraph_st graph;
-    private CUgraphExec_st graphExec;
+    private CudaGraph graph;
     private boolean lastReplayed;
 
     ExecutionSession(Engine engine) {
@@ -312,7 +298,7 @@ public final class ExecutionSession implements AutoCloseable {
     }
 
     private void launchGraph() {
-        Cuda.check(cudaGraphLaunch(graphExec, stream.handle()), "launching the CUDA graph of the engine");
+        graph.launch(stream);
         lastReplayed = true;
     }
 
@@ -322,45 +308,27 @@ public final class ExecutionSession implements AutoCloseable {
      */
     private boolean capture() {
         dropGraph();
-        CUgraph_st g = new CUgraph_st();
-        Cuda.check(cudaStreamBeginCapture(stream.handle(), cudaStreamCaptureModeThreadLocal), "starting a CUDA graph capture");
-        boolean queued = ctx.enqueueV3(stream.handle());
-        int ended = cudaStreamEndCapture(stream.handle(), g);
-        if (!queued || ended != cudaSuccess || g.isNull()) {
-            cudaGetLastError(); // read, and so clear, the error the failed capture left
-            if (!g.isNull()) {
-                cudaGraphDestroy(g);
-            }
+        try {
+            graph = CudaGraph.capture(ctx, stream);
+            return true;
+        } catch (KilnException e) {
             graphPlan.captureImpossible();
-            LOG.warn("engine with inputs {}: its work cannot be captured into a CUDA graph (enqueueV3 {}, cudaStreamEndCapture: {}; {});"
-                    + " this session runs it without graphs", engine.inputs(), queued ? "queued" : "failed",
-                    cudaGetErrorString(ended).getString(), String.join("; ", engine.log().errors()));
+            LOG.warn("engine with inputs {}: {} {}; this session runs it without CUDA graphs", engine.inputs(), e.getMessage(),
+                    String.join("; ", engine.log().errors()));
             engine.log().clear();
             return false;
         }
-        CUgraphExec_st exec = new CUgraphExec_st();
-        int made = cudaGraphInstantiate(exec, g, 0L);
-        if (made != cudaSuccess) {
-            cudaGraphDestroy(g);
-            graphPlan.captureImpossible();
-            LOG.warn("engine with inputs {}: CUDA could not instantiate the graph of its work ({}); this session runs it"
-                    + " without graphs", engine.inputs(), cudaGetErrorString(made).getString());
-            return false;
-        }
-        graph = g;
-        graphExec = exec;
-        return true;
     }
 
     private void dropGraph() {
-        if (graphExec != null && !graphExec.isNull()) {
-            cudaGraphExecDestroy(graphExec);
+        if (graph != null) {
+            try {
+                stream.synchronize(); // a launch of it may still be queued (enqueue does not wait)
+            } finally {
+                graph.close();
+                graph = null;
+            }
         }
-        if (graph != null && !graph.isNull()) {
-            cudaGraphDestroy(graph);
-        }
-        graphExec = null;
-        graph = null;
         graphPlan.reset();
     }
 
@@ -425,14 +393,11 @@ public final class ExecutionSession implements AutoCloseable {
 
     @Override
     public void close() {
-        if (graphExec != null) {
-            try {
-                stream.synchronize(); // a replay still running uses the graph
-            } catch (RuntimeException e) {
-                // closing anyway
-            }
+        try {
+            dropGraph();
+        } catch (RuntimeException e) {
+            // closing anyway: the stream failed, and the graph was freed regardless
         }
-        dropGraph();
         NativeObjects.close(ctx);
         ctx = null;
         for (DeviceBuffer b : buffers.values()) {
