@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Kiln bench, one command on the GPU machine (JAVA, CP and OUT set by .gpu/device.sh):
 #
-#   bash .gpu/device.sh sh 'bash bench/run.sh [--quick] [--group G[,G...]] [--models m[,m...]] [--budget S] [--gpus N]'
+#   bash .gpu/device.sh sh 'bash bench/run.sh [--quick] [--group G[,G...]] [--models m[,m...]] [--budget S] [--gpus N]
+#                          [--include FILE.json] [--seed-caches caches.tgz]'
 #
 # --gpus N (on a machine with N GPUs) runs the whole thing once per GPU, each with a share of the models, in
 # parallel, and merges the results: the only way the whole matrix fits one 10-minute call.
@@ -20,6 +21,9 @@
 # measured again (--redo measures it again; --fresh starts over), so the same command can simply be
 # repeated until everything is in. Extra result files given with
 # --include FILE.json (e.g. an earlier call's results.json carried back) are merged in first.
+# $OUT/caches.tgz holds every build's timing cache; --seed-caches caches.tgz (carried back into a later session)
+# starts each build from it, so a later session re-times every engine in seconds per build; those builds record
+# compile_seeded_s / build_seeded_s, and the merge with --include keeps the earlier run's cold figures.
 set -uo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -33,6 +37,7 @@ INCLUDES=()
 PY_EXTRA=()
 JAVA_EXTRA=()
 GPUS=1
+SEED=""
 ARGS=("$@")
 while [[ $# -gt 0 ]]; do
   case $1 in
@@ -46,7 +51,8 @@ while [[ $# -gt 0 ]]; do
     --py) PY_EXTRA+=("$2"); shift 2 ;;       # one extra argument for export_and_time.py
     --java) JAVA_EXTRA+=("$2"); shift 2 ;;   # one extra argument for Main run
     --gpus) GPUS=$2; shift 2 ;;              # split the models over this many GPUs of the machine, one run each
-    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    --seed-caches) SEED=$2; shift 2 ;;       # an earlier run's caches.tgz (or its unpacked folder): builds start from it
+    -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
     *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -107,6 +113,19 @@ if (( GPUS > 1 )); then
 fi
 [[ $FRESH == 1 ]] && rm -rf "$WORK"
 mkdir -p "$OUT" "$WORK/logs" "$WORK/results"
+# --seed-caches: the timing caches an earlier run left in its caches.tgz; each Kiln and ONNX build whose cache is
+# there starts from it (the same tactics in seconds, not minutes) and records a seeded time, never a cold one
+if [[ -n $SEED ]]; then
+  if [[ -f $SEED ]]; then
+    rm -rf "$WORK/seed-caches"; mkdir -p "$WORK/seed-caches"
+    tar -xzf "$SEED" -C "$WORK/seed-caches" --strip-components=1 caches || { echo "bench: cannot unpack $SEED" >&2; exit 2; }
+    SEED=$WORK/seed-caches
+  elif [[ ! -d $SEED ]]; then
+    echo "bench: --seed-caches $SEED: no such file or folder (an earlier run's caches.tgz)" >&2; exit 2
+  fi
+  JAVA_EXTRA+=(--seed-caches "$SEED")
+  echo "bench: builds start from the $(ls "$SEED" | wc -l) timing caches in $SEED"
+fi
 START=$(date +%s)
 left() { echo $(( BUDGET - ($(date +%s) - START) )); }
 QFLAG=(); [[ $QUICK == 1 ]] && QFLAG=(--quick)
@@ -177,5 +196,9 @@ if [[ -d $WORK/layers ]]; then
   (cd "$WORK" && tar -czf "$OUT/layers.tgz" layers)
 fi
 (cd "$WORK" && tar -czf "$OUT/logs.tgz" logs results models/manifest.json 2>/dev/null)
+# the timing caches of every build, for a later run's --seed-caches (carried back: one file of a few MB)
+if compgen -G "$WORK/caches/*.timing" > /dev/null; then
+  (cd "$WORK" && tar -czf "$OUT/caches.tgz" caches)
+fi
 echo "=== bench: done in $(( $(date +%s) - START )) s; \$OUT: $(ls "$OUT" | paste -sd' ') ==="
 [[ -f $OUT/results.md ]] && cat "$OUT/results.md"

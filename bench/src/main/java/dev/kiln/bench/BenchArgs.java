@@ -37,11 +37,16 @@ import java.util.Set;
  *                    command can be repeated until everything is measured)
  * @param sharedCache the ONNX build starts from a copy of the timing cache Kiln's build of the same model,
  *                    batch and precision wrote (faster; its build time is then not cold). Default in quick mode.
+ * @param seedCaches  a folder of timing caches an earlier run wrote ({@code caches.tgz} unpacked:
+ *                    {@code NAME_bB-kiln-fp16.timing}, {@code NAME_bB-onnx-fp16.timing}, ...): each build whose
+ *                    cache is there starts from a copy of it, so the same tactics come back in seconds. Its
+ *                    time is recorded as {@code compile_seeded_s} / {@code build_seeded_s}, never as a cold
+ *                    figure; a merge keeps an earlier run's cold figures for the same measurement.
  */
 public record BenchArgs(String command, Path work, List<String> models, List<Integer> batches, Set<String> groups,
                         List<String> precisions, boolean quick, int iters, int warmup, double maxSeconds,
                         double deadline, Optional<Path> out, List<Path> inputs, Optional<String> kilnVersion,
-                        boolean sharedCache, boolean redo) {
+                        boolean sharedCache, boolean redo, Optional<Path> seedCaches) {
 
     /** Every group {@code run} knows, in the order it runs them. */
     public static final List<String> GROUPS = List.of("kiln", "onnx", "graph", "compile-time", "overhead");
@@ -58,6 +63,7 @@ public record BenchArgs(String command, Path work, List<String> models, List<Int
             "usage: dev.kiln.bench.Main run --work DIR [--models a,b] [--batches 1,32] [--groups kiln,onnx,graph,compile-time,overhead]",
             "                              [--precisions fp32,fp16] [--quick] [--iters N] [--warmup N] [--max-seconds S]",
             "                              [--deadline S] [--out FILE.json] [--kiln-version V] [--shared-cache=true|false] [--redo]",
+            "                              [--seed-caches DIR]",
             "       dev.kiln.bench.Main merge --out DIR [--kiln-version V] FILE.json...");
 
     /** Parses {@code args} ({@code --key value} or {@code --key=value}); a {@link KilnException} with the usage otherwise. */
@@ -83,6 +89,7 @@ public record BenchArgs(String command, Path work, List<String> models, List<Int
         String kilnVersion = null;
         Boolean sharedCache = null;
         boolean redo = false;
+        Path seedCaches = null;
         List<Path> inputs = new ArrayList<>();
         for (int i = 1; i < args.length; i++) {
             String a = args[i];
@@ -159,6 +166,9 @@ public record BenchArgs(String command, Path work, List<String> models, List<Int
                 case "--kiln-version":
                     kilnVersion = value;
                     break;
+                case "--seed-caches":
+                    seedCaches = Path.of(value);
+                    break;
                 case "--shared-cache":
                     if (!value.equals("true") && !value.equals("false")) {
                         throw new KilnException("option --shared-cache takes true or false, got '" + value + "'");
@@ -188,7 +198,7 @@ public record BenchArgs(String command, Path work, List<String> models, List<Int
         return new BenchArgs(command, work == null ? Path.of(".") : work, models, batches, ordered, precisions, quick,
                 iters > 0 ? iters : quick ? 50 : 300, warmup > 0 ? warmup : quick ? 10 : 50,
                 maxSeconds > 0 ? maxSeconds : quick ? 2 : 8, deadline, Optional.ofNullable(out), inputs,
-                Optional.ofNullable(kilnVersion), sharedCache == null ? quick : sharedCache, redo);
+                Optional.ofNullable(kilnVersion), sharedCache == null ? quick : sharedCache, redo, Optional.ofNullable(seedCaches));
     }
 
     /** Whether {@code run} does {@code group}. */

@@ -181,7 +181,7 @@ public final class Report {
                     .append(" | ").append(num(m.path("compile_warm_s").asDouble(Double.NaN), 1))
                     .append(" | ").append(num(m.path("engine_load_s").asDouble(Double.NaN), 2))
                     .append(" | ").append(ok(onnx) ? num(onnx.path("build_s").asDouble(Double.NaN), 1)
-                            + ("shared".equals(onnx.path("timing_cache").asText()) ? " (warm cache)" : "") : "")
+                            + (sharedCache(onnx) ? " (warm cache)" : "") : "")
                     .append(" | ").append(num(m.path("engine_mib").asDouble(Double.NaN), 1))
                     .append(" | ").append(layers(m))
                     .append(" | ").append(ok(onnx) ? layers(onnx) : "")
@@ -216,6 +216,12 @@ public final class Report {
             lines.forEach(l -> b.append(l).append('\n'));
             b.append('\n');
         }
+    }
+
+    /** Whether the ONNX build time shown was measured from Kiln's timing cache (now, or in the run it was kept from). */
+    private static boolean sharedCache(JsonNode onnx) {
+        return "shared".equals(onnx.path("cold_figures").isMissingNode() ? onnx.path("timing_cache").asText()
+                : onnx.path("cold_timing_cache").asText());
     }
 
     static String precisionOf(String peer) {

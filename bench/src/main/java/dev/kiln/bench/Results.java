@@ -96,6 +96,37 @@ public final class Results {
         ms.add(measurement);
     }
 
+    /** Compile and build times measured from an empty timing cache: a seeded re-measure cannot give them. */
+    static final List<String> COLD_FIELDS = List.of("compile_cold_s", "compile_warm_s", "build_s");
+
+    /**
+     * {@code later}, which replaces {@code earlier} for the same model, batch and peer; when {@code later} was built
+     * from seeded timing caches ({@code timing_cache: seeded}) and {@code earlier} measured fine, the earlier cold
+     * figures {@link #COLD_FIELDS} it lacks are kept, with {@code cold_figures: "earlier run"} (and the earlier
+     * {@code timing_cache} as {@code cold_timing_cache}).
+     */
+    static JsonNode keepColdFigures(JsonNode later, JsonNode earlier) {
+        if (earlier == null || !"seeded".equals(later.path("timing_cache").asText()) || !(later instanceof ObjectNode l)
+                || !"ok".equals(earlier.path("status").asText())) {
+            return later;
+        }
+        ObjectNode out = l.deepCopy();
+        boolean kept = false;
+        for (String f : COLD_FIELDS) {
+            if (!out.has(f) && earlier.has(f)) {
+                out.set(f, earlier.get(f));
+                kept = true;
+            }
+        }
+        if (kept) {
+            out.put("cold_figures", "earlier run");
+            if (earlier.has("timing_cache")) {
+                out.set("cold_timing_cache", earlier.get("timing_cache"));
+            }
+        }
+        return out;
+    }
+
     /** The identity of a measurement: {@code model|batch|peer}. */
     public static String key(JsonNode m) {
         return m.path("model").asText() + "|" + m.path("batch").asInt() + "|" + m.path("peer").asText();
@@ -117,7 +148,7 @@ public final class Results {
                 env.set(e.getKey(), e.getValue());
             }
             for (JsonNode m : p.path("measurements")) {
-                ms.put(key(m), m);
+                ms.put(key(m), keepColdFigures(m, ms.get(key(m))));
             }
             for (JsonNode e : p.path("exports")) {
                 exports.put(e.path("model").asText() + "|" + e.path("batch").asInt(), e);

@@ -77,4 +77,11 @@ class BenchArgsTest {
         assertThatThrownBy(() -> BenchArgs.parse("merge", "--out", "o")).hasMessageContaining("at least one result file");
         assertThat(BenchArgs.GROUPS).containsExactlyElementsOf(List.of("kiln", "onnx", "graph", "compile-time", "overhead"));
     }
+
+    @Test
+    void seedCachesNameAFolder() {
+        BenchArgs a = BenchArgs.parse("run", "--work", "w", "--seed-caches", "/tmp/seeds");
+        assertThat(a.seedCaches()).contains(java.nio.file.Path.of("/tmp/seeds"));
+        assertThat(BenchArgs.parse("run", "--work", "w").seedCaches()).isEmpty();
+    }
 }

@@ -39,6 +39,48 @@ class ResultsTest {
     }
 
     @Test
+    void aSeededReMeasureKeepsTheEarlierColdFigures() {
+        ObjectNode first = Results.empty("kiln");
+        Results.put(first, m("resnet50", 1, "kiln-fp16", 0.40).put("compile_cold_s", 52.6).put("compile_warm_s", 2.9)
+                .put("build_s", 51.3));
+        Results.put(first, m("resnet50", 1, "onnx-trt-fp16", 0.41).put("build_s", 48.5).put("timing_cache", "cold"));
+        Results.put(first, m("resnet50", 32, "kiln-fp16", 1.1).put("compile_cold_s", 42.4));
+        ObjectNode second = Results.empty("kiln");
+        Results.put(second, m("resnet50", 1, "kiln-fp16", 0.38).put("timing_cache", "seeded").put("compile_seeded_s", 4.1)
+                .put("build_seeded_s", 3.0));
+        Results.put(second, m("resnet50", 1, "onnx-trt-fp16", 0.39).put("timing_cache", "seeded").put("build_seeded_s", 3.5));
+        // not seeded: a later cold measurement replaces everything, as before
+        Results.put(second, m("resnet50", 32, "kiln-fp16", 1.0).put("compile_cold_s", 40.0));
+        ObjectNode merged = Results.merge(List.of(first, second));
+        JsonNode k = find(merged, 1, "kiln-fp16");
+        assertThat(k.path("latency_ms").path("median").asDouble()).isEqualTo(0.38);
+        assertThat(k.path("compile_cold_s").asDouble()).isEqualTo(52.6);
+        assertThat(k.path("compile_warm_s").asDouble()).isEqualTo(2.9);
+        assertThat(k.path("build_s").asDouble()).isEqualTo(51.3);
+        assertThat(k.path("compile_seeded_s").asDouble()).isEqualTo(4.1);
+        assertThat(k.path("cold_figures").asText()).isEqualTo("earlier run");
+        JsonNode o = find(merged, 1, "onnx-trt-fp16");
+        assertThat(o.path("build_s").asDouble()).isEqualTo(48.5);
+        assertThat(o.path("cold_timing_cache").asText()).isEqualTo("cold");
+        assertThat(o.path("timing_cache").asText()).isEqualTo("seeded");
+        assertThat(find(merged, 32, "kiln-fp16").path("compile_cold_s").asDouble()).isEqualTo(40.0);
+        assertThat(find(merged, 32, "kiln-fp16").has("cold_figures")).isFalse();
+        // seeded with nothing earlier: no cold figure is made up
+        ObjectNode alone = Results.merge(List.of(second));
+        assertThat(find(alone, 1, "kiln-fp16").has("compile_cold_s")).isFalse();
+        assertThat(find(alone, 1, "onnx-trt-fp16").has("build_s")).isFalse();
+    }
+
+    private static JsonNode find(JsonNode merged, int batch, String peer) {
+        for (JsonNode m : merged.path("measurements")) {
+            if (m.path("batch").asInt() == batch && m.path("peer").asText().equals(peer)) {
+                return m;
+            }
+        }
+        throw new AssertionError("no " + peer + " at batch " + batch);
+    }
+
+    @Test
     void mergeLetsLaterPartsWinAndSortsDeterministically() {
         ObjectNode torch = Results.empty("torch");
         torch.with("env").put("gpu", "H100").put("torch", "2.11.0");
