@@ -49,7 +49,8 @@ class BenchCommandTest {
         }
         Map<String, Object> s = BenchCommand.stats(ms);
         assertThat(s).containsEntry("iters", 100).containsEntry("median_ms", 50.5).containsEntry("p99_ms", 99.0)
-                .containsEntry("mean_ms", 50.5).containsEntry("min_ms", 1.0);
+                .containsEntry("mean_ms", 50.5).containsEntry("min_ms", 1.0)
+                .containsEntry("calls_per_s", 1000.0 / 50.5);
         assertThat(BenchCommand.stats(new double[] {3, 1, 2})).containsEntry("median_ms", 2.0).containsEntry("p99_ms", 3.0);
     }
 
