@@ -180,7 +180,7 @@ fi
 echo "phase B done at $(el)s" >> "$L/phases.txt"
 {
   cat "$L/gpu.txt" "$L/phases.txt"; tail -1 "$L/warm-up.txt"; cat "$L/torch-cuda.txt" 2>/dev/null; tail -1 "$L/export.log" 2>/dev/null
-  grep -h -E '^(TCK-TOTAL|HYBRID|GPU-SUMMARY|GPU-CONVERTER)' "$L"/*.log
+  grep -h -E '^(TCK-TOTAL|HYBRID|GPU-SUMMARY|GPU-CONVERTER|BENCH-GPU)' "$L"/*.log
   for f in "$L"/*.log; do echo "$(basename "$f"): $(grep -E 'tests (successful|failed)' "$f" | tr -s ' ' | tr '\n' ' ')"; done
   grep -h -E '=> ' "$L"/*.log | sort | uniq -c | sort -rn | head -30
   grep -h '^TCK converter' "$L"/*.log | grep -v 'failures=0 '
