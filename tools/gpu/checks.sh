@@ -122,12 +122,14 @@ if ! skip tck; then
 fi
 skip cuda || ( cuda_env; run cuda "$A" dev.kiln.backend.torch.CudaInterpreterGpuTest ) &
 # the engine builder and runtime on their own (timing cache, failed builds naming their nodes, per-call overhead;
-# all but the leak test, which reads device-wide free memory and so runs alone in phase B), and the bench's engine
-# timing (stream and CUDA graph) on the bundled CNN
+# all but the leak test, which reads device-wide free memory and so runs alone in phase B)
 EG=dev.kiln.backend.tensorrt.EngineGpuTest
 skip engine || ( run engine "$A" "$EG#dynamicBatchWithOneEngine" "$EG#fp16NetworkAndDeviceResidentRuns" "$EG#saveLoadAndTimingCache" \
-    "$EG#theBuilderIsPreparedOnce" "$EG#failedBuildNamesTheNode" "$EG#perCallOverhead" \
-    "$EG#cudaGraphsReplayTheLiveBuffersAndFollowNewShapes" dev.kiln.bench.BenchGpuTest dev.kiln.cli.CliBenchGpuTest ) &
+    "$EG#theBuilderIsPreparedOnce" "$EG#failedBuildNamesTheNode" "$EG#perCallOverhead" ) &
+# CUDA graphs (the runtime's, the bench's graph timing, kiln bench --cuda-graphs) in a process of their own: a
+# capture that went wrong inside TensorRT or CUDA would end only this JVM
+skip engine || ( run graphs "$A" "$EG#cudaGraphsReplayTheLiveBuffersAndFollowNewShapes" dev.kiln.bench.BenchGpuTest \
+    dev.kiln.cli.CliBenchGpuTest ) &
 if [[ -n $CONV_OPS ]]; then
   ( JAVA_TOOL_OPTIONS="-Dkiln.converters.ops=$CONV_OPS" run converters "$A" dev.kiln.backend.tensorrt.converters.ConverterGpuTest ) &
 fi
