@@ -128,8 +128,8 @@ skip engine || ( run engine "$A" "$EG#dynamicBatchWithOneEngine" "$EG#fp16Networ
     "$EG#theBuilderIsPreparedOnce" "$EG#failedBuildNamesTheNode" "$EG#perCallOverhead" ) &
 # CUDA graphs (the runtime's, the bench's graph timing, kiln bench --cuda-graphs) in a process of their own: a
 # capture that went wrong inside TensorRT or CUDA would end only this JVM
-skip engine || ( run graphs "$A" "$EG#cudaGraphsReplayTheLiveBuffersAndFollowNewShapes" dev.kiln.bench.BenchGpuTest \
-    dev.kiln.cli.CliBenchGpuTest ) &
+skip engine || ( cuda_env; run graphs "$A" "$EG#cudaGraphsReplayTheLiveBuffersAndFollowNewShapes" dev.kiln.bench.BenchGpuTest \
+    dev.kiln.cli.CliBenchGpuTest "$H#cudaGraphsGiveTheSameOutputs" ) &
 if [[ -n $CONV_OPS ]]; then
   ( JAVA_TOOL_OPTIONS="-Dkiln.converters.ops=$CONV_OPS" run converters "$A" dev.kiln.backend.tensorrt.converters.ConverterGpuTest ) &
 fi
@@ -139,12 +139,12 @@ if ! skip hybrid; then
   if (( TC > 0 )); then
     ( cuda_env; run hybrid "$A" "$H#anOpWithoutAConverterRunsInLibtorch" "$H#opsForcedToTorchMatchPyTorch" \
         "$H#saveThenLoadGivesBitIdenticalOutputs" "$H#engineCacheReusesEnginesAndRebuildsADamagedEntry" \
-        "$H#isolatedBuildsMatchPyTorchAndTheInProcessBuild" "$H#cudaGraphsGiveTheSameOutputs" ) &
+        "$H#isolatedBuildsMatchPyTorchAndTheInProcessBuild" ) &
   else
     CPU_ONLY=("$H#engineCacheReusesEnginesAndRebuildsADamagedEntry" "$H#isolatedBuildsMatchPyTorchAndTheInProcessBuild")
   fi
   ( JAVA_TOOL_OPTIONS=-Dkiln.torch.device=cpu run hybrid-cpu "$A" "$H#anOpWithoutAConverterRunsInLibtorch" \
-      "$H#opsForcedToTorchMatchPyTorch" "$H#saveThenLoadGivesBitIdenticalOutputs" "$H#cudaGraphsGiveTheSameOutputs" "${CPU_ONLY[@]}" ) &
+      "$H#opsForcedToTorchMatchPyTorch" "$H#saveThenLoadGivesBitIdenticalOutputs" "${CPU_ONLY[@]}" ) &
 fi
 if ! skip models; then
   (
