@@ -52,7 +52,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  *   <li>save, {@code Kiln.loadCompiled}, forward gives bit-identical outputs;</li>
  *   <li>16 threads x 1000 forward calls are all correct, and GPU memory ({@code cudaMemGetInfo}) and host
  *       RSS do not grow after warm-up;</li>
- *   <li>a second compile takes its engines from the engine cache; a damaged entry is rebuilt.</li>
+ *   <li>a second compile takes its engines from the engine cache; a damaged entry is rebuilt;</li>
+ *   <li>engines built in a child JVM (isolated builds) give the in-process build's outputs;</li>
+ *   <li>with CUDA graphs on, every call's outputs are the plain calls' bit for bit.</li>
  * </ol>
  * FP32 (TF32 off) throughout; relative L2 error at most 1e-4.
  */
