@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.kiln.backend.tensorrt.runtime.DeviceBuffer;
 import dev.kiln.backend.tensorrt.runtime.DeviceTensor;
+import dev.kiln.bench.Accuracy;
+import dev.kiln.bench.Stats;
 import dev.kiln.compiler.CompiledModule;
 import dev.kiln.ir.ConstantTensor;
 import dev.kiln.ir.KilnException;
@@ -131,17 +133,16 @@ public final class BenchCommand implements Callable<Integer> {
         return ms;
     }
 
-    /** Median, p99 (nearest rank), mean and min of {@code ms}. */
+    /** Median, p99 (nearest rank), mean and min of {@code ms}, as the bench module computes them ({@link Stats}). */
     static Map<String, Object> stats(double[] ms) {
-        double[] s = ms.clone();
-        Arrays.sort(s);
+        Stats s = Stats.of(ms);
         Map<String, Object> o = new LinkedHashMap<>();
-        o.put("iters", s.length);
-        o.put("median_ms", s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2);
-        o.put("p99_ms", s[Math.max(0, (int) Math.ceil(0.99 * s.length) - 1)]);
-        o.put("mean_ms", Arrays.stream(s).average().orElse(Double.NaN));
-        o.put("min_ms", s[0]);
-        o.put("calls_per_s", 1000.0 / (double) o.get("median_ms"));
+        o.put("iters", s.n());
+        o.put("median_ms", s.median());
+        o.put("p99_ms", s.p99());
+        o.put("mean_ms", s.mean());
+        o.put("min_ms", s.min());
+        o.put("calls_per_s", 1000.0 / s.median());
         return o;
     }
 
@@ -157,19 +158,13 @@ public final class BenchCommand implements Callable<Integer> {
         return e;
     }
 
+    /** {@link Accuracy#relL2}, after checking that the shapes agree (a wrong reference is named, not a NaN). */
     static double relL2(ConstantTensor got, ConstantTensor want) {
         if (!Arrays.equals(got.sizes(), want.sizes())) {
             throw new KilnException("output has shape " + Arrays.toString(got.sizes()) + " but the reference in the .npz has "
                     + Arrays.toString(want.sizes()));
         }
-        double err = 0;
-        double ref = 0;
-        for (long i = 0; i < got.numel(); i++) {
-            double d = got.getDouble(i) - want.getDouble(i);
-            err += d * d;
-            ref += want.getDouble(i) * want.getDouble(i);
-        }
-        return ref == 0 ? Math.sqrt(err) : Math.sqrt(err / ref);
+        return Accuracy.relL2(got, want);
     }
 
     private static List<String> shapes(List<ConstantTensor> ts) {
