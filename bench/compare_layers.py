@@ -33,21 +33,20 @@ KINDS = [
 ]
 
 
-def layer_names(path):
+def layers(path):
+    """The engine inspector's layer list: names (strings), or objects with Name (and TacticName when detailed)."""
     with open(path) as f:
-        data = json.load(f)
-    out = []
-    for layer in data.get("Layers", []):
-        out.append(layer if isinstance(layer, str) else layer.get("Name", ""))
-    return out
+        return json.load(f).get("Layers", [])
 
 
-def tactics(path):
+def layer_names(layer_list):
+    return [layer if isinstance(layer, str) else layer.get("Name", "") for layer in layer_list]
+
+
+def tactics(layer_list):
     """How many layers run each kernel (TacticName), for engines built with detailed layer information; else {}."""
-    with open(path) as f:
-        data = json.load(f)
     out = {}
-    for layer in data.get("Layers", []):
+    for layer in layer_list:
         if isinstance(layer, dict) and layer.get("TacticName"):
             t = layer["TacticName"]
             out[t] = out.get(t, 0) + 1
@@ -87,7 +86,8 @@ def pairs(folder, only, precision):
 
 
 def compare(title, kiln_file, onnx_file, names_limit):
-    k_names, o_names = layer_names(kiln_file), layer_names(onnx_file)
+    k_layers, o_layers = layers(kiln_file), layers(onnx_file)
+    k_names, o_names = layer_names(k_layers), layer_names(o_layers)
     k, o = summary(k_names), summary(o_names)
     lines = [f"## {title}", "", "| | Kiln | ONNX->TRT |", "|---|---:|---:|",
              f"| layers | {k['layers']} | {o['layers']} |", f"| fused (' + ') | {k['fused']} | {o['fused']} |"]
@@ -102,7 +102,7 @@ def compare(title, kiln_file, onnx_file, names_limit):
             lines.append(f"{side}: {len(extra)} reformat/cast/shuffle/Myelin layers"
                          + (f" (first {names_limit})" if len(extra) > names_limit else "") + ":")
             lines.extend(f"  - {n[:160]}" for n in extra[:names_limit])
-    kt, ot = tactics(kiln_file), tactics(onnx_file)
+    kt, ot = tactics(k_layers), tactics(o_layers)
     if kt or ot:
         diff = sorted((t for t in set(kt) | set(ot) if kt.get(t, 0) != ot.get(t, 0)),
                       key=lambda t: (-abs(kt.get(t, 0) - ot.get(t, 0)), t))
