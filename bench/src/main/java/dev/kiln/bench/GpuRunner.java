@@ -242,13 +242,14 @@ public final class GpuRunner {
         Path caches = Files.createDirectories(args.work().resolve("caches"));
         Path cache = caches.resolve(e.key() + "-onnx-" + prec + ".timing");
         boolean seeded = seed(cache, rec);
-        Path kilnCache = caches.resolve(e.key() + "-kiln-" + prec + ".timing");
-        if (!seeded && args.sharedCache() && Files.isRegularFile(kilnCache)) {
-            // identical layers then get the same tactics in both engines, and the build is faster (not cold)
-            Files.copy(kilnCache, cache);
-            rec.put("timing_cache", "shared");
-        } else if (!seeded) {
-            rec.put("timing_cache", "cold");
+        if (!seeded) {
+            Path kilnCache = caches.resolve(e.key() + "-kiln-" + prec + ".timing");
+            // shared: identical layers then get the same tactics in both engines, and the build is faster (not cold)
+            boolean shared = args.sharedCache() && Files.isRegularFile(kilnCache);
+            if (shared) {
+                Files.copy(kilnCache, cache);
+            }
+            rec.put("timing_cache", shared ? "shared" : "cold");
         }
         OnnxEngineBuilder.Built b = OnnxEngineBuilder.build(models.resolve(file), cache);
         rec.put(seeded ? "build_seeded_s" : "build_s", round(b.seconds(), 2));
