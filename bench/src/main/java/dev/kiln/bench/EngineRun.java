@@ -179,8 +179,7 @@ public final class EngineRun implements AutoCloseable {
         sync();
         try (CudaGraph graph = CudaGraph.capture(ctx, stream)) {
             // what the outputs hold afterwards is then the graph's work, not left over from an enqueueV3
-            int first = buffers.size() - outputNames.size();
-            for (DeviceBuffer b : buffers.subList(first, buffers.size())) {
+            for (DeviceBuffer b : outputBuffers()) {
                 Cuda.check(cudaMemsetAsync(b.pointer(), 0, b.bytes(), stream.handle()), "clearing an output");
             }
             // timeLoop waits for its last event, so every launch has run before the graph is freed
@@ -249,14 +248,19 @@ public final class EngineRun implements AutoCloseable {
     public List<ConstantTensor> outputs() {
         sync();
         List<ConstantTensor> out = new ArrayList<>();
-        int k = buffers.size() - outputNames.size();
+        List<DeviceBuffer> bufs = outputBuffers();
         for (int i = 0; i < outputNames.size(); i++) {
             DType dt = outputTypes.get(i);
             long[] shape = outputShapes.get(i);
-            DeviceTensor view = new DeviceTensor(dt, shape, buffers.get(k + i));
+            DeviceTensor view = new DeviceTensor(dt, shape, bufs.get(i));
             out.add(view.download());
         }
         return out;
+    }
+
+    /** The output buffers, in engine order: bound after the inputs', so the last ones. */
+    private List<DeviceBuffer> outputBuffers() {
+        return buffers.subList(buffers.size() - outputNames.size(), buffers.size());
     }
 
     public List<String> outputNames() {
