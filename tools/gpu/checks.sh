@@ -124,7 +124,7 @@ skip cuda || ( cuda_env; run cuda "$A" dev.kiln.backend.torch.CudaInterpreterGpu
 # the engine builder and runtime on their own (timing cache, failed builds naming their nodes, per-call overhead;
 # all but the leak test, which reads device-wide free memory and so runs alone in phase B)
 EG=dev.kiln.backend.tensorrt.EngineGpuTest
-skip engine || ( run engine "$A" "$EG#dynamicBatchWithOneEngine" "$EG#fp16NetworkAndDeviceResidentRuns" "$EG#saveLoadAndTimingCache" \
+skip engine || ( run engine "$A" "$EG#dynamicBatchWithOneEngine" "$EG#fp16NetworkAndDeviceResidentRuns" "$EG#saveLoadAndTimingCache(java.nio.file.Path)" \
     "$EG#theBuilderIsPreparedOnce" "$EG#failedBuildNamesTheNode" "$EG#perCallOverhead" ) &
 # CUDA graphs (the runtime's, the bench's graph timing, kiln bench --cuda-graphs) in a process of their own: a
 # capture that went wrong inside TensorRT or CUDA would end only this JVM
@@ -183,7 +183,17 @@ echo "phase B done at $(el)s" >> "$L/phases.txt"
 {
   cat "$L/gpu.txt" "$L/phases.txt"; tail -1 "$L/warm-up.txt"; cat "$L/torch-cuda.txt" 2>/dev/null; tail -1 "$L/export.log" 2>/dev/null
   grep -h -E '^(TCK-TOTAL|HYBRID|GPU-SUMMARY|GPU-CONVERTER|BENCH-GPU)' "$L"/*.log
-  for f in "$L"/*.log; do echo "$(basename "$f"): $(grep -E 'tests (successful|failed)' "$f" | tr -s ' ' | tr '\n' ' ')"; done
+  # a JUnit log without totals ran nothing (a selector that did not resolve fails the whole JVM's discovery):
+  # said as a failure, with the log's first exception, never as an empty line
+  for f in "$L"/*.log; do
+    case $(basename "$f") in hs_err_*|export.log) continue ;; esac
+    totals=$(grep -E 'tests (successful|failed)' "$f" | tr -s ' ' | tr '\n' ' ')
+    if [[ -n $totals ]]; then echo "$(basename "$f"): $totals"
+    else
+      why=$(grep -E '^Caused by' "$f" | tail -1); [[ -n $why ]] || why=$(grep -m1 -E 'Exception|Error' "$f")
+      echo "$(basename "$f"): FAILED, no test ran: ${why:0:300}"
+    fi
+  done
   grep -h -E '=> ' "$L"/*.log | sort | uniq -c | sort -rn | head -30
   grep -h '^TCK converter' "$L"/*.log | grep -v 'failures=0 '
   cat "$L/tck-crashes.txt" 2>/dev/null
