@@ -347,6 +347,30 @@ def setup_torch():
     torch.set_float32_matmul_precision("highest")
 
 
+def pending(a):
+    """How many measurements of a.groups for a.models (at the batch sizes asked for) WORKDIR still lacks: exports
+    missing from the manifest, PyTorch peers without an 'ok' record in results/torch.json; all of them with --redo."""
+    manifest_path = os.path.join(a.workdir, "models", "manifest.json")
+    entries = []
+    if os.path.exists(manifest_path):
+        with open(manifest_path) as f:
+            entries = [e for e in json.load(f)["entries"] if e["model"] in a.models]
+    measured = []
+    torch_json = os.path.join(a.workdir, "results", "torch.json")
+    if os.path.exists(torch_json) and not a.redo:
+        with open(torch_json) as f:
+            measured = json.load(f).get("measurements", [])
+    ok = {(m["model"], m["batch"], m["peer"]) for m in measured if m.get("status") == "ok"}
+    wanted = [(name, b) for name in a.models for b in batches_for(name, a)]
+    have = {(e["model"], e["batch"]) for e in entries}
+    n = 0
+    if "export" in a.groups:
+        n += sum(1 for w in wanted if a.redo or w not in have)
+    timing = [g for g in a.groups if g in ("eager", "compile", "autotune")]
+    n += sum(1 for (name, b) in wanted for g in timing for prec in ("fp32", "fp16") if (name, b, f"{g}-{prec}") not in ok)
+    return n
+
+
 def read_manifest(a):
     p = os.path.join(a.workdir, "models", "manifest.json")
     if not os.path.exists(p):
@@ -392,6 +416,9 @@ def main(argv=None):
     ap.add_argument("--redo", action="store_true",
                     help="export and measure again what WORKDIR already has (default: skip it, so the same "
                          "command can be repeated until everything is done)")
+    ap.add_argument("--pending", action="store_true",
+                    help="print how many (model, batch, peer) measurements of --groups WORKDIR still lacks and exit; "
+                         "imports no torch (run.sh sizes its phases with it)")
     ap.add_argument("--worker", default="", help=argparse.SUPPRESS)
     ap.add_argument("--worker-model", default="", help=argparse.SUPPRESS)
     ap.add_argument("--records", default="", help=argparse.SUPPRESS)
@@ -408,6 +435,9 @@ def main(argv=None):
     a.compile_timeout = a.compile_timeout or (150 if a.quick else 240)
     if a.worker:
         run_compile_worker(a)
+        return 0
+    if a.pending:
+        print(pending(a))
         return 0
 
     import torch

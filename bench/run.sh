@@ -163,9 +163,14 @@ fi
 
 G=$(pick kiln onnx graph compile-time overhead)
 if [[ -n $G ]]; then
+  # time kept for torch.compile after the engines, only where it still has peers to measure (a second call for
+  # the same models would otherwise leave 150 s of a ten-minute call unused)
+  pending() { env LD_LIBRARY_PATH="$PY_LD" python3 "$HERE/export_and_time.py" "$WORK" "${MFLAG[@]}" "${PY_EXTRA[@]}" \
+      --groups "$1" --pending 2>/dev/null || echo unknown; }
   RESERVE=0
-  has compile && RESERVE=$(( QUICK == 1 ? 90 : 150 ))
-  has autotune && RESERVE=$(( RESERVE + 150 ))
+  has compile && [[ $(pending compile) != 0 ]] && RESERVE=$(( QUICK == 1 ? 90 : 150 ))
+  has autotune && [[ $(pending autotune) != 0 ]] && RESERVE=$(( RESERVE + 150 ))
+  echo "bench: $RESERVE s kept for torch.compile"
   # a TensorRT build cannot be interrupted: the runner starts no new peer after D, and one started
   # just before may take a minute or two more
   D=$(( $(left) - RESERVE - 90 )); (( D < 30 )) && D=30

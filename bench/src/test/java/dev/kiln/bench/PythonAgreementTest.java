@@ -98,6 +98,30 @@ class PythonAgreementTest {
     }
 
     @Test
+    void pendingCountsWhatTheWorkFolderStillLacks(@org.junit.jupiter.api.io.TempDir Path work) throws Exception {
+        Assumptions.assumeTrue(Files.isRegularFile(SCRIPT), "run from the bench module");
+        Files.createDirectories(work.resolve("models"));
+        Files.createDirectories(work.resolve("results"));
+        Files.writeString(work.resolve("models/manifest.json"), "{\"entries\": [{\"model\": \"bert_base\", \"batch\": 1},"
+                + " {\"model\": \"bert_base\", \"batch\": 16}]}");
+        Files.writeString(work.resolve("results/torch.json"), "{\"measurements\": ["
+                + "{\"model\": \"bert_base\", \"batch\": 1, \"peer\": \"compile-fp32\", \"status\": \"ok\"},"
+                + "{\"model\": \"bert_base\", \"batch\": 1, \"peer\": \"compile-fp16\", \"status\": \"skipped\"},"
+                + "{\"model\": \"bert_base\", \"batch\": 16, \"peer\": \"compile-fp32\", \"status\": \"ok\"},"
+                + "{\"model\": \"bert_base\", \"batch\": 16, \"peer\": \"compile-fp16\", \"status\": \"ok\"}]}");
+        String code = "import sys, export_and_time as e; sys.exit(e.main(sys.argv[1:]))";
+        String w = work.toString();
+        // a skipped peer is still to measure
+        assertThat(python(code, w, "--models", "bert_base", "--groups", "compile", "--pending").strip()).isEqualTo("1");
+        assertThat(python(code, w, "--models", "bert_base", "--groups", "compile", "--batches-seq", "16", "--pending").strip())
+                .isEqualTo("0");
+        // gpt2_blocks: two exports and four compile peers missing, besides bert's one
+        assertThat(python(code, w, "--models", "bert_base,gpt2_blocks", "--groups", "export,compile", "--pending").strip())
+                .isEqualTo("7");
+        assertThat(python(code, w, "--models", "bert_base", "--groups", "compile", "--redo", "--pending").strip()).isEqualTo("4");
+    }
+
+    @Test
     void commandLineParsesAndNamesTheModels() throws Exception {
         Assumptions.assumeTrue(Files.isRegularFile(SCRIPT), "run from the bench module");
         String help = python("import sys, export_and_time as e; sys.argv = ['x', '--help']; e.main()");
