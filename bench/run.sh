@@ -171,12 +171,13 @@ if [[ -n $G ]]; then
   has compile && [[ $(pending compile) != 0 ]] && RESERVE=$(( QUICK == 1 ? 90 : 150 ))
   has autotune && [[ $(pending autotune) != 0 ]] && RESERVE=$(( RESERVE + 150 ))
   echo "bench: $RESERVE s kept for torch.compile"
-  # a TensorRT build cannot be interrupted: the runner starts no new peer after D, and one started
-  # just before may take a minute or two more
-  D=$(( $(left) - RESERVE - 90 )); (( D < 30 )) && D=30
+  # a TensorRT build cannot be interrupted: the runner starts no peer it expects to run past D (PeerCost: from
+  # the same model's other builds, else 130 s for FP16 and 50 s for FP32), and the JVM gets 30 s beyond D for
+  # a build that takes longer than expected
+  D=$(( $(left) - RESERVE - 40 )); (( D < 30 )) && D=30
   phase "java $G (no new peer after $D s)"
   JFLAG=(); [[ -n $MODELS ]] && JFLAG=(--models "$MODELS")
-  timeout $(( $(left) - RESERVE - 20 > 60 ? $(left) - RESERVE - 20 : 60 )) \
+  timeout $(( $(left) - RESERVE - 10 > 60 ? $(left) - RESERVE - 10 : 60 )) \
     "$JAVA" -Dorg.slf4j.simpleLogger.showDateTime=true -cp "$CP" dev.kiln.bench.Main run --work "$WORK" \
     --groups "$G" --deadline "$D" "${JFLAG[@]}" "${QFLAG[@]}" "${JAVA_EXTRA[@]}" 2>&1 | tee "$WORK/logs/java-run.log"
   merge

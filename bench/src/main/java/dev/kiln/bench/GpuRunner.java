@@ -156,12 +156,19 @@ public final class GpuRunner {
             System.out.println("KILN-BENCH " + e.key() + " " + peer + ": measured by an earlier call (--redo measures again)");
             return;
         }
-        if (System.nanoTime() > deadlineNanos) {
+        double left = (deadlineNanos - System.nanoTime()) / 1e9;
+        Optional<String> wontFinish = PeerCost.wontFinish(result.path("measurements"), e.model(), e.batch(), peer, left);
+        if (left <= 0) {
             rec.put("status", "skipped");
             rec.put("error", "the run's deadline (--deadline " + args.deadline() + " s) had passed");
+        } else if (wontFinish.isPresent()) {
+            rec.put("status", "skipped");
+            rec.put("error", wontFinish.get());
         } else {
             try {
+                long t0 = System.nanoTime();
                 body.fill(rec);
+                rec.put("peer_s", seconds(t0));
                 rec.put("status", "ok");
             } catch (Exception | LinkageError ex) {
                 LOG.error("{} {} failed", e.key(), peer, ex);
