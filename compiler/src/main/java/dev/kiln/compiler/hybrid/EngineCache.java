@@ -26,7 +26,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A directory of built TensorRT engines, so compiling the same model again skips TensorRT's build.
- * An entry's {@link Key} is the SHA-256 of everything the plan depends on: the segment's IR after the
+ * An entry's {@link Key} is the SHA-256 of everything the plan depends on: the segment's IR (without its name) after the
  * passes (constants by content digest), the engine-relevant settings (precision, input ranges,
  * workspace, optimization level), the Kiln version, and the {@link Platform} (TensorRT version, GPU
  * name and compute capability). An entry ({@code <key>.plan}) is a magic line, the plan's SHA-256 and
@@ -91,11 +91,23 @@ public final class EngineCache {
 
     /** The segment's text with every constant elided and listed by name and content digest. */
     static String irText(Graph g) {
-        StringBuilder b = new StringBuilder(IrPrinter.print(g, IrPrinter.Options.elidingOver(-1)));
+        StringBuilder b = new StringBuilder(segmentText(g));
         for (Value c : g.constants()) {
             b.append("constant ").append(c.name()).append(' ').append(c.constant().orElseThrow().digest()).append('\n');
         }
         return b.toString();
+    }
+
+    /**
+     * The segment's text with its weights elided and its own name left out ({@code graph @segment(...)}): a
+     * segment's engine does not depend on its place in the program, so {@code seg3} of one compile reuses the
+     * engine of the same {@code seg2} of another (a node sent to libtorch further up renumbers what follows).
+     */
+    static String segmentText(Graph g) {
+        String text = IrPrinter.print(g, IrPrinter.Options.elidingOver(-1));
+        String header = "graph @" + IrPrinter.name(g.name()) + "(";
+        int at = text.indexOf(header);
+        return at < 0 ? text : text.substring(0, at) + "graph @segment(" + text.substring(at + header.length());
     }
 
     /**

@@ -332,9 +332,9 @@ public final class HybridCompiler {
                     LOG.info("engine for {} of {} comes from the cache ({})", name, g.name(), key.substring(0, 12));
                 }
             }
-            // the segment's text with its weights elided: within one compile a constant's name says which tensor it
-            // is, so unlike the engine cache's key this needs no digest of the weights
-            String same = plan == null ? IrPrinter.print(sub, IrPrinter.Options.elidingOver(-1)) + "\n" + EngineCache.settingsText(o) : null;
+            // the segment's text with its weights elided and without its name: within one compile a constant's name
+            // says which tensor it is, so unlike the engine cache's key this needs no digest of the weights
+            String same = plan == null ? EngineCache.segmentText(sub) + "\n" + EngineCache.settingsText(o) : null;
             if (plan == null && earlier.containsKey(same)) {
                 plan = earlier.get(same).duplicate();
                 LOG.info("engine for {} of {} is the one built in the previous round", name, g.name());

@@ -29,14 +29,18 @@ class EngineCacheTest {
     Path dir;
 
     static Graph graph(String addAlpha) {
+        return graph(addAlpha, "seg", "y");
+    }
+
+    static Graph graph(String addAlpha, String name, String output) {
         return IrParser.parse("""
-                graph @seg(%a: tensor<f32, [s0, 2]>) {
+                graph @NAME(%a: tensor<f32, [s0, 2]>) {
                   symbol s0 in [1, 8]
                   const %w : tensor<f32, [2]> = dense<"0x0000803F00000040">
-                  %y : tensor<f32, [s0, 2]> = aten::add.Tensor(%a, %w, ALPHA)
-                  return %y
+                  %OUT : tensor<f32, [s0, 2]> = aten::add.Tensor(%a, %w, ALPHA)
+                  return %OUT
                 }
-                """.replace("ALPHA", addAlpha), "seg", SchemaRegistry.standard());
+                """.replace("ALPHA", addAlpha).replace("NAME", name).replace("OUT", output), name, SchemaRegistry.standard());
     }
 
     @Test
@@ -63,6 +67,19 @@ class EngineCacheTest {
         assertThat(all).hasSize(12);
         // not part of the plan: the timing cache file and the progress callback
         assertThat(EngineCache.Key.of(graph("1"), o.withTimingCache(dir.resolve("t")), H200).hash()).isEqualTo(base);
+    }
+
+    @Test
+    void aSegmentsNameIsNotPartOfItsKey() {
+        // seg2 of one compile is seg3 of the next when a node further up goes to libtorch: the same engine
+        Graph renamed = graph("1", "seg3", "y");
+        assertThat(EngineCache.segmentText(renamed)).isEqualTo(EngineCache.segmentText(graph("1"))).startsWith("graph @segment(");
+        assertThat(EngineCache.Key.of(renamed, EngineOptions.defaults(), H200).hash())
+                .isEqualTo(EngineCache.Key.of(graph("1"), EngineOptions.defaults(), H200).hash());
+        // a value's name still counts (it is how the engine's inputs and outputs are bound)
+        Graph other = graph("1", "seg", "z");
+        assertThat(EngineCache.Key.of(other, EngineOptions.defaults(), H200).hash())
+                .isNotEqualTo(EngineCache.Key.of(graph("1"), EngineOptions.defaults(), H200).hash());
     }
 
     @Test
