@@ -38,6 +38,17 @@ public final class Report {
                 + ", transformers " + env.path("transformers").asText("?") + ", onnx " + env.path("onnx").asText("?"));
         row(b, "Kiln", env.path("kiln").asText("?"));
         row(b, "run", env.path("mode").asText("?"));
+        Map<String, Set<String>> earlier = new LinkedHashMap<>();
+        for (JsonNode m : merged.path("measurements")) {
+            if (m.has("run")) {
+                earlier.computeIfAbsent(runLabel(m.get("run")), k -> new LinkedHashSet<>()).add(m.path("model").asText());
+            }
+        }
+        if (!earlier.isEmpty()) {
+            List<String> runs = new ArrayList<>();
+            earlier.forEach((run, models) -> runs.add(run + ": " + String.join(", ", models)));
+            row(b, "earlier runs merged in", String.join("; ", runs) + " (each table says which rows)");
+        }
         b.append('\n');
         b.append("Latency: CUDA events around one call, synchronized every iteration, inputs already on the GPU, "
                 + "after warm-up; median and p99 (nearest rank) in ms. Throughput: back-to-back calls, items/s. "
@@ -94,6 +105,44 @@ public final class Report {
             }
         }
         b.append('\n');
+        provenance(b, ms, batches);
+    }
+
+    /**
+     * Where a model's rows were measured, when some come from an earlier run merged in ({@code --include}; such rows
+     * carry a {@code run}): one entry per batch size, "this run" being the run the header names. A batch whose rows
+     * come from more than one run says so: its ratios then compare measurements of different runs.
+     */
+    private static void provenance(StringBuilder b, List<JsonNode> ms, Set<Integer> batches) {
+        if (ms.stream().noneMatch(m -> m.has("run"))) {
+            return;
+        }
+        List<String> parts = new ArrayList<>();
+        Set<Set<String>> distinct = new LinkedHashSet<>();
+        for (int batch : batches) {
+            Set<String> labels = new LinkedHashSet<>();
+            for (JsonNode m : ms) {
+                if (m.path("batch").asInt() == batch) {
+                    labels.add(m.has("run") ? runLabel(m.get("run")) : "this run");
+                }
+            }
+            distinct.add(labels);
+            parts.add("batch " + batch + ": " + String.join(" and ", labels) + (labels.size() > 1 ? " (rows of different runs)" : ""));
+        }
+        if (distinct.size() == 1 && distinct.iterator().next().size() == 1) {
+            b.append("Measured in ").append(distinct.iterator().next().iterator().next()).append(".\n\n");
+        } else {
+            b.append("Measured in ").append(String.join("; ", parts)).append(".\n\n");
+        }
+    }
+
+    static String runLabel(JsonNode run) {
+        StringBuilder s = new StringBuilder("the run of ").append(run.path("date").asText("?")).append(" (Kiln ")
+                .append(run.path("kiln").asText("?"));
+        if (run.has("gpu")) {
+            s.append(", ").append(run.path("gpu").asText()).append(" driver ").append(run.path("driver").asText("?"));
+        }
+        return s.append(')').toString();
     }
 
     /**

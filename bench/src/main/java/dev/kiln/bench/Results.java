@@ -141,14 +141,20 @@ public final class Results {
         ArrayNode skipped = JSON.createArrayNode();
         ArrayNode sources = out.putArray("sources");
         for (ObjectNode p : parts) {
-            sources.add(p.path("source").asText("unknown"));
             Iterator<Map.Entry<String, JsonNode>> it = p.path("env").fields();
             while (it.hasNext()) {
                 Map.Entry<String, JsonNode> e = it.next();
                 env.set(e.getKey(), e.getValue());
             }
+        }
+        for (ObjectNode p : parts) {
+            sources.add(p.path("source").asText("unknown"));
+            // an earlier run's merged results (--include): its rows say which run measured them, where that is not
+            // the run the header names
+            ObjectNode run = p.has("sources") && !sameRun(p.path("env"), env) ? runOf(p.path("env")) : null;
             for (JsonNode m : p.path("measurements")) {
-                ms.put(key(m), keepColdFigures(m, ms.get(key(m))));
+                JsonNode stamped = run != null && !m.has("run") && m instanceof ObjectNode o ? o.deepCopy().set("run", run) : m;
+                ms.put(key(m), keepColdFigures(stamped, ms.get(key(m))));
             }
             for (JsonNode e : p.path("exports")) {
                 exports.put(e.path("model").asText() + "|" + e.path("batch").asInt(), e);
@@ -168,6 +174,22 @@ public final class Results {
         ex.forEach(exArr::add);
         out.set("skipped", skipped);
         return out;
+    }
+
+    /** The run an environment describes: its date, Kiln version, GPU and driver. */
+    static ObjectNode runOf(JsonNode env) {
+        ObjectNode run = JSON.createObjectNode();
+        for (String f : List.of("date", "kiln", "gpu", "driver")) {
+            if (env.has(f)) {
+                run.set(f, env.get(f));
+            }
+        }
+        return run;
+    }
+
+    /** Whether two environments are the same run (date and Kiln version). */
+    static boolean sameRun(JsonNode a, JsonNode b) {
+        return a.path("date").asText("").equals(b.path("date").asText("")) && a.path("kiln").asText("").equals(b.path("kiln").asText(""));
     }
 
     /** Table order: model, batch, peer. */

@@ -99,6 +99,42 @@ class ReportTest {
     }
 
     @Test
+    void rowsOfAnEarlierRunMergedInSayWhichRunMeasuredThem() {
+        // an earlier session's merged results (--include), then this call's own parts
+        ObjectNode earlierTorch = Results.empty("torch");
+        Results.put(earlierTorch, m("resnet50", 1, "eager-fp32", 10));
+        Results.put(earlierTorch, m("resnet50", 32, "eager-fp32", 40));
+        ObjectNode earlierKiln = Results.empty("kiln");
+        earlierKiln.with("env").put("date", "2026-12-04T19:10:01Z").put("kiln", "5ac1baf").put("gpu", "NVIDIA H200").put("driver", "580");
+        Results.put(earlierKiln, m("resnet50", 1, "kiln-fp32", 2));
+        Results.put(earlierKiln, m("resnet50", 32, "kiln-fp32", 8));
+        ObjectNode earlier = Results.merge(List.of(earlierTorch, earlierKiln));
+        ObjectNode kiln = Results.empty("kiln");
+        kiln.with("env").put("date", "2026-12-05T10:00:00Z").put("kiln", "f11a36d").put("gpu", "NVIDIA H200").put("driver", "580");
+        Results.put(kiln, m("resnet50", 32, "onnx-trt-fp16", 3));
+        Results.put(kiln, m("vit_b_16", 1, "kiln-fp16", 1));
+        ObjectNode merged = Results.merge(List.of(earlier, kiln));
+        // the earlier rows carry their run; this call's do not
+        assertThat(merged.path("measurements")).filteredOn(x -> x.path("model").asText().equals("resnet50")
+                && !x.path("peer").asText().equals("onnx-trt-fp16")).allMatch(x -> x.path("run").path("kiln").asText().equals("5ac1baf"));
+        assertThat(merged.path("measurements")).filteredOn(x -> x.path("peer").asText().equals("onnx-trt-fp16")).noneMatch(x -> x.has("run"));
+        String md = Report.markdown(merged);
+        assertThat(md).contains("| Kiln | f11a36d |")
+                .contains("| earlier runs merged in | the run of 2026-12-04T19:10:01Z (Kiln 5ac1baf, NVIDIA H200 driver 580): resnet50 (each table says which rows) |");
+        assertThat(md).contains("Measured in batch 1: the run of 2026-12-04T19:10:01Z (Kiln 5ac1baf, NVIDIA H200 driver 580); batch 32: the run of "
+                + "2026-12-04T19:10:01Z (Kiln 5ac1baf, NVIDIA H200 driver 580) and this run (rows of different runs).");
+        // vit_b_16 is all this run's: no such line
+        assertThat(md.substring(md.indexOf("## vit_b_16"))).doesNotContain("Measured in batch");
+        // a model whose rows all come from one earlier run says it once
+        ObjectNode later = Results.empty("kiln");
+        later.with("env").put("date", "2026-12-05T10:00:00Z").put("kiln", "f11a36d");
+        ObjectNode onlyEarlier = Results.merge(List.of(earlier, later));
+        assertThat(Report.markdown(onlyEarlier)).contains("Measured in the run of 2026-12-04T19:10:01Z (Kiln 5ac1baf, NVIDIA H200 driver 580).\n");
+        // merging the merged file again changes nothing
+        assertThat(Results.merge(List.of(merged)).get("measurements")).isEqualTo(merged.get("measurements"));
+    }
+
+    @Test
     void emptyResultsStillRender() {
         String md = Report.markdown(Results.merge(List.of()));
         assertThat(md).contains("# Kiln bench results").contains("| GPU | ? (driver ?) |").doesNotContain("## Not measured");
