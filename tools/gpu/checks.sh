@@ -11,11 +11,12 @@
 # as a .kiln archive run by libtorch), so that JavaCPP has unpacked every native library before many JVMs start at once (ten
 # kit processes unpacking the same libraries together died of SIGBUS in the dynamic loader, 2026-12-04).
 #
-# Phase A, in parallel until --budget minus 80 s: the conformance kit in K processes (kiln.tck.shard),
+# Phase A, in parallel until --budget minus phase B's share: the conformance kit in K processes (kiln.tck.shard),
 # the example converter's kit, backend-torch on CUDA, the hybrid runtime on CUDA libtorch and on CPU
 # libtorch, and (after tools/gpu/export_models.py) the exported models end to end and through the
-# fallback compile. Phase B, alone: the 16-thread memory test (GPU memory is read device-wide, so
-# nothing else may run). Writes $OUT/summary.txt (every summary line and each log's totals),
+# fallback compile. Phase B, one at a time: the engine leak test and the 16-thread memory test (GPU memory is
+# read device-wide, so nothing else may run), and the checks that print timings (per-call overhead, CUDA graphs,
+# the bench's and the CLI's timing loops), which beside other JVMs would measure the contention. Writes $OUT/summary.txt (every summary line and each log's totals),
 # $OUT/tck-lines.txt, $OUT/tck-failures.txt and $OUT/logs.tgz.
 set -u
 BUDGET=560; TC=0; SHARDS=10; FIRST=0; LAST=""; CASES=256; SKIP=""; EXTRA=""; CONV_OPS=""; ONLY=()
@@ -85,7 +86,9 @@ FX=ir/src/test/resources/fixtures
     && K run "$L/warm.kiln" --inputs $FX/cnn.npz --output "$L/warm.npz"
   echo "warm-up rc=$? at $(el)s"
 } > "$L/warm-up.txt" 2>&1
-a_left() { echo $(( BUDGET - 80 - $(el) )); }   # seconds until phase A ends
+# phase B's share: the memory tests (about 80 s), and the engine's leak and timing checks (about 140 s)
+B_SHARE=80; skip engine || B_SHARE=$(( B_SHARE + 140 ))
+a_left() { echo $(( BUDGET - B_SHARE - $(el) )); }   # seconds until phase A ends
 A=$(a_left)
 # One kit process (kit NAME JAVA_TOOL_OPTIONS). TensorRT's builder can take the JVM down (SIGSEGV after a Myelin
 # "NVRTC Compilation failure" on a packed f16 convolution, H200 2026-12-04), which used to lose every converter
@@ -125,11 +128,8 @@ skip cuda || ( cuda_env; run cuda "$A" dev.kiln.backend.torch.CudaInterpreterGpu
 # all but the leak test, which reads device-wide free memory and so runs alone in phase B)
 EG=dev.kiln.backend.tensorrt.EngineGpuTest
 skip engine || ( run engine "$A" "$EG#dynamicBatchWithOneEngine" "$EG#fp16NetworkAndDeviceResidentRuns" "$EG#saveLoadAndTimingCache(java.nio.file.Path)" \
-    "$EG#theBuilderIsPreparedOnce" "$EG#failedBuildNamesTheNode" "$EG#perCallOverhead" ) &
-# CUDA graphs (the runtime's, the bench's graph timing, kiln bench --cuda-graphs) in a process of their own: a
-# capture that went wrong inside TensorRT or CUDA would end only this JVM
-skip engine || ( cuda_env; run graphs "$A" "$EG#cudaGraphsReplayTheLiveBuffersAndFollowNewShapes" dev.kiln.bench.BenchGpuTest \
-    dev.kiln.cli.CliBenchGpuTest "$H#cudaGraphsGiveTheSameOutputs" ) &
+    "$EG#theBuilderIsPreparedOnce" "$EG#failedBuildNamesTheNode" ) &
+# (the per-call overhead and the CUDA-graph checks, which print timings, run in phase B, alone)
 if [[ -n $CONV_OPS ]]; then
   ( JAVA_TOOL_OPTIONS="-Dkiln.converters.ops=$CONV_OPS" run converters "$A" dev.kiln.backend.tensorrt.converters.ConverterGpuTest ) &
 fi
@@ -173,6 +173,13 @@ echo "phase A done at $(el)s" > "$L/phases.txt"
 # GPU memory read device-wide: alone, or the other processes' allocations read as this one's leak (the fifth
 # session's run in phase A measured 3840 KiB per iteration, just under the 4 MiB limit, with 16 kit processes around)
 skip engine || run engine-leaks 60 "$EG#noGpuMemoryLeaksInALoop"
+# timings (per-call overhead, CUDA graphs against plain calls, the bench's and the CLI's timing loops): alone, since
+# beside other JVMs on the machine's cores a call's host time measures the contention (the fifth session's 224 µs
+# per runInto on a 6-layer engine ran beside 16 kit processes). CUDA graphs in a process of their own: a capture
+# that went wrong inside TensorRT or CUDA would end only this JVM.
+skip engine || run engine-timing 60 "$EG#perCallOverhead"
+skip engine || ( cuda_env; run graphs 150 "$EG#cudaGraphsReplayTheLiveBuffersAndFollowNewShapes" dev.kiln.bench.BenchGpuTest \
+    dev.kiln.cli.CliBenchGpuTest "$H#cudaGraphsGiveTheSameOutputs" )
 if ! skip hybrid && ! skip threads; then
   # a fixed, pre-touched heap: the test reads native growth as RSS growth
   FIXED="-Xms4g -Xmx4g -XX:+AlwaysPreTouch"
