@@ -199,6 +199,7 @@ echo "phase B done at $(el)s" >> "$L/phases.txt"
     if [[ -n $totals ]]; then echo "$(basename "$f"): $totals"
     else
       why=$(grep -E '^Caused by' "$f" | tail -1); [[ -n $why ]] || why=$(grep -m1 -E 'Exception|Error' "$f")
+      [[ -n $why ]] || why="no exception in the log ($(wc -l < "$f") lines; a JVM killed by the time limit?)"
       echo "$(basename "$f"): FAILED, no test ran: ${why:0:300}"
     fi
   done
