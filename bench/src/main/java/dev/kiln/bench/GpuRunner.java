@@ -157,7 +157,8 @@ public final class GpuRunner {
             return;
         }
         double left = (deadlineNanos - System.nanoTime()) / 1e9;
-        Optional<String> wontFinish = PeerCost.wontFinish(result.path("measurements"), e.model(), e.batch(), peer, left);
+        Optional<String> wontFinish = PeerCost.wontFinish(result.path("measurements"), e.model(), e.batch(), peer, left,
+                args.sharedCache() && args.seedCaches().isEmpty());
         if (left <= 0) {
             rec.put("status", "skipped");
             rec.put("error", "the run's deadline (--deadline " + args.deadline() + " s) had passed");

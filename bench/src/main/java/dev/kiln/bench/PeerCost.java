@@ -47,8 +47,27 @@ final class PeerCost {
      * Empty when the folder holds nothing comparable.
      */
     static OptionalDouble expectedSeconds(JsonNode measurements, String model, int batch, String peer) {
+        return expectedSeconds(measurements, model, batch, peer, false);
+    }
+
+    /**
+     * As {@link #expectedSeconds(JsonNode, String, int, String)}; with {@code sharedCache} an ONNX peer whose Kiln
+     * counterpart (same batch and precision) was built starts from that build's timing cache, so it is expected to
+     * take what Kiln's warm compile took ({@code compile_warm_s}, else a quarter of its build) plus {@link #TIMING_S}.
+     */
+    static OptionalDouble expectedSeconds(JsonNode measurements, String model, int batch, String peer, boolean sharedCache) {
         String precision = peer.substring(peer.lastIndexOf('-') + 1);
         String other = peer.startsWith("kiln-") ? "onnx-trt-" + precision : "kiln-" + precision;
+        if (sharedCache && peer.startsWith("onnx-trt-")) {
+            for (JsonNode m : measurements) {
+                if (m.path("model").asText().equals(model) && m.path("batch").asInt() == batch && m.path("peer").asText().equals(other)
+                        && "ok".equals(m.path("status").asText())) {
+                    double warm = m.has("compile_warm_s") ? m.path("compile_warm_s").asDouble()
+                            : m.path("build_s").asDouble(m.path("build_seeded_s").asDouble(0)) / 4;
+                    return OptionalDouble.of(warm + TIMING_S);
+                }
+            }
+        }
         OptionalDouble same = nearest(measurements, model, batch, peer, false);
         if (same.isPresent()) {
             return same;
@@ -62,8 +81,11 @@ final class PeerCost {
 
     /** {@link #expectedSeconds}, or the default for the peer's precision. */
     static double expectedOrDefault(JsonNode measurements, String model, int batch, String peer) {
-        return expectedSeconds(measurements, model, batch, peer).orElse(peer.endsWith("fp16") || peer.endsWith("bf16")
-                ? DEFAULT_FP16_S : DEFAULT_FP32_S);
+        return expectedSeconds(measurements, model, batch, peer).orElse(defaultSeconds(peer));
+    }
+
+    private static double defaultSeconds(String peer) {
+        return peer.endsWith("fp16") || peer.endsWith("bf16") ? DEFAULT_FP16_S : DEFAULT_FP32_S;
     }
 
     /**
@@ -71,8 +93,14 @@ final class PeerCost {
      * measurement), or empty when it is expected to finish in time.
      */
     static Optional<String> wontFinish(JsonNode measurements, String model, int batch, String peer, double leftSeconds) {
-        OptionalDouble known = expectedSeconds(measurements, model, batch, peer);
-        double expected = known.orElse(expectedOrDefault(measurements, model, batch, peer));
+        return wontFinish(measurements, model, batch, peer, leftSeconds, false);
+    }
+
+    /** As {@link #wontFinish(JsonNode, String, int, String, double)}, with the ONNX builds sharing Kiln's timing caches or not. */
+    static Optional<String> wontFinish(JsonNode measurements, String model, int batch, String peer, double leftSeconds,
+                                       boolean sharedCache) {
+        OptionalDouble known = expectedSeconds(measurements, model, batch, peer, sharedCache);
+        double expected = known.orElse(defaultSeconds(peer));
         if (expected <= leftSeconds) {
             return Optional.empty();
         }

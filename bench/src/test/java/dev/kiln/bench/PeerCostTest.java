@@ -54,6 +54,18 @@ class PeerCostTest {
     }
 
     @Test
+    void anOnnxBuildFromKilnsTimingCacheIsExpectedToTakeAWarmCompile() {
+        // vit onnx-trt-fp16 at batch 1 after Kiln's FP16 build (warm compile 5.7 s): not its own cold 89.5 s
+        assertThat(PeerCost.expectedSeconds(MEASURED, "vit_b_16", 1, "onnx-trt-fp16", true).getAsDouble())
+                .isCloseTo(5.7 + PeerCost.TIMING_S, within(1e-9));
+        assertThat(PeerCost.expectedSeconds(MEASURED, "vit_b_16", 1, "onnx-trt-fp16", false).getAsDouble()).isCloseTo(89.5 + PeerCost.TIMING_S,
+                within(1e-9));
+        // with 30 s left it starts when it shares the cache, not otherwise
+        assertThat(PeerCost.wontFinish(MEASURED, "vit_b_16", 1, "onnx-trt-fp16", 30, true)).isEmpty();
+        assertThat(PeerCost.wontFinish(MEASURED, "vit_b_16", 1, "onnx-trt-fp16", 30, false)).isPresent();
+    }
+
+    @Test
     void aPeerThatCannotEndBeforeTheDeadlineIsNotStarted() {
         // bert kiln-fp16 at 16 expects 112.5 s
         assertThat(PeerCost.wontFinish(MEASURED, "bert_base", 16, "kiln-fp16", 200)).isEmpty();
