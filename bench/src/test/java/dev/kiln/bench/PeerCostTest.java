@@ -58,8 +58,9 @@ class PeerCostTest {
         // vit onnx-trt-fp16 at batch 1 after Kiln's FP16 build (warm compile 5.7 s): not its own cold 89.5 s
         assertThat(PeerCost.expectedSeconds(MEASURED, "vit_b_16", 1, "onnx-trt-fp16", true).getAsDouble())
                 .isCloseTo(5.7 + PeerCost.TIMING_S, within(1e-9));
-        assertThat(PeerCost.expectedSeconds(MEASURED, "vit_b_16", 1, "onnx-trt-fp16", false).getAsDouble()).isCloseTo(89.5 + PeerCost.TIMING_S,
-                within(1e-9));
+        // without it, Kiln's cold FP16 build at the same batch (its own record at this batch is itself, not a guide)
+        assertThat(PeerCost.expectedSeconds(MEASURED, "vit_b_16", 1, "onnx-trt-fp16", false).getAsDouble())
+                .isCloseTo(105.27 + 5.7 + PeerCost.TIMING_S, within(1e-9));
         // with 30 s left it starts when it shares the cache, not otherwise
         assertThat(PeerCost.wontFinish(MEASURED, "vit_b_16", 1, "onnx-trt-fp16", 30, true)).isEmpty();
         assertThat(PeerCost.wontFinish(MEASURED, "vit_b_16", 1, "onnx-trt-fp16", 30, false)).isPresent();
