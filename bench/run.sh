@@ -11,10 +11,11 @@
 #   1. python3 bench/export_and_time.py  groups export, eager        (models -> WORK/models, PyTorch eager peers)
 #   2. java dev.kiln.bench.Main run      groups kiln, onnx, graph, compile-time, overhead
 #   3. python3 bench/export_and_time.py  groups compile, autotune    (torch.compile peers, in what time is left)
-#   4. java dev.kiln.bench.Main merge    -> $OUT/results.json, $OUT/results.md
+#   4. java dev.kiln.bench.Main kernels  group kernels (opt-in)      (CUPTI kernel profiles -> $OUT/kernels.md)
+#   5. java dev.kiln.bench.Main merge    -> $OUT/results.json, $OUT/results.md
 # and packs WORK/layers (engine inspector JSON of every Kiln and ONNX engine) into $OUT/layers.tgz and the
-# logs into $OUT/logs.tgz. Groups: export eager compile autotune kiln onnx graph compile-time overhead
-# (default: all but autotune; --quick: fewer iterations, no compile-time, ONNX builds start from Kiln's
+# logs into $OUT/logs.tgz. Groups: export eager compile autotune kiln onnx graph compile-time overhead kernels
+# (default: all but autotune and kernels; --quick: fewer iterations, no compile-time, ONNX builds start from Kiln's
 # timing cache). Measurements accumulate in WORK
 # (default $GPU_STAGE_HOME/bench-work, which lives as long as the machine stays warm), so a second call
 # with other groups or models adds to the same results, and what a call already measured fine is not
@@ -192,6 +193,20 @@ if [[ -n $G ]]; then
       "${QFLAG[@]}" "${PY_EXTRA[@]}" --groups "$G" --deadline "$D" 2>&1 | tee "$WORK/logs/python-compile.log"
   else
     echo "bench: no time left for $G"
+  fi
+fi
+
+# kernel profiles (CUPTI) of the engines the Java phase left, in a JVM of its own after every timed run; CUPTI is
+# carried as .gpu/cupti (tools/gpu/cupti.sh)
+if has kernels; then
+  if (( $(left) > 40 )); then
+    phase "java kernels"
+    [[ -d $ROOT/.gpu/cupti ]] || echo "bench: no .gpu/cupti (tools/gpu/cupti.sh, carried with the call): the profiles will say CUPTI is missing"
+    JFLAG=(); [[ -n $MODELS ]] && JFLAG=(--models "$MODELS")
+    timeout $(( $(left) - 25 )) env LD_LIBRARY_PATH="$ROOT/.gpu/cupti:${LD_LIBRARY_PATH:-}" "$JAVA" -cp "$CP" dev.kiln.bench.Main kernels \
+      --work "$WORK" --out "$OUT" "${JFLAG[@]}" "${JAVA_EXTRA[@]}" 2>&1 | tee "$WORK/logs/java-kernels.log" | grep -E '^KERNELS|Exception' | head -60
+  else
+    echo "bench: no time left for kernels"
   fi
 fi
 

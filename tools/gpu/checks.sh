@@ -179,7 +179,9 @@ skip engine || run engine-leaks 60 "$EG#noGpuMemoryLeaksInALoop"
 # per runInto on a 6-layer engine ran beside 16 kit processes). CUDA graphs in a process of their own: a capture
 # that went wrong inside TensorRT or CUDA would end only this JVM.
 skip engine || run engine-timing 60 "$EG#perCallOverhead"
-skip engine || ( cuda_env; run graphs 150 "$EG#cudaGraphsReplayTheLiveBuffersAndFollowNewShapes" dev.kiln.bench.BenchGpuTest \
+# (BenchGpuTest's kernel profile needs CUPTI: tools/gpu/cupti.sh, carried as .gpu/cupti)
+skip engine || ( cuda_env; export LD_LIBRARY_PATH="$PWD/.gpu/cupti:$LD_LIBRARY_PATH"
+    run graphs 150 "$EG#cudaGraphsReplayTheLiveBuffersAndFollowNewShapes" dev.kiln.bench.BenchGpuTest \
     dev.kiln.cli.CliBenchGpuTest "$H#cudaGraphsGiveTheSameOutputs" )
 if ! skip hybrid && ! skip threads; then
   # a fixed, pre-touched heap: the test reads native growth as RSS growth

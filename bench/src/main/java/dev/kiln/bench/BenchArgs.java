@@ -17,7 +17,8 @@ import java.util.Set;
  *
  * <pre>{@code BenchArgs a = BenchArgs.parse("run", "--work", "/tmp/w", "--models", "resnet50", "--quick");}</pre>
  *
- * @param command     {@code run} or {@code merge}
+ * @param command     {@code run}, {@code merge} or {@code kernels} (each engine {@code run} left, profiled kernel by
+ *                    kernel: {@link KernelRunner})
  * @param work        the work folder ({@code models/} in, {@code results/} and {@code layers/} out)
  * @param models      the models to run (empty = every one in the manifest)
  * @param batches     the batch sizes to run (empty = every one in the manifest)
@@ -30,7 +31,7 @@ import java.util.Set;
  * @param warmup      warm-up runs per peer
  * @param maxSeconds  time cap of one peer's latency loop
  * @param deadline    seconds the whole {@code run} may take; what is left then is recorded as skipped
- * @param out         the JSON file {@code run} writes, or the folder {@code merge} writes to
+ * @param out         the JSON file {@code run} writes, or the folder {@code merge} and {@code kernels} write to
  * @param inputs      {@code merge}: the partial result files
  * @param kilnVersion the Kiln version (commit) to record, if given
  * @param redo        measure again what the result file already has as ok (default: skip it, so the same
@@ -64,7 +65,8 @@ public record BenchArgs(String command, Path work, List<String> models, List<Int
             "                              [--precisions fp32,fp16] [--quick] [--iters N] [--warmup N] [--max-seconds S]",
             "                              [--deadline S] [--out FILE.json] [--kiln-version V] [--shared-cache=true|false] [--redo]",
             "                              [--seed-caches DIR]",
-            "       dev.kiln.bench.Main merge --out DIR [--kiln-version V] FILE.json...");
+            "       dev.kiln.bench.Main merge --out DIR [--kiln-version V] FILE.json...",
+            "       dev.kiln.bench.Main kernels --work DIR [--models a,b] [--batches 1,32] [--precisions fp32,fp16] [--iters N] [--out DIR]");
 
     /** Parses {@code args} ({@code --key value} or {@code --key=value}); a {@link KilnException} with the usage otherwise. */
     public static BenchArgs parse(String... args) {
@@ -72,8 +74,8 @@ public record BenchArgs(String command, Path work, List<String> models, List<Int
             throw new KilnException("no command given\n" + USAGE);
         }
         String command = args[0];
-        if (!command.equals("run") && !command.equals("merge")) {
-            throw new KilnException("unknown command '" + command + "'; use run or merge\n" + USAGE);
+        if (!command.equals("run") && !command.equals("merge") && !command.equals("kernels")) {
+            throw new KilnException("unknown command '" + command + "'; use run, merge or kernels\n" + USAGE);
         }
         Path work = null;
         List<String> models = List.of();
@@ -179,8 +181,8 @@ public record BenchArgs(String command, Path work, List<String> models, List<Int
                     throw new KilnException("unknown option " + key + "\n" + USAGE);
             }
         }
-        if (command.equals("run") && work == null) {
-            throw new KilnException("run needs --work DIR (the folder export_and_time.py wrote)\n" + USAGE);
+        if ((command.equals("run") || command.equals("kernels")) && work == null) {
+            throw new KilnException(command + " needs --work DIR (the folder export_and_time.py wrote)\n" + USAGE);
         }
         if (command.equals("merge") && (out == null || inputs.isEmpty())) {
             throw new KilnException("merge needs --out DIR and at least one result file\n" + USAGE);

@@ -261,6 +261,9 @@ public final class GpuRunner {
         }
         OnnxEngineBuilder.Built b = OnnxEngineBuilder.build(models.resolve(file), cache);
         rec.put(seeded ? "build_seeded_s" : "build_s", round(b.seconds(), 2));
+        // kept beside Kiln's, for the kernel profiles (Main kernels)
+        Engine.writeAtomically(Files.createDirectories(args.work().resolve("engines")).resolve(e.key() + "-onnx-trt-" + prec + ".engine"),
+                b.plan());
         measure(e, rec, b.plan(), npz, null);
     }
 

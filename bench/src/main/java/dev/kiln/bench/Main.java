@@ -13,9 +13,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The bench runner's entry point: {@code run} (GPU: Kiln and ONNX→TensorRT peers, see {@link GpuRunner})
- * and {@code merge} (CPU: partial result files into {@code results.json} and {@code results.md}, see
- * {@link Results} and {@link Report}). {@code bench/run.sh} calls both.
+ * The bench runner's entry point: {@code run} (GPU: Kiln and ONNX→TensorRT peers, see {@link GpuRunner}),
+ * {@code merge} (CPU: partial result files into {@code results.json} and {@code results.md}, see
+ * {@link Results} and {@link Report}) and {@code kernels} (GPU: the engines {@code run} left, profiled kernel by
+ * kernel, see {@link KernelRunner}). {@code bench/run.sh} calls them.
  *
  * <pre>{@code java -cp "$CP" dev.kiln.bench.Main merge --out "$OUT" work/results/torch.json work/results/kiln.json}</pre>
  */
@@ -35,6 +36,8 @@ public final class Main {
     static void run(BenchArgs a) {
         if (a.command().equals("merge")) {
             merge(a.inputs(), a.out().orElseThrow(), a.kilnVersion().orElse(null));
+        } else if (a.command().equals("kernels")) {
+            KernelRunner.run(a);
         } else {
             new GpuRunner(a).run();
         }

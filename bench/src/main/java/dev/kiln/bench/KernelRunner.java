@@ -1,0 +1,115 @@
+package dev.kiln.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.kiln.ir.ConstantTensor;
+import dev.kiln.ir.KilnException;
+import dev.kiln.ir.npy.Npz;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code Main kernels}: every Kiln and ONNX→TensorRT engine a {@code run} left in {@code WORK/engines/}, profiled
+ * kernel by kernel with {@link KernelProfile}, into {@code WORK/results/kernels.json} and a side-by-side
+ * {@code kernels.md} ({@link KernelReport}) in the output folder. In a JVM of its own, after the timed runs.
+ *
+ * <pre>{@code java -cp "$CP" dev.kiln.bench.Main kernels --work "$WORK" --models bert_base --batches 1 --out "$OUT"}</pre>
+ */
+final class KernelRunner {
+    /** Profiled runs per engine: enough for a stable per-run figure, few enough to keep CUPTI's records small. */
+    static final int MAX_RUNS = 50;
+
+    private KernelRunner() {
+    }
+
+    static ObjectNode run(BenchArgs a) {
+        Path models = a.work().resolve("models");
+        Path engines = a.work().resolve("engines");
+        List<GpuRunner.Entry> entries = GpuRunner.entries(models.resolve("manifest.json"), a.models(), a.batches());
+        ObjectNode out = Results.JSON.createObjectNode();
+        ArrayNode profiles = out.putArray("profiles");
+        int runs = Math.min(MAX_RUNS, a.iters());
+        for (GpuRunner.Entry e : entries) {
+            Map<String, ConstantTensor> npz = null;
+            for (String prec : a.precisions()) {
+                for (String peer : List.of("kiln-" + prec, "onnx-trt-" + prec)) {
+                    Path file = engines.resolve(e.key() + "-" + peer + ".engine");
+                    if (!Files.isRegularFile(file)) {
+                        continue;
+                    }
+                    ObjectNode rec = profiles.addObject();
+                    rec.put("model", e.model()).put("batch", e.batch()).put("precision", prec).put("peer", peer);
+                    try {
+                        if (npz == null) {
+                            npz = Npz.read(models.resolve(e.npz()));
+                        }
+                        profile(file, npz, runs, rec);
+                        System.out.printf(java.util.Locale.ROOT, "KERNELS %s %s runs=%d kernels_per_run=%.1f gpu_us_per_run=%.1f%n",
+                                e.key(), peer, runs, rec.path("kernels_per_run").asDouble(), rec.path("gpu_us_per_run").asDouble());
+                    } catch (RuntimeException ex) {
+                        rec.put("error", ex.getClass().getSimpleName() + ": " + ex.getMessage());
+                        System.out.println("KERNELS " + e.key() + " " + peer + " error=" + ex.getMessage());
+                    }
+                }
+            }
+        }
+        Results.write(a.work().resolve("results").resolve("kernels.json"), out);
+        Path dir = a.out().orElse(a.work());
+        try {
+            Files.createDirectories(dir);
+            Files.writeString(dir.resolve("kernels.md"), KernelReport.markdown(out), StandardCharsets.UTF_8);
+        } catch (IOException ex) {
+            throw new KilnException(dir + ": cannot write kernels.md: " + ex.getMessage(), ex);
+        }
+        return out;
+    }
+
+    private static void profile(Path file, Map<String, ConstantTensor> npz, int runs, ObjectNode rec) {
+        ByteBuffer plan;
+        try {
+            byte[] bytes = Files.readAllBytes(file);
+            plan = ByteBuffer.allocateDirect(bytes.length).put(bytes).flip();
+        } catch (IOException ex) {
+            throw new KilnException(file + ": cannot read the engine: " + ex.getMessage(), ex);
+        }
+        try (EngineRun r = EngineRun.load(plan, npz)) {
+            r.bareWallMicros(10, 1); // warm: lazy initialization inside TensorRT stays out of the profile
+            List<KernelProfile.Kernel> ks = KernelProfile.profile(() -> r.bareWallMicros(0, runs));
+            fill(rec, ks, runs);
+        }
+    }
+
+    /** The record of one engine's profile: per run, its kernel launches and GPU time, and each kernel's share. */
+    static void fill(ObjectNode rec, List<KernelProfile.Kernel> ks, int runs) {
+        long launches = 0;
+        long nanos = 0;
+        for (KernelProfile.Kernel k : ks) {
+            launches += k.launches();
+            nanos += k.totalNs();
+        }
+        rec.put("runs", runs);
+        rec.put("kernels_per_run", GpuRunner.round((double) launches / runs, 2));
+        rec.put("gpu_us_per_run", GpuRunner.round(nanos / 1e3 / runs, 2));
+        ArrayNode arr = rec.putArray("kernels");
+        for (KernelProfile.Kernel k : ks) {
+            arr.addObject().put("name", k.name()).put("launches_per_run", GpuRunner.round((double) k.launches() / runs, 2))
+                    .put("us_per_run", GpuRunner.round(k.microsPerRun(runs), 3));
+        }
+    }
+
+    static JsonNode find(JsonNode profiles, String model, int batch, String peer) {
+        for (JsonNode p : profiles) {
+            if (p.path("model").asText().equals(model) && p.path("batch").asInt() == batch && p.path("peer").asText().equals(peer)) {
+                return p;
+            }
+        }
+        return null;
+    }
+}
