@@ -86,8 +86,8 @@ FX=ir/src/test/resources/fixtures
     && K run "$L/warm.kiln" --inputs $FX/cnn.npz --output "$L/warm.npz"
   echo "warm-up rc=$? at $(el)s"
 } > "$L/warm-up.txt" 2>&1
-# phase B's share: the memory tests (about 80 s), and the engine's leak and timing checks (about 140 s)
-B_SHARE=10; skip hybrid || skip threads || B_SHARE=$(( B_SHARE + 80 )); skip engine || B_SHARE=$(( B_SHARE + 140 ))
+# phase B's share: the memory tests (about 80 s), and the engine's leak, timing and kernel-profile checks (about 170 s)
+B_SHARE=10; skip hybrid || skip threads || B_SHARE=$(( B_SHARE + 80 )); skip engine || B_SHARE=$(( B_SHARE + 170 ))
 # seconds until phase A ends (at least 30: a process given no time at all would fail for nothing)
 a_left() { local s=$(( BUDGET - B_SHARE - $(el) )); echo $(( s < 30 ? 30 : s )); }
 A=$(a_left)
@@ -179,10 +179,11 @@ skip engine || run engine-leaks 60 "$EG#noGpuMemoryLeaksInALoop"
 # per runInto on a 6-layer engine ran beside 16 kit processes). CUDA graphs in a process of their own: a capture
 # that went wrong inside TensorRT or CUDA would end only this JVM.
 skip engine || run engine-timing 60 "$EG#perCallOverhead"
-# (BenchGpuTest's kernel profile needs CUPTI: tools/gpu/cupti.sh, carried as .gpu/cupti)
-skip engine || ( cuda_env; export LD_LIBRARY_PATH="$PWD/.gpu/cupti:$LD_LIBRARY_PATH"
-    run graphs 150 "$EG#cudaGraphsReplayTheLiveBuffersAndFollowNewShapes" dev.kiln.bench.BenchGpuTest \
+skip engine || ( cuda_env; run graphs 150 "$EG#cudaGraphsReplayTheLiveBuffersAndFollowNewShapes" dev.kiln.bench.BenchGpuTest \
     dev.kiln.cli.CliBenchGpuTest "$H#cudaGraphsGiveTheSameOutputs" )
+# CUPTI's kernel profile (the bench's kernels group), alone in its JVM; CUPTI comes from tools/gpu/cupti.sh, carried
+# as .gpu/cupti
+skip engine || ( export LD_LIBRARY_PATH="$PWD/.gpu/cupti:$LD_LIBRARY_PATH"; run kernels 60 dev.kiln.bench.KernelProfileGpuTest )
 if ! skip hybrid && ! skip threads; then
   # a fixed, pre-touched heap: the test reads native growth as RSS growth
   FIXED="-Xms4g -Xmx4g -XX:+AlwaysPreTouch"

@@ -68,44 +68,6 @@ class BenchGpuTest {
         }
     }
 
-    /**
-     * CUPTI's kernel records of the same engine: every run launches the same kernels, and their GPU time per run is
-     * no more than the event-timed call (kernels run inside it). Needs libcupti.so.12 on the library path
-     * ({@code tools/gpu/cupti.sh}, carried as {@code .gpu/cupti/}).
-     */
-    @Test
-    void kernelProfileOfAKilnEngine(@TempDir Path tmp) throws Exception {
-        Path model = tmp.resolve("cnn.pt2");
-        Path npzFile = tmp.resolve("cnn.npz");
-        for (String[] f : new String[][] {{"cnn.pt2", model.toString()}, {"cnn.npz", npzFile.toString()}}) {
-            try (InputStream in = BenchGpuTest.class.getResourceAsStream("/fixtures/" + f[0])) {
-                Files.copy(in, Path.of(f[1]), StandardCopyOption.REPLACE_EXISTING);
-            }
-        }
-        Map<String, ConstantTensor> npz = Npz.read(npzFile);
-        BuiltEngine built = Kiln.build(Kiln.load(model), CompileSettings.defaults());
-        try (EngineRun r = EngineRun.load(built.plan(), npz)) {
-            double eventMs = r.time(5, 50, 2, 1).latencyMs().median();
-            int runs = 20;
-            List<KernelProfile.Kernel> ks = KernelProfile.profile(() -> r.bareWallMicros(0, runs));
-            assertThat(ks).isNotEmpty();
-            long launches = 0;
-            long nanos = 0;
-            for (KernelProfile.Kernel k : ks) {
-                assertThat(k.launches() % runs).as("launches of %s over %d runs", k.name(), runs).isZero();
-                launches += k.launches();
-                nanos += k.totalNs();
-            }
-            double usPerRun = nanos / 1e3 / runs;
-            System.out.printf(java.util.Locale.ROOT, "BENCH-GPU cnn kernels kernels_per_run=%d gpu_us_per_run=%.1f event_us=%.1f top=%s%n",
-                    launches / runs, usPerRun, eventMs * 1e3, ks.get(0).name());
-            assertThat(launches / runs).isGreaterThanOrEqualTo(1);
-            assertThat(usPerRun).isPositive().isLessThanOrEqualTo(eventMs * 1e3 * 1.5);
-            // a second profile starts empty
-            assertThat(KernelProfile.profile(() -> { })).isEmpty();
-        }
-    }
-
     @Test
     void onnxParserPeerBuildsAndRuns(@TempDir Path tmp) throws Exception {
         Path onnx = tmp.resolve("relu.onnx");
