@@ -76,8 +76,10 @@ final class KernelReport {
         List<Map.Entry<String, double[]>> sorted = new ArrayList<>(rows.entrySet());
         sorted.sort(Comparator.comparingDouble((Map.Entry<String, double[]> r) -> -Math.abs(r.getValue()[0] - r.getValue()[2]))
                 .thenComparing(Map.Entry::getKey));
-        b.append("| kernel | Kiln µs | Kiln launches | ONNX→TRT µs | ONNX→TRT launches | Kiln − ONNX µs |\n");
-        b.append("|---|---:|---:|---:|---:|---:|\n");
+        Map<String, String> kilnLayers = layerCells(kiln);
+        Map<String, String> onnxLayers = layerCells(onnx);
+        b.append("| kernel | Kiln µs | Kiln launches | ONNX→TRT µs | ONNX→TRT launches | Kiln − ONNX µs | layers (Kiln; ONNX→TRT) |\n");
+        b.append("|---|---:|---:|---:|---:|---:|---|\n");
         Set<String> shown = new LinkedHashSet<>();
         for (Map.Entry<String, double[]> r : sorted) {
             if (shown.size() == ROWS) {
@@ -91,12 +93,37 @@ final class KernelReport {
                     .append(" | ").append(cell(v[2], v[3], "%.2f"))
                     .append(" | ").append(cell(v[3], v[3], "%.0f"))
                     .append(" | ").append(String.format(Locale.ROOT, "%+.2f", v[0] - v[2]))
+                    .append(" | ").append(layersCell(kilnLayers.get(r.getKey()), onnxLayers.get(r.getKey())))
                     .append(" |\n");
         }
         if (rows.size() > ROWS) {
             b.append("\n(").append(rows.size() - ROWS).append(" more kernels, closer in time)\n");
         }
         b.append('\n');
+    }
+
+    /** Each kernel's layers in one profile, as a cell: the first layer's name and how many more. */
+    private static Map<String, String> layerCells(JsonNode p) {
+        Map<String, String> out = new LinkedHashMap<>();
+        if (!ok(p)) {
+            return out;
+        }
+        for (JsonNode k : p.path("kernels")) {
+            if (k.has("layers") && k.path("layers").size() > 0) {
+                int n = k.path("layer_count").asInt(k.path("layers").size());
+                String first = k.path("layers").get(0).asText().replace('|', '/');
+                first = first.length() > 50 ? first.substring(0, 47) + "..." : first;
+                out.put(k.path("name").asText(), first + (n > 1 ? " (+" + (n - 1) + ")" : ""));
+            }
+        }
+        return out;
+    }
+
+    private static String layersCell(String kiln, String onnx) {
+        if (kiln == null && onnx == null) {
+            return "";
+        }
+        return (kiln == null ? "" : kiln) + "; " + (onnx == null ? "" : onnx);
     }
 
     private static void collect(Map<String, double[]> rows, JsonNode p, int at) {

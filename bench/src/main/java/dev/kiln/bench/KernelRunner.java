@@ -51,6 +51,7 @@ final class KernelRunner {
                             npz = Npz.read(models.resolve(e.npz()));
                         }
                         profile(file, npz, runs, rec);
+                        addLayers(rec, a.work().resolve("layers").resolve(e.key() + "-" + peer + ".json"));
                         System.out.printf(java.util.Locale.ROOT, "KERNELS %s %s runs=%d kernels_per_run=%.1f gpu_us_per_run=%.1f%n",
                                 e.key(), peer, runs, rec.path("kernels_per_run").asDouble(), rec.path("gpu_us_per_run").asDouble());
                     } catch (RuntimeException ex) {
@@ -102,6 +103,58 @@ final class KernelRunner {
             arr.addObject().put("name", k.name()).put("launches_per_run", GpuRunner.round((double) k.launches() / runs, 2))
                     .put("us_per_run", GpuRunner.round(k.microsPerRun(runs), 3));
         }
+    }
+
+    /**
+     * Names, for each profiled kernel, the engine's layers whose tactic it is (the engine inspector's {@code TacticName}
+     * of each layer, in the layer file the run wrote): {@code layers} (at most three names) and {@code layer_count}.
+     */
+    static void addLayers(ObjectNode rec, Path layerFile) {
+        if (!Files.isRegularFile(layerFile) || !rec.has("kernels")) {
+            return;
+        }
+        Map<String, List<String>> byTactic;
+        try {
+            byTactic = layersByTactic(Results.JSON.readTree(layerFile.toFile()));
+        } catch (IOException | RuntimeException ex) {
+            rec.put("layers_error", layerFile + ": " + ex.getMessage());
+            return;
+        }
+        for (JsonNode k : rec.path("kernels")) {
+            List<String> names = layersOf(k.path("name").asText(), byTactic);
+            if (!names.isEmpty()) {
+                ArrayNode arr = ((ObjectNode) k).putArray("layers");
+                names.stream().limit(3).forEach(arr::add);
+                ((ObjectNode) k).put("layer_count", names.size());
+            }
+        }
+    }
+
+    /** Each tactic's layers, from the engine inspector's JSON ({@code Layers}, detailed: objects with {@code TacticName}). */
+    static Map<String, List<String>> layersByTactic(JsonNode inspector) {
+        Map<String, List<String>> out = new java.util.LinkedHashMap<>();
+        for (JsonNode l : inspector.path("Layers")) {
+            String tactic = l.path("TacticName").asText("");
+            if (!tactic.isEmpty()) {
+                out.computeIfAbsent(tactic, t -> new java.util.ArrayList<>()).add(l.path("Name").asText("?"));
+            }
+        }
+        return out;
+    }
+
+    /** The layers whose tactic is {@code kernel}: the same name, else a tactic name that one of them contains. */
+    static List<String> layersOf(String kernel, Map<String, List<String>> byTactic) {
+        List<String> exact = byTactic.get(kernel);
+        if (exact != null) {
+            return exact;
+        }
+        List<String> out = new java.util.ArrayList<>();
+        byTactic.forEach((tactic, names) -> {
+            if (tactic.length() >= 8 && (kernel.contains(tactic) || tactic.contains(kernel))) {
+                out.addAll(names);
+            }
+        });
+        return out;
     }
 
     static JsonNode find(JsonNode profiles, String model, int batch, String peer) {

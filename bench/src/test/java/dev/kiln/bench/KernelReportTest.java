@@ -69,6 +69,29 @@ class KernelReportTest {
     }
 
     @Test
+    void kernelsAreNamedAfterTheLayersWhoseTacticTheyAre(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) throws Exception {
+        java.nio.file.Path layers = tmp.resolve("bert_base_b1-kiln-fp32.json");
+        java.nio.file.Files.writeString(layers, "{\"Layers\": [{\"Name\": \"aten__linear linear_3_4_myl0_6\", \"TacticName\": \"gemm_tn_128x32\"},"
+                + " {\"Name\": \"aten__linear linear_9_4_myl0_16\", \"TacticName\": \"gemm_tn_128x32\"},"
+                + " {\"Name\": \"__myl_MulSel_myl0_4\", \"TacticName\": \"__myl_MulSel_0x4a34\"}, \"Reformatting CopyNode\"]}");
+        ObjectNode rec = profile("kiln-fp32", "gemm_tn_128x32", 120, 1_300_000L, "void __myl_MulSel_0x4a34(float*)", 120, 200_000L,
+                "unmatched", 10, 1000L);
+        KernelRunner.addLayers(rec, layers);
+        assertThat(rec.path("kernels").get(0).path("layers").get(0).asText()).isEqualTo("aten__linear linear_3_4_myl0_6");
+        assertThat(rec.path("kernels").get(0).path("layer_count").asInt()).isEqualTo(2);
+        // a kernel name that holds a tactic's name (a signature around it) finds its layer
+        assertThat(rec.path("kernels").get(1).path("layers").get(0).asText()).isEqualTo("__myl_MulSel_myl0_4");
+        assertThat(rec.path("kernels").get(2).has("layers")).isFalse();
+        ObjectNode root = Results.JSON.createObjectNode();
+        root.putArray("profiles").add(rec);
+        assertThat(KernelReport.markdown(root)).contains("| gemm_tn_128x32 | 130.00 | 12 |  |  | +130.00 | aten__linear linear_3_4_myl0_6 (+1);  |");
+        // no layer file: nothing added
+        ObjectNode bare = profile("kiln-fp32", "gemm", 1, 1L);
+        KernelRunner.addLayers(bare, tmp.resolve("missing.json"));
+        assertThat(bare.path("kernels").get(0).has("layers")).isFalse();
+    }
+
+    @Test
     void longKernelNamesAreCut() {
         assertThat(KernelReport.name("a".repeat(200))).hasSize(90).endsWith("...");
         assertThat(KernelReport.name("x|y")).isEqualTo("x/y");
