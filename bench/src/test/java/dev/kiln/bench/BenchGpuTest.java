@@ -11,10 +11,8 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Map;
 
@@ -29,13 +27,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 class BenchGpuTest {
     @Test
     void kilnEngineIsTimedInspectedAndAccurate(@TempDir Path tmp) throws Exception {
-        Path model = tmp.resolve("cnn.pt2");
-        Path npzFile = tmp.resolve("cnn.npz");
-        for (String[] f : new String[][] {{"cnn.pt2", model.toString()}, {"cnn.npz", npzFile.toString()}}) {
-            try (InputStream in = BenchGpuTest.class.getResourceAsStream("/fixtures/" + f[0])) {
-                Files.copy(in, Path.of(f[1]), StandardCopyOption.REPLACE_EXISTING);
-            }
-        }
+        Path model = Fixtures.copy(tmp, "cnn.pt2");
+        Path npzFile = Fixtures.copy(tmp, "cnn.npz");
         Map<String, ConstantTensor> npz = Npz.read(npzFile);
         assertThat(OnnxEngineBuilder.warmUp()).isPositive();
         for (Precision p : List.of(Precision.FP32, Precision.FP16)) {

@@ -9,10 +9,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Map;
 
@@ -31,13 +28,8 @@ class KernelProfileGpuTest {
      */
     @Test
     void everyRunLaunchesTheSameKernelsWithinTheCallsTime(@TempDir Path tmp) throws Exception {
-        Path model = tmp.resolve("cnn.pt2");
-        Path npzFile = tmp.resolve("cnn.npz");
-        for (String[] f : new String[][] {{"cnn.pt2", model.toString()}, {"cnn.npz", npzFile.toString()}}) {
-            try (InputStream in = KernelProfileGpuTest.class.getResourceAsStream("/fixtures/" + f[0])) {
-                Files.copy(in, Path.of(f[1]), StandardCopyOption.REPLACE_EXISTING);
-            }
-        }
+        Path model = Fixtures.copy(tmp, "cnn.pt2");
+        Path npzFile = Fixtures.copy(tmp, "cnn.npz");
         Map<String, ConstantTensor> npz = Npz.read(npzFile);
         BuiltEngine built = Kiln.build(Kiln.load(model), CompileSettings.defaults());
         try (EngineRun r = EngineRun.load(built.plan(), npz)) {
