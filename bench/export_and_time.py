@@ -347,6 +347,11 @@ def setup_torch():
     torch.set_float32_matmul_precision("highest")
 
 
+def measured_ok(measurements):
+    """The (model, batch, peer) of every measurement that ran fine: what a later call does not measure again."""
+    return {(m["model"], m["batch"], m["peer"]) for m in measurements if m.get("status") == "ok"}
+
+
 def pending(a):
     """How many measurements of a.groups for a.models (at the batch sizes asked for) WORKDIR still lacks: exports
     missing from the manifest, PyTorch peers without an 'ok' record in results/torch.json; all of them with --redo."""
@@ -360,7 +365,7 @@ def pending(a):
     if os.path.exists(torch_json) and not a.redo:
         with open(torch_json) as f:
             measured = json.load(f).get("measurements", [])
-    ok = {(m["model"], m["batch"], m["peer"]) for m in measured if m.get("status") == "ok"}
+    ok = measured_ok(measured)
     wanted = [(name, b) for name in a.models for b in batches_for(name, a)]
     have = {(e["model"], e["batch"]) for e in entries}
     n = 0
@@ -464,8 +469,7 @@ def main(argv=None):
 
     def done(name, batch, peer):
         """Whether an earlier call measured this peer fine (then it is not measured again unless --redo)."""
-        return not a.redo and any((m["model"], m["batch"], m["peer"], m.get("status")) == (name, batch, peer, "ok")
-                                  for m in result["measurements"])
+        return not a.redo and (name, batch, peer) in measured_ok(result["measurements"])
 
     def put(rec):
         ms = result["measurements"]

@@ -3,12 +3,12 @@ package dev.kiln.bench;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.kiln.backend.tensorrt.runtime.Engine;
 import dev.kiln.ir.ConstantTensor;
 import dev.kiln.ir.KilnException;
 import dev.kiln.ir.npy.Npz;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -73,14 +73,7 @@ final class KernelRunner {
     }
 
     private static void profile(Path file, Map<String, ConstantTensor> npz, int runs, ObjectNode rec) {
-        ByteBuffer plan;
-        try {
-            byte[] bytes = Files.readAllBytes(file);
-            plan = ByteBuffer.allocateDirect(bytes.length).put(bytes).flip();
-        } catch (IOException ex) {
-            throw new KilnException(file + ": cannot read the engine: " + ex.getMessage(), ex);
-        }
-        try (EngineRun r = EngineRun.load(plan, npz)) {
+        try (EngineRun r = EngineRun.load(Engine.readPlan(file), npz)) {
             r.bareWallMicros(10, 1); // warm: lazy initialization inside TensorRT stays out of the profile
             List<KernelProfile.Kernel> ks = KernelProfile.profile(() -> r.bareWallMicros(0, runs));
             fill(rec, ks, runs);
@@ -155,14 +148,5 @@ final class KernelRunner {
             }
         });
         return out;
-    }
-
-    static JsonNode find(JsonNode profiles, String model, int batch, String peer) {
-        for (JsonNode p : profiles) {
-            if (p.path("model").asText().equals(model) && p.path("batch").asInt() == batch && p.path("peer").asText().equals(peer)) {
-                return p;
-            }
-        }
-        return null;
     }
 }

@@ -58,30 +58,14 @@ final class PeerCost {
     static OptionalDouble expectedSeconds(JsonNode measurements, String model, int batch, String peer, boolean sharedCache) {
         String precision = peer.substring(peer.lastIndexOf('-') + 1);
         String other = peer.startsWith("kiln-") ? "onnx-trt-" + precision : "kiln-" + precision;
-        if (sharedCache && peer.startsWith("onnx-trt-")) {
-            for (JsonNode m : measurements) {
-                if (m.path("model").asText().equals(model) && m.path("batch").asInt() == batch && m.path("peer").asText().equals(other)
-                        && "ok".equals(m.path("status").asText())) {
-                    double warm = m.has("compile_warm_s") ? m.path("compile_warm_s").asDouble()
-                            : m.path("build_s").asDouble(m.path("build_seeded_s").asDouble(0)) / 4;
-                    return OptionalDouble.of(warm + TIMING_S);
-                }
-            }
+        JsonNode counterpart = nearest(measurements, model, batch, other, true);
+        if (sharedCache && peer.startsWith("onnx-trt-") && counterpart != null && counterpart.path("batch").asInt() == batch) {
+            double warm = counterpart.has("compile_warm_s") ? counterpart.path("compile_warm_s").asDouble()
+                    : counterpart.path("build_s").asDouble(counterpart.path("build_seeded_s").asDouble(0)) / 4;
+            return OptionalDouble.of(warm + TIMING_S);
         }
-        OptionalDouble same = nearest(measurements, model, batch, peer, false);
-        if (same.isPresent()) {
-            return same;
-        }
-        OptionalDouble counterpart = nearest(measurements, model, batch, other, true);
-        if (counterpart.isPresent()) {
-            return counterpart;
-        }
-        return OptionalDouble.empty();
-    }
-
-    /** {@link #expectedSeconds}, or the default for the peer's precision. */
-    static double expectedOrDefault(JsonNode measurements, String model, int batch, String peer) {
-        return expectedSeconds(measurements, model, batch, peer).orElse(defaultSeconds(peer));
+        JsonNode same = nearest(measurements, model, batch, peer, false);
+        return same != null ? scaled(same, batch) : counterpart != null ? scaled(counterpart, batch) : OptionalDouble.empty();
     }
 
     private static double defaultSeconds(String peer) {
@@ -109,8 +93,8 @@ final class PeerCost {
                 known.isPresent() ? "from this model's other builds" : "nothing comparable measured yet", Math.max(0, leftSeconds)));
     }
 
-    /** The ok measurement of {@code peer} for {@code model} nearest to {@code batch} ({@code batch} itself only if allowed). */
-    private static OptionalDouble nearest(JsonNode measurements, String model, int batch, String peer, boolean sameBatchToo) {
+    /** The ok measurement of {@code peer} for {@code model} nearest to {@code batch} ({@code batch} itself only if allowed), or null. */
+    private static JsonNode nearest(JsonNode measurements, String model, int batch, String peer, boolean sameBatchToo) {
         JsonNode best = null;
         for (JsonNode m : measurements) {
             if (!m.path("model").asText().equals(model) || !m.path("peer").asText().equals(peer)
@@ -125,10 +109,12 @@ final class PeerCost {
                 best = m;
             }
         }
-        if (best == null) {
-            return OptionalDouble.empty();
-        }
-        double s = seconds(best).getAsDouble();
-        return OptionalDouble.of(best.path("batch").asInt() < batch ? s * LARGER_BATCH : s);
+        return best;
+    }
+
+    /** What {@code m} took, scaled by {@link #LARGER_BATCH} when it ran a smaller batch than {@code batch}. */
+    private static OptionalDouble scaled(JsonNode m, int batch) {
+        double s = seconds(m).getAsDouble();
+        return OptionalDouble.of(m.path("batch").asInt() < batch ? s * LARGER_BATCH : s);
     }
 }
