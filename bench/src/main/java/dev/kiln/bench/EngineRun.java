@@ -230,18 +230,10 @@ public final class EngineRun implements AutoCloseable {
 
     /** Host wall time (µs) of {@code enqueueV3} + stream sync, {@code iters} times after {@code warmup}. */
     public Stats bareWallMicros(int warmup, int iters) {
-        for (int i = 0; i < warmup; i++) {
+        return Stats.of(Stats.wallTimes(() -> {
             enqueue();
             sync();
-        }
-        double[] us = new double[iters];
-        for (int i = 0; i < iters; i++) {
-            long t0 = System.nanoTime();
-            enqueue();
-            sync();
-            us[i] = (System.nanoTime() - t0) / 1e3;
-        }
-        return Stats.of(us);
+        }, warmup, iters, 1e3));
     }
 
     /** The outputs of the last run, on the host, in engine order. */

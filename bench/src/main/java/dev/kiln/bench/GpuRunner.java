@@ -380,14 +380,9 @@ public final class GpuRunner {
             int block = Math.max(10, args.iters() / 10);
             List<Double> fwd = new ArrayList<>();
             List<Double> raw = new ArrayList<>();
-            for (int i = 0; i < args.warmup(); i++) {
-                m.forwardInto(ins, outs);
-            }
             for (int round = 0; round < 5; round++) {
-                for (int i = 0; i < block; i++) {
-                    long t0 = System.nanoTime();
-                    m.forwardInto(ins, outs);
-                    fwd.add((System.nanoTime() - t0) / 1e3);
+                for (double us : Stats.wallTimes(() -> m.forwardInto(ins, outs), round == 0 ? args.warmup() : 0, block, 1e3)) {
+                    fwd.add(us);
                 }
                 Stats s = bare.bareWallMicros(round == 0 ? args.warmup() : 0, block);
                 raw.add(s.median());

@@ -33,6 +33,23 @@ public record Stats(double median, double p99, double mean, double min, int n) {
         return new Stats(median, percentile(s, 99), sum / n, s[0], n);
     }
 
+    /**
+     * The host wall time of each of {@code iters} calls of {@code call}, after {@code warmup} untimed ones, in units of
+     * {@code nanosPerUnit} nanoseconds (1e3: microseconds, 1e6: milliseconds).
+     */
+    public static double[] wallTimes(Runnable call, int warmup, int iters, double nanosPerUnit) {
+        for (int i = 0; i < warmup; i++) {
+            call.run();
+        }
+        double[] out = new double[iters];
+        for (int i = 0; i < iters; i++) {
+            long t0 = System.nanoTime();
+            call.run();
+            out[i] = (System.nanoTime() - t0) / nanosPerUnit;
+        }
+        return out;
+    }
+
     /** The nearest-rank {@code q}-th percentile (0 < q <= 100) of SORTED samples. */
     public static double percentile(double[] sorted, double q) {
         if (sorted.length == 0) {

@@ -65,4 +65,20 @@ class StatsTest {
         assertThat(below).isGreaterThanOrEqualTo((long) Math.ceil(0.99 * a.length));
         assertThat(a).contains(s.p99());
     }
+
+    @org.junit.jupiter.api.Test
+    void wallTimesRunsTheWarmUpUntimedThenOneSamplePerCall() throws Exception {
+        int[] calls = new int[1];
+        double[] ms = Stats.wallTimes(() -> {
+            calls[0]++;
+            try {
+                Thread.sleep(calls[0] > 3 ? 2 : 0);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, 3, 5, 1e6);
+        assertThat(calls[0]).isEqualTo(8);
+        assertThat(ms).hasSize(5);
+        assertThat(Arrays.stream(ms).min().orElseThrow()).isGreaterThanOrEqualTo(2.0);
+    }
 }

@@ -121,16 +121,7 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     private double[] time(Runnable call) {
-        for (int i = 0; i < warmup; i++) {
-            call.run();
-        }
-        double[] ms = new double[iters];
-        for (int i = 0; i < iters; i++) {
-            long t0 = System.nanoTime();
-            call.run();
-            ms[i] = (System.nanoTime() - t0) / 1e6;
-        }
-        return ms;
+        return Stats.wallTimes(call, warmup, iters, 1e6);
     }
 
     /** Median, p99 (nearest rank), mean and min of {@code ms}, as the bench module computes them ({@link Stats}). */
