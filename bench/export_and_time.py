@@ -352,6 +352,18 @@ def measured_ok(measurements):
     return {(m["model"], m["batch"], m["peer"]) for m in measurements if m.get("status") == "ok"}
 
 
+def inductor_cache(workdir, group, model):
+    """The Inductor cache folder of one torch.compile worker (WORKDIR/inductor/GROUP-MODEL) and whether it starts
+    "cold" (absent or empty) or "warm" (an earlier call of this WORKDIR compiled the same model: its FX graphs,
+    kernels and autotuning results are reused, so a retry after a time-out finishes, but its compile_s is no cold
+    figure). Without it every worker shared Inductor's default /tmp/torchinductor_USER, which outlives the calls of
+    a warm machine: a re-measured model's compile time was silently warm."""
+    d = os.path.join(workdir, "inductor", f"{group}-{model}")
+    state = "warm" if os.path.isdir(d) and os.listdir(d) else "cold"
+    os.makedirs(d, exist_ok=True)
+    return d, state
+
+
 def pending(a):
     """How many measurements of a.groups for a.models (at the batch sizes asked for) WORKDIR still lacks: exports
     missing from the manifest, PyTorch peers without an 'ok' record in results/torch.json; all of them with --redo."""
@@ -557,9 +569,11 @@ def main(argv=None):
             cmd = [sys.executable, os.path.abspath(__file__), a.workdir, "--worker", group, "--worker-model", name,
                    "--records", records, "--models", name, "--deadline", str(budget),
                    "--iters", str(a.iters), "--warmup", str(a.warmup), "--max-seconds", str(a.max_seconds)]
+            cache_dir, cache_state = inductor_cache(a.workdir, group, name)
             t0 = time.time()
             try:
-                subprocess.run(cmd, timeout=budget + 10, check=False)
+                subprocess.run(cmd, timeout=budget + 10, check=False,
+                               env=dict(os.environ, TORCHINDUCTOR_CACHE_DIR=cache_dir))
                 note = None
             except subprocess.TimeoutExpired:
                 note = f"timed out after {budget:.0f} s"
@@ -568,6 +582,8 @@ def main(argv=None):
                 with open(records) as f:
                     got = [json.loads(line) for line in f if line.strip()]
             for rec in got:
+                if "compile_s" in rec:
+                    rec["inductor_cache"] = cache_state
                 put(rec)
             measured = {(r["batch"], r["peer"]) for r in got}
             for e in entries:

@@ -212,16 +212,23 @@ public final class Report {
         b.append("Compile: model file to serialized engine (load, passes, TensorRT build). Cold: empty timing cache; "
                 + "warm: the same compile again with the timing cache the cold one wrote; load: CompiledModule.load of "
                 + "the saved engine (the engine cache). ONNX build: TensorRT's ONNX parser and builder, same settings, "
-                + "empty timing cache (\"warm cache\": started from Kiln's, --shared-cache). Layers (engine inspector, WORK/layers/*.json in layers.tgz): all / fused (names "
+                + "empty timing cache (\"warm cache\": started from Kiln's, --shared-cache). torch.compile / "
+                + "max-autotune: the first two calls of the compiled model, at the same precision (\"warm cache\": "
+                + "Inductor's cache already held an earlier call's compile of the model). Layers (engine inspector, WORK/layers/*.json in layers.tgz): all / fused (names "
                 + "joined by \" + \") / Myelin regions / reformat copies. Overhead: "
                 + "median wall time of CompiledModule.forwardInto (device tensors, includes the stream sync) minus "
                 + "that of a bare enqueueV3 + stream sync on the same plan.\n\n");
-        b.append("| model | batch | precision | cold s | warm s | load s | ONNX build s | engine MiB | Kiln layers | ONNX layers | forward µs | bare µs | overhead µs |\n");
-        b.append("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        b.append("| model | batch | precision | cold s | warm s | load s | ONNX build s | torch.compile s | max-autotune s "
+                + "| engine MiB | Kiln layers | ONNX layers | forward µs | bare µs | overhead µs |\n");
+        b.append("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for (JsonNode m : rows) {
             String prec = m.path("precision").asText();
             JsonNode onnx = find(listOf(merged.path("measurements")), m.path("model").asText(), m.path("batch").asInt(),
                     "onnx-trt-" + prec);
+            JsonNode compiled = find(listOf(merged.path("measurements")), m.path("model").asText(), m.path("batch").asInt(),
+                    "compile-" + prec);
+            JsonNode autotuned = find(listOf(merged.path("measurements")), m.path("model").asText(), m.path("batch").asInt(),
+                    "autotune-" + prec);
             JsonNode ov = m.path("overhead");
             b.append("| ").append(m.path("model").asText())
                     .append(" | ").append(m.path("batch").asInt())
@@ -231,6 +238,8 @@ public final class Report {
                     .append(" | ").append(num(m.path("engine_load_s").asDouble(Double.NaN), 2))
                     .append(" | ").append(ok(onnx) ? num(onnx.path("build_s").asDouble(Double.NaN), 1)
                             + (sharedCache(onnx) ? " (warm cache)" : "") : "")
+                    .append(" | ").append(torchCompileSeconds(compiled))
+                    .append(" | ").append(torchCompileSeconds(autotuned))
                     .append(" | ").append(num(m.path("engine_mib").asDouble(Double.NaN), 1))
                     .append(" | ").append(layers(m))
                     .append(" | ").append(ok(onnx) ? layers(onnx) : "")
@@ -265,6 +274,14 @@ public final class Report {
             lines.forEach(l -> b.append(l).append('\n'));
             b.append('\n');
         }
+    }
+
+    /** A torch.compile peer's compile time (its first two calls), marked when Inductor's cache was warm; blank if not measured. */
+    private static String torchCompileSeconds(JsonNode m) {
+        if (!ok(m) || !m.has("compile_s")) {
+            return "";
+        }
+        return num(m.path("compile_s").asDouble(), 1) + ("warm".equals(m.path("inductor_cache").asText()) ? " (warm cache)" : "");
     }
 
     /** Whether the ONNX build time shown was measured from Kiln's timing cache (now, or in the run it was kept from). */

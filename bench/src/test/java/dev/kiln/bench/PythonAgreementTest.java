@@ -122,6 +122,23 @@ class PythonAgreementTest {
     }
 
     @Test
+    void eachTorchCompileWorkerHasItsOwnInductorCacheAndSaysWhetherItStartedWarm(@org.junit.jupiter.api.io.TempDir Path work)
+            throws Exception {
+        Assumptions.assumeTrue(Files.isRegularFile(SCRIPT), "run from the bench module");
+        String code = "import sys, export_and_time as e; print(*e.inductor_cache(sys.argv[1], sys.argv[2], sys.argv[3]))";
+        String w = work.toString();
+        Path dir = work.resolve("inductor/autotune-resnet50");
+        assertThat(python(code, w, "autotune", "resnet50").strip()).isEqualTo(dir + " cold");
+        assertThat(dir).isDirectory();
+        // still empty (the worker wrote nothing): still cold
+        assertThat(python(code, w, "autotune", "resnet50").strip()).isEqualTo(dir + " cold");
+        Files.writeString(dir.resolve("fxgraph"), "x");
+        assertThat(python(code, w, "autotune", "resnet50").strip()).isEqualTo(dir + " warm");
+        // another group or model starts cold
+        assertThat(python(code, w, "compile", "resnet50").strip()).endsWith("compile-resnet50 cold");
+    }
+
+    @Test
     void commandLineParsesAndNamesTheModels() throws Exception {
         Assumptions.assumeTrue(Files.isRegularFile(SCRIPT), "run from the bench module");
         String help = python("import sys, export_and_time as e; sys.argv = ['x', '--help']; e.main()");

@@ -17,6 +17,8 @@ class ReportTest {
         ObjectNode failed = m("resnet50", 1, "compile-fp32", 1);
         failed.put("status", "skipped").put("error", "timed out after 240 s");
         Results.put(torch, failed);
+        Results.put(torch, m("resnet50", 1, "compile-fp16", 0.9).put("compile_s", 14.25).put("inductor_cache", "warm"));
+        Results.put(torch, m("resnet50", 1, "autotune-fp16", 0.8).put("compile_s", 95.0).put("inductor_cache", "cold"));
         ObjectNode kiln = Results.empty("kiln");
         kiln.with("env").put("tensorrt", "10.6.0").put("date", "2026-11-22T04:00:00Z").put("kiln", "abc123");
         Results.put(kiln, m("resnet50", 1, "onnx-trt-fp32", 3).put("build_s", 21.5).put("layers", 80));
@@ -68,8 +70,9 @@ class ReportTest {
     void kilnTableAndProblems() {
         String md = Report.markdown(sample());
         assertThat(md).contains("## Kiln compile, engines and per-call overhead");
-        assertThat(md).contains("| resnet50 | 1 | fp32 | 30.3 | 8.5 | 0.12 | 21.5 |  | 85 / 30 / 0 / 4 | 80 | 2100.0 | 2080.0 | 20.0 |");
-        assertThat(md).contains("| resnet50 | 1 | fp16 |").contains("| 9.0 (warm cache) |");
+        // the torch.compile peer at fp32 was skipped and max-autotune never ran: blank, not zero
+        assertThat(md).contains("| resnet50 | 1 | fp32 | 30.3 | 8.5 | 0.12 | 21.5 |  |  |  | 85 / 30 / 0 / 4 | 80 | 2100.0 | 2080.0 | 20.0 |");
+        assertThat(md).contains("| resnet50 | 1 | fp16 |").contains("| 9.0 (warm cache) | 14.3 (warm cache) | 95.0 |");
         assertThat(md).contains("## Not measured");
         assertThat(md).contains("- resnet50 batch 1 compile-fp32: skipped — timed out after 240 s");
         // multi-line errors and table pipes never break the Markdown
