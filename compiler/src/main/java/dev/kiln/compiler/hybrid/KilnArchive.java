@@ -66,6 +66,8 @@ public final class KilnArchive {
     public static final int FORMAT_VERSION = 1;
     public static final String MANIFEST = "manifest.json";
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    /** How much of an entry is on the Java heap at a time, writing or reading. */
+    private static final int CHUNK = 1 << 20;
 
     private KilnArchive() {
     }
@@ -87,9 +89,10 @@ public final class KilnArchive {
 
     /** Writes {@code c} to {@code file} atomically. */
     public static void write(Path file, Contents c) {
-        Map<String, byte[]> entries = new LinkedHashMap<>();
+        // every entry is a view of the buffer that already holds it (plans, weights): nothing is copied in full
+        Map<String, ByteBuffer> entries = new LinkedHashMap<>();
         Program p = c.program();
-        entries.put("program.kir", c.programIr().getBytes(StandardCharsets.UTF_8));
+        entries.put("program.kir", utf8(c.programIr()));
         ObjectNode m = JSON.createObjectNode();
         m.put("format", FORMAT);
         m.put("format_version", FORMAT_VERSION);
@@ -130,7 +133,7 @@ public final class KilnArchive {
         ArrayNode consts = prog.putArray("constants");
         p.constants().forEach((slot, t) -> {
             String entry = "constants/s" + slot + ".bin";
-            entries.put(entry, bytes(t));
+            entries.put(entry, t.data());
             tensor(consts.addObject().put("slot", slot), t).put("entry", entry);
         });
         ArrayNode stages = prog.putArray("stages");
@@ -141,27 +144,24 @@ public final class KilnArchive {
             o.put("nodes", st.nodeCount());
             if (st instanceof Program.EngineStage es) {
                 String entry = "engines/" + st.name() + ".plan";
-                ByteBuffer plan = es.plan();
-                byte[] b = new byte[plan.remaining()];
-                plan.get(b);
-                entries.put(entry, b);
+                entries.put(entry, es.plan().duplicate());
                 o.put("kind", "tensorrt").put("entry", entry).put("cache_key", es.cacheKey());
             } else if (st instanceof Program.TorchStage ts) {
                 String entry = "torch/" + st.name() + ".kir";
-                entries.put(entry, IrPrinter.print(ts.graph(), IrPrinter.Options.elidingOver(-1)).getBytes(StandardCharsets.UTF_8));
+                entries.put(entry, utf8(IrPrinter.print(ts.graph(), IrPrinter.Options.elidingOver(-1))));
                 o.put("kind", "torch").put("entry", entry);
                 ArrayNode ws = o.putArray("weights");
                 int k = 0;
                 for (Value cv : ts.graph().constants()) {
                     String we = "torch/" + st.name() + "/w" + k++ + ".bin";
                     ConstantTensor t = cv.constant().orElseThrow();
-                    entries.put(we, bytes(t));
+                    entries.put(we, t.data());
                     tensor(ws.addObject().put("name", cv.name()), t).put("entry", we);
                 }
             }
         }
         ObjectNode sums = m.putObject("entries");
-        entries.forEach((name, b) -> sums.putObject(name).put("sha256", sha256(b)).put("bytes", b.length));
+        entries.forEach((name, b) -> sums.putObject(name).put("sha256", sha256(b)).put("bytes", b.remaining()));
         byte[] manifest;
         try {
             manifest = JSON.writeValueAsBytes(m);
@@ -171,7 +171,7 @@ public final class KilnArchive {
         writeZip(file, manifest, entries);
     }
 
-    private static void writeZip(Path file, byte[] manifest, Map<String, byte[]> entries) {
+    private static void writeZip(Path file, byte[] manifest, Map<String, ByteBuffer> entries) {
         Path dir = file.toAbsolutePath().getParent();
         Path tmp = null;
         try {
@@ -180,8 +180,8 @@ public final class KilnArchive {
             }
             tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
             try (OutputStream out = Files.newOutputStream(tmp); ZipOutputStream z = new ZipOutputStream(out)) {
-                put(z, MANIFEST, manifest);
-                for (Map.Entry<String, byte[]> e : entries.entrySet()) {
+                put(z, MANIFEST, ByteBuffer.wrap(manifest));
+                for (Map.Entry<String, ByteBuffer> e : entries.entrySet()) {
                     put(z, e.getKey(), e.getValue());
                 }
             }
@@ -200,18 +200,27 @@ public final class KilnArchive {
         }
     }
 
-    /** Entries are stored uncompressed: plans barely compress and loading maps them straight in. */
-    private static void put(ZipOutputStream z, String name, byte[] b) throws IOException {
+    /**
+     * Entries are stored uncompressed (plans and weights barely compress), written from {@code b} a chunk at a
+     * time so that no entry is ever copied whole onto the Java heap.
+     */
+    private static void put(ZipOutputStream z, String name, ByteBuffer b) throws IOException {
         ZipEntry e = new ZipEntry(name);
         e.setMethod(ZipEntry.STORED);
-        e.setSize(b.length);
-        e.setCompressedSize(b.length);
+        e.setSize(b.remaining());
+        e.setCompressedSize(b.remaining());
         CRC32 crc = new CRC32();
-        crc.update(b);
+        crc.update(b.duplicate());
         e.setCrc(crc.getValue());
         e.setTime(0);
         z.putNextEntry(e);
-        z.write(b);
+        ByteBuffer src = b.duplicate();
+        byte[] chunk = new byte[(int) Math.min(CHUNK, Math.max(1, src.remaining()))];
+        while (src.hasRemaining()) {
+            int n = Math.min(chunk.length, src.remaining());
+            src.get(chunk, 0, n);
+            z.write(chunk, 0, n);
+        }
         z.closeEntry();
     }
 
@@ -241,7 +250,7 @@ public final class KilnArchive {
         }
         try (zip) {
             JsonNode m = manifest(file, zip);
-            Map<String, byte[]> data = new LinkedHashMap<>();
+            Map<String, ByteBuffer> data = new LinkedHashMap<>();
             for (Iterator<Map.Entry<String, JsonNode>> it = m.path("entries").fields(); it.hasNext(); ) {
                 Map.Entry<String, JsonNode> e = it.next();
                 data.put(e.getKey(), entry(file, zip, e.getKey(), e.getValue().path("sha256").asText()));
@@ -259,7 +268,7 @@ public final class KilnArchive {
             }
             List<String> specs = new ArrayList<>();
             m.path("input_specs").forEach(s -> specs.add(s.asText()));
-            String ir = data.containsKey("program.kir") ? new String(data.get("program.kir"), StandardCharsets.UTF_8) : "";
+            String ir = data.containsKey("program.kir") ? text(data.get("program.kir")) : "";
             return new Contents(program, platform, m.path("precision").asText(), specs, ir, m.path("kiln_version").asText());
         } catch (IOException e) {
             throw new KilnException(file + ": the Kiln archive is truncated or damaged (" + e.getMessage() + ")", e);
@@ -310,25 +319,56 @@ public final class KilnArchive {
         return m;
     }
 
-    private static byte[] entry(Path file, ZipFile zip, String name, String sha) throws IOException {
+    /**
+     * One entry, read a chunk at a time into native memory (where weights and plans live anyway) and hashed on the
+     * way: the Java heap never holds a whole entry, so loading a model takes its size in memory once, not twice.
+     */
+    private static ByteBuffer entry(Path file, ZipFile zip, String name, String sha) throws IOException {
         ZipEntry e = zip.getEntry(name);
         if (e == null) {
             throw new KilnException(file + ": entry " + name + " named in the manifest is missing; the archive is damaged");
         }
-        byte[] b;
+        long size = e.getSize();
+        if (size > Integer.MAX_VALUE) {
+            throw new KilnException(file + ": entry " + name + " holds " + size + " bytes, over the 2 GiB one Kiln buffer can"
+                    + " hold; this archive was not written by Kiln");
+        }
+        MessageDigest digest = sha256();
+        ByteBuffer b;
         try (InputStream in = zip.getInputStream(e)) {
-            b = in.readAllBytes();
+            b = size >= 0 ? ByteBuffer.allocateDirect((int) size) : null;
+            byte[] chunk = new byte[(int) Math.min(CHUNK, Math.max(1, size >= 0 ? size : CHUNK))];
+            java.io.ByteArrayOutputStream unsized = b == null ? new java.io.ByteArrayOutputStream() : null;
+            for (int n; (n = in.read(chunk)) > 0; ) {
+                digest.update(chunk, 0, n);
+                if (b == null) {
+                    unsized.write(chunk, 0, n);
+                } else if (n > b.remaining()) {
+                    throw new KilnException(file + ": entry " + name + " holds more than the " + size
+                            + " bytes its header says; the archive is damaged");
+                } else {
+                    b.put(chunk, 0, n);
+                }
+            }
+            if (b == null) { // a zip written by another tool may not say the size up front
+                byte[] all = unsized.toByteArray();
+                b = ByteBuffer.allocateDirect(all.length).put(all);
+            } else if (b.hasRemaining()) {
+                throw new KilnException(file + ": entry " + name + " ends after " + b.position() + " of its " + size
+                        + " bytes; the archive is truncated");
+            }
+            b.flip();
         } catch (java.util.zip.ZipException ex) {
             throw new KilnException(file + ": entry " + name + " is damaged (" + ex.getMessage() + ")", ex);
         }
-        if (!sha256(b).equalsIgnoreCase(sha)) {
+        if (!HexFormat.of().formatHex(digest.digest()).equalsIgnoreCase(sha)) {
             throw new KilnException(file + ": entry " + name + " fails its SHA-256 check; the archive is corrupted: write it again"
                     + " with `kiln compile`");
         }
-        return b;
+        return b.asReadOnlyBuffer().order(ByteOrder.LITTLE_ENDIAN);
     }
 
-    private static Program program(Path file, JsonNode p, Map<String, byte[]> data) {
+    private static Program program(Path file, JsonNode p, Map<String, ByteBuffer> data) {
         List<Program.Slot> slots = new ArrayList<>();
         p.path("slots").forEach(s -> slots.add(new Program.Slot(s.path("value").asText(), s.path("type").asText())));
         Map<Integer, ConstantTensor> constants = new LinkedHashMap<>();
@@ -341,15 +381,14 @@ public final class KilnArchive {
             List<Integer> in = ints(s.path("inputs"));
             List<Integer> out = ints(s.path("outputs"));
             String kind = s.path("kind").asText();
-            byte[] body = need(file, data, s.path("entry").asText());
+            ByteBuffer body = need(file, data, s.path("entry").asText());
             if (kind.equals("tensorrt")) {
-                ByteBuffer plan = ByteBuffer.allocateDirect(body.length);
-                plan.put(body).flip();
+                ByteBuffer plan = body.duplicate();
                 stages.add(new Program.EngineStage(name, in, out, plan, s.path("nodes").asInt(), s.path("cache_key").asText()));
             } else if (kind.equals("torch")) {
                 Graph g;
                 try {
-                    g = IrParser.parse(new String(body, StandardCharsets.UTF_8), file + "!" + s.path("entry").asText(),
+                    g = IrParser.parse(text(body), file + "!" + s.path("entry").asText(),
                             SchemaRegistry.standard(), IrParser.Options.acceptingElided());
                 } catch (KilnException e) {
                     throw new KilnException(file + ": torch stage " + name + " does not parse: " + e.getMessage(), e);
@@ -376,15 +415,15 @@ public final class KilnArchive {
         }
     }
 
-    private static byte[] need(Path file, Map<String, byte[]> data, String entry) {
-        byte[] b = data.get(entry);
+    private static ByteBuffer need(Path file, Map<String, ByteBuffer> data, String entry) {
+        ByteBuffer b = data.get(entry);
         if (b == null) {
             throw new KilnException(file + ": the manifest names entry " + entry + " but lists no checksum for it");
         }
-        return b;
+        return b.duplicate().order(ByteOrder.LITTLE_ENDIAN);
     }
 
-    private static ConstantTensor tensor(Path file, JsonNode n, Map<String, byte[]> data) {
+    private static ConstantTensor tensor(Path file, JsonNode n, Map<String, ByteBuffer> data) {
         try {
             return tensor(n, need(file, data, n.path("entry").asText()));
         } catch (KilnException e) {
@@ -397,13 +436,18 @@ public final class KilnArchive {
 
     /** The tensor {@code n} describes ({@link #tensor(ObjectNode, ConstantTensor)}) holding {@code bytes}. */
     static ConstantTensor tensor(JsonNode n, byte[] bytes) {
+        ByteBuffer buf = ByteBuffer.allocateDirect(bytes.length).order(ByteOrder.LITTLE_ENDIAN);
+        buf.put(bytes).flip();
+        return tensor(n, buf);
+    }
+
+    /** The tensor {@code n} describes holding {@code data} (direct: wrapped, not copied). */
+    static ConstantTensor tensor(JsonNode n, ByteBuffer data) {
         long[] sizes = new long[n.path("sizes").size()];
         for (int i = 0; i < sizes.length; i++) {
             sizes[i] = n.path("sizes").get(i).asLong();
         }
-        ByteBuffer buf = ByteBuffer.allocateDirect(bytes.length).order(ByteOrder.LITTLE_ENDIAN);
-        buf.put(bytes).flip();
-        return new ConstantTensor(DType.parse(n.path("dtype").asText()), sizes, buf);
+        return new ConstantTensor(DType.parse(n.path("dtype").asText()), sizes, data);
     }
 
     /**
@@ -451,10 +495,28 @@ public final class KilnArchive {
     }
 
     static String sha256(byte[] b) {
+        return sha256(ByteBuffer.wrap(b));
+    }
+
+    static String sha256(ByteBuffer b) {
+        MessageDigest d = sha256();
+        d.update(b.duplicate());
+        return HexFormat.of().formatHex(d.digest());
+    }
+
+    private static MessageDigest sha256() {
         try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
+            return MessageDigest.getInstance("SHA-256");
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new KilnException("this Java has no SHA-256", e);
         }
+    }
+
+    private static ByteBuffer utf8(String text) {
+        return ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static String text(ByteBuffer b) {
+        return StandardCharsets.UTF_8.decode(b.duplicate()).toString();
     }
 }

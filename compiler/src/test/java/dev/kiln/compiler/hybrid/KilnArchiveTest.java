@@ -90,6 +90,50 @@ class KilnArchiveTest {
     }
 
     @Test
+    void entriesLargerThanOneChunkRoundTripByteForByte() throws IOException {
+        // entries are written and read a 1 MiB chunk at a time, straight between native memory and the zip
+        byte[] planBytes = new byte[3 * (1 << 20) + 5];
+        new java.util.Random(7).nextBytes(planBytes);
+        ByteBuffer plan = ByteBuffer.allocateDirect(planBytes.length).put(planBytes).flip();
+        int n = 400_001; // 1.6 MB of floats, not a multiple of the chunk
+        float[] w = new float[n];
+        for (int i = 0; i < n; i++) {
+            w[i] = i * 0.5f - 3;
+        }
+        ConstantTensor big = ConstantTensor.ofFloats(new long[] {n}, w);
+        Program p = program();
+        Program large = new Program("big", p.slots(), p.inputs(), p.outputs(), Map.of(3, big),
+                List.of(new Program.EngineStage("seg0", List.of(0), List.of(1), plan, 3, "abc"), p.stages().get(1)), p.symbols());
+        Path f = write(large);
+        Program back = KilnArchive.read(f, () -> H200).program();
+        ByteBuffer got = ((Program.EngineStage) back.stages().get(0)).plan();
+        byte[] gotBytes = new byte[got.remaining()];
+        got.duplicate().get(gotBytes);
+        assertThat(gotBytes).isEqualTo(planBytes);
+        assertThat(back.constants().get(3).contentEquals(big)).isTrue();
+        // the writer took nothing from the buffers it was given
+        assertThat(plan.position()).isZero();
+        assertThat(plan.remaining()).isEqualTo(planBytes.length);
+
+        // a byte changed past the first chunk of the plan is caught by its checksum
+        Path bad = dir.resolve("bad.kiln");
+        try (ZipFile z = new ZipFile(f.toFile()); OutputStream out = Files.newOutputStream(bad);
+             ZipOutputStream zo = new ZipOutputStream(out)) {
+            for (ZipEntry e : java.util.Collections.list(z.entries())) {
+                byte[] b = z.getInputStream(e).readAllBytes();
+                if (e.getName().equals("engines/seg0.plan")) {
+                    b[(1 << 20) + 17] ^= 1;
+                }
+                zo.putNextEntry(new ZipEntry(e.getName()));
+                zo.write(b);
+                zo.closeEntry();
+            }
+        }
+        assertThatThrownBy(() -> KilnArchive.read(bad, () -> H200)).isInstanceOf(KilnException.class)
+                .hasMessageContaining("engines/seg0.plan fails its SHA-256 check");
+    }
+
+    @Test
     void aTorchOnlyProgramNeedsNoPlatform() {
         Program p = program();
         Program torchOnly = new Program("t", p.slots().subList(1, 3), List.of(0), List.of(1), Map.of(),
