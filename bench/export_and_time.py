@@ -49,7 +49,7 @@ SEQ_LEN = 128
 # ----------------------------------------------------------------------------------------- pure helpers
 
 def percentile(samples, q):
-    """Nearest-rank percentile (q in 0..100) of a non-empty list; the same rule as dev.kiln.bench.Stats."""
+    """Nearest-rank percentile (q in 0..100) of a non-empty list; the same rule as dev.kiln.compiler.measure.Stats."""
     s = sorted(samples)
     if not s:
         raise ValueError("no samples")

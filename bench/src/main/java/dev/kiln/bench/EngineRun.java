@@ -9,6 +9,7 @@ import dev.kiln.backend.tensorrt.runtime.DeviceTensor;
 import dev.kiln.backend.tensorrt.runtime.NativeLibraries;
 import dev.kiln.backend.tensorrt.runtime.NativeObjects;
 import dev.kiln.backend.tensorrt.runtime.TrtLogger;
+import dev.kiln.compiler.measure.Stats;
 import dev.kiln.ir.ConstantTensor;
 import dev.kiln.ir.DType;
 import dev.kiln.ir.ElementCodec;

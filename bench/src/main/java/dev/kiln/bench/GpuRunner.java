@@ -9,6 +9,8 @@ import dev.kiln.backend.tensorrt.runtime.Engine;
 import dev.kiln.compiler.CompileSettings;
 import dev.kiln.compiler.CompiledModule;
 import dev.kiln.compiler.Kiln;
+import dev.kiln.compiler.measure.Accuracy;
+import dev.kiln.compiler.measure.Stats;
 import dev.kiln.ir.ConstantTensor;
 import dev.kiln.ir.KilnException;
 import dev.kiln.ir.npy.Npz;

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kiln.backend.tensorrt.BuiltEngine;
 import dev.kiln.compiler.CompileSettings;
 import dev.kiln.compiler.Kiln;
+import dev.kiln.compiler.measure.Accuracy;
 import dev.kiln.ir.ConstantTensor;
 import dev.kiln.ir.npy.Npz;
 import dev.kiln.passes.Precision;

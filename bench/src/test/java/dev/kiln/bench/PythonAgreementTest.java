@@ -2,6 +2,7 @@ package dev.kiln.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kiln.compiler.measure.Stats;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 

@@ -1,4 +1,4 @@
-package dev.kiln.bench;
+package dev.kiln.compiler.measure;
 
 import dev.kiln.ir.ConstantTensor;
 import org.junit.jupiter.api.Test;
