@@ -44,6 +44,15 @@ public final class Ops {
         return SchemaRegistry.standard().get(qualified);
     }
 
+    /**
+     * True for the quantize/dequantize markers int8 quantization puts on a layer's operands
+     * ({@code aten::fake_quantize_per_tensor_affine}, {@code ..._per_channel_affine}): computable, but never folded
+     * into their constant weights, since the backend needs the marker itself to pick an int8 kernel.
+     */
+    public static boolean isQuantizationMarker(Node n) {
+        return n.op().startsWith("aten::fake_quantize_per_");
+    }
+
     /** True for ops a pass must neither duplicate, merge, fold nor drop when unused. */
     public static boolean isImpure(Node n) {
         return IMPURE.contains(n.schema().name()) || n.schema().mutates() || n.schema().name().startsWith("prim::");

@@ -27,6 +27,16 @@ public final class GraphEvaluator {
 
     /** Evaluates {@code graph} on {@code inputs} (one per graph input, in order) and returns its outputs. */
     public static List<ConstantTensor> run(Graph graph, List<ConstantTensor> inputs) {
+        return run(graph, inputs, java.util.Set.of(), (v, t) -> { });
+    }
+
+    /**
+     * Evaluates {@code graph} like {@link #run(Graph, List)} and hands {@code observer} a copy of each tensor in
+     * {@code observe} (graph inputs and node outputs) as soon as it is computed: what calibration reads. Only the
+     * values asked for leave libtorch.
+     */
+    public static List<ConstantTensor> run(Graph graph, List<ConstantTensor> inputs, java.util.Set<Value> observe,
+                                           java.util.function.BiConsumer<Value, ConstantTensor> observer) {
         if (inputs.size() != graph.inputs().size()) {
             throw new KilnException("graph " + graph.name() + " takes " + graph.inputs().size()
                     + " inputs but " + inputs.size() + " were given");
@@ -35,6 +45,9 @@ public final class GraphEvaluator {
             Map<Value, IValue> env = new HashMap<>();
             for (int i = 0; i < inputs.size(); i++) {
                 env.put(graph.inputs().get(i), new IValue(TorchEval.toTorch(inputs.get(i))));
+                if (observe.contains(graph.inputs().get(i))) {
+                    observer.accept(graph.inputs().get(i), inputs.get(i));
+                }
             }
             for (Value c : graph.constants()) {
                 env.put(c, new IValue(TorchEval.toTorch(c.constant().orElseThrow())));
@@ -53,6 +66,9 @@ public final class GraphEvaluator {
                 }
                 for (int i = 0; i < n.outputs().size(); i++) {
                     env.put(n.output(i), outs.get(i));
+                    if (observe.contains(n.output(i))) {
+                        observer.accept(n.output(i), TorchEval.toConstant(n.output(i), outs.get(i)));
+                    }
                 }
             }
             List<ConstantTensor> result = new ArrayList<>();

@@ -24,7 +24,8 @@ import java.util.OptionalLong;
  * (a weight's transpose, then its cast, ...) in one run. No fold materializes more than
  * {@code max-bytes}: nodes whose result is known to be larger are skipped, and a result found larger
  * after evaluation is dropped; each skip is noted in the context. Int, float and bool results
- * become literals in their users' arguments.
+ * become literals in their users' arguments. Quantization markers ({@code fake_quantize_per_*}) on weights are
+ * kept: the backend needs them to choose int8 kernels.
  *
  * <pre>{@code kiln opt --passes='fold-constants{max-bytes=1048576},dce' model.kir}</pre>
  */
@@ -76,7 +77,8 @@ public final class FoldConstants implements Pass {
     }
 
     private static boolean foldable(Node n) {
-        if (Ops.isImpure(n) || n.outputs().stream().noneMatch(Value::isUsed) || !n.subgraphs().isEmpty()) {
+        if (Ops.isImpure(n) || Ops.isQuantizationMarker(n) || n.outputs().stream().noneMatch(Value::isUsed)
+                || !n.subgraphs().isEmpty()) {
             return false;
         }
         for (Value v : n.inputs()) {
