@@ -10,7 +10,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kiln.ir.KilnException;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -70,16 +69,8 @@ public final class Results {
 
     /** Writes {@code o} to {@code file} through a temp file, so a reader never sees half a file. */
     public static void write(Path file, JsonNode o) {
-        try {
-            Path dir = file.toAbsolutePath().getParent();
-            Files.createDirectories(dir);
-            Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
-            JSON.writeValue(tmp.toFile(), o);
-            Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            throw new KilnException(file + ": cannot write bench results: " + e.getMessage(), e);
-        }
+        dev.kiln.ir.AtomicFile.write(file, "bench results", out -> JSON.writer().without(
+                com.fasterxml.jackson.core.JsonGenerator.Feature.AUTO_CLOSE_TARGET).writeValue(out, o));
     }
 
     /** Adds or replaces (same model, batch and peer) one measurement of a partial result. */

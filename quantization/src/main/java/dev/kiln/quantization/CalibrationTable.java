@@ -4,12 +4,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.kiln.ir.AtomicFile;
 import dev.kiln.ir.KilnException;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -52,19 +51,8 @@ public record CalibrationTable(CalibrationMethod method, double percentile, int 
                 .put("percentile", percentile).put("batches", batches);
         ObjectNode a = o.putObject("amax");
         amax.forEach(a::put);
-        try {
-            Path dir = file.toAbsolutePath().getParent();
-            Files.createDirectories(dir);
-            Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
-            try {
-                JSON.writeValue(tmp.toFile(), o);
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } finally {
-                Files.deleteIfExists(tmp);
-            }
-        } catch (IOException e) {
-            throw new KilnException(file + ": cannot write the calibration table: " + e.getMessage(), e);
-        }
+        AtomicFile.write(file, "the calibration table", out -> JSON.writer().without(
+                com.fasterxml.jackson.core.JsonGenerator.Feature.AUTO_CLOSE_TARGET).writeValue(out, o));
     }
 
     /** Reads a table {@link #write} wrote; anything else is a {@link KilnException} naming the file. */

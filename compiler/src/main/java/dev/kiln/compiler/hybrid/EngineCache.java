@@ -3,6 +3,7 @@ package dev.kiln.compiler.hybrid;
 import dev.kiln.backend.tensorrt.EngineOptions;
 import dev.kiln.backend.tensorrt.InputSpec;
 import dev.kiln.ir.Graph;
+import dev.kiln.ir.AtomicFile;
 import dev.kiln.ir.KilnException;
 import dev.kiln.ir.Value;
 import dev.kiln.ir.text.IrPrinter;
@@ -14,7 +15,6 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -174,31 +174,17 @@ public final class EngineCache {
     /** Stores {@code plan} under {@code key} (atomically; a failure to write only logs a warning). */
     public void put(Key key, ByteBuffer plan) {
         Path f = file(key);
-        Path tmp = null;
+        MessageDigest md = digest();
+        md.update(plan.duplicate());
+        byte[] sum = md.digest();
         try {
-            Files.createDirectories(dir);
-            byte[] bytes = new byte[plan.remaining()];
-            plan.duplicate().get(bytes);
-            MessageDigest md = digest();
-            md.update(bytes);
-            tmp = Files.createTempFile(dir, key.hash(), ".tmp");
-            try (var out = Files.newOutputStream(tmp)) {
+            AtomicFile.write(f, "the engine cache entry", out -> {
                 out.write(MAGIC);
-                out.write(md.digest());
-                out.write(bytes);
-            }
-            Files.move(tmp, f, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            tmp = null;
-        } catch (IOException e) {
-            LOG.warn("cannot write engine cache entry {}: {}", f, e.getMessage());
-        } finally {
-            if (tmp != null) {
-                try {
-                    Files.deleteIfExists(tmp);
-                } catch (IOException ignored) {
-                    // best effort: a stray temp file is never read as an entry
-                }
-            }
+                out.write(sum);
+                AtomicFile.put(out, plan);
+            });
+        } catch (KilnException e) {
+            LOG.warn("{}", e.getMessage());
         }
     }
 

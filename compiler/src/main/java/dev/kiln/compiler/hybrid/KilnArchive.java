@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.kiln.ir.AtomicFile;
 import dev.kiln.ir.ConstantTensor;
 import dev.kiln.ir.DType;
 import dev.kiln.ir.Graph;
@@ -17,13 +18,11 @@ import dev.kiln.ir.text.IrPrinter;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -172,37 +171,19 @@ public final class KilnArchive {
     }
 
     private static void writeZip(Path file, byte[] manifest, Map<String, ByteBuffer> entries) {
-        Path dir = file.toAbsolutePath().getParent();
-        Path tmp = null;
-        try {
-            if (dir != null) {
-                Files.createDirectories(dir);
+        AtomicFile.write(file, "the Kiln archive", out -> {
+            ZipOutputStream z = new ZipOutputStream(out);
+            put(z, MANIFEST, ByteBuffer.wrap(manifest));
+            for (Map.Entry<String, ByteBuffer> e : entries.entrySet()) {
+                put(z, e.getKey(), e.getValue());
             }
-            tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
-            try (OutputStream out = Files.newOutputStream(tmp); ZipOutputStream z = new ZipOutputStream(out)) {
-                put(z, MANIFEST, ByteBuffer.wrap(manifest));
-                for (Map.Entry<String, ByteBuffer> e : entries.entrySet()) {
-                    put(z, e.getKey(), e.getValue());
-                }
-            }
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            tmp = null;
-        } catch (IOException e) {
-            throw new KilnException(file + ": cannot write the Kiln archive: " + e.getMessage(), e);
-        } finally {
-            if (tmp != null) {
-                try {
-                    Files.deleteIfExists(tmp);
-                } catch (IOException ignored) {
-                    // the temp file is only litter; the user's file was not touched
-                }
-            }
-        }
+            z.finish();
+        });
     }
 
     /**
-     * Entries are stored uncompressed (plans and weights barely compress), written from {@code b} a chunk at a
-     * time so that no entry is ever copied whole onto the Java heap.
+     * Entries are stored uncompressed (plans and weights barely compress), written from {@code b} through a channel
+     * so that no entry is ever copied whole onto the Java heap.
      */
     private static void put(ZipOutputStream z, String name, ByteBuffer b) throws IOException {
         ZipEntry e = new ZipEntry(name);
@@ -214,13 +195,7 @@ public final class KilnArchive {
         e.setCrc(crc.getValue());
         e.setTime(0);
         z.putNextEntry(e);
-        ByteBuffer src = b.duplicate();
-        byte[] chunk = new byte[(int) Math.min(CHUNK, Math.max(1, src.remaining()))];
-        while (src.hasRemaining()) {
-            int n = Math.min(chunk.length, src.remaining());
-            src.get(chunk, 0, n);
-            z.write(chunk, 0, n);
-        }
+        AtomicFile.put(z, b);
         z.closeEntry();
     }
 

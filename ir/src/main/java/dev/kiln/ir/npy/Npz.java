@@ -4,7 +4,6 @@ import dev.kiln.ir.ConstantTensor;
 import dev.kiln.ir.KilnException;
 
 import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -86,15 +85,14 @@ public final class Npz {
         return Collections.unmodifiableMap(out);
     }
 
-    /** Writes {@code arrays} to {@code file} (replacing it), each as entry {@code <name>.npy}, stored. */
+    /**
+     * Writes {@code arrays} to {@code file} (replacing it atomically: a failed write leaves an existing file as it
+     * was), each as entry {@code <name>.npy}, stored.
+     */
     public static void write(Path file, Map<String, ConstantTensor> arrays) {
         // refuse unsupported dtypes before touching the file
         arrays.forEach((name, t) -> Npy.header(t, origin(file.toString(), name + ".npy")));
-        try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file))) {
-            write(out, arrays, file.toString());
-        } catch (IOException e) {
-            throw new KilnException(file + ": cannot write the .npz archive: " + e.getMessage(), e);
-        }
+        dev.kiln.ir.AtomicFile.write(file, "the .npz archive", out -> write(out, arrays, file.toString()));
     }
 
     /** Writes an .npz archive of {@code arrays} to {@code out}, which is finished but not closed. */

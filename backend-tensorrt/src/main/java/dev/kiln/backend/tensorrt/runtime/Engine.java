@@ -2,6 +2,7 @@ package dev.kiln.backend.tensorrt.runtime;
 
 import dev.kiln.backend.tensorrt.TrtTypes;
 import dev.kiln.ir.DType;
+import dev.kiln.ir.AtomicFile;
 import dev.kiln.ir.KilnException;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.Pointer;
@@ -15,9 +16,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -228,22 +227,7 @@ public final class Engine implements AutoCloseable {
 
     /** Writes {@code data} to {@code file} through a temp file and an atomic rename. */
     public static void writeAtomically(Path file, ByteBuffer data) {
-        try {
-            Path dir = file.toAbsolutePath().getParent();
-            if (dir != null) {
-                Files.createDirectories(dir);
-            }
-            Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-                ByteBuffer b = data.duplicate();
-                while (b.hasRemaining()) {
-                    ch.write(b);
-                }
-            }
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            throw new KilnException(file + ": cannot write: " + e.getMessage(), e);
-        }
+        AtomicFile.write(file, "the engine", out -> AtomicFile.put(out, data));
     }
 
     private static ByteBuffer copyDirect(ByteBuffer b) {
