@@ -17,7 +17,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -102,9 +101,7 @@ public final class RunCommand implements Callable<Integer> {
 
     /** {@code --device cpu}: the whole program through libtorch, outputs written as y0, y1, ... */
     private int runOnCpu(Map<String, ConstantTensor> in) {
-        if (!Files.isRegularFile(model)) {
-            throw new KilnException(model + ": no such model file");
-        }
+        dev.kiln.ir.InputFiles.require(model, "model file");
         List<ConstantTensor> xs = Npz.series(in, "x", inputs.toString());
         List<TensorType> types = new ArrayList<>();
         for (ConstantTensor x : xs) {

@@ -75,9 +75,7 @@ public final class CompiledModule implements AutoCloseable {
 
     /** Whether {@code file} is a zip with a Kiln manifest (rather than a bare TensorRT plan). */
     static boolean isArchive(Path file) {
-        if (!Files.isRegularFile(file)) {
-            throw new KilnException(file + ": no such file");
-        }
+        dev.kiln.ir.InputFiles.require(file, "file");
         try (var in = Files.newInputStream(file)) {
             byte[] h = in.readNBytes(4);
             return h.length == 4 && h[0] == 'P' && h[1] == 'K' && h[2] == 3 && h[3] == 4;

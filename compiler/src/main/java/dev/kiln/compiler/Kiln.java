@@ -20,7 +20,6 @@ import dev.kiln.ir.KilnException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -97,9 +96,7 @@ public final class Kiln {
      * {@code :i64} etc.; a range becomes a symbolic dimension); a .pt2 program types its own inputs.
      */
     public static Graph load(Path model, List<InputSpec> specs) {
-        if (!Files.isRegularFile(model)) {
-            throw new KilnException(model + ": no such model file");
-        }
+        dev.kiln.ir.InputFiles.require(model, "model file");
         if (ModelFormat.detect(model) != ModelFormat.TORCHSCRIPT) {
             return Models.load(model);
         }

@@ -37,9 +37,7 @@ public enum ModelFormat {
 
     /** Looks inside {@code file}; a missing or unreadable file is a {@link KilnException}, a non-zip is {@link #UNKNOWN}. */
     public static ModelFormat detect(Path file) {
-        if (!Files.isRegularFile(file)) {
-            throw new KilnException(file + ": no such file");
-        }
+        dev.kiln.ir.InputFiles.require(file, "file");
         ZipArchive zip;
         try {
             zip = ZipArchive.open(file, ZipLimits.DEFAULT);

@@ -84,4 +84,14 @@ class AtomicFileTest {
         assertThat(AtomicFile.reason(new IOException("disk on fire"))).isEqualTo("disk on fire");
         assertThat(AtomicFile.reason(new IOException())).isEqualTo("IOException");
     }
+
+    @Test
+    void inputFilesMustBeFilesAndAFolderIsNamedAsOne() throws IOException {
+        Path f = Files.writeString(dir.resolve("m.pt2"), "x");
+        assertThat(InputFiles.require(f, "model file")).isEqualTo(f);
+        assertThatThrownBy(() -> InputFiles.require(dir.resolve("nope.pt2"), "model file")).isInstanceOf(KilnException.class)
+                .hasMessageEndingWith("nope.pt2: no such model file");
+        assertThatThrownBy(() -> InputFiles.require(dir, "model file")).isInstanceOf(KilnException.class)
+                .hasMessageContaining(": is a folder, not a model file; name the file inside it");
+    }
 }

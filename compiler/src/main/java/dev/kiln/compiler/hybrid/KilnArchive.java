@@ -204,9 +204,7 @@ public final class KilnArchive {
      * program has engines (so a torch-only archive loads without a GPU).
      */
     public static Contents read(Path file, Supplier<Platform> current) {
-        if (!Files.isRegularFile(file)) {
-            throw new KilnException(file + ": no such Kiln archive");
-        }
+        dev.kiln.ir.InputFiles.require(file, "Kiln archive");
         try (InputStream in = Files.newInputStream(file)) {
             byte[] head = in.readNBytes(4);
             if (head.length < 4 || head[0] != 'P' || head[1] != 'K' || head[2] != 3 || head[3] != 4) {

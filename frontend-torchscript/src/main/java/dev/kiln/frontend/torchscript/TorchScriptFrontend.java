@@ -129,9 +129,7 @@ public final class TorchScriptFrontend {
     private enum Layout { TORCHSCRIPT, EXPORT, OTHER }
 
     private static void checkArchive(Path file) {
-        if (!Files.isRegularFile(file)) {
-            throw new KilnException(file + ": no such file");
-        }
+        dev.kiln.ir.InputFiles.require(file, "file");
         if (!isZip(file)) {
             String what = startsWithPickle(file) ? "a plain pickle (torch.save of a state_dict or tensors?)"
                     : "not a zip file";
