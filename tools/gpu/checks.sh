@@ -130,6 +130,8 @@ skip cuda || ( cuda_env; run cuda "$A" dev.kiln.backend.torch.CudaInterpreterGpu
 EG=dev.kiln.backend.tensorrt.EngineGpuTest
 skip engine || ( run engine "$A" "$EG#dynamicBatchWithOneEngine" "$EG#fp16NetworkAndDeviceResidentRuns" "$EG#saveLoadAndTimingCache(java.nio.file.Path)" \
     "$EG#theBuilderIsPreparedOnce" "$EG#failedBuildNamesTheNode" ) &
+# 2:4 sparse weights (kSPARSE_WEIGHTS) on a pruned fixture, against libtorch on the same pruned graph
+skip engine || ( run sparse "$A" dev.kiln.compiler.SparseWeightsGpuTest ) &
 # (the per-call overhead and the CUDA-graph checks, which print timings, run in phase B, alone)
 if [[ -n $CONV_OPS ]]; then
   ( JAVA_TOOL_OPTIONS="-Dkiln.converters.ops=$CONV_OPS" run converters "$A" dev.kiln.backend.tensorrt.converters.ConverterGpuTest ) &

@@ -178,6 +178,9 @@ public final class CompileCommand implements Callable<Integer> {
         ConverterRegistry registry = ConverterRegistry.standard();
         ConverterSettings cs = EngineBuilder.settingsFor(g, s.precision());
         CompilePipeline.run(g, s.precision(), s.keepFp32(), n -> registry.lookup(n, cs).supported());
+        if (s.sparseWeights()) {
+            CompilePipeline.reportSparseWeights(g);
+        }
         // the compile's own decision (a graph that converts whole is one engine whatever --min-block-size says)
         return dev.kiln.compiler.hybrid.HybridCompiler.partition(g, new RegistryCapability(registry, cs), partitionOptions.settings());
     }
@@ -189,14 +192,7 @@ public final class CompileCommand implements Callable<Integer> {
         }
         String name = f.getFileName().toString().toLowerCase(Locale.ROOT);
         String text = name.endsWith(".json") ? SupportReport.json(p) : name.endsWith(".txt") ? SupportReport.text(p) : SupportReport.html(p);
-        try {
-            if (f.toAbsolutePath().getParent() != null) {
-                Files.createDirectories(f.toAbsolutePath().getParent());
-            }
-            Files.writeString(f, text, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new KilnException(f + ": cannot write the support report: " + e.getMessage());
-        }
+        dev.kiln.ir.AtomicFile.write(f, "the support report", out -> out.write(text.getBytes(StandardCharsets.UTF_8)));
         spec.commandLine().getErr().println("wrote support report " + f);
     }
 
@@ -262,6 +258,10 @@ public final class CompileCommand implements Callable<Integer> {
                 + " TensorRT's builder fails the compile with a message instead of ending the process (costs seconds per engine)")
         boolean isolatedBuild;
 
+        @Option(names = "--sparse-weights", description = "let TensorRT use its 2:4 sparse kernels for convolution and linear"
+                + " weights that are 2:4 sparse (pruned and fine-tuned that way); says how many are")
+        boolean sparseWeights;
+
         ProgressBar progressBar() {
             return new ProgressBar(System.err, System.console() != null);
         }
@@ -274,7 +274,7 @@ public final class CompileCommand implements Callable<Integer> {
             CompileSettings s = CompileSettings.defaults().withPrecision(Precision.parse(precision)).withInputs(specs)
                     .withKeepFp32(new LinkedHashSet<>(keepFp32)).withOptimizationLevel(optLevel)
                     .withWorkspaceBytes(workspace == null ? 0 : parseBytes(workspace)).withTimingCache(timingCache)
-                    .withIsolatedBuilds(isolatedBuild);
+                    .withIsolatedBuilds(isolatedBuild).withSparseWeights(sparseWeights);
             if (!noEngineCache) {
                 s = s.withEngineCache(engineCache != null ? engineCache : EngineCache.defaultDirectory());
             }

@@ -9,6 +9,9 @@ import dev.kiln.passes.PassReport;
 import dev.kiln.passes.Pipelines;
 import dev.kiln.passes.Precision;
 import dev.kiln.passes.decompose.Decompose;
+import dev.kiln.sparsity.SparseSites;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 
 /**
@@ -21,6 +24,7 @@ import dev.kiln.passes.decompose.Decompose;
 public final class CompilePipeline {
     public static final String PRECISION_PASS = "precision";
     public static final String SHAPES_PASS = "propagate-shapes";
+    private static final Logger LOG = LoggerFactory.getLogger(CompilePipeline.class);
 
     private CompilePipeline() {
     }
@@ -50,5 +54,22 @@ public final class CompilePipeline {
         PassContext ctx = b.build();
         ctx.put(Decompose.Supported.class, supported);
         return pm.run(g, text(pm.registry(), precision), ctx);
+    }
+
+    /**
+     * With sparse weights asked for: says how many convolution and linear weights of {@code g} are 2:4 sparse (the
+     * ones TensorRT's sparse kernels can take), and warns when none is, since the flag then changes nothing.
+     */
+    public static SparseSites.Count reportSparseWeights(Graph g) {
+        SparseSites.Count c = SparseSites.count(g);
+        if (c.sparse() == 0) {
+            LOG.warn("sparse weights asked for, but none of the {} convolution and linear weights of {} is 2:4 sparse: every"
+                    + " layer keeps its dense kernels (prune and fine-tune to 2:4 first, e.g. with NVIDIA's ASP; the pass"
+                    + " check-2to4 lists each weight)", c.total(), g.name());
+        } else {
+            LOG.info("sparse weights: {} of {} convolution and linear weights of {} are 2:4 sparse; TensorRT may pick sparse"
+                    + " kernels for them", c.sparse(), c.total(), g.name());
+        }
+        return c;
     }
 }

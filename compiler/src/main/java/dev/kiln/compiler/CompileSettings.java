@@ -22,15 +22,16 @@ import java.util.TreeSet;
  * build-progress callback; how the graph is partitioned between TensorRT and libtorch (default: fall
  * back to libtorch for what TensorRT cannot run), an engine cache directory (default: none), and whether
  * engines are built in a child JVM ({@link dev.kiln.compiler.hybrid.IsolatedBuilds}: a crash inside TensorRT's
- * builder then fails the compile instead of ending the process; default off), and whether engines record
- * detailed layer information for TensorRT's engine inspector (each layer's tactic and formats; default off).
+ * builder then fails the compile instead of ending the process; default off), whether engines record
+ * detailed layer information for TensorRT's engine inspector (each layer's tactic and formats; default off), and
+ * whether TensorRT may use its 2:4 sparse kernels for weights that are 2:4 sparse (default off).
  *
  * <pre>{@code CompileSettings s = CompileSettings.defaults().withPrecision(Precision.FP16).withInputs(List.of(InputSpec.parse("x0=1..8x3x224x224")));}</pre>
  */
 public record CompileSettings(Precision precision, List<InputSpec> inputs, Set<String> keepFp32, long workspaceBytes,
                               int optimizationLevel, Optional<Path> timingCache, BuildProgress progress,
                               PartitionSettings partition, Optional<Path> engineCache, boolean isolatedBuilds,
-                              boolean detailedLayerInfo) {
+                              boolean detailedLayerInfo, boolean sparseWeights) {
     public CompileSettings {
         Objects.requireNonNull(precision, "precision");
         inputs = List.copyOf(inputs);
@@ -46,6 +47,14 @@ public record CompileSettings(Precision precision, List<InputSpec> inputs, Set<S
                            int optimizationLevel, Optional<Path> timingCache, BuildProgress progress) {
         this(precision, inputs, keepFp32, workspaceBytes, optimizationLevel, timingCache, progress, PartitionSettings.defaults(),
                 Optional.empty(), false);
+    }
+
+    /** The settings before sparse weights: dense kernels only. */
+    public CompileSettings(Precision precision, List<InputSpec> inputs, Set<String> keepFp32, long workspaceBytes,
+                           int optimizationLevel, Optional<Path> timingCache, BuildProgress progress, PartitionSettings partition,
+                           Optional<Path> engineCache, boolean isolatedBuilds, boolean detailedLayerInfo) {
+        this(precision, inputs, keepFp32, workspaceBytes, optimizationLevel, timingCache, progress, partition, engineCache,
+                isolatedBuilds, detailedLayerInfo, false);
     }
 
     /** The settings before detailed layer information: layer names only. */
@@ -69,31 +78,31 @@ public record CompileSettings(Precision precision, List<InputSpec> inputs, Set<S
     }
 
     public CompileSettings withPrecision(Precision p) {
-        return new CompileSettings(p, inputs, keepFp32, workspaceBytes, optimizationLevel, timingCache, progress, partition, engineCache, isolatedBuilds, detailedLayerInfo);
+        return new CompileSettings(p, inputs, keepFp32, workspaceBytes, optimizationLevel, timingCache, progress, partition, engineCache, isolatedBuilds, detailedLayerInfo, sparseWeights);
     }
 
     public CompileSettings withInputs(List<InputSpec> specs) {
-        return new CompileSettings(precision, specs, keepFp32, workspaceBytes, optimizationLevel, timingCache, progress, partition, engineCache, isolatedBuilds, detailedLayerInfo);
+        return new CompileSettings(precision, specs, keepFp32, workspaceBytes, optimizationLevel, timingCache, progress, partition, engineCache, isolatedBuilds, detailedLayerInfo, sparseWeights);
     }
 
     public CompileSettings withKeepFp32(Set<String> opsOrNodes) {
-        return new CompileSettings(precision, inputs, opsOrNodes, workspaceBytes, optimizationLevel, timingCache, progress, partition, engineCache, isolatedBuilds, detailedLayerInfo);
+        return new CompileSettings(precision, inputs, opsOrNodes, workspaceBytes, optimizationLevel, timingCache, progress, partition, engineCache, isolatedBuilds, detailedLayerInfo, sparseWeights);
     }
 
     public CompileSettings withWorkspaceBytes(long bytes) {
-        return new CompileSettings(precision, inputs, keepFp32, bytes, optimizationLevel, timingCache, progress, partition, engineCache, isolatedBuilds, detailedLayerInfo);
+        return new CompileSettings(precision, inputs, keepFp32, bytes, optimizationLevel, timingCache, progress, partition, engineCache, isolatedBuilds, detailedLayerInfo, sparseWeights);
     }
 
     public CompileSettings withOptimizationLevel(int level) {
-        return new CompileSettings(precision, inputs, keepFp32, workspaceBytes, level, timingCache, progress, partition, engineCache, isolatedBuilds, detailedLayerInfo);
+        return new CompileSettings(precision, inputs, keepFp32, workspaceBytes, level, timingCache, progress, partition, engineCache, isolatedBuilds, detailedLayerInfo, sparseWeights);
     }
 
     public CompileSettings withTimingCache(Path file) {
-        return new CompileSettings(precision, inputs, keepFp32, workspaceBytes, optimizationLevel, Optional.ofNullable(file), progress, partition, engineCache, isolatedBuilds, detailedLayerInfo);
+        return new CompileSettings(precision, inputs, keepFp32, workspaceBytes, optimizationLevel, Optional.ofNullable(file), progress, partition, engineCache, isolatedBuilds, detailedLayerInfo, sparseWeights);
     }
 
     public CompileSettings withProgress(BuildProgress p) {
-        return new CompileSettings(precision, inputs, keepFp32, workspaceBytes, optimizationLevel, timingCache, p, partition, engineCache, isolatedBuilds, detailedLayerInfo);
+        return new CompileSettings(precision, inputs, keepFp32, workspaceBytes, optimizationLevel, timingCache, p, partition, engineCache, isolatedBuilds, detailedLayerInfo, sparseWeights);
     }
 
     /**
@@ -102,7 +111,7 @@ public record CompileSettings(Precision precision, List<InputSpec> inputs, Set<S
      */
     public CompileSettings withPartition(PartitionSettings p) {
         return new CompileSettings(precision, inputs, keepFp32, workspaceBytes, optimizationLevel, timingCache, progress, p,
-                engineCache, isolatedBuilds, detailedLayerInfo);
+                engineCache, isolatedBuilds, detailedLayerInfo, sparseWeights);
     }
 
     /** Fail (listing every node that cannot run in TensorRT and why) instead of falling back to libtorch. */
@@ -113,7 +122,7 @@ public record CompileSettings(Precision precision, List<InputSpec> inputs, Set<S
     /** Reuse and store built engines in {@code dir} ({@link EngineCache}); null turns the cache off. */
     public CompileSettings withEngineCache(Path dir) {
         return new CompileSettings(precision, inputs, keepFp32, workspaceBytes, optimizationLevel, timingCache, progress,
-                partition, Optional.ofNullable(dir), isolatedBuilds, detailedLayerInfo);
+                partition, Optional.ofNullable(dir), isolatedBuilds, detailedLayerInfo, sparseWeights);
     }
 
     /**
@@ -122,7 +131,7 @@ public record CompileSettings(Precision precision, List<InputSpec> inputs, Set<S
      */
     public CompileSettings withIsolatedBuilds(boolean b) {
         return new CompileSettings(precision, inputs, keepFp32, workspaceBytes, optimizationLevel, timingCache, progress,
-                partition, engineCache, b, detailedLayerInfo);
+                partition, engineCache, b, detailedLayerInfo, sparseWeights);
     }
 
     /**
@@ -131,11 +140,22 @@ public record CompileSettings(Precision precision, List<InputSpec> inputs, Set<S
      */
     public CompileSettings withDetailedLayerInfo(boolean b) {
         return new CompileSettings(precision, inputs, keepFp32, workspaceBytes, optimizationLevel, timingCache, progress,
-                partition, engineCache, isolatedBuilds, b);
+                partition, engineCache, isolatedBuilds, b, sparseWeights);
+    }
+
+    /**
+     * Let TensorRT use its 2:4 sparse kernels (Torch-TensorRT's {@code sparse_weights}) for convolution and linear
+     * weights that are 2:4 sparse: weights pruned and fine-tuned that way (NVIDIA's ASP); others stay dense. The
+     * {@code check-2to4} pass reports which weights qualify.
+     */
+    public CompileSettings withSparseWeights(boolean b) {
+        return new CompileSettings(precision, inputs, keepFp32, workspaceBytes, optimizationLevel, timingCache, progress,
+                partition, engineCache, isolatedBuilds, detailedLayerInfo, b);
     }
 
     /** The engine builder's part of these settings. */
     public EngineOptions engineOptions() {
-        return new EngineOptions(precision, inputs, workspaceBytes, optimizationLevel, timingCache, progress, detailedLayerInfo);
+        return new EngineOptions(precision, inputs, workspaceBytes, optimizationLevel, timingCache, progress, detailedLayerInfo,
+                sparseWeights);
     }
 }

@@ -179,6 +179,9 @@ public final class EngineBuilder {
             if (o.detailedLayerInfo()) {
                 config.setProfilingVerbosity(nvinfer.ProfilingVerbosity.kDETAILED);
             }
+            if (o.sparseWeights()) {
+                config.setFlag(nvinfer.BuilderFlag.kSPARSE_WEIGHTS);
+            }
             if (settings.dynamicShapes()) {
                 // every network with a -1 input dimension needs a profile, even when the user pinned it to one size
                 // owned by the builder: never deleted here

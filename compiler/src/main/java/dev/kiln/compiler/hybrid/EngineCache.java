@@ -112,7 +112,8 @@ public final class EngineCache {
 
     /**
      * Precision, input ranges, workspace and optimization level: what changes the plan TensorRT builds (and, only
-     * when on, detailed layer information, so that keys of plans built without it stay as they were).
+     * when on, detailed layer information and sparse weights, so that keys of plans built without them stay as they
+     * were).
      */
     static String settingsText(EngineOptions o) {
         List<String> specs = new ArrayList<>();
@@ -121,7 +122,7 @@ public final class EngineCache {
         }
         return "precision=" + o.precision().name().toLowerCase(Locale.ROOT) + ";inputs=" + String.join(",", specs)
                 + ";workspace=" + o.workspaceBytes() + ";opt_level=" + o.optimizationLevel()
-                + (o.detailedLayerInfo() ? ";detailed_layer_info=1" : "");
+                + (o.detailedLayerInfo() ? ";detailed_layer_info=1" : "") + (o.sparseWeights() ? ";sparse_weights=1" : "");
     }
 
     /** The plan stored under {@code key}, if there is one and it is intact; a damaged entry is deleted. */

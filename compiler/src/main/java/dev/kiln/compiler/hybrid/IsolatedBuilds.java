@@ -210,6 +210,7 @@ public final class IsolatedBuilds {
         m.put("workspace_bytes", o.workspaceBytes());
         m.put("optimization_level", o.optimizationLevel());
         m.put("detailed_layer_info", o.detailedLayerInfo());
+        m.put("sparse_weights", o.sparseWeights());
         o.timingCache().ifPresent(c -> m.put("timing_cache", c.toAbsolutePath().toString()));
         ArrayNode cs = m.putArray("constants");
         int k = 0;
@@ -276,7 +277,7 @@ public final class IsolatedBuilds {
         return new EngineOptions(Precision.valueOf(m.path("precision").asText()), specs, m.path("workspace_bytes").asLong(),
                 m.path("optimization_level").asInt(),
                 m.has("timing_cache") ? Optional.of(Path.of(m.path("timing_cache").asText())) : Optional.empty(), BuildProgress.NONE,
-                m.path("detailed_layer_info").asBoolean(false));
+                m.path("detailed_layer_info").asBoolean(false), m.path("sparse_weights").asBoolean(false));
     }
 
     private static List<String> strings(JsonNode a) {

@@ -59,12 +59,16 @@ class EngineCacheTest {
         all.add(EngineCache.Key.of(graph("1"), o.withWorkspaceBytes(1 << 20), H200).hash());
         all.add(EngineCache.Key.of(graph("1"), o.withOptimizationLevel(5), H200).hash());
         all.add(EngineCache.Key.of(graph("1"), o.withDetailedLayerInfo(true), H200).hash());
+        all.add(EngineCache.Key.of(graph("1"), o.withSparseWeights(true), H200).hash());
         all.add(EngineCache.Key.of(graph("1"), o, new Platform("10.7.0", "12.6", "NVIDIA H200", "9.0")).hash());
         all.add(EngineCache.Key.of(graph("1"), o, new Platform("10.6.0", "12.6", "NVIDIA H100", "9.0")).hash());
         all.add(EngineCache.Key.of(graph("1"), o, new Platform("10.6.0", "12.6", "NVIDIA H200", "9.1")).hash());
         EngineCache.Key k = EngineCache.Key.of(graph("1"), o, H200);
         all.add(new EngineCache.Key(k.ir(), k.settings(), "9.9.9", H200).hash());
-        assertThat(all).hasSize(12);
+        assertThat(all).hasSize(13);
+        // options that are off leave the settings text (and so every key made before them) as it was
+        assertThat(EngineCache.settingsText(o)).isEqualTo("precision=fp32;inputs=;workspace=0;opt_level=-1");
+        assertThat(EngineCache.settingsText(o.withSparseWeights(true))).endsWith(";sparse_weights=1");
         // not part of the plan: the timing cache file and the progress callback
         assertThat(EngineCache.Key.of(graph("1"), o.withTimingCache(dir.resolve("t")), H200).hash()).isEqualTo(base);
     }

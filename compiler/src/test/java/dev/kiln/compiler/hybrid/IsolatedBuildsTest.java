@@ -40,7 +40,8 @@ class IsolatedBuildsTest {
     void theChildReadsTheGraphItsWeightsAndTheOptionsThatWereWritten() throws IOException {
         Graph g = dynbatch();
         EngineOptions o = EngineOptions.defaults().withPrecision(Precision.FP16).withInputs(List.of(InputSpec.parse("x0=1..4..16x8")))
-                .withWorkspaceBytes(1 << 30).withOptimizationLevel(2).withTimingCache(dir.resolve("t.cache")).withDetailedLayerInfo(true);
+                .withWorkspaceBytes(1 << 30).withOptimizationLevel(2).withTimingCache(dir.resolve("t.cache")).withDetailedLayerInfo(true)
+                .withSparseWeights(true);
         Path work = Files.createDirectory(dir.resolve("work"));
         IsolatedBuilds.write(work, g, o);
         Graph back = IsolatedBuilds.readGraph(work);
@@ -60,6 +61,10 @@ class IsolatedBuildsTest {
         assertThat(ob.optimizationLevel()).isEqualTo(2);
         assertThat(ob.timingCache()).contains(dir.resolve("t.cache").toAbsolutePath());
         assertThat(ob.detailedLayerInfo()).isTrue();
+        assertThat(ob.sparseWeights()).isTrue();
+        // a build file from before sparse weights reads as dense
+        IsolatedBuilds.write(work, g, o.withSparseWeights(false));
+        assertThat(IsolatedBuilds.readOptions(work).sparseWeights()).isFalse();
     }
 
     @Test
