@@ -109,7 +109,7 @@ kit() { local name=$1 opts=$2 n=$1 skip="" k=0 crashed finished
     (( k <= 3 && $(a_left) > 60 )) || return 0
   done; }
 if ! skip tck; then
-  TCK="dev.kiln.tck.builtin.UnaryConformanceTest dev.kiln.tck.builtin.BinaryConformanceTest dev.kiln.tck.builtin.ReductionConformanceTest dev.kiln.tck.builtin.ShapeConformanceTest dev.kiln.tck.builtin.ConvPoolNormConformanceTest dev.kiln.tck.builtin.NnMiscConformanceTest"
+  TCK="dev.kiln.tck.builtin.UnaryConformanceTest dev.kiln.tck.builtin.BinaryConformanceTest dev.kiln.tck.builtin.ReductionConformanceTest dev.kiln.tck.builtin.ShapeConformanceTest dev.kiln.tck.builtin.ConvPoolNormConformanceTest dev.kiln.tck.builtin.NnMiscConformanceTest dev.kiln.tck.builtin.QuantizeConformanceTest"
   OPTS="-XX:ParallelGCThreads=2 -XX:CICompilerCount=2 -Dkiln.tck.cases=$CASES -Dkiln.tck.reproducers=$L/repro"
   for i in $(seq "$FIRST" "${LAST:-$((SHARDS - 1))}"); do
     # one OpenMP thread each: libgomp's threads spin while waiting, and K processes x 16 of them starve the builds

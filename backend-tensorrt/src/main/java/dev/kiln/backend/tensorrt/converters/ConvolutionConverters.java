@@ -26,9 +26,10 @@ import java.util.Optional;
  * ('same'/'valid') and output_padding: {@code aten::convolution}, {@code aten::_convolution},
  * {@code aten::conv1d/2d/3d} (+ {@code .padding}), {@code aten::conv_transpose1d},
  * {@code aten::conv_transpose2d.input}, {@code aten::conv_transpose3d.input}. The kernel must be a
- * constant (TensorRT builds kernels at engine build time); it is passed as the layer's second input so
- * the context's constant (no copy of the weights) is used. 1d runs as 2d with a unit height; the bias
- * is an element-wise add TensorRT fuses.
+ * constant (TensorRT builds kernels at engine build time), or, for int8, a constant behind a per-channel
+ * quantize/dequantize marker ({@link QuantizeConverters}), which becomes the layer's kernel input so that
+ * TensorRT folds the pair into int8 weights. 1d runs as 2d with a unit height; the bias is an element-wise
+ * add TensorRT fuses.
  *
  * <pre>{@code aten::conv2d(%x, %w, %b, [2, 2], [1, 1], [1, 1], 1) -> IConvolutionLayer + add}</pre>
  */
@@ -58,12 +59,22 @@ public final class ConvolutionConverters {
         /** Reads the overload's arguments for {@code spatial} spatial dims and kernel {@code k}. */
         abstract Params params(Node n, int spatial, long[] k);
 
+        /** The kernel's values: the constant weight, or the constant an int8 marker quantizes. */
+        static Optional<ConstantTensor> kernel(Arg w) {
+            if (w instanceof Value wv && wv.constant().isPresent()) {
+                return wv.constant();
+            }
+            return QuantizeConverters.quantizedWeight(w);
+        }
+
         @Override
         protected Support checkNode(Node n, ConverterSettings s) {
             Arg w = n.arg("weight");
-            if (!(w instanceof Value wv) || wv.constant().isEmpty()) {
+            Optional<ConstantTensor> kc = kernel(w);
+            if (kc.isEmpty()) {
                 return Support.no("the weight is not a constant; TensorRT needs convolution kernels at build time (fold or freeze the weights)");
             }
+            boolean quantized = !(w instanceof Value wv && wv.constant().isPresent());
             TensorType x = type(n, "input");
             TensorType wt = type(n, "weight");
             int spatial = wt.rank() - 2;
@@ -88,7 +99,7 @@ public final class ConvolutionConverters {
                     }
                 }
             }
-            long[] k = Arrays.copyOfRange(wv.constant().get().sizes(), 2, wt.rank());
+            long[] k = Arrays.copyOfRange(kc.get().sizes(), 2, wt.rank());
             Params p = params(n, spatial, k);
             for (int i = 0; i < spatial; i++) {
                 if (p.stride()[i] < 1 || p.dilation()[i] < 1) {
@@ -97,6 +108,11 @@ public final class ConvolutionConverters {
             }
             if (p.groups() < 1) {
                 return Support.no("groups must be positive");
+            }
+            if (quantized && (p.transposed() || halfGroupedWithoutKernel(p, x.elementType(), p.groups() * kc.get().sizes()[1],
+                    kc.get().sizes()[0]))) {
+                return Support.no("an int8-quantized kernel is converted for plain convolutions whose " + x.elementType().text()
+                        + " kernel TensorRT has; this one (transposed, or grouped without a 16-bit kernel) runs in libtorch");
             }
             if (p.transposed() && x.elementType() == DType.BFLOAT16) {
                 // measured on TensorRT 10.6 (H200, 2026-12-04): "Could not find any implementation" (Myelin cannot
@@ -122,6 +138,16 @@ public final class ConvolutionConverters {
          * keep the 16-bit kernel, except in a dilated 3d convolution: the kit's f16 cases 8 -> 16 (groups 8 and 2) and
          * 16 -> 32 (depthwise) with dilations such as [2, 1, 1] had no implementation either (H200, fifth session).
          */
+        /** Empty weights of {@code type}: no bias, or a kernel that comes as the layer's second input. */
+        static Weights noWeights(ConversionContext ctx, DType type) {
+            Weights none = new Weights();
+            none.type(Layers.trtOrThrow(type));
+            none.values(null);
+            none.count(0);
+            ctx.keepAlive(none);
+            return none;
+        }
+
         static boolean halfGroupedWithoutKernel(Params p, DType type, long inChannels, long outChannels) {
             if (p.transposed() || p.groups() <= 1 || (type != DType.FLOAT16 && type != DType.BFLOAT16)) {
                 return false;
@@ -146,7 +172,10 @@ public final class ConvolutionConverters {
         @Override
         public void convert(ConversionContext ctx, Node n) {
             Value wv = (Value) n.arg("weight");
-            ConstantTensor wc = wv.constant().orElseThrow();
+            ConstantTensor wc = kernel(wv).orElseThrow();
+            // int8: the kernel is the marker's dequantized tensor, handed in as the layer's second input
+            boolean quantized = wv.constant().isEmpty();
+            ITensor kernelInput = quantized ? ctx.get(wv) : null;
             long[] wsz = wc.sizes();
             int spatial = wsz.length - 2;
             long[] k = Arrays.copyOfRange(wsz, 2, wsz.length);
@@ -161,6 +190,9 @@ public final class ConvolutionConverters {
                 // 1d as 2d with a unit height: [N,C,L] -> [N,C,1,L], kernel [O,I,K] -> [O,I,1,K] (same bytes)
                 x = Layers.unsqueeze(ctx, x, 2);
                 kernel = new ConstantTensor(wc.dtype(), new long[] {wsz[0], wsz[1], 1, wsz[2]}, wc.data().duplicate());
+                if (quantized) {
+                    kernelInput = ctx.reshape(kernelInput, wsz[0], wsz[1], 1, wsz[2]);
+                }
                 k = new long[] {1, k[0]};
                 p = new Params(new long[] {1, p.stride()[0]}, new long[] {0, p.padPre()[0]}, new long[] {0, p.padPost()[0]},
                         new long[] {1, p.dilation()[0]}, p.transposed(), new long[] {0, p.outputPadding()[0]}, p.groups());
@@ -173,7 +205,7 @@ public final class ConvolutionConverters {
             long inChannels = p.transposed() ? wsz[0] : wsz[1] * p.groups();
             DType type = halfGroupedWithoutKernel(p, outType, inChannels, outChannels) ? DType.FLOAT32 : outType;
             x = ctx.cast(x, type);
-            Weights kw = ctx.weights(kernel, type);
+            Weights kw = quantized ? noWeights(ctx, type) : ctx.weights(kernel, type);
             Arg bias = n.arg("bias");
             Optional<ConstantTensor> constBias = Layers.constantValue(bias).filter(b -> b.numel() == outChannels);
             // a transposed convolution whose output_padding exceeds its padding grows past the full output: those
@@ -193,14 +225,7 @@ public final class ConvolutionConverters {
                 }
             }
             boolean biasInLayer = constBias.isPresent() && !grows;
-            Weights bw = constBias.filter(b -> biasInLayer).map(b -> ctx.weights(b, type)).orElseGet(() -> {
-                Weights none = new Weights();
-                none.type(Layers.trtOrThrow(type));
-                none.values(null);
-                none.count(0);
-                ctx.keepAlive(none);
-                return none;
-            });
+            Weights bw = constBias.filter(b -> biasInLayer).map(b -> ctx.weights(b, type)).orElseGet(() -> noWeights(ctx, type));
             ITensor y;
             if (!p.transposed()) {
                 IConvolutionLayer c = ctx.named(ctx.network().addConvolutionNd(x, outChannels, Layers.dims(k), kw, bw));
@@ -209,6 +234,9 @@ public final class ConvolutionConverters {
                 c.setPrePadding(Layers.dims(p.padPre()));
                 c.setPostPadding(Layers.dims(p.padPost()));
                 c.setNbGroups(p.groups());
+                if (quantized) {
+                    c.setInput(1, kernelInput);
+                }
                 y = c.getOutput(0);
             } else {
                 IDeconvolutionLayer d = ctx.named(ctx.network().addDeconvolutionNd(x, outChannels, Layers.dims(k), kw, bw));

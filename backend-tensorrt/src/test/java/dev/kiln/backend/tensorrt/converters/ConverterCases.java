@@ -17,6 +17,7 @@ import static dev.kiln.backend.tensorrt.converters.OneNode.of;
 import static dev.kiln.backend.tensorrt.converters.OneNode.positive;
 import static dev.kiln.backend.tensorrt.converters.OneNode.random;
 import static dev.kiln.backend.tensorrt.converters.OneNode.randn;
+import static dev.kiln.backend.tensorrt.converters.OneNode.scaled;
 import static dev.kiln.backend.tensorrt.converters.OneNode.symSize;
 import static dev.kiln.backend.tensorrt.converters.OneNode.values;
 import static dev.kiln.backend.tensorrt.converters.OneNode.weight;
@@ -213,6 +214,16 @@ final class ConverterCases {
         add("aten::chunk", () -> of("aten::chunk", in(randn(7, 2)), 3L));
         add("aten::unbind.int", () -> of("aten::unbind.int", in(randn(2, 3, 4)), 1L));
         add("prim::ListUnpack", () -> of("aten::chunk", in(randn(4, 2)), 2L, 0L));
+
+        // ---------------------------------------------------------------- int8 quantization markers
+        add("aten::fake_quantize_per_tensor_affine", () -> of("aten::fake_quantize_per_tensor_affine", in(randn(2, 3, 4)), 0.02, 0L,
+                -128L, 127L));
+        add("aten::fake_quantize_per_tensor_affine", () -> of("aten::fake_quantize_per_tensor_affine",
+                in(random(DType.FLOAT16, -1, 3, 5), 0), 0.01, 0L, -128L, 127L));
+        add("aten::fake_quantize_per_channel_affine", () -> of("aten::fake_quantize_per_channel_affine", in(randn(4, 3, 2)),
+                weight(scaled(positive(4), 0.01)), weight(values(DType.INT32, s(4))), 0L, -128L, 127L));
+        add("aten::fake_quantize_per_channel_affine", () -> of("aten::fake_quantize_per_channel_affine", in(randn(2, 3, 5), 0),
+                weight(scaled(positive(3), 0.01)), weight(values(DType.INT32, s(3))), 1L, -128L, 127L));
 
         // ---------------------------------------------------------------- convolution
         add("aten::conv2d", () -> of("aten::conv2d", in(randn(2, 3, 9, 9)), weight(randn(4, 3, 3, 3)), weight(randn(4)), s(2, 2), s(1, 1)));

@@ -25,6 +25,9 @@ import static dev.kiln.backend.tensorrt.converters.ConverterCases.s;
 import static dev.kiln.backend.tensorrt.converters.OneNode.in;
 import static dev.kiln.backend.tensorrt.converters.OneNode.kw;
 import static dev.kiln.backend.tensorrt.converters.OneNode.map;
+import static dev.kiln.backend.tensorrt.converters.OneNode.positive;
+import static dev.kiln.backend.tensorrt.converters.OneNode.scaled;
+import static dev.kiln.backend.tensorrt.converters.OneNode.values;
 import static dev.kiln.backend.tensorrt.converters.OneNode.of;
 import static dev.kiln.backend.tensorrt.converters.OneNode.random;
 import static dev.kiln.backend.tensorrt.converters.OneNode.randn;
@@ -67,6 +70,35 @@ class ConverterRefusalTest {
     void convolutionNeedsAConstantKernelAndStaticChannels() {
         refused(of("aten::conv2d", in(randn(1, 3, 8, 8)), in(randn(4, 3, 3, 3))).node, "weight is not a constant");
         refused(of("aten::conv2d", in(randn(1, 3, 8, 8), 1), weight(randn(4, 3, 3, 3))).node, "channel dimension is symbolic");
+    }
+
+    @Test
+    void int8MarkersMustBeSymmetric() {
+        refused(of("aten::fake_quantize_per_tensor_affine", in(randn(2, 3)), 0.1, 3L, 0L, 255L).node,
+                "symmetric over [-128, 127]", "[0, 255]", "runs in libtorch");
+        refused(of("aten::fake_quantize_per_tensor_affine", in(randn(2, 3)), 0.1, 3L, -128L, 127L).node, "zero point 3");
+        refused(of("aten::fake_quantize_per_channel_affine", in(randn(2, 3)), weight(scaled(positive(3), 0.1)),
+                weight(values(DType.INT32, s(3), 0, 1, 0)), 1L, -128L, 127L).node, "channel 1 has zero point 1.0");
+        refused(of("aten::fake_quantize_per_channel_affine", in(randn(2, 3)), in(scaled(positive(3), 0.1)),
+                weight(values(DType.INT32, s(3))), 1L, -128L, 127L).node, "must be constants");
+    }
+
+    @Test
+    void aConvolutionTakesAnInt8MarkedConstantAsItsKernel() {
+        // the quantize-int8 pass's pattern: the kernel is a constant behind a per-channel marker
+        OneNode c = of("aten::fake_quantize_per_channel_affine", weight(randn(4, 3, 3, 3)), weight(scaled(positive(4), 0.01)),
+                weight(values(DType.INT32, s(4))), 0L, -128L, 127L);
+        Graph g = c.graph;
+        Value x = g.addInput("x", new TensorType(DType.FLOAT32, Shape.of(1, 3, 8, 8)));
+        Value marked = c.node.output();
+        Node conv = manual("aten::convolution", List.of(x, marked, new Arg.NoneLit(), Arg.ints(1, 1), Arg.ints(1, 1), Arg.ints(1, 1),
+                Arg.of(false), Arg.ints(0, 0), 1L), Map.of(), new TensorType(DType.FLOAT32, Shape.of(1, 4, 8, 8)), g);
+        assertThat(lookup(conv).isSupported()).as(lookup(conv).reason()).isTrue();
+        assertThat(QuantizeConverters.quantizedWeight(marked)).isPresent();
+        // a transposed convolution keeps its float path: a marked kernel is refused, named
+        Node deconv = manual("aten::convolution", List.of(x, marked, new Arg.NoneLit(), Arg.ints(1, 1), Arg.ints(1, 1), Arg.ints(1, 1),
+                Arg.of(true), Arg.ints(0, 0), 1L), Map.of(), new TensorType(DType.FLOAT32, Shape.of(1, 3, 10, 10)), g);
+        refused(deconv, "int8-quantized kernel is converted for plain convolutions");
     }
 
     @Test

@@ -1,0 +1,209 @@
+package dev.kiln.backend.tensorrt.converters;
+
+import com.google.auto.service.AutoService;
+import dev.kiln.backend.tensorrt.ConversionContext;
+import dev.kiln.backend.tensorrt.ConverterSettings;
+import dev.kiln.backend.tensorrt.OpConverter;
+import dev.kiln.backend.tensorrt.Support;
+import dev.kiln.ir.Arg;
+import dev.kiln.ir.ConstantTensor;
+import dev.kiln.ir.DType;
+import dev.kiln.ir.Node;
+import dev.kiln.ir.Value;
+import org.bytedeco.tensorrt.global.nvinfer.DataType;
+import org.bytedeco.tensorrt.nvinfer.IDequantizeLayer;
+import org.bytedeco.tensorrt.nvinfer.IQuantizeLayer;
+import org.bytedeco.tensorrt.nvinfer.ITensor;
+
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Int8 quantization markers, as PyTorch's fake quantization spells them and Kiln's {@code quantize-int8} pass puts
+ * them: {@code aten::fake_quantize_per_tensor_affine(x, scale, 0, -128, 127)} and
+ * {@code aten::fake_quantize_per_channel_affine(w, scales, zeros, axis, -128, 127)} become a TensorRT quantize layer
+ * to int8 and a dequantize layer back to the input's type, the scale a build-time constant of that type. TensorRT
+ * fuses such pairs around a convolution or matrix product into an int8 kernel (explicit quantization); anywhere else
+ * the pair computes exactly the rounding PyTorch's marker computes. TensorRT's int8 is symmetric, so only zero points
+ * of 0 and the range [-128, 127] convert; other markers (uint8 activations with a zero point) run in libtorch.
+ *
+ * <pre>{@code aten::fake_quantize_per_tensor_affine(%x, 0.05, 0, -128, 127) -> IQuantizeLayer(kINT8) + IDequantizeLayer}</pre>
+ */
+public final class QuantizeConverters {
+    static final long QMIN = -128;
+    static final long QMAX = 127;
+    static final Set<DType> TYPES = EnumSet.of(DType.FLOAT32, DType.FLOAT16);
+
+    private QuantizeConverters() {
+    }
+
+    /**
+     * The constant a per-channel int8 marker quantizes, when {@code a} is that marker's output: a convolution takes it
+     * as an int8 kernel. Empty for anything else.
+     */
+    public static Optional<ConstantTensor> quantizedWeight(Arg a) {
+        if (a instanceof Value v && v.producer().isPresent()) {
+            Node p = v.producer().get();
+            if (p.op().equals(PerChannel.OP) && p.arg("self") instanceof Value w) {
+                return w.constant();
+            }
+        }
+        return Optional.empty();
+    }
+
+    abstract static class FakeQuantize extends AtenConverter {
+        FakeQuantize(String op) {
+            super(op);
+        }
+
+        @Override
+        protected List<String> tensorArgs() {
+            return List.of("self");
+        }
+
+        @Override
+        public Set<DType> supportedDTypes() {
+            return TYPES;
+        }
+
+        @Override
+        public String limits() {
+            return "symmetric int8: zero point 0, range [-128, 127]; f32 or f16 input";
+        }
+
+        @Override
+        protected Support checkNode(Node n, ConverterSettings s) {
+            Support lits = all(requireIntLiterals(n, "quant_min"), requireIntLiterals(n, "quant_max"));
+            if (!lits.isSupported()) {
+                return lits;
+            }
+            long lo = n.intArg("quant_min");
+            long hi = n.intArg("quant_max");
+            if (lo != QMIN || hi != QMAX) {
+                return Support.no("TensorRT's int8 is symmetric over [-128, 127]; this marker quantizes to [" + lo + ", " + hi
+                        + "] and runs in libtorch");
+            }
+            return checkScale(n);
+        }
+
+        /** Refuses scales and zero points TensorRT cannot take. */
+        abstract Support checkScale(Node n);
+
+        /** The scale as a build-time constant of {@code type}. */
+        abstract ITensor scale(ConversionContext ctx, Node n, DType type);
+
+        /** The quantization axis (per channel), or -1. */
+        abstract int axis(Node n, int rank);
+
+        @Override
+        public void convert(ConversionContext ctx, Node n) {
+            ITensor x = ctx.get(n.arg("self"));
+            DType type = ctx.dtype(x);
+            ITensor scale = scale(ctx, n, type);
+            int axis = axis(n, Layers.rank(x));
+            IQuantizeLayer q = ctx.named(ctx.network().addQuantize(x, scale, DataType.kINT8));
+            IDequantizeLayer dq = ctx.named(ctx.network().addDequantize(q.getOutput(0), scale, Layers.trtOrThrow(type)));
+            if (axis >= 0) {
+                q.setAxis(axis);
+                dq.setAxis(axis);
+            }
+            ctx.bind(n.output(), dq.getOutput(0));
+        }
+    }
+
+    @AutoService(OpConverter.class)
+    public static final class PerTensor extends FakeQuantize {
+        public PerTensor() {
+            super("aten::fake_quantize_per_tensor_affine");
+        }
+
+        @Override
+        Support checkScale(Node n) {
+            Support lits = all(requireNumber(n, "scale"), requireIntLiterals(n, "zero_point"));
+            if (!lits.isSupported()) {
+                return lits;
+            }
+            double scale = n.doubleArg("scale");
+            if (!(scale > 0) || Double.isInfinite(scale)) {
+                return Support.no("scale " + scale + " is not a positive finite number");
+            }
+            return n.intArg("zero_point") == 0 ? Support.yes()
+                    : Support.no("zero point " + n.intArg("zero_point") + ": TensorRT's int8 is symmetric (zero point 0)");
+        }
+
+        @Override
+        ITensor scale(ConversionContext ctx, Node n, DType type) {
+            return Layers.constant(ctx, type, new long[0], n.doubleArg("scale"));
+        }
+
+        @Override
+        int axis(Node n, int rank) {
+            return -1;
+        }
+    }
+
+    @AutoService(OpConverter.class)
+    public static final class PerChannel extends FakeQuantize {
+        static final String OP = "aten::fake_quantize_per_channel_affine";
+
+        public PerChannel() {
+            super(OP);
+        }
+
+        @Override
+        Support checkScale(Node n) {
+            Optional<ConstantTensor> scale = Layers.constantValue(n.arg("scale"));
+            Optional<ConstantTensor> zero = Layers.constantValue(n.arg("zero_point"));
+            if (scale.isEmpty() || zero.isEmpty()) {
+                return Support.no("per-channel scales and zero points must be constants (TensorRT takes them at build time)");
+            }
+            Support axis = requireIntLiterals(n, "axis");
+            if (!axis.isSupported()) {
+                return axis;
+            }
+            int rank = type(n, "self").rank();
+            long a = n.intArg("axis");
+            if (a < 0 || a >= rank) {
+                return Support.no("axis " + a + " is outside [0, " + rank + ") (libtorch takes no negative axis here either)");
+            }
+            long channels = Layers.staticDim(type(n, "self"), (int) a).orElse(-1L);
+            if (channels < 0) {
+                return Support.no("the channel dimension along axis " + a + " is symbolic; per-channel scales need a static count");
+            }
+            if (scale.get().rank() != 1 || scale.get().numel() != channels) {
+                return Support.no("per-channel scales of shape " + java.util.Arrays.toString(scale.get().sizes()) + " for "
+                        + channels + " channels along axis " + a);
+            }
+            for (long i = 0; i < scale.get().numel(); i++) {
+                double s = scale.get().getDouble(i);
+                if (!(s > 0) || Double.isInfinite(s)) {
+                    return Support.no("channel " + i + " has scale " + s + ", not a positive finite number");
+                }
+            }
+            for (long i = 0; i < zero.get().numel(); i++) {
+                if (zero.get().getDouble(i) != 0) {
+                    return Support.no("channel " + i + " has zero point " + zero.get().getDouble(i)
+                            + ": TensorRT's int8 is symmetric (zero point 0)");
+                }
+            }
+            return Support.yes();
+        }
+
+        @Override
+        ITensor scale(ConversionContext ctx, Node n, DType type) {
+            ConstantTensor s = Layers.constantValue(n.arg("scale")).orElseThrow();
+            double[] v = new double[(int) s.numel()];
+            for (int i = 0; i < v.length; i++) {
+                v[i] = s.getDouble(i);
+            }
+            return Layers.constant(ctx, type, new long[] {v.length}, v);
+        }
+
+        @Override
+        int axis(Node n, int rank) {
+            return (int) n.intArg("axis");
+        }
+    }
+}
