@@ -10,6 +10,7 @@ import dev.kiln.backend.tensorrt.Profiles;
 import dev.kiln.backend.tensorrt.runtime.Engine;
 import dev.kiln.compiler.CompilePipeline;
 import dev.kiln.compiler.CompileSettings;
+import dev.kiln.compiler.Int8Settings;
 import dev.kiln.compiler.CompiledModule;
 import dev.kiln.compiler.hybrid.EngineCache;
 import dev.kiln.compiler.hybrid.Program;
@@ -20,6 +21,7 @@ import dev.kiln.partition.Partition;
 import dev.kiln.partition.PartitionSettings;
 import dev.kiln.partition.SupportReport;
 import dev.kiln.passes.Precision;
+import dev.kiln.quantization.CalibrationMethod;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -177,10 +179,7 @@ public final class CompileCommand implements Callable<Integer> {
     private Partition partition(Graph g, CompileSettings s) {
         ConverterRegistry registry = ConverterRegistry.standard();
         ConverterSettings cs = EngineBuilder.settingsFor(g, s.precision());
-        CompilePipeline.run(g, s.precision(), s.keepFp32(), n -> registry.lookup(n, cs).supported());
-        if (s.sparseWeights()) {
-            CompilePipeline.reportSparseWeights(g);
-        }
+        CompilePipeline.run(g, s, n -> registry.lookup(n, cs).supported());
         // the compile's own decision (a graph that converts whole is one engine whatever --min-block-size says)
         return dev.kiln.compiler.hybrid.HybridCompiler.partition(g, new RegistryCapability(registry, cs), partitionOptions.settings());
     }
@@ -262,6 +261,38 @@ public final class CompileCommand implements Callable<Integer> {
                 + " weights that are 2:4 sparse (pruned and fine-tuned that way); says how many are")
         boolean sparseWeights;
 
+        @Option(names = "--calibration", paramLabel = "DATA.npz", description = "int8: calibrate convolutions, linear layers and"
+                + " matrix products on these inputs (x0, x1, ...; samples along the first dimension) and run them in int8; the rest"
+                + " keeps --precision (fp16 is the usual companion)")
+        Path calibration;
+
+        @Option(names = "--calibration-table", paramLabel = "FILE", description = "int8: with --calibration, write the measured"
+                + " ranges here; without it, take the ranges from this file instead of calibrating")
+        Path calibrationTable;
+
+        @Option(names = "--calibration-method", paramLabel = "M", defaultValue = "entropy",
+                description = "int8: entropy (TensorRT's default), max or percentile (default: ${DEFAULT-VALUE})")
+        String calibrationMethod;
+
+        @Option(names = "--calibration-percentile", paramLabel = "P", defaultValue = "99.99",
+                description = "int8: the percentile of |x| that maps to 127, for --calibration-method percentile (default: ${DEFAULT-VALUE})")
+        double calibrationPercentile;
+
+        @Option(names = "--calibration-batch", paramLabel = "N", defaultValue = "8",
+                description = "int8: samples per calibration batch when the model's batch size is symbolic (default: ${DEFAULT-VALUE})")
+        int calibrationBatch;
+
+        /** The int8 settings the calibration options ask for, or null. */
+        Int8Settings int8() {
+            if (calibration == null && calibrationTable == null) {
+                return null;
+            }
+            Int8Settings q = calibration != null ? Int8Settings.calibrate(calibration).withTable(calibrationTable)
+                    : Int8Settings.fromTable(calibrationTable);
+            return q.withMethod(CalibrationMethod.parse(calibrationMethod)).withPercentile(calibrationPercentile)
+                    .withBatchSize(calibrationBatch);
+        }
+
         ProgressBar progressBar() {
             return new ProgressBar(System.err, System.console() != null);
         }
@@ -274,7 +305,7 @@ public final class CompileCommand implements Callable<Integer> {
             CompileSettings s = CompileSettings.defaults().withPrecision(Precision.parse(precision)).withInputs(specs)
                     .withKeepFp32(new LinkedHashSet<>(keepFp32)).withOptimizationLevel(optLevel)
                     .withWorkspaceBytes(workspace == null ? 0 : parseBytes(workspace)).withTimingCache(timingCache)
-                    .withIsolatedBuilds(isolatedBuild).withSparseWeights(sparseWeights);
+                    .withIsolatedBuilds(isolatedBuild).withSparseWeights(sparseWeights).withInt8(int8());
             if (!noEngineCache) {
                 s = s.withEngineCache(engineCache != null ? engineCache : EngineCache.defaultDirectory());
             }

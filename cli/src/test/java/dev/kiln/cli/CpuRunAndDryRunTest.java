@@ -52,6 +52,35 @@ class CpuRunAndDryRunTest {
     }
 
     @Test
+    void dryRunWithCalibrationShowsTheInt8MarkersInTensorRtAndWritesTheTable() throws IOException {
+        // calibration data: the fixture's two samples, four times (samples along the first dimension)
+        dev.kiln.ir.ConstantTensor x = Npz.read(fixture(dir, "cnn.npz")).get("x0");
+        java.nio.ByteBuffer b = dev.kiln.ir.ConstantTensor.allocate(x.dtype(), 8, 3, 16, 16);
+        for (int i = 0; i < 4; i++) {
+            b.put(x.data());
+        }
+        b.flip();
+        Path calib = dir.resolve("calib.npz");
+        Npz.write(calib, Map.of("x0", new dev.kiln.ir.ConstantTensor(x.dtype(), new long[] {8, 3, 16, 16}, b)));
+        Path table = dir.resolve("calib.json");
+        CliRun r = run("compile", "--dry-run", fixture(dir, "cnn.pt2").toString(), "--precision", "fp16", "--calibration", calib.toString(),
+                "--calibration-table", table.toString(), "--calibration-method", "percentile");
+        assertThat(r.rc()).as(r.err()).isZero();
+        // the markers are placed in TensorRT, converted by the int8 converters
+        assertThat(r.out()).contains("aten::fake_quantize_per_tensor_affine").contains("aten::fake_quantize_per_channel_affine")
+                .contains("converted by PerTensor").contains("converted by PerChannel");
+        assertThat(java.nio.file.Files.readString(table)).contains("\"method\" : \"percentile\"").contains("\"batches\" : 4");
+        // the table alone is enough for a later compile
+        CliRun again = run("compile", "--dry-run", fixture(dir, "cnn.pt2").toString(), "--calibration-table", table.toString());
+        assertThat(again.rc()).as(again.err()).isZero();
+        assertThat(again.out()).contains("aten::fake_quantize_per_channel_affine");
+        CliRun bad = run("compile", "--dry-run", fixture(dir, "cnn.pt2").toString(), "--calibration", calib.toString(),
+                "--calibration-method", "median");
+        assertThat(bad.rc()).isEqualTo(1);
+        assertThat(bad.err()).contains("unknown calibration method 'median'; use max, percentile or entropy");
+    }
+
+    @Test
     void dryRunPrintsTheSupportReportAndWritesHtml() throws IOException {
         Path html = dir.resolve("report.html");
         CliRun r = run("compile", "--dry-run", fixture(dir, "cnn.pt2").toString(), "--report", html.toString());

@@ -9,9 +9,13 @@ import dev.kiln.passes.PassReport;
 import dev.kiln.passes.Pipelines;
 import dev.kiln.passes.Precision;
 import dev.kiln.passes.decompose.Decompose;
+import dev.kiln.quantization.CalibrationTable;
 import dev.kiln.sparsity.SparseSites;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.List;
 
 
 /**
@@ -54,6 +58,46 @@ public final class CompilePipeline {
         PassContext ctx = b.build();
         ctx.put(Decompose.Supported.class, supported);
         return pm.run(g, text(pm.registry(), precision), ctx);
+    }
+
+    /**
+     * Runs the pipeline {@code s} asks for on {@code g} in place: {@link #run(Graph, Precision, java.util.Set,
+     * Decompose.Supported)}, and, with {@link CompileSettings#int8()}, calibration and the {@code quantize-int8} pass
+     * right before {@code precision} (calibration sees the graph folded, decomposed and typed, in FP32, as the markers
+     * will); with sparse weights, the count of 2:4 weights.
+     */
+    public static PassReport run(Graph g, CompileSettings s, Decompose.Supported supported) {
+        if (s.int8().isEmpty()) {
+            PassReport r = run(g, s.precision(), s.keepFp32(), supported);
+            if (s.sparseWeights()) {
+                reportSparseWeights(g);
+            }
+            return r;
+        }
+        PassManager pm = PassManager.builder().build();
+        PassContext.Builder b = PassContext.builder().precision(s.precision());
+        s.keepFp32().forEach(b::keepFp32);
+        PassContext ctx = b.build();
+        ctx.put(Decompose.Supported.class, supported);
+        String full = text(pm.registry(), s.precision());
+        int at = full.indexOf(PRECISION_PASS);
+        String before = at < 0 ? full : full.substring(0, at).replaceAll(",+$", "");
+        String after = at < 0 ? "" : full.substring(at);
+        List<PassReport.Record> records = new ArrayList<>(pm.run(g, before, ctx).records());
+        long t0 = System.nanoTime();
+        Int8Settings q = s.int8().get();
+        CalibrationTable table = q.rangesFor(g, s.keepFp32());
+        ctx.put(CalibrationTable.class, table);
+        records.addAll(pm.run(g, after.isEmpty() ? "quantize-int8" : "quantize-int8," + after, ctx).records());
+        long markers = g.nodes().stream().filter(dev.kiln.passes.Ops::isQuantizationMarker).count();
+        LOG.info("int8: {} values {} in {} s; {} quantize/dequantize markers on the operands of convolutions, linear layers"
+                + " and matrix products", table.amax().size(), q.describe(), String.format(java.util.Locale.ROOT, "%.1f",
+                (System.nanoTime() - t0) / 1e9), markers);
+        ctx.diagnostics().stream().filter(d -> d.contains("stays float")).forEach(d -> LOG.warn("int8: {}", d));
+        if (s.sparseWeights()) {
+            reportSparseWeights(g);
+        }
+        return new PassReport(records);
     }
 
     /**

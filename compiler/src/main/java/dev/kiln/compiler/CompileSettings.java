@@ -24,15 +24,17 @@ import java.util.TreeSet;
  * engines are built in a child JVM ({@link dev.kiln.compiler.hybrid.IsolatedBuilds}: a crash inside TensorRT's
  * builder then fails the compile instead of ending the process; default off), whether engines record
  * detailed layer information for TensorRT's engine inspector (each layer's tactic and formats; default off), and
- * whether TensorRT may use its 2:4 sparse kernels for weights that are 2:4 sparse (default off).
+ * whether TensorRT may use its 2:4 sparse kernels for weights that are 2:4 sparse (default off), and int8
+ * post-training quantization of convolutions, linear layers and matrix products ({@link Int8Settings}; default none).
  *
  * <pre>{@code CompileSettings s = CompileSettings.defaults().withPrecision(Precision.FP16).withInputs(List.of(InputSpec.parse("x0=1..8x3x224x224")));}</pre>
  */
 public record CompileSettings(Precision precision, List<InputSpec> inputs, Set<String> keepFp32, long workspaceBytes,
                               int optimizationLevel, Optional<Path> timingCache, BuildProgress progress,
                               PartitionSettings partition, Optional<Path> engineCache, boolean isolatedBuilds,
-                              boolean detailedLayerInfo, boolean sparseWeights) {
+                              boolean detailedLayerInfo, boolean sparseWeights, Optional<Int8Settings> int8) {
     public CompileSettings {
+        Objects.requireNonNull(int8, "int8");
         Objects.requireNonNull(precision, "precision");
         inputs = List.copyOf(inputs);
         keepFp32 = java.util.Collections.unmodifiableSet(new TreeSet<>(keepFp32));
@@ -47,6 +49,14 @@ public record CompileSettings(Precision precision, List<InputSpec> inputs, Set<S
                            int optimizationLevel, Optional<Path> timingCache, BuildProgress progress) {
         this(precision, inputs, keepFp32, workspaceBytes, optimizationLevel, timingCache, progress, PartitionSettings.defaults(),
                 Optional.empty(), false);
+    }
+
+    /** The settings before int8: no quantization. */
+    public CompileSettings(Precision precision, List<InputSpec> inputs, Set<String> keepFp32, long workspaceBytes,
+                           int optimizationLevel, Optional<Path> timingCache, BuildProgress progress, PartitionSettings partition,
+                           Optional<Path> engineCache, boolean isolatedBuilds, boolean detailedLayerInfo, boolean sparseWeights) {
+        this(precision, inputs, keepFp32, workspaceBytes, optimizationLevel, timingCache, progress, partition, engineCache,
+                isolatedBuilds, detailedLayerInfo, sparseWeights, Optional.empty());
     }
 
     /** The settings before sparse weights: dense kernels only. */
@@ -78,31 +88,31 @@ public record CompileSettings(Precision precision, List<InputSpec> inputs, Set<S
     }
 
     public CompileSettings withPrecision(Precision p) {
-        return new CompileSettings(p, inputs, keepFp32, workspaceBytes, optimizationLevel, timingCache, progress, partition, engineCache, isolatedBuilds, detailedLayerInfo, sparseWeights);
+        return new CompileSettings(p, inputs, keepFp32, workspaceBytes, optimizationLevel, timingCache, progress, partition, engineCache, isolatedBuilds, detailedLayerInfo, sparseWeights, int8);
     }
 
     public CompileSettings withInputs(List<InputSpec> specs) {
-        return new CompileSettings(precision, specs, keepFp32, workspaceBytes, optimizationLevel, timingCache, progress, partition, engineCache, isolatedBuilds, detailedLayerInfo, sparseWeights);
+        return new CompileSettings(precision, specs, keepFp32, workspaceBytes, optimizationLevel, timingCache, progress, partition, engineCache, isolatedBuilds, detailedLayerInfo, sparseWeights, int8);
     }
 
     public CompileSettings withKeepFp32(Set<String> opsOrNodes) {
-        return new CompileSettings(precision, inputs, opsOrNodes, workspaceBytes, optimizationLevel, timingCache, progress, partition, engineCache, isolatedBuilds, detailedLayerInfo, sparseWeights);
+        return new CompileSettings(precision, inputs, opsOrNodes, workspaceBytes, optimizationLevel, timingCache, progress, partition, engineCache, isolatedBuilds, detailedLayerInfo, sparseWeights, int8);
     }
 
     public CompileSettings withWorkspaceBytes(long bytes) {
-        return new CompileSettings(precision, inputs, keepFp32, bytes, optimizationLevel, timingCache, progress, partition, engineCache, isolatedBuilds, detailedLayerInfo, sparseWeights);
+        return new CompileSettings(precision, inputs, keepFp32, bytes, optimizationLevel, timingCache, progress, partition, engineCache, isolatedBuilds, detailedLayerInfo, sparseWeights, int8);
     }
 
     public CompileSettings withOptimizationLevel(int level) {
-        return new CompileSettings(precision, inputs, keepFp32, workspaceBytes, level, timingCache, progress, partition, engineCache, isolatedBuilds, detailedLayerInfo, sparseWeights);
+        return new CompileSettings(precision, inputs, keepFp32, workspaceBytes, level, timingCache, progress, partition, engineCache, isolatedBuilds, detailedLayerInfo, sparseWeights, int8);
     }
 
     public CompileSettings withTimingCache(Path file) {
-        return new CompileSettings(precision, inputs, keepFp32, workspaceBytes, optimizationLevel, Optional.ofNullable(file), progress, partition, engineCache, isolatedBuilds, detailedLayerInfo, sparseWeights);
+        return new CompileSettings(precision, inputs, keepFp32, workspaceBytes, optimizationLevel, Optional.ofNullable(file), progress, partition, engineCache, isolatedBuilds, detailedLayerInfo, sparseWeights, int8);
     }
 
     public CompileSettings withProgress(BuildProgress p) {
-        return new CompileSettings(precision, inputs, keepFp32, workspaceBytes, optimizationLevel, timingCache, p, partition, engineCache, isolatedBuilds, detailedLayerInfo, sparseWeights);
+        return new CompileSettings(precision, inputs, keepFp32, workspaceBytes, optimizationLevel, timingCache, p, partition, engineCache, isolatedBuilds, detailedLayerInfo, sparseWeights, int8);
     }
 
     /**
@@ -111,7 +121,7 @@ public record CompileSettings(Precision precision, List<InputSpec> inputs, Set<S
      */
     public CompileSettings withPartition(PartitionSettings p) {
         return new CompileSettings(precision, inputs, keepFp32, workspaceBytes, optimizationLevel, timingCache, progress, p,
-                engineCache, isolatedBuilds, detailedLayerInfo, sparseWeights);
+                engineCache, isolatedBuilds, detailedLayerInfo, sparseWeights, int8);
     }
 
     /** Fail (listing every node that cannot run in TensorRT and why) instead of falling back to libtorch. */
@@ -122,7 +132,7 @@ public record CompileSettings(Precision precision, List<InputSpec> inputs, Set<S
     /** Reuse and store built engines in {@code dir} ({@link EngineCache}); null turns the cache off. */
     public CompileSettings withEngineCache(Path dir) {
         return new CompileSettings(precision, inputs, keepFp32, workspaceBytes, optimizationLevel, timingCache, progress,
-                partition, Optional.ofNullable(dir), isolatedBuilds, detailedLayerInfo, sparseWeights);
+                partition, Optional.ofNullable(dir), isolatedBuilds, detailedLayerInfo, sparseWeights, int8);
     }
 
     /**
@@ -131,7 +141,7 @@ public record CompileSettings(Precision precision, List<InputSpec> inputs, Set<S
      */
     public CompileSettings withIsolatedBuilds(boolean b) {
         return new CompileSettings(precision, inputs, keepFp32, workspaceBytes, optimizationLevel, timingCache, progress,
-                partition, engineCache, b, detailedLayerInfo, sparseWeights);
+                partition, engineCache, b, detailedLayerInfo, sparseWeights, int8);
     }
 
     /**
@@ -140,7 +150,7 @@ public record CompileSettings(Precision precision, List<InputSpec> inputs, Set<S
      */
     public CompileSettings withDetailedLayerInfo(boolean b) {
         return new CompileSettings(precision, inputs, keepFp32, workspaceBytes, optimizationLevel, timingCache, progress,
-                partition, engineCache, isolatedBuilds, b, sparseWeights);
+                partition, engineCache, isolatedBuilds, b, sparseWeights, int8);
     }
 
     /**
@@ -150,7 +160,17 @@ public record CompileSettings(Precision precision, List<InputSpec> inputs, Set<S
      */
     public CompileSettings withSparseWeights(boolean b) {
         return new CompileSettings(precision, inputs, keepFp32, workspaceBytes, optimizationLevel, timingCache, progress,
-                partition, engineCache, isolatedBuilds, detailedLayerInfo, b);
+                partition, engineCache, isolatedBuilds, detailedLayerInfo, b, int8);
+    }
+
+    /**
+     * Int8 post-training quantization: convolutions, linear layers and matrix products run in int8 with ranges from
+     * calibration ({@link Int8Settings}); the rest of the graph keeps this compile's precision (FP16 is the usual
+     * companion). Null turns it off.
+     */
+    public CompileSettings withInt8(Int8Settings q) {
+        return new CompileSettings(precision, inputs, keepFp32, workspaceBytes, optimizationLevel, timingCache, progress,
+                partition, engineCache, isolatedBuilds, detailedLayerInfo, sparseWeights, Optional.ofNullable(q));
     }
 
     /** The engine builder's part of these settings. */

@@ -79,11 +79,8 @@ public final class Kiln {
         long t0 = System.nanoTime();
         ConverterRegistry registry = ConverterRegistry.standard();
         ConverterSettings cs = EngineBuilder.settingsFor(g, settings.precision());
-        CompilePipeline.run(g, settings.precision(), settings.keepFp32(), n -> registry.lookup(n, cs).supported());
+        CompilePipeline.run(g, settings, n -> registry.lookup(n, cs).supported());
         LOG.debug("pass pipeline took {} ms", (System.nanoTime() - t0) / 1_000_000);
-        if (settings.sparseWeights()) {
-            CompilePipeline.reportSparseWeights(g);
-        }
         return (settings.isolatedBuilds() ? dev.kiln.compiler.hybrid.IsolatedBuilds.attempt(g, settings.engineOptions(), registry)
                 : EngineBuilder.attempt(g, settings.engineOptions(), registry)).orThrow();
     }

@@ -83,10 +83,7 @@ public final class HybridCompiler {
         long t0 = System.nanoTime();
         ConverterRegistry registry = ConverterRegistry.standard();
         ConverterSettings cs = EngineBuilder.settingsFor(g, settings.precision());
-        CompilePipeline.run(g, settings.precision(), settings.keepFp32(), n -> registry.lookup(n, cs).supported());
-        if (settings.sparseWeights()) {
-            CompilePipeline.reportSparseWeights(g);
-        }
+        CompilePipeline.run(g, settings, n -> registry.lookup(n, cs).supported());
         Capability capability = new RegistryCapability(registry, EngineBuilder.settingsFor(g, settings.precision()));
         String ir = IrPrinter.print(g, IrPrinter.Options.elidingOver(256));
         // nodes whose engine TensorRT refused to build, with the reason the report gives (grows each round)

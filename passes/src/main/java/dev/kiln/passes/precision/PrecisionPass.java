@@ -30,7 +30,8 @@ import java.util.Set;
  * casting f32 activations where they enter low-precision nodes, but keeps FP32 islands where accuracy
  * needs them: softmax and log-softmax, layer/group/batch/instance norm, exp/log/pow, losses,
  * reductions over more than {@code reduce-threshold} elements (or an unknown number), and any op or
- * node named in {@link PassContext#keepFp32()}. Island inputs are cast up to f32. Graph inputs and
+ * node named in {@link PassContext#keepFp32()}. Island inputs are cast up to f32; the per-channel scales of int8
+ * markers ({@code fake_quantize_per_channel_affine}) stay f32 while what they quantize goes low. Graph inputs and
  * outputs keep their types (outputs are cast back), so the compiled model's interface does not
  * change. FP32 and TF32 leave the graph alone.
  *
@@ -88,7 +89,12 @@ public final class PrecisionPass implements Pass {
             }
             boolean island = isIsland(n, context, threshold);
             DType want = island ? DType.FLOAT32 : low;
+            // an int8 marker's scales stay f32 whatever it quantizes (libtorch insists; TensorRT takes them as constants)
+            int keepScale = Ops.isQuantizationMarker(n) ? n.schema().indexOf("scale").orElse(-1) : -1;
             for (int i = 0; i < n.args().size(); i++) {
+                if (i == keepScale) {
+                    continue;
+                }
                 Arg a = n.arg(i);
                 Arg r = retype(a, want, n, casts);
                 if (r != a) {

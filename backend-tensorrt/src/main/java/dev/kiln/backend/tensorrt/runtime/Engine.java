@@ -179,6 +179,24 @@ public final class Engine implements AutoCloseable {
         return live().getNbLayers();
     }
 
+    /**
+     * TensorRT's engine inspector output for the whole engine, as JSON: layer names, and, for an engine built with
+     * detailed layer information, each layer's tactic (kernel) and its inputs' and outputs' formats and types (where
+     * int8 layers show as such).
+     */
+    public String layerInformation() {
+        org.bytedeco.tensorrt.nvinfer.IEngineInspector insp = NativeObjects.own(live().createEngineInspector());
+        if (insp == null || insp.isNull()) {
+            throw new KilnException("TensorRT could not create an engine inspector");
+        }
+        try {
+            String s = insp.getEngineInformation(org.bytedeco.tensorrt.global.nvinfer.LayerInformationFormat.kJSON);
+            return s == null ? "{}" : s;
+        } finally {
+            NativeObjects.close(insp);
+        }
+    }
+
     ICudaEngine live() {
         if (engine == null) {
             throw new IllegalStateException("engine already closed");
