@@ -133,7 +133,7 @@ public final class HybridRuntime implements AutoCloseable {
             String type = "tensor";
             for (Engine.IoTensor io : engine.inputs()) {
                 if (io.name().equals("x" + i)) {
-                    type = "tensor<" + io.dtype().text() + ">";
+                    type = new dev.kiln.ir.TensorType(io.dtype(), dev.kiln.ir.Shape.unranked()).text();
                 }
             }
             slots.add(new Program.Slot("x" + i, type));
@@ -141,7 +141,7 @@ public final class HybridRuntime implements AutoCloseable {
         }
         List<Integer> outs = new ArrayList<>();
         for (Engine.IoTensor io : engine.outputs()) {
-            slots.add(new Program.Slot(io.name(), "tensor<" + io.dtype().text() + ">"));
+            slots.add(new Program.Slot(io.name(), new dev.kiln.ir.TensorType(io.dtype(), dev.kiln.ir.Shape.unranked()).text()));
             outs.add(slots.size() - 1);
         }
         Program p;
@@ -172,15 +172,12 @@ public final class HybridRuntime implements AutoCloseable {
 
     /** The dtype in a tensor type's text ({@code tensor<f32, [s0, 3]>}), or null when it names none. */
     static DType declaredDtype(String typeText) {
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("^tensor<\\s*([a-z0-9]+)").matcher(typeText.strip());
-        if (m.find()) {
-            try {
-                return DType.parse(m.group(1));
-            } catch (RuntimeException e) {
-                return null; // not a dtype (an unranked or unknown spelling): no check, no conversion
-            }
+        try {
+            dev.kiln.ir.Type t = dev.kiln.ir.text.IrParser.parseTypeDeclaringSymbols(typeText.strip(), new dev.kiln.ir.Graph("slots"));
+            return t instanceof dev.kiln.ir.TensorType tt ? tt.dtype().orElse(null) : null;
+        } catch (KilnException notAType) {
+            return null; // a spelling this Kiln cannot read: no check, no conversion
         }
-        return null;
     }
 
     private static int[] inputMap(Program.EngineStage es, Engine e) {

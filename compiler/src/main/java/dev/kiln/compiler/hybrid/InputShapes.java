@@ -1,14 +1,18 @@
 package dev.kiln.compiler.hybrid;
 
+import dev.kiln.ir.Graph;
 import dev.kiln.ir.KilnException;
+import dev.kiln.ir.SymExpr;
+import dev.kiln.ir.Symbol;
+import dev.kiln.ir.TensorType;
+import dev.kiln.ir.Type;
+import dev.kiln.ir.text.IrParser;
 
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * The sizes a program's inputs must have, read from their slots' type text ({@code tensor<f32, [s0, 3, 16, 16]>}):
@@ -22,11 +26,18 @@ import java.util.regex.Pattern;
  * s.check(List.of(new long[] {2, 3, 16, 16}));   // or a KilnException naming input and dimension}</pre>
  */
 final class InputShapes {
-    private static final Pattern SHAPE = Pattern.compile("^tensor<\\s*[a-z0-9]+\\s*,\\s*\\[([^\\]]*)]\\s*>$");
-    private static final Pattern SYMBOL = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+    /**
+     * One input's declared sizes: {@code dims} as the IR's size expressions; {@code sizes[d]} the static size or -1;
+     * {@code symbols[d]} names a bare symbol at dim d (else null).
+     */
+    record Declared(String text, List<SymExpr> dims) {
+        long[] sizes() {
+            return dims.stream().mapToLong(e -> e instanceof SymExpr.Const c ? c.value() : -1).toArray();
+        }
 
-    /** One input's declared sizes: -1 where symbolic; {@code symbols[d]} names a bare symbol at dim d (else null). */
-    record Declared(String text, long[] sizes, String[] symbols) {
+        String[] symbols() {
+            return dims.stream().map(e -> e instanceof SymExpr.Sym s ? s.symbol().name() : null).toArray(String[]::new);
+        }
     }
 
     private final List<String> names;
@@ -40,54 +51,36 @@ final class InputShapes {
     }
 
     static InputShapes of(Program p) {
+        Graph scope = scope(p.symbols());
         List<String> names = p.inputs().stream().map(s -> p.slots().get(s).value()).toList();
-        List<Optional<Declared>> declared = p.inputs().stream().map(s -> parse(p.slots().get(s).type())).toList();
+        List<Optional<Declared>> declared = p.inputs().stream().map(s -> parse(p.slots().get(s).type(), scope)).toList();
         return new InputShapes(names, declared, p.symbols());
+    }
+
+    /** A graph that declares {@code symbols}, to read slot types against (IrParser's scope). */
+    static Graph scope(Map<String, Program.SymbolRange> symbols) {
+        Graph g = new Graph("slots");
+        symbols.forEach((name, r) -> g.declare(new Symbol(name, r.min(), r.max())));
+        return g;
     }
 
     /** The declared sizes in a tensor type's text, or empty when it states none (an unranked or non-tensor type). */
     static Optional<Declared> parse(String typeText) {
-        Matcher m = SHAPE.matcher(typeText.strip());
-        if (!m.matches()) {
-            return Optional.empty();
-        }
-        List<String> parts = topLevelItems(m.group(1));
-        long[] sizes = new long[parts.size()];
-        String[] symbols = new String[parts.size()];
-        for (int d = 0; d < parts.size(); d++) {
-            String e = parts.get(d);
-            try {
-                sizes[d] = Long.parseLong(e);
-            } catch (NumberFormatException notAnInteger) {
-                sizes[d] = -1;
-                // a bare symbol must be the same size wherever it appears; an expression (2*s0) is left to the stages
-                symbols[d] = SYMBOL.matcher(e).matches() ? e : null;
-            }
-        }
-        return Optional.of(new Declared(typeText.strip(), sizes, symbols));
+        return parse(typeText, new Graph("slots"));
     }
 
-    /** The comma-separated items of a shape's body, commas inside parentheses ({@code max(s0, 2)}) kept. */
-    static List<String> topLevelItems(String body) {
-        List<String> out = new java.util.ArrayList<>();
-        if (body.isBlank()) {
-            return out;
+    /** {@link #parse(String)} with the symbols {@code scope} declares (others are read as unbounded). */
+    static Optional<Declared> parse(String typeText, Graph scope) {
+        Type t;
+        try {
+            t = IrParser.parseTypeDeclaringSymbols(typeText.strip(), scope);
+        } catch (KilnException notAType) {
+            return Optional.empty(); // a type this Kiln cannot read states no sizes it can check
         }
-        int depth = 0;
-        int start = 0;
-        for (int i = 0; i < body.length(); i++) {
-            char c = body.charAt(i);
-            if (c == '(') {
-                depth++;
-            } else if (c == ')') {
-                depth--;
-            } else if (c == ',' && depth == 0) {
-                out.add(body.substring(start, i).strip());
-                start = i + 1;
-            }
+        if (!(t instanceof TensorType tt) || !tt.shape().isRanked()) {
+            return Optional.empty();
         }
-        out.add(body.substring(start).strip());
-        return out;
+        return Optional.of(new Declared(typeText.strip(), tt.shape().dims()));
     }
 
     /** Throws a {@link KilnException} naming the first input whose sizes the program cannot take. */
@@ -127,6 +120,30 @@ final class InputShapes {
                                 + "; inputs that share a symbolic size must agree on it");
                     }
                     boundBy.putIfAbsent(sym, input);
+                }
+            }
+        }
+        // sizes the model derives from its symbols (2*s0, s0 + s1), once every symbol in them is bound
+        for (int i = 0; i < given.size() && i < declared.size(); i++) {
+            if (declared.get(i).isEmpty()) {
+                continue;
+            }
+            Declared d = declared.get(i).get();
+            long[] got = given.get(i);
+            for (int k = 0; k < got.length; k++) {
+                SymExpr e = d.dims().get(k);
+                if (e instanceof SymExpr.Const || e instanceof SymExpr.Sym
+                        || !e.symbols().stream().allMatch(s -> bound.containsKey(s.name()))) {
+                    continue;
+                }
+                long want = e.evaluate(bound);
+                if (got[k] != want) {
+                    String input = "input x" + i + " (%" + names.get(i) + ")";
+                    List<String> from = e.symbols().stream().map(s -> s.name() + " = " + bound.get(s.name()) + " (from "
+                            + boundBy.get(s.name()) + ")").sorted().toList();
+                    throw new KilnException(input + " has sizes " + Arrays.toString(got) + " but the model takes " + d.text()
+                            + ": dimension " + k + " must be " + e + " = " + want + ", with " + String.join(", ", from)
+                            + "; pass inputs whose sizes agree");
                 }
             }
         }

@@ -15,6 +15,10 @@ class HybridRuntimeTest {
     @Test
     void readsTheDtypeOfATypesText() {
         assertThat(HybridRuntime.declaredDtype("tensor<f32, [s0, 3]>")).isEqualTo(DType.FLOAT32);
+        // the IR's spelling of an unranked tensor of known dtype (what a bare engine's slots say)
+        assertThat(HybridRuntime.declaredDtype("tensor<i64, *>")).isEqualTo(DType.INT64);
+        assertThat(new dev.kiln.ir.TensorType(DType.INT64, dev.kiln.ir.Shape.unranked()).text()).isEqualTo("tensor<i64, *>");
+        // and the dtype-only spelling earlier Kilns wrote for a bare engine's slots
         assertThat(HybridRuntime.declaredDtype("tensor<i64>")).isEqualTo(DType.INT64);
         assertThat(HybridRuntime.declaredDtype("int")).isNull();
         assertThat(HybridRuntime.declaredDtype("tensor")).isNull();

@@ -29,7 +29,8 @@ class InputShapesTest {
         assertThat(InputShapes.parse("tensor<i64, []>").orElseThrow().sizes()).isEmpty();
         assertThat(InputShapes.parse("tensor<f32>")).isEmpty();
         assertThat(InputShapes.parse("list<int>")).isEmpty();
-        assertThat(InputShapes.topLevelItems(" a , min(b, c) ,3")).containsExactly("a", "min(b, c)", "3");
+        // not a type this Kiln reads: nothing to check, no error
+        assertThat(InputShapes.parse("tensor<f32, [s0 +]>")).isEmpty();
     }
 
     @Test
@@ -64,5 +65,19 @@ class InputShapesTest {
         assertThatThrownBy(() -> s.check(List.of(new long[] {7, 4}, new long[] {6}, new long[] {1})))
                 .isInstanceOf(KilnException.class).hasMessageContaining("input x1 (%in1) has 6 at dimension 0")
                 .hasMessageContaining("input x0 (%in0) gave s0 = 7");
+    }
+
+    @Test
+    void sizesTheModelDerivesFromItsSymbolsMustAgree() {
+        // x0 binds s0; x1's first dimension is 2*s0 and its second max(s0, 3)
+        InputShapes s = InputShapes.of(program("tensor<f32, [s0, 4]>", "tensor<f32, [2*s0, max(s0, 3)]>"));
+        assertThatCode(() -> s.check(List.of(new long[] {5, 4}, new long[] {10, 5}))).doesNotThrowAnyException();
+        assertThatCode(() -> s.check(List.of(new long[] {2, 4}, new long[] {4, 3}))).doesNotThrowAnyException();
+        assertThatThrownBy(() -> s.check(List.of(new long[] {5, 4}, new long[] {9, 5}))).isInstanceOf(KilnException.class)
+                .hasMessageContaining("input x1 (%in1) has sizes [9, 5]").hasMessageContaining("dimension 0 must be 2*s0 = 10")
+                .hasMessageContaining("s0 = 5 (from input x0 (%in0))");
+        // a derived size whose symbols no input binds is left to the stages
+        assertThatCode(() -> InputShapes.of(program("tensor<f32, [s1 + 1]>")).check(List.of(new long[] {7})))
+                .doesNotThrowAnyException();
     }
 }

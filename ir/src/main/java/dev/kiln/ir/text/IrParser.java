@@ -60,6 +60,8 @@ public final class IrParser {
     private final String source;
     private final SchemaRegistry schemas;
     private final Options options;
+    /** Whether an undeclared symbol in a size is declared (unbounded) in the scope instead of refused. */
+    private boolean declareUnknownSymbols;
     private int pos;
 
     private IrParser(String text, String source, SchemaRegistry schemas, Options options) {
@@ -98,6 +100,19 @@ public final class IrParser {
      */
     public static Type parseType(String text, Graph scope) {
         IrParser p = new IrParser(text, "type", null, Options.strict());
+        Type t = p.type(scope);
+        p.expectKind(Kind.EOF, "the end of the type");
+        return t;
+    }
+
+    /**
+     * Parses a type like {@link #parseType(String, Graph)}, declaring any symbol {@code scope} does not know as unbounded
+     * in it: for reading types that were printed on their own (a compiled program's slot types), where the symbols'
+     * declarations may not travel with them.
+     */
+    public static Type parseTypeDeclaringSymbols(String text, Graph scope) {
+        IrParser p = new IrParser(text, "type", null, Options.strict());
+        p.declareUnknownSymbols = true;
         Type t = p.type(scope);
         p.expectKind(Kind.EOF, "the end of the type");
         return t;
@@ -496,6 +511,10 @@ public final class IrParser {
                         throw at(d, e.getMessage());
                     }
                 }
+                if (accept(">")) {
+                    // tensor<f32>: the dtype alone, the shape unknown (as tensor<f32, *>)
+                    return new TensorType(dtype, Shape.unranked());
+                }
                 expect(",");
                 Shape shape;
                 if (accept("*")) {
@@ -610,7 +629,8 @@ public final class IrParser {
                 expect(")");
                 return t.text().equals("max") ? SymExpr.max(a, b) : SymExpr.min(a, b);
             }
-            Symbol s = g.symbol(t.text()).orElseThrow(() -> at(t, "symbol " + t.text()
+            Symbol s = declareUnknownSymbols && g.symbol(t.text()).isEmpty() ? g.declare(new Symbol(t.text(), 0, Symbol.UNBOUNDED))
+                    : g.symbol(t.text()).orElseThrow(() -> at(t, "symbol " + t.text()
                     + " is not declared; declare it first with 'symbol " + t.text() + " in [min, max]'"));
             return SymExpr.of(s);
         }

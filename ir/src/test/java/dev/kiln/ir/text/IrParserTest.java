@@ -170,6 +170,13 @@ class IrParserTest {
         assertThat(IrParser.parseType("tensor<?, *>", scope)).isEqualTo(TensorType.unknown());
         assertThat(IrParser.parseType("tensor<i64, *>", scope).text()).isEqualTo("tensor<i64, *>");
         assertThat(IrParser.parseType("tensor", scope)).isEqualTo(TensorType.unknown());
+        // the dtype alone: unranked
+        assertThat(IrParser.parseType("tensor<f32>", scope).text()).isEqualTo("tensor<f32, *>");
+        // an undeclared symbol is an error, unless the caller asks for it to be declared (unbounded) in the scope
+        assertThatThrownBy(() -> IrParser.parseType("tensor<f32, [n, 2]>", scope)).hasMessageContaining("symbol n is not declared");
+        assertThat(IrParser.parseTypeDeclaringSymbols("tensor<f32, [2*n, s0]>", scope).text()).isEqualTo("tensor<f32, [2*n, s0]>");
+        assertThat(scope.symbol("n")).contains(new Symbol("n", 0, Symbol.UNBOUNDED));
+        assertThat(scope.symbol("s0")).contains(s0);
     }
 
     /** Size expressions print with SymExpr.toString and parse back to equal SymExprs. */
