@@ -33,14 +33,18 @@ public final class RangeHistogram {
     /** Adds every element of {@code t} (any floating or integer dtype); a non-finite element is an error. */
     public void add(ConstantTensor t) {
         long n = t.numel();
+        // magnitudes once, in bulk for f32 (what activations are during calibration), element by element otherwise
+        float[] mags = magnitudes(t);
         double m = 0;
-        for (long i = 0; i < n; i++) {
-            double v = Math.abs(t.getDouble(i));
-            if (!Double.isFinite(v)) {
+        for (int i = 0; i < mags.length; i++) {
+            float v = mags[i];
+            if (!Float.isFinite(v)) {
                 throw new KilnException("calibration saw a non-finite value (" + t.getDouble(i) + ") at element " + i
                         + "; the model or the calibration inputs produce NaN or infinity there");
             }
-            m = Math.max(m, v);
+            if (v > m) {
+                m = v;
+            }
         }
         if (n == 0) {
             return;
@@ -57,11 +61,32 @@ public final class RangeHistogram {
         } else if (m > width * counts.length) {
             grow((int) Math.min(Integer.MAX_VALUE - 8, (long) Math.ceil(m / width)));
         }
-        for (long i = 0; i < n; i++) {
-            double v = Math.abs(t.getDouble(i));
-            counts[Math.min(counts.length - 1, (int) (v / width))]++;
+        int last = counts.length - 1;
+        double inv = 1 / width;
+        for (float v : mags) {
+            counts[Math.min(last, (int) (v * inv))]++;
         }
         total += n;
+    }
+
+    /** |x| of every element as f32 (calibration ranges need no more precision than that). */
+    static float[] magnitudes(ConstantTensor t) {
+        long n = t.numel();
+        if (n > Integer.MAX_VALUE - 8) {
+            throw new KilnException("calibration cannot histogram a tensor of " + n + " elements at once");
+        }
+        float[] out = new float[(int) n];
+        if (t.dtype() == dev.kiln.ir.DType.FLOAT32) {
+            t.data().asFloatBuffer().get(out);
+            for (int i = 0; i < out.length; i++) {
+                out[i] = Math.abs(out[i]);
+            }
+        } else {
+            for (int i = 0; i < out.length; i++) {
+                out[i] = (float) Math.abs(t.getDouble(i));
+            }
+        }
+        return out;
     }
 
     private void grow(int bins) {
