@@ -74,6 +74,10 @@ public final class CompilePipeline {
             }
             return r;
         }
+        if (s.precision() == Precision.BF16) {
+            throw new KilnException("int8 quantization keeps the rest of the graph in fp32 or fp16, not bf16: neither TensorRT's"
+                    + " int8 markers nor libtorch's take bf16; compile with --precision fp16 (or fp32) and --calibration");
+        }
         PassManager pm = PassManager.builder().build();
         PassContext.Builder b = PassContext.builder().precision(s.precision());
         s.keepFp32().forEach(b::keepFp32);

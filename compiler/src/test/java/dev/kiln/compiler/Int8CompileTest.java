@@ -106,6 +106,9 @@ class Int8CompileTest {
         assertThatThrownBy(() -> new Int8Settings(java.util.Optional.empty(), java.util.Optional.empty(), CalibrationMethod.MAX, 99, 8))
                 .hasMessageContaining("int8 needs calibration data");
         assertThat(Files.exists(tmp.resolve("none.json"))).isFalse();
+        assertThatThrownBy(() -> compiledGraph(model, CompileSettings.defaults().withPrecision(Precision.BF16)
+                .withInt8(Int8Settings.calibrate(calibrationData(4))))).isInstanceOf(KilnException.class)
+                .hasMessageContaining("not bf16").hasMessageContaining("--precision fp16");
         assertThat(DType.FLOAT32.isFloatingPoint()).isTrue();
     }
 
