@@ -128,16 +128,6 @@ public final class ConvolutionConverters {
             return Support.yes();
         }
 
-        /**
-         * Whether this is a grouped f16/bf16 convolution that TensorRT 10.6 may have no kernel for, so that it runs
-         * in f32 (its input and weights cast up exactly, its output rounded once, as PyTorch's f32 accumulation
-         * does). Measured on the H200 (2026-12-04): "Could not find any implementation" at every optimization level
-         * for f16 convolutions with groups 2 and channel counts such as 6 -> 2, 6 -> 8, 2 -> 2 (depthwise), 8 -> 4 and
-         * 2 -> 8, in 1d, 2d and 3d; grouped f16 convolutions whose channel counts are multiples of 8 (every depthwise
-         * convolution of MobileNetV3 and EfficientNet-B0) built and matched. Channel counts that are multiples of 8
-         * keep the 16-bit kernel, except in a dilated 3d convolution: the kit's f16 cases 8 -> 16 (groups 8 and 2) and
-         * 16 -> 32 (depthwise) with dilations such as [2, 1, 1] had no implementation either (H200, fifth session).
-         */
         /** Empty weights of {@code type}: no bias, or a kernel that comes as the layer's second input. */
         static Weights noWeights(ConversionContext ctx, DType type) {
             Weights none = new Weights();
@@ -148,6 +138,16 @@ public final class ConvolutionConverters {
             return none;
         }
 
+        /**
+         * Whether this is a grouped f16/bf16 convolution that TensorRT 10.6 may have no kernel for, so that it runs
+         * in f32 (its input and weights cast up exactly, its output rounded once, as PyTorch's f32 accumulation
+         * does). Measured on the H200 (2026-12-04): "Could not find any implementation" at every optimization level
+         * for f16 convolutions with groups 2 and channel counts such as 6 -> 2, 6 -> 8, 2 -> 2 (depthwise), 8 -> 4 and
+         * 2 -> 8, in 1d, 2d and 3d; grouped f16 convolutions whose channel counts are multiples of 8 (every depthwise
+         * convolution of MobileNetV3 and EfficientNet-B0) built and matched. Channel counts that are multiples of 8
+         * keep the 16-bit kernel, except in a dilated 3d convolution: the kit's f16 cases 8 -> 16 (groups 8 and 2) and
+         * 16 -> 32 (depthwise) with dilations such as [2, 1, 1] had no implementation either (H200, fifth session).
+         */
         static boolean halfGroupedWithoutKernel(Params p, DType type, long inChannels, long outChannels) {
             if (p.transposed() || p.groups() <= 1 || (type != DType.FLOAT16 && type != DType.BFLOAT16)) {
                 return false;
