@@ -28,6 +28,7 @@ import java.util.List;
 public final class CompilePipeline {
     public static final String PRECISION_PASS = "precision";
     public static final String SHAPES_PASS = "propagate-shapes";
+    public static final String QUANTIZE_PASS = "quantize-int8";
     private static final Logger LOG = LoggerFactory.getLogger(CompilePipeline.class);
 
     private CompilePipeline() {
@@ -53,11 +54,15 @@ public final class CompilePipeline {
      */
     public static PassReport run(Graph g, Precision precision, java.util.Set<String> keepFp32, Decompose.Supported supported) {
         PassManager pm = PassManager.builder().build();
+        return pm.run(g, text(pm.registry(), precision), context(precision, keepFp32, supported));
+    }
+
+    private static PassContext context(Precision precision, java.util.Set<String> keepFp32, Decompose.Supported supported) {
         PassContext.Builder b = PassContext.builder().precision(precision);
         keepFp32.forEach(b::keepFp32);
         PassContext ctx = b.build();
         ctx.put(Decompose.Supported.class, supported);
-        return pm.run(g, text(pm.registry(), precision), ctx);
+        return ctx;
     }
 
     /**
@@ -79,20 +84,22 @@ public final class CompilePipeline {
                     + " int8 markers nor libtorch's take bf16; compile with --precision fp16 (or fp32) and --calibration");
         }
         PassManager pm = PassManager.builder().build();
-        PassContext.Builder b = PassContext.builder().precision(s.precision());
-        s.keepFp32().forEach(b::keepFp32);
-        PassContext ctx = b.build();
-        ctx.put(Decompose.Supported.class, supported);
+        PassContext ctx = context(s.precision(), s.keepFp32(), supported);
         String full = text(pm.registry(), s.precision());
-        int at = full.indexOf(PRECISION_PASS);
-        String before = at < 0 ? full : full.substring(0, at).replaceAll(",+$", "");
-        String after = at < 0 ? "" : full.substring(at);
-        List<PassReport.Record> records = new ArrayList<>(pm.run(g, before, ctx).records());
+        // split at the top-level precision step: calibration and the markers go right before it
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(^|,)" + PRECISION_PASS + "(,|$)").matcher(full);
+        String before = full;
+        String after = "";
+        if (m.find()) {
+            before = full.substring(0, m.start());
+            after = full.substring(m.start() + m.group(1).length());
+        }
+        List<PassReport.Record> records = new ArrayList<>(before.isEmpty() ? List.of() : pm.run(g, before, ctx).records());
         long t0 = System.nanoTime();
         Int8Settings q = s.int8().get();
         CalibrationTable table = q.rangesFor(g, s.keepFp32());
         ctx.put(CalibrationTable.class, table);
-        records.addAll(pm.run(g, after.isEmpty() ? "quantize-int8" : "quantize-int8," + after, ctx).records());
+        records.addAll(pm.run(g, after.isEmpty() ? QUANTIZE_PASS : QUANTIZE_PASS + "," + after, ctx).records());
         long markers = g.nodes().stream().filter(dev.kiln.passes.Ops::isQuantizationMarker).count();
         LOG.info("int8: {} values {} in {} s; {} quantize/dequantize markers on the operands of convolutions, linear layers"
                 + " and matrix products", table.amax().size(), q.describe(), String.format(java.util.Locale.ROOT, "%.1f",
