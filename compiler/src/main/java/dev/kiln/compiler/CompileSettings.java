@@ -88,31 +88,31 @@ public record CompileSettings(Precision precision, List<InputSpec> inputs, Set<S
     }
 
     public CompileSettings withPrecision(Precision p) {
-        return new CompileSettings(p, inputs, keepFp32, workspaceBytes, optimizationLevel, timingCache, progress, partition, engineCache, isolatedBuilds, detailedLayerInfo, sparseWeights, int8);
+        return with(b -> b.precision = p);
     }
 
     public CompileSettings withInputs(List<InputSpec> specs) {
-        return new CompileSettings(precision, specs, keepFp32, workspaceBytes, optimizationLevel, timingCache, progress, partition, engineCache, isolatedBuilds, detailedLayerInfo, sparseWeights, int8);
+        return with(b -> b.inputs = specs);
     }
 
     public CompileSettings withKeepFp32(Set<String> opsOrNodes) {
-        return new CompileSettings(precision, inputs, opsOrNodes, workspaceBytes, optimizationLevel, timingCache, progress, partition, engineCache, isolatedBuilds, detailedLayerInfo, sparseWeights, int8);
+        return with(b -> b.keepFp32 = opsOrNodes);
     }
 
     public CompileSettings withWorkspaceBytes(long bytes) {
-        return new CompileSettings(precision, inputs, keepFp32, bytes, optimizationLevel, timingCache, progress, partition, engineCache, isolatedBuilds, detailedLayerInfo, sparseWeights, int8);
+        return with(b -> b.workspaceBytes = bytes);
     }
 
     public CompileSettings withOptimizationLevel(int level) {
-        return new CompileSettings(precision, inputs, keepFp32, workspaceBytes, level, timingCache, progress, partition, engineCache, isolatedBuilds, detailedLayerInfo, sparseWeights, int8);
+        return with(b -> b.optimizationLevel = level);
     }
 
     public CompileSettings withTimingCache(Path file) {
-        return new CompileSettings(precision, inputs, keepFp32, workspaceBytes, optimizationLevel, Optional.ofNullable(file), progress, partition, engineCache, isolatedBuilds, detailedLayerInfo, sparseWeights, int8);
+        return with(b -> b.timingCache = Optional.ofNullable(file));
     }
 
     public CompileSettings withProgress(BuildProgress p) {
-        return new CompileSettings(precision, inputs, keepFp32, workspaceBytes, optimizationLevel, timingCache, p, partition, engineCache, isolatedBuilds, detailedLayerInfo, sparseWeights, int8);
+        return with(b -> b.progress = p);
     }
 
     /**
@@ -120,8 +120,7 @@ public record CompileSettings(Precision precision, List<InputSpec> inputs, Set<S
      * engine worth building, or {@code requireFullCompilation} to fail instead of falling back.
      */
     public CompileSettings withPartition(PartitionSettings p) {
-        return new CompileSettings(precision, inputs, keepFp32, workspaceBytes, optimizationLevel, timingCache, progress, p,
-                engineCache, isolatedBuilds, detailedLayerInfo, sparseWeights, int8);
+        return with(b -> b.partition = p);
     }
 
     /** Fail (listing every node that cannot run in TensorRT and why) instead of falling back to libtorch. */
@@ -131,8 +130,7 @@ public record CompileSettings(Precision precision, List<InputSpec> inputs, Set<S
 
     /** Reuse and store built engines in {@code dir} ({@link EngineCache}); null turns the cache off. */
     public CompileSettings withEngineCache(Path dir) {
-        return new CompileSettings(precision, inputs, keepFp32, workspaceBytes, optimizationLevel, timingCache, progress,
-                partition, Optional.ofNullable(dir), isolatedBuilds, detailedLayerInfo, sparseWeights, int8);
+        return with(b -> b.engineCache = Optional.ofNullable(dir));
     }
 
     /**
@@ -140,8 +138,7 @@ public record CompileSettings(Precision precision, List<InputSpec> inputs, Set<S
      * TensorRT's builder fails the compile with a {@link dev.kiln.ir.KilnException} instead of ending this process.
      */
     public CompileSettings withIsolatedBuilds(boolean b) {
-        return new CompileSettings(precision, inputs, keepFp32, workspaceBytes, optimizationLevel, timingCache, progress,
-                partition, engineCache, b, detailedLayerInfo, sparseWeights, int8);
+        return with(x -> x.isolatedBuilds = b);
     }
 
     /**
@@ -149,8 +146,7 @@ public record CompileSettings(Precision precision, List<InputSpec> inputs, Set<S
      * inspector: for analysis, as the bench does; the kernels are the same.
      */
     public CompileSettings withDetailedLayerInfo(boolean b) {
-        return new CompileSettings(precision, inputs, keepFp32, workspaceBytes, optimizationLevel, timingCache, progress,
-                partition, engineCache, isolatedBuilds, b, sparseWeights, int8);
+        return with(x -> x.detailedLayerInfo = b);
     }
 
     /**
@@ -159,8 +155,7 @@ public record CompileSettings(Precision precision, List<InputSpec> inputs, Set<S
      * {@code check-2to4} pass reports which weights qualify.
      */
     public CompileSettings withSparseWeights(boolean b) {
-        return new CompileSettings(precision, inputs, keepFp32, workspaceBytes, optimizationLevel, timingCache, progress,
-                partition, engineCache, isolatedBuilds, detailedLayerInfo, b, int8);
+        return with(x -> x.sparseWeights = b);
     }
 
     /**
@@ -169,8 +164,7 @@ public record CompileSettings(Precision precision, List<InputSpec> inputs, Set<S
      * companion). Null turns it off.
      */
     public CompileSettings withInt8(Int8Settings q) {
-        return new CompileSettings(precision, inputs, keepFp32, workspaceBytes, optimizationLevel, timingCache, progress,
-                partition, engineCache, isolatedBuilds, detailedLayerInfo, sparseWeights, Optional.ofNullable(q));
+        return with(b -> b.int8 = Optional.ofNullable(q));
     }
 
     /** The engine builder's part of these settings. */
@@ -178,4 +172,50 @@ public record CompileSettings(Precision precision, List<InputSpec> inputs, Set<S
         return new EngineOptions(precision, inputs, workspaceBytes, optimizationLevel, timingCache, progress, detailedLayerInfo,
                 sparseWeights);
     }
+
+    /** A copy of these settings with {@code change} applied: every wither is one line, whatever the record holds. */
+    private CompileSettings with(java.util.function.Consumer<Builder> change) {
+        Builder b = new Builder(this);
+        change.accept(b);
+        return b.build();
+    }
+
+    /** The record's components, mutable, for {@link #with}. */
+    private static final class Builder {
+        Precision precision;
+        List<InputSpec> inputs;
+        Set<String> keepFp32;
+        long workspaceBytes;
+        int optimizationLevel;
+        Optional<Path> timingCache;
+        BuildProgress progress;
+        PartitionSettings partition;
+        Optional<Path> engineCache;
+        boolean isolatedBuilds;
+        boolean detailedLayerInfo;
+        boolean sparseWeights;
+        Optional<Int8Settings> int8;
+
+        Builder(CompileSettings s) {
+            precision = s.precision;
+            inputs = s.inputs;
+            keepFp32 = s.keepFp32;
+            workspaceBytes = s.workspaceBytes;
+            optimizationLevel = s.optimizationLevel;
+            timingCache = s.timingCache;
+            progress = s.progress;
+            partition = s.partition;
+            engineCache = s.engineCache;
+            isolatedBuilds = s.isolatedBuilds;
+            detailedLayerInfo = s.detailedLayerInfo;
+            sparseWeights = s.sparseWeights;
+            int8 = s.int8;
+        }
+
+        CompileSettings build() {
+            return new CompileSettings(precision, inputs, keepFp32, workspaceBytes, optimizationLevel, timingCache, progress,
+                    partition, engineCache, isolatedBuilds, detailedLayerInfo, sparseWeights, int8);
+        }
+    }
+
 }

@@ -49,37 +49,72 @@ public record EngineOptions(Precision precision, List<InputSpec> inputs, long wo
     }
 
     public EngineOptions withPrecision(Precision p) {
-        return new EngineOptions(p, inputs, workspaceBytes, optimizationLevel, timingCache, progress, detailedLayerInfo, sparseWeights);
+        return with(b -> b.precision = p);
     }
 
     public EngineOptions withInputs(List<InputSpec> specs) {
-        return new EngineOptions(precision, specs, workspaceBytes, optimizationLevel, timingCache, progress, detailedLayerInfo, sparseWeights);
+        return with(b -> b.inputs = specs);
     }
 
     public EngineOptions withWorkspaceBytes(long bytes) {
-        return new EngineOptions(precision, inputs, bytes, optimizationLevel, timingCache, progress, detailedLayerInfo, sparseWeights);
+        return with(b -> b.workspaceBytes = bytes);
     }
 
     public EngineOptions withOptimizationLevel(int level) {
-        return new EngineOptions(precision, inputs, workspaceBytes, level, timingCache, progress, detailedLayerInfo, sparseWeights);
+        return with(b -> b.optimizationLevel = level);
     }
 
     public EngineOptions withTimingCache(Path file) {
-        return new EngineOptions(precision, inputs, workspaceBytes, optimizationLevel, Optional.ofNullable(file), progress, detailedLayerInfo, sparseWeights);
+        return with(b -> b.timingCache = Optional.ofNullable(file));
     }
 
     /** Record each layer's tactic and formats for the engine inspector (TensorRT's kDETAILED profiling verbosity). */
     public EngineOptions withDetailedLayerInfo(boolean b) {
-        return new EngineOptions(precision, inputs, workspaceBytes, optimizationLevel, timingCache, progress, b, sparseWeights);
+        return with(x -> x.detailedLayerInfo = b);
     }
 
     /** Let TensorRT use its 2:4 sparse kernels for weights that are 2:4 sparse (check them with the check-2to4 pass). */
     public EngineOptions withSparseWeights(boolean b) {
-        return new EngineOptions(precision, inputs, workspaceBytes, optimizationLevel, timingCache, progress, detailedLayerInfo, b);
+        return with(x -> x.sparseWeights = b);
     }
 
     public EngineOptions withProgress(BuildProgress p) {
-        return new EngineOptions(precision, inputs, workspaceBytes, optimizationLevel, timingCache,
-                p == null ? BuildProgress.NONE : p, detailedLayerInfo, sparseWeights);
+        return with(b -> b.progress = p == null ? BuildProgress.NONE : p);
     }
+
+    /** A copy of these options with {@code change} applied: every wither is one line, whatever the record holds. */
+    private EngineOptions with(java.util.function.Consumer<Builder> change) {
+        Builder b = new Builder(this);
+        change.accept(b);
+        return b.build();
+    }
+
+    /** The record's components, mutable, for {@link #with}. */
+    private static final class Builder {
+        Precision precision;
+        List<InputSpec> inputs;
+        long workspaceBytes;
+        int optimizationLevel;
+        Optional<Path> timingCache;
+        BuildProgress progress;
+        boolean detailedLayerInfo;
+        boolean sparseWeights;
+
+        Builder(EngineOptions o) {
+            precision = o.precision;
+            inputs = o.inputs;
+            workspaceBytes = o.workspaceBytes;
+            optimizationLevel = o.optimizationLevel;
+            timingCache = o.timingCache;
+            progress = o.progress;
+            detailedLayerInfo = o.detailedLayerInfo;
+            sparseWeights = o.sparseWeights;
+        }
+
+        EngineOptions build() {
+            return new EngineOptions(precision, inputs, workspaceBytes, optimizationLevel, timingCache, progress, detailedLayerInfo,
+                    sparseWeights);
+        }
+    }
+
 }
