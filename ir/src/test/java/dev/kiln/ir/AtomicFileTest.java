@@ -94,4 +94,21 @@ class AtomicFileTest {
         assertThatThrownBy(() -> InputFiles.require(dir, "model file")).isInstanceOf(KilnException.class)
                 .hasMessageContaining(": is a folder, not a model file; name the file inside it");
     }
+
+    @Test
+    void readDirectReadsAWholeFileIntoNativeMemory() throws IOException {
+        byte[] data = new byte[300_001];
+        new java.util.Random(5).nextBytes(data);
+        Path f = Files.write(dir.resolve("plan.bin"), data);
+        ByteBuffer b = InputFiles.readDirect(f, "engine");
+        assertThat(b.isDirect()).isTrue();
+        assertThat(b.position()).isZero();
+        byte[] back = new byte[b.remaining()];
+        b.duplicate().get(back);
+        assertThat(back).isEqualTo(data);
+        assertThat(InputFiles.readDirect(Files.write(dir.resolve("empty.bin"), new byte[0]), "engine").remaining()).isZero();
+        assertThatThrownBy(() -> InputFiles.readDirect(dir.resolve("none.plan"), "engine")).isInstanceOf(KilnException.class)
+                .hasMessageEndingWith("none.plan: no such engine");
+        assertThatThrownBy(() -> InputFiles.readDirect(dir, "engine")).hasMessageContaining("is a folder, not an engine");
+    }
 }

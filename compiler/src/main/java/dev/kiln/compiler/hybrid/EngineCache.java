@@ -132,11 +132,11 @@ public final class EngineCache {
             misses.incrementAndGet();
             return Optional.empty();
         }
-        byte[] all;
+        ByteBuffer all;
         try {
-            all = Files.readAllBytes(f);
-        } catch (IOException e) {
-            LOG.warn("cannot read engine cache entry {} ({}); rebuilding the engine", f, e.getMessage());
+            all = dev.kiln.ir.InputFiles.readDirect(f, "engine cache entry");
+        } catch (KilnException e) {
+            LOG.warn("{}; rebuilding the engine", e.getMessage());
             misses.incrementAndGet();
             return Optional.empty();
         }
@@ -152,20 +152,22 @@ public final class EngineCache {
             }
             return Optional.empty();
         }
-        int off = MAGIC.length + HASH;
-        ByteBuffer plan = ByteBuffer.allocateDirect(all.length - off);
-        plan.put(all, off, all.length - off).flip();
         hits.incrementAndGet();
-        return Optional.of(plan);
+        return Optional.of(all.position(MAGIC.length + HASH).slice());
     }
 
-    private static String check(byte[] all) {
-        if (all.length < MAGIC.length + HASH || !java.util.Arrays.equals(all, 0, MAGIC.length, MAGIC, 0, MAGIC.length)) {
+    private static String check(ByteBuffer all) {
+        byte[] head = new byte[MAGIC.length + HASH];
+        if (all.remaining() < head.length) {
             return "not a Kiln engine cache entry";
         }
-        byte[] want = java.util.Arrays.copyOfRange(all, MAGIC.length, MAGIC.length + HASH);
+        all.duplicate().get(head);
+        if (!java.util.Arrays.equals(head, 0, MAGIC.length, MAGIC, 0, MAGIC.length)) {
+            return "not a Kiln engine cache entry";
+        }
+        byte[] want = java.util.Arrays.copyOfRange(head, MAGIC.length, head.length);
         MessageDigest md = digest();
-        md.update(all, MAGIC.length + HASH, all.length - MAGIC.length - HASH);
+        md.update(all.duplicate().position(head.length));
         if (!MessageDigest.isEqual(want, md.digest())) {
             return "the plan's SHA-256 does not match";
         }

@@ -112,9 +112,7 @@ public final class IsolatedBuilds {
                 return new EngineBuilder.Attempt(Optional.empty(), r.path("failure").asText(), nodes);
             }
             LOG.info("built the engine of {} in a child process in {} s", g.name(), String.format("%.2f", (System.nanoTime() - t0) / 1e9));
-            byte[] plan = Files.readAllBytes(dir.resolve("plan.bin"));
-            ByteBuffer direct = ByteBuffer.allocateDirect(plan.length);
-            direct.put(plan).flip();
+            ByteBuffer direct = dev.kiln.ir.InputFiles.readDirect(dir.resolve("plan.bin"), "engine the child process built");
             return new EngineBuilder.Attempt(Optional.of(new BuiltEngine(direct, Profiles.compute(g, o.inputs()), strings(r.path("inputs")),
                     strings(r.path("outputs")), r.path("seconds").asDouble(), strings(r.path("warnings")))), "", List.of());
         } catch (IOException e) {
@@ -263,7 +261,8 @@ public final class IsolatedBuilds {
                 SchemaRegistry.standard(), IrParser.Options.acceptingElided());
         Map<String, ConstantTensor> weights = new LinkedHashMap<>();
         for (JsonNode c : m.path("constants")) {
-            weights.put(c.path("name").asText(), KilnArchive.tensor(c, Files.readAllBytes(dir.resolve(c.path("file").asText()))));
+            weights.put(c.path("name").asText(), KilnArchive.tensor(c,
+                    dev.kiln.ir.InputFiles.readDirect(dir.resolve(c.path("file").asText()), "weight file")));
         }
         KilnArchive.setWeights(g, weights, "isolated build " + dir);
         return g;

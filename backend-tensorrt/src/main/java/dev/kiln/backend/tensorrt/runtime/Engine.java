@@ -12,12 +12,9 @@ import org.bytedeco.tensorrt.nvinfer.ICudaEngine;
 import org.bytedeco.tensorrt.nvinfer.IHostMemory;
 import org.bytedeco.tensorrt.nvinfer.IRuntime;
 
-import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -123,19 +120,7 @@ public final class Engine implements AutoCloseable {
 
     /** The bytes of a {@code .engine} file, in a fresh direct buffer (at most 2 GiB). */
     public static ByteBuffer readPlan(Path file) {
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            long size = ch.size();
-            if (size > Integer.MAX_VALUE) {
-                throw new KilnException(file + ": engine of " + size + " bytes is over the 2 GiB Kiln can load");
-            }
-            ByteBuffer b = ByteBuffer.allocateDirect((int) size);
-            while (b.hasRemaining() && ch.read(b) >= 0) {
-                // read all
-            }
-            return b.flip();
-        } catch (IOException e) {
-            throw new KilnException(file + ": cannot read the engine: " + e.getMessage(), e);
-        }
+        return dev.kiln.ir.InputFiles.readDirect(file, "engine");
     }
 
     /** The engine's plan, in a fresh direct buffer. */
