@@ -96,12 +96,19 @@ if (( GPUS > 1 )); then
   done
   mkdir -p "$OUT"
   nvidia-smi --query-gpu=index,name,uuid,driver_version --format=csv,noheader > "$OUT/gpus.txt" 2>&1
+  # each run gets its own share of the CPU cores (taskset) and as many Inductor compile threads: without it the
+  # runs' TensorRT builds and torch.compile workers (which start a thread per core) contend for every core, and a
+  # batch-1 latency timed on one GPU would measure another GPU's compile
+  NCPU=$(nproc 2>/dev/null || echo 16); PER=$(( NCPU / GPUS )); (( PER < 1 )) && PER=1
+  PIN=0; command -v taskset > /dev/null && (( NCPU >= GPUS )) && PIN=1
   for ((i = 0; i < GPUS; i++)); do
     [[ -z ${SHARE[i]} ]] && continue
-    echo "bench: GPU $i runs ${SHARE[i]}" | tee -a "$OUT/gpus.txt"
+    CORES="$(( i * PER ))-$(( (i + 1) * PER - 1 ))"
+    echo "bench: GPU $i runs ${SHARE[i]}$( (( PIN )) && echo " on cores $CORES")" | tee -a "$OUT/gpus.txt"
     mkdir -p "$OUT/gpu$i"
-    ( CUDA_VISIBLE_DEVICES=$i OUT="$OUT/gpu$i" BENCH_WORK="$WORK/gpu$i" \
-        bash "$0" "${CHILD[@]}" --models "${SHARE[i]}" > "$OUT/gpu$i/run.log" 2>&1 ) &
+    PINNED=(); (( PIN )) && PINNED=(taskset -c "$CORES")
+    ( CUDA_VISIBLE_DEVICES=$i OUT="$OUT/gpu$i" BENCH_WORK="$WORK/gpu$i" TORCHINDUCTOR_COMPILE_THREADS=$PER \
+        "${PINNED[@]}" bash "$0" "${CHILD[@]}" --models "${SHARE[i]}" > "$OUT/gpu$i/run.log" 2>&1 ) &
   done
   wait
   PARTS=(); for ((i = 0; i < GPUS; i++)); do [[ -f $OUT/gpu$i/results.json ]] && PARTS+=("$OUT/gpu$i/results.json"); done
