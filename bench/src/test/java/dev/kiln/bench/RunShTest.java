@@ -1,0 +1,81 @@
+package dev.kiln.bench;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * {@code bench/run.sh --gpus N}, the way the whole bench fits a machine with several GPUs, run here with stub
+ * {@code nvidia-smi}, {@code python3} and {@code java} (this machine has no GPU): the models are split between the
+ * runs without overlap, each run sees one GPU, its own work folder and its own share of the CPU cores, and one merge
+ * puts the runs' results together.
+ */
+class RunShTest {
+    static final Path RUN = Path.of("run.sh").toAbsolutePath();
+
+    static void script(Path file, String body) throws IOException {
+        Files.writeString(file, "#!/bin/sh\n" + body + "\n", StandardCharsets.UTF_8);
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rwxr-xr-x"));
+    }
+
+    @Test
+    void severalGpusSplitTheModelsPinEachRunAndMergeOnce(@TempDir Path tmp) throws Exception {
+        assertThat(RUN).as("run from the bench module").isRegularFile();
+        Path bin = Files.createDirectories(tmp.resolve("bin"));
+        Path calls = tmp.resolve("calls.txt");
+        script(bin.resolve("nvidia-smi"), "echo '0, NVIDIA H200, GPU-0, 580'; echo '1, NVIDIA H200, GPU-1, 580'");
+        script(bin.resolve("python3"), "echo \"python gpu=$CUDA_VISIBLE_DEVICES threads=$TORCHINDUCTOR_COMPILE_THREADS cores=$(taskset -pc $$"
+                + " | sed 's/.*: //') $*\" >> " + calls + "\ncase \"$*\" in *--pending*) echo 0 ;; esac");
+        script(bin.resolve("java"), "echo \"java $*\" >> " + calls);
+        Path out = tmp.resolve("out");
+        ProcessBuilder pb = new ProcessBuilder("bash", RUN.toString(), "--gpus", "2", "--group", "export", "--budget", "40")
+                .directory(tmp.toFile()).redirectErrorStream(true);
+        pb.environment().put("PATH", bin + ":" + System.getenv("PATH"));
+        pb.environment().put("JAVA", bin.resolve("java").toString());
+        pb.environment().put("CP", "x");
+        pb.environment().put("OUT", out.toString());
+        pb.environment().put("BENCH_WORK", tmp.resolve("work").toString());
+        Process p = pb.start();
+        String log = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(log).isZero();
+
+        String gpus = Files.readString(out.resolve("gpus.txt"));
+        assertThat(gpus).contains("bench: GPU 0 runs ").contains("bench: GPU 1 runs ").contains(" on cores ");
+        List<String> lines = Files.readAllLines(calls);
+        // each run's python sees its GPU, its work folder and its models; together they are the six, once each
+        Set<String> models = new HashSet<>();
+        for (int gpu = 0; gpu < 2; gpu++) {
+            String prefix = "python gpu=" + gpu + " ";
+            List<String> mine = lines.stream().filter(l -> l.startsWith(prefix) && l.contains("export_and_time.py")).toList();
+            assertThat(mine).as("GPU " + gpu).isNotEmpty();
+            String call = mine.get(0);
+            assertThat(call).contains(tmp.resolve("work").resolve("gpu" + gpu).toString());
+            String share = call.replaceAll(".*--models ([^ ]+).*", "$1");
+            for (String m : share.split(",")) {
+                assertThat(models.add(m)).as(m + " on one GPU only").isTrue();
+            }
+            // pinned: one core's share each on this machine, and as many compile threads
+            long cores = Runtime.getRuntime().availableProcessors();
+            assertThat(call).contains("threads=" + Math.max(1, cores / 2) + " ");
+        }
+        assertThat(models).containsExactlyInAnyOrderElementsOf(Results.MODELS);
+        // each run merges its own results; then one merge of both into $OUT
+        List<String> merges = new ArrayList<>(lines.stream().filter(l -> l.startsWith("java ") && l.contains(" merge --out ")).toList());
+        assertThat(merges).anyMatch(l -> l.contains("--out " + out.resolve("gpu0")))
+                .anyMatch(l -> l.contains("--out " + out.resolve("gpu1")))
+                .anyMatch(l -> l.contains("--out " + out + " ") || l.endsWith("--out " + out));
+    }
+}
