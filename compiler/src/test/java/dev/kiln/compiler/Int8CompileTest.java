@@ -113,12 +113,15 @@ class Int8CompileTest {
     }
 
     @Test
-    void theGpuTestCountsInt8TensorsInTheInspectorsJson() {
-        String json = "{\"Layers\": [{\"Name\": \"conv\", \"Inputs\": [{\"Name\": \"x\", \"Format/Datatype\": \"Int8 NC/32HW32\"}],"
-                + " \"TacticName\": \"sm80_xmma_fprop_implicit_gemm_interleaved_i8i8_i8i32_f32\"}, {\"Name\": \"relu\","
-                + " \"Inputs\": [{\"Name\": \"y\", \"Format/Datatype\": \"Half\"}]}]}";
-        // the int8 input tensor; the conv layer's own object holds a nested one, so its tactic is seen through the input
+    void theGpuTestCountsConvolutionsTheInspectorShowsInInt8() {
+        String json = "{\"Layers\": [{\"Name\": \"conv1\", \"LayerType\": \"CaskConvolution\", \"ParameterType\": \"Convolution\","
+                + " \"Inputs\": [{\"Name\": \"x\", \"Format/Datatype\": \"Channel major INT8 format\"}],"
+                + " \"Weights\": {\"Type\": \"Int8\", \"Count\": 432},"
+                + " \"TacticName\": \"sm80_xmma_fprop_implicit_gemm_interleaved_i8i8_i8i32_f32\"},"
+                + " {\"Name\": \"conv2\", \"ParameterType\": \"Convolution\", \"Weights\": {\"Type\": \"Half\"}},"
+                + " {\"Name\": \"q\", \"LayerType\": \"Quantize\", \"Outputs\": [{\"Format/Datatype\": \"Row major INT8\"}]}]}";
+        // conv1 runs in int8; conv2 does not; the lone quantize layer is no convolution
         assertThat(Int8GpuTest.int8Layers(json)).isEqualTo(1);
-        assertThat(Int8GpuTest.int8Layers("{\"Layers\": [{\"Name\": \"a\", \"Format/Datatype\": \"Float\"}]}")).isZero();
+        assertThat(Int8GpuTest.int8Layers("{\"Layers\": [\"conv1\", \"relu\"]}")).isZero();
     }
 }
