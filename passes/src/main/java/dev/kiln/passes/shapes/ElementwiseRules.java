@@ -27,7 +27,7 @@ final class ElementwiseRules {
         "aten::round", "aten::round.decimals", "aten::trunc", "aten::frac", "aten::bitwise_not", "aten::positive",
         "aten::clone", "aten::contiguous", "aten::detach", "aten::alias", "aten::lift_fresh_copy",
         "aten::lift_fresh", "aten::dropout", "aten::feature_dropout", "aten::alpha_dropout", "aten::fill.Scalar",
-        "aten::zero", "aten::flip", "aten::roll", "aten::square", "aten::log_sigmoid", "aten::glu",
+        "aten::zero", "aten::flip", "aten::roll", "aten::square", "aten::log_sigmoid",
         "aten::_conj", "aten::resolve_conj", "aten::resolve_neg", "aten::detach_copy", "aten::alias_copy",
         "aten::tril", "aten::triu", "aten::nan_to_num", "aten::copy", "aten::index_put", "aten::scatter.src",
         "aten::scatter.value", "aten::scatter_add", "aten::masked_scatter", "aten::index_copy",
@@ -45,6 +45,14 @@ final class ElementwiseRules {
         for (String op : SAME) {
             r.put(op, ctx -> List.of(ctx.tensor(first(ctx))));
         }
+        // glu halves its dim (a * sigmoid(b) of the two halves)
+        r.put("aten::glu", ctx -> {
+            dev.kiln.ir.TensorType x = ctx.tensor("self");
+            int d = ctx.dim("dim", x.rank());
+            List<dev.kiln.ir.SymExpr> dims = new java.util.ArrayList<>(x.shape().dims());
+            dims.set(d, dev.kiln.ir.SymExpr.floorDiv(dims.get(d), dev.kiln.ir.SymExpr.of(2)));
+            return List.of(x.withShape(dev.kiln.ir.Shape.of(dims)));
+        });
         for (String op : TO_FLOAT) {
             r.put(op, ctx -> {
                 TensorType t = ctx.tensor("self");

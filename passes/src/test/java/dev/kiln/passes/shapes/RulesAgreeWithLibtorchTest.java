@@ -159,6 +159,8 @@ class RulesAgreeWithLibtorchTest {
                 "%x: tensor<f32, [3, 4]>, %i: tensor<i64, [3, 2]> | aten::gather(%x, 1, %i, false)",
                 "%x: tensor<f32, [3, 4]>, %i: tensor<i64, [5]> | aten::index_select(%x, 0, %i)",
                 "%x: tensor<f32, [3, 4]> | aten::repeat(%x, [2, 1, 3])",
+                "%x: tensor<f32, [3, 8, 5]> | aten::glu(%x, 1)",
+                "%x: tensor<f32, [3, 8, 6]> | aten::glu(%x, -1)",
                 "%x: tensor<f32, [3, 4, 5]>, %i: tensor<i64, [2, 6]> | aten::index.Tensor(%x, [none, %i])",
                 "%x: tensor<f32, [3, 4, 5]>, %i: tensor<i64, [2, 1]>, %j: tensor<i64, [6]> | aten::index.Tensor(%x, [%i, none, %j])",
                 "%x: tensor<f32, [3, 4, 5]>, %i: tensor<i64, [7]>, %j: tensor<i32, [7]> | aten::index.Tensor(%x, [%i, %j])",

@@ -1,0 +1,1006 @@
+package dev.kiln.passes.decompose;
+
+import com.google.auto.service.AutoService;
+import dev.kiln.ir.Arg;
+import dev.kiln.ir.ConstantTensor;
+import dev.kiln.ir.DType;
+import dev.kiln.ir.Graph;
+import dev.kiln.ir.Node;
+import dev.kiln.ir.Shape;
+import dev.kiln.ir.SymExpr;
+import dev.kiln.ir.TensorType;
+import dev.kiln.ir.Type;
+import dev.kiln.ir.Value;
+import dev.kiln.passes.Ops;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Decompositions of ops that models exported with {@code torch.export} or TorchScript use and that TensorRT has no
+ * single layer for, into ops that do have converters: statistics ({@code var}, {@code std}, vector norms,
+ * {@code logsumexp}), layout ({@code repeat}, {@code tile}, {@code flip}, {@code pixel_shuffle}; {@code roll} opt-in),
+ * masks ({@code tril}, {@code triu}), factories ({@code new_zeros}, {@code new_ones}, {@code new_full}), and
+ * elementwise forms ({@code relu6}, {@code selu}, {@code celu}, {@code threshold}, {@code glu}, {@code log2},
+ * {@code log10}, {@code exp2}, {@code isnan}, {@code isinf}, {@code baddbmm}, {@code addcdiv},
+ * {@code instance_norm}). Without them these nodes ran in libtorch and cut the graph into several engines.
+ * Each is exact up to floating-point rounding (checked against libtorch on the CPU by
+ * {@code CommonDecompositionsTest}); shape-dependent ones need the static sizes they say in {@link #unsupported}.
+ */
+public final class CommonDecompositions {
+    private CommonDecompositions() {
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    /** The tensor type of {@code v} when its dtype and rank are known. */
+    static Optional<TensorType> known(Value v) {
+        return v.type() instanceof TensorType t && t.dtype().isPresent() && t.shape().isRanked() ? Optional.of(t) : Optional.empty();
+    }
+
+    static TensorType typeOf(Node n, int arg) {
+        return known((Value) n.arg(arg)).orElseThrow();
+    }
+
+    /** The static size of dim {@code d}, or -1. */
+    static long size(TensorType t, int d) {
+        return t.shape().dim(d) instanceof SymExpr.Const c ? c.value() : -1;
+    }
+
+    /** The longs of an int literal or a list of int literals. */
+    static long[] longs(Arg a) {
+        if (a instanceof Arg.IntLit i) {
+            return new long[] {i.value()};
+        }
+        if (a instanceof Arg.ListArg l) {
+            return l.elements().stream().mapToLong(e -> ((Arg.IntLit) e).value()).toArray();
+        }
+        throw new IllegalArgumentException("not int literals: " + a);
+    }
+
+    static int norm(long d, int rank) {
+        return (int) (d < 0 ? d + rank : d);
+    }
+
+    /** The reduced dims of a reduction's {@code int[1]?} argument: every dim when None or empty. */
+    static List<Integer> reduced(Arg dims, int rank) {
+        List<Integer> out = new ArrayList<>();
+        long[] ds = dims.isNone() ? new long[0] : dims instanceof Arg.IntLit i ? new long[] {i.value()} : longs(dims);
+        if (ds.length == 0) {
+            for (int d = 0; d < rank; d++) {
+                out.add(d);
+            }
+        } else {
+            for (long d : ds) {
+                out.add(norm(d, rank));
+            }
+        }
+        return out;
+    }
+
+    /** {@code t} with the dims in {@code dims} made 1 ({@code keepdim}) or dropped. */
+    static TensorType reducedType(TensorType t, List<Integer> dims, boolean keepdim) {
+        List<SymExpr> out = new ArrayList<>();
+        for (int d = 0; d < t.rank(); d++) {
+            if (!dims.contains(d)) {
+                out.add(t.shape().dim(d));
+            } else if (keepdim) {
+                out.add(SymExpr.of(1));
+            }
+        }
+        return t.withShape(Shape.of(out));
+    }
+
+    static TensorType ofSizes(DType dtype, long... sizes) {
+        return new TensorType(dtype, Shape.of(sizes));
+    }
+
+    static Arg.ListArg ints(List<Integer> xs) {
+        return Arg.ints(xs.stream().mapToLong(Integer::longValue).toArray());
+    }
+
+    /** A 0-d constant of {@code dtype}. */
+    static Value constant(Node anchor, DType dtype, double value) {
+        return Ops.scalarConstant(anchor.graph(), "c", dtype, value);
+    }
+
+    static Optional<String> needsKnownType(Node n, int arg) {
+        return n.arg(arg) instanceof Value v && known(v).isPresent() ? Optional.empty()
+                : Optional.of("needs the dtype and rank of its input (run shape propagation first)");
+    }
+
+    static Optional<String> needsLiterals(Node n, String... names) {
+        for (String name : names) {
+            Arg a = n.arg(name);
+            if (a instanceof Value || a instanceof Arg.ListArg l && l.elements().stream().anyMatch(e -> !(e instanceof Arg.IntLit))) {
+                return Optional.of("'" + name + "' must be a literal");
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** The first present reason. */
+    @SafeVarargs
+    static Optional<String> first(java.util.function.Supplier<Optional<String>>... checks) {
+        for (var c : checks) {
+            Optional<String> r = c.get();
+            if (r.isPresent()) {
+                return r;
+            }
+        }
+        return Optional.empty();
+    }
+
+    // ------------------------------------------------------------------ statistics
+
+    /**
+     * {@code var}/{@code std} ({@code .correction} and {@code .dim}): {@code sum((x - mean(x))^2) / (N - correction)},
+     * with {@code N} the number of reduced elements (static), and its square root for {@code std}.
+     */
+    abstract static class Variance implements Decomposition {
+        private final String op;
+        private final boolean std;
+
+        Variance(String op, boolean std) {
+            this.op = op;
+            this.std = std;
+        }
+
+        @Override
+        public String op() {
+            return op;
+        }
+
+        abstract double correction(Node n);
+
+        @Override
+        public Optional<String> unsupported(Node n) {
+            Optional<String> r = first(() -> needsKnownType(n, 0), () -> needsLiterals(n, "dim", "keepdim"));
+            if (r.isPresent()) {
+                return r;
+            }
+            if (n.arg(op.endsWith("correction") ? "correction" : "unbiased") instanceof Value) {
+                return Optional.of("the correction must be a literal");
+            }
+            TensorType t = typeOf(n, 0);
+            if (!t.dtype().get().isFloatingPoint()) {
+                return Optional.of("needs a floating input");
+            }
+            long count = 1;
+            for (int d : reduced(n.arg("dim"), t.rank())) {
+                long s = size(t, d);
+                if (s < 0) {
+                    return Optional.of("the reduced dims must have static sizes (dim " + d + " is " + t.shape().dim(d) + ")");
+                }
+                count *= s;
+            }
+            return count - correction(n) > 0 ? Optional.empty()
+                    : Optional.of("reduces " + count + " elements with correction " + correction(n) + " (the result is inf or NaN)");
+        }
+
+        @Override
+        public List<Value> decompose(Node n, DecompositionBuilder b) {
+            TensorType t = typeOf(n, 0);
+            List<Integer> dims = reduced(n.arg("dim"), t.rank());
+            boolean keepdim = n.boolArg("keepdim");
+            long count = 1;
+            for (int d : dims) {
+                count *= size(t, d);
+            }
+            Value x = b.input(0);
+            Value mean = b.call("aten::mean.dim", List.of(x, ints(dims), new Arg.BoolLit(true)), Map.of(), reducedType(t, dims, true));
+            Value centered = b.call("aten::sub.Tensor", List.of(x, mean), Map.of(), t);
+            Value squared = b.call("aten::mul.Tensor", List.of(centered, centered), Map.of(), t);
+            Value sum = b.call("aten::sum.dim_IntList", List.of(squared, ints(dims), new Arg.BoolLit(keepdim)), Map.of(),
+                    reducedType(t, dims, keepdim));
+            Value var = b.call("aten::div.Tensor", sum, b.scalar(count - correction(n)));
+            return List.of(std ? b.call("aten::sqrt", var) : var);
+        }
+    }
+
+    static double correctionArg(Node n) {
+        Arg c = n.arg("correction");
+        return c.isNone() ? 1.0 : n.doubleArg("correction");
+    }
+
+    @AutoService(Decomposition.class)
+    public static final class VarCorrection extends Variance {
+        public VarCorrection() {
+            super("aten::var.correction", false);
+        }
+
+        @Override
+        double correction(Node n) {
+            return correctionArg(n);
+        }
+    }
+
+    @AutoService(Decomposition.class)
+    public static final class StdCorrection extends Variance {
+        public StdCorrection() {
+            super("aten::std.correction", true);
+        }
+
+        @Override
+        double correction(Node n) {
+            return correctionArg(n);
+        }
+    }
+
+    @AutoService(Decomposition.class)
+    public static final class VarDim extends Variance {
+        public VarDim() {
+            super("aten::var.dim", false);
+        }
+
+        @Override
+        double correction(Node n) {
+            return n.boolArg("unbiased") ? 1 : 0;
+        }
+    }
+
+    @AutoService(Decomposition.class)
+    public static final class StdDim extends Variance {
+        public StdDim() {
+            super("aten::std.dim", true);
+        }
+
+        @Override
+        double correction(Node n) {
+            return n.boolArg("unbiased") ? 1 : 0;
+        }
+    }
+
+    /** Vector norms of order 2 ({@code sqrt(sum(x*x))}), 1 ({@code sum(|x|)}) and inf ({@code amax(|x|)}). */
+    abstract static class VectorNorm implements Decomposition {
+        abstract String ordArg();
+
+        double ord(Node n) {
+            Arg p = n.arg(ordArg());
+            return p.isNone() ? 2.0 : n.doubleArg(ordArg());
+        }
+
+        @Override
+        public Optional<String> unsupported(Node n) {
+            Optional<String> r = first(() -> needsKnownType(n, 0), () -> needsLiterals(n, ordArg(), "dim", "keepdim"));
+            if (r.isPresent()) {
+                return r;
+            }
+            if (!typeOf(n, 0).dtype().get().isFloatingPoint()) {
+                return Optional.of("needs a floating input");
+            }
+            double p = ord(n);
+            return p == 1 || p == 2 || p == Double.POSITIVE_INFINITY ? Optional.empty()
+                    : Optional.of("only orders 1, 2 and inf are decomposed, not " + p);
+        }
+
+        @Override
+        public List<Value> decompose(Node n, DecompositionBuilder b) {
+            TensorType t = typeOf(n, 0);
+            List<Integer> dims = reduced(n.arg("dim"), t.rank());
+            boolean keepdim = n.boolArg("keepdim");
+            Value x = b.input(0);
+            double p = ord(n);
+            Type out = reducedType(t, dims, keepdim);
+            if (p == 2) {
+                Value sq = b.call("aten::mul.Tensor", List.of(x, x), Map.of(), t);
+                Value sum = b.call("aten::sum.dim_IntList", List.of(sq, ints(dims), new Arg.BoolLit(keepdim)), Map.of(), out);
+                return List.of(b.call("aten::sqrt", List.of(sum), Map.of(), out));
+            }
+            Value abs = b.call("aten::abs", List.of(x), Map.of(), t);
+            String reduce = p == 1 ? "aten::sum.dim_IntList" : "aten::amax";
+            return List.of(b.call(reduce, List.of(abs, ints(dims), new Arg.BoolLit(keepdim)), Map.of(), out));
+        }
+    }
+
+    @AutoService(Decomposition.class)
+    public static final class LinalgVectorNorm extends VectorNorm {
+        @Override
+        public String op() {
+            return "aten::linalg_vector_norm";
+        }
+
+        @Override
+        String ordArg() {
+            return "ord";
+        }
+
+        @Override
+        public Optional<String> unsupported(Node n) {
+            return n.arg("dtype").isNone() ? super.unsupported(n) : Optional.of("a dtype argument is not decomposed");
+        }
+    }
+
+    @AutoService(Decomposition.class)
+    public static final class NormScalarOptDim extends VectorNorm {
+        @Override
+        public String op() {
+            return "aten::norm.ScalarOpt_dim";
+        }
+
+        @Override
+        String ordArg() {
+            return "p";
+        }
+    }
+
+    /** {@code logsumexp(x, dim) = log(sum(exp(x - m), dim)) + m}, {@code m = amax(x, dim)} (0 where m is infinite). */
+    @AutoService(Decomposition.class)
+    public static final class LogSumExp implements Decomposition {
+        @Override
+        public String op() {
+            return "aten::logsumexp";
+        }
+
+        @Override
+        public Optional<String> unsupported(Node n) {
+            Optional<String> r = first(() -> needsKnownType(n, 0), () -> needsLiterals(n, "dim", "keepdim"));
+            return r.isPresent() ? r : typeOf(n, 0).dtype().get().isFloatingPoint() ? Optional.empty()
+                    : Optional.of("needs a floating input");
+        }
+
+        @Override
+        public List<Value> decompose(Node n, DecompositionBuilder b) {
+            TensorType t = typeOf(n, 0);
+            List<Integer> dims = reduced(n.arg("dim"), t.rank());
+            boolean keepdim = n.boolArg("keepdim");
+            Value x = b.input(0);
+            TensorType kept = reducedType(t, dims, true);
+            Value m = b.call("aten::amax", List.of(x, ints(dims), new Arg.BoolLit(true)), Map.of(), kept);
+            Value infinite = b.call("aten::eq.Scalar", List.of(b.call("aten::abs", List.of(m), Map.of(), kept),
+                    new Arg.FloatLit(Double.POSITIVE_INFINITY)), Map.of(), kept.withDType(DType.BOOL));
+            Value safe = b.call("aten::where.self", List.of(infinite, constant(n, t.dtype().get(), 0), m), Map.of(), kept);
+            Value e = b.call("aten::exp", List.of(b.call("aten::sub.Tensor", List.of(x, safe), Map.of(), t)), Map.of(), t);
+            Value s = b.call("aten::sum.dim_IntList", List.of(e, ints(dims), new Arg.BoolLit(true)), Map.of(), kept);
+            Value y = b.call("aten::add.Tensor", List.of(b.call("aten::log", List.of(s), Map.of(), kept), safe), Map.of(), kept);
+            return List.of(keepdim ? y : b.call("aten::squeeze.dims", List.of(y, ints(dims)), Map.of(), reducedType(t, dims, false)));
+        }
+    }
+
+    // ------------------------------------------------------------------ elementwise
+
+    /** {@code relu6(x) = hardtanh(x, 0, 6)}. */
+    @AutoService(Decomposition.class)
+    public static final class Relu6 implements Decomposition {
+        @Override
+        public String op() {
+            return "aten::relu6";
+        }
+
+        @Override
+        public List<Value> decompose(Node n, DecompositionBuilder b) {
+            return List.of(b.call("aten::hardtanh", b.input(0), new Arg.FloatLit(0.0), new Arg.FloatLit(6.0)));
+        }
+    }
+
+    /** {@code selu(x) = elu(x, alpha=1.6732..., scale=1.0507...)}, PyTorch's constants. */
+    @AutoService(Decomposition.class)
+    public static final class Selu implements Decomposition {
+        static final double ALPHA = 1.6732632423543772848170429916717;
+        static final double SCALE = 1.0507009873554804934193349852946;
+
+        @Override
+        public String op() {
+            return "aten::selu";
+        }
+
+        @Override
+        public List<Value> decompose(Node n, DecompositionBuilder b) {
+            return List.of(b.call("aten::elu", b.input(0), new Arg.FloatLit(ALPHA), new Arg.FloatLit(SCALE), new Arg.FloatLit(1.0)));
+        }
+    }
+
+    /** {@code celu(x, alpha) = elu(x, alpha, 1, 1/alpha)}. */
+    @AutoService(Decomposition.class)
+    public static final class Celu implements Decomposition {
+        @Override
+        public String op() {
+            return "aten::celu";
+        }
+
+        @Override
+        public Optional<String> unsupported(Node n) {
+            Optional<String> r = needsLiterals(n, "alpha");
+            return r.isPresent() ? r : n.doubleArg("alpha") == 0 ? Optional.of("alpha 0 divides by zero") : Optional.empty();
+        }
+
+        @Override
+        public List<Value> decompose(Node n, DecompositionBuilder b) {
+            double alpha = n.doubleArg("alpha");
+            return List.of(b.call("aten::elu", b.input(0), new Arg.FloatLit(alpha), new Arg.FloatLit(1.0), new Arg.FloatLit(1.0 / alpha)));
+        }
+    }
+
+    /** {@code threshold(x, t, v) = where(x > t, x, v)}. */
+    @AutoService(Decomposition.class)
+    public static final class Threshold implements Decomposition {
+        @Override
+        public String op() {
+            return "aten::threshold";
+        }
+
+        @Override
+        public Optional<String> unsupported(Node n) {
+            return first(() -> needsKnownType(n, 0), () -> needsLiterals(n, "threshold", "value"));
+        }
+
+        @Override
+        public List<Value> decompose(Node n, DecompositionBuilder b) {
+            Value x = b.input(0);
+            Value above = b.call("aten::gt.Scalar", List.of(x, n.arg("threshold")), Map.of(), b.outputTypeWith(DType.BOOL));
+            return List.of(b.call("aten::where.self", above, x, constant(n, typeOf(n, 0).dtype().get(), n.doubleArg("value"))));
+        }
+    }
+
+    /** {@code log2(x) = log(x) / ln 2} and {@code log10(x) = log(x) / ln 10}. */
+    abstract static class ScaledLog implements Decomposition {
+        private final String op;
+        private final double base;
+
+        ScaledLog(String op, double base) {
+            this.op = op;
+            this.base = base;
+        }
+
+        @Override
+        public String op() {
+            return op;
+        }
+
+        @Override
+        public List<Value> decompose(Node n, DecompositionBuilder b) {
+            return List.of(b.call("aten::mul.Tensor", b.call("aten::log", b.input(0)), b.scalar(1 / Math.log(base))));
+        }
+    }
+
+    @AutoService(Decomposition.class)
+    public static final class Log2 extends ScaledLog {
+        public Log2() {
+            super("aten::log2", 2);
+        }
+    }
+
+    @AutoService(Decomposition.class)
+    public static final class Log10 extends ScaledLog {
+        public Log10() {
+            super("aten::log10", 10);
+        }
+    }
+
+    /** {@code exp2(x) = exp(x * ln 2)}. */
+    @AutoService(Decomposition.class)
+    public static final class Exp2 implements Decomposition {
+        @Override
+        public String op() {
+            return "aten::exp2";
+        }
+
+        @Override
+        public List<Value> decompose(Node n, DecompositionBuilder b) {
+            return List.of(b.call("aten::exp", b.call("aten::mul.Tensor", b.input(0), b.scalar(Math.log(2)))));
+        }
+    }
+
+    /** {@code isnan(x) = x != x}. */
+    @AutoService(Decomposition.class)
+    public static final class IsNan implements Decomposition {
+        @Override
+        public String op() {
+            return "aten::isnan";
+        }
+
+        @Override
+        public List<Value> decompose(Node n, DecompositionBuilder b) {
+            return List.of(b.call("aten::ne.Tensor", b.input(0), b.input(0)));
+        }
+    }
+
+    /** {@code isinf(x) = |x| == inf}. */
+    @AutoService(Decomposition.class)
+    public static final class IsInf implements Decomposition {
+        @Override
+        public String op() {
+            return "aten::isinf";
+        }
+
+        @Override
+        public Optional<String> unsupported(Node n) {
+            return needsKnownType(n, 0);
+        }
+
+        @Override
+        public List<Value> decompose(Node n, DecompositionBuilder b) {
+            TensorType t = typeOf(n, 0);
+            Value abs = b.call("aten::abs", List.of(b.input(0)), Map.of(), t);
+            return List.of(b.call("aten::eq.Scalar", abs, new Arg.FloatLit(Double.POSITIVE_INFINITY)));
+        }
+    }
+
+    /** {@code glu(x, dim) = a * sigmoid(b)}, {@code a} and {@code b} the two halves of {@code x} along {@code dim}. */
+    @AutoService(Decomposition.class)
+    public static final class Glu implements Decomposition {
+        @Override
+        public String op() {
+            return "aten::glu";
+        }
+
+        @Override
+        public Optional<String> unsupported(Node n) {
+            Optional<String> r = first(() -> needsKnownType(n, 0), () -> needsLiterals(n, "dim"));
+            if (r.isPresent()) {
+                return r;
+            }
+            TensorType t = typeOf(n, 0);
+            long s = size(t, norm(n.intArg("dim"), t.rank()));
+            return s > 0 && s % 2 == 0 ? Optional.empty() : Optional.of("the halved dim needs a static, even size");
+        }
+
+        @Override
+        public List<Value> decompose(Node n, DecompositionBuilder b) {
+            TensorType t = typeOf(n, 0);
+            int d = norm(n.intArg("dim"), t.rank());
+            long half = size(t, d) / 2;
+            Value x = b.input(0);
+            Type out = b.outputType();
+            Value first = b.call("aten::slice.Tensor", List.of(x, new Arg.IntLit(d), new Arg.IntLit(0), new Arg.IntLit(half)), Map.of(), out);
+            Value second = b.call("aten::slice.Tensor", List.of(x, new Arg.IntLit(d), new Arg.IntLit(half), new Arg.IntLit(2 * half)),
+                    Map.of(), out);
+            return List.of(b.call("aten::mul.Tensor", first, b.call("aten::sigmoid", second)));
+        }
+    }
+
+    /** {@code baddbmm(self, b1, b2, beta, alpha) = beta * self + alpha * bmm(b1, b2)} (self ignored when beta is 0). */
+    @AutoService(Decomposition.class)
+    public static final class Baddbmm implements Decomposition {
+        @Override
+        public String op() {
+            return "aten::baddbmm";
+        }
+
+        @Override
+        public Optional<String> unsupported(Node n) {
+            return needsLiterals(n, "beta", "alpha");
+        }
+
+        @Override
+        public List<Value> decompose(Node n, DecompositionBuilder b) {
+            double beta = n.doubleArg("beta");
+            double alpha = n.doubleArg("alpha");
+            Value mm = b.call("aten::bmm", b.input(1), b.input(2));
+            if (alpha != 1) {
+                mm = b.call("aten::mul.Tensor", mm, b.scalar(alpha));
+            }
+            if (beta == 0) {
+                return List.of(mm);
+            }
+            Value self = beta == 1 ? b.input(0) : b.call("aten::mul.Tensor", b.input(0), b.scalar(beta));
+            return List.of(b.call("aten::add.Tensor", self, mm));
+        }
+    }
+
+    /** {@code addcdiv(self, t1, t2, value) = self + value * t1 / t2}. */
+    @AutoService(Decomposition.class)
+    public static final class Addcdiv implements Decomposition {
+        @Override
+        public String op() {
+            return "aten::addcdiv";
+        }
+
+        @Override
+        public Optional<String> unsupported(Node n) {
+            return needsLiterals(n, "value");
+        }
+
+        @Override
+        public List<Value> decompose(Node n, DecompositionBuilder b) {
+            // t1 / t2 may broadcast to less than the result: its shape is left to shape propagation
+            Type loose = b.outputType() instanceof TensorType t ? t.withShape(Shape.unranked()) : b.outputType();
+            Value q = b.call("aten::div.Tensor", List.of(b.input(1), b.input(2)), Map.of(), loose);
+            double value = n.doubleArg("value");
+            if (value != 1) {
+                q = b.call("aten::mul.Tensor", List.of(q, b.scalar(value)), Map.of(), loose);
+            }
+            return List.of(b.call("aten::add.Tensor", b.input(0), q));
+        }
+    }
+
+    /**
+     * {@code instance_norm}: with the input's statistics, {@code group_norm} with one group per channel; with the
+     * running statistics, the inference {@code batch_norm} it then is.
+     */
+    @AutoService(Decomposition.class)
+    public static final class InstanceNorm implements Decomposition {
+        @Override
+        public String op() {
+            return "aten::instance_norm";
+        }
+
+        @Override
+        public Optional<String> unsupported(Node n) {
+            Optional<String> r = first(() -> needsKnownType(n, 0), () -> needsLiterals(n, "use_input_stats", "eps"));
+            if (r.isPresent()) {
+                return r;
+            }
+            TensorType t = typeOf(n, 0);
+            if (t.rank() < 3 || size(t, 1) < 1) {
+                return Optional.of("needs a batched input with a static channel count");
+            }
+            if (!n.boolArg("use_input_stats") && (n.arg("running_mean").isNone() || n.arg("running_var").isNone())) {
+                return Optional.of("without input statistics it needs running_mean and running_var");
+            }
+            return Optional.empty();
+        }
+
+        @Override
+        public List<Value> decompose(Node n, DecompositionBuilder b) {
+            if (n.boolArg("use_input_stats")) {
+                long channels = size(typeOf(n, 0), 1);
+                return List.of(b.call("aten::group_norm", List.of(b.input(0), new Arg.IntLit(channels), n.arg("weight"), n.arg("bias"),
+                        n.arg("eps")), Map.of(), b.outputType()));
+            }
+            return List.of(b.call("aten::batch_norm", List.of(b.input(0), n.arg("weight"), n.arg("bias"), n.arg("running_mean"),
+                    n.arg("running_var"), new Arg.BoolLit(false), n.arg("momentum"), n.arg("eps"), new Arg.BoolLit(false)), Map.of(),
+                    b.outputType()));
+        }
+    }
+
+    // ------------------------------------------------------------------ factories
+
+    /** {@code new_zeros}, {@code new_ones}, {@code new_full}: {@code full(size, value)} in self's dtype unless given. */
+    abstract static class NewFull implements Decomposition {
+        abstract Arg fill(Node n);
+
+        @Override
+        public Optional<String> unsupported(Node n) {
+            return n.arg("dtype").isNone() ? needsKnownType(n, 0) : Optional.empty();
+        }
+
+        @Override
+        public List<Value> decompose(Node n, DecompositionBuilder b) {
+            Arg dtype = n.arg("dtype").isNone() ? new Arg.DTypeLit(typeOf(n, 0).dtype().get()) : n.arg("dtype");
+            return List.of(b.call("aten::full", List.of(n.arg("size"), fill(n)), Map.of("dtype", dtype), b.outputType()));
+        }
+    }
+
+    @AutoService(Decomposition.class)
+    public static final class NewZeros extends NewFull {
+        @Override
+        public String op() {
+            return "aten::new_zeros";
+        }
+
+        @Override
+        Arg fill(Node n) {
+            return new Arg.IntLit(0);
+        }
+    }
+
+    @AutoService(Decomposition.class)
+    public static final class NewOnes extends NewFull {
+        @Override
+        public String op() {
+            return "aten::new_ones";
+        }
+
+        @Override
+        Arg fill(Node n) {
+            return new Arg.IntLit(1);
+        }
+    }
+
+    @AutoService(Decomposition.class)
+    public static final class NewFullOp extends NewFull {
+        @Override
+        public String op() {
+            return "aten::new_full";
+        }
+
+        @Override
+        Arg fill(Node n) {
+            return n.arg("fill_value");
+        }
+    }
+
+    // ------------------------------------------------------------------ layout
+
+    /** Whether every size of {@code t} is static. */
+    static boolean allStatic(TensorType t) {
+        for (int d = 0; d < t.rank(); d++) {
+            if (size(t, d) < 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    static long[] sizes(TensorType t) {
+        long[] s = new long[t.rank()];
+        for (int d = 0; d < s.length; d++) {
+            s[d] = size(t, d);
+        }
+        return s;
+    }
+
+    /** {@code repeat(x, r)}: x viewed as {@code [1, s0, 1, s1, ...]}, expanded to {@code [r0, s0, r1, s1, ...]}, reshaped. */
+    static Value repeat(Node n, DecompositionBuilder b, long[] repeats) {
+        TensorType t = typeOf(n, 0);
+        long[] s = sizes(t);
+        int m = repeats.length;
+        long[] padded = new long[m];
+        for (int i = 0; i < m; i++) {
+            padded[i] = i < m - s.length ? 1 : s[i - (m - s.length)];
+        }
+        long[] view = new long[2 * m];
+        long[] wide = new long[2 * m];
+        long[] out = new long[m];
+        for (int i = 0; i < m; i++) {
+            view[2 * i] = 1;
+            view[2 * i + 1] = padded[i];
+            wide[2 * i] = repeats[i];
+            wide[2 * i + 1] = padded[i];
+            out[i] = repeats[i] * padded[i];
+        }
+        DType dt = t.dtype().get();
+        Value v = b.call("aten::reshape", List.of(b.input(0), Arg.ints(view)), Map.of(), ofSizes(dt, view));
+        Value e = b.call("aten::expand", List.of(v, Arg.ints(wide)), Map.of(), ofSizes(dt, wide));
+        return b.call("aten::reshape", List.of(e, Arg.ints(out)), Map.of(), ofSizes(dt, out));
+    }
+
+    static Optional<String> staticInput(Node n, String listArg) {
+        Optional<String> r = first(() -> needsKnownType(n, 0), () -> needsLiterals(n, listArg));
+        if (r.isPresent()) {
+            return r;
+        }
+        if (!(n.arg(listArg) instanceof Arg.ListArg l) || l.elements().stream().anyMatch(e -> !(e instanceof Arg.IntLit))) {
+            return Optional.of("'" + listArg + "' must be constant ints");
+        }
+        return allStatic(typeOf(n, 0)) ? Optional.empty() : Optional.of("needs static input sizes");
+    }
+
+    @AutoService(Decomposition.class)
+    public static final class Repeat implements Decomposition {
+        @Override
+        public String op() {
+            return "aten::repeat";
+        }
+
+        @Override
+        public Optional<String> unsupported(Node n) {
+            Optional<String> r = staticInput(n, "repeats");
+            if (r.isPresent()) {
+                return r;
+            }
+            return longs(n.arg("repeats")).length >= typeOf(n, 0).rank() ? Optional.empty()
+                    : Optional.of("fewer repeats than the input has dims");
+        }
+
+        @Override
+        public List<Value> decompose(Node n, DecompositionBuilder b) {
+            return List.of(repeat(n, b, longs(n.arg("repeats"))));
+        }
+    }
+
+    /** {@code tile(x, dims)}: {@code repeat} with {@code dims} padded by leading ones to the input's rank. */
+    @AutoService(Decomposition.class)
+    public static final class Tile implements Decomposition {
+        @Override
+        public String op() {
+            return "aten::tile";
+        }
+
+        @Override
+        public Optional<String> unsupported(Node n) {
+            return staticInput(n, "dims");
+        }
+
+        @Override
+        public List<Value> decompose(Node n, DecompositionBuilder b) {
+            long[] dims = longs(n.arg("dims"));
+            int rank = typeOf(n, 0).rank();
+            long[] reps = new long[Math.max(rank, dims.length)];
+            java.util.Arrays.fill(reps, 1);
+            System.arraycopy(dims, 0, reps, reps.length - dims.length, dims.length);
+            return List.of(repeat(n, b, reps));
+        }
+    }
+
+    /** {@code flip(x, dims)}: {@code index_select} with a reversed index along each dim (static sizes). */
+    @AutoService(Decomposition.class)
+    public static final class Flip implements Decomposition {
+        @Override
+        public String op() {
+            return "aten::flip";
+        }
+
+        @Override
+        public Optional<String> unsupported(Node n) {
+            return staticInput(n, "dims");
+        }
+
+        @Override
+        public List<Value> decompose(Node n, DecompositionBuilder b) {
+            TensorType t = typeOf(n, 0);
+            Graph g = n.graph();
+            Value x = b.input(0);
+            for (long d0 : longs(n.arg("dims"))) {
+                int d = norm(d0, t.rank());
+                long s = size(t, d);
+                long[] idx = new long[(int) s];
+                for (int i = 0; i < s; i++) {
+                    idx[i] = s - 1 - i;
+                }
+                Value index = g.addConstant(g.freshName("flip_index"), ConstantTensor.ofLongs(new long[] {s}, idx));
+                x = b.call("aten::index_select", List.of(x, new Arg.IntLit(d), index), Map.of(), t);
+            }
+            return List.of(x);
+        }
+    }
+
+    /**
+     * {@code roll(x, shifts, dims)}: per dim, the last {@code shift} slices moved to the front ({@code cat} of two
+     * slices). Not registered yet: the hybrid runtime's GPU tests use {@code roll} as the op that has to run in
+     * libtorch; add it with {@code DecompositionTable.standard().with(new CommonDecompositions.Roll())} (exact, tested).
+     */
+    public static final class Roll implements Decomposition {
+        @Override
+        public String op() {
+            return "aten::roll";
+        }
+
+        @Override
+        public Optional<String> unsupported(Node n) {
+            Optional<String> r = staticInput(n, "shifts");
+            if (r.isPresent()) {
+                return r;
+            }
+            if (!(n.arg("dims") instanceof Arg.ListArg)) {
+                return Optional.of("'dims' must be constant ints");
+            }
+            long[] dims = longs(n.arg("dims"));
+            long[] shifts = longs(n.arg("shifts"));
+            return dims.length == shifts.length || dims.length == 0 && shifts.length == 1 ? Optional.empty()
+                    : Optional.of("shifts and dims differ in length");
+        }
+
+        @Override
+        public List<Value> decompose(Node n, DecompositionBuilder b) {
+            TensorType t = typeOf(n, 0);
+            long[] dims = longs(n.arg("dims"));
+            long[] shifts = longs(n.arg("shifts"));
+            DType dt = t.dtype().get();
+            Value x = b.input(0);
+            if (dims.length == 0) {
+                // no dims: roll the flattened tensor, then restore the shape
+                long total = 1;
+                for (long s : sizes(t)) {
+                    total *= s;
+                }
+                Value flat = b.call("aten::reshape", List.of(x, Arg.ints(total)), Map.of(), ofSizes(dt, total));
+                Value rolled = roll(b, flat, ofSizes(dt, total), 0, shifts[0]);
+                return List.of(b.call("aten::reshape", List.of(rolled, Arg.ints(sizes(t))), Map.of(), t));
+            }
+            for (int i = 0; i < dims.length; i++) {
+                x = roll(b, x, t, norm(dims[i], t.rank()), shifts[i]);
+            }
+            return List.of(x);
+        }
+
+        static Value roll(DecompositionBuilder b, Value x, TensorType t, int d, long shift) {
+            long n = size(t, d);
+            long s = n == 0 ? 0 : ((shift % n) + n) % n;
+            if (s == 0) {
+                return x;
+            }
+            long[] tail = sizes(t);
+            tail[d] = s;
+            long[] head = sizes(t);
+            head[d] = n - s;
+            DType dt = t.dtype().get();
+            Value last = b.call("aten::slice.Tensor", List.of(x, new Arg.IntLit(d), new Arg.IntLit(n - s), new Arg.IntLit(n)), Map.of(),
+                    ofSizes(dt, tail));
+            Value front = b.call("aten::slice.Tensor", List.of(x, new Arg.IntLit(d), new Arg.IntLit(0), new Arg.IntLit(n - s)), Map.of(),
+                    ofSizes(dt, head));
+            return b.call("aten::cat", List.of(Arg.list(List.of(last, front)), new Arg.IntLit(d)), Map.of(), t);
+        }
+    }
+
+    /** {@code pixel_shuffle(x, r)}: {@code [N, C*r*r, H, W] -> [N, C, r, r, H, W] -> [N, C, H, r, W, r] -> [N, C, H*r, W*r]}. */
+    @AutoService(Decomposition.class)
+    public static final class PixelShuffle implements Decomposition {
+        @Override
+        public String op() {
+            return "aten::pixel_shuffle";
+        }
+
+        @Override
+        public Optional<String> unsupported(Node n) {
+            Optional<String> r = first(() -> needsKnownType(n, 0), () -> needsLiterals(n, "upscale_factor"));
+            if (r.isPresent()) {
+                return r;
+            }
+            TensorType t = typeOf(n, 0);
+            long f = n.intArg("upscale_factor");
+            if (t.rank() != 4 || size(t, 1) < 0 || size(t, 2) < 0 || size(t, 3) < 0 || f < 1 || size(t, 1) % (f * f) != 0) {
+                return Optional.of("needs a 4-d input whose channels, height and width are static, channels divisible by r*r");
+            }
+            return Optional.empty();
+        }
+
+        @Override
+        public List<Value> decompose(Node n, DecompositionBuilder b) {
+            TensorType t = typeOf(n, 0);
+            long r = n.intArg("upscale_factor");
+            long c = size(t, 1) / (r * r);
+            long h = size(t, 2);
+            long w = size(t, 3);
+            SymExpr batch = t.shape().dim(0);
+            DType dt = t.dtype().get();
+            Value split = b.call("aten::reshape", List.of(b.input(0), Arg.ints(-1, c, r, r, h, w)), Map.of(),
+                    new TensorType(dt, Shape.of(batch, SymExpr.of(c), SymExpr.of(r), SymExpr.of(r), SymExpr.of(h), SymExpr.of(w))));
+            Value moved = b.call("aten::permute", List.of(split, Arg.ints(0, 1, 4, 2, 5, 3)), Map.of(),
+                    new TensorType(dt, Shape.of(batch, SymExpr.of(c), SymExpr.of(h), SymExpr.of(r), SymExpr.of(w), SymExpr.of(r))));
+            return List.of(b.call("aten::reshape", List.of(moved, Arg.ints(-1, c, h * r, w * r)), Map.of(), b.outputType()));
+        }
+    }
+
+    /** {@code tril}/{@code triu}: {@code where(mask, x, 0)} with the mask of the last two (static) dims as a constant. */
+    abstract static class Triangle implements Decomposition {
+        private final String op;
+        private final boolean lower;
+
+        Triangle(String op, boolean lower) {
+            this.op = op;
+            this.lower = lower;
+        }
+
+        @Override
+        public String op() {
+            return op;
+        }
+
+        @Override
+        public Optional<String> unsupported(Node n) {
+            Optional<String> r = first(() -> needsKnownType(n, 0), () -> needsLiterals(n, "diagonal"));
+            if (r.isPresent()) {
+                return r;
+            }
+            TensorType t = typeOf(n, 0);
+            return t.rank() >= 2 && size(t, t.rank() - 2) >= 0 && size(t, t.rank() - 1) >= 0 ? Optional.empty()
+                    : Optional.of("needs static sizes in the last two dims");
+        }
+
+        @Override
+        public List<Value> decompose(Node n, DecompositionBuilder b) {
+            TensorType t = typeOf(n, 0);
+            long rows = size(t, t.rank() - 2);
+            long cols = size(t, t.rank() - 1);
+            long k = n.intArg("diagonal");
+            java.nio.ByteBuffer m = ConstantTensor.allocate(DType.BOOL, rows, cols);
+            for (long i = 0; i < rows; i++) {
+                for (long j = 0; j < cols; j++) {
+                    boolean keep = lower ? j - i <= k : j - i >= k;
+                    m.put((int) (i * cols + j), (byte) (keep ? 1 : 0));
+                }
+            }
+            Graph g = n.graph();
+            Value mask = g.addConstant(g.freshName(lower ? "tril_mask" : "triu_mask"), new ConstantTensor(DType.BOOL, new long[] {rows, cols}, m));
+            return List.of(b.call("aten::where.self", mask, b.input(0), constant(n, t.dtype().get(), 0)));
+        }
+    }
+
+    @AutoService(Decomposition.class)
+    public static final class Tril extends Triangle {
+        public Tril() {
+            super("aten::tril", true);
+        }
+    }
+
+    @AutoService(Decomposition.class)
+    public static final class Triu extends Triangle {
+        public Triu() {
+            super("aten::triu", false);
+        }
+    }
+}
