@@ -60,7 +60,29 @@ public final class SupportedOpsDoc {
                         .append("` |\n");
             }
         }
+        decompositions(b, r);
         return b.toString();
+    }
+
+    /** The ops the compile decomposes into converted ones when no converter takes them (the standard table). */
+    private static void decompositions(StringBuilder b, ConverterRegistry r) {
+        List<String> ops = new ArrayList<>();
+        for (dev.kiln.passes.decompose.Decomposition d : dev.kiln.passes.decompose.DecompositionTable.standard().all()) {
+            if (!r.ops().contains(d.op())) {
+                ops.add(d.op());
+            }
+        }
+        if (ops.isEmpty()) {
+            return;
+        }
+        java.util.Collections.sort(ops);
+        b.append("\n## Ops covered by a decomposition\n\n");
+        b.append(ops.size()).append(" more ops have no converter but a decomposition into ops that do (the `decompose` pass"
+                + " of every compile, `dev.kiln.passes.decompose`); a node it cannot decompose (its limits: literal arguments,"
+                + " static sizes where the decomposition needs them) runs in libtorch:\n\n");
+        for (String op : ops) {
+            b.append("- `").append(op).append("`\n");
+        }
     }
 
     private static String cell(String s) {
