@@ -24,8 +24,11 @@ import java.util.Optional;
  * {@code logsumexp}), layout ({@code repeat}, {@code tile}, {@code flip}, {@code pixel_shuffle}; {@code roll} opt-in),
  * masks ({@code tril}, {@code triu}), factories ({@code new_zeros}, {@code new_ones}, {@code new_full}), and
  * elementwise forms ({@code relu6}, {@code selu}, {@code celu}, {@code threshold}, {@code glu}, {@code log2},
- * {@code log10}, {@code exp2}, {@code isnan}, {@code isinf}, {@code baddbmm}, {@code addcdiv},
- * {@code instance_norm}). Without them these nodes ran in libtorch and cut the graph into several engines.
+ * {@code log10}, {@code exp2}, {@code isnan}, {@code isinf}, {@code trunc}, {@code frac}, {@code sign},
+ * {@code hardshrink}, {@code softshrink}, {@code nan_to_num}), normalizations ({@code instance_norm},
+ * {@code rms_norm}, {@code var_mean}, {@code std_mean}), products ({@code baddbmm}, {@code addcdiv}, {@code dot},
+ * {@code mv}, {@code outer}) and shape-taking forms ({@code expand_as}, {@code view_as}, {@code reshape_as},
+ * {@code type_as}). Without them these nodes ran in libtorch and cut the graph into several engines.
  * Each is exact up to floating-point rounding (checked against libtorch on the CPU by
  * {@code CommonDecompositionsTest}); shape-dependent ones need the static sizes they say in {@link #unsupported}.
  */
@@ -1003,4 +1006,405 @@ public final class CommonDecompositions {
             super("aten::triu", false);
         }
     }
+
+    // ------------------------------------------------------------------ more elementwise and linear algebra
+
+    /** {@code trunc(x) = where(x < 0, ceil(x), floor(x))}. */
+    @AutoService(Decomposition.class)
+    public static final class Trunc implements Decomposition {
+        @Override
+        public String op() {
+            return "aten::trunc";
+        }
+
+        @Override
+        public Optional<String> unsupported(Node n) {
+            return needsKnownType(n, 0);
+        }
+
+        @Override
+        public List<Value> decompose(Node n, DecompositionBuilder b) {
+            return List.of(trunc(n, b, b.input(0)));
+        }
+    }
+
+    static Value trunc(Node n, DecompositionBuilder b, Value x) {
+        TensorType t = known(x).orElseThrow();
+        if (!t.dtype().get().isFloatingPoint()) {
+            return x;
+        }
+        Value negative = b.call("aten::lt.Scalar", List.of(x, new Arg.IntLit(0)), Map.of(), t.withDType(DType.BOOL));
+        return b.call("aten::where.self", List.of(negative, b.call("aten::ceil", List.of(x), Map.of(), t),
+                b.call("aten::floor", List.of(x), Map.of(), t)), Map.of(), t);
+    }
+
+    /** {@code frac(x) = x - trunc(x)}. */
+    @AutoService(Decomposition.class)
+    public static final class Frac implements Decomposition {
+        @Override
+        public String op() {
+            return "aten::frac";
+        }
+
+        @Override
+        public Optional<String> unsupported(Node n) {
+            Optional<String> r = needsKnownType(n, 0);
+            return r.isPresent() ? r : typeOf(n, 0).dtype().get().isFloatingPoint() ? Optional.empty()
+                    : Optional.of("needs a floating input");
+        }
+
+        @Override
+        public List<Value> decompose(Node n, DecompositionBuilder b) {
+            Value x = b.input(0);
+            return List.of(b.call("aten::sub.Tensor", x, trunc(n, b, x)));
+        }
+    }
+
+    /** {@code sign(x) = (x > 0) - (x < 0)} in x's dtype (0 for NaN, as libtorch). */
+    @AutoService(Decomposition.class)
+    public static final class Sign implements Decomposition {
+        @Override
+        public String op() {
+            return "aten::sign";
+        }
+
+        @Override
+        public Optional<String> unsupported(Node n) {
+            Optional<String> r = needsKnownType(n, 0);
+            return r.isPresent() ? r : typeOf(n, 0).dtype().get() == DType.BOOL ? Optional.of("bool input") : Optional.empty();
+        }
+
+        @Override
+        public List<Value> decompose(Node n, DecompositionBuilder b) {
+            TensorType t = typeOf(n, 0);
+            DType dt = t.dtype().get();
+            Value x = b.input(0);
+            Value pos = b.call("aten::gt.Scalar", List.of(x, new Arg.IntLit(0)), Map.of(), t.withDType(DType.BOOL));
+            Value neg = b.call("aten::lt.Scalar", List.of(x, new Arg.IntLit(0)), Map.of(), t.withDType(DType.BOOL));
+            Value p = b.call("aten::_to_copy", List.of(pos), Map.of("dtype", new Arg.DTypeLit(dt)), t);
+            Value m = b.call("aten::_to_copy", List.of(neg), Map.of("dtype", new Arg.DTypeLit(dt)), t);
+            // NaN compares false both ways: 0, as libtorch gives
+            return List.of(b.call("aten::sub.Tensor", List.of(p, m), Map.of(), t));
+        }
+    }
+
+    /** {@code hardshrink(x, l) = where(|x| <= l, 0, x)} (NaN stays NaN, as libtorch). */
+    @AutoService(Decomposition.class)
+    public static final class Hardshrink implements Decomposition {
+        @Override
+        public String op() {
+            return "aten::hardshrink";
+        }
+
+        @Override
+        public Optional<String> unsupported(Node n) {
+            return first(() -> needsKnownType(n, 0), () -> needsLiterals(n, "lambd"));
+        }
+
+        @Override
+        public List<Value> decompose(Node n, DecompositionBuilder b) {
+            TensorType t = typeOf(n, 0);
+            Value x = b.input(0);
+            Value abs = b.call("aten::abs", List.of(x), Map.of(), t);
+            Value inside = b.call("aten::le.Scalar", List.of(abs, n.arg("lambd")), Map.of(), t.withDType(DType.BOOL));
+            return List.of(b.call("aten::where.self", inside, constant(n, t.dtype().get(), 0), x));
+        }
+    }
+
+    /** {@code softshrink(x, l) = where(x > l, x - l, where(x < -l, x + l, 0))}. */
+    @AutoService(Decomposition.class)
+    public static final class Softshrink implements Decomposition {
+        @Override
+        public String op() {
+            return "aten::softshrink";
+        }
+
+        @Override
+        public Optional<String> unsupported(Node n) {
+            return first(() -> needsKnownType(n, 0), () -> needsLiterals(n, "lambd"));
+        }
+
+        @Override
+        public List<Value> decompose(Node n, DecompositionBuilder b) {
+            TensorType t = typeOf(n, 0);
+            double l = n.doubleArg("lambd");
+            Value x = b.input(0);
+            Value above = b.call("aten::gt.Scalar", List.of(b.input(0), new Arg.FloatLit(l)), Map.of(), t.withDType(DType.BOOL));
+            Value below = b.call("aten::lt.Scalar", List.of(b.input(0), new Arg.FloatLit(-l)), Map.of(), t.withDType(DType.BOOL));
+            Value low = b.call("aten::where.self", below, b.call("aten::add.Tensor", x, b.scalar(l)), constant(n, t.dtype().get(), 0));
+            return List.of(b.call("aten::where.self", above, b.call("aten::sub.Tensor", x, b.scalar(l)), low));
+        }
+    }
+
+    /** {@code nan_to_num}: NaN, +inf and -inf replaced (by 0 and the dtype's largest finite magnitudes by default). */
+    @AutoService(Decomposition.class)
+    public static final class NanToNum implements Decomposition {
+        @Override
+        public String op() {
+            return "aten::nan_to_num";
+        }
+
+        @Override
+        public Optional<String> unsupported(Node n) {
+            Optional<String> r = first(() -> needsKnownType(n, 0), () -> needsLiterals(n, "nan", "posinf", "neginf"));
+            if (r.isPresent()) {
+                return r;
+            }
+            DType dt = typeOf(n, 0).dtype().get();
+            return dt == DType.FLOAT32 || dt == DType.FLOAT16 || dt == DType.BFLOAT16 ? Optional.empty()
+                    : Optional.of("decomposed for f32, f16 and bf16 only");
+        }
+
+        static double largest(DType dt) {
+            return switch (dt) {
+                case FLOAT16 -> 65504.0;
+                case BFLOAT16 -> 3.3895313892515355e38;
+                default -> Float.MAX_VALUE;
+            };
+        }
+
+        @Override
+        public List<Value> decompose(Node n, DecompositionBuilder b) {
+            TensorType t = typeOf(n, 0);
+            DType dt = t.dtype().get();
+            Value x = b.input(0);
+            double nan = n.arg("nan").isNone() ? 0 : n.doubleArg("nan");
+            double pos = n.arg("posinf").isNone() ? largest(dt) : n.doubleArg("posinf");
+            double neg = n.arg("neginf").isNone() ? -largest(dt) : n.doubleArg("neginf");
+            Type bool = t.withDType(DType.BOOL);
+            Value isNan = b.call("aten::ne.Tensor", List.of(x, x), Map.of(), bool);
+            Value isPos = b.call("aten::eq.Scalar", List.of(x, new Arg.FloatLit(Double.POSITIVE_INFINITY)), Map.of(), bool);
+            Value isNeg = b.call("aten::eq.Scalar", List.of(x, new Arg.FloatLit(Double.NEGATIVE_INFINITY)), Map.of(), bool);
+            Value y = b.call("aten::where.self", List.of(isNan, constant(n, dt, nan), x), Map.of(), t);
+            y = b.call("aten::where.self", List.of(isPos, constant(n, dt, pos), y), Map.of(), t);
+            return List.of(b.call("aten::where.self", List.of(isNeg, constant(n, dt, neg), y), Map.of(), t));
+        }
+    }
+
+    /** {@code dot(a, b)} and {@code mv(A, x)}: {@code matmul}, whose 1-d rules they are. */
+    abstract static class AsMatmul implements Decomposition {
+        @Override
+        public List<Value> decompose(Node n, DecompositionBuilder b) {
+            return List.of(b.call("aten::matmul", b.input(0), b.input(1)));
+        }
+    }
+
+    @AutoService(Decomposition.class)
+    public static final class Dot extends AsMatmul {
+        @Override
+        public String op() {
+            return "aten::dot";
+        }
+    }
+
+    @AutoService(Decomposition.class)
+    public static final class Mv extends AsMatmul {
+        @Override
+        public String op() {
+            return "aten::mv";
+        }
+    }
+
+    /** {@code outer(a, b) = unsqueeze(a, 1) * b}. */
+    @AutoService(Decomposition.class)
+    public static final class Outer implements Decomposition {
+        @Override
+        public String op() {
+            return "aten::outer";
+        }
+
+        @Override
+        public Optional<String> unsupported(Node n) {
+            return needsKnownType(n, 0);
+        }
+
+        @Override
+        public List<Value> decompose(Node n, DecompositionBuilder b) {
+            TensorType a = typeOf(n, 0);
+            Value column = b.call("aten::unsqueeze", List.of(b.input(0), new Arg.IntLit(1)), Map.of(),
+                    a.withShape(Shape.of(a.shape().dim(0), SymExpr.of(1))));
+            return List.of(b.call("aten::mul.Tensor", column, b.input(1)));
+        }
+    }
+
+    /** {@code type_as(x, other)}: a cast to other's dtype. */
+    @AutoService(Decomposition.class)
+    public static final class TypeAs implements Decomposition {
+        @Override
+        public String op() {
+            return "aten::type_as";
+        }
+
+        @Override
+        public Optional<String> unsupported(Node n) {
+            return needsKnownType(n, 1);
+        }
+
+        @Override
+        public List<Value> decompose(Node n, DecompositionBuilder b) {
+            return List.of(b.call("aten::_to_copy", List.of(b.input(0)), Map.of("dtype", new Arg.DTypeLit(typeOf(n, 1).dtype().get())),
+                    b.outputType()));
+        }
+    }
+
+    /** The sizes of {@code other} as a size list: literals where static, {@code sym_size.int} where symbolic. */
+    static Arg.ListArg sizesOf(DecompositionBuilder b, Value other) {
+        TensorType t = known(other).orElseThrow();
+        List<Arg> out = new ArrayList<>();
+        for (int d = 0; d < t.rank(); d++) {
+            long s = size(t, d);
+            out.add(s >= 0 ? new Arg.IntLit(s)
+                    : b.call("aten::sym_size.int", List.of(other, new Arg.IntLit(d)), Map.of(), dev.kiln.ir.PrimitiveType.INT));
+        }
+        return Arg.list(out);
+    }
+
+    /** {@code expand_as}, {@code view_as}, {@code reshape_as}: the op with {@code other}'s sizes. */
+    abstract static class AsOthersShape implements Decomposition {
+        abstract String target();
+
+        @Override
+        public Optional<String> unsupported(Node n) {
+            return needsKnownType(n, 1);
+        }
+
+        @Override
+        public List<Value> decompose(Node n, DecompositionBuilder b) {
+            return List.of(b.call(target(), List.of(b.input(0), sizesOf(b, b.input(1))), Map.of(), b.outputType()));
+        }
+    }
+
+    @AutoService(Decomposition.class)
+    public static final class ExpandAs extends AsOthersShape {
+        @Override
+        public String op() {
+            return "aten::expand_as";
+        }
+
+        @Override
+        String target() {
+            return "aten::expand";
+        }
+    }
+
+    @AutoService(Decomposition.class)
+    public static final class ViewAs extends AsOthersShape {
+        @Override
+        public String op() {
+            return "aten::view_as";
+        }
+
+        @Override
+        String target() {
+            return "aten::reshape";
+        }
+    }
+
+    @AutoService(Decomposition.class)
+    public static final class ReshapeAs extends AsOthersShape {
+        @Override
+        public String op() {
+            return "aten::reshape_as";
+        }
+
+        @Override
+        String target() {
+            return "aten::reshape";
+        }
+    }
+
+    /** {@code var_mean}/{@code std_mean} ({@code .correction}): the two results of {@link Variance} and the mean. */
+    abstract static class StatsMean implements Decomposition {
+        private final Variance stat;
+
+        StatsMean(Variance stat) {
+            this.stat = stat;
+        }
+
+        @Override
+        public Optional<String> unsupported(Node n) {
+            return stat.unsupported(n);
+        }
+
+        @Override
+        public List<Value> decompose(Node n, DecompositionBuilder b) {
+            TensorType t = typeOf(n, 0);
+            List<Integer> dims = reduced(n.arg("dim"), t.rank());
+            boolean keepdim = n.boolArg("keepdim");
+            Value v = stat.decompose(n, b).get(0);
+            Value mean = b.call("aten::mean.dim", List.of(b.input(0), ints(dims), new Arg.BoolLit(keepdim)), Map.of(),
+                    reducedType(t, dims, keepdim));
+            return List.of(v, mean);
+        }
+    }
+
+    @AutoService(Decomposition.class)
+    public static final class VarMean extends StatsMean {
+        public VarMean() {
+            super(new VarCorrection());
+        }
+
+        @Override
+        public String op() {
+            return "aten::var_mean.correction";
+        }
+    }
+
+    @AutoService(Decomposition.class)
+    public static final class StdMean extends StatsMean {
+        public StdMean() {
+            super(new StdCorrection());
+        }
+
+        @Override
+        public String op() {
+            return "aten::std_mean.correction";
+        }
+    }
+
+    /** {@code rms_norm(x, shape, w, eps) = x * rsqrt(mean(x^2 over the last dims) + eps) * w}, eps defaulting to the dtype's. */
+    @AutoService(Decomposition.class)
+    public static final class RmsNorm implements Decomposition {
+        @Override
+        public String op() {
+            return "aten::rms_norm";
+        }
+
+        @Override
+        public Optional<String> unsupported(Node n) {
+            Optional<String> r = first(() -> needsKnownType(n, 0), () -> needsLiterals(n, "normalized_shape", "eps"));
+            if (r.isPresent()) {
+                return r;
+            }
+            DType dt = typeOf(n, 0).dtype().get();
+            return dt.isFloatingPoint() && dt != DType.FLOAT64 ? Optional.empty() : Optional.of("needs an f32, f16 or bf16 input");
+        }
+
+        static double epsilon(DType dt) {
+            return switch (dt) {
+                case FLOAT16 -> 0.0009765625;
+                case BFLOAT16 -> 0.0078125;
+                default -> Math.ulp(1.0f);
+            };
+        }
+
+        @Override
+        public List<Value> decompose(Node n, DecompositionBuilder b) {
+            TensorType t = typeOf(n, 0);
+            int k = longs(n.arg("normalized_shape")).length;
+            List<Integer> dims = new ArrayList<>();
+            for (int d = t.rank() - k; d < t.rank(); d++) {
+                dims.add(d);
+            }
+            double eps = n.arg("eps").isNone() ? epsilon(t.dtype().get()) : n.doubleArg("eps");
+            Value x = b.input(0);
+            Value sq = b.call("aten::mul.Tensor", List.of(x, x), Map.of(), t);
+            TensorType kept = reducedType(t, dims, true);
+            Value ms = b.call("aten::mean.dim", List.of(sq, ints(dims), new Arg.BoolLit(true)), Map.of(), kept);
+            Value inv = b.call("aten::rsqrt", List.of(b.call("aten::add.Tensor", List.of(ms, b.scalar(eps)), Map.of(), kept)), Map.of(), kept);
+            Value y = b.call("aten::mul.Tensor", List.of(x, inv), Map.of(), t);
+            return List.of(n.arg("weight").isNone() ? y : b.call("aten::mul.Tensor", y, (Value) n.arg("weight")));
+        }
+    }
+
 }

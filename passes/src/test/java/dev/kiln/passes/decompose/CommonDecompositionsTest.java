@@ -26,7 +26,8 @@ class CommonDecompositionsTest {
     /** Runs decompose + propagate-shapes on a graph with inputs {@code %x: X, %y: Y, %z: Z} and one result {@code %r: R}. */
     static void check(String name, String x, String y, String z, String r, String body) {
         String text = "graph @g(%x: " + x + ", %y: " + y + ", %z: " + z + ") {\n" + body.replace("%r : R", "%r : " + r)
-                .replace("%a : R", "%a : " + r) + "\n  return %r\n}\n";
+                .replace("%a : R", "%a : " + r).replace("%m : R", "%m : " + r) + "\n  return %r" + (body.contains("%m : R") ? ", %m" : "")
+                + "\n}\n";
         Graph g = Kir.parse(text);
         Graph reference = Graphs.copy(g);
         String op = body.replaceAll("(?s).*%r : [^=]*= (aten::[A-Za-z_0-9.]+)\\(.*", "$1");
@@ -77,6 +78,52 @@ class CommonDecompositionsTest {
             "new_ones i64 | tensor<i64, [2, 2]> | aten::new_ones(%x, [2, 2], dtype<i64>, none, none, none)"})
     void unaryDecompositionsMatchTheOp(String name, String r, String call) {
         check(name, F, "tensor<f32, [4]>", "tensor<f32, [4]>", r, "  %r : R = " + call);
+    }
+
+
+    static final String SPECIAL = Kir.f32(Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, 1f);
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "trunc | aten::trunc(%s)",
+            "frac | aten::frac(%s)",
+            "sign | aten::sign(%s)",
+            "hardshrink | aten::hardshrink(%s, 0.5)",
+            "softshrink | aten::softshrink(%s, 0.5)",
+            "nan_to_num defaults | aten::nan_to_num(%s, none, none, none)",
+            "nan_to_num given | aten::nan_to_num(%s, 1.5, 100.0, -100.0)"})
+    void elementwiseDecompositionsKeepSpecialValuesAsTheOpDoes(String name, String call) {
+        check(name, F, "tensor<f32, [4]>", "tensor<f32, [4]>", F, "  const %c : tensor<f32, [4]> = " + SPECIAL
+                + "\n  %s : tensor<f32, [3, 5, 4]> = aten::add.Tensor(%x, %c, 1)\n  %r : R = " + call);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "dot | tensor<f32, []> | aten::dot(%y, %z)",
+            "outer | tensor<f32, [4, 4]> | aten::outer(%y, %z)",
+            "expand_as | tensor<f32, [3, 5, 4]> | aten::expand_as(%y, %x)",
+            "type_as | tensor<f32, [3, 5, 4]> | aten::type_as(%x, %y)",
+            "var_mean | tensor<f32, [3, 4]> | aten::var_mean.correction(%x, [1], 1, false)",
+            "std_mean | tensor<f32, [1, 5, 1]> | aten::std_mean.correction(%x, [0, 2], 0, true)",
+            "rms_norm | tensor<f32, [3, 5, 4]> | aten::rms_norm(%x, [4], %y, 1.0e-6)",
+            "rms_norm default eps | tensor<f32, [3, 5, 4]> | aten::rms_norm(%x, [5, 4], none, none)"})
+    void productsStatisticsAndShapeTakingForms(String name, String r, String call) {
+        String body = call.contains("_mean.") ? "  %r : R, %m : R = " + call : "  %r : R = " + call;
+        check(name, F, "tensor<f32, [4]>", "tensor<f32, [4]>", r, body);
+    }
+
+    @Test
+    void mvViewAsReshapeAsAndTypeAsToAnInteger() {
+        check("mv", F, "tensor<f32, [4]>", "tensor<f32, [4]>", "tensor<f32, [5]>",
+                "  %a : tensor<f32, [5, 4]> = aten::select.int(%x, 0, 1)\n  %r : R = aten::mv(%a, %z)");
+        for (String op : List.of("aten::view_as", "aten::reshape_as")) {
+            check(op, F, "tensor<f32, [4]>", "tensor<f32, [4]>", F,
+                    "  %f : tensor<f32, [60]> = aten::reshape(%x, [60])\n  %r : R = " + op + "(%f, %x)");
+        }
+        check("type_as i64", F, "tensor<f32, [4]>", "tensor<f32, [4]>", "tensor<i64, [4]>",
+                "  %s : tensor<f32, [4]> = aten::mul.Tensor(%z, %y)\n"
+                        + "  %i : tensor<i64, [4]> = aten::_to_copy(%s, dtype<i64>, none, none, none, false, none)\n"
+                        + "  %r : R = aten::type_as(%y, %i)");
     }
 
     @Test
