@@ -6,6 +6,7 @@ import dev.kiln.ir.KilnException;
 import dev.kiln.ir.Node;
 import dev.kiln.ir.Value;
 import dev.kiln.passes.Ops;
+import dev.kiln.passes.precision.PrecisionPass;
 import dev.kiln.passes.Pass;
 import dev.kiln.passes.PassContext;
 import dev.kiln.passes.PassOption;
@@ -73,7 +74,18 @@ public final class Decompose implements Pass {
                 context.note(n.describe() + ": not decomposed: " + why.get());
                 continue;
             }
+            int first = graph.indexOf(n);
             List<Value> replacements = d.get().decompose(n, new DecompositionBuilder(n));
+            if (PrecisionPass.isIslandOp(n.schema().name())) {
+                // what the op computed in FP32 stays in FP32 once it is several ops
+                PrecisionPass.DecomposedIslands islands = Optional.ofNullable(context.get(PrecisionPass.DecomposedIslands.class))
+                        .orElseGet(() -> {
+                            PrecisionPass.DecomposedIslands fresh = new PrecisionPass.DecomposedIslands();
+                            context.put(PrecisionPass.DecomposedIslands.class, fresh);
+                            return fresh;
+                        });
+                islands.addAll(new ArrayList<>(graph.nodes().subList(first, graph.indexOf(n))));
+            }
             if (replacements.size() != n.outputs().size()) {
                 throw KilnException.at(n, "decomposition " + d.get().getClass().getName() + " returned "
                         + replacements.size() + " values for " + n.outputs().size() + " outputs");

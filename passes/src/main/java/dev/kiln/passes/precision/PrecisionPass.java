@@ -57,6 +57,28 @@ public final class PrecisionPass implements Pass {
             "aten::var_mean", "aten::std_mean", "aten::norm", "aten::linalg_vector_norm", "aten::prod",
             "aten::cumsum", "aten::cumprod");
 
+    /**
+     * Nodes that must stay FP32 because they came from decomposing an op that would have been an FP32 island itself
+     * ({@code rms_norm}, {@code var}, {@code logsumexp}, ...): the {@code decompose} pass records them in the context, so
+     * that splitting such an op into simpler ones does not move its arithmetic into FP16.
+     */
+    public static final class DecomposedIslands {
+        private final Set<Node> nodes = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+
+        public void addAll(java.util.Collection<Node> ns) {
+            nodes.addAll(ns);
+        }
+
+        public boolean contains(Node n) {
+            return nodes.contains(n);
+        }
+    }
+
+    /** Whether nodes of {@code schemaName} are kept in FP32 (always for these ops; reductions when large). */
+    public static boolean isIslandOp(String schemaName) {
+        return ISLAND_OPS.contains(schemaName) || REDUCTIONS.contains(schemaName);
+    }
+
     @Override
     public String name() {
         return "precision";
@@ -153,6 +175,10 @@ public final class PrecisionPass implements Pass {
     }
 
     private static boolean isIsland(Node n, PassContext ctx, long threshold) {
+        DecomposedIslands decomposed = ctx.get(DecomposedIslands.class);
+        if (decomposed != null && decomposed.contains(n)) {
+            return true;
+        }
         String name = n.schema().name();
         if (ctx.keepFp32().contains(n.op()) || ctx.keepFp32().contains(name) || ctx.keepFp32().contains(n.name())) {
             return true;

@@ -199,4 +199,25 @@ class CommonDecompositionsTest {
         assertThat(DecompositionTable.standard().find("aten::roll")).isEmpty();
         assertThat(DecompositionTable.standard().with(new CommonDecompositions.Roll()).find("aten::roll")).isPresent();
     }
+
+    @Test
+    void inFp16AnIslandOpsDecompositionStaysInFp32() {
+        Graph g = Kir.parse("""
+                graph @g(%x: tensor<f32, [3, 5, 4]>, %w: tensor<f32, [4]>) {
+                  %r : tensor<f32, [3, 5, 4]> = aten::rms_norm(%x, [4], %w, 1.0e-6)
+                  %s : tensor<f32, [3, 5, 4]> = aten::relu6(%r)
+                  return %s
+                }
+                """);
+        Graph reference = Graphs.copy(g);
+        PassContext ctx = dev.kiln.passes.PassContext.builder().precision(dev.kiln.passes.Precision.FP16).build();
+        PassManager.builder().build().run(g, "decompose{ops=aten::rms_norm;aten::relu6},propagate-shapes,precision", ctx);
+        // rms_norm would have been an FP32 island: its pieces are; relu6 is not, so its hardtanh goes to f16
+        assertThat(g.nodes()).filteredOn(n -> n.op().equals("aten::rsqrt") || n.op().equals("aten::mean.dim"))
+                .isNotEmpty().allMatch(n -> n.output().type().toString().contains("f32"));
+        assertThat(g.nodes()).filteredOn(n -> n.op().equals("aten::hardtanh")).singleElement()
+                .matches(n -> n.output().type().toString().contains("f16"));
+        List<ConstantTensor> in = Numerics.randomInputs(g, 5);
+        Numerics.assertAllClose(GraphEvaluator.run(g, in), GraphEvaluator.run(reference, in), 2e-3, 2e-3, "rms_norm fp16");
+    }
 }
