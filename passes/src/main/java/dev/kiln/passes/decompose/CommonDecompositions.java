@@ -1407,4 +1407,73 @@ public final class CommonDecompositions {
         }
     }
 
+
+    /**
+     * {@code x[..., idx]} with one 1-d integer index tensor and every other position None ({@code aten::index.Tensor}
+     * in its commonest form): {@code index_select(x, d, idx)}, negative indices wrapped by the (static) size of that
+     * dim as PyTorch does. Several index tensors, multi-dimensional or boolean ones stay in libtorch.
+     */
+    @AutoService(Decomposition.class)
+    public static final class IndexOneDim implements Decomposition {
+        @Override
+        public String op() {
+            return "aten::index.Tensor";
+        }
+
+        /** The position of the one index tensor, or -1. */
+        static int position(Node n) {
+            if (!(n.arg("indices") instanceof Arg.ListArg l)) {
+                return -1;
+            }
+            int at = -1;
+            for (int i = 0; i < l.elements().size(); i++) {
+                Arg e = l.elements().get(i);
+                if (e instanceof Value) {
+                    if (at >= 0) {
+                        return -1;
+                    }
+                    at = i;
+                } else if (!e.isNone()) {
+                    return -1;
+                }
+            }
+            return at;
+        }
+
+        @Override
+        public Optional<String> unsupported(Node n) {
+            Optional<String> r = needsKnownType(n, 0);
+            if (r.isPresent()) {
+                return r;
+            }
+            int at = position(n);
+            if (at < 0) {
+                return Optional.of("only one index tensor (the others None) is decomposed");
+            }
+            Value idx = (Value) ((Arg.ListArg) n.arg("indices")).elements().get(at);
+            Optional<TensorType> it = known(idx);
+            if (it.isEmpty() || it.get().rank() != 1) {
+                return Optional.of("the index tensor must be 1-d of known type");
+            }
+            DType dt = it.get().dtype().get();
+            if (dt != DType.INT64 && dt != DType.INT32) {
+                return Optional.of("the index tensor must be i64 or i32 (a boolean mask gives a data-dependent shape)");
+            }
+            return size(typeOf(n, 0), at) >= 0 ? Optional.empty() : Optional.of("the indexed dim needs a static size");
+        }
+
+        @Override
+        public List<Value> decompose(Node n, DecompositionBuilder b) {
+            int at = position(n);
+            Value idx = (Value) ((Arg.ListArg) n.arg("indices")).elements().get(at);
+            TensorType it = known(idx).orElseThrow();
+            long size = size(typeOf(n, 0), at);
+            // idx < 0 ? idx + size : idx
+            Value negative = b.call("aten::lt.Scalar", List.of(idx, new Arg.IntLit(0)), Map.of(), it.withDType(DType.BOOL));
+            Value shifted = b.call("aten::add.Scalar", List.of(idx, new Arg.IntLit(size), new Arg.IntLit(1)), Map.of(), it);
+            Value wrapped = b.call("aten::where.self", List.of(negative, shifted, idx), Map.of(), it);
+            return List.of(b.call("aten::index_select", List.of(b.input(0), new Arg.IntLit(at), wrapped), Map.of(), b.outputType()));
+        }
+    }
+
 }

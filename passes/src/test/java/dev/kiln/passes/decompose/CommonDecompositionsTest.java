@@ -220,4 +220,34 @@ class CommonDecompositionsTest {
         List<ConstantTensor> in = Numerics.randomInputs(g, 5);
         Numerics.assertAllClose(GraphEvaluator.run(g, in), GraphEvaluator.run(reference, in), 2e-3, 2e-3, "rms_norm fp16");
     }
+
+    @Test
+    void indexingWithOneIndexTensorIsAnIndexSelectWithNegativeIndicesWrapped() {
+        String idx = "dense<\"0x" + hex(2, -1, 0, -5, 4, 4) + "\">";
+        check("index dim 1", F, "tensor<f32, [4]>", "tensor<f32, [4]>", "tensor<f32, [3, 6, 4]>",
+                "  const %i : tensor<i64, [6]> = " + idx + "\n  %r : R = aten::index.Tensor(%x, [none, %i])");
+        check("index dim 0", F, "tensor<f32, [4]>", "tensor<f32, [4]>", "tensor<f32, [2, 5, 4]>",
+                "  const %i : tensor<i64, [2]> = dense<\"0x" + hex(-1, 1) + "\">\n  %r : R = aten::index.Tensor(%x, [%i])");
+        // two index tensors: left alone
+        Graph g = Kir.parse("""
+                graph @g(%x: tensor<f32, [3, 5, 4]>) {
+                  const %i : tensor<i64, [2]> = dense<"0xHEX">
+                  %r : tensor<f32, [2, 4]> = aten::index.Tensor(%x, [%i, %i])
+                  return %r
+                }
+                """.replace("HEX", hex(0, 1)));
+        PassContext ctx = PassContext.defaults();
+        PassManager.builder().build().run(g, "decompose{ops=aten::index.Tensor}", ctx);
+        assertThat(g.opHistogram()).containsKey("aten::index.Tensor");
+        assertThat(ctx.diagnostics()).anyMatch(d -> d.contains("only one index tensor"));
+    }
+
+    /** Little-endian i64 hex for a dense literal. */
+    static String hex(long... v) {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(8 * v.length).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        for (long x : v) {
+            b.putLong(x);
+        }
+        return java.util.HexFormat.of().withUpperCase().formatHex(b.array());
+    }
 }
