@@ -158,9 +158,19 @@ public final class CommonDecompositions {
 
         abstract double correction(Node n);
 
+        /** The reduced-dims argument (None: every dim). */
+        Arg dims(Node n) {
+            return n.arg("dim");
+        }
+
+        boolean keepdim(Node n) {
+            return n.boolArg("keepdim");
+        }
+
         @Override
         public Optional<String> unsupported(Node n) {
-            Optional<String> r = first(() -> needsKnownType(n, 0), () -> needsLiterals(n, "dim", "keepdim"));
+            Optional<String> r = first(() -> needsKnownType(n, 0), () -> n.schema().indexOf("dim").isPresent()
+                    ? needsLiterals(n, "dim", "keepdim") : Optional.empty());
             if (r.isPresent()) {
                 return r;
             }
@@ -172,7 +182,7 @@ public final class CommonDecompositions {
                 return Optional.of("needs a floating input");
             }
             long count = 1;
-            for (int d : reduced(n.arg("dim"), t.rank())) {
+            for (int d : reduced(dims(n), t.rank())) {
                 long s = size(t, d);
                 if (s < 0) {
                     return Optional.of("the reduced dims must have static sizes (dim " + d + " is " + t.shape().dim(d) + ")");
@@ -186,8 +196,8 @@ public final class CommonDecompositions {
         @Override
         public List<Value> decompose(Node n, DecompositionBuilder b) {
             TensorType t = typeOf(n, 0);
-            List<Integer> dims = reduced(n.arg("dim"), t.rank());
-            boolean keepdim = n.boolArg("keepdim");
+            List<Integer> dims = reduced(dims(n), t.rank());
+            boolean keepdim = keepdim(n);
             long count = 1;
             for (int d : dims) {
                 count *= size(t, d);
@@ -1473,6 +1483,136 @@ public final class CommonDecompositions {
             Value shifted = b.call("aten::add.Scalar", List.of(idx, new Arg.IntLit(size), new Arg.IntLit(1)), Map.of(), it);
             Value wrapped = b.call("aten::where.self", List.of(negative, shifted, idx), Map.of(), it);
             return List.of(b.call("aten::index_select", List.of(b.input(0), new Arg.IntLit(at), wrapped), Map.of(), b.outputType()));
+        }
+    }
+
+
+    /** {@code var(x, unbiased)} and {@code std(x, unbiased)}: over every element. */
+    abstract static class VarianceAll extends Variance {
+        VarianceAll(String op, boolean std) {
+            super(op, std);
+        }
+
+        @Override
+        Arg dims(Node n) {
+            return Arg.NONE;
+        }
+
+        @Override
+        boolean keepdim(Node n) {
+            return false;
+        }
+
+        @Override
+        double correction(Node n) {
+            return n.boolArg("unbiased") ? 1 : 0;
+        }
+    }
+
+    @AutoService(Decomposition.class)
+    public static final class VarAll extends VarianceAll {
+        public VarAll() {
+            super("aten::var", false);
+        }
+    }
+
+    @AutoService(Decomposition.class)
+    public static final class StdAll extends VarianceAll {
+        public StdAll() {
+            super("aten::std", true);
+        }
+    }
+
+    /** {@code all} ({@code .dim}, {@code .dims}, whole): {@code not(any(not(x)))}; {@code any} (whole): {@code any.dims} over every dim. */
+    abstract static class AnyAll implements Decomposition {
+        private final String op;
+        private final boolean all;
+
+        AnyAll(String op, boolean all) {
+            this.op = op;
+            this.all = all;
+        }
+
+        @Override
+        public String op() {
+            return op;
+        }
+
+        @Override
+        public Optional<String> unsupported(Node n) {
+            Optional<String> r = first(() -> needsKnownType(n, 0), () -> n.schema().indexOf("dim").isPresent()
+                    ? needsLiterals(n, "dim", "keepdim") : Optional.empty());
+            return r.isPresent() ? r : typeOf(n, 0).rank() > 0 ? Optional.empty() : Optional.of("a 0-d input");
+        }
+
+        @Override
+        public List<Value> decompose(Node n, DecompositionBuilder b) {
+            TensorType t = typeOf(n, 0);
+            boolean hasDim = n.schema().indexOf("dim").isPresent();
+            List<Integer> dims = reduced(hasDim ? n.arg("dim") : Arg.NONE, t.rank());
+            boolean keepdim = hasDim && n.boolArg("keepdim");
+            TensorType bool = t.withDType(DType.BOOL);
+            Value x = all ? b.call("aten::logical_not", List.of(b.input(0)), Map.of(), bool) : b.input(0);
+            Value any = b.call("aten::any.dims", List.of(x, ints(dims), new Arg.BoolLit(keepdim)), Map.of(),
+                    reducedType(bool, dims, keepdim));
+            return List.of(all ? b.call("aten::logical_not", List.of(any), Map.of(), reducedType(bool, dims, keepdim)) : any);
+        }
+    }
+
+    @AutoService(Decomposition.class)
+    public static final class AllDim extends AnyAll {
+        public AllDim() {
+            super("aten::all.dim", true);
+        }
+    }
+
+    @AutoService(Decomposition.class)
+    public static final class AllDims extends AnyAll {
+        public AllDims() {
+            super("aten::all.dims", true);
+        }
+    }
+
+    @AutoService(Decomposition.class)
+    public static final class AllOp extends AnyAll {
+        public AllOp() {
+            super("aten::all", true);
+        }
+    }
+
+    @AutoService(Decomposition.class)
+    public static final class AnyOp extends AnyAll {
+        public AnyOp() {
+            super("aten::any", false);
+        }
+    }
+
+    /** {@code addmv(self, mat, vec, beta, alpha) = beta * self + alpha * (mat @ vec)} (self ignored when beta is 0). */
+    @AutoService(Decomposition.class)
+    public static final class Addmv implements Decomposition {
+        @Override
+        public String op() {
+            return "aten::addmv";
+        }
+
+        @Override
+        public Optional<String> unsupported(Node n) {
+            return needsLiterals(n, "beta", "alpha");
+        }
+
+        @Override
+        public List<Value> decompose(Node n, DecompositionBuilder b) {
+            double beta = n.doubleArg("beta");
+            double alpha = n.doubleArg("alpha");
+            Value mv = b.call("aten::matmul", b.input(1), b.input(2));
+            if (alpha != 1) {
+                mv = b.call("aten::mul.Tensor", mv, b.scalar(alpha));
+            }
+            if (beta == 0) {
+                return List.of(mv);
+            }
+            Value self = beta == 1 ? b.input(0) : b.call("aten::mul.Tensor", b.input(0), b.scalar(beta));
+            return List.of(b.call("aten::add.Tensor", self, mv));
         }
     }
 

@@ -250,4 +250,28 @@ class CommonDecompositionsTest {
         }
         return java.util.HexFormat.of().withUpperCase().formatHex(b.array());
     }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "all.dim | tensor<bool, [3, 4]> | aten::all.dim(%b, 1, false)",
+            "all.dims | tensor<bool, [3, 1, 1]> | aten::all.dims(%b, [1, -1], true)",
+            "all | tensor<bool, []> | aten::all(%b)",
+            "any | tensor<bool, []> | aten::any(%b)",
+            "all of floats | tensor<bool, [5, 4]> | aten::all.dim(%p, 0, false)"})
+    void allAndAnyReduceLikeTheOp(String name, String r, String call) {
+        check(name, F, "tensor<f32, [4]>", "tensor<f32, [4]>", r,
+                "  %b : tensor<bool, [3, 5, 4]> = aten::gt.Scalar(%x, -1.0)\n"
+                        + "  %g : tensor<f32, [3, 5, 4]> = aten::_to_copy(%b, dtype<f32>, none, none, none, false, none)\n"
+                        + "  %p : tensor<f32, [3, 5, 4]> = aten::mul.Tensor(%x, %g)\n  %r : R = " + call);
+    }
+
+    @Test
+    void varAndStdOfEverythingAndAddmv() {
+        check("var", F, "tensor<f32, [4]>", "tensor<f32, [4]>", "tensor<f32, []>", "  %r : R = aten::var(%x, true)");
+        check("std", F, "tensor<f32, [4]>", "tensor<f32, [4]>", "tensor<f32, []>", "  %r : R = aten::std(%x, false)");
+        for (String beta : List.of("0.5", "0.0")) {
+            check("addmv beta " + beta, F, "tensor<f32, [5]>", "tensor<f32, [4]>", "tensor<f32, [5]>",
+                    "  %a : tensor<f32, [5, 4]> = aten::select.int(%x, 0, 2)\n  %r : R = aten::addmv(%y, %a, %z, " + beta + ", 1.5)");
+        }
+    }
 }
