@@ -134,6 +134,8 @@ skip engine || ( run engine "$A" "$EG#dynamicBatchWithOneEngine" "$EG#fp16Networ
 skip engine || ( run sparse "$A" dev.kiln.compiler.SparseWeightsGpuTest ) &
 # int8: the CNN fixture calibrated, int8 kernels in its engine, against libtorch on the marked graph
 skip engine || ( run int8 "$A" dev.kiln.compiler.Int8GpuTest ) &
+# ops without converters that the compile decomposes: one engine, against libtorch on the original graph
+skip engine || ( run decompositions "$A" dev.kiln.compiler.DecompositionsGpuTest ) &
 # (the per-call overhead and the CUDA-graph checks, which print timings, run in phase B, alone)
 if [[ -n $CONV_OPS ]]; then
   ( JAVA_TOOL_OPTIONS="-Dkiln.converters.ops=$CONV_OPS" run converters "$A" dev.kiln.backend.tensorrt.converters.ConverterGpuTest ) &

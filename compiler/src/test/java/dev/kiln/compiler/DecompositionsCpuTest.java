@@ -1,0 +1,54 @@
+package dev.kiln.compiler;
+
+import dev.kiln.backend.tensorrt.ConverterRegistry;
+import dev.kiln.backend.tensorrt.EngineBuilder;
+import dev.kiln.backend.tensorrt.partition.RegistryCapability;
+import dev.kiln.compiler.hybrid.HybridCompiler;
+import dev.kiln.ir.ConstantTensor;
+import dev.kiln.ir.Graph;
+import dev.kiln.ir.Graphs;
+import dev.kiln.ir.schema.SchemaRegistry;
+import dev.kiln.ir.text.IrParser;
+import dev.kiln.partition.Partition;
+import dev.kiln.partition.PartitionSettings;
+import dev.kiln.partition.Target;
+import dev.kiln.passes.Precision;
+import dev.kiln.passes.eval.GraphEvaluator;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The premise of {@link DecompositionsGpuTest}, on the CPU: after the compile's passes the graph of ops without
+ * converters is one TensorRT segment (no libtorch stage), and libtorch computes the same on the decomposed graph as
+ * on the original, in FP32 and with the FP16 precision pass (whose islands keep the statistics in FP32).
+ */
+class DecompositionsCpuTest {
+    @Test
+    void everyDecomposedOpLandsInTensorRtAndComputesTheSame() {
+        Random rnd = new Random(3);
+        float[] x = new float[2 * 8 * 6];
+        for (int k = 0; k < x.length; k++) {
+            x[k] = (float) (rnd.nextGaussian() * 2);
+        }
+        List<ConstantTensor> in = List.of(ConstantTensor.ofFloats(new long[] {2, 8, 6}, x),
+                ConstantTensor.ofFloats(new long[] {6}, 0.5f, 1f, 1.5f, 2f, -1f, 0.25f));
+        Graph original = IrParser.parse(DecompositionsGpuTest.GRAPH, "decomposed.kir", SchemaRegistry.standard());
+        ConstantTensor want = GraphEvaluator.run(Graphs.copy(original), in).get(0);
+        for (Precision p : List.of(Precision.FP32, Precision.FP16)) {
+            Graph g = Graphs.copy(original);
+            ConverterRegistry r = ConverterRegistry.standard();
+            var cs = EngineBuilder.settingsFor(g, p);
+            CompilePipeline.run(g, p, Set.of(), n -> r.lookup(n, cs).supported());
+            Partition part = HybridCompiler.partition(g, new RegistryCapability(r, EngineBuilder.settingsFor(g, p)),
+                    PartitionSettings.defaults().withRequireFullCompilation(true));
+            assertThat(part.segments()).as(p + " segments").allMatch(s -> s.target() == Target.TENSORRT);
+            double e = Fixtures.relL2(GraphEvaluator.run(g, in).get(0), want);
+            assertThat(e).as(p + " decomposed against original").isLessThanOrEqualTo(p == Precision.FP32 ? 1e-5 : 1e-2);
+        }
+    }
+}
