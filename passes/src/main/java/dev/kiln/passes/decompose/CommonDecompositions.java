@@ -1616,4 +1616,258 @@ public final class CommonDecompositions {
         }
     }
 
+
+    // ------------------------------------------------------------------ padding modes
+
+    /**
+     * Reflection, replication and circular padding: along each padded dim one {@code index_select} whose constant index
+     * is the mirrored, repeated or wrapped positions before the dim, the dim itself, and those after it (static sizes;
+     * pads of 0 or more, and smaller than the dim for reflection, as PyTorch requires).
+     */
+    abstract static class ModePad implements Decomposition {
+        enum Mode { REFLECT, REPLICATE, CIRCULAR }
+
+        abstract Mode mode(Node n);
+
+        abstract String padArg();
+
+        @Override
+        public Optional<String> unsupported(Node n) {
+            Optional<String> r = first(() -> needsKnownType(n, 0), () -> needsLiterals(n, padArg()));
+            if (r.isPresent()) {
+                return r;
+            }
+            if (!(n.arg(padArg()) instanceof Arg.ListArg)) {
+                return Optional.of("'" + padArg() + "' must be constant ints");
+            }
+            TensorType t = typeOf(n, 0);
+            long[] pad = longs(n.arg(padArg()));
+            if (pad.length % 2 != 0 || pad.length / 2 > t.rank()) {
+                return Optional.of("a padding list of " + pad.length + " for a rank-" + t.rank() + " input");
+            }
+            for (int i = 0; i < pad.length; i++) {
+                long n0 = size(t, t.rank() - 1 - i / 2);
+                if (n0 < 0) {
+                    return Optional.of("a padded dim has a symbolic size");
+                }
+                if (pad[i] < 0) {
+                    return Optional.of("negative padding (cropping) is not decomposed");
+                }
+                if (mode(n) == Mode.REFLECT && pad[i] >= n0 || mode(n) == Mode.CIRCULAR && pad[i] > n0) {
+                    return Optional.of("padding " + pad[i] + " too large for a dim of " + n0);
+                }
+            }
+            return Optional.empty();
+        }
+
+        @Override
+        public List<Value> decompose(Node n, DecompositionBuilder b) {
+            TensorType t = typeOf(n, 0);
+            long[] pad = longs(n.arg(padArg()));
+            Mode mode = mode(n);
+            Graph g = n.graph();
+            Value x = b.input(0);
+            List<SymExpr> dims = new ArrayList<>(t.shape().dims());
+            for (int i = 0; i < pad.length / 2; i++) {
+                int d = t.rank() - 1 - i;
+                long left = pad[2 * i];
+                long right = pad[2 * i + 1];
+                if (left == 0 && right == 0) {
+                    continue;
+                }
+                long len = size(t, d);
+                long[] idx = new long[(int) (left + len + right)];
+                for (int k = 0; k < idx.length; k++) {
+                    long p = k - left; // position in the unpadded dim, outside [0, len) on the pads
+                    idx[k] = switch (mode) {
+                        case REFLECT -> p < 0 ? -p : p >= len ? 2 * (len - 1) - p : p;
+                        case REPLICATE -> Math.min(len - 1, Math.max(0, p));
+                        case CIRCULAR -> ((p % len) + len) % len;
+                    };
+                }
+                dims.set(d, SymExpr.of(idx.length));
+                Value index = g.addConstant(g.freshName("pad_index"), ConstantTensor.ofLongs(new long[] {idx.length}, idx));
+                x = b.call("aten::index_select", List.of(x, new Arg.IntLit(d), index), Map.of(), t.withShape(Shape.of(dims)));
+            }
+            return List.of(x);
+        }
+    }
+
+    /** {@code reflection_pad{1,2,3}d}, {@code replication_pad{1,2,3}d}. */
+    static final class NamedModePad extends ModePad {
+        private final String op;
+        private final Mode mode;
+
+        NamedModePad(String op, Mode mode) {
+            this.op = op;
+            this.mode = mode;
+        }
+
+        @Override
+        public String op() {
+            return op;
+        }
+
+        @Override
+        Mode mode(Node n) {
+            return mode;
+        }
+
+        @Override
+        String padArg() {
+            return "padding";
+        }
+    }
+
+    @AutoService(Decomposition.class)
+    public static final class ReflectionPad1d extends ModePadEntry {
+        public ReflectionPad1d() {
+            super("aten::reflection_pad1d", ModePad.Mode.REFLECT);
+        }
+    }
+
+    @AutoService(Decomposition.class)
+    public static final class ReflectionPad2d extends ModePadEntry {
+        public ReflectionPad2d() {
+            super("aten::reflection_pad2d", ModePad.Mode.REFLECT);
+        }
+    }
+
+    @AutoService(Decomposition.class)
+    public static final class ReflectionPad3d extends ModePadEntry {
+        public ReflectionPad3d() {
+            super("aten::reflection_pad3d", ModePad.Mode.REFLECT);
+        }
+    }
+
+    @AutoService(Decomposition.class)
+    public static final class ReplicationPad1d extends ModePadEntry {
+        public ReplicationPad1d() {
+            super("aten::replication_pad1d", ModePad.Mode.REPLICATE);
+        }
+    }
+
+    @AutoService(Decomposition.class)
+    public static final class ReplicationPad2d extends ModePadEntry {
+        public ReplicationPad2d() {
+            super("aten::replication_pad2d", ModePad.Mode.REPLICATE);
+        }
+    }
+
+    @AutoService(Decomposition.class)
+    public static final class ReplicationPad3d extends ModePadEntry {
+        public ReplicationPad3d() {
+            super("aten::replication_pad3d", ModePad.Mode.REPLICATE);
+        }
+    }
+
+    /** A public, registrable {@link NamedModePad} (ServiceLoader needs public classes with public constructors). */
+    public abstract static class ModePadEntry implements Decomposition {
+        private final NamedModePad delegate;
+
+        ModePadEntry(String op, ModePad.Mode mode) {
+            this.delegate = new NamedModePad(op, mode);
+        }
+
+        @Override
+        public String op() {
+            return delegate.op();
+        }
+
+        @Override
+        public Optional<String> unsupported(Node n) {
+            return delegate.unsupported(n);
+        }
+
+        @Override
+        public List<Value> decompose(Node n, DecompositionBuilder b) {
+            return delegate.decompose(n, b);
+        }
+    }
+
+    /** {@code pad(x, pad, mode, value)}: {@code constant_pad_nd} for constant, the index forms for the others. */
+    @AutoService(Decomposition.class)
+    public static final class Pad extends ModePad {
+        @Override
+        public String op() {
+            return "aten::pad";
+        }
+
+        @Override
+        String padArg() {
+            return "pad";
+        }
+
+        @Override
+        Mode mode(Node n) {
+            return switch (((Arg.StrLit) n.arg("mode")).value()) {
+                case "reflect" -> Mode.REFLECT;
+                case "replicate" -> Mode.REPLICATE;
+                default -> Mode.CIRCULAR;
+            };
+        }
+
+        @Override
+        public Optional<String> unsupported(Node n) {
+            if (!(n.arg("mode") instanceof Arg.StrLit m)) {
+                return Optional.of("the mode must be a literal");
+            }
+            if (m.value().equals("constant")) {
+                return needsLiterals(n, "value");
+            }
+            if (!List.of("reflect", "replicate", "circular").contains(m.value())) {
+                return Optional.of("unknown padding mode '" + m.value() + "'");
+            }
+            return super.unsupported(n);
+        }
+
+        @Override
+        public List<Value> decompose(Node n, DecompositionBuilder b) {
+            if (((Arg.StrLit) n.arg("mode")).value().equals("constant")) {
+                Arg value = n.arg("value").isNone() ? new Arg.FloatLit(0.0) : n.arg("value");
+                return List.of(b.call("aten::constant_pad_nd", List.of(b.input(0), n.arg("pad"), value), Map.of(), b.outputType()));
+            }
+            return super.decompose(n, b);
+        }
+    }
+
+    /** {@code pixel_unshuffle(x, r)}: {@code [N, C, H*r, W*r] -> [N, C, H, r, W, r] -> [N, C, r, r, H, W] -> [N, C*r*r, H, W]}. */
+    @AutoService(Decomposition.class)
+    public static final class PixelUnshuffle implements Decomposition {
+        @Override
+        public String op() {
+            return "aten::pixel_unshuffle";
+        }
+
+        @Override
+        public Optional<String> unsupported(Node n) {
+            Optional<String> r = first(() -> needsKnownType(n, 0), () -> needsLiterals(n, "downscale_factor"));
+            if (r.isPresent()) {
+                return r;
+            }
+            TensorType t = typeOf(n, 0);
+            long f = n.intArg("downscale_factor");
+            if (t.rank() != 4 || size(t, 1) < 0 || size(t, 2) < 0 || size(t, 3) < 0 || f < 1 || size(t, 2) % f != 0 || size(t, 3) % f != 0) {
+                return Optional.of("needs a 4-d input whose channels, height and width are static, height and width divisible by r");
+            }
+            return Optional.empty();
+        }
+
+        @Override
+        public List<Value> decompose(Node n, DecompositionBuilder b) {
+            TensorType t = typeOf(n, 0);
+            long r = n.intArg("downscale_factor");
+            long c = size(t, 1);
+            long h = size(t, 2) / r;
+            long w = size(t, 3) / r;
+            SymExpr batch = t.shape().dim(0);
+            DType dt = t.dtype().get();
+            Value split = b.call("aten::reshape", List.of(b.input(0), Arg.ints(-1, c, h, r, w, r)), Map.of(),
+                    new TensorType(dt, Shape.of(batch, SymExpr.of(c), SymExpr.of(h), SymExpr.of(r), SymExpr.of(w), SymExpr.of(r))));
+            Value moved = b.call("aten::permute", List.of(split, Arg.ints(0, 1, 3, 5, 2, 4)), Map.of(),
+                    new TensorType(dt, Shape.of(batch, SymExpr.of(c), SymExpr.of(r), SymExpr.of(r), SymExpr.of(h), SymExpr.of(w))));
+            return List.of(b.call("aten::reshape", List.of(moved, Arg.ints(-1, c * r * r, h, w)), Map.of(), b.outputType()));
+        }
+    }
+
 }

@@ -274,4 +274,24 @@ class CommonDecompositionsTest {
                     "  %a : tensor<f32, [5, 4]> = aten::select.int(%x, 0, 2)\n  %r : R = aten::addmv(%y, %a, %z, " + beta + ", 1.5)");
         }
     }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "reflection_pad1d | tensor<f32, [3, 5, 9]> | aten::reflection_pad1d(%x, [2, 3])",
+            "reflection_pad2d | tensor<f32, [3, 9, 6]> | aten::reflection_pad2d(%x, [1, 1, 4, 0])",
+            "replication_pad1d | tensor<f32, [3, 5, 11]> | aten::replication_pad1d(%x, [5, 2])",
+            "replication_pad2d | tensor<f32, [3, 7, 7]> | aten::replication_pad2d(%x, [2, 1, 0, 2])",
+            "pad reflect | tensor<f32, [3, 7, 6]> | aten::pad(%x, [1, 1, 1, 1], \"reflect\", none)",
+            "pad replicate | tensor<f32, [3, 5, 10]> | aten::pad(%x, [3, 3], \"replicate\", none)",
+            "pad circular | tensor<f32, [3, 8, 7]> | aten::pad(%x, [2, 1, 1, 2], \"circular\", none)",
+            "pad constant | tensor<f32, [3, 5, 7]> | aten::pad(%x, [1, 2], \"constant\", 0.5)"})
+    void paddingModesAreIndexSelects(String name, String r, String call) {
+        check(name, F, "tensor<f32, [4]>", "tensor<f32, [4]>", r, "  %r : R = " + call);
+    }
+
+    @Test
+    void pixelUnshuffleUndoesPixelShuffle() {
+        check("pixel_unshuffle", "tensor<f32, [2, 2, 6, 6]>", "tensor<f32, [4]>", "tensor<f32, [4]>", "tensor<f32, [2, 8, 3, 3]>",
+                "  %r : R = aten::pixel_unshuffle(%x, 2)");
+    }
 }
