@@ -19,7 +19,7 @@ import java.util.Random;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Ops without a converter that the compile decomposes ({@code CommonDecompositions}) run in one TensorRT engine, no
+ * Ops without a converter that the compile decomposes ({@code StatisticDecompositions}, {@code ElementwiseDecompositions}, {@code ShapeDecompositions}) run in one TensorRT engine, no
  * libtorch stage, and match libtorch on the original graph, in FP32 and FP16 (the FP32 islands of the decomposed
  * statistics included).
  */

@@ -17,11 +17,11 @@ import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Each of {@link CommonDecompositions} computes what the op computes: libtorch on the CPU runs the graph before and
+ * Each of the decompositions of {@code StatisticDecompositions}, {@code ElementwiseDecompositions} and {@code ShapeDecompositions} computes what the op computes: libtorch on the CPU runs the graph before and
  * after {@code decompose} (then shape propagation, which must type every node the decomposition made) on random
  * inputs, and the results agree in dtype, shape and values.
  */
-class CommonDecompositionsTest {
+class DecompositionsAgreeWithLibtorchTest {
 
     /** Runs decompose + propagate-shapes on a graph with inputs {@code %x: X, %y: Y, %z: Z} and one result {@code %r: R}. */
     static void check(String name, String x, String y, String z, String r, String body) {
@@ -32,7 +32,7 @@ class CommonDecompositionsTest {
         Graph reference = Graphs.copy(g);
         String op = body.replaceAll("(?s).*%r : [^=]*= (aten::[A-Za-z_0-9.]+)\\(.*", "$1");
         PassContext ctx = PassContext.defaults();
-        ctx.put(DecompositionTable.class, DecompositionTable.standard().with(new CommonDecompositions.Roll()));
+        ctx.put(DecompositionTable.class, DecompositionTable.standard().with(new ShapeDecompositions.Roll()));
         PassManager.builder().build().run(g, "decompose{ops=" + op + "},propagate-shapes,cse,dce", ctx);
         assertThat(g.nodes()).as(name + " decomposed").noneMatch(n -> n.op().equals(op));
         assertThat(ctx.diagnostics()).as(name + ": every node typed").noneMatch(d -> d.contains("cannot") || d.contains("no shape rule"));
@@ -197,7 +197,7 @@ class CommonDecompositionsTest {
     @Test
     void rollIsOptInUntilTheHybridTestsUseAnotherOpWithoutAConverter() {
         assertThat(DecompositionTable.standard().find("aten::roll")).isEmpty();
-        assertThat(DecompositionTable.standard().with(new CommonDecompositions.Roll()).find("aten::roll")).isPresent();
+        assertThat(DecompositionTable.standard().with(new ShapeDecompositions.Roll()).find("aten::roll")).isPresent();
     }
 
     @Test
