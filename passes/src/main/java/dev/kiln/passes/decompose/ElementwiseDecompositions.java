@@ -388,12 +388,22 @@ public final class ElementwiseDecompositions {
         }
     }
 
-    /** {@code baddbmm(self, b1, b2, beta, alpha) = beta * self + alpha * bmm(b1, b2)} (self ignored when beta is 0). */
-    @AutoService(Decomposition.class)
-    public static final class Baddbmm implements Decomposition {
+    /**
+     * {@code beta * self + alpha * product(a, b)} (self ignored when beta is 0, as PyTorch does): {@code baddbmm} with
+     * {@code bmm}, {@code addmv} with {@code matmul}.
+     */
+    abstract static class ScaledProductSum implements Decomposition {
+        private final String op;
+        private final String product;
+
+        ScaledProductSum(String op, String product) {
+            this.op = op;
+            this.product = product;
+        }
+
         @Override
         public String op() {
-            return "aten::baddbmm";
+            return op;
         }
 
         @Override
@@ -405,15 +415,29 @@ public final class ElementwiseDecompositions {
         public List<Value> decompose(Node n, DecompositionBuilder b) {
             double beta = n.doubleArg("beta");
             double alpha = n.doubleArg("alpha");
-            Value mm = b.call("aten::bmm", b.input(1), b.input(2));
+            Value p = b.call(product, b.input(1), b.input(2));
             if (alpha != 1) {
-                mm = b.call("aten::mul.Tensor", mm, b.scalar(alpha));
+                p = b.call("aten::mul.Tensor", p, b.scalar(alpha));
             }
             if (beta == 0) {
-                return List.of(mm);
+                return List.of(p);
             }
             Value self = beta == 1 ? b.input(0) : b.call("aten::mul.Tensor", b.input(0), b.scalar(beta));
-            return List.of(b.call("aten::add.Tensor", self, mm));
+            return List.of(b.call("aten::add.Tensor", self, p));
+        }
+    }
+
+    @AutoService(Decomposition.class)
+    public static final class Baddbmm extends ScaledProductSum {
+        public Baddbmm() {
+            super("aten::baddbmm", "aten::bmm");
+        }
+    }
+
+    @AutoService(Decomposition.class)
+    public static final class Addmv extends ScaledProductSum {
+        public Addmv() {
+            super("aten::addmv", "aten::matmul");
         }
     }
 
@@ -440,35 +464,6 @@ public final class ElementwiseDecompositions {
                 q = b.call("aten::mul.Tensor", List.of(q, b.scalar(value)), Map.of(), loose);
             }
             return List.of(b.call("aten::add.Tensor", b.input(0), q));
-        }
-    }
-
-    /** {@code addmv(self, mat, vec, beta, alpha) = beta * self + alpha * (mat @ vec)} (self ignored when beta is 0). */
-    @AutoService(Decomposition.class)
-    public static final class Addmv implements Decomposition {
-        @Override
-        public String op() {
-            return "aten::addmv";
-        }
-
-        @Override
-        public Optional<String> unsupported(Node n) {
-            return needsLiterals(n, "beta", "alpha");
-        }
-
-        @Override
-        public List<Value> decompose(Node n, DecompositionBuilder b) {
-            double beta = n.doubleArg("beta");
-            double alpha = n.doubleArg("alpha");
-            Value mv = b.call("aten::matmul", b.input(1), b.input(2));
-            if (alpha != 1) {
-                mv = b.call("aten::mul.Tensor", mv, b.scalar(alpha));
-            }
-            if (beta == 0) {
-                return List.of(mv);
-            }
-            Value self = beta == 1 ? b.input(0) : b.call("aten::mul.Tensor", b.input(0), b.scalar(beta));
-            return List.of(b.call("aten::add.Tensor", self, mv));
         }
     }
 
