@@ -8,6 +8,7 @@ import dev.kiln.ir.SymExpr;
 import dev.kiln.ir.TensorType;
 import dev.kiln.ir.Value;
 import dev.kiln.passes.Ops;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

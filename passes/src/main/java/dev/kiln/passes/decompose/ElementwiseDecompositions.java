@@ -9,6 +9,7 @@ import dev.kiln.ir.SymExpr;
 import dev.kiln.ir.TensorType;
 import dev.kiln.ir.Type;
 import dev.kiln.ir.Value;
+
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;

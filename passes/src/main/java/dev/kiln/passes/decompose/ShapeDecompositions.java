@@ -10,6 +10,7 @@ import dev.kiln.ir.Shape;
 import dev.kiln.ir.SymExpr;
 import dev.kiln.ir.TensorType;
 import dev.kiln.ir.Value;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -18,13 +19,15 @@ import java.util.Optional;
 import static dev.kiln.passes.decompose.DecompositionSupport.*;
 
 /**
- * Factories, layout and indexing ops as reshapes, expands, slices, concatenations and {@code index_select} with constant
+ * Factories, layout and indexing ops as reshapes, expands, slices, concatenations and {@code index_select} with
+ * constant
  * indices: {@code new_zeros}, {@code new_ones}, {@code new_full}, {@code repeat}, {@code tile}, {@code flip},
  * {@code pixel_shuffle}, {@code pixel_unshuffle}, {@code tril}, {@code triu}, {@code type_as}, {@code expand_as},
  * {@code view_as}, {@code reshape_as}, {@code index.Tensor} with one 1-d index, {@code reflection_pad{1,2,3}d},
  * {@code replication_pad{1,2,3}d} and {@code pad} in its four modes; {@code roll} is written and tested but opt-in
  * (the hybrid runtime's GPU tests use it as the op that has to run in libtorch). Where a decomposition needs static
- * sizes its {@link Decomposition#unsupported} says so. Checked against libtorch by {@code DecompositionsAgreeWithLibtorchTest}.
+ * sizes its {@link Decomposition#unsupported} says so. Checked against libtorch by
+ * {@code DecompositionsAgreeWithLibtorchTest}.
  */
 public final class ShapeDecompositions {
     private ShapeDecompositions() {

@@ -7,6 +7,7 @@ import dev.kiln.ir.Node;
 import dev.kiln.ir.TensorType;
 import dev.kiln.ir.Type;
 import dev.kiln.ir.Value;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -19,7 +20,8 @@ import static dev.kiln.passes.decompose.DecompositionSupport.*;
  * {@code std} ({@code .correction}, {@code .dim}, whole), {@code var_mean}, {@code std_mean}, vector norms
  * ({@code linalg_vector_norm}, {@code norm.ScalarOpt_dim}: orders 1, 2, inf), {@code logsumexp}, {@code rms_norm},
  * {@code instance_norm} (as {@code group_norm} or {@code batch_norm}), {@code all} and {@code any}. The precision pass
- * keeps the pieces of what it would have kept in FP32 in FP32. Checked against libtorch by {@code DecompositionsAgreeWithLibtorchTest}.
+ * keeps the pieces of what it would have kept in FP32 in FP32. Checked against libtorch by
+ * {@code DecompositionsAgreeWithLibtorchTest}.
  */
 public final class StatisticDecompositions {
     private StatisticDecompositions() {
