@@ -750,4 +750,205 @@ public final class ShapeDecompositions {
             return super.decompose(n, b);
         }
     }
+
+    /**
+     * {@code einsum} of one or two operands as permutes, sums, reshapes and one {@code bmm}: indices only one operand has
+     * and the result lacks are summed first; the rest is laid out as {@code [batch, free, contracted]} times
+     * {@code [batch, contracted, free]}, multiplied, and put in the result's order. Explicit ({@code ->}) and implicit
+     * equations; no ellipsis, no index repeated within an operand (a diagonal), static sizes.
+     */
+    @AutoService(Decomposition.class)
+    public static final class Einsum implements Decomposition {
+        @Override
+        public String op() {
+            return "aten::einsum";
+        }
+
+        /** The operands' index strings and the result's; empty when the equation is outside what is decomposed. */
+        static Optional<List<String>> parse(String equation, int operands) {
+            String eq = equation.replace(" ", "");
+            if (eq.contains(".")) {
+                return Optional.empty();
+            }
+            String[] sides = eq.split("->", -1);
+            String[] ins = sides[0].split(",", -1);
+            if (ins.length != operands || sides.length > 2) {
+                return Optional.empty();
+            }
+            String out;
+            if (sides.length == 2) {
+                out = sides[1];
+            } else {
+                // implicit: the indices that appear once, in alphabetical order
+                StringBuilder o = new StringBuilder();
+                for (char c = 'A'; c <= 'z'; c++) {
+                    int count = 0;
+                    for (String in : ins) {
+                        count += in.length() - in.replace(String.valueOf(c), "").length();
+                    }
+                    if (count == 1) {
+                        o.append(c);
+                    }
+                }
+                out = o.toString();
+            }
+            List<String> all = new ArrayList<>(List.of(ins));
+            all.add(out);
+            for (String t : all) {
+                if (t.chars().distinct().count() != t.length() || !t.chars().allMatch(Character::isLetter)) {
+                    return Optional.empty();
+                }
+            }
+            for (char c : out.toCharArray()) {
+                if (java.util.Arrays.stream(ins).noneMatch(in -> in.indexOf(c) >= 0)) {
+                    return Optional.empty();
+                }
+            }
+            return Optional.of(all);
+        }
+
+        static List<Value> operands(Node n) {
+            List<Value> out = new ArrayList<>();
+            if (n.arg("tensors") instanceof Arg.ListArg l) {
+                for (Arg a : l.elements()) {
+                    if (!(a instanceof Value v)) {
+                        return List.of();
+                    }
+                    out.add(v);
+                }
+            }
+            return out;
+        }
+
+        @Override
+        public Optional<String> unsupported(Node n) {
+            if (!(n.arg("equation") instanceof Arg.StrLit eq)) {
+                return Optional.of("the equation must be a literal");
+            }
+            List<Value> ops = operands(n);
+            if (ops.isEmpty() || ops.size() > 2) {
+                return Optional.of("one or two operands are decomposed, not " + ops.size());
+            }
+            Optional<List<String>> idx = parse(eq.value(), ops.size());
+            if (idx.isEmpty()) {
+                return Optional.of("equation '" + eq.value() + "' has an ellipsis, a repeated index or does not match its operands");
+            }
+            Map<Character, Long> sizes = new java.util.HashMap<>();
+            for (int i = 0; i < ops.size(); i++) {
+                Optional<TensorType> t = known(ops.get(i));
+                String s = idx.get().get(i);
+                if (t.isEmpty() || t.get().rank() != s.length() || !allStatic(t.get())) {
+                    return Optional.of("operand " + i + " needs static sizes and rank " + s.length());
+                }
+                for (int d = 0; d < s.length(); d++) {
+                    Long before = sizes.put(s.charAt(d), size(t.get(), d));
+                    if (before != null && before != size(t.get(), d)) {
+                        return Optional.of("index " + s.charAt(d) + " has sizes " + before + " and " + size(t.get(), d)
+                                + " (broadcasting is not decomposed)");
+                    }
+                }
+            }
+            return Optional.empty();
+        }
+
+        /** {@code x} (indices {@code have}) with the indices not in {@code keep} summed out; the remaining indices. */
+        static String sumOut(DecompositionBuilder b, Value[] x, String have, String keep, Map<Character, Long> sizes, DType dt) {
+            List<Integer> dims = new ArrayList<>();
+            StringBuilder rest = new StringBuilder();
+            for (int d = 0; d < have.length(); d++) {
+                if (keep.indexOf(have.charAt(d)) < 0) {
+                    dims.add(d);
+                } else {
+                    rest.append(have.charAt(d));
+                }
+            }
+            if (!dims.isEmpty()) {
+                x[0] = b.call("aten::sum.dim_IntList", List.of(x[0], ints(dims), new Arg.BoolLit(false)), Map.of(),
+                        typeFor(rest.toString(), sizes, dt));
+            }
+            return rest.toString();
+        }
+
+        static TensorType typeFor(String indices, Map<Character, Long> sizes, DType dt) {
+            return ofSizes(dt, indices.chars().mapToLong(c -> sizes.get((char) c)).toArray());
+        }
+
+        /** {@code x} permuted from {@code from} to {@code to} (the same indices), no node when already so. */
+        static Value permute(DecompositionBuilder b, Value x, String from, String to, Map<Character, Long> sizes, DType dt) {
+            if (from.equals(to)) {
+                return x;
+            }
+            long[] perm = to.chars().mapToLong(c -> from.indexOf(c)).toArray();
+            return b.call("aten::permute", List.of(x, Arg.ints(perm)), Map.of(), typeFor(to, sizes, dt));
+        }
+
+        static long product(String indices, Map<Character, Long> sizes) {
+            long p = 1;
+            for (char c : indices.toCharArray()) {
+                p *= sizes.get(c);
+            }
+            return p;
+        }
+
+        @Override
+        public List<Value> decompose(Node n, DecompositionBuilder b) {
+            List<Value> ops = operands(n);
+            List<String> idx = parse(((Arg.StrLit) n.arg("equation")).value(), ops.size()).orElseThrow();
+            String out = idx.get(idx.size() - 1);
+            DType dt = known(ops.get(0)).orElseThrow().dtype().get();
+            Map<Character, Long> sizes = new java.util.HashMap<>();
+            for (int i = 0; i < ops.size(); i++) {
+                TensorType t = known(ops.get(i)).orElseThrow();
+                for (int d = 0; d < t.rank(); d++) {
+                    sizes.put(idx.get(i).charAt(d), size(t, d));
+                }
+            }
+            if (ops.size() == 1) {
+                Value[] x = {ops.get(0)};
+                String rest = sumOut(b, x, idx.get(0), out, sizes, dt);
+                return List.of(permute(b, x[0], rest, out, sizes, dt));
+            }
+            String a0 = idx.get(0);
+            String b0 = idx.get(1);
+            Value[] xa = {ops.get(0)};
+            Value[] xb = {ops.get(1)};
+            // indices one operand has alone and the result lacks: summed out first
+            String a = sumOut(b, xa, a0, out + b0, sizes, dt);
+            String bb = sumOut(b, xb, b0, out + a0, sizes, dt);
+            StringBuilder batch = new StringBuilder();
+            StringBuilder contracted = new StringBuilder();
+            StringBuilder aFree = new StringBuilder();
+            StringBuilder bFree = new StringBuilder();
+            for (char c : out.toCharArray()) {
+                if (a.indexOf(c) >= 0 && bb.indexOf(c) >= 0) {
+                    batch.append(c);
+                } else if (a.indexOf(c) >= 0) {
+                    aFree.append(c);
+                } else {
+                    bFree.append(c);
+                }
+            }
+            for (char c : a.toCharArray()) {
+                if (bb.indexOf(c) >= 0 && out.indexOf(c) < 0) {
+                    contracted.append(c);
+                }
+            }
+            String la = batch + aFree.toString() + contracted;
+            String lb = batch + contracted.toString() + bFree;
+            long nb = product(batch.toString(), sizes);
+            long m = product(aFree.toString(), sizes);
+            long k = product(contracted.toString(), sizes);
+            long nn = product(bFree.toString(), sizes);
+            Value pa = permute(b, xa[0], a, la, sizes, dt);
+            Value pb = permute(b, xb[0], bb, lb, sizes, dt);
+            Value ra = b.call("aten::reshape", List.of(pa, Arg.ints(nb, m, k)), Map.of(), ofSizes(dt, nb, m, k));
+            Value rb = b.call("aten::reshape", List.of(pb, Arg.ints(nb, k, nn)), Map.of(), ofSizes(dt, nb, k, nn));
+            Value mm = b.call("aten::bmm", List.of(ra, rb), Map.of(), ofSizes(dt, nb, m, nn));
+            String laid = batch + aFree.toString() + bFree;
+            Value shaped = b.call("aten::reshape", List.of(mm, Arg.ints(typeFor(laid, sizes, dt).shape().staticSizes().orElseThrow())),
+                    Map.of(), typeFor(laid, sizes, dt));
+            return List.of(permute(b, shaped, laid, out, sizes, dt));
+        }
+    }
+
 }

@@ -294,4 +294,47 @@ class DecompositionsAgreeWithLibtorchTest {
         check("pixel_unshuffle", "tensor<f32, [2, 2, 6, 6]>", "tensor<f32, [4]>", "tensor<f32, [4]>", "tensor<f32, [2, 8, 3, 3]>",
                 "  %r : R = aten::pixel_unshuffle(%x, 2)");
     }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "bij,bjk->bik | tensor<f32, [2, 3, 4]> | tensor<f32, [2, 4, 5]> | tensor<f32, [2, 3, 5]>",
+            "bhqd,bhkd->bhqk | tensor<f32, [2, 3, 4, 6]> | tensor<f32, [2, 3, 5, 6]> | tensor<f32, [2, 3, 4, 5]>",
+            "ij,jk | tensor<f32, [3, 4]> | tensor<f32, [4, 5]> | tensor<f32, [3, 5]>",
+            "i,i-> | tensor<f32, [4]> | tensor<f32, [4]> | tensor<f32, []>",
+            "i,j->ij | tensor<f32, [3]> | tensor<f32, [4]> | tensor<f32, [3, 4]>",
+            "bi,bi->b | tensor<f32, [3, 4]> | tensor<f32, [3, 4]> | tensor<f32, [3]>",
+            "abc,cd->dba | tensor<f32, [2, 3, 4]> | tensor<f32, [4, 5]> | tensor<f32, [5, 3, 2]>",
+            "ij,kl->ilkj | tensor<f32, [2, 3]> | tensor<f32, [4, 5]> | tensor<f32, [2, 5, 4, 3]>",
+            "abc,ab->c | tensor<f32, [2, 3, 4]> | tensor<f32, [2, 3]> | tensor<f32, [4]>",
+            "iz,jz->ij | tensor<f32, [3, 6]> | tensor<f32, [4, 6]> | tensor<f32, [3, 4]>",
+            "bxi,byj->bij | tensor<f32, [2, 3, 4]> | tensor<f32, [2, 5, 6]> | tensor<f32, [2, 4, 6]>"})
+    void einsumOfTwoOperands(String eq, String a, String b, String r) {
+        check("einsum " + eq, a, b, "tensor<f32, [4]>", r,
+                "  %r : R = aten::einsum(\"" + eq + "\", [%x, %y], none)");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "ijk->kji | tensor<f32, [4, 5, 3]>",
+            "ijk->k | tensor<f32, [4]>",
+            "ijk->kj | tensor<f32, [4, 5]>",
+            "ijk | tensor<f32, [3, 5, 4]>"})
+    void einsumOfOneOperand(String eq, String r) {
+        check("einsum " + eq, F, "tensor<f32, [4]>", "tensor<f32, [4]>", r, "  %r : R = aten::einsum(\"" + eq + "\", [%x], none)");
+    }
+
+    @Test
+    void einsumWithADiagonalOrAnEllipsisStaysInLibtorch() {
+        Graph g = Kir.parse("""
+                graph @g(%x: tensor<f32, [4, 4]>, %y: tensor<f32, [2, 3, 4]>) {
+                  %d : tensor<f32, [4]> = aten::einsum("ii->i", [%x], none)
+                  %e : tensor<f32, [2, 3, 4]> = aten::einsum("...i->...i", [%y], none)
+                  return %d, %e
+                }
+                """);
+        PassContext ctx = PassContext.defaults();
+        PassManager.builder().build().run(g, "decompose{ops=aten::einsum}", ctx);
+        assertThat(g.opHistogram()).containsEntry("aten::einsum", 2);
+        assertThat(ctx.diagnostics()).anyMatch(d -> d.contains("ellipsis, a repeated index"));
+    }
 }
