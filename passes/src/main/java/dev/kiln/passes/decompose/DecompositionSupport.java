@@ -68,6 +68,16 @@ final class DecompositionSupport {
         return out;
     }
 
+    /** A reduction's dims argument: None (every dim) for the overloads that have none ({@code var(x)}, {@code all(x)}). */
+    static Arg dimArg(Node n) {
+        return n.schema().indexOf("dim").isPresent() ? n.arg("dim") : Arg.NONE;
+    }
+
+    /** A reduction's {@code keepdim}: false for the overloads that have none. */
+    static boolean keepdim(Node n) {
+        return n.schema().indexOf("keepdim").isPresent() && n.boolArg("keepdim");
+    }
+
     /** {@code t} with the dims in {@code dims} made 1 ({@code keepdim}) or dropped. */
     static TensorType reducedType(TensorType t, List<Integer> dims, boolean keepdim) {
         List<SymExpr> out = new ArrayList<>();
@@ -107,6 +117,13 @@ final class DecompositionSupport {
             }
         }
         return Optional.empty();
+    }
+
+    /** {@code index_select(x, d, idx)} with {@code idx} a new i64 constant (named after {@code hint}); the result typed {@code type}. */
+    static Value selectAlong(DecompositionBuilder b, Value x, int d, long[] idx, String hint, TensorType type) {
+        dev.kiln.ir.Graph g = b.node().graph();
+        Value index = g.addConstant(g.freshName(hint), dev.kiln.ir.ConstantTensor.ofLongs(new long[] {idx.length}, idx));
+        return b.call("aten::index_select", List.of(x, new Arg.IntLit(d), index), Map.of(), type);
     }
 
     /** The first present reason. */

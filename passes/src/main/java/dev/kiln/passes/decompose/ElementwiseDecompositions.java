@@ -101,18 +101,12 @@ public final class ElementwiseDecompositions {
     }
 
     /** {@code log2(x) = log(x) / ln 2} and {@code log10(x) = log(x) / ln 10}. */
-    abstract static class ScaledLog implements Decomposition {
-        private final String op;
+    abstract static class ScaledLog extends OpDecomposition {
         private final double base;
 
         ScaledLog(String op, double base) {
-            this.op = op;
+            super(op);
             this.base = base;
-        }
-
-        @Override
-        public String op() {
-            return op;
         }
 
         @Override
@@ -393,18 +387,12 @@ public final class ElementwiseDecompositions {
      * {@code beta * self + alpha * product(a, b)} (self ignored when beta is 0, as PyTorch does): {@code baddbmm} with
      * {@code bmm}, {@code addmv} with {@code matmul}.
      */
-    abstract static class ScaledProductSum implements Decomposition {
-        private final String op;
+    abstract static class ScaledProductSum extends OpDecomposition {
         private final String product;
 
         ScaledProductSum(String op, String product) {
-            this.op = op;
+            super(op);
             this.product = product;
-        }
-
-        @Override
-        public String op() {
-            return op;
         }
 
         @Override

@@ -176,7 +176,6 @@ public final class ShapeDecompositions {
         @Override
         public List<Value> decompose(Node n, DecompositionBuilder b) {
             TensorType t = typeOf(n, 0);
-            Graph g = n.graph();
             Value x = b.input(0);
             for (long d0 : longs(n.arg("dims"))) {
                 int d = norm(d0, t.rank());
@@ -185,8 +184,7 @@ public final class ShapeDecompositions {
                 for (int i = 0; i < s; i++) {
                     idx[i] = s - 1 - i;
                 }
-                Value index = g.addConstant(g.freshName("flip_index"), ConstantTensor.ofLongs(new long[] {s}, idx));
-                x = b.call("aten::index_select", List.of(x, new Arg.IntLit(d), index), Map.of(), t);
+                x = selectAlong(b, x, d, idx, "flip_index", t);
             }
             return List.of(x);
         }
@@ -339,18 +337,12 @@ public final class ShapeDecompositions {
     }
 
     /** {@code tril}/{@code triu}: {@code where(mask, x, 0)} with the mask of the last two (static) dims as a constant. */
-    abstract static class Triangle implements Decomposition {
-        private final String op;
+    abstract static class Triangle extends OpDecomposition {
         private final boolean lower;
 
         Triangle(String op, boolean lower) {
-            this.op = op;
+            super(op);
             this.lower = lower;
-        }
-
-        @Override
-        public String op() {
-            return op;
         }
 
         @Override
@@ -544,12 +536,21 @@ public final class ShapeDecompositions {
      * is the mirrored, repeated or wrapped positions before the dim, the dim itself, and those after it (static sizes;
      * pads of 0 or more, and smaller than the dim for reflection, as PyTorch requires).
      */
-    abstract static class ModePad implements Decomposition {
+    abstract static class ModePad extends OpDecomposition {
         enum Mode { REFLECT, REPLICATE, CIRCULAR }
+
+        private final String padArg;
+
+        ModePad(String op, String padArg) {
+            super(op);
+            this.padArg = padArg;
+        }
 
         abstract Mode mode(Node n);
 
-        abstract String padArg();
+        String padArg() {
+            return padArg;
+        }
 
         @Override
         public Optional<String> unsupported(Node n) {
@@ -585,7 +586,6 @@ public final class ShapeDecompositions {
             TensorType t = typeOf(n, 0);
             long[] pad = longs(n.arg(padArg()));
             Mode mode = mode(n);
-            Graph g = n.graph();
             Value x = b.input(0);
             List<SymExpr> dims = new ArrayList<>(t.shape().dims());
             for (int i = 0; i < pad.length / 2; i++) {
@@ -606,116 +606,74 @@ public final class ShapeDecompositions {
                     };
                 }
                 dims.set(d, SymExpr.of(idx.length));
-                Value index = g.addConstant(g.freshName("pad_index"), ConstantTensor.ofLongs(new long[] {idx.length}, idx));
-                x = b.call("aten::index_select", List.of(x, new Arg.IntLit(d), index), Map.of(), t.withShape(Shape.of(dims)));
+                x = selectAlong(b, x, d, idx, "pad_index", t.withShape(Shape.of(dims)));
             }
             return List.of(x);
         }
     }
 
-    /** {@code reflection_pad{1,2,3}d}, {@code replication_pad{1,2,3}d}. */
-    static final class NamedModePad extends ModePad {
-        private final String op;
+    /** {@code reflection_pad{1,2,3}d}, {@code replication_pad{1,2,3}d}: one mode, the pads in {@code padding}. */
+    abstract static class FixedModePad extends ModePad {
         private final Mode mode;
 
-        NamedModePad(String op, Mode mode) {
-            this.op = op;
+        FixedModePad(String op, Mode mode) {
+            super(op, "padding");
             this.mode = mode;
-        }
-
-        @Override
-        public String op() {
-            return op;
         }
 
         @Override
         Mode mode(Node n) {
             return mode;
         }
-
-        @Override
-        String padArg() {
-            return "padding";
-        }
-    }
-
-    /** A public, registrable {@link NamedModePad} (ServiceLoader needs public classes with public constructors). */
-    public abstract static class ModePadEntry implements Decomposition {
-        private final NamedModePad delegate;
-
-        ModePadEntry(String op, ModePad.Mode mode) {
-            this.delegate = new NamedModePad(op, mode);
-        }
-
-        @Override
-        public String op() {
-            return delegate.op();
-        }
-
-        @Override
-        public Optional<String> unsupported(Node n) {
-            return delegate.unsupported(n);
-        }
-
-        @Override
-        public List<Value> decompose(Node n, DecompositionBuilder b) {
-            return delegate.decompose(n, b);
-        }
     }
 
     @AutoService(Decomposition.class)
-    public static final class ReflectionPad1d extends ModePadEntry {
+    public static final class ReflectionPad1d extends FixedModePad {
         public ReflectionPad1d() {
-            super("aten::reflection_pad1d", ModePad.Mode.REFLECT);
+            super("aten::reflection_pad1d", Mode.REFLECT);
         }
     }
 
     @AutoService(Decomposition.class)
-    public static final class ReflectionPad2d extends ModePadEntry {
+    public static final class ReflectionPad2d extends FixedModePad {
         public ReflectionPad2d() {
-            super("aten::reflection_pad2d", ModePad.Mode.REFLECT);
+            super("aten::reflection_pad2d", Mode.REFLECT);
         }
     }
 
     @AutoService(Decomposition.class)
-    public static final class ReflectionPad3d extends ModePadEntry {
+    public static final class ReflectionPad3d extends FixedModePad {
         public ReflectionPad3d() {
-            super("aten::reflection_pad3d", ModePad.Mode.REFLECT);
+            super("aten::reflection_pad3d", Mode.REFLECT);
         }
     }
 
     @AutoService(Decomposition.class)
-    public static final class ReplicationPad1d extends ModePadEntry {
+    public static final class ReplicationPad1d extends FixedModePad {
         public ReplicationPad1d() {
-            super("aten::replication_pad1d", ModePad.Mode.REPLICATE);
+            super("aten::replication_pad1d", Mode.REPLICATE);
         }
     }
 
     @AutoService(Decomposition.class)
-    public static final class ReplicationPad2d extends ModePadEntry {
+    public static final class ReplicationPad2d extends FixedModePad {
         public ReplicationPad2d() {
-            super("aten::replication_pad2d", ModePad.Mode.REPLICATE);
+            super("aten::replication_pad2d", Mode.REPLICATE);
         }
     }
 
     @AutoService(Decomposition.class)
-    public static final class ReplicationPad3d extends ModePadEntry {
+    public static final class ReplicationPad3d extends FixedModePad {
         public ReplicationPad3d() {
-            super("aten::replication_pad3d", ModePad.Mode.REPLICATE);
+            super("aten::replication_pad3d", Mode.REPLICATE);
         }
     }
 
     /** {@code pad(x, pad, mode, value)}: {@code constant_pad_nd} for constant, the index forms for the others. */
     @AutoService(Decomposition.class)
     public static final class Pad extends ModePad {
-        @Override
-        public String op() {
-            return "aten::pad";
-        }
-
-        @Override
-        String padArg() {
-            return "pad";
+        public Pad() {
+            super("aten::pad", "pad");
         }
 
         @Override

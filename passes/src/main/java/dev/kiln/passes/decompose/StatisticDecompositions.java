@@ -28,33 +28,25 @@ public final class StatisticDecompositions {
     }
 
     /**
-     * {@code var}/{@code std} ({@code .correction} and {@code .dim}): {@code sum((x - mean(x))^2) / (N - correction)},
+     * {@code var}/{@code std} ({@code .correction}, {@code .dim}, whole): {@code sum((x - mean(x))^2) / (N - correction)},
      * with {@code N} the number of reduced elements (static), and its square root for {@code std}.
      */
-    abstract static class Variance implements Decomposition {
-        private final String op;
+    abstract static class Variance extends OpDecomposition {
         private final boolean std;
 
         Variance(String op, boolean std) {
-            this.op = op;
+            super(op);
             this.std = std;
         }
 
-        @Override
-        public String op() {
-            return op;
+        /** The overload's correction: {@code correction} (None: 1), or {@code unbiased} (1 or 0). */
+        static double correction(Node n) {
+            if (n.schema().indexOf("correction").isPresent()) {
+                return n.arg("correction").isNone() ? 1.0 : n.doubleArg("correction");
+            }
+            return n.boolArg("unbiased") ? 1 : 0;
         }
 
-        abstract double correction(Node n);
-
-        /** The reduced-dims argument (None: every dim). */
-        Arg dims(Node n) {
-            return n.arg("dim");
-        }
-
-        boolean keepdim(Node n) {
-            return n.boolArg("keepdim");
-        }
 
         @Override
         public Optional<String> unsupported(Node n) {
@@ -63,7 +55,7 @@ public final class StatisticDecompositions {
             if (r.isPresent()) {
                 return r;
             }
-            if (n.arg(op.endsWith("correction") ? "correction" : "unbiased") instanceof Value) {
+            if (n.arg(n.schema().indexOf("correction").isPresent() ? "correction" : "unbiased") instanceof Value) {
                 return Optional.of("the correction must be a literal");
             }
             TensorType t = typeOf(n, 0);
@@ -71,7 +63,7 @@ public final class StatisticDecompositions {
                 return Optional.of("needs a floating input");
             }
             long count = 1;
-            for (int d : reduced(dims(n), t.rank())) {
+            for (int d : reduced(dimArg(n), t.rank())) {
                 long s = size(t, d);
                 if (s < 0) {
                     return Optional.of("the reduced dims must have static sizes (dim " + d + " is " + t.shape().dim(d) + ")");
@@ -85,7 +77,7 @@ public final class StatisticDecompositions {
         @Override
         public List<Value> decompose(Node n, DecompositionBuilder b) {
             TensorType t = typeOf(n, 0);
-            List<Integer> dims = reduced(dims(n), t.rank());
+            List<Integer> dims = reduced(dimArg(n), t.rank());
             boolean keepdim = keepdim(n);
             long count = 1;
             for (int d : dims) {
@@ -102,20 +94,10 @@ public final class StatisticDecompositions {
         }
     }
 
-    static double correctionArg(Node n) {
-        Arg c = n.arg("correction");
-        return c.isNone() ? 1.0 : n.doubleArg("correction");
-    }
-
     @AutoService(Decomposition.class)
     public static final class VarCorrection extends Variance {
         public VarCorrection() {
             super("aten::var.correction", false);
-        }
-
-        @Override
-        double correction(Node n) {
-            return correctionArg(n);
         }
     }
 
@@ -124,22 +106,12 @@ public final class StatisticDecompositions {
         public StdCorrection() {
             super("aten::std.correction", true);
         }
-
-        @Override
-        double correction(Node n) {
-            return correctionArg(n);
-        }
     }
 
     @AutoService(Decomposition.class)
     public static final class VarDim extends Variance {
         public VarDim() {
             super("aten::var.dim", false);
-        }
-
-        @Override
-        double correction(Node n) {
-            return n.boolArg("unbiased") ? 1 : 0;
         }
     }
 
@@ -148,44 +120,18 @@ public final class StatisticDecompositions {
         public StdDim() {
             super("aten::std.dim", true);
         }
-
-        @Override
-        double correction(Node n) {
-            return n.boolArg("unbiased") ? 1 : 0;
-        }
     }
 
     /** {@code var(x, unbiased)} and {@code std(x, unbiased)}: over every element. */
-    abstract static class VarianceAll extends Variance {
-        VarianceAll(String op, boolean std) {
-            super(op, std);
-        }
-
-        @Override
-        Arg dims(Node n) {
-            return Arg.NONE;
-        }
-
-        @Override
-        boolean keepdim(Node n) {
-            return false;
-        }
-
-        @Override
-        double correction(Node n) {
-            return n.boolArg("unbiased") ? 1 : 0;
-        }
-    }
-
     @AutoService(Decomposition.class)
-    public static final class VarAll extends VarianceAll {
+    public static final class VarAll extends Variance {
         public VarAll() {
             super("aten::var", false);
         }
     }
 
     @AutoService(Decomposition.class)
-    public static final class StdAll extends VarianceAll {
+    public static final class StdAll extends Variance {
         public StdAll() {
             super("aten::std", true);
         }
@@ -207,8 +153,8 @@ public final class StatisticDecompositions {
         @Override
         public List<Value> decompose(Node n, DecompositionBuilder b) {
             TensorType t = typeOf(n, 0);
-            List<Integer> dims = reduced(n.arg("dim"), t.rank());
-            boolean keepdim = n.boolArg("keepdim");
+            List<Integer> dims = reduced(dimArg(n), t.rank());
+            boolean keepdim = keepdim(n);
             Value v = stat.decompose(n, b).get(0);
             Value mean = b.call("aten::mean.dim", List.of(b.input(0), ints(dims), new Arg.BoolLit(keepdim)), Map.of(),
                     reducedType(t, dims, keepdim));
@@ -266,8 +212,8 @@ public final class StatisticDecompositions {
         @Override
         public List<Value> decompose(Node n, DecompositionBuilder b) {
             TensorType t = typeOf(n, 0);
-            List<Integer> dims = reduced(n.arg("dim"), t.rank());
-            boolean keepdim = n.boolArg("keepdim");
+            List<Integer> dims = reduced(dimArg(n), t.rank());
+            boolean keepdim = keepdim(n);
             Value x = b.input(0);
             double p = ord(n);
             Type out = reducedType(t, dims, keepdim);
@@ -331,8 +277,8 @@ public final class StatisticDecompositions {
         @Override
         public List<Value> decompose(Node n, DecompositionBuilder b) {
             TensorType t = typeOf(n, 0);
-            List<Integer> dims = reduced(n.arg("dim"), t.rank());
-            boolean keepdim = n.boolArg("keepdim");
+            List<Integer> dims = reduced(dimArg(n), t.rank());
+            boolean keepdim = keepdim(n);
             Value x = b.input(0);
             TensorType kept = reducedType(t, dims, true);
             Value m = b.call("aten::amax", List.of(x, ints(dims), new Arg.BoolLit(true)), Map.of(), kept);
@@ -432,18 +378,12 @@ public final class StatisticDecompositions {
     }
 
     /** {@code all} ({@code .dim}, {@code .dims}, whole): {@code not(any(not(x)))}; {@code any} (whole): {@code any.dims} over every dim. */
-    abstract static class AnyAll implements Decomposition {
-        private final String op;
+    abstract static class AnyAll extends OpDecomposition {
         private final boolean all;
 
         AnyAll(String op, boolean all) {
-            this.op = op;
+            super(op);
             this.all = all;
-        }
-
-        @Override
-        public String op() {
-            return op;
         }
 
         @Override
@@ -456,9 +396,8 @@ public final class StatisticDecompositions {
         @Override
         public List<Value> decompose(Node n, DecompositionBuilder b) {
             TensorType t = typeOf(n, 0);
-            boolean hasDim = n.schema().indexOf("dim").isPresent();
-            List<Integer> dims = reduced(hasDim ? n.arg("dim") : Arg.NONE, t.rank());
-            boolean keepdim = hasDim && n.boolArg("keepdim");
+            List<Integer> dims = reduced(dimArg(n), t.rank());
+            boolean keepdim = keepdim(n);
             TensorType bool = t.withDType(DType.BOOL);
             Value x = all ? b.call("aten::logical_not", List.of(b.input(0)), Map.of(), bool) : b.input(0);
             Value any = b.call("aten::any.dims", List.of(x, ints(dims), new Arg.BoolLit(keepdim)), Map.of(),
