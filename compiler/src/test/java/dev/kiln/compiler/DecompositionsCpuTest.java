@@ -17,7 +17,6 @@ import dev.kiln.passes.eval.GraphEvaluator;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
-import java.util.Random;
 import java.util.Set;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -30,13 +29,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class DecompositionsCpuTest {
     @Test
     void everyDecomposedOpLandsInTensorRtAndComputesTheSame() {
-        Random rnd = new Random(3);
-        float[] x = new float[2 * 8 * 6];
-        for (int k = 0; k < x.length; k++) {
-            x[k] = (float) (rnd.nextGaussian() * 2);
-        }
-        List<ConstantTensor> in = List.of(ConstantTensor.ofFloats(new long[] {2, 8, 6}, x),
-                ConstantTensor.ofFloats(new long[] {6}, 0.5f, 1f, 1.5f, 2f, -1f, 0.25f));
+        List<ConstantTensor> in = DecompositionsGpuTest.inputs();
         Graph original = IrParser.parse(DecompositionsGpuTest.GRAPH, "decomposed.kir", SchemaRegistry.standard());
         ConstantTensor want = GraphEvaluator.run(Graphs.copy(original), in).get(0);
         for (Precision p : List.of(Precision.FP32, Precision.FP16)) {

@@ -41,15 +41,20 @@ class DecompositionsGpuTest {
             }
             """;
 
-    @Test
-    void decomposedOpsBuildOneEngineAndMatchLibtorch() {
+    /** The inputs both this test and {@link DecompositionsCpuTest} run {@link #GRAPH} on. */
+    static List<ConstantTensor> inputs() {
         Random rnd = new Random(3);
         float[] x = new float[2 * 8 * 6];
         for (int k = 0; k < x.length; k++) {
             x[k] = (float) (rnd.nextGaussian() * 2);
         }
-        List<ConstantTensor> in = List.of(ConstantTensor.ofFloats(new long[] {2, 8, 6}, x),
+        return List.of(ConstantTensor.ofFloats(new long[] {2, 8, 6}, x),
                 ConstantTensor.ofFloats(new long[] {6}, 0.5f, 1f, 1.5f, 2f, -1f, 0.25f));
+    }
+
+    @Test
+    void decomposedOpsBuildOneEngineAndMatchLibtorch() {
+        List<ConstantTensor> in = inputs();
         Graph g = IrParser.parse(GRAPH, "decomposed.kir", SchemaRegistry.standard());
         ConstantTensor want = GraphEvaluator.run(Graphs.copy(g), in).get(0);
         List<String> lines = new ArrayList<>();
