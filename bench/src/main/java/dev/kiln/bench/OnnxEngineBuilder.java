@@ -16,7 +16,6 @@ import org.bytedeco.tensorrt.nvinfer.INetworkDefinition;
 import org.bytedeco.tensorrt.nvinfer.ITimingCache;
 import org.bytedeco.tensorrt.nvonnxparser.IParser;
 
-import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -126,10 +125,8 @@ public final class OnnxEngineBuilder {
         ByteBuffer data = null;
         if (Files.isRegularFile(file)) {
             try {
-                byte[] b = Files.readAllBytes(file);
-                data = ByteBuffer.allocateDirect(b.length);
-                data.put(b).flip();
-            } catch (IOException e) {
+                data = dev.kiln.ir.InputFiles.readDirect(file, "timing cache");
+            } catch (KilnException e) {
                 data = null;
             }
         }

@@ -22,7 +22,6 @@ import org.bytedeco.tensorrt.nvinfer.ITimingCache;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -246,11 +245,9 @@ public final class EngineBuilder {
         ByteBuffer data = null;
         if (Files.isRegularFile(file)) {
             try {
-                byte[] b = Files.readAllBytes(file);
-                data = ByteBuffer.allocateDirect(b.length);
-                data.put(b).flip();
-            } catch (IOException e) {
-                LOG.warn("cannot read the timing cache {} ({}); starting a new one", file, e.getMessage());
+                data = dev.kiln.ir.InputFiles.readDirect(file, "timing cache");
+            } catch (KilnException e) {
+                LOG.warn("{}; starting a new one", e.getMessage());
             }
         }
         ITimingCache cache = NativeObjects.own(data == null ? config.createTimingCache(null, 0)
