@@ -51,20 +51,12 @@ public record CompileSettings(Precision precision, List<InputSpec> inputs, Set<S
                 Optional.empty(), false);
     }
 
-    /** The settings before int8: no quantization. */
-    public CompileSettings(Precision precision, List<InputSpec> inputs, Set<String> keepFp32, long workspaceBytes,
-                           int optimizationLevel, Optional<Path> timingCache, BuildProgress progress, PartitionSettings partition,
-                           Optional<Path> engineCache, boolean isolatedBuilds, boolean detailedLayerInfo, boolean sparseWeights) {
-        this(precision, inputs, keepFp32, workspaceBytes, optimizationLevel, timingCache, progress, partition, engineCache,
-                isolatedBuilds, detailedLayerInfo, sparseWeights, Optional.empty());
-    }
-
-    /** The settings before sparse weights: dense kernels only. */
+    /** The settings before sparse weights and int8: dense kernels, no quantization. */
     public CompileSettings(Precision precision, List<InputSpec> inputs, Set<String> keepFp32, long workspaceBytes,
                            int optimizationLevel, Optional<Path> timingCache, BuildProgress progress, PartitionSettings partition,
                            Optional<Path> engineCache, boolean isolatedBuilds, boolean detailedLayerInfo) {
         this(precision, inputs, keepFp32, workspaceBytes, optimizationLevel, timingCache, progress, partition, engineCache,
-                isolatedBuilds, detailedLayerInfo, false);
+                isolatedBuilds, detailedLayerInfo, false, Optional.empty());
     }
 
     /** The settings before detailed layer information: layer names only. */
