@@ -30,18 +30,21 @@ class DecompositionsCpuTest {
     @Test
     void everyDecomposedOpLandsInTensorRtAndComputesTheSame() {
         List<ConstantTensor> in = DecompositionsGpuTest.inputs();
-        Graph original = IrParser.parse(DecompositionsGpuTest.GRAPH, "decomposed.kir", SchemaRegistry.standard());
-        ConstantTensor want = GraphEvaluator.run(Graphs.copy(original), in).get(0);
-        for (Precision p : List.of(Precision.FP32, Precision.FP16)) {
-            Graph g = Graphs.copy(original);
-            ConverterRegistry r = ConverterRegistry.standard();
-            var cs = EngineBuilder.settingsFor(g, p);
-            CompilePipeline.run(g, p, Set.of(), n -> r.lookup(n, cs).supported());
-            Partition part = HybridCompiler.partition(g, new RegistryCapability(r, EngineBuilder.settingsFor(g, p)),
-                    PartitionSettings.defaults().withRequireFullCompilation(true));
-            assertThat(part.segments()).as(p + " segments").allMatch(s -> s.target() == Target.TENSORRT);
-            double e = Fixtures.relL2(GraphEvaluator.run(g, in).get(0), want);
-            assertThat(e).as(p + " decomposed against original").isLessThanOrEqualTo(p == Precision.FP32 ? 1e-5 : 1e-2);
+        for (var graph : DecompositionsGpuTest.GRAPHS.entrySet()) {
+            Graph original = IrParser.parse(graph.getValue(), graph.getKey() + ".kir", SchemaRegistry.standard());
+            ConstantTensor want = GraphEvaluator.run(Graphs.copy(original), in).get(0);
+            for (Precision p : List.of(Precision.FP32, Precision.FP16)) {
+                Graph g = Graphs.copy(original);
+                ConverterRegistry r = ConverterRegistry.standard();
+                var cs = EngineBuilder.settingsFor(g, p);
+                CompilePipeline.run(g, p, Set.of(), n -> r.lookup(n, cs).supported());
+                Partition part = HybridCompiler.partition(g, new RegistryCapability(r, EngineBuilder.settingsFor(g, p)),
+                        PartitionSettings.defaults().withRequireFullCompilation(true));
+                assertThat(part.segments()).as(graph.getKey() + " " + p + " segments").allMatch(s -> s.target() == Target.TENSORRT);
+                double e = Fixtures.relL2(GraphEvaluator.run(g, in).get(0), want);
+                assertThat(e).as(graph.getKey() + " " + p + " decomposed against original")
+                        .isLessThanOrEqualTo(p == Precision.FP32 ? 1e-5 : 1e-2);
+            }
         }
     }
 }

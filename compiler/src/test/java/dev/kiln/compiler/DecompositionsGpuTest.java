@@ -19,7 +19,8 @@ import java.util.Random;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Ops without a converter that the compile decomposes ({@code StatisticDecompositions}, {@code ElementwiseDecompositions}, {@code ShapeDecompositions}) run in one TensorRT engine, no
+ * Ops without a converter that the compile decomposes ({@code StatisticDecompositions}, {@code ElementwiseDecompositions},
+ * {@code ShapeDecompositions}, {@code LayoutDecompositions}, {@code ArithmeticDecompositions}) run in one TensorRT engine, no
  * libtorch stage, and match libtorch on the original graph, in FP32 and FP16 (the FP32 islands of the decomposed
  * statistics included).
  */
@@ -41,6 +42,34 @@ class DecompositionsGpuTest {
             }
             """;
 
+    /** The ops of {@code LayoutDecompositions} and {@code ArithmeticDecompositions}, chained (continuous ones only, for FP16). */
+    static final String LAYOUT_ARITHMETIC_GRAPH = """
+            graph @decomposed_layout(%x: tensor<f32, [2, 8, 6]>, %w: tensor<f32, [6]>) {
+              %n : tensor<f32, [2, 4, 6]> = aten::narrow(%x, 1, 2, 4)
+              %m : tensor<f32, [6, 2, 4]> = aten::movedim.int(%n, 2, 0)
+              %s : tensor<f32, [6, 4, 2]> = aten::swapdims(%m, 1, 2)
+              %u : tensor<f32, [6, 2, 2, 2]> = aten::unfold(%s, 1, 2, 2)
+              %c : tensor<f32, [6, 2, 2, 2]> = aten::clip(%u, -1.0, 1.0)
+              %t : tensor<f32, [6, 2, 2, 2]> = aten::tan(%c)
+              %wn : tensor<f32, [2]> = aten::narrow(%w, 0, 0, 2)
+              %l : tensor<f32, [6, 2, 2, 2]> = aten::lerp.Tensor(%t, %u, %wn)
+              %z : tensor<f32, [6, 2, 2]> = aten::select.int(%l, 1, 0)
+              %k : tensor<f32, [6, 2, 2, 2]> = aten::select_scatter(%l, %z, 1, 1)
+              %f : tensor<f32, [6, 2, 2, 2]> = aten::fmax(%k, %c)
+              %cs : tensor<f32, [6, 2, 2]> = aten::cosine_similarity(%f, %u, 3, 1.0e-8)
+              %o : tensor<f32, [6, 2, 4]> = aten::upsample_nearest1d(%cs, [4], none)
+              %h : tensor<f32, [6, 2, 4]> = aten::channel_shuffle(%o, 2)
+              %b : tensor<bool, [6, 2, 4]> = aten::gt.Scalar(%h, 0.0)
+              %b2 : tensor<bool, [6, 2, 4]> = aten::ge.Scalar(%h, 0.0)
+              %a : tensor<bool, [6, 2, 4]> = aten::bitwise_and.Tensor(%b, %b2)
+              %y : tensor<f32, [6, 2, 4]> = aten::where.ScalarOther(%a, %h, 0.0)
+              return %y
+            }
+            """;
+
+    /** Each graph this test and {@link DecompositionsCpuTest} compile, by name. */
+    static final java.util.Map<String, String> GRAPHS = java.util.Map.of("statistics", GRAPH, "layout_arithmetic", LAYOUT_ARITHMETIC_GRAPH);
+
     /** The inputs both this test and {@link DecompositionsCpuTest} run {@link #GRAPH} on. */
     static List<ConstantTensor> inputs() {
         Random rnd = new Random(3);
@@ -55,23 +84,25 @@ class DecompositionsGpuTest {
     @Test
     void decomposedOpsBuildOneEngineAndMatchLibtorch() {
         List<ConstantTensor> in = inputs();
-        Graph g = IrParser.parse(GRAPH, "decomposed.kir", SchemaRegistry.standard());
-        ConstantTensor want = GraphEvaluator.run(Graphs.copy(g), in).get(0);
         List<String> lines = new ArrayList<>();
-        for (Precision p : List.of(Precision.FP32, Precision.FP16)) {
-            CompileSettings s = CompileSettings.defaults().withPrecision(p).withRequireFullCompilation(true);
-            try (CompiledModule m = Kiln.compile(Graphs.copy(g), s)) {
-                long torchStages = m.partition().map(pt -> pt.segments().stream().filter(seg -> seg.target() == Target.TORCH).count())
-                        .orElse(-1L);
-                double e = Fixtures.relL2(m.forward(in).get(0), want);
-                double tol = p == Precision.FP32 ? 1e-4 : 2e-2;
-                System.out.printf(Locale.ROOT, "GPU-SUMMARY decompositions precision=%s torch_stages=%d relL2=%.1e status=%s%n",
-                        p.name().toLowerCase(Locale.ROOT), torchStages, e, e <= tol && torchStages == 0 ? "ok" : "FAIL");
-                lines.add(p + " " + e);
-                assertThat(torchStages).as(p + ": stages in libtorch").isZero();
-                assertThat(e).as(p + " relative L2 against libtorch on the original graph").isLessThanOrEqualTo(tol);
+        for (var graph : new java.util.TreeMap<>(GRAPHS).entrySet()) {
+            Graph g = IrParser.parse(graph.getValue(), graph.getKey() + ".kir", SchemaRegistry.standard());
+            ConstantTensor want = GraphEvaluator.run(Graphs.copy(g), in).get(0);
+            for (Precision p : List.of(Precision.FP32, Precision.FP16)) {
+                CompileSettings s = CompileSettings.defaults().withPrecision(p).withRequireFullCompilation(true);
+                try (CompiledModule m = Kiln.compile(Graphs.copy(g), s)) {
+                    long torchStages = m.partition().map(pt -> pt.segments().stream().filter(seg -> seg.target() == Target.TORCH).count())
+                            .orElse(-1L);
+                    double e = Fixtures.relL2(m.forward(in).get(0), want);
+                    double tol = p == Precision.FP32 ? 1e-4 : 2e-2;
+                    System.out.printf(Locale.ROOT, "GPU-SUMMARY decompositions graph=%s precision=%s torch_stages=%d relL2=%.1e status=%s%n",
+                            graph.getKey(), p.name().toLowerCase(Locale.ROOT), torchStages, e, e <= tol && torchStages == 0 ? "ok" : "FAIL");
+                    lines.add(graph.getKey() + " " + p + " " + e);
+                    assertThat(torchStages).as(graph.getKey() + " " + p + ": stages in libtorch").isZero();
+                    assertThat(e).as(graph.getKey() + " " + p + " relative L2 against libtorch on the original graph").isLessThanOrEqualTo(tol);
+                }
             }
         }
-        assertThat(lines).hasSize(2);
+        assertThat(lines).hasSize(4);
     }
 }

@@ -52,7 +52,8 @@ public final class PrecisionPass implements Pass {
             "aten::log1p", "aten::pow", "aten::logsumexp", "aten::cross_entropy_loss", "aten::nll_loss",
             "aten::nll_loss_nd", "aten::nll_loss2d", "aten::mse_loss", "aten::l1_loss", "aten::smooth_l1_loss",
             "aten::huber_loss", "aten::binary_cross_entropy", "aten::binary_cross_entropy_with_logits",
-            "aten::kl_div", "aten::soft_margin_loss", "aten::cosine_embedding_loss", "aten::margin_ranking_loss");
+            "aten::kl_div", "aten::soft_margin_loss", "aten::cosine_embedding_loss", "aten::margin_ranking_loss",
+            "aten::cosine_similarity");
     private static final Set<String> REDUCTIONS = Set.of("aten::sum", "aten::mean", "aten::var", "aten::std",
             "aten::var_mean", "aten::std_mean", "aten::norm", "aten::linalg_vector_norm", "aten::prod",
             "aten::cumsum", "aten::cumprod");

@@ -30,7 +30,7 @@ final class ElementwiseRules {
         "aten::zero", "aten::flip", "aten::roll", "aten::square", "aten::log_sigmoid",
         "aten::_conj", "aten::resolve_conj", "aten::resolve_neg", "aten::detach_copy", "aten::alias_copy",
         "aten::tril", "aten::triu", "aten::nan_to_num", "aten::copy", "aten::index_put", "aten::scatter.src",
-        "aten::scatter.value", "aten::scatter_add", "aten::masked_scatter", "aten::index_copy",
+        "aten::scatter.value", "aten::scatter_add", "aten::masked_scatter", "aten::index_copy", "aten::rrelu", "aten::feature_alpha_dropout",
     };
 
     /** Ops that compute in floating point: integer and bool inputs give the default float. */
@@ -74,6 +74,9 @@ final class ElementwiseRules {
                 "bitwise_and.Scalar", "bitwise_or.Tensor", "bitwise_or.Scalar", "bitwise_xor.Tensor", "bitwise_xor.Scalar")) {
             r.put("aten::" + op, ctx -> binary(ctx, "self", "other", false));
         }
+        for (String op : List.of("__and__.Tensor", "__or__.Tensor", "__xor__.Tensor")) {
+            r.put("aten::" + op, ctx -> binary(ctx, "self", "other", false));
+        }
         r.put("aten::max.other", ctx -> binary(ctx, "self", "other", false));
         r.put("aten::min.other", ctx -> binary(ctx, "self", "other", false));
         r.put("aten::atan2", ctx -> binary(ctx, "self", "other", true));
@@ -114,6 +117,7 @@ final class ElementwiseRules {
         r.put("aten::clamp", ctx -> clamp(ctx, "min", "max"));
         r.put("aten::clamp.Tensor", ctx -> clamp(ctx, "min", "max"));
         r.put("aten::clip", ctx -> clamp(ctx, "min", "max"));
+        r.put("aten::clip.Tensor", ctx -> clamp(ctx, "min", "max"));
         r.put("aten::clamp_min", ctx -> clamp(ctx, "min"));
         r.put("aten::clamp_max", ctx -> clamp(ctx, "max"));
         r.put("aten::clamp_min.Tensor", ctx -> clamp(ctx, "min"));

@@ -19,6 +19,17 @@ final class IndexRules {
     }
 
     static void register(Map<String, ShapeRule> r) {
+        // one_hot(x, n): a new last dim of n classes, i64; n = -1 takes the count from the data
+        r.put("aten::one_hot", ctx -> {
+            TensorType x = ctx.tensor("self");
+            long classes = ctx.intArg("num_classes");
+            if (classes < 0) {
+                throw ctx.unresolved("one_hot with num_classes=-1 takes its size from the data; give num_classes");
+            }
+            java.util.List<SymExpr> out = new java.util.ArrayList<>(x.shape().dims());
+            out.add(SymExpr.of(classes));
+            return List.of(InferenceContext.tensorType(dev.kiln.ir.DType.INT64, out));
+        });
         r.put("aten::gather", ctx -> {
             TensorType x = ctx.tensor("self");
             TensorType idx = ctx.tensor("index");

@@ -58,13 +58,24 @@ final class LayoutRules {
         r.put("aten::slice_copy.Tensor", LayoutRules::slice);
         r.put("aten::select.int", LayoutRules::select);
         r.put("aten::select_copy.int", LayoutRules::select);
-        r.put("aten::narrow", ctx -> {
-            TensorType x = ctx.tensor("self");
-            int d = ctx.dim("dim", x.rank());
-            List<SymExpr> out = new ArrayList<>(x.shape().dims());
-            out.set(d, ctx.symInt("length"));
-            return List.of(InferenceContext.tensorType(x.elementType(), out));
-        });
+        for (String op : List.of("aten::narrow", "aten::narrow_copy")) {
+            r.put(op, ctx -> {
+                TensorType x = ctx.tensor("self");
+                int d = ctx.dim("dim", x.rank());
+                List<SymExpr> out = new ArrayList<>(x.shape().dims());
+                out.set(d, ctx.symInt("length"));
+                return List.of(InferenceContext.tensorType(x.elementType(), out));
+            });
+        }
+        r.put("aten::swapdims", ctx -> swap(ctx, "dim0", "dim1"));
+        for (String op : List.of("aten::movedim.int", "aten::movedim.intlist", "aten::moveaxis.int", "aten::moveaxis.intlist")) {
+            r.put(op, LayoutRules::movedim);
+        }
+        r.put("aten::unfold", LayoutRules::unfold);
+        // same type as the input: shuffles and the functional forms of slice and select writes
+        for (String op : List.of("aten::channel_shuffle", "aten::native_channel_shuffle", "aten::slice_scatter", "aten::select_scatter")) {
+            r.put(op, ctx -> List.of(ctx.tensor("self")));
+        }
         // dtype conversions
         for (String op : List.of("aten::to.dtype", "aten::to.dtype_layout", "aten::to.device", "aten::to.prim_dtype",
                 "aten::to.prim_Device", "aten::_to_copy", "aten::to.prim_other")) {
@@ -162,6 +173,46 @@ final class LayoutRules {
         int d1 = ctx.dim(b, x.rank());
         List<SymExpr> out = new ArrayList<>(x.shape().dims());
         Collections.swap(out, d0, d1);
+        return List.of(InferenceContext.tensorType(x.elementType(), out));
+    }
+
+    private static List<Type> movedim(InferenceContext ctx) {
+        TensorType x = ctx.tensor("self");
+        long[] order = ShapeMath.movedimOrder(ctx.ints("source"), ctx.ints("destination"), Math.max(x.rank(), 1));
+        if (order == null) {
+            throw ctx.error("movedim: source and destination must be as many distinct dims in range for " + x.text());
+        }
+        if (x.rank() == 0) {
+            return List.of(x);
+        }
+        List<SymExpr> out = new ArrayList<>();
+        for (long d : order) {
+            out.add(x.shape().dim((int) d));
+        }
+        return List.of(InferenceContext.tensorType(x.elementType(), out));
+    }
+
+    /** {@code unfold(x, dim, size, step)}: {@code dim} becomes the window count, the window size a new last dim. */
+    private static List<Type> unfold(InferenceContext ctx) {
+        TensorType x = ctx.tensor("self");
+        long size = ctx.intArg("size");
+        long step = ctx.intArg("step");
+        if (step <= 0) {
+            throw ctx.error("unfold: step must be positive but is " + step);
+        }
+        List<SymExpr> out = new ArrayList<>(x.shape().dims());
+        if (x.rank() == 0) {
+            ctx.dim("dimension", 0);
+            out.add(SymExpr.of(size));
+            return List.of(InferenceContext.tensorType(x.elementType(), out));
+        }
+        int d = ctx.dim("dimension", x.rank());
+        SymExpr length = out.get(d);
+        if (length instanceof SymExpr.Const c && c.value() < size) {
+            throw ctx.error("unfold: size " + size + " is larger than the dim's " + c.value());
+        }
+        out.set(d, SymExpr.add(SymExpr.floorDiv(SymExpr.sub(length, SymExpr.of(size)), SymExpr.of(step)), SymExpr.of(1)));
+        out.add(SymExpr.of(size));
         return List.of(InferenceContext.tensorType(x.elementType(), out));
     }
 

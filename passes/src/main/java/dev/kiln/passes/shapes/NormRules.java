@@ -22,6 +22,15 @@ final class NormRules {
 
     static void register(Map<String, ShapeRule> r) {
         r.put("aten::batch_norm", ctx -> List.of(channelInput(ctx)));
+        // cosine_similarity(a, b, dim): the broadcast shape without dim, in the promoted floating dtype
+        r.put("aten::cosine_similarity", ctx -> {
+            List<SymExpr> dims = new ArrayList<>(ElementwiseRules.broadcast(ctx, "x1", "x2"));
+            int d = ctx.wrapDim(ctx.intArg("dim"), dims.size());
+            if (!dims.isEmpty()) {
+                dims.remove(d);
+            }
+            return List.of(InferenceContext.tensorType(TypePromotion.toFloating(ctx.promote("x1", "x2")), dims));
+        });
         r.put("aten::instance_norm", ctx -> List.of(channelInput(ctx)));
         r.put("aten::_native_batch_norm_legit_no_training", ctx -> batchNormWithStats(ctx, false));
         r.put("aten::_native_batch_norm_legit", ctx -> batchNormWithStats(ctx, ctx.bool("training")));

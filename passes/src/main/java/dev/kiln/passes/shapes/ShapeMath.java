@@ -343,4 +343,40 @@ public final class ShapeMath {
         }
         return out;
     }
+
+    /**
+     * The {@code permute} order of {@code movedim(x, source, destination)} on a tensor of rank {@code rank}: result dim
+     * {@code i} is input dim {@code order[i]}, the dims not moved keeping their order (as PyTorch). Null when the lists
+     * differ in length, repeat a dim or name one out of range.
+     */
+    public static long[] movedimOrder(long[] source, long[] destination, int rank) {
+        if (source.length != destination.length) {
+            return null;
+        }
+        long[] order = new long[rank];
+        java.util.Arrays.fill(order, -1);
+        boolean[] moved = new boolean[rank];
+        for (int i = 0; i < source.length; i++) {
+            if (source[i] < -rank || source[i] >= rank || destination[i] < -rank || destination[i] >= rank) {
+                return null;
+            }
+            int s = (int) (source[i] < 0 ? source[i] + rank : source[i]);
+            int d = (int) (destination[i] < 0 ? destination[i] + rank : destination[i]);
+            if (moved[s] || order[d] >= 0) {
+                return null;
+            }
+            moved[s] = true;
+            order[d] = s;
+        }
+        int next = 0;
+        for (int d = 0; d < rank; d++) {
+            if (order[d] < 0) {
+                while (moved[next]) {
+                    next++;
+                }
+                order[d] = next++;
+            }
+        }
+        return order;
+    }
 }
