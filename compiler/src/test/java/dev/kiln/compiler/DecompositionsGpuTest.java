@@ -63,7 +63,10 @@ class DecompositionsGpuTest {
               %b2 : tensor<bool, [6, 2, 4]> = aten::ge.Scalar(%h, 0.0)
               %a : tensor<bool, [6, 2, 4]> = aten::bitwise_and.Tensor(%b, %b2)
               %y : tensor<f32, [6, 2, 4]> = aten::where.ScalarOther(%a, %h, 0.0)
-              return %y
+              const %cap : tensor<f32, []> = dense<"0x9A99993E">
+              %mk : tensor<bool, [6, 2, 4]> = aten::gt.Scalar(%y, 0.3)
+              %p : tensor<f32, [6, 2, 4]> = aten::index_put(%y, [%mk], %cap, false)
+              return %p
             }
             """;
 

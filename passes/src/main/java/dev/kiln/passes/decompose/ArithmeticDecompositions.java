@@ -18,8 +18,8 @@ import static dev.kiln.passes.decompose.DecompositionSupport.*;
  * Arithmetic TensorRT has no single layer for, or that TorchScript spells another way: {@code clip},
  * {@code max.other}/{@code min.other}, {@code fmax}/{@code fmin}, the scalar forms of {@code where}, bitwise ops on
  * bool tensors (and TorchScript's {@code __and__}, ...), {@code logit}, {@code lerp}, {@code tan}, {@code round}
- * (half to even, and {@code .decimals}), {@code remainder}, {@code fmod}, {@code one_hot}, {@code cosine_similarity},
- * inference-mode {@code rrelu} and the dropout variants. Each keeps libtorch's handling of NaN and ties (checked
+ * (half to even, and {@code .decimals}), {@code remainder}, {@code fmod}, {@code one_hot}, {@code cosine_similarity}
+ * and inference-mode {@code rrelu}. Each keeps libtorch's handling of NaN and ties (checked
  * against libtorch by {@code DecompositionsAgreeWithLibtorchTest}).
  */
 public final class ArithmeticDecompositions {
@@ -613,45 +613,6 @@ public final class ArithmeticDecompositions {
         public List<Value> decompose(Node n, DecompositionBuilder b) {
             double slope = (n.doubleArg("lower") + n.doubleArg("upper")) / 2;
             return List.of(b.call("aten::leaky_relu", b.input(0), new Arg.FloatLit(slope)));
-        }
-    }
-
-    /** {@code feature_dropout}, {@code alpha_dropout}, {@code feature_alpha_dropout} in inference: the identity, as {@code dropout}. */
-    abstract static class InferenceDropout extends OpDecomposition {
-        InferenceDropout(String op) {
-            super(op);
-        }
-
-        @Override
-        public Optional<String> unsupported(Node n) {
-            Optional<String> r = needsLiterals(n, "train");
-            return r.isPresent() ? r : n.boolArg("train") ? Optional.of("train=True drops at random") : Optional.empty();
-        }
-
-        @Override
-        public List<Value> decompose(Node n, DecompositionBuilder b) {
-            return List.of(b.call("aten::dropout", b.input(0), n.arg("p"), new Arg.BoolLit(false)));
-        }
-    }
-
-    @AutoService(Decomposition.class)
-    public static final class FeatureDropout extends InferenceDropout {
-        public FeatureDropout() {
-            super("aten::feature_dropout");
-        }
-    }
-
-    @AutoService(Decomposition.class)
-    public static final class AlphaDropout extends InferenceDropout {
-        public AlphaDropout() {
-            super("aten::alpha_dropout");
-        }
-    }
-
-    @AutoService(Decomposition.class)
-    public static final class FeatureAlphaDropout extends InferenceDropout {
-        public FeatureAlphaDropout() {
-            super("aten::feature_alpha_dropout");
         }
     }
 }

@@ -385,6 +385,148 @@ public final class LayoutDecompositions {
         }
     }
 
+    /**
+     * {@code index_put(x, indices, v, accumulate)} ({@code x[mask] = v}, {@code x[:, idx] = v}; TorchScript's
+     * {@code index_put_} once made functional) with one index tensor, the other positions None:
+     * <ul>
+     * <li>a bool mask over dims {@code p..p+k} and one value: {@code where(mask, v, x)}, or {@code where(mask, x + v, x)}
+     *     when accumulating;</li>
+     * <li>a constant 1-d integer index of distinct positions (negative ones wrapped) along a dim of static size: one value
+     *     as above through a constant mask along the dim; a value per position ({@code v} of {@code x}'s shape but
+     *     the index's length along the dim) without accumulating, through a concat and one gather.</li>
+     * </ul>
+     * A value of another dtype is cast to {@code x}'s, as {@code index_put} does. Runtime integer indices and several
+     * index tensors stay in libtorch.
+     */
+    @AutoService(Decomposition.class)
+    public static final class IndexPut implements Decomposition {
+        @Override
+        public String op() {
+            return "aten::index_put";
+        }
+
+        @Override
+        public Optional<String> unsupported(Node n) {
+            Optional<String> r = first(() -> needsKnownType(n, 0), () -> needsKnownType(n, 2), () -> needsLiterals(n, "accumulate"));
+            if (r.isPresent()) {
+                return r;
+            }
+            int p = ShapeDecompositions.IndexOneDim.position(n);
+            if (p < 0) {
+                return Optional.of("only one index tensor (the others None) is decomposed");
+            }
+            TensorType t = typeOf(n, 0);
+            TensorType v = typeOf(n, 2);
+            Value idx = index(n, p);
+            Optional<TensorType> it = known(idx);
+            if (it.isEmpty()) {
+                return Optional.of("the index tensor needs a known type");
+            }
+            boolean single = isSingle(v) && v.rank() <= t.rank();
+            if (it.get().dtype().get() == dev.kiln.ir.DType.BOOL) {
+                TensorType m = it.get();
+                if (p + m.rank() > t.rank() || !m.shape().dims().equals(t.shape().dims().subList(p, p + m.rank()))) {
+                    return Optional.of("the mask's sizes must be the input's at its position");
+                }
+                return single ? Optional.empty() : Optional.of("a mask takes one value (a value per element is data-dependent)");
+            }
+            if (it.get().rank() != 1 || idx.constant().isEmpty()) {
+                return Optional.of("an integer index must be a 1-d constant (runtime indices need a scatter)");
+            }
+            long length = size(t, p);
+            if (length < 0) {
+                return Optional.of("the indexed dim needs a static size");
+            }
+            long[] at = positions(idx, length);
+            if (at == null) {
+                return Optional.of("the index's positions must be distinct and in range");
+            }
+            if (single) {
+                return Optional.empty();
+            }
+            if (n.boolArg("accumulate")) {
+                return Optional.of("accumulating a value per position is not decomposed");
+            }
+            List<SymExpr> want = new ArrayList<>(t.shape().dims());
+            want.set(p, SymExpr.of(at.length));
+            return v.shape().dims().equals(want) && v.dtype().equals(t.dtype()) ? Optional.empty()
+                    : Optional.of("the values must be one number or of the input's shape with the index's length at its dim");
+        }
+
+        private static Value index(Node n, int p) {
+            return (Value) ((Arg.ListArg) n.arg("indices")).elements().get(p);
+        }
+
+        /** The index's positions wrapped into {@code [0, length)}; null when one is out of range or repeated. */
+        private static long[] positions(Value idx, long length) {
+            dev.kiln.ir.ConstantTensor c = idx.constant().orElseThrow();
+            long[] at = new long[(int) c.numel()];
+            boolean[] seen = new boolean[(int) length];
+            for (int i = 0; i < at.length; i++) {
+                long k = (long) c.getDouble(i);
+                if (k < -length || k >= length || seen[(int) (k < 0 ? k + length : k)]) {
+                    return null;
+                }
+                at[i] = k < 0 ? k + length : k;
+                seen[(int) at[i]] = true;
+            }
+            return at;
+        }
+
+        @Override
+        public List<Value> decompose(Node n, DecompositionBuilder b) {
+            TensorType t = typeOf(n, 0);
+            int p = ShapeDecompositions.IndexOneDim.position(n);
+            Value x = b.input(0);
+            Value v = b.input(2);
+            TensorType vt = typeOf(n, 2);
+            dev.kiln.ir.DType dt = t.dtype().get();
+            if (!vt.dtype().get().equals(dt)) {
+                v = b.call("aten::_to_copy", List.of(v), Map.of("dtype", new Arg.DTypeLit(dt)), vt.withDType(dt));
+            }
+            Value idx = index(n, p);
+            TensorType it = known(idx).orElseThrow();
+            Value mask;
+            if (it.dtype().get() == dev.kiln.ir.DType.BOOL) {
+                // the mask's dims at p..p+k: ones before and after so that it broadcasts against x
+                mask = idx;
+                List<SymExpr> dims = new ArrayList<>(it.shape().dims());
+                for (int i = 0; i < p; i++) {
+                    dims.add(0, SymExpr.of(1));
+                    mask = b.call("aten::unsqueeze", List.of(mask, new Arg.IntLit(0)), Map.of(), it.withShape(Shape.of(dims)));
+                }
+                while (dims.size() < t.rank()) {
+                    dims.add(SymExpr.of(1));
+                    mask = b.call("aten::unsqueeze", List.of(mask, new Arg.IntLit(-1)), Map.of(), it.withShape(Shape.of(dims)));
+                }
+            } else {
+                long length = size(t, p);
+                long[] at = positions(idx, length);
+                if (!isSingle(vt)) {
+                    return List.of(scatterAlong(b, x, v, p, at));
+                }
+                long[] sizes = new long[t.rank() - p];
+                sizes[0] = length;
+                java.util.Arrays.fill(sizes, 1, sizes.length, 1);
+                java.nio.ByteBuffer buf = dev.kiln.ir.ConstantTensor.allocate(dev.kiln.ir.DType.BOOL, sizes);
+                for (long k : at) {
+                    dev.kiln.ir.ElementCodec.put(dev.kiln.ir.DType.BOOL, buf, k, 1);
+                }
+                dev.kiln.ir.Graph g = n.graph();
+                mask = g.addConstant(g.freshName("put_mask"), new dev.kiln.ir.ConstantTensor(dev.kiln.ir.DType.BOOL, sizes, buf));
+            }
+            if (!n.boolArg("accumulate")) {
+                return List.of(b.call("aten::where.self", List.of(mask, v, x), Map.of(), t));
+            }
+            Value added = b.call("aten::add.Tensor", List.of(x, v, new Arg.IntLit(1)), Map.of(), t);
+            return List.of(b.call("aten::where.self", List.of(mask, added, x), Map.of(), t));
+        }
+
+        private static boolean isSingle(TensorType vt) {
+            return vt.shape().staticSizes().map(sz -> java.util.Arrays.stream(sz).reduce(1, (a, b) -> a * b) == 1).orElse(false);
+        }
+    }
+
     /** {@code x} with positions {@code at} of dim {@code d} taken from {@code src} in order: a concat and one gather. */
     static Value scatterAlong(DecompositionBuilder b, Value x, Value src, int d, long[] at) {
         TensorType t = known(x).orElseThrow();

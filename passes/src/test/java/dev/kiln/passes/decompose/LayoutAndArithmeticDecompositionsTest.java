@@ -54,10 +54,7 @@ class LayoutAndArithmeticDecompositionsTest {
             "fmod.Tensor | tensor<f32, [3, 5, 4]> | aten::fmod.Tensor(%x, %y)",
             "fmod.Scalar | tensor<f32, [3, 5, 4]> | aten::fmod.Scalar(%x, 0.7)",
             "cosine_similarity | tensor<f32, [3, 4]> | aten::cosine_similarity(%x, %x, 1, 1.0e-8)",
-            "rrelu | tensor<f32, [3, 5, 4]> | aten::rrelu(%x, 0.1, 0.3, false, none)",
-            "feature_dropout | tensor<f32, [3, 5, 4]> | aten::feature_dropout(%x, 0.5, false)",
-            "alpha_dropout | tensor<f32, [3, 5, 4]> | aten::alpha_dropout(%x, 0.2, false)",
-            "feature_alpha_dropout | tensor<f32, [3, 5, 4]> | aten::feature_alpha_dropout(%x, 0.2, false)"})
+            "rrelu | tensor<f32, [3, 5, 4]> | aten::rrelu(%x, 0.1, 0.3, false, none)"})
     void decompositionsOfOneTensorMatchTheOp(String name, String r, String call) {
         check(name, F, V, V, r, "  %r : R = " + call);
     }
@@ -173,6 +170,33 @@ class LayoutAndArithmeticDecompositionsTest {
                         + "  %r : R = aten::one_hot(%i, 3)");
     }
 
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "mask over every dim | aten::index_put(%x, [%m], %v, false)",
+            "mask over every dim accumulating | aten::index_put(%x, [%m], %v, true)",
+            "mask over the leading dims | aten::index_put(%x, [%lead], %v, false)",
+            "mask after a None | aten::index_put(%x, [none, %tail], %v, true)",
+            "mask with an i64 value | aten::index_put(%x, [%m], %iv, false)",
+            "mask with a value of shape [1] | aten::index_put(%x, [%m], %one, false)",
+            "constant index, one value | aten::index_put(%x, [none, %i], %v, false)",
+            "constant index, one value accumulating | aten::index_put(%x, [%i0], %v, true)",
+            "constant index, a value per position | aten::index_put(%x, [none, %i], %vals, false)"})
+    void indexPutWithAMaskOrAConstantIndex(String name, String call) {
+        String body = "  const %v : tensor<f32, []> = " + Kir.f32(-7.5f) + "\n"
+                + "  const %iv : tensor<i64, []> = dense<\"0x" + hex(3) + "\">\n"
+                + "  const %one : tensor<f32, [1]> = " + Kir.f32(2.25f) + "\n"
+                + "  const %i : tensor<i64, [3]> = dense<\"0x" + hex(4, 0, -3) + "\">\n"
+                + "  const %i0 : tensor<i64, [2]> = dense<\"0x" + hex(-1, 1) + "\">\n"
+                + "  %m : tensor<bool, [3, 5, 4]> = aten::gt.Scalar(%x, 0.3)\n"
+                + "  %s0 : tensor<f32, [3, 5]> = aten::select.int(%x, 2, 0)\n"
+                + "  %lead : tensor<bool, [3, 5]> = aten::lt.Scalar(%s0, 0.0)\n"
+                + "  %s1 : tensor<f32, [5, 4]> = aten::select.int(%x, 0, 1)\n"
+                + "  %tail : tensor<bool, [5, 4]> = aten::gt.Scalar(%s1, 0.0)\n"
+                + "  %vals : tensor<f32, [3, 3, 4]> = aten::narrow(%x, 1, 0, 3)\n"
+                + "  %r : R = " + call;
+        check("index_put " + name, F, V, V, F, body);
+    }
+
     @Test
     void casesTheyCannotHandleAreLeftAloneWithAReason() {
         Graph g = Kir.parse("""
@@ -183,20 +207,21 @@ class LayoutAndArithmeticDecompositionsTest {
                   %o : tensor<i64, [3, 0]> = aten::one_hot(%i, -1)
                   %a : tensor<i32, [3]> = aten::bitwise_and.Tensor(%m, %m)
                   %w : tensor<f32, [s0, 4]> = aten::slice_scatter(%x, %s, 0, 0, 2, 1)
-                  %d : tensor<f32, [s0, 4]> = aten::feature_dropout(%x, 0.5, true)
-                  return %u, %v, %o, %a, %w, %d
+                  %d : tensor<f32, [s0, 4]> = aten::rrelu(%x, 0.1, 0.3, true, none)
+                  %ip : tensor<f32, [s0, 4]> = aten::index_put(%x, [none, %i], %s, false)
+                  return %u, %v, %o, %a, %w, %d, %ip
                 }
                 """);
         PassContext ctx = PassContext.defaults();
         PassManager.builder().build().run(g, "decompose{ops=aten::unfold;aten::one_hot;aten::bitwise_and.Tensor;"
-                + "aten::slice_scatter;aten::feature_dropout}", ctx);
+                + "aten::slice_scatter;aten::rrelu;aten::index_put}", ctx);
         // unfold along the static dim is rewritten; along the symbolic one it is not
         assertThat(g.opHistogram()).containsEntry("aten::unfold", 1).containsKeys("aten::one_hot", "aten::bitwise_and.Tensor",
-                "aten::slice_scatter", "aten::feature_dropout");
+                "aten::slice_scatter", "aten::rrelu", "aten::index_put");
         assertThat(ctx.diagnostics()).anyMatch(d -> d.contains("aten::unfold") && d.contains("static size"))
                 .anyMatch(d -> d.contains("num_classes")).anyMatch(d -> d.contains("integer bitwise"))
                 .anyMatch(d -> d.contains("aten::slice_scatter") && d.contains("static size"))
-                .anyMatch(d -> d.contains("train=True"));
+                .anyMatch(d -> d.contains("training=True")).anyMatch(d -> d.contains("1-d constant"));
     }
 
     @Test
