@@ -136,6 +136,8 @@ skip engine || ( run sparse "$A" dev.kiln.compiler.SparseWeightsGpuTest ) &
 skip engine || ( run int8 "$A" dev.kiln.compiler.Int8GpuTest ) &
 # ops without converters that the compile decomposes: one engine, against libtorch on the original graph
 skip engine || ( run decompositions "$A" dev.kiln.compiler.DecompositionsGpuTest ) &
+# a TorchScript if on a computed value: engines before and after, the branch in libtorch, against libtorch
+skip engine || ( run branch "$A" dev.kiln.compiler.RuntimeBranchGpuTest ) &
 # (the per-call overhead and the CUDA-graph checks, which print timings, run in phase B, alone)
 if [[ -n $CONV_OPS ]]; then
   ( JAVA_TOOL_OPTIONS="-Dkiln.converters.ops=$CONV_OPS" run converters "$A" dev.kiln.backend.tensorrt.converters.ConverterGpuTest ) &

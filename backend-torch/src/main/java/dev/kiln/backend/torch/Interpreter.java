@@ -1,6 +1,7 @@
 package dev.kiln.backend.torch;
 
 import dev.kiln.ir.ConstantTensor;
+import dev.kiln.ir.ControlFlow;
 import dev.kiln.ir.DType;
 import dev.kiln.ir.Graph;
 import dev.kiln.ir.KilnException;
@@ -28,7 +29,8 @@ import java.util.Set;
  * Runs a whole IR {@link Graph} with libtorch on one {@link TorchDevice}: Kiln's fallback runtime
  * and the engine behind {@code kiln run --device cpu}. Every node goes through the c10 dispatcher
  * ({@link NodeExecutor}); {@code prim::ListUnpack} and the symbolic-int ops of dynamic shapes
- * ({@code aten::sym_size.int}, integer arithmetic) run like any other node.
+ * ({@code aten::sym_size.int}, integer arithmetic) run like any other node; a {@code kiln::cond} runs the
+ * interpreter of the branch its predicate picks (one per branch, made with this one).
  *
  * <p>Memory: the graph's constants are wrapped once (zero-copy on the CPU, one upload for CUDA) and
  * freed by {@link #close()}; each intermediate is freed right after its last use; outputs belong to
@@ -51,6 +53,8 @@ public final class Interpreter implements AutoCloseable {
     private final Map<Value, Integer> lastUse = new IdentityHashMap<>();
     /** Graph inputs and constants some node writes in place ({@code Tensor(a!)}): they get private copies. */
     private final Set<Value> written = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+    /** For each {@code kiln::cond} node: an interpreter per branch (then, else). */
+    private final Map<Node, Interpreter[]> branches = new IdentityHashMap<>();
     private volatile boolean closed;
 
     /** An interpreter for {@code graph} on {@code device} (checked: CUDA needs libtorch's GPU build). */
@@ -80,6 +84,14 @@ public final class Interpreter implements AutoCloseable {
                 TorchTensor t = TorchTensors.fromConstant(c.constant().orElseThrow(), device);
                 constantTensors.add(t);
                 constants.put(c, new IValue(t.tensor()));
+            }
+            for (Node n : nodes) {
+                if (ControlFlow.isCond(n)) {
+                    Interpreter[] pair = new Interpreter[2];
+                    branches.put(n, pair);
+                    pair[0] = new Interpreter(ControlFlow.branch(n, true), device);
+                    pair[1] = new Interpreter(ControlFlow.branch(n, false), device);
+                }
             }
         } catch (RuntimeException e) {
             close();
@@ -134,11 +146,40 @@ public final class Interpreter implements AutoCloseable {
             throw new KilnException("graph " + graph.name() + " takes " + gin.size() + " inputs but "
                     + inputs.size() + " were given");
         }
-        Map<Value, IValue> env = new HashMap<>();
         List<TorchTensor> result = new ArrayList<>();
         try (PointerScope runScope = new PointerScope()) {
+            List<IValue> in = new ArrayList<>(gin.size());
             for (int i = 0; i < gin.size(); i++) {
-                env.put(gin.get(i), inputValue(gin.get(i), inputs.get(i)));
+                in.add(inputValue(gin.get(i), inputs.get(i)));
+            }
+            List<IValue> outs = execute(in);
+            try {
+                for (int i = 0; i < outs.size(); i++) {
+                    result.add(output(graph.outputs().get(i), outs.get(i)));
+                }
+            } finally {
+                outs.forEach(IValue::releaseReference);
+            }
+            return result;
+        } catch (RuntimeException e) {
+            result.forEach(TorchTensor::close);
+            throw e;
+        }
+    }
+
+    /**
+     * Runs the nodes on {@code inputs} (the graph inputs' values, borrowed) and returns one new handle per graph
+     * output, which the caller releases ({@link IValue#releaseReference()}). Intermediates are freed at their last
+     * use; a {@code kiln::cond} runs the interpreter of the branch its predicate picks.
+     */
+    private List<IValue> execute(List<IValue> inputs) {
+        List<Value> gin = graph.inputs();
+        Map<Value, IValue> env = new HashMap<>();
+        try (PointerScope scope = new PointerScope()) {
+            for (int i = 0; i < gin.size(); i++) {
+                IValue in = inputs.get(i);
+                // a node writes it in place: never into the caller's tensor
+                env.put(gin.get(i), written.contains(gin.get(i)) && in.isTensor() ? new IValue(in.toTensor().clone()) : in);
             }
             for (Value c : written) {
                 if (c.kind() == Value.Kind.CONSTANT) {
@@ -148,7 +189,8 @@ public final class Interpreter implements AutoCloseable {
             }
             for (int i = 0; i < nodes.size(); i++) {
                 Node n = nodes.get(i);
-                List<IValue> outs = NodeExecutor.execute(n, v -> lookup(n, v, env), device);
+                List<IValue> outs = ControlFlow.isCond(n) ? runBranch(n, env)
+                        : NodeExecutor.execute(n, v -> lookup(n, v, env), device);
                 for (int k = 0; k < n.outputs().size(); k++) {
                     Value o = n.output(k);
                     if (lastUse.containsKey(o)) {
@@ -167,13 +209,14 @@ public final class Interpreter implements AutoCloseable {
                     }
                 }
             }
+            List<IValue> result = new ArrayList<>();
             for (Value o : graph.outputs()) {
-                result.add(output(o, lookup(null, o, env)));
+                // a handle of its own that outlives this scope (an output may also be an input or a constant)
+                IValue h = new IValue(lookup(null, o, env));
+                h.retainReference();
+                result.add(h);
             }
             return result;
-        } catch (RuntimeException e) {
-            result.forEach(TorchTensor::close);
-            throw e;
         } finally {
             for (Map.Entry<Value, IValue> e : env.entrySet()) {
                 if (e.getKey().kind() == Value.Kind.NODE_OUTPUT) {
@@ -181,6 +224,16 @@ public final class Interpreter implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /** A {@code kiln::cond}: the branch its predicate picks, run on the operands. */
+    private List<IValue> runBranch(Node n, Map<Value, IValue> env) {
+        boolean pred = TorchEval.predicate(n, lookup(n, (Value) n.arg(0), env));
+        List<IValue> operands = new ArrayList<>();
+        for (Value o : ControlFlow.operands(n)) {
+            operands.add(lookup(n, o, env));
+        }
+        return branches.get(n)[pred ? 0 : 1].execute(operands);
     }
 
     private IValue lookup(Node n, Value v, Map<Value, IValue> env) {
@@ -231,9 +284,6 @@ public final class Interpreter implements AutoCloseable {
             Tensor moved = tensor.to(device.toTorch(), tensor.scalar_type());
             return new IValue(moved);
         }
-        if (written.contains(in)) {
-            return new IValue(tensor.clone()); // a node writes it in place: never into the caller's tensor
-        }
         return new IValue(tensor);
     }
 
@@ -269,6 +319,14 @@ public final class Interpreter implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        for (Interpreter[] pair : branches.values()) {
+            for (Interpreter b : pair) {
+                if (b != null) {
+                    b.close();
+                }
+            }
+        }
+        branches.clear();
         for (IValue v : constants.values()) {
             v.close();
         }

@@ -40,6 +40,69 @@ class InterpreterMemoryTest {
         assertThat(TorchTensors.liveOwners()).as("owners after close").isZero();
     }
 
+    /** A run-time branch whose then branch writes its operand in place and passes another through. */
+    static final String BRANCH = """
+            graph @g(%x: tensor<f32, [4]>, %t: tensor<f32, []>) {
+              const %w : tensor<f32, [4]> = dense<"0x0000803F000000400000404000008040">
+              %p : tensor<bool, []> = aten::gt.Scalar(%t, 0.0)
+              %b : bool = aten::Bool.Tensor(%p)
+              %y : tensor<f32, [4]>, %z : tensor<f32, [4]> = kiln::cond(%b, [%x, %w, %t]) {
+                graph @then(%a: tensor<f32, [4]>, %c: tensor<f32, [4]>, %s: tensor<f32, []>) {
+                  %r : tensor<f32, [4]> = aten::mul.Tensor(%a, %s)
+                  %q : tensor<f32, [4]> = aten::relu_(%a)
+                  return %r, %c
+                }
+                graph @else(%a: tensor<f32, [4]>, %c: tensor<f32, [4]>, %s: tensor<f32, []>) {
+                  %n : tensor<f32, [4]> = aten::neg(%a)
+                  %m : tensor<f32, [4]> = aten::mul.Tensor(%n, %c)
+                  return %m, %a
+                }
+              }
+              %u : tensor<f32, [4]> = aten::add.Tensor(%y, %x, 1)
+              return %u, %z
+            }
+            """;
+
+    @Test
+    void branchesAgreeWithTheEvaluatorAndLeakNothing() {
+        Graph g = dev.kiln.ir.text.IrParser.parse(BRANCH, "branch.kir", dev.kiln.ir.schema.SchemaRegistry.standard());
+        ConstantTensor x = ConstantTensor.ofFloats(new long[] {4}, -1f, 2f, -3f, 4f);
+        List<List<ConstantTensor>> cases = List.of(List.of(x, ConstantTensor.scalar(dev.kiln.ir.DType.FLOAT32, 2.0)),
+                List.of(x, ConstantTensor.scalar(dev.kiln.ir.DType.FLOAT32, -1.0)));
+        try (Interpreter in = new Interpreter(g, TorchDevice.cpu())) {
+            for (List<ConstantTensor> c : cases) {
+                List<ConstantTensor> want = dev.kiln.passes.eval.GraphEvaluator.run(g, c);
+                List<ConstantTensor> got = in.runHost(c);
+                for (int k = 0; k < 2; k++) {
+                    for (long i = 0; i < 4; i++) {
+                        assertThat(got.get(k).getDouble(i)).as("output " + k + " element " + i).isEqualTo(want.get(k).getDouble(i));
+                    }
+                }
+            }
+            // then: y = x * 2, the relu_ writes a copy of x, so u = 2x + x; z is the constant passed through
+            List<ConstantTensor> then = in.runHost(cases.get(0));
+            assertThat(then.get(0).getDouble(0)).isEqualTo(-3.0);
+            assertThat(then.get(1).getDouble(3)).isEqualTo(4.0);
+            // else: y = -x * w, z = x
+            List<ConstantTensor> otherwise = in.runHost(cases.get(1));
+            assertThat(otherwise.get(0).getDouble(1)).isEqualTo(-2.0 * 2 + 2);
+            assertThat(otherwise.get(1).getDouble(2)).isEqualTo(-3.0);
+            assertThat(x.getDouble(0)).as("the caller's input").isEqualTo(-1.0);
+            long pointersBefore = Pointer.totalCount();
+            int ownersBefore = TorchTensors.liveOwners();
+            for (int i = 0; i < 500; i++) {
+                List<TorchTensor> inputs = List.of(TorchTensors.fromConstant(cases.get(i % 2).get(0)),
+                        TorchTensors.fromConstant(cases.get(i % 2).get(1)));
+                List<TorchTensor> outs = in.run(inputs);
+                outs.forEach(TorchTensor::close);
+                inputs.forEach(TorchTensor::close);
+            }
+            assertThat(Pointer.totalCount()).as("live JavaCPP pointers after 500 runs down both branches").isEqualTo(pointersBefore);
+            assertThat(TorchTensors.liveOwners()).isEqualTo(ownersBefore);
+        }
+        assertThat(TorchTensors.liveOwners()).as("owners after close").isZero();
+    }
+
     @Test
     void outputsOutliveTheInterpreterAndInputs() {
         Graph g = TestFixtures.load("mlp.pt2", dir);

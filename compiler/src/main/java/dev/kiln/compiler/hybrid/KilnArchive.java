@@ -146,6 +146,7 @@ public final class KilnArchive {
                 entries.put(entry, es.plan().duplicate());
                 o.put("kind", "tensorrt").put("entry", entry).put("cache_key", es.cacheKey());
             } else if (st instanceof Program.TorchStage ts) {
+                requireNoNestedConstants(ts.graph(), file, st.name());
                 String entry = "torch/" + st.name() + ".kir";
                 entries.put(entry, utf8(IrPrinter.print(ts.graph(), IrPrinter.Options.elidingOver(-1))));
                 o.put("kind", "torch").put("entry", entry);
@@ -168,6 +169,23 @@ public final class KilnArchive {
             throw new KilnException(file + ": cannot write the manifest: " + e.getMessage(), e);
         }
         writeZip(file, manifest, entries);
+    }
+
+    /**
+     * A libtorch stage's weights are stored per top-level constant; the nested graphs of run-time branches read theirs
+     * as operands (the frontends put every constant in the top-level graph), so a constant inside one would be lost.
+     */
+    private static void requireNoNestedConstants(Graph g, Path file, String stage) {
+        for (dev.kiln.ir.Node n : g.nodes()) {
+            for (Graph sub : n.subgraphs()) {
+                if (!sub.constants().isEmpty()) {
+                    throw new KilnException(file + ": torch stage " + stage + ": " + n.describe() + " has constant %"
+                            + sub.constants().get(0).name() + " inside its nested graph @" + sub.name() + ", which the archive"
+                            + " cannot store; pass the constant to the node as an operand instead");
+                }
+                requireNoNestedConstants(sub, file, stage);
+            }
+        }
     }
 
     private static void writeZip(Path file, byte[] manifest, Map<String, ByteBuffer> entries) {

@@ -89,6 +89,55 @@ class KilnArchiveTest {
         assertThat(Files.readAllBytes(write(program()))).isEqualTo(first);
     }
 
+    static final String BRANCHING_STAGE = """
+            graph @seg1(%a: tensor<f32, [2, 2]>) {
+              const %w : tensor<f32, [2, 2]> = dense<"0x0000803F000000400000404000008040">
+              %s : tensor<f32, []> = aten::sum(%a, none)
+              %p : tensor<bool, []> = aten::gt.Scalar(%s, 0.0)
+              %b : bool = aten::Bool.Tensor(%p)
+              %y : tensor<f32, [2, 2]> = kiln::cond(%b, [%a, %w]) {
+                graph @then(%x: tensor<f32, [2, 2]>, %c: tensor<f32, [2, 2]>) {
+                  %r : tensor<f32, [2, 2]> = aten::mul.Tensor(%x, %c)
+                  return %r
+                }
+                graph @else(%x: tensor<f32, [2, 2]>, %c: tensor<f32, [2, 2]>) {
+                  return %c
+                }
+              }
+              return %y
+            }
+            """;
+
+    @Test
+    void aTorchStageWithARunTimeBranchRoundTrips() {
+        Program base = program();
+        Graph g = IrParser.parse(BRANCHING_STAGE, "seg1", SchemaRegistry.standard());
+        Program p = new Program("m", base.slots(), base.inputs(), base.outputs(), base.constants(),
+                List.of(base.stages().get(0), new Program.TorchStage("seg1", List.of(1), List.of(2), g)), base.symbols());
+        Path f = write(p);
+        Graph back = ((Program.TorchStage) KilnArchive.read(f, () -> H200).program().stages().get(1)).graph();
+        assertThat(IrPrinter.print(back)).isEqualTo(IrPrinter.print(g));
+        for (float sign : new float[] {1f, -1f}) {
+            ConstantTensor a = ConstantTensor.ofFloats(new long[] {2, 2}, sign, 2 * sign, 0.5f * sign, sign);
+            ConstantTensor want = dev.kiln.passes.eval.GraphEvaluator.run(g, List.of(a)).get(0);
+            assertThat(dev.kiln.passes.eval.GraphEvaluator.run(back, List.of(a)).get(0).contentEquals(want)).isTrue();
+        }
+        // a constant inside a nested graph has no place in the archive: refused by name, nothing written
+        Graph nested = IrParser.parse(BRANCHING_STAGE.replace("""
+                    return %c
+                    """, """
+                    const %k : tensor<f32, [2, 2]> = dense<"0x0000803F000000400000404000008040">
+                    return %k
+                    """), "seg1", SchemaRegistry.standard());
+        Program bad = new Program("m", base.slots(), base.inputs(), base.outputs(), base.constants(),
+                List.of(base.stages().get(0), new Program.TorchStage("seg1", List.of(1), List.of(2), nested)), base.symbols());
+        Path target = dir.resolve("bad.kiln");
+        assertThatThrownBy(() -> KilnArchive.write(target, new KilnArchive.Contents(bad, Optional.of(H200), "fp32", List.of(),
+                "graph @m() {}\n", "0.1.0")))
+                .isInstanceOf(KilnException.class).hasMessageContaining("constant %k inside its nested graph @else");
+        assertThat(target).doesNotExist();
+    }
+
     @Test
     void entriesLargerThanOneChunkRoundTripByteForByte() throws IOException {
         // entries are written and read a 1 MiB chunk at a time, straight between native memory and the zip

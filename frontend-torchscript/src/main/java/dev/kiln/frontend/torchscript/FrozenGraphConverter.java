@@ -69,19 +69,56 @@ final class FrozenGraphConverter {
     private record Seq(List<Bound> elements) implements Bound {
     }
 
+    /**
+     * The graph nodes go to: the model's graph, or a branch of a run-time {@code prim::If} being converted. A branch's
+     * graph is closed: an IR value of an enclosing graph that the branch reads becomes an input of the branch (and,
+     * through its parent, an operand of the {@code kiln::cond} node).
+     */
+    private static final class Frame {
+        final Graph graph;
+        final Frame parent;
+        /** Values of the parent's graph the branch reads, in order: the cond node's operands. */
+        final List<Value> operands = new ArrayList<>();
+        /** Parent-graph value -> the branch input standing for it. */
+        final Map<Value, Value> captured = new java.util.IdentityHashMap<>();
+
+        Frame(Graph graph, Frame parent) {
+            this.graph = graph;
+            this.parent = parent;
+        }
+
+        /** {@code v} (of this frame's graph or an enclosing one) as a value of this frame's graph. */
+        Value local(Value v) {
+            if (parent == null || v.graph() == graph) {
+                return v;
+            }
+            Value outer = parent.local(v);
+            return captured.computeIfAbsent(outer, o -> {
+                operands.add(o);
+                return graph.addInput(graph.freshName(o.name()), o.type());
+            });
+        }
+    }
+
     private final String file;
     private final SchemaSource schemas;
-    private final Graph graph;
+    private final Graph root;
+    private Graph graph;
+    private Frame frame;
     private final Map<Long, Bound> env = new HashMap<>();
     private final Map<Long, Value> constantsByOrigin = new HashMap<>();
     private final Map<String, OpSchema> schemaCache = new HashMap<>();
+    /** A value a run-time branch wrote in place -> the cond output that holds it written (what later readers read). */
+    private final Map<Value, Value> rebound = new java.util.IdentityHashMap<>();
     private int unrolled;
     private int droppedAssertions;
 
     FrozenGraphConverter(String file, SchemaSource schemas, Graph graph) {
         this.file = file;
         this.schemas = schemas;
+        this.root = graph;
         this.graph = graph;
+        this.frame = new Frame(graph, null);
     }
 
     /** Number of assertion {@code prim::If}s dropped (checks that raise when the input is malformed). */
@@ -308,7 +345,7 @@ final class FrozenGraphConverter {
                 types.add(irType(n, kind, n.output(i)));
                 names.add(valueName(n.output(i)));
             }
-            Node u = graph.insertAt(graph.nodes().size(), listUnpackSchema(), List.of(ir.value()), types, names);
+            Node u = graph.insertAt(graph.nodes().size(), listUnpackSchema(), List.of(frame.local(ir.value())), types, names);
             Optional<SourceLocation> at = location(n).or(() -> ir.value().producer().flatMap(Node::location));
             at.ifPresent(u::setLocation);
             for (long i = 0; i < count; i++) {
@@ -374,7 +411,7 @@ final class FrozenGraphConverter {
                 || !(bound(n.input(1)) instanceof Known k) || !k.value().isInt()) {
             return false;
         }
-        Value tensor = (Value) ir.value().producer().get().arg(0);
+        Value tensor = frame.local((Value) ir.value().producer().get().arg(0));
         Node size = graph.insertAt(graph.nodes().size(), schema("aten::size.int"), List.of(tensor, Arg.of(k.value().toInt())),
                 List.of(PrimitiveType.INT), List.of(valueName(n.output())));
         location(n).ifPresent(size::setLocation);
@@ -445,8 +482,198 @@ final class FrozenGraphConverter {
             droppedAssertions++;
             return;
         }
-        throw refuse(n, "prim::If", "the condition is computed at run time (data-dependent control flow); "
-                + "Kiln folds only conditions known when compiling: give input shapes, or rewrite the branch with torch.where");
+        if (!(cond instanceof Ir predicate)) {
+            throw refuse(n, "prim::If", "the condition is neither known when compiling nor a value computed by the model");
+        }
+        convertRuntimeIf(n, frame.local(predicate.value()));
+    }
+
+    /**
+     * A {@code prim::If} whose condition is computed at run time becomes {@code kiln::cond} with each block converted
+     * into a closed nested graph (see {@link dev.kiln.ir.ControlFlow}); it runs in libtorch, and what comes before
+     * and after it can still run in TensorRT. Both branches take the same operands: the values of enclosing graphs
+     * either reads.
+     */
+    private void convertRuntimeIf(JitNode n, Value pred) {
+        BlockArrayRef blocks = n.blocks();
+        Frame outer = frame;
+        Frame then = branch(n, blocks.get(0), "then", outer, List.of());
+        Frame otherwise = branch(n, blocks.get(1), "else", outer, then.operands);
+        // inputs of the then branch for what only the else branch reads: both now take the else branch's operands
+        List.copyOf(otherwise.operands).forEach(then::local);
+        if (!then.operands.equals(otherwise.operands)) {
+            throw new IllegalStateException("branches of " + where(n, "prim::If") + " take different operands");
+        }
+        List<Type> types = new ArrayList<>();
+        List<String> names = new ArrayList<>();
+        for (long i = 0; i < n.outputs().size(); i++) {
+            types.add(irType(n, "prim::If", n.output(i)));
+            names.add(valueName(n.output(i)));
+        }
+        // TorchScript mutates: an operand either branch writes in place (x /= 255) is given back as an extra output,
+        // and what the model reads after the if reads that output
+        List<Value> operands = List.copyOf(then.operands);
+        List<Integer> written = new ArrayList<>();
+        for (int i = 0; i < operands.size(); i++) {
+            if (writes(n, then.graph.inputs().get(i)) | writes(n, otherwise.graph.inputs().get(i))) {
+                Value o = operands.get(i);
+                if (o.kind() == Value.Kind.CONSTANT || viewOf(o) != o) {
+                    throw refuse(n, "prim::If", "a branch writes in place into %" + o.name() + ", which is "
+                            + (o.kind() == Value.Kind.CONSTANT ? "a constant of the model" : "a view of another tensor")
+                            + "; write the branch without in-place ops (y = x / 255 instead of x /= 255)");
+                }
+                written.add(i);
+                types.add(o.type());
+                names.add(graph.freshName(o.name() + "_written"));
+            }
+        }
+        for (Frame f : List.of(then, otherwise)) {
+            List<Value> outs = new ArrayList<>(f.graph.outputs());
+            for (int i : written) {
+                outs.add(current(f.graph.inputs().get(i)));
+            }
+            f.graph.setOutputs(outs);
+        }
+        Node cond = graph.insertAt(graph.nodes().size(), schema(dev.kiln.ir.ControlFlow.COND),
+                List.of(pred, Arg.list(operands)), types, names);
+        location(n).ifPresent(cond::setLocation);
+        cond.addSubgraph(then.graph);
+        cond.addSubgraph(otherwise.graph);
+        for (long i = 0; i < n.outputs().size(); i++) {
+            bind(n.output(i), new Ir(cond.outputs().get((int) i)));
+        }
+        for (int k = 0; k < written.size(); k++) {
+            rebind(operands.get(written.get(k)), cond.outputs().get((int) n.outputs().size() + k));
+        }
+    }
+
+    /**
+     * Whether branch input {@code in} leaves the branch changed: an op of the branch writes it in place, or a nested
+     * branch wrote it (and gave it back). Writing into a view of it is refused: the write would be lost.
+     */
+    private boolean writes(JitNode at, Value in) {
+        if (current(in) != in) {
+            return true;
+        }
+        boolean direct = false;
+        for (Node node : in.graph().nodes()) {
+            List<SchemaArgument> params = node.schema().arguments();
+            for (int i = 0; i < params.size() && i < node.args().size(); i++) {
+                if (params.get(i).isMutated() && node.arg(i) instanceof Value m) {
+                    Value target = sameTensor(m);
+                    if (target == in) {
+                        direct = true;
+                    } else if (viewOf(target) == in) {
+                        throw refuse(at, "prim::If", "the branch writes in place into a view of %" + in.name()
+                                + ", which it reads from outside the branch (" + node.describe() + "); write it without "
+                                + "in-place ops on views (torch.where, or build the new tensor)");
+                    }
+                }
+            }
+        }
+        return direct;
+    }
+
+    /** The value {@code v} stands for now: the last write-back of a run-time branch that wrote it, or itself. */
+    private Value current(Value v) {
+        Value c = v;
+        while (rebound.containsKey(c)) {
+            c = rebound.get(c);
+        }
+        return c;
+    }
+
+    /**
+     * Later readers of {@code from} (a value of the current graph) read {@code to}: a run-time branch wrote it in
+     * place. A branch input stands for a value of an enclosing graph, which the model's TorchScript values are
+     * bound to: for the rest of this branch, that value reads as {@code to}.
+     */
+    private void rebind(Value from, Value to) {
+        rebound.put(from, to);
+        frame.captured.replaceAll((outer, local) -> local == from ? to : local);
+        for (Map.Entry<Long, Bound> e : env.entrySet()) {
+            e.setValue(replaced(e.getValue(), from, to));
+        }
+    }
+
+    private static Bound replaced(Bound b, Value from, Value to) {
+        if (b instanceof Ir ir && ir.value() == from) {
+            return new Ir(to);
+        }
+        if (b instanceof Seq seq) {
+            seq.elements().replaceAll(e -> replaced(e, from, to));
+        }
+        return b;
+    }
+
+    /** Follows in-place ops back ({@code relu_(x)} is x): the tensor {@code v} is. */
+    private static Value sameTensor(Value v) {
+        return aliasRoot(v, true);
+    }
+
+    /** Follows in-place ops and views back ({@code x[0]}, {@code x.view(...)}): the tensor whose memory {@code v} uses. */
+    private static Value viewOf(Value v) {
+        return aliasRoot(v, false);
+    }
+
+    private static Value aliasRoot(Value v, boolean writesOnly) {
+        Value cur = v;
+        while (cur.producer().isPresent()) {
+            Node p = cur.producer().get();
+            int k = p.outputs().indexOf(cur);
+            List<SchemaArgument> rets = p.schema().returns();
+            Optional<String> alias = k < rets.size() ? rets.get(k).alias() : Optional.empty();
+            if (alias.isEmpty() || writesOnly && !alias.get().contains("!")) {
+                return cur;
+            }
+            String set = alias.get().replace("!", "");
+            Value next = null;
+            List<SchemaArgument> params = p.schema().arguments();
+            for (int i = 0; i < params.size() && i < p.args().size() && next == null; i++) {
+                if (params.get(i).alias().map(a -> a.replace("!", "").equals(set)).orElse(false) && p.arg(i) instanceof Value a) {
+                    next = a;
+                }
+            }
+            if (next == null) {
+                return cur;
+            }
+            cur = next;
+        }
+        return cur;
+    }
+
+    /** Converts {@code block} into a new nested graph whose first inputs stand for {@code seed} (the other branch's operands). */
+    private Frame branch(JitNode n, Block block, String name, Frame outer, List<Value> seed) {
+        Graph sub = new Graph(name);
+        root.symbols().forEach(sub::declare);
+        Frame f = new Frame(sub, outer);
+        seed.forEach(f::local);
+        Graph savedGraph = graph;
+        frame = f;
+        graph = sub;
+        try {
+            walk(block);
+            List<Value> outs = new ArrayList<>();
+            ValueArrayRef rets = block.outputs();
+            for (long i = 0; i < rets.size(); i++) {
+                Bound b = bound(rets.get(i));
+                if (b instanceof Ir ir) {
+                    outs.add(f.local(ir.value()));
+                } else if (b instanceof Known k && k.value().isTensor()) {
+                    outs.add(constant(k));
+                } else {
+                    throw refuse(n, "prim::If", "its " + name + " branch gives output " + i + " as "
+                            + (b instanceof Seq ? "a list or tuple" : "the constant " + ((Known) b).value().tagKind().getString())
+                            + "; a branch decided at run time must give tensors or values the model computes");
+                }
+            }
+            sub.setOutputs(outs);
+            removeDeadCode(sub);
+        } finally {
+            frame = outer;
+            graph = savedGraph;
+        }
+        return f;
     }
 
     /** One branch is empty and the other ends by raising: the If only checks. */
@@ -594,7 +821,7 @@ final class FrozenGraphConverter {
 
     private Arg toArg(Bound b, SchemaType type, JitNode n, String kind, String param) {
         if (b instanceof Ir ir) {
-            return ir.value();
+            return frame.local(ir.value());
         }
         if (b instanceof Seq seq) {
             SchemaType elem = listElement(type);
@@ -635,15 +862,16 @@ final class FrozenGraphConverter {
         if (k.origin() != 0) {
             Value cached = constantsByOrigin.get(k.origin());
             if (cached != null) {
-                return cached;
+                return frame.local(cached);
             }
         }
+        // constants live in the model's graph only; a branch reads them as operands
         ConstantTensor data = IValues.copyTensor(k.value().toTensor(), file + ": constant %" + k.hint());
-        Value c = graph.addConstant(constantName(k.hint()), data);
+        Value c = root.addConstant(constantName(k.hint()), data);
         if (k.origin() != 0) {
             constantsByOrigin.put(k.origin(), c);
         }
-        return c;
+        return frame.local(c);
     }
 
     private static String constantName(String hint) {
@@ -692,6 +920,10 @@ final class FrozenGraphConverter {
 
     /** Drops nodes and constants nothing uses any more (shape checks of dropped assertions, folded inputs). */
     private void removeDeadCode() {
+        removeDeadCode(root);
+    }
+
+    private static void removeDeadCode(Graph graph) {
         List<Node> nodes = new ArrayList<>(graph.nodes());
         for (int i = nodes.size() - 1; i >= 0; i--) {
             Node n = nodes.get(i);

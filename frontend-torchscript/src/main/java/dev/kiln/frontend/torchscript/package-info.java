@@ -18,16 +18,18 @@
  *     torch.export frontend;</li>
  * <li>scalar arithmetic on known values (the size arithmetic of traced models) is folded by running
  *     the op in libtorch, and shape queries on inputs with given types are answered;</li>
- * <li>{@code prim::If} with a known condition is folded, {@code prim::Loop} with a known trip count
- *     and condition is unrolled; assertion branches (one branch raises, the other is empty) are dropped;
- *     anything else is refused with the node's source location.</li>
+ * <li>{@code prim::If} with a known condition is folded; with a condition computed at run time it becomes a
+ *     {@code kiln::cond} ({@link dev.kiln.ir.ControlFlow}) whose branches are closed nested graphs, what a branch
+ *     writes in place coming back as an extra output; {@code prim::Loop} with a known trip count and condition is
+ *     unrolled; assertion branches (one branch raises, the other is empty) are dropped; anything else is refused
+ *     with the node's source location.</li>
  * </ul>
  * Graph inputs are the tensors (tuples flattened; one {@code List[Tensor]} parameter takes the input
  * types the others leave over) and int/float/bool arguments of {@code forward}; outputs are flattened
  * tensors. {@link dev.kiln.frontend.torchscript.InputSpecs} reads input types
  * from an {@code .npz} of example inputs.
  *
- * <p>Refused: data-dependent {@code prim::If}/{@code prim::Loop}, list inputs without input types (or more
+ * <p>Refused: {@code prim::Loop} with a run-time trip count or condition, list inputs without input types (or more
  * than one), list outputs whose length is only known at run time, dict and object
  * values, {@code prim::RaiseException} reached unconditionally, interpreter-only prim nodes without a
  * schema (e.g. {@code prim::CallFunction} left after freezing, {@code prim::PythonOp}, forks and

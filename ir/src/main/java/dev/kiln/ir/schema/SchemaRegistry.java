@@ -28,6 +28,15 @@ public final class SchemaRegistry {
     /** The classpath resource with libtorch's schemas, one per line, sorted. */
     public static final String STANDARD_RESOURCE = "/dev/kiln/ir/schema/libtorch-2.5.1.schemas";
 
+    /**
+     * Ops of Kiln's own that the standard registry holds besides libtorch's: {@code kiln::cond} (a branch on a value
+     * known at run time, its two branches as nested graphs; {@link dev.kiln.ir.ControlFlow}) and
+     * {@code prim::ListUnpack} (a list split into values; interpreter-only in libtorch, so it has no schema there).
+     */
+    public static final List<String> KILN_SCHEMAS = List.of(
+            "kiln::cond(Any pred, Any[] operands) -> ...",
+            "prim::ListUnpack(Any list) -> ...");
+
     /** op name ({@code aten::add}) -> overload name ({@code ""} for the default) -> schema. */
     private final NavigableMap<String, NavigableMap<String, OpSchema>> byName = new TreeMap<>();
     private int size;
@@ -48,6 +57,9 @@ public final class SchemaRegistry {
                     // not a holder class: a failure must surface as the KilnException, not an ExceptionInInitializerError
                     r = new SchemaRegistry();
                     for (String line : readStandardResource()) {
+                        r.register(SchemaParser.parse(line));
+                    }
+                    for (String line : KILN_SCHEMAS) {
                         r.register(SchemaParser.parse(line));
                     }
                     standard = r;

@@ -52,7 +52,11 @@ class SchemaRegistryTest {
         assertThat(perNamespace.get("prim")).isGreaterThan(100);
         // all but the few with enum codes or unsorted alias sets print exactly as libtorch does
         assertThat(lines.size() - identical).isLessThan(30);
-        assertThat(SchemaRegistry.standard().size()).isEqualTo(lines.size());
+        // libtorch's schemas and Kiln's own (kiln::cond, prim::ListUnpack)
+        assertThat(SchemaRegistry.standard().size()).isEqualTo(lines.size() + SchemaRegistry.KILN_SCHEMAS.size());
+        for (String own : SchemaRegistry.KILN_SCHEMAS) {
+            assertThat(SchemaRegistry.standard().get(SchemaParser.parse(own).qualifiedName()).toString()).isEqualTo(own);
+        }
     }
 
     @Test

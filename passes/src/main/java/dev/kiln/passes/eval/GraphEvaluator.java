@@ -1,6 +1,7 @@
 package dev.kiln.passes.eval;
 
 import dev.kiln.ir.ConstantTensor;
+import dev.kiln.ir.ControlFlow;
 import dev.kiln.ir.Graph;
 import dev.kiln.ir.KilnException;
 import dev.kiln.ir.Node;
@@ -16,7 +17,7 @@ import java.util.Map;
 /**
  * Runs a whole {@link Graph} on the CPU with libtorch, node by node through {@link TorchEval}:
  * the reference the folding passes and numeric tests compare against (and the base of the libtorch
- * backend). Inputs and outputs are {@link ConstantTensor}s; intermediate tensors stay in libtorch
+ * backend). A {@code kiln::cond} runs the branch its predicate picks. Inputs and outputs are {@link ConstantTensor}s; intermediate tensors stay in libtorch
  * and are freed when the run ends.
  *
  * <pre>{@code List<ConstantTensor> ys = GraphEvaluator.run(graph, List.of(x0));}</pre>
@@ -42,44 +43,76 @@ public final class GraphEvaluator {
                     + " inputs but " + inputs.size() + " were given");
         }
         try (PointerScope scope = new PointerScope()) {
-            Map<Value, IValue> env = new HashMap<>();
+            List<IValue> in = new ArrayList<>();
             for (int i = 0; i < inputs.size(); i++) {
-                env.put(graph.inputs().get(i), new IValue(TorchEval.toTorch(inputs.get(i))));
+                in.add(new IValue(TorchEval.toTorch(inputs.get(i))));
                 if (observe.contains(graph.inputs().get(i))) {
                     observer.accept(graph.inputs().get(i), inputs.get(i));
                 }
             }
-            for (Value c : graph.constants()) {
-                env.put(c, new IValue(TorchEval.toTorch(c.constant().orElseThrow())));
-            }
-            for (Node n : graph.nodes()) {
-                List<IValue> outs = TorchEval.call(n, v -> {
-                    IValue iv = env.get(v);
-                    if (iv == null) {
-                        throw KilnException.at(n, "reads %" + v.name() + " before it is defined");
-                    }
-                    return iv;
-                });
-                if (outs.size() < n.outputs().size()) {
-                    throw KilnException.at(n, "libtorch returned " + outs.size() + " values for "
-                            + n.outputs().size() + " outputs");
-                }
-                for (int i = 0; i < n.outputs().size(); i++) {
-                    env.put(n.output(i), outs.get(i));
-                    if (observe.contains(n.output(i))) {
-                        observer.accept(n.output(i), TorchEval.toConstant(n.output(i), outs.get(i)));
-                    }
-                }
-            }
+            List<IValue> outs = evaluate(graph, in, observe, observer);
             List<ConstantTensor> result = new ArrayList<>();
-            for (Value o : graph.outputs()) {
-                IValue v = env.get(o);
-                if (v == null) {
-                    throw new KilnException("graph " + graph.name() + ": output %" + o.name() + " is never computed");
-                }
-                result.add(TorchEval.toConstant(o, v));
+            for (int i = 0; i < outs.size(); i++) {
+                result.add(TorchEval.toConstant(graph.outputs().get(i), outs.get(i)));
             }
             return result;
         }
+    }
+
+    /**
+     * Runs {@code graph}'s nodes on {@code inputs} and returns its outputs; everything belongs to the caller's
+     * {@link PointerScope}. A {@code kiln::cond} runs the branch its predicate picks, the same way.
+     */
+    private static List<IValue> evaluate(Graph graph, List<IValue> inputs, java.util.Set<Value> observe,
+                                         java.util.function.BiConsumer<Value, ConstantTensor> observer) {
+        Map<Value, IValue> env = new HashMap<>();
+        for (int i = 0; i < inputs.size(); i++) {
+            env.put(graph.inputs().get(i), inputs.get(i));
+        }
+        for (Value c : graph.constants()) {
+            env.put(c, new IValue(TorchEval.toTorch(c.constant().orElseThrow())));
+        }
+        for (Node n : graph.nodes()) {
+            java.util.function.Function<Value, IValue> read = v -> {
+                IValue iv = env.get(v);
+                if (iv == null) {
+                    throw KilnException.at(n, "reads %" + v.name() + " before it is defined");
+                }
+                return iv;
+            };
+            List<IValue> outs;
+            if (ControlFlow.isCond(n)) {
+                Graph branch = ControlFlow.branch(n, TorchEval.predicate(n, read.apply((Value) n.arg(0))));
+                // a branch that writes in place writes into copies (what it wrote comes back as outputs)
+                boolean writes = branch.nodes().stream().anyMatch(b -> b.schema().mutates());
+                List<IValue> operands = new ArrayList<>();
+                for (Value o : ControlFlow.operands(n)) {
+                    IValue iv = read.apply(o);
+                    operands.add(writes && iv.isTensor() ? new IValue(iv.toTensor().clone()) : iv);
+                }
+                outs = evaluate(branch, operands, java.util.Set.of(), (v, t) -> { });
+            } else {
+                outs = TorchEval.call(n, read);
+            }
+            if (outs.size() < n.outputs().size()) {
+                throw KilnException.at(n, "libtorch returned " + outs.size() + " values for "
+                        + n.outputs().size() + " outputs");
+            }
+            for (int i = 0; i < n.outputs().size(); i++) {
+                env.put(n.output(i), outs.get(i));
+                if (observe.contains(n.output(i))) {
+                    observer.accept(n.output(i), TorchEval.toConstant(n.output(i), outs.get(i)));
+                }
+            }
+        }
+        List<IValue> result = new ArrayList<>();
+        for (Value o : graph.outputs()) {
+            IValue v = env.get(o);
+            if (v == null) {
+                throw new KilnException("graph " + graph.name() + ": output %" + o.name() + " is never computed");
+            }
+            result.add(v);
+        }
+        return result;
     }
 }

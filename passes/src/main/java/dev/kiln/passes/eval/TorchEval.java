@@ -144,6 +144,28 @@ public final class TorchEval {
         return outs;
     }
 
+    /**
+     * The truth of a {@code kiln::cond}'s predicate at run time: a bool, an int (non-zero) or a one-element tensor, as
+     * Python's {@code if} reads it.
+     */
+    public static boolean predicate(Node cond, IValue v) {
+        if (v.isBool()) {
+            return v.toBool();
+        }
+        if (v.isInt()) {
+            return v.toInt() != 0;
+        }
+        if (v.isTensor()) {
+            Tensor t = v.toTensor();
+            if (t.numel() != 1) {
+                throw KilnException.at(cond, "the branch condition is a tensor of " + t.numel()
+                        + " elements; a condition needs exactly one");
+            }
+            return t.item().toBool();
+        }
+        throw KilnException.at(cond, "the branch condition is a " + v.tagKind().getString() + ", not a bool or a tensor");
+    }
+
     /** {@code prim::ListUnpack}: the elements of the list, one per output. */
     private static List<IValue> unpack(Node node, Function<Value, IValue> env) {
         if (!(node.arg(0) instanceof Value v)) {

@@ -176,6 +176,9 @@ public final class PrecisionPass implements Pass {
     }
 
     private static boolean isIsland(Node n, PassContext ctx, long threshold) {
+        if (!n.subgraphs().isEmpty()) {
+            return true; // a run-time branch: its nested graphs are typed for what they read, in FP32
+        }
         DecomposedIslands decomposed = ctx.get(DecomposedIslands.class);
         if (decomposed != null && decomposed.contains(n)) {
             return true;

@@ -108,6 +108,11 @@ public final class ShapeInference {
             if (node.outputs().isEmpty()) {
                 continue; // asserts and other effects: nothing to type
             }
+            if (dev.kiln.ir.ControlFlow.isCond(node)) {
+                List<Type> types = inferCond(node, notes);
+                changed |= assign(node, types, new InferenceContext(node, ints, lists), ints, lists, checkExisting);
+                continue;
+            }
             ShapeRule rule = rules.get(node.op());
             if (rule == null && isInPlaceOnSelf(node)) {
                 rule = IN_PLACE;
@@ -134,6 +139,42 @@ public final class ShapeInference {
             changed |= assign(node, types, ctx, ints, lists, checkExisting);
         }
         return new Result(changed, ints, lists, notes);
+    }
+
+    /**
+     * A {@code kiln::cond}: each branch typed with the operands' types as its inputs; an output both branches give
+     * the same type has it, else its dtype (when they agree) with an unknown shape (which the branch taken decides).
+     */
+    private List<Type> inferCond(Node node, List<String> notes) {
+        List<Value> operands = dev.kiln.ir.ControlFlow.operands(node);
+        List<List<Type>> branches = new ArrayList<>();
+        for (dev.kiln.ir.Graph sub : node.subgraphs()) {
+            if (sub.inputs().size() != operands.size() || sub.outputs().size() != node.outputs().size()) {
+                throw KilnException.at(node, "branch @" + sub.name() + " takes " + sub.inputs().size() + " inputs and gives "
+                        + sub.outputs().size() + " outputs, but the node passes " + operands.size() + " operands and has "
+                        + node.outputs().size() + " outputs");
+            }
+            for (int i = 0; i < operands.size(); i++) {
+                sub.inputs().get(i).setType(operands.get(i).type());
+            }
+            Result r = infer(sub, false);
+            r.notes().forEach(note -> notes.add(node.describe() + ": in branch @" + sub.name() + ": " + note));
+            branches.add(sub.outputs().stream().map(Value::type).toList());
+        }
+        List<Type> out = new ArrayList<>();
+        for (int i = 0; i < node.outputs().size(); i++) {
+            Type a = branches.get(0).get(i);
+            Type b = branches.get(branches.size() - 1).get(i);
+            if (a.equals(b)) {
+                out.add(a);
+            } else if (a instanceof TensorType ta && b instanceof TensorType tb) {
+                out.add(new TensorType(ta.dtype().equals(tb.dtype()) ? ta.dtype() : java.util.Optional.empty(),
+                        dev.kiln.ir.Shape.unranked()));
+            } else {
+                out.add(node.output(i).type());
+            }
+        }
+        return out;
     }
 
     /** An in-place op ({@code relu_}, {@code add_.Tensor}) returns its first argument, written. */

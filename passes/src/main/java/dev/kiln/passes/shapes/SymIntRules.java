@@ -44,6 +44,12 @@ final class SymIntRules {
             }
             r.put("torch::" + e.getKey(), rule);
         }
+        // a one-element tensor read as a Python number (TorchScript's bool(t), int(t), float(t): an if's condition)
+        for (String ov : List.of(".Tensor", ".int", ".float")) {
+            r.put("aten::Bool" + ov, ctx -> List.of(dev.kiln.ir.PrimitiveType.BOOL));
+        }
+        r.put("aten::Int.Tensor", ctx -> List.of(dev.kiln.ir.PrimitiveType.INT));
+        r.put("aten::Float.Tensor", ctx -> List.of(dev.kiln.ir.PrimitiveType.FLOAT));
         // TorchScript's int overloads
         r.put("aten::add.int", ctx -> define(ctx, SymExpr.add(operand(ctx, 0), operand(ctx, 1))));
         r.put("aten::sub.int", ctx -> define(ctx, SymExpr.sub(operand(ctx, 0), operand(ctx, 1))));

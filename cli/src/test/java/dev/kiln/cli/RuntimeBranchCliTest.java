@@ -1,0 +1,93 @@
+package dev.kiln.cli;
+
+import dev.kiln.ir.ConstantTensor;
+import dev.kiln.ir.npy.Npz;
+import dev.kiln.passes.eval.TorchEval;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.IValue;
+import org.bytedeco.pytorch.IValueVector;
+import org.bytedeco.pytorch.JitModule;
+import org.bytedeco.pytorch.QualifiedName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.Map;
+
+import static dev.kiln.cli.CliRun.run;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * A TorchScript model with an {@code if} on a value it computes: {@code kiln run --device cpu} gives libtorch's own
+ * results down either branch, and the dry run places the branch in libtorch with TensorRT on both sides of it.
+ */
+class RuntimeBranchCliTest {
+    static final String MODEL = ""
+            + "def forward(self, x):\n"
+            + "    h = torch.relu(x * 2.0 + 1.0)\n"
+            + "    if bool(h.mean() > 2.0):\n"
+            + "        h = h / h.amax()\n"
+            + "    else:\n"
+            + "        h = h * 3.0\n"
+            + "    y = torch.sigmoid(h * 1.5 + 0.25)\n"
+            + "    y = torch.tanh(y * 2.0) - 0.5\n"
+            + "    return y * y + torch.relu(y)\n";
+
+    @TempDir
+    Path dir;
+
+    private Path model() {
+        JitModule m = new JitModule(new QualifiedName("M"));
+        m.define(MODEL);
+        Path file = dir.resolve("branchy.pt");
+        m.save(file.toString());
+        return file;
+    }
+
+    private static ConstantTensor libtorch(Path file, ConstantTensor x) {
+        try (PointerScope scope = new PointerScope()) {
+            JitModule m = org.bytedeco.pytorch.global.torch.load(file.toString());
+            IValueVector args = new IValueVector();
+            args.push_back(new IValue(TorchEval.toTorch(x).clone()));
+            return TorchEval.toConstant(m.forward(args).toTensor());
+        }
+    }
+
+    @Test
+    void runOnCpuTakesEitherBranchAsLibtorchDoes() {
+        Path file = model();
+        ConstantTensor small = ConstantTensor.ofFloats(new long[] {2, 3}, -1f, 0.1f, 0.2f, -0.5f, 0.3f, 0f);
+        ConstantTensor large = ConstantTensor.ofFloats(new long[] {2, 3}, 1f, 2f, 3f, 4f, 0.5f, -2f);
+        for (ConstantTensor x : new ConstantTensor[] {small, large}) {
+            Path in = dir.resolve("in.npz");
+            Path out = dir.resolve("out.npz");
+            Npz.write(in, Map.of("x0", x));
+            CliRun r = run("run", file.toString(), "--device", "cpu", "--inputs", in.toString(), "--output", out.toString());
+            assertThat(r.rc()).as(r.err()).isZero();
+            ConstantTensor got = Npz.read(out).get("y0");
+            ConstantTensor want = libtorch(file, x);
+            for (long i = 0; i < want.numel(); i++) {
+                assertThat(got.getDouble(i)).isCloseTo(want.getDouble(i), org.assertj.core.data.Offset.offset(1e-6));
+            }
+        }
+    }
+
+    @Test
+    void dryRunKeepsTheBranchInLibtorchAndTheRestInTensorRt() {
+        CliRun r = run("compile", "--dry-run", model().toString(), "--input", "x0=2x3", "--min-block-size", "1");
+        assertThat(r.rc()).as(r.err()).isZero();
+        // the branch (and the bool its condition is read as) in libtorch, what comes before and after it in TensorRT
+        assertThat(runsIn(r.out(), "kiln::cond")).isEqualTo("torch");
+        assertThat(runsIn(r.out(), "aten::Bool.Tensor")).isEqualTo("torch");
+        assertThat(runsIn(r.out(), "aten::relu")).isEqualTo("tensorrt");
+        assertThat(runsIn(r.out(), "aten::sigmoid")).isEqualTo("tensorrt");
+        assertThat(r.out()).contains("3 segments (2 tensorrt, 1 torch)");
+    }
+
+    /** The "runs in" column of the dry run's line for the first node of {@code op}. */
+    private static String runsIn(String out, String op) {
+        String nodes = out.substring(out.indexOf("nodes:"));
+        String line = nodes.lines().filter(l -> l.contains(" " + op + " ")).findFirst().orElseThrow();
+        return line.trim().split("\\s+")[2];
+    }
+}

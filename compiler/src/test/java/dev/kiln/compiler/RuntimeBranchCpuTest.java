@@ -1,0 +1,106 @@
+package dev.kiln.compiler;
+
+import dev.kiln.backend.tensorrt.ConverterRegistry;
+import dev.kiln.backend.tensorrt.EngineBuilder;
+import dev.kiln.backend.tensorrt.InputSpec;
+import dev.kiln.backend.tensorrt.partition.RegistryCapability;
+import dev.kiln.compiler.hybrid.HybridCompiler;
+import dev.kiln.ir.ConstantTensor;
+import dev.kiln.ir.ControlFlow;
+import dev.kiln.ir.Graph;
+import dev.kiln.ir.Graphs;
+import dev.kiln.ir.Node;
+import dev.kiln.ir.TensorType;
+import dev.kiln.ir.verify.Verifier;
+import dev.kiln.partition.Partition;
+import dev.kiln.partition.PartitionSettings;
+import dev.kiln.partition.Target;
+import dev.kiln.passes.Precision;
+import dev.kiln.passes.eval.GraphEvaluator;
+import org.bytedeco.pytorch.JitModule;
+import org.bytedeco.pytorch.QualifiedName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The premise of {@link RuntimeBranchGpuTest}, on the CPU: after the compile's passes the model is TensorRT, then
+ * libtorch for the branch, then TensorRT; in FP16 the branch stays an FP32 island (its operands cast up, its nested
+ * graphs untouched); and the compiled graph computes libtorch's results down either branch.
+ */
+class RuntimeBranchCpuTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void theBranchIsALibtorchSegmentBetweenTwoEnginesAndComputesTheSame() {
+        JitModule source = new JitModule(new QualifiedName("M"));
+        source.define(RuntimeBranchGpuTest.MODEL);
+        Path file = dir.resolve("branchy.pt");
+        source.save(file.toString());
+        Graph original = Kiln.load(file, List.of(InputSpec.parse("x0=4x64")));
+        List<ConstantTensor> inputs = List.of(RuntimeBranchGpuTest.input(0.1f), RuntimeBranchGpuTest.input(2f));
+        // the two inputs take the two branches: the comparison the condition reads is false, then true
+        dev.kiln.ir.Value pred = (dev.kiln.ir.Value) original.nodesOf(ControlFlow.COND).get(0).arg(0);
+        dev.kiln.ir.Value compared = (dev.kiln.ir.Value) pred.producer().orElseThrow().arg(0);
+        List<Double> taken = new java.util.ArrayList<>();
+        for (ConstantTensor x : inputs) {
+            GraphEvaluator.run(original, List.of(x), Set.of(compared), (v, t) -> taken.add(t.getDouble(0)));
+        }
+        assertThat(taken).containsExactly(0.0, 1.0);
+        for (Precision p : List.of(Precision.FP32, Precision.FP16)) {
+            Graph g = Graphs.copy(original);
+            ConverterRegistry r = ConverterRegistry.standard();
+            var cs = EngineBuilder.settingsFor(g, p);
+            CompilePipeline.run(g, p, Set.of(), n -> r.lookup(n, cs).supported());
+            assertThat(Verifier.check(g)).as(p + " verifies").isEmpty();
+            Node cond = g.nodesOf(ControlFlow.COND).get(0);
+            // an FP32 island: every floating operand and output f32, whatever the precision
+            for (dev.kiln.ir.Value v : ControlFlow.operands(cond)) {
+                assertThat(((TensorType) v.type()).dtype()).as(p + " operand " + v).contains(dev.kiln.ir.DType.FLOAT32);
+            }
+            // h *= 3.0 in the else branch writes h in place: h comes back as a second output
+            assertThat(cond.outputs()).hasSize(2);
+            for (dev.kiln.ir.Value v : cond.outputs()) {
+                assertThat(((TensorType) v.type()).dtype()).as(p + " output " + v).contains(dev.kiln.ir.DType.FLOAT32);
+            }
+            Partition part = HybridCompiler.partition(g, new RegistryCapability(r, cs), PartitionSettings.defaults().withMinBlockSize(1));
+            assertThat(part.segments()).extracting(s -> s.target()).containsExactly(Target.TENSORRT, Target.TORCH, Target.TENSORRT);
+            for (ConstantTensor x : inputs) {
+                double e = Fixtures.relL2(GraphEvaluator.run(g, List.of(x)).get(0), RuntimeBranchGpuTest.libtorch(file, x));
+                assertThat(e).as(p + " against libtorch").isLessThanOrEqualTo(p == Precision.FP32 ? 1e-6 : 1e-2);
+            }
+        }
+    }
+
+    @Test
+    void aCompiledProgramWithTheBranchRunsOnTheCpuAndSurvivesSaveAndLoad() {
+        JitModule source = new JitModule(new QualifiedName("M"));
+        source.define(RuntimeBranchGpuTest.MODEL);
+        Path file = dir.resolve("branchy.pt");
+        source.save(file.toString());
+        Graph g = Kiln.load(file, List.of(InputSpec.parse("x0=4x64")));
+        Path saved = dir.resolve("branchy.kiln");
+        List<ConstantTensor> inputs = List.of(RuntimeBranchGpuTest.input(0.1f), RuntimeBranchGpuTest.input(2f));
+        // every node in libtorch (no GPU here): the program, the runtime's stage interpreters and the archive
+        try (CompiledModule m = Kiln.compile(g, HybridCpuTest.allTorch(g))) {
+            assertThat(m.program().needsGpu()).isFalse();
+            for (ConstantTensor x : inputs) {
+                double e = Fixtures.relL2(m.forward(List.of(x)).get(0), RuntimeBranchGpuTest.libtorch(file, x));
+                assertThat(e).isLessThanOrEqualTo(1e-6);
+            }
+            m.save(saved);
+        }
+        try (CompiledModule back = Kiln.loadCompiled(saved)) {
+            for (ConstantTensor x : inputs) {
+                double e = Fixtures.relL2(back.forward(List.of(x)).get(0), RuntimeBranchGpuTest.libtorch(file, x));
+                assertThat(e).isLessThanOrEqualTo(1e-6);
+            }
+        }
+    }
+}

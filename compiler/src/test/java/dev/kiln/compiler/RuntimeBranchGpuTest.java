@@ -1,0 +1,97 @@
+package dev.kiln.compiler;
+
+import dev.kiln.backend.tensorrt.InputSpec;
+import dev.kiln.ir.ConstantTensor;
+import dev.kiln.partition.Target;
+import dev.kiln.passes.Precision;
+import dev.kiln.passes.eval.TorchEval;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.IValue;
+import org.bytedeco.pytorch.IValueVector;
+import org.bytedeco.pytorch.JitModule;
+import org.bytedeco.pytorch.QualifiedName;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * A TorchScript model with an {@code if} on a value it computes compiles to TensorRT engines before and after the
+ * branch, the branch itself running in libtorch ({@code kiln::cond}); down either branch the outputs match what
+ * libtorch's TorchScript interpreter gives on the saved module, in FP32 and FP16, and again after save and load.
+ * Prints {@code GPU-SUMMARY runtime_branch ...} lines.
+ */
+@Tag("gpu")
+class RuntimeBranchGpuTest {
+    static final String MODEL = ""
+            + "def forward(self, x):\n"
+            + "    h = torch.relu(x * 2.0 + 1.0)\n"
+            + "    h = h * torch.sigmoid(h) - 0.25\n"
+            + "    if bool(h.mean() > 2.0):\n"
+            + "        h = h / h.amax()\n"
+            + "    else:\n"
+            + "        h *= 3.0\n"
+            + "    y = torch.sigmoid(h * 1.5 + 0.25)\n"
+            + "    y = torch.tanh(y * 2.0) - 0.5\n"
+            + "    return y * y + torch.relu(y)\n";
+
+    @TempDir
+    Path dir;
+
+    static ConstantTensor libtorch(Path file, ConstantTensor x) {
+        try (PointerScope scope = new PointerScope()) {
+            JitModule m = org.bytedeco.pytorch.global.torch.load(file.toString());
+            IValueVector args = new IValueVector();
+            args.push_back(new IValue(TorchEval.toTorch(x).clone()));
+            return TorchEval.toConstant(m.forward(args).toTensor());
+        }
+    }
+
+    static ConstantTensor input(float scale) {
+        float[] v = new float[4 * 64];
+        java.util.Random r = new java.util.Random(5);
+        for (int i = 0; i < v.length; i++) {
+            v[i] = (float) (r.nextGaussian() * scale + scale);
+        }
+        return ConstantTensor.ofFloats(new long[] {4, 64}, v);
+    }
+
+    @Test
+    void enginesAroundALibtorchBranchMatchLibtorchDownEitherBranch() {
+        JitModule source = new JitModule(new QualifiedName("M"));
+        source.define(MODEL);
+        Path file = dir.resolve("branchy.pt");
+        source.save(file.toString());
+        List<ConstantTensor> inputs = List.of(input(0.1f), input(2f)); // mean of h below 2, then above
+        for (Precision p : List.of(Precision.FP32, Precision.FP16)) {
+            CompileSettings s = CompileSettings.defaults().withPrecision(p).withInputs(List.of(InputSpec.parse("x0=4x64")))
+                    .withPartition(dev.kiln.partition.PartitionSettings.defaults().withMinBlockSize(1));
+            Path saved = dir.resolve("branchy-" + p.name().toLowerCase(Locale.ROOT) + ".kiln");
+            try (CompiledModule m = Kiln.compile(file, s)) {
+                long engines = m.partition().map(pt -> pt.segments().stream().filter(seg -> seg.target() == Target.TENSORRT).count())
+                        .orElse(-1L);
+                assertThat(engines).as(p + ": TensorRT segments before and after the branch").isEqualTo(2);
+                for (ConstantTensor x : inputs) {
+                    ConstantTensor want = libtorch(file, x);
+                    double e = Fixtures.relL2(m.forward(List.of(x)).get(0), want);
+                    double tol = p == Precision.FP32 ? 1e-4 : 2e-2;
+                    System.out.printf(Locale.ROOT, "GPU-SUMMARY runtime_branch precision=%s engines=%d relL2=%.1e status=%s%n",
+                            p.name().toLowerCase(Locale.ROOT), engines, e, e <= tol ? "ok" : "FAIL");
+                    assertThat(e).as(p + " relative L2 against libtorch").isLessThanOrEqualTo(tol);
+                }
+                m.save(saved);
+            }
+            try (CompiledModule back = Kiln.loadCompiled(saved)) {
+                for (ConstantTensor x : inputs) {
+                    double e = Fixtures.relL2(back.forward(List.of(x)).get(0), libtorch(file, x));
+                    assertThat(e).as(p + " after save and load").isLessThanOrEqualTo(p == Precision.FP32 ? 1e-4 : 2e-2);
+                }
+            }
+        }
+    }
+}

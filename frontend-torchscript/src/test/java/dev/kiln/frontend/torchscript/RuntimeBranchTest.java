@@ -1,0 +1,218 @@
+package dev.kiln.frontend.torchscript;
+
+import dev.kiln.ir.ConstantTensor;
+import dev.kiln.ir.ControlFlow;
+import dev.kiln.ir.DType;
+import dev.kiln.ir.Graph;
+import dev.kiln.ir.KilnException;
+import dev.kiln.ir.Node;
+import dev.kiln.ir.Shape;
+import dev.kiln.ir.TensorType;
+import dev.kiln.ir.schema.SchemaRegistry;
+import dev.kiln.ir.text.IrParser;
+import dev.kiln.ir.text.IrPrinter;
+import dev.kiln.ir.verify.Verifier;
+import dev.kiln.passes.eval.GraphEvaluator;
+import dev.kiln.passes.eval.TorchEval;
+import dev.kiln.passes.shapes.ShapeInference;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.IValue;
+import org.bytedeco.pytorch.IValueVector;
+import org.bytedeco.pytorch.JitModule;
+import org.bytedeco.pytorch.QualifiedName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * TorchScript {@code if}s whose condition the model computes (data-dependent control flow) become {@code kiln::cond}
+ * nodes with closed branches; the converted graph computes what libtorch's TorchScript interpreter computes on the
+ * saved module, whichever branches the inputs take. Modules are compiled from source by libtorch and saved with
+ * {@code torch.jit.save}'s C++ twin, so the frontend reads a real archive.
+ */
+class RuntimeBranchTest {
+    static final String NESTED = ""
+            + "def forward(self, x, w):\n"
+            + "    s = x.sum()\n"
+            + "    if s > 0:\n"
+            + "        y = torch.relu(x) * w\n"
+            + "        if s > 10:\n"
+            + "            y = y - s\n"
+            + "    else:\n"
+            + "        y = torch.sigmoid(x) + 1.5\n"
+            + "    return y + x\n";
+
+    static final String TWO_OUTPUTS = ""
+            + "def forward(self, x):\n"
+            + "    m = x.mean()\n"
+            + "    if bool(m < 0.5):\n"
+            + "        a = x * 2.0\n"
+            + "        b = x.sum(0)\n"
+            + "    else:\n"
+            + "        a = x\n"
+            + "        b = x.amax(0)\n"
+            + "    return a, b\n";
+
+    private static final TensorType X = new TensorType(DType.FLOAT32, Shape.of(2, 3));
+    private static final TensorType W = new TensorType(DType.FLOAT32, Shape.of(3));
+
+    static Path save(String source, Path dir) {
+        JitModule m = new JitModule(new QualifiedName("M"));
+        m.define(source);
+        Path file = dir.resolve("m.pt");
+        m.save(file.toString());
+        return file;
+    }
+
+    /** What libtorch's TorchScript interpreter returns for the saved module. */
+    static List<ConstantTensor> libtorch(Path file, List<ConstantTensor> inputs) {
+        try (PointerScope scope = new PointerScope()) {
+            JitModule m = org.bytedeco.pytorch.global.torch.load(file.toString());
+            IValueVector args = new IValueVector();
+            for (ConstantTensor c : inputs) {
+                args.push_back(new IValue(TorchEval.toTorch(c).clone()));
+            }
+            IValue out = m.forward(args);
+            List<ConstantTensor> result = new ArrayList<>();
+            if (out.isTuple()) {
+                var elems = out.toTuple().elements();
+                for (long i = 0; i < elems.size(); i++) {
+                    result.add(TorchEval.toConstant(elems.get(i).toTensor()));
+                }
+            } else {
+                result.add(TorchEval.toConstant(out.toTensor()));
+            }
+            return result;
+        }
+    }
+
+    static ConstantTensor x(float... v) {
+        return ConstantTensor.ofFloats(new long[] {2, 3}, v);
+    }
+
+    @Test
+    void aRunTimeIfBecomesACondWithClosedBranchesThatRoundTripAsText(@TempDir Path dir) {
+        Graph g = TorchScriptFrontend.load(save(NESTED, dir), TorchScriptOptions.defaults().withInputTypes(List.of(X, W)));
+        Node cond = g.nodesOf(ControlFlow.COND).get(0);
+        assertThat(g.nodesOf(ControlFlow.COND)).hasSize(1);
+        assertThat(cond.subgraphs()).extracting(Graph::name).containsExactly("then", "else");
+        // the inner if of the then branch is a cond of its own; the branches read x, w and the sum as operands
+        assertThat(cond.subgraphs().get(0).nodesOf(ControlFlow.COND)).hasSize(1);
+        assertThat(ControlFlow.operands(cond)).extracting(v -> v.name()).containsExactly("x", "w", "s.1");
+        assertThat(cond.location()).isPresent();
+        assertThat(Verifier.check(g)).isEmpty();
+        String text = IrPrinter.print(g);
+        assertThat(IrPrinter.print(IrParser.parse(text, "m.kir", SchemaRegistry.standard()))).isEqualTo(text);
+        // shape propagation types the branches from the operands and the node from the branches
+        ShapeInference.Result r = ShapeInference.standard().infer(g, true);
+        assertThat(r.notes()).isEmpty();
+        assertThat(cond.output().type()).isEqualTo(X);
+    }
+
+    @Test
+    void theConvertedGraphComputesWhatLibtorchComputesOnEveryPath(@TempDir Path dir) {
+        Path file = save(NESTED, dir);
+        Graph g = TorchScriptFrontend.load(file, TorchScriptOptions.defaults().withInputTypes(List.of(X, W)));
+        ConstantTensor w = ConstantTensor.ofFloats(new long[] {3}, 0.5f, -1f, 2f);
+        List<ConstantTensor> positiveSmall = List.of(x(0.1f, 0.2f, 0.3f, -0.1f, 0.4f, 0.5f), w);
+        List<ConstantTensor> positiveLarge = List.of(x(3f, 4f, 5f, -1f, 2f, 1f), w);
+        List<ConstantTensor> negative = List.of(x(-3f, 1f, -2f, 0.5f, -1f, -0.25f), w);
+        for (List<ConstantTensor> in : List.of(positiveSmall, positiveLarge, negative)) {
+            ConstantTensor want = libtorch(file, in).get(0);
+            ConstantTensor got = GraphEvaluator.run(g, in).get(0);
+            for (long i = 0; i < want.numel(); i++) {
+                assertThat(got.getDouble(i)).as("element " + i).isCloseTo(want.getDouble(i), org.assertj.core.data.Offset.offset(1e-6));
+            }
+        }
+    }
+
+    @Test
+    void aBranchCanGiveSeveralOutputsAndPassAnOperandThrough(@TempDir Path dir) {
+        Path file = save(TWO_OUTPUTS, dir);
+        Graph g = TorchScriptFrontend.load(file, TorchScriptOptions.defaults().withInputTypes(List.of(X)));
+        Node cond = g.nodesOf(ControlFlow.COND).get(0);
+        assertThat(cond.outputs()).hasSize(2);
+        ShapeInference.standard().infer(g, true);
+        assertThat(cond.output(1).type()).isEqualTo(new TensorType(DType.FLOAT32, Shape.of(3)));
+        for (ConstantTensor in : List.of(x(0f, 0.1f, 0.2f, 0.3f, 0.4f, 0.5f), x(1f, 2f, 3f, 4f, 5f, 6f))) {
+            List<ConstantTensor> want = libtorch(file, List.of(in));
+            List<ConstantTensor> got = GraphEvaluator.run(g, List.of(in));
+            assertThat(got).hasSize(2);
+            for (int k = 0; k < 2; k++) {
+                for (long i = 0; i < want.get(k).numel(); i++) {
+                    assertThat(got.get(k).getDouble(i)).isCloseTo(want.get(k).getDouble(i), org.assertj.core.data.Offset.offset(1e-6));
+                }
+            }
+        }
+    }
+
+    @Test
+    void whatABranchWritesInPlaceIsWhatTheModelReadsAfterIt(@TempDir Path dir) {
+        String inputWritten = ""
+                + "def forward(self, x):\n"
+                + "    if bool(x.max() > 1.0):\n"
+                + "        x /= 255.0\n"
+                + "    return x * 2.0\n";
+        String nested = ""
+                + "def forward(self, x):\n"
+                + "    y = x + 0.0\n"
+                + "    if bool(y.sum() > 0):\n"
+                + "        if bool(y.max() > 2.0):\n"
+                + "            y.mul_(0.5)\n"
+                + "        y += 1.0\n"
+                + "    return y, x\n";
+        for (String source : List.of(inputWritten, nested)) {
+            Path file = save(source, dir);
+            Graph g = TorchScriptFrontend.load(file, TorchScriptOptions.defaults().withInputTypes(List.of(X)));
+            assertThat(Verifier.check(g)).isEmpty();
+            for (ConstantTensor in : List.of(x(0.5f, 0.1f, 0.2f, 0.3f, 0.4f, 0.5f), x(1f, 2f, 3f, 4f, 5f, 6f),
+                    x(-1f, -2f, 0.5f, 0.25f, -3f, 0f))) {
+                List<ConstantTensor> want = libtorch(file, List.of(in));
+                List<ConstantTensor> got = GraphEvaluator.run(g, List.of(in));
+                assertThat(got).hasSameSizeAs(want);
+                for (int k = 0; k < want.size(); k++) {
+                    for (long i = 0; i < want.get(k).numel(); i++) {
+                        assertThat(got.get(k).getDouble(i)).as(source + " output " + k + " element " + i)
+                                .isCloseTo(want.get(k).getDouble(i), org.assertj.core.data.Offset.offset(1e-6));
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void aBranchWritingIntoAViewOfAnOuterTensorIsRefused() {
+        JitModule m = new JitModule(new QualifiedName("M"));
+        m.define("def forward(self, x):\n"
+                + "    y = x + 0.0\n"
+                + "    if bool(y.sum() > 0):\n"
+                + "        y[0] += 1.0\n"
+                + "    return y\n");
+        assertThatThrownBy(() -> TorchScriptFrontend.convert(m, "m.pt", TorchScriptOptions.defaults().withInputTypes(List.of(X))))
+                .isExactlyInstanceOf(KilnException.class)
+                .hasMessageContaining("(prim::If)")
+                .hasMessageContaining("writes in place into a view of %");
+    }
+
+    @Test
+    void aBranchThatGivesAPythonNumberIsRefusedByName() {
+        JitModule m = new JitModule(new QualifiedName("M"));
+        m.define("def forward(self, x):\n"
+                + "    if bool(x.sum() > 0):\n"
+                + "        k = 2\n"
+                + "    else:\n"
+                + "        k = 3\n"
+                + "    return x * k\n");
+        assertThatThrownBy(() -> TorchScriptFrontend.convert(m, "m.pt", TorchScriptOptions.defaults().withInputTypes(List.of(X))))
+                .isExactlyInstanceOf(KilnException.class)
+                .hasMessageContaining("m.pt: node ")
+                .hasMessageContaining("(prim::If)")
+                .hasMessageContaining("branch gives output 0 as the constant Int");
+    }
+}
