@@ -103,4 +103,51 @@ class RuntimeBranchCpuTest {
             }
         }
     }
+
+    static final String LOOP_MODEL = ""
+            + "def forward(self, x):\n"
+            + "    h = torch.relu(x * 2.0 + 1.0)\n"
+            + "    acc = torch.zeros_like(h[0])\n"
+            + "    for i in range(h.size(0)):\n"
+            + "        acc = acc + h[i] * float(i + 1)\n"
+            + "    return torch.sigmoid(acc) * 2.0\n";
+
+    @Test
+    void aLoopOverADynamicBatchIsTypedPlacedAndRunAsLibtorchRunsIt() {
+        JitModule source = new JitModule(new QualifiedName("M"));
+        source.define(LOOP_MODEL);
+        Path file = dir.resolve("loopy.pt");
+        source.save(file.toString());
+        Graph g = Kiln.load(file, List.of(InputSpec.parse("x0=1..8x16")));
+        // typed through the loop: the accumulator keeps its [16]
+        Graph typed = Graphs.copy(g);
+        ConverterRegistry r = ConverterRegistry.standard();
+        var cs = EngineBuilder.settingsFor(typed, Precision.FP32);
+        CompilePipeline.run(typed, Precision.FP32, Set.of(), n -> r.lookup(n, cs).supported());
+        Node loop = typed.nodesOf(ControlFlow.LOOP).get(0);
+        assertThat(loop.output(0).type().toString()).isEqualTo("tensor<f32, [16]>");
+        Partition part = HybridCompiler.partition(typed, new RegistryCapability(r, cs), PartitionSettings.defaults().withMinBlockSize(1));
+        assertThat(part.placements()).filteredOn(pl -> pl.node() == loop).singleElement()
+                .matches(pl -> pl.target() == Target.TORCH);
+        assertThat(part.segments()).anyMatch(seg -> seg.target() == Target.TENSORRT);
+        try (CompiledModule m = Kiln.compile(g, HybridCpuTest.allTorch(g))) {
+            for (int batch : new int[] {1, 3, 8}) {
+                ConstantTensor x = RuntimeLoopInputs.batch(batch);
+                double e = Fixtures.relL2(m.forward(List.of(x)).get(0), RuntimeBranchGpuTest.libtorch(file, x));
+                assertThat(e).as("batch " + batch).isLessThanOrEqualTo(1e-6);
+            }
+        }
+    }
+
+    /** Inputs of the loop model: [batch, 16], seeded by the batch. */
+    static final class RuntimeLoopInputs {
+        static ConstantTensor batch(int n) {
+            float[] v = new float[n * 16];
+            java.util.Random rnd = new java.util.Random(n);
+            for (int i = 0; i < v.length; i++) {
+                v[i] = (float) rnd.nextGaussian();
+            }
+            return ConstantTensor.ofFloats(new long[] {n, 16}, v);
+        }
+    }
 }

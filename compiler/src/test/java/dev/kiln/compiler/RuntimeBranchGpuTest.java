@@ -23,8 +23,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * A TorchScript model with an {@code if} on a value it computes compiles to TensorRT engines before and after the
  * branch, the branch itself running in libtorch ({@code kiln::cond}); down either branch the outputs match what
- * libtorch's TorchScript interpreter gives on the saved module, in FP32 and FP16, and again after save and load.
- * Prints {@code GPU-SUMMARY runtime_branch ...} lines.
+ * libtorch's TorchScript interpreter gives on the saved module, in FP32 and FP16, and again after save and load. A
+ * loop over a dynamic batch ({@code kiln::loop}) likewise, for three batch sizes of one engine profile. Prints
+ * {@code GPU-SUMMARY runtime_branch ...} and {@code GPU-SUMMARY runtime_loop ...} lines.
  */
 @Tag("gpu")
 class RuntimeBranchGpuTest {
@@ -91,6 +92,29 @@ class RuntimeBranchGpuTest {
                     double e = Fixtures.relL2(back.forward(List.of(x)).get(0), libtorch(file, x));
                     assertThat(e).as(p + " after save and load").isLessThanOrEqualTo(p == Precision.FP32 ? 1e-4 : 2e-2);
                 }
+            }
+        }
+    }
+
+    @Test
+    void aLoopOverADynamicBatchRunsInLibtorchBetweenEngines() {
+        JitModule source = new JitModule(new QualifiedName("M"));
+        source.define(RuntimeBranchCpuTest.LOOP_MODEL);
+        Path file = dir.resolve("loopy.pt");
+        source.save(file.toString());
+        CompileSettings s = CompileSettings.defaults().withPrecision(Precision.FP32)
+                .withInputs(List.of(InputSpec.parse("x0=1..4..8x16")))
+                .withPartition(dev.kiln.partition.PartitionSettings.defaults().withMinBlockSize(1));
+        try (CompiledModule m = Kiln.compile(file, s)) {
+            long engines = m.partition().map(pt -> pt.segments().stream().filter(seg -> seg.target() == Target.TENSORRT).count())
+                    .orElse(-1L);
+            assertThat(engines).as("TensorRT segments around the loop").isPositive();
+            for (int batch : new int[] {1, 3, 8}) {
+                ConstantTensor x = RuntimeBranchCpuTest.RuntimeLoopInputs.batch(batch);
+                double e = Fixtures.relL2(m.forward(List.of(x)).get(0), libtorch(file, x));
+                System.out.printf(Locale.ROOT, "GPU-SUMMARY runtime_loop batch=%d engines=%d relL2=%.1e status=%s%n",
+                        batch, engines, e, e <= 1e-4 ? "ok" : "FAIL");
+                assertThat(e).as("batch " + batch).isLessThanOrEqualTo(1e-4);
             }
         }
     }

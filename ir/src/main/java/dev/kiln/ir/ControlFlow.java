@@ -4,12 +4,21 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Control flow decided at run time, as IR: {@code kiln::cond(pred, [operands...])} holds two nested graphs, the
+ * Control flow decided at run time, as IR.
+ *
+ * <p>{@code kiln::cond(pred, [operands...])} holds two nested graphs, the
  * branch taken when {@code pred} is true and the one taken when it is false. Both take the operands as their
  * inputs, in order, and return as many values as the node has outputs. {@code pred} is a bool (TorchScript's
  * {@code if}) or a one-element tensor ({@code torch.cond}). Nested graphs are closed: what a branch reads from the
  * enclosing graph arrives as an operand, so each branch can be typed, printed and run on its own. Passes treat the
  * node as one opaque op; it always runs in libtorch.
+ *
+ * <p>{@code kiln::loop(max_trips, cond, [carried...])} holds one nested graph, the body, with TorchScript's
+ * {@code prim::Loop} semantics: while the trip number {@code i} is below {@code max_trips} and {@code cond} holds, the
+ * body runs on {@code (i, carried...)} and gives {@code (cond, carried...)} for the next trip; the node's outputs are
+ * the carried values after the last trip (the initial ones when there is none). {@code max_trips} is an int (a
+ * {@code while} loop has a huge one), {@code cond} a bool or one-element tensor; a carried value may be a literal.
+ * Values the body only reads are carried through unchanged, so the body graph is closed too.
  *
  * <pre>{@code
  * %y : tensor<f32, [4]> = kiln::cond(%p, [%x, %w]) {
@@ -20,12 +29,28 @@ import java.util.List;
 public final class ControlFlow {
     /** The op of a run-time branch. */
     public static final String COND = "kiln::cond";
+    /** The op of a run-time loop. */
+    public static final String LOOP = "kiln::loop";
 
     private ControlFlow() {
     }
 
     public static boolean isCond(Node n) {
         return n.op().equals(COND);
+    }
+
+    public static boolean isLoop(Node n) {
+        return n.op().equals(LOOP);
+    }
+
+    /** A loop's initial carried values: values or literals. */
+    public static List<Arg> carried(Node loop) {
+        return loop.arg(2) instanceof Arg.ListArg l ? l.elements() : List.of();
+    }
+
+    /** A loop's body. */
+    public static Graph body(Node loop) {
+        return loop.subgraphs().get(0);
     }
 
     /** A cond node's operands, the inputs of both branches. */

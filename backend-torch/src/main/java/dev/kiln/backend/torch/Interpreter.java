@@ -30,7 +30,8 @@ import java.util.Set;
  * and the engine behind {@code kiln run --device cpu}. Every node goes through the c10 dispatcher
  * ({@link NodeExecutor}); {@code prim::ListUnpack} and the symbolic-int ops of dynamic shapes
  * ({@code aten::sym_size.int}, integer arithmetic) run like any other node; a {@code kiln::cond} runs the
- * interpreter of the branch its predicate picks (one per branch, made with this one).
+ * interpreter of the branch its predicate picks, a {@code kiln::loop} its body's interpreter trip after trip (one
+ * interpreter per nested graph, made with this one).
  *
  * <p>Memory: the graph's constants are wrapped once (zero-copy on the CPU, one upload for CUDA) and
  * freed by {@link #close()}; each intermediate is freed right after its last use; outputs belong to
@@ -91,6 +92,10 @@ public final class Interpreter implements AutoCloseable {
                     branches.put(n, pair);
                     pair[0] = new Interpreter(ControlFlow.branch(n, true), device);
                     pair[1] = new Interpreter(ControlFlow.branch(n, false), device);
+                } else if (ControlFlow.isLoop(n)) {
+                    Interpreter[] body = new Interpreter[1];
+                    branches.put(n, body);
+                    body[0] = new Interpreter(ControlFlow.body(n), device);
                 }
             }
         } catch (RuntimeException e) {
@@ -189,7 +194,7 @@ public final class Interpreter implements AutoCloseable {
             }
             for (int i = 0; i < nodes.size(); i++) {
                 Node n = nodes.get(i);
-                List<IValue> outs = ControlFlow.isCond(n) ? runBranch(n, env)
+                List<IValue> outs = ControlFlow.isCond(n) ? runBranch(n, env) : ControlFlow.isLoop(n) ? runLoop(n, env)
                         : NodeExecutor.execute(n, v -> lookup(n, v, env), device);
                 for (int k = 0; k < n.outputs().size(); k++) {
                     Value o = n.output(k);
@@ -222,6 +227,59 @@ public final class Interpreter implements AutoCloseable {
                 if (e.getKey().kind() == Value.Kind.NODE_OUTPUT) {
                     e.getValue().releaseReference();
                 }
+            }
+        }
+    }
+
+    /**
+     * A {@code kiln::loop}: the body's interpreter while trips remain and the condition holds, each trip's outputs the
+     * next one's carried values (and freed once that trip has run). Returns handles the caller releases.
+     */
+    private List<IValue> runLoop(Node n, Map<Value, IValue> env) {
+        Interpreter body = branches.get(n)[0];
+        java.util.function.Function<Value, IValue> read = v -> lookup(n, v, env);
+        long max = TorchEval.tripCount(n, TorchEval.literalOrRead(n.arg(0), read));
+        boolean go = TorchEval.predicate(n, TorchEval.literalOrRead(n.arg(1), read));
+        List<IValue> carried = new ArrayList<>();
+        for (dev.kiln.ir.Arg a : ControlFlow.carried(n)) {
+            carried.add(TorchEval.literalOrRead(a, read));
+        }
+        List<IValue> owned = null; // the last trip's outputs: ours to release
+        try {
+            for (long i = 0; i < max && go; i++) {
+                List<IValue> out;
+                try (PointerScope trip = new PointerScope()) {
+                    List<IValue> in = new ArrayList<>(carried.size() + 1);
+                    in.add(new IValue(i));
+                    in.addAll(carried);
+                    out = body.execute(in);
+                }
+                if (owned != null) {
+                    owned.forEach(IValue::releaseReference);
+                }
+                owned = out.subList(1, out.size());
+                carried = owned;
+                try {
+                    go = TorchEval.predicate(n, out.get(0));
+                } finally {
+                    out.get(0).releaseReference();
+                }
+            }
+            if (owned != null) {
+                List<IValue> result = owned;
+                owned = null;
+                return result;
+            }
+            List<IValue> result = new ArrayList<>();
+            for (IValue c : carried) {
+                IValue h = new IValue(c); // no trip: the initial values, as handles of their own
+                h.retainReference();
+                result.add(h);
+            }
+            return result;
+        } finally {
+            if (owned != null) {
+                owned.forEach(IValue::releaseReference);
             }
         }
     }

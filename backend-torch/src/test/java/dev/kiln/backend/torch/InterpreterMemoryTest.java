@@ -103,6 +103,55 @@ class InterpreterMemoryTest {
         assertThat(TorchTensors.liveOwners()).as("owners after close").isZero();
     }
 
+    /** sum_{i < n} x * i with a run-time trip count; the body writes its carried accumulator in place. */
+    static final String LOOP = """
+            graph @g(%x: tensor<f32, [4]>, %n: int) {
+              const %z : tensor<f32, [4]> = dense<"0x00000000000000000000000000000000">
+              const %t : tensor<bool, []> = dense<"0x01">
+              %acc : tensor<f32, [4]>, %xc : tensor<f32, [4]>, %tc : tensor<bool, []>, %k : int = kiln::loop(%n, true, [%z, %x, %t, 0]) {
+                graph @body(%i: int, %a: tensor<f32, [4]>, %v: tensor<f32, [4]>, %c: tensor<bool, []>, %j: int) {
+                  %s : tensor<f32, [4]> = aten::mul.Scalar(%v, %i)
+                  %w : tensor<f32, [4]> = aten::add_.Tensor(%a, %s, 1)
+                  %j2 : int = aten::add.int(%j, 1)
+                  return %c, %w, %v, %c, %j2
+                }
+              }
+              %r : tensor<f32, [4]> = aten::mul.Scalar(%acc, %k)
+              return %r, %acc
+            }
+            """;
+
+    @Test
+    void loopsAgreeWithTheEvaluatorForAnyTripCountAndLeakNothing() {
+        Graph g = dev.kiln.ir.text.IrParser.parse(LOOP, "loop.kir", dev.kiln.ir.schema.SchemaRegistry.standard());
+        ConstantTensor x = ConstantTensor.ofFloats(new long[] {4}, 1f, -2f, 0.5f, 3f);
+        try (Interpreter in = new Interpreter(g, TorchDevice.cpu())) {
+            for (long n : new long[] {0, 1, 5}) {
+                List<ConstantTensor> args = List.of(x, ConstantTensor.ofLongs(new long[0], n));
+                List<ConstantTensor> want = dev.kiln.passes.eval.GraphEvaluator.run(g, args);
+                List<ConstantTensor> got = in.runHost(args);
+                double triangle = n * (n - 1) / 2.0; // sum of i below n
+                for (long i = 0; i < 4; i++) {
+                    assertThat(got.get(1).getDouble(i)).as(n + " trips").isEqualTo(x.getDouble(i) * triangle);
+                    assertThat(got.get(0).getDouble(i)).isEqualTo(x.getDouble(i) * triangle * n);
+                    assertThat(got.get(0).getDouble(i)).isEqualTo(want.get(0).getDouble(i));
+                }
+            }
+            // the constant the body writes into (as its first carried value) is never changed
+            assertThat(g.constants().get(0).constant().orElseThrow().getDouble(0)).isZero();
+            long pointersBefore = Pointer.totalCount();
+            int ownersBefore = TorchTensors.liveOwners();
+            for (int r = 0; r < 200; r++) {
+                List<TorchTensor> inputs = List.of(TorchTensors.fromConstant(x), TorchTensors.fromConstant(ConstantTensor.ofLongs(new long[0], r % 4)));
+                List<TorchTensor> outs = in.run(inputs);
+                outs.forEach(TorchTensor::close);
+                inputs.forEach(TorchTensor::close);
+            }
+            assertThat(Pointer.totalCount()).as("live JavaCPP pointers after 200 runs of 0 to 3 trips").isEqualTo(pointersBefore);
+            assertThat(TorchTensors.liveOwners()).isEqualTo(ownersBefore);
+        }
+    }
+
     @Test
     void outputsOutliveTheInterpreterAndInputs() {
         Graph g = TestFixtures.load("mlp.pt2", dir);

@@ -517,11 +517,7 @@ final class FrozenGraphConverter {
         for (int i = 0; i < operands.size(); i++) {
             if (writes(n, then.graph.inputs().get(i)) | writes(n, otherwise.graph.inputs().get(i))) {
                 Value o = operands.get(i);
-                if (o.kind() == Value.Kind.CONSTANT || viewOf(o) != o) {
-                    throw refuse(n, "prim::If", "a branch writes in place into %" + o.name() + ", which is "
-                            + (o.kind() == Value.Kind.CONSTANT ? "a constant of the model" : "a view of another tensor")
-                            + "; write the branch without in-place ops (y = x / 255 instead of x /= 255)");
-                }
+                requireWritable(n, o);
                 written.add(i);
                 types.add(o.type());
                 names.add(graph.freshName(o.name() + "_written"));
@@ -564,8 +560,8 @@ final class FrozenGraphConverter {
                     if (target == in) {
                         direct = true;
                     } else if (viewOf(target) == in) {
-                        throw refuse(at, "prim::If", "the branch writes in place into a view of %" + in.name()
-                                + ", which it reads from outside the branch (" + node.describe() + "); write it without "
+                        throw refuse(at, at.kind().toQualString().getString(), "it writes in place into a view of %" + in.name()
+                                + ", which it reads from outside (" + node.describe() + "); write it without "
                                 + "in-place ops on views (torch.where, or build the new tensor)");
                     }
                 }
@@ -702,8 +698,8 @@ final class FrozenGraphConverter {
         Bound trips = bound(n.input(0));
         Bound cond0 = bound(n.input(1));
         if (!(trips instanceof Known t && t.value().isInt()) || !(cond0 instanceof Known c && c.value().isBool())) {
-            throw refuse(n, "prim::Loop", "the trip count or loop condition is computed at run time; "
-                    + "Kiln unrolls only loops whose trip count and condition are known when compiling");
+            convertRuntimeLoop(n);
+            return;
         }
         Block body = n.blocks().get(0);
         long max = t.value().toInt();
@@ -735,6 +731,143 @@ final class FrozenGraphConverter {
         }
         for (int j = 0; j < carried.size(); j++) {
             bind(n.output(j), carried.get(j));
+        }
+    }
+
+    /**
+     * A {@code prim::Loop} whose trip count or condition is computed at run time ({@code for i in range(x.size(0))}
+     * on a dynamic size, {@code while} on a tensor) becomes {@code kiln::loop} (see {@link dev.kiln.ir.ControlFlow}):
+     * the body a closed nested graph taking {@code (i, carried...)}, where the carried values are the loop's own and
+     * then every value of an enclosing graph the body reads (passed through unchanged, or, when the body writes one
+     * in place, the written value, which later readers read).
+     */
+    private void convertRuntimeLoop(JitNode n) {
+        String kind = "prim::Loop";
+        Block body = n.blocks().get(0);
+        int own = (int) n.inputs().size() - 2;
+        Arg maxTrips = loopArg(n, bound(n.input(0)), "trip count");
+        Arg cond0 = loopArg(n, bound(n.input(1)), "condition");
+        List<Arg> initial = new ArrayList<>();
+        for (int j = 0; j < own; j++) {
+            initial.add(loopArg(n, bound(n.input(j + 2)), "carried value " + j));
+        }
+        Graph sub = new Graph("body");
+        root.symbols().forEach(sub::declare);
+        Frame f = new Frame(sub, frame);
+        Value trip = sub.addInput("i", PrimitiveType.INT);
+        List<Value> carriedIn = new ArrayList<>();
+        for (int j = 0; j < own; j++) {
+            Arg a = initial.get(j);
+            Type t = a instanceof Value v ? v.type() : a instanceof Arg.IntLit ? PrimitiveType.INT
+                    : a instanceof Arg.FloatLit ? PrimitiveType.FLOAT : PrimitiveType.BOOL;
+            carriedIn.add(sub.addInput(valueName(body.inputs().get(j + 1)), t));
+        }
+        Frame outer = frame;
+        Graph savedGraph = graph;
+        List<Value> outs = new ArrayList<>();
+        frame = f;
+        graph = sub;
+        try {
+            bind(body.inputs().get(0), new Ir(trip));
+            for (int j = 0; j < own; j++) {
+                bind(body.inputs().get(j + 1), new Ir(carriedIn.get(j)));
+            }
+            walk(body);
+            ValueArrayRef rets = body.outputs();
+            for (long i = 0; i < rets.size(); i++) {
+                Bound b = bound(rets.get(i));
+                if (b instanceof Ir ir) {
+                    outs.add(f.local(ir.value()));
+                } else if (b instanceof Known k && k.value().isTensor()) {
+                    outs.add(constant(k));
+                } else if (i == 0 && b instanceof Known k && k.value().isBool()) {
+                    // `for` loops go on while trips remain: the condition is a constant true
+                    outs.add(f.local(root.addConstant(root.freshName("loop_cond"),
+                            ConstantTensor.scalar(DType.BOOL, k.value().toBool() ? 1 : 0))));
+                } else {
+                    throw refuse(n, kind, "its body gives " + (i == 0 ? "the condition" : "carried value " + (i - 1)) + " as "
+                            + (b instanceof Seq ? "a list or tuple" : "the constant " + ((Known) b).value().tagKind().getString())
+                            + "; a loop run at run time carries tensors or values the model computes");
+                }
+            }
+        } finally {
+            frame = outer;
+            graph = savedGraph;
+        }
+        // what the body reads from outside is carried through; what it writes in place comes back written
+        List<Value> captured = List.copyOf(f.operands);
+        List<Integer> written = new ArrayList<>();
+        for (int c = 0; c < captured.size(); c++) {
+            Value in = sub.inputs().get(1 + own + c);
+            outs.add(current(in));
+            if (writes(n, in)) {
+                requireWritable(n, captured.get(c));
+                written.add(c);
+            }
+        }
+        sub.setOutputs(outs);
+        removeDeadCode(sub);
+        List<Arg> carried = new ArrayList<>(initial);
+        carried.addAll(captured);
+        List<Type> types = new ArrayList<>();
+        List<String> names = new ArrayList<>();
+        for (int j = 0; j < own; j++) {
+            types.add(irType(n, kind, n.output(j)));
+            names.add(valueName(n.output(j)));
+        }
+        for (Value c : captured) {
+            types.add(c.type());
+            names.add(graph.freshName(c.name() + "_carried"));
+        }
+        Node loop = graph.insertAt(graph.nodes().size(), schema(dev.kiln.ir.ControlFlow.LOOP), List.of(maxTrips, cond0,
+                Arg.list(carried)), types, names);
+        location(n).ifPresent(loop::setLocation);
+        loop.addSubgraph(sub);
+        for (int j = 0; j < own; j++) {
+            bind(n.output(j), new Ir(loop.outputs().get(j)));
+        }
+        // a carried value the body writes in place is, in TorchScript, the very tensor passed in: it reads as the result
+        for (int j = 0; j < own; j++) {
+            if (initial.get(j) instanceof Value v && writes(n, carriedIn.get(j))) {
+                requireWritable(n, v);
+                rebind(v, loop.outputs().get(j));
+            }
+        }
+        for (int c : written) {
+            rebind(captured.get(c), loop.outputs().get(own + c));
+        }
+    }
+
+    /** A loop's trip count, condition or initial carried value: a value of this graph, or a literal number. */
+    private Arg loopArg(JitNode n, Bound b, String what) {
+        if (b instanceof Ir ir) {
+            return frame.local(ir.value());
+        }
+        if (b instanceof Known k) {
+            IValue v = k.value();
+            if (v.isTensor()) {
+                return constant(k);
+            }
+            if (v.isInt()) {
+                return new Arg.IntLit(v.toInt());
+            }
+            if (v.isDouble()) {
+                return new Arg.FloatLit(v.toDouble());
+            }
+            if (v.isBool()) {
+                return new Arg.BoolLit(v.toBool());
+            }
+        }
+        throw refuse(n, "prim::Loop", "its " + what + " is " + (b instanceof Seq ? "a list or tuple" : "a "
+                + ((Known) b).value().tagKind().getString()) + "; a loop run at run time carries tensors and numbers");
+    }
+
+    /** A value a run-time branch or loop writes in place must be a tensor of its own: not a constant, not a view. */
+    private void requireWritable(JitNode n, Value o) {
+        if (o.kind() == Value.Kind.CONSTANT || viewOf(o) != o) {
+            throw refuse(n, n.kind().toQualString().getString(), "it writes in place into %" + o.name() + ", which is "
+                    + (o.kind() == Value.Kind.CONSTANT ? "a constant of the model" : "a view of another tensor")
+                    + "; write it without in-place ops (y = x / 255 instead of x /= 255)");
         }
     }
 

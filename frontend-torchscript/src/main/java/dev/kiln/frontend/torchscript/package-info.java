@@ -21,7 +21,7 @@
  * <li>{@code prim::If} with a known condition is folded; with a condition computed at run time it becomes a
  *     {@code kiln::cond} ({@link dev.kiln.ir.ControlFlow}) whose branches are closed nested graphs, what a branch
  *     writes in place coming back as an extra output; {@code prim::Loop} with a known trip count and condition is
- *     unrolled; assertion branches (one branch raises, the other is empty) are dropped; anything else is refused
+ *     unrolled, with one computed at run time it becomes a {@code kiln::loop} with a closed body; assertion branches (one branch raises, the other is empty) are dropped; anything else is refused
  *     with the node's source location.</li>
  * </ul>
  * Graph inputs are the tensors (tuples flattened; one {@code List[Tensor]} parameter takes the input
@@ -29,7 +29,7 @@
  * tensors. {@link dev.kiln.frontend.torchscript.InputSpecs} reads input types
  * from an {@code .npz} of example inputs.
  *
- * <p>Refused: {@code prim::Loop} with a run-time trip count or condition, list inputs without input types (or more
+ * <p>Refused: list inputs without input types (or more
  * than one), list outputs whose length is only known at run time, dict and object
  * values, {@code prim::RaiseException} reached unconditionally, interpreter-only prim nodes without a
  * schema (e.g. {@code prim::CallFunction} left after freezing, {@code prim::PythonOp}, forks and

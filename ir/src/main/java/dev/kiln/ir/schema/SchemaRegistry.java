@@ -29,12 +29,13 @@ public final class SchemaRegistry {
     public static final String STANDARD_RESOURCE = "/dev/kiln/ir/schema/libtorch-2.5.1.schemas";
 
     /**
-     * Ops of Kiln's own that the standard registry holds besides libtorch's: {@code kiln::cond} (a branch on a value
-     * known at run time, its two branches as nested graphs; {@link dev.kiln.ir.ControlFlow}) and
+     * Ops of Kiln's own that the standard registry holds besides libtorch's: {@code kiln::cond} and {@code kiln::loop}
+     * (a branch and a loop decided at run time, with nested graphs; {@link dev.kiln.ir.ControlFlow}) and
      * {@code prim::ListUnpack} (a list split into values; interpreter-only in libtorch, so it has no schema there).
      */
     public static final List<String> KILN_SCHEMAS = List.of(
             "kiln::cond(Any pred, Any[] operands) -> ...",
+            "kiln::loop(Any max_trips, Any cond, Any[] carried) -> ...",
             "prim::ListUnpack(Any list) -> ...");
 
     /** op name ({@code aten::add}) -> overload name ({@code ""} for the default) -> schema. */

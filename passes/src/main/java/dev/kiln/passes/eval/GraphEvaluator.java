@@ -91,6 +91,8 @@ public final class GraphEvaluator {
                     operands.add(writes && iv.isTensor() ? new IValue(iv.toTensor().clone()) : iv);
                 }
                 outs = evaluate(branch, operands, java.util.Set.of(), (v, t) -> { });
+            } else if (ControlFlow.isLoop(n)) {
+                outs = loop(n, read);
             } else {
                 outs = TorchEval.call(n, read);
             }
@@ -105,6 +107,33 @@ public final class GraphEvaluator {
                 }
             }
         }
+        return outputs(graph, env);
+    }
+
+    /** A {@code kiln::loop}: the body while trips remain and the condition holds (a body that writes in place gets copies). */
+    private static List<IValue> loop(Node n, java.util.function.Function<Value, IValue> read) {
+        Graph body = ControlFlow.body(n);
+        boolean writes = body.nodes().stream().anyMatch(b -> b.schema().mutates());
+        long max = TorchEval.tripCount(n, TorchEval.literalOrRead(n.arg(0), read));
+        boolean go = TorchEval.predicate(n, TorchEval.literalOrRead(n.arg(1), read));
+        List<IValue> carried = new ArrayList<>();
+        for (dev.kiln.ir.Arg a : ControlFlow.carried(n)) {
+            carried.add(TorchEval.literalOrRead(a, read));
+        }
+        for (long i = 0; i < max && go; i++) {
+            List<IValue> in = new ArrayList<>();
+            in.add(new IValue(i));
+            for (IValue c : carried) {
+                in.add(writes && c.isTensor() ? new IValue(c.toTensor().clone()) : c);
+            }
+            List<IValue> out = evaluate(body, in, java.util.Set.of(), (v, t) -> { });
+            go = TorchEval.predicate(n, out.get(0));
+            carried = out.subList(1, out.size());
+        }
+        return carried;
+    }
+
+    private static List<IValue> outputs(Graph graph, Map<Value, IValue> env) {
         List<IValue> result = new ArrayList<>();
         for (Value o : graph.outputs()) {
             IValue v = env.get(o);

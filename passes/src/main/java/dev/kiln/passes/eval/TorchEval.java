@@ -166,6 +166,34 @@ public final class TorchEval {
         throw KilnException.at(cond, "the branch condition is a " + v.tagKind().getString() + ", not a bool or a tensor");
     }
 
+    /** A {@code kiln::loop}'s trip count at run time: an int, or a one-element integer tensor. */
+    public static long tripCount(Node loop, IValue v) {
+        if (v.isInt()) {
+            return v.toInt();
+        }
+        if (v.isTensor() && v.toTensor().numel() == 1) {
+            return v.toTensor().item().toLong();
+        }
+        throw KilnException.at(loop, "the trip count is a " + v.tagKind().getString() + ", not an int");
+    }
+
+    /** A control-flow node's argument: a value read through {@code env}, or an int, float or bool literal. */
+    public static IValue literalOrRead(Arg a, Function<Value, IValue> env) {
+        if (a instanceof Value v) {
+            return env.apply(v);
+        }
+        if (a instanceof Arg.IntLit i) {
+            return new IValue(i.value());
+        }
+        if (a instanceof Arg.FloatLit f) {
+            return new IValue(f.value());
+        }
+        if (a instanceof Arg.BoolLit b) {
+            return new IValue(b.value());
+        }
+        throw new KilnException("a control-flow argument must be a value or a number, not " + a);
+    }
+
     /** {@code prim::ListUnpack}: the elements of the list, one per output. */
     private static List<IValue> unpack(Node node, Function<Value, IValue> env) {
         if (!(node.arg(0) instanceof Value v)) {

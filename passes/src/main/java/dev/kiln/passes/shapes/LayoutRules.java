@@ -364,8 +364,9 @@ final class LayoutRules {
         }
         int d = ctx.dim("dim", x.rank());
         SymExpr size = x.shape().dim(d);
-        SymExpr index = ctx.symInt("index");
-        if (index instanceof SymExpr.Const i && size instanceof SymExpr.Const s && (i.value() >= s.value() || i.value() < -s.value())) {
+        // the result's shape does not depend on the index (a loop's trip number, say); a literal one is checked
+        if (ctx.arg("index") instanceof dev.kiln.ir.Arg.IntLit i && size instanceof SymExpr.Const s
+                && (i.value() >= s.value() || i.value() < -s.value())) {
             throw ctx.error("select: index " + i.value() + " is out of range for dimension " + d + " of size " + s.value());
         }
         List<SymExpr> out = new ArrayList<>(x.shape().dims());

@@ -108,8 +108,8 @@ public final class ShapeInference {
             if (node.outputs().isEmpty()) {
                 continue; // asserts and other effects: nothing to type
             }
-            if (dev.kiln.ir.ControlFlow.isCond(node)) {
-                List<Type> types = inferCond(node, notes);
+            if (dev.kiln.ir.ControlFlow.isCond(node) || dev.kiln.ir.ControlFlow.isLoop(node)) {
+                List<Type> types = dev.kiln.ir.ControlFlow.isCond(node) ? inferCond(node, notes) : inferLoop(node, notes);
                 changed |= assign(node, types, new InferenceContext(node, ints, lists), ints, lists, checkExisting);
                 continue;
             }
@@ -165,16 +165,57 @@ public final class ShapeInference {
         for (int i = 0; i < node.outputs().size(); i++) {
             Type a = branches.get(0).get(i);
             Type b = branches.get(branches.size() - 1).get(i);
-            if (a.equals(b)) {
-                out.add(a);
-            } else if (a instanceof TensorType ta && b instanceof TensorType tb) {
-                out.add(new TensorType(ta.dtype().equals(tb.dtype()) ? ta.dtype() : java.util.Optional.empty(),
-                        dev.kiln.ir.Shape.unranked()));
-            } else {
-                out.add(node.output(i).type());
-            }
+            out.add(a.equals(b) || a instanceof TensorType && b instanceof TensorType ? join(a, b) : node.output(i).type());
         }
         return out;
+    }
+
+    /**
+     * A {@code kiln::loop}: the body typed with the carried values' types, again with the join of what goes in and
+     * what comes out until they agree (a carried tensor whose shape changes from trip to trip ends with an unknown
+     * shape); the node's outputs have the carried values' types.
+     */
+    private List<Type> inferLoop(Node node, List<String> notes) {
+        dev.kiln.ir.Graph body = dev.kiln.ir.ControlFlow.body(node);
+        List<dev.kiln.ir.Arg> carried = dev.kiln.ir.ControlFlow.carried(node);
+        if (body.inputs().size() != carried.size() + 1 || body.outputs().size() != carried.size() + 1
+                || node.outputs().size() != carried.size()) {
+            throw KilnException.at(node, "the loop carries " + carried.size() + " values but its body takes "
+                    + body.inputs().size() + " inputs (the trip number first) and gives " + body.outputs().size()
+                    + " outputs (the condition first), and the node has " + node.outputs().size() + " outputs");
+        }
+        List<Type> in = new ArrayList<>();
+        for (dev.kiln.ir.Arg a : carried) {
+            in.add(a instanceof Value v ? v.type() : a instanceof dev.kiln.ir.Arg.IntLit ? PrimitiveType.INT
+                    : a instanceof dev.kiln.ir.Arg.FloatLit ? PrimitiveType.FLOAT : PrimitiveType.BOOL);
+        }
+        body.inputs().get(0).setType(PrimitiveType.INT);
+        for (int round = 0; ; round++) {
+            for (int j = 0; j < in.size(); j++) {
+                body.inputs().get(j + 1).setType(in.get(j));
+            }
+            Result r = infer(body, false);
+            List<Type> joined = new ArrayList<>();
+            for (int j = 0; j < in.size(); j++) {
+                joined.add(join(in.get(j), body.outputs().get(j + 1).type()));
+            }
+            if (joined.equals(in) || round == 3) {
+                r.notes().forEach(note -> notes.add(node.describe() + ": in its body: " + note));
+                return joined;
+            }
+            in = joined;
+        }
+    }
+
+    /** The type of a value that is {@code a} on one path and {@code b} on another. */
+    private static Type join(Type a, Type b) {
+        if (a.equals(b)) {
+            return a;
+        }
+        if (a instanceof TensorType ta && b instanceof TensorType tb) {
+            return new TensorType(ta.dtype().equals(tb.dtype()) ? ta.dtype() : java.util.Optional.empty(), dev.kiln.ir.Shape.unranked());
+        }
+        return a;
     }
 
     /** An in-place op ({@code relu_}, {@code add_.Tensor}) returns its first argument, written. */

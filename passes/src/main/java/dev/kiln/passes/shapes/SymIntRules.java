@@ -48,8 +48,12 @@ final class SymIntRules {
         for (String ov : List.of(".Tensor", ".int", ".float")) {
             r.put("aten::Bool" + ov, ctx -> List.of(dev.kiln.ir.PrimitiveType.BOOL));
         }
-        r.put("aten::Int.Tensor", ctx -> List.of(dev.kiln.ir.PrimitiveType.INT));
-        r.put("aten::Float.Tensor", ctx -> List.of(dev.kiln.ir.PrimitiveType.FLOAT));
+        for (String ov : List.of(".Tensor", ".Scalar", ".float", ".bool")) {
+            r.put("aten::Int" + ov, ctx -> List.of(dev.kiln.ir.PrimitiveType.INT));
+        }
+        for (String ov : List.of(".Tensor", ".Scalar", ".int", ".bool")) {
+            r.put("aten::Float" + ov, ctx -> List.of(dev.kiln.ir.PrimitiveType.FLOAT));
+        }
         // TorchScript's int overloads
         r.put("aten::add.int", ctx -> define(ctx, SymExpr.add(operand(ctx, 0), operand(ctx, 1))));
         r.put("aten::sub.int", ctx -> define(ctx, SymExpr.sub(operand(ctx, 0), operand(ctx, 1))));
