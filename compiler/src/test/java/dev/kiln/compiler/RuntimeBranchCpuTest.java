@@ -17,8 +17,6 @@ import dev.kiln.partition.PartitionSettings;
 import dev.kiln.partition.Target;
 import dev.kiln.passes.Precision;
 import dev.kiln.passes.eval.GraphEvaluator;
-import org.bytedeco.pytorch.JitModule;
-import org.bytedeco.pytorch.QualifiedName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -39,10 +37,7 @@ class RuntimeBranchCpuTest {
 
     @Test
     void theBranchIsALibtorchSegmentBetweenTwoEnginesAndComputesTheSame() {
-        JitModule source = new JitModule(new QualifiedName("M"));
-        source.define(RuntimeBranchGpuTest.MODEL);
-        Path file = dir.resolve("branchy.pt");
-        source.save(file.toString());
+        Path file = RuntimeBranchGpuTest.save(RuntimeBranchGpuTest.MODEL, dir, "branchy.pt");
         Graph original = Kiln.load(file, List.of(InputSpec.parse("x0=4x64")));
         List<ConstantTensor> inputs = List.of(RuntimeBranchGpuTest.input(0.1f), RuntimeBranchGpuTest.input(2f));
         // the two inputs take the two branches: the comparison the condition reads is false, then true
@@ -80,10 +75,7 @@ class RuntimeBranchCpuTest {
 
     @Test
     void aCompiledProgramWithTheBranchRunsOnTheCpuAndSurvivesSaveAndLoad() {
-        JitModule source = new JitModule(new QualifiedName("M"));
-        source.define(RuntimeBranchGpuTest.MODEL);
-        Path file = dir.resolve("branchy.pt");
-        source.save(file.toString());
+        Path file = RuntimeBranchGpuTest.save(RuntimeBranchGpuTest.MODEL, dir, "branchy.pt");
         Graph g = Kiln.load(file, List.of(InputSpec.parse("x0=4x64")));
         Path saved = dir.resolve("branchy.kiln");
         List<ConstantTensor> inputs = List.of(RuntimeBranchGpuTest.input(0.1f), RuntimeBranchGpuTest.input(2f));
@@ -114,10 +106,7 @@ class RuntimeBranchCpuTest {
 
     @Test
     void aLoopOverADynamicBatchIsTypedPlacedAndRunAsLibtorchRunsIt() {
-        JitModule source = new JitModule(new QualifiedName("M"));
-        source.define(LOOP_MODEL);
-        Path file = dir.resolve("loopy.pt");
-        source.save(file.toString());
+        Path file = RuntimeBranchGpuTest.save(LOOP_MODEL, dir, "loopy.pt");
         Graph g = Kiln.load(file, List.of(InputSpec.parse("x0=1..8x16")));
         // typed through the loop: the accumulator keeps its [16]
         Graph typed = Graphs.copy(g);

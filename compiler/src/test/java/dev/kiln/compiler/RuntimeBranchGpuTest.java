@@ -44,6 +44,15 @@ class RuntimeBranchGpuTest {
     @TempDir
     Path dir;
 
+    /** {@code source} compiled by libtorch's TorchScript compiler and saved as {@code dir/name}, as torch.jit.save would. */
+    static Path save(String source, Path dir, String name) {
+        JitModule m = new JitModule(new QualifiedName("M"));
+        m.define(source);
+        Path file = dir.resolve(name);
+        m.save(file.toString());
+        return file;
+    }
+
     static ConstantTensor libtorch(Path file, ConstantTensor x) {
         try (PointerScope scope = new PointerScope()) {
             JitModule m = org.bytedeco.pytorch.global.torch.load(file.toString());
@@ -64,10 +73,7 @@ class RuntimeBranchGpuTest {
 
     @Test
     void enginesAroundALibtorchBranchMatchLibtorchDownEitherBranch() {
-        JitModule source = new JitModule(new QualifiedName("M"));
-        source.define(MODEL);
-        Path file = dir.resolve("branchy.pt");
-        source.save(file.toString());
+        Path file = save(MODEL, dir, "branchy.pt");
         List<ConstantTensor> inputs = List.of(input(0.1f), input(2f)); // mean of h below 2, then above
         for (Precision p : List.of(Precision.FP32, Precision.FP16)) {
             CompileSettings s = CompileSettings.defaults().withPrecision(p).withInputs(List.of(InputSpec.parse("x0=4x64")))
@@ -98,10 +104,7 @@ class RuntimeBranchGpuTest {
 
     @Test
     void aLoopOverADynamicBatchRunsInLibtorchBetweenEngines() {
-        JitModule source = new JitModule(new QualifiedName("M"));
-        source.define(RuntimeBranchCpuTest.LOOP_MODEL);
-        Path file = dir.resolve("loopy.pt");
-        source.save(file.toString());
+        Path file = save(RuntimeBranchCpuTest.LOOP_MODEL, dir, "loopy.pt");
         CompileSettings s = CompileSettings.defaults().withPrecision(Precision.FP32)
                 .withInputs(List.of(InputSpec.parse("x0=1..4..8x16")))
                 .withPartition(dev.kiln.partition.PartitionSettings.defaults().withMinBlockSize(1));

@@ -652,16 +652,7 @@ final class FrozenGraphConverter {
             List<Value> outs = new ArrayList<>();
             ValueArrayRef rets = block.outputs();
             for (long i = 0; i < rets.size(); i++) {
-                Bound b = bound(rets.get(i));
-                if (b instanceof Ir ir) {
-                    outs.add(f.local(ir.value()));
-                } else if (b instanceof Known k && k.value().isTensor()) {
-                    outs.add(constant(k));
-                } else {
-                    throw refuse(n, "prim::If", "its " + name + " branch gives output " + i + " as "
-                            + (b instanceof Seq ? "a list or tuple" : "the constant " + ((Known) b).value().tagKind().getString())
-                            + "; a branch decided at run time must give tensors or values the model computes");
-                }
+                outs.add(nestedOutput(n, bound(rets.get(i)), false, "its " + name + " branch gives output " + i));
             }
             sub.setOutputs(outs);
             removeDeadCode(sub);
@@ -775,20 +766,9 @@ final class FrozenGraphConverter {
             walk(body);
             ValueArrayRef rets = body.outputs();
             for (long i = 0; i < rets.size(); i++) {
-                Bound b = bound(rets.get(i));
-                if (b instanceof Ir ir) {
-                    outs.add(f.local(ir.value()));
-                } else if (b instanceof Known k && k.value().isTensor()) {
-                    outs.add(constant(k));
-                } else if (i == 0 && b instanceof Known k && k.value().isBool()) {
-                    // `for` loops go on while trips remain: the condition is a constant true
-                    outs.add(f.local(root.addConstant(root.freshName("loop_cond"),
-                            ConstantTensor.scalar(DType.BOOL, k.value().toBool() ? 1 : 0))));
-                } else {
-                    throw refuse(n, kind, "its body gives " + (i == 0 ? "the condition" : "carried value " + (i - 1)) + " as "
-                            + (b instanceof Seq ? "a list or tuple" : "the constant " + ((Known) b).value().tagKind().getString())
-                            + "; a loop run at run time carries tensors or values the model computes");
-                }
+                // `for` loops go on while trips remain: their condition is a constant true
+                outs.add(nestedOutput(n, bound(rets.get(i)), i == 0, "its body gives "
+                        + (i == 0 ? "the condition" : "carried value " + (i - 1))));
             }
         } finally {
             frame = outer;
@@ -836,6 +816,26 @@ final class FrozenGraphConverter {
         for (int c : written) {
             rebind(captured.get(c), loop.outputs().get(own + c));
         }
+    }
+
+    /**
+     * What a block gives, as an output of the nested graph being converted (the current frame's): a value it
+     * computes or reads from outside, a tensor constant (read as an operand), or with {@code boolAsTensor} a constant
+     * bool as a 0-d tensor. {@code what} says which output, for the refusal of anything else.
+     */
+    private Value nestedOutput(JitNode n, Bound b, boolean boolAsTensor, String what) {
+        if (b instanceof Ir ir) {
+            return frame.local(ir.value());
+        }
+        if (b instanceof Known k && k.value().isTensor()) {
+            return constant(k);
+        }
+        if (boolAsTensor && b instanceof Known k && k.value().isBool()) {
+            return frame.local(root.addConstant(root.freshName("loop_cond"), ConstantTensor.scalar(DType.BOOL, k.value().toBool() ? 1 : 0)));
+        }
+        throw refuse(n, n.kind().toQualString().getString(), what + " as " + (b instanceof Seq ? "a list or tuple"
+                : "the constant " + ((Known) b).value().tagKind().getString())
+                + "; control flow decided at run time must give tensors or values the model computes");
     }
 
     /** A loop's trip count, condition or initial carried value: a value of this graph, or a literal number. */
