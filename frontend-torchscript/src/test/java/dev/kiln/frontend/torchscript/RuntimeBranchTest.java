@@ -201,6 +201,37 @@ class RuntimeBranchTest {
     }
 
     @Test
+    void twoVariablesSharingATensorThatIsWrittenInPlaceAreRefused() {
+        // z = y in a branch makes z and y one tensor in TorchScript; the later y.mul_ changes z too, which Kiln's
+        // values cannot follow
+        JitModule m = new JitModule(new QualifiedName("M"));
+        m.define("def forward(self, x):\n"
+                + "    y = x * 1.0\n"
+                + "    z = x * 2.0\n"
+                + "    if bool(x.sum() > 0):\n"
+                + "        z = y\n"
+                + "    y.mul_(2.0)\n"
+                + "    return z\n");
+        assertThatThrownBy(() -> TorchScriptFrontend.convert(m, "m.pt", TorchScriptOptions.defaults().withInputTypes(List.of(X))))
+                .isExactlyInstanceOf(KilnException.class)
+                .hasMessageContaining("m.pt: node ")
+                .hasMessageContaining("kiln::cond")
+                .hasMessageContaining("one tensor")
+                .hasMessageContaining("y = x.clone()");
+        // without the in-place write there is nothing to share: converted
+        JitModule pure = new JitModule(new QualifiedName("M"));
+        pure.define("def forward(self, x):\n"
+                + "    y = x * 1.0\n"
+                + "    z = x * 2.0\n"
+                + "    if bool(x.sum() > 0):\n"
+                + "        z = y\n"
+                + "    y = y * 2.0\n"
+                + "    return z + y\n");
+        assertThat(TorchScriptFrontend.convert(pure, "m.pt", TorchScriptOptions.defaults().withInputTypes(List.of(X)))
+                .nodesOf(ControlFlow.COND)).hasSize(1);
+    }
+
+    @Test
     void aBranchThatGivesAPythonNumberIsRefusedByName() {
         JitModule m = new JitModule(new QualifiedName("M"));
         m.define("def forward(self, x):\n"

@@ -1,0 +1,131 @@
+package dev.kiln.frontend.torchscript;
+
+import dev.kiln.ir.ConstantTensor;
+import dev.kiln.ir.Graph;
+import dev.kiln.ir.KilnException;
+import dev.kiln.ir.schema.SchemaRegistry;
+import dev.kiln.ir.text.IrParser;
+import dev.kiln.ir.text.IrPrinter;
+import dev.kiln.ir.verify.Verifier;
+import dev.kiln.passes.eval.GraphEvaluator;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.lifecycle.AfterContainer;
+import net.jqwik.api.lifecycle.BeforeContainer;
+import org.bytedeco.pytorch.JitModule;
+import org.bytedeco.pytorch.QualifiedName;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Random;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Random TorchScript programs with run-time branches and loops, nested, over variables that are reassigned,
+ * aliased ({@code a = b}) and written in place ({@code a += 1}, {@code a.mul_(2)}), the model's input among them:
+ * compiled by libtorch, saved, converted by Kiln and evaluated; every variable, returned at the end, must be what
+ * libtorch's TorchScript interpreter gives, on inputs that send the branches both ways. A program Kiln refuses must
+ * be refused with a {@link KilnException} naming the file (writing into views is the only refusal such programs can
+ * meet, and they make no views).
+ */
+class ControlFlowPropertyTest {
+    private static Path dir;
+
+    @BeforeContainer
+    static void setUp() throws IOException {
+        dir = Files.createTempDirectory("kiln-ts-control-flow");
+    }
+
+    static final java.util.concurrent.atomic.AtomicInteger CONVERTED = new java.util.concurrent.atomic.AtomicInteger();
+    static final java.util.concurrent.atomic.AtomicInteger REFUSED = new java.util.concurrent.atomic.AtomicInteger();
+
+    @AfterContainer
+    static void tearDown() throws IOException {
+        System.out.println("control-flow programs: " + CONVERTED.get() + " converted and checked, " + REFUSED.get()
+                + " refused for sharing a tensor between variables");
+        // the property is about conversions: most programs must convert
+        assertThat(CONVERTED.get()).isGreaterThan(REFUSED.get());
+        try (Stream<Path> s = Files.walk(dir)) {
+            s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
+
+    static final String[] VARS = {"x", "a", "b", "c"};
+
+    /** A program of a few statements, blocks nested at most two deep; every variable returned. */
+    static String program(long seed) {
+        Random r = new Random(seed);
+        StringBuilder sb = new StringBuilder("def forward(self, x):\n    a = x * 1.0\n    b = x + 1.0\n    c = x - 0.5\n");
+        block(sb, r, 1, 0, 2 + r.nextInt(3));
+        return sb.append("    return x, a, b, c\n").toString();
+    }
+
+    private static void block(StringBuilder sb, Random r, int indent, int depth, int statements) {
+        String pad = "    ".repeat(indent);
+        for (int s = 0; s < statements; s++) {
+            String v = VARS[r.nextInt(VARS.length)];
+            String w = VARS[r.nextInt(VARS.length)];
+            double k = Math.round((r.nextDouble() * 2 - 1) * 4) / 4.0;
+            int kind = depth >= 2 ? r.nextInt(5) : r.nextInt(8);
+            switch (kind) {
+                case 0 -> sb.append(pad).append(v).append(" = ").append(w).append(" * ").append(k).append(" + 0.25\n");
+                case 1 -> sb.append(pad).append(v).append(" = torch.tanh(").append(w).append(" + ").append(v).append(")\n");
+                case 2 -> sb.append(pad).append(v).append(" += ").append(w).append(" * 0.5\n");
+                case 3 -> sb.append(pad).append(v).append(".mul_(").append(k).append(")\n");
+                case 4 -> sb.append(pad).append(v).append(" = ").append(w).append("\n"); // an alias: writes reach both
+                case 5, 6 -> {
+                    sb.append(pad).append("if bool(").append(w).append(".sum() > ").append(k).append("):\n");
+                    block(sb, r, indent + 1, depth + 1, 1 + r.nextInt(2));
+                    if (r.nextBoolean()) {
+                        sb.append(pad).append("else:\n");
+                        block(sb, r, indent + 1, depth + 1, 1 + r.nextInt(2));
+                    }
+                }
+                default -> {
+                    sb.append(pad).append("for i").append(depth).append(" in range(").append(w).append(".size(0)):\n");
+                    block(sb, r, indent + 1, depth + 1, 1 + r.nextInt(2));
+                }
+            }
+        }
+    }
+
+    @Property(tries = 100, seed = "7")
+    void convertedProgramsComputeWhatLibtorchComputes(@ForAll long seed) {
+        String source = program(seed);
+        JitModule m = new JitModule(new QualifiedName("M"));
+        m.define(source);
+        Path file = dir.resolve("p" + Long.toHexString(seed) + ".pt");
+        m.save(file.toString());
+        Graph g;
+        try {
+            g = TorchScriptFrontend.load(file, TorchScriptOptions.defaults());
+        } catch (KilnException e) {
+            assertThat(e.getMessage()).as(source).contains(file.toString()).containsAnyOf("shares one tensor", "shares the tensor", "shares that tensor");
+            REFUSED.incrementAndGet();
+            return;
+        }
+        CONVERTED.incrementAndGet();
+        assertThat(Verifier.check(g)).as(source).isEmpty();
+        String text = IrPrinter.print(g);
+        assertThat(IrPrinter.print(IrParser.parse(text, "p.kir", SchemaRegistry.standard()))).as(source).isEqualTo(text);
+        for (float scale : new float[] {1f, -1f}) {
+            ConstantTensor x = ConstantTensor.ofFloats(new long[] {2, 3}, 0.5f * scale, 1f * scale, -0.25f * scale,
+                    2f * scale, 0.75f * scale, -1f * scale);
+            List<ConstantTensor> want = RuntimeBranchTest.libtorch(file, List.of(x));
+            List<ConstantTensor> got = GraphEvaluator.run(g, List.of(x));
+            assertThat(got).as(source).hasSameSizeAs(want);
+            for (int k = 0; k < want.size(); k++) {
+                for (long i = 0; i < want.get(k).numel(); i++) {
+                    double e = want.get(k).getDouble(i);
+                    assertThat(got.get(k).getDouble(i)).as(source + "\noutput " + VARS[k] + " element " + i + " for x * " + scale)
+                            .isCloseTo(e, org.assertj.core.data.Offset.offset(1e-5 * Math.max(1, Math.abs(e))));
+                }
+            }
+        }
+    }
+}
