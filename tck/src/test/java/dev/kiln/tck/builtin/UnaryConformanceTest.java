@@ -76,6 +76,19 @@ class UnaryConformanceTest extends ConverterConformance {
             d.add(unary(op, MODERATE).tolerance(Tolerance.DEFAULT.scaled(10))
                     .note("values ~N(0, 3): transcendental kernels are compared where their accuracy is specified, not at 1e6"));
         }
+        // inverse trigonometric and hyperbolic functions inside their domains (NaN outside, where libtorch gives NaN too)
+        Values unit = Values.uniform(-1, 1).withSpecials();
+        for (String op : List.of("aten::asin", "aten::acos", "aten::atanh")) {
+            d.add(unary(op, unit).tolerance(Tolerance.DEFAULT.scaled(10)));
+        }
+        d.add(unary("aten::acosh", Values.uniform(1, 50).withSpecials()).tolerance(Tolerance.DEFAULT.scaled(10)));
+        for (String op : List.of("aten::atan", "aten::asinh")) {
+            d.add(unary(op, MODERATE).tolerance(Tolerance.DEFAULT.scaled(10)));
+        }
+        // |x| <= 5: cosh and sinh stay far from f16's overflow at 11
+        for (String op : List.of("aten::sinh", "aten::cosh")) {
+            d.add(unary(op, Values.uniform(-5, 5).withSpecials()).tolerance(Tolerance.DEFAULT.scaled(10)));
+        }
         for (String op : List.of("aten::floor", "aten::ceil", "aten::square", "aten::lift_fresh_copy")) {
             d.add(unary(op, Values.normal(3).withSpecials()));
         }

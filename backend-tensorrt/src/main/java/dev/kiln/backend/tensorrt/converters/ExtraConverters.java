@@ -19,7 +19,7 @@ import java.util.Set;
 
 /**
  * Less common ops that exported vision and transformer models contain: more unary math (erf, sin,
- * cos, floor, ceil, reciprocal, square), softplus/mish/log_sigmoid/prelu, masked_fill, floor_divide,
+ * cos, the inverse trigonometric and hyperbolic functions, floor, ceil, reciprocal, square), softplus/mish/log_sigmoid/prelu, masked_fill, floor_divide,
  * lift_fresh_copy and native_dropout (inference identities), scalar_tensor, and the export-time
  * assertions ({@code _assert_tensor_metadata}, {@code _assert_scalar},
  * {@code sym_constrain_range_for_size}), which produce nothing and are not checked inside the engine.
@@ -48,6 +48,64 @@ public final class ExtraConverters {
     public static final class Cos extends ActivationConverters.Unary {
         public Cos() {
             super("aten::cos", UnaryOperation.kCOS, AtenConverter.NUMERIC);
+        }
+    }
+
+    // inverse trigonometric and hyperbolic functions (TensorRT's unary layers; not yet run by the kit on a GPU)
+
+    @AutoService(OpConverter.class)
+    public static final class Asin extends ActivationConverters.Unary {
+        public Asin() {
+            super("aten::asin", UnaryOperation.kASIN, AtenConverter.NUMERIC);
+        }
+    }
+
+    @AutoService(OpConverter.class)
+    public static final class Acos extends ActivationConverters.Unary {
+        public Acos() {
+            super("aten::acos", UnaryOperation.kACOS, AtenConverter.NUMERIC);
+        }
+    }
+
+    @AutoService(OpConverter.class)
+    public static final class Atan extends ActivationConverters.Unary {
+        public Atan() {
+            super("aten::atan", UnaryOperation.kATAN, AtenConverter.NUMERIC);
+        }
+    }
+
+    @AutoService(OpConverter.class)
+    public static final class Sinh extends ActivationConverters.Unary {
+        public Sinh() {
+            super("aten::sinh", UnaryOperation.kSINH, AtenConverter.NUMERIC);
+        }
+    }
+
+    @AutoService(OpConverter.class)
+    public static final class Cosh extends ActivationConverters.Unary {
+        public Cosh() {
+            super("aten::cosh", UnaryOperation.kCOSH, AtenConverter.NUMERIC);
+        }
+    }
+
+    @AutoService(OpConverter.class)
+    public static final class Asinh extends ActivationConverters.Unary {
+        public Asinh() {
+            super("aten::asinh", UnaryOperation.kASINH, AtenConverter.NUMERIC);
+        }
+    }
+
+    @AutoService(OpConverter.class)
+    public static final class Acosh extends ActivationConverters.Unary {
+        public Acosh() {
+            super("aten::acosh", UnaryOperation.kACOSH, AtenConverter.NUMERIC);
+        }
+    }
+
+    @AutoService(OpConverter.class)
+    public static final class Atanh extends ActivationConverters.Unary {
+        public Atanh() {
+            super("aten::atanh", UnaryOperation.kATANH, AtenConverter.NUMERIC);
         }
     }
 

@@ -426,6 +426,16 @@ final class ConverterCases {
                 "aten::log_sigmoid", "aten::lift_fresh_copy")) {
             add(op, () -> of(op, in(OneNode.scaled(randn(2, 3, 4), 3.0))));
         }
+        // inverse trigonometric and hyperbolic functions, each inside its domain, ends and NaN included
+        add("aten::asin", () -> of("aten::asin", in(values(DType.FLOAT32, s(6), -1, -0.5, 0, 0.3, 0.99, 1))));
+        add("aten::acos", () -> of("aten::acos", in(values(DType.FLOAT32, s(6), -1, -0.5, 0, 0.3, 0.99, 1))));
+        add("aten::atan", () -> of("aten::atan", in(OneNode.scaled(randn(2, 3, 4), 10.0))));
+        add("aten::sinh", () -> of("aten::sinh", in(OneNode.scaled(randn(2, 3, 4), 3.0))));
+        add("aten::cosh", () -> of("aten::cosh", in(OneNode.scaled(randn(2, 3, 4), 3.0))));
+        add("aten::asinh", () -> of("aten::asinh", in(OneNode.scaled(randn(2, 3, 4), 10.0))));
+        add("aten::acosh", () -> of("aten::acosh", in(values(DType.FLOAT32, s(6), 1, 1.01, 2, 10, 100, 1e4))));
+        add("aten::atanh", () -> of("aten::atanh", in(values(DType.FLOAT32, s(6), -0.999, -0.5, 0, 0.3, 0.9, 0.999))));
+        add("aten::atan", () -> of("aten::atan", in(OneNode.scaled(random(DType.FLOAT16, -1, 4, 5), 6.0))));
         // 16-bit inputs compute in f32 as PyTorch's kernels do (measured before: f16 log_sigmoid -inf below -11,
         // bf16 mish 0 near -5)
         add("aten::log_sigmoid", () -> of("aten::log_sigmoid", in(values(DType.FLOAT16, s(6), -12, -11.2, -5, 0, 3, 11))));
