@@ -30,7 +30,8 @@ import java.util.concurrent.Callable;
 /**
  * {@code kiln inspect MODEL [--format text|json] [--print-ir] [--example-inputs NPZ]}: loads a model
  * (torch.export or TorchScript, told apart by contents) and prints its summary —
- * the format, the number of op nodes, the op histogram ({@code aten::name.overload}, the default
+ * the format, the number of op nodes, the op histogram (and, as {@code nested_ops}, that of the ops inside run-time
+ * branches and loop bodies) ({@code aten::name.overload}, the default
  * overload bare), and the inputs and outputs with dtypes and shapes (symbolic sizes by name with
  * their ranges). {@code --print-ir} adds the IR text (constants over 64 bytes elided).
  *
@@ -85,6 +86,16 @@ public final class InspectCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** The op histogram of every graph nested in {@code g}'s nodes, at any depth. */
+    private static void nestedOps(Graph g, Map<String, Integer> into) {
+        for (dev.kiln.ir.Node n : g.nodes()) {
+            for (Graph sub : n.subgraphs()) {
+                sub.opHistogram().forEach((op, k) -> into.merge(op, k, Integer::sum));
+                nestedOps(sub, into);
+            }
+        }
+    }
+
     /** The summary as ordered maps and lists, ready for JSON. */
     static Map<String, Object> summary(Graph g, ModelFormat kind) {
         Map<String, Object> s = new LinkedHashMap<>();
@@ -95,6 +106,12 @@ public final class InspectCommand implements Callable<Integer> {
         putIfPresent(s, "torch_version", g.attributes().get("torch_version"));
         s.put("nodes", g.nodes().size());
         s.put("ops", new LinkedHashMap<>(g.opHistogram()));
+        // the ops inside run-time branches and loop bodies (added 2026-12-05; absent when there are none)
+        Map<String, Integer> nested = new java.util.TreeMap<>();
+        nestedOps(g, nested);
+        if (!nested.isEmpty()) {
+            s.put("nested_ops", nested);
+        }
         s.put("inputs", values(g.inputs()));
         s.put("outputs", values(g.outputs()));
         List<Object> symbols = new ArrayList<>();
@@ -183,6 +200,14 @@ public final class InspectCommand implements Callable<Integer> {
         int width = ops.keySet().stream().mapToInt(String::length).max().orElse(0);
         for (Map.Entry<String, Integer> e : ops.entrySet()) {
             out.printf("  %-" + width + "s  %d%n", e.getKey(), e.getValue());
+        }
+        if (s.get("nested_ops") instanceof Map<?, ?> nested) {
+            out.println("nested     " + nested.values().stream().mapToInt(k -> (Integer) k).sum()
+                    + " (in run-time branches and loop bodies, run in libtorch)");
+            int w = nested.keySet().stream().mapToInt(k -> k.toString().length()).max().orElse(0);
+            for (Map.Entry<?, ?> e : nested.entrySet()) {
+                out.printf("  %-" + w + "s  %s%n", e.getKey(), e.getValue());
+            }
         }
     }
 }

@@ -90,4 +90,18 @@ class RuntimeBranchCliTest {
         String line = nodes.lines().filter(l -> l.contains(" " + op + " ")).findFirst().orElseThrow();
         return line.trim().split("\\s+")[2];
     }
+
+    @Test
+    void inspectListsTheOpsInsideTheBranches() throws Exception {
+        CliRun text = run("inspect", model().toString());
+        assertThat(text.rc()).as(text.err()).isZero();
+        assertThat(text.out()).contains("kiln::cond").contains("nested     ").contains("aten::amax");
+        CliRun json = run("inspect", model().toString(), "--format", "json");
+        assertThat(json.rc()).as(json.err()).isZero();
+        com.fasterxml.jackson.databind.JsonNode j = new com.fasterxml.jackson.databind.ObjectMapper().readTree(json.out());
+        assertThat(j.path("ops").path("kiln::cond").asInt()).isEqualTo(1);
+        // h / h.amax() in one branch, h * 3.0 in the other
+        assertThat(j.path("nested_ops").path("aten::amax").asInt()).isEqualTo(1);
+        assertThat(j.path("nested_ops").path("aten::div.Tensor").asInt()).isEqualTo(1);
+    }
 }
