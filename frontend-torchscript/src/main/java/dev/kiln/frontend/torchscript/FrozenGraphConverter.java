@@ -108,6 +108,8 @@ final class FrozenGraphConverter {
     private final Map<Long, Bound> env = new HashMap<>();
     private final Map<Long, Value> constantsByOrigin = new HashMap<>();
     private final Map<String, OpSchema> schemaCache = new HashMap<>();
+    /** The 0-d bool constants that stand for a loop body's constant condition (one each for true and false). */
+    private final Map<Boolean, Value> loopConditions = new HashMap<>();
     /** Per run-time loop: the loop variables its body writes in place (their first trip writes the initial tensor). */
     private final Map<Node, java.util.Set<Integer>> writtenLoopVariables = new java.util.IdentityHashMap<>();
     /** A value a run-time branch wrote in place -> the cond output that holds it written (what later readers read). */
@@ -1057,7 +1059,10 @@ final class FrozenGraphConverter {
             return constant(k);
         }
         if (boolAsTensor && b instanceof Known k && k.value().isBool()) {
-            return frame.local(root.addConstant(root.freshName("loop_cond"), ConstantTensor.scalar(DType.BOOL, k.value().toBool() ? 1 : 0)));
+            boolean v = k.value().toBool();
+            Value c = loopConditions.computeIfAbsent(v, x -> root.addConstant(root.freshName("loop_cond"),
+                    ConstantTensor.scalar(DType.BOOL, x ? 1 : 0)));
+            return frame.local(c);
         }
         throw refuse(n, n.kind().toQualString().getString(), what + " as " + (b instanceof Seq ? "a list or tuple"
                 : "the constant " + ((Known) b).value().tagKind().getString())
