@@ -340,8 +340,13 @@ public final class Canonicalize implements Pass {
         }
         Optional<OpSchema> functional = SchemaRegistry.standard().find(name.substring(0, name.length() - 1),
                 n.schema().overload());
-        if (functional.isEmpty() || !sameArguments(functional.get(), n.schema()) || isView(self)
-                || self.users().stream().anyMatch(u -> u != n && makesView(u))) {
+        if (functional.isEmpty() || !sameArguments(functional.get(), n.schema())) {
+            return Optional.empty();
+        }
+        if (isView(self)) {
+            return matchWriteIntoSlice(n, self, functional.get());
+        }
+        if (self.users().stream().anyMatch(u -> u != n && makesView(u))) {
             return Optional.empty();
         }
         return Optional.of(() -> {
@@ -396,6 +401,112 @@ public final class Canonicalize implements Pass {
             }
         }
         return Optional.empty();
+    }
+
+    /** The views a write into which is rewritten as a scatter: the op of the view -> the op that writes it back. */
+    private static final Map<String, String> SCATTERS = Map.of("aten::slice.Tensor", "aten::slice_scatter",
+            "aten::select.int", "aten::select_scatter");
+
+    /**
+     * An in-place op writing into a slice or a select of a tensor ({@code x[:, 0] += 1}, {@code x[1:3] *= s},
+     * {@code x[0] = t} as TorchScript writes them) becomes the functional op on the view and a
+     * {@code slice_scatter}/{@code select_scatter} of the result into the tensor; later readers of the tensor read
+     * the scatter and later readers of the view the result, as functionalization does; a view of a view
+     * ({@code x[0:2, 1:3]}) is scattered back level by level. Only when every tensor of the chain has no other view,
+     * and the dtypes are floating (an integer view written with a float would promote in the functional op);
+     * otherwise the node stays.
+     */
+    private static Optional<Runnable> matchWriteIntoSlice(Node n, Value view, OpSchema functional) {
+        // the chain of slices and selects from the written view up to a tensor that is no view (x[0:2, 1:3] is two)
+        List<Node> chain = new ArrayList<>();
+        Value cur = view;
+        Node user = n;
+        while (isView(cur)) {
+            Node v = cur.producer().orElseThrow();
+            Value owner = cur;
+            Node reader = user;
+            if (!SCATTERS.containsKey(v.op()) || !(v.arg(0) instanceof Value parent)
+                    || owner.users().stream().anyMatch(u -> u != reader && makesView(u) && earlier(u, n))) {
+                return Optional.empty();
+            }
+            chain.add(v);
+            user = v;
+            cur = parent;
+        }
+        Value base = cur;
+        Node top = user;
+        // (views taken after the write read the written tensor once the readers are redirected)
+        if (chain.isEmpty() || base.users().stream().anyMatch(u -> u != top && makesView(u) && earlier(u, n))
+                || !(view.type() instanceof TensorType vt) || !vt.dtype().map(DType::isFloatingPoint).orElse(false)
+                || !(base.type() instanceof TensorType bt) || !bt.dtype().equals(vt.dtype())
+                || !(n.output().type() instanceof TensorType ot) || !ot.dtype().equals(vt.dtype())) {
+            return Optional.empty();
+        }
+        return Optional.of(() -> {
+            Graph g = n.graph();
+            String keepName = n.output().name();
+            Node r = g.insertBefore(n, functional, n.args(), List.of(n.output().type()));
+            // scatter the result back level by level: each view's tensor, written, ends in the one below
+            List<Value> olds = new ArrayList<>();
+            List<Value> news = new ArrayList<>();
+            olds.add(view);
+            news.add(r.output());
+            Value written = r.output();
+            for (Node v : chain) {
+                Value parent = (Value) v.arg(0);
+                List<Arg> args = new ArrayList<>();
+                args.add(parent);
+                args.add(written);
+                args.addAll(v.args().subList(1, v.args().size()));
+                written = Ops.insertBefore(n, SCATTERS.get(v.op()), args, Map.of(), parent.type()).output();
+                olds.add(parent);
+                news.add(written);
+            }
+            int at = g.indexOf(n) - 1;
+            for (int i = 0; i < olds.size(); i++) {
+                readLater(g, olds.get(i), news.get(i), at);
+            }
+            Ops.replace(n, r.output());
+            Ops.rename(r.output(), keepName);
+        });
+    }
+
+    /**
+     * Whether view {@code u} was taken before the write {@code n} and is read after it (it would have to see the write;
+     * a view read only up to the write, such as the operand of {@code a[1] += a[0]}, does not).
+     */
+    private static boolean earlier(Node u, Node n) {
+        Graph g = n.graph();
+        if (u.graph() != g || g.indexOf(u) >= g.indexOf(n)) {
+            return false;
+        }
+        for (Value o : u.outputs()) {
+            if (g.outputs().contains(o) || o.users().stream().anyMatch(r -> r != n && (r.graph() != g || g.indexOf(r) > g.indexOf(n))
+                    || makesView(r))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Nodes after index {@code at}, and the graph's outputs, read {@code replacement} where they read {@code old}. */
+    private static void readLater(Graph g, Value old, Value replacement, int at) {
+        for (Node u : new ArrayList<>(old.users())) {
+            if (!u.isRemoved() && g.indexOf(u) > at) {
+                for (int i = 0; i < u.args().size(); i++) {
+                    Arg a = u.args().get(i);
+                    Arg b = substitute(a, old, replacement);
+                    if (b != a) {
+                        u.setArg(i, b);
+                    }
+                }
+            }
+        }
+        if (g.outputs().contains(old)) {
+            List<Value> outs = new ArrayList<>(g.outputs());
+            outs.replaceAll(x -> x == old ? replacement : x);
+            g.setOutputs(outs);
+        }
     }
 
     private static boolean sameArguments(OpSchema a, OpSchema b) {
