@@ -37,11 +37,13 @@ class RuntimeBranchCliTest {
     Path dir;
 
     private Path model() {
-        JitModule m = new JitModule(new QualifiedName("M"));
-        m.define(MODEL);
-        Path file = dir.resolve("branchy.pt");
-        m.save(file.toString());
-        return file;
+        try (PointerScope scope = new PointerScope()) {
+            JitModule m = new JitModule(new QualifiedName("M"));
+            m.define(MODEL);
+            Path file = dir.resolve("branchy.pt");
+            m.save(file.toString());
+            return file;
+        }
     }
 
     private static ConstantTensor libtorch(Path file, ConstantTensor x) {

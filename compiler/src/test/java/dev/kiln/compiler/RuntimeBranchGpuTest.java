@@ -46,11 +46,14 @@ class RuntimeBranchGpuTest {
 
     /** {@code source} compiled by libtorch's TorchScript compiler and saved as {@code dir/name}, as torch.jit.save would. */
     static Path save(String source, Path dir, String name) {
-        JitModule m = new JitModule(new QualifiedName("M"));
-        m.define(source);
-        Path file = dir.resolve(name);
-        m.save(file.toString());
-        return file;
+        // every libtorch object freed here, not left to the garbage collector (HybridCpuTest counts live pointers)
+        try (PointerScope scope = new PointerScope()) {
+            JitModule m = new JitModule(new QualifiedName("M"));
+            m.define(source);
+            Path file = dir.resolve(name);
+            m.save(file.toString());
+            return file;
+        }
     }
 
     static ConstantTensor libtorch(Path file, ConstantTensor x) {

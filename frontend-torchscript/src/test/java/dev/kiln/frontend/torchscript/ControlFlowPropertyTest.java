@@ -97,10 +97,12 @@ class ControlFlowPropertyTest {
     @Property(tries = 100, seed = "7")
     void convertedProgramsComputeWhatLibtorchComputes(@ForAll long seed) {
         String source = program(seed);
-        JitModule m = new JitModule(new QualifiedName("M"));
-        m.define(source);
         Path file = dir.resolve("p" + Long.toHexString(seed) + ".pt");
-        m.save(file.toString());
+        try (org.bytedeco.javacpp.PointerScope scope = new org.bytedeco.javacpp.PointerScope()) {
+            JitModule m = new JitModule(new QualifiedName("M"));
+            m.define(source);
+            m.save(file.toString());
+        }
         Graph g;
         try {
             g = TorchScriptFrontend.load(file, TorchScriptOptions.defaults());

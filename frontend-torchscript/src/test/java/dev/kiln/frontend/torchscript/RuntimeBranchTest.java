@@ -63,11 +63,13 @@ class RuntimeBranchTest {
     private static final TensorType W = new TensorType(DType.FLOAT32, Shape.of(3));
 
     static Path save(String source, Path dir) {
-        JitModule m = new JitModule(new QualifiedName("M"));
-        m.define(source);
-        Path file = dir.resolve("m.pt");
-        m.save(file.toString());
-        return file;
+        try (PointerScope scope = new PointerScope()) {
+            JitModule m = new JitModule(new QualifiedName("M"));
+            m.define(source);
+            Path file = dir.resolve("m.pt");
+            m.save(file.toString());
+            return file;
+        }
     }
 
     /** What libtorch's TorchScript interpreter returns for the saved module. */
