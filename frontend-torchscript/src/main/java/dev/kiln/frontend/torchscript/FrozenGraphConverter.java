@@ -143,198 +143,9 @@ final class FrozenGraphConverter {
             flattenOutput(bound(rets.get(i)), outs, "output " + i);
         }
         graph.setOutputs(outs);
-        if (hasWrites(root)) {
-            refuseSharedTensors(root); // before dead code goes: a loop whose result is unused may still write a shared tensor
-        }
+        // before dead code goes: a loop whose result is unused may still write a shared tensor
+        new TensorSharing(file, writtenLoopVariables).check(root);
         removeDeadCode();
-    }
-
-    private static boolean hasWrites(Graph g) {
-        for (Node n : g.nodes()) {
-            if (n.schema().mutates() || n.subgraphs().stream().anyMatch(FrozenGraphConverter::hasWrites)) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /**
-     * TorchScript shares one tensor between two variables when a branch or a loop gives one of them the other's
-     * tensor ({@code x = c} inside an {@code if}); with in-place writes in the model, a write through one is seen
-     * through the other. Kiln's values are kept apart, so such a model is refused where the sharing could be seen:
-     * a run-time branch or loop that passes a value it reads through to a result while that value is read again
-     * afterwards, or a loop that hands one carried value's tensor to another.
-     */
-    private void refuseSharedTensors(Graph g) {
-        for (Node n : g.nodes()) {
-            for (Graph sub : n.subgraphs()) {
-                enclosing.put(sub, n);
-                refuseSharedTensors(sub);
-            }
-            boolean loop = dev.kiln.ir.ControlFlow.isLoop(n);
-            if (!loop && !dev.kiln.ir.ControlFlow.isCond(n)) {
-                continue;
-            }
-            List<Arg> sources = new ArrayList<>(loop ? dev.kiln.ir.ControlFlow.carried(n) : List.copyOf(dev.kiln.ir.ControlFlow.operands(n)));
-            for (int j : writtenLoopVariables.getOrDefault(n, java.util.Set.of())) {
-                if (sources.get(j) instanceof Value v && readAfter(v, n)) {
-                    throw new KilnException(file + ": " + n.describe() + ": its body writes the loop variable %" + n.output(j).name()
-                            + " in place, whose first trip writes into %" + v.name() + ", which the model reads after the loop;"
-                            + " TorchScript shares that tensor, which Kiln's values cannot follow: start the loop from a copy"
-                            + " (y = x.clone()) or write without in-place ops");
-                }
-            }
-            int skip = loop ? 1 : 0; // a loop body's trip number and condition come first
-            for (Graph sub : n.subgraphs()) {
-                // which results each tensor is given: an input of the nested graph passed through (by its index), or one
-                // the nested graph makes and gives twice (by its value)
-                Map<Object, List<Integer>> passed = new java.util.LinkedHashMap<>();
-                for (int i = 0; i < n.outputs().size(); i++) {
-                    Value out = sub.outputs().get(i + skip);
-                    for (Value in : sameTensorAs(out)) {
-                        int k = sub.inputs().indexOf(in) - skip;
-                        if (k >= 0 && !(loop && k == i)) { // (a loop variable left as it was is no sharing)
-                            passed.computeIfAbsent(k, x -> new ArrayList<>()).add(i);
-                        }
-                    }
-                    Value made = viewOf(out);
-                    if (made.kind() != Value.Kind.INPUT) {
-                        passed.computeIfAbsent(made, x -> new ArrayList<>()).add(i);
-                    }
-                }
-                for (Map.Entry<Object, List<Integer>> e : passed.entrySet()) {
-                    int k = e.getKey() instanceof Integer index ? index : -1;
-                    Value o = k >= 0 && sources.get(k) instanceof Value v ? v : null;
-                    // the names that still read the one tensor after the node: the results given it, and its source
-                    List<String> sharing = new ArrayList<>();
-                    for (int i : e.getValue()) {
-                        if (loop || readAfter(n.output(i), n)) {
-                            sharing.add("%" + n.output(i).name());
-                        }
-                    }
-                    if (o != null && (loop ? k < n.outputs().size() : readAfter(o, n))) {
-                        sharing.add("%" + o.name());
-                    }
-                    if (sharing.size() > 1) {
-                        throw new KilnException(file + ": " + n.describe() + ": " + (loop ? "its body" : "its " + sub.name() + " branch")
-                                + " gives " + String.join(" and ", sharing) + " one tensor, and the model reads them afterwards"
-                                + " and writes tensors in place; TorchScript then shares one tensor between them, which Kiln's"
-                                + " values cannot follow: assign a copy (y = x.clone()) or write without in-place ops");
-                    }
-                }
-            }
-        }
-    }
-
-    /**
-     * The inputs of {@code v}'s graph whose tensor {@code v} may be at run time: itself if it is one, what an in-place op
-     * or a view was applied to, and through run-time branches and loops what they pass through on some path.
-     */
-    private static java.util.Set<Value> sameTensorAs(Value v) {
-        java.util.Set<Value> out = new java.util.LinkedHashSet<>();
-        collectSameTensor(v, out, new java.util.HashSet<>(), true);
-        return out;
-    }
-
-    /**
-     * Whether {@code v} is, on every path, the tensor of {@code in} (an input of {@code v}'s graph): {@code in} itself,
-     * written in place, passed through every branch, or carried through a loop that never gives it another tensor.
-     */
-    private static boolean alwaysTheTensorOf(Value v, Value in) {
-        if (v == in) {
-            return true;
-        }
-        Node p = v.producer().orElse(null);
-        if (p == null) {
-            return false;
-        }
-        int i = p.outputs().indexOf(v);
-        if (dev.kiln.ir.ControlFlow.isCond(p)) {
-            List<Value> operands = dev.kiln.ir.ControlFlow.operands(p);
-            for (Graph sub : p.subgraphs()) {
-                boolean kept = false;
-                for (int k = 0; k < operands.size() && !kept; k++) {
-                    kept = alwaysTheTensorOf(sub.outputs().get(i), sub.inputs().get(k)) && alwaysTheTensorOf(operands.get(k), in);
-                }
-                if (!kept) {
-                    return false;
-                }
-            }
-            return true;
-        }
-        if (dev.kiln.ir.ControlFlow.isLoop(p)) {
-            Graph body = dev.kiln.ir.ControlFlow.body(p);
-            return dev.kiln.ir.ControlFlow.carried(p).get(i) instanceof Value initial && alwaysTheTensorOf(initial, in)
-                    && alwaysTheTensorOf(body.outputs().get(i + 1), body.inputs().get(i + 1));
-        }
-        Value same = sameTensor(v);
-        return same != v && alwaysTheTensorOf(same, in);
-    }
-
-    private static void collectSameTensor(Value v, java.util.Set<Value> out, java.util.Set<Value> seen, boolean views) {
-        if (!seen.add(v)) {
-            return;
-        }
-        if (v.kind() == Value.Kind.INPUT) {
-            out.add(v);
-            return;
-        }
-        Node p = v.producer().orElse(null);
-        if (p == null) {
-            return; // a constant: never a graph input's tensor
-        }
-        int i = p.outputs().indexOf(v);
-        if (dev.kiln.ir.ControlFlow.isCond(p)) {
-            List<Value> operands = dev.kiln.ir.ControlFlow.operands(p);
-            for (Graph sub : p.subgraphs()) {
-                for (Value in : sameTensorAs(sub.outputs().get(i))) {
-                    collectSameTensor(operands.get(sub.inputs().indexOf(in)), out, seen, views);
-                }
-            }
-        } else if (dev.kiln.ir.ControlFlow.isLoop(p)) {
-            List<Arg> carried = dev.kiln.ir.ControlFlow.carried(p);
-            if (carried.get(i) instanceof Value initial) {
-                collectSameTensor(initial, out, seen, views); // no trip
-            }
-            Graph body = dev.kiln.ir.ControlFlow.body(p);
-            for (Value in : sameTensorAs(body.outputs().get(i + 1))) {
-                int k = body.inputs().indexOf(in) - 1;
-                if (k >= 0 && carried.get(k) instanceof Value c) {
-                    collectSameTensor(c, out, seen, views);
-                }
-            }
-        } else {
-            Value root = views ? viewOf(v) : sameTensor(v);
-            if (root != v) {
-                collectSameTensor(root, out, seen, views);
-            }
-        }
-    }
-
-    /** The node each nested graph belongs to (filled by {@link #refuseSharedTensors}). */
-    private final Map<Graph, Node> enclosing = new java.util.IdentityHashMap<>();
-
-    /**
-     * Whether {@code v} is read by a node after {@code n} in {@code n}'s graph, or leaves the graph and is read after
-     * that: a branch's output when the cond's result is, a loop body's always (the next trip reads it), the model's.
-     */
-    private boolean readAfter(Value v, Node n) {
-        Graph g = n.graph();
-        int at = g.indexOf(n);
-        for (Node u : v.users()) {
-            if (u.graph() == g && g.indexOf(u) > at) {
-                return true;
-            }
-        }
-        Node parent = enclosing.get(g);
-        for (int j = 0; j < g.outputs().size(); j++) {
-            if (g.outputs().get(j) == v) {
-                if (parent == null || dev.kiln.ir.ControlFlow.isLoop(parent) || readAfter(parent.output(j), parent)) {
-                    return true;
-                }
-            }
-        }
-        return false;
     }
 
     // --- inputs and outputs ---
@@ -721,7 +532,7 @@ final class FrozenGraphConverter {
         // two operands that are one tensor (y = x; y += 1 makes y x written): a branch writing one must not miss the other
         for (int p = 0; p < operands.size(); p++) {
             for (int q = p + 1; q < operands.size(); q++) {
-                if (viewOf(operands.get(p)) == viewOf(operands.get(q)) && (written.contains(p) || written.contains(q))) {
+                if (TensorSharing.viewOf(operands.get(p)) == TensorSharing.viewOf(operands.get(q)) && (written.contains(p) || written.contains(q))) {
                     throw refuse(n, "prim::If", "%" + operands.get(p).name() + " and %" + operands.get(q).name() + " are one tensor"
                             + " and a branch writes it in place; TorchScript shares the tensor, which Kiln's values cannot"
                             + " follow: assign a copy (y = x.clone()) or write without in-place ops");
@@ -762,10 +573,10 @@ final class FrozenGraphConverter {
             List<SchemaArgument> params = node.schema().arguments();
             for (int i = 0; i < params.size() && i < node.args().size(); i++) {
                 if (params.get(i).isMutated() && node.arg(i) instanceof Value m) {
-                    Value target = sameTensor(m);
+                    Value target = TensorSharing.sameTensor(m);
                     if (target == in) {
                         direct = true;
-                    } else if (isView(target) && viewOf(target) == in) {
+                    } else if (TensorSharing.isView(target) && TensorSharing.viewOf(target) == in) {
                         throw refuse(at, at.kind().toQualString().getString(), "it writes in place into a view of %" + in.name()
                                 + ", which it reads from outside (" + node.describe() + "); write it without "
                                 + "in-place ops on views (torch.where, or build the new tensor)");
@@ -806,47 +617,6 @@ final class FrozenGraphConverter {
             seq.elements().replaceAll(e -> replaced(e, from, to));
         }
         return b;
-    }
-
-    /** Follows in-place ops back ({@code relu_(x)} is x): the tensor {@code v} is. */
-    private static Value sameTensor(Value v) {
-        return aliasRoot(v, true);
-    }
-
-    /** Follows in-place ops and views back ({@code x[0]}, {@code x.view(...)}): the tensor whose memory {@code v} uses. */
-    private static Value viewOf(Value v) {
-        return aliasRoot(v, false);
-    }
-
-    /** Whether {@code v} is a view of another tensor ({@code x[0]}), not just that tensor after in-place ops. */
-    private static boolean isView(Value v) {
-        return viewOf(v) != sameTensor(v);
-    }
-
-    private static Value aliasRoot(Value v, boolean writesOnly) {
-        Value cur = v;
-        while (cur.producer().isPresent()) {
-            Node p = cur.producer().get();
-            int k = p.outputs().indexOf(cur);
-            List<SchemaArgument> rets = p.schema().returns();
-            Optional<String> alias = k < rets.size() ? rets.get(k).alias() : Optional.empty();
-            if (alias.isEmpty() || writesOnly && !alias.get().contains("!")) {
-                return cur;
-            }
-            String set = alias.get().replace("!", "");
-            Value next = null;
-            List<SchemaArgument> params = p.schema().arguments();
-            for (int i = 0; i < params.size() && i < p.args().size() && next == null; i++) {
-                if (params.get(i).alias().map(a -> a.replace("!", "").equals(set)).orElse(false) && p.arg(i) instanceof Value a) {
-                    next = a;
-                }
-            }
-            if (next == null) {
-                return cur;
-            }
-            cur = next;
-        }
-        return cur;
     }
 
     /** Converts {@code block} into a new nested graph whose first inputs stand for {@code seed} (the other branch's operands). */
@@ -1003,7 +773,7 @@ final class FrozenGraphConverter {
         // shares it, which matters as soon as the body writes either in place
         for (int p = 0; p < carried.size(); p++) {
             for (int q = p + 1; q < carried.size(); q++) {
-                if (carried.get(p) instanceof Value v && carried.get(q) instanceof Value w && viewOf(v) == viewOf(w)
+                if (carried.get(p) instanceof Value v && carried.get(q) instanceof Value w && TensorSharing.viewOf(v) == TensorSharing.viewOf(w)
                         && (writes(n, sub.inputs().get(p + 1)) || writes(n, sub.inputs().get(q + 1)))) {
                     throw refuse(n, kind, "the loop carries %" + v.name() + " and %" + w.name() + ", which are one tensor,"
                             + " and its body writes it in place; TorchScript shares the tensor, which Kiln's values cannot"
@@ -1033,7 +803,7 @@ final class FrozenGraphConverter {
         for (int j = 0; j < own; j++) {
             if (initial.get(j) instanceof Value v && writes(n, carriedIn.get(j))) {
                 requireWritable(n, v);
-                if (alwaysTheTensorOf(sub.outputs().get(j + 1), carriedIn.get(j))) {
+                if (TensorSharing.alwaysTheTensorOf(sub.outputs().get(j + 1), carriedIn.get(j))) {
                     // never given another tensor (acc += t each trip): the result is that tensor, written; later readers read it
                     rebind(v, loop.outputs().get(j));
                 } else {
@@ -1095,7 +865,7 @@ final class FrozenGraphConverter {
 
     /** A value a run-time branch or loop writes in place must be a tensor of its own: not a constant, not a view. */
     private void requireWritable(JitNode n, Value o) {
-        if (o.kind() == Value.Kind.CONSTANT || isView(o)) {
+        if (o.kind() == Value.Kind.CONSTANT || TensorSharing.isView(o)) {
             throw refuse(n, n.kind().toQualString().getString(), "it writes in place into %" + o.name() + ", which is "
                     + (o.kind() == Value.Kind.CONSTANT ? "a constant of the model" : "a view of another tensor")
                     + "; write it without in-place ops (y = x / 255 instead of x /= 255)");

@@ -1,0 +1,269 @@
+package dev.kiln.frontend.torchscript;
+
+import dev.kiln.ir.Arg;
+import dev.kiln.ir.Graph;
+import dev.kiln.ir.KilnException;
+import dev.kiln.ir.Node;
+import dev.kiln.ir.Value;
+import dev.kiln.ir.schema.SchemaArgument;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Which values of a converted TorchScript graph may be one tensor at run time, and the refusal of models where that
+ * could be seen. TorchScript has reference semantics: {@code z = y} in a branch, an in-place op, a view make two
+ * variables one tensor, and a write through one is seen through the other. Kiln's values are values; the converter
+ * represents the writes it can follow (write-backs of branches and loops) and {@link #check} refuses, naming the
+ * node, the models where a branch or a loop would let two variables share a tensor that the model writes in place.
+ *
+ * <pre>{@code new TensorSharing(file, writtenLoopVariables).check(graph);}</pre>
+ */
+final class TensorSharing {
+    private final String file;
+    /** Per run-time loop: the loop variables its body writes in place and that may be given another tensor. */
+    private final Map<Node, java.util.Set<Integer>> writtenLoopVariables;
+    /** The node each nested graph belongs to (filled while checking). */
+    private final Map<Graph, Node> enclosing = new java.util.IdentityHashMap<>();
+
+    TensorSharing(String file, Map<Node, java.util.Set<Integer>> writtenLoopVariables) {
+        this.file = file;
+        this.writtenLoopVariables = writtenLoopVariables;
+    }
+
+    /** Refuses {@code root} (a {@link KilnException} naming the node) where sharing could be seen; a model without writes passes. */
+    void check(Graph root) {
+        if (hasWrites(root)) {
+            refuseSharedTensors(root);
+        }
+    }
+
+    private static boolean hasWrites(Graph g) {
+        for (Node n : g.nodes()) {
+            if (n.schema().mutates() || n.subgraphs().stream().anyMatch(TensorSharing::hasWrites)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * TorchScript shares one tensor between two variables when a branch or a loop gives one of them the other's
+     * tensor ({@code x = c} inside an {@code if}); with in-place writes in the model, a write through one is seen
+     * through the other. Kiln's values are kept apart, so such a model is refused where the sharing could be seen:
+     * a run-time branch or loop that passes a value it reads through to a result while that value is read again
+     * afterwards, or a loop that hands one carried value's tensor to another.
+     */
+    private void refuseSharedTensors(Graph g) {
+        for (Node n : g.nodes()) {
+            for (Graph sub : n.subgraphs()) {
+                enclosing.put(sub, n);
+                refuseSharedTensors(sub);
+            }
+            boolean loop = dev.kiln.ir.ControlFlow.isLoop(n);
+            if (!loop && !dev.kiln.ir.ControlFlow.isCond(n)) {
+                continue;
+            }
+            List<Arg> sources = new ArrayList<>(loop ? dev.kiln.ir.ControlFlow.carried(n) : List.copyOf(dev.kiln.ir.ControlFlow.operands(n)));
+            for (int j : writtenLoopVariables.getOrDefault(n, java.util.Set.of())) {
+                if (sources.get(j) instanceof Value v && readAfter(v, n)) {
+                    throw new KilnException(file + ": " + n.describe() + ": its body writes the loop variable %" + n.output(j).name()
+                            + " in place, whose first trip writes into %" + v.name() + ", which the model reads after the loop;"
+                            + " TorchScript shares that tensor, which Kiln's values cannot follow: start the loop from a copy"
+                            + " (y = x.clone()) or write without in-place ops");
+                }
+            }
+            int skip = loop ? 1 : 0; // a loop body's trip number and condition come first
+            for (Graph sub : n.subgraphs()) {
+                // which results each tensor is given: an input of the nested graph passed through (by its index), or one
+                // the nested graph makes and gives twice (by its value)
+                Map<Object, List<Integer>> passed = new java.util.LinkedHashMap<>();
+                for (int i = 0; i < n.outputs().size(); i++) {
+                    Value out = sub.outputs().get(i + skip);
+                    for (Value in : sameTensorAs(out)) {
+                        int k = sub.inputs().indexOf(in) - skip;
+                        if (k >= 0 && !(loop && k == i)) { // (a loop variable left as it was is no sharing)
+                            passed.computeIfAbsent(k, x -> new ArrayList<>()).add(i);
+                        }
+                    }
+                    Value made = viewOf(out);
+                    if (made.kind() != Value.Kind.INPUT) {
+                        passed.computeIfAbsent(made, x -> new ArrayList<>()).add(i);
+                    }
+                }
+                for (Map.Entry<Object, List<Integer>> e : passed.entrySet()) {
+                    int k = e.getKey() instanceof Integer index ? index : -1;
+                    Value o = k >= 0 && sources.get(k) instanceof Value v ? v : null;
+                    // the names that still read the one tensor after the node: the results given it, and its source
+                    List<String> sharing = new ArrayList<>();
+                    for (int i : e.getValue()) {
+                        if (loop || readAfter(n.output(i), n)) {
+                            sharing.add("%" + n.output(i).name());
+                        }
+                    }
+                    if (o != null && (loop ? k < n.outputs().size() : readAfter(o, n))) {
+                        sharing.add("%" + o.name());
+                    }
+                    if (sharing.size() > 1) {
+                        throw new KilnException(file + ": " + n.describe() + ": " + (loop ? "its body" : "its " + sub.name() + " branch")
+                                + " gives " + String.join(" and ", sharing) + " one tensor, and the model reads them afterwards"
+                                + " and writes tensors in place; TorchScript then shares one tensor between them, which Kiln's"
+                                + " values cannot follow: assign a copy (y = x.clone()) or write without in-place ops");
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * The inputs of {@code v}'s graph whose tensor {@code v} may be at run time: itself if it is one, what an in-place op
+     * or a view was applied to, and through run-time branches and loops what they pass through on some path.
+     */
+    private static java.util.Set<Value> sameTensorAs(Value v) {
+        java.util.Set<Value> out = new java.util.LinkedHashSet<>();
+        collectSameTensor(v, out, new java.util.HashSet<>());
+        return out;
+    }
+
+    /**
+     * Whether {@code v} is, on every path, the tensor of {@code in} (an input of {@code v}'s graph): {@code in} itself,
+     * written in place, passed through every branch, or carried through a loop that never gives it another tensor.
+     */
+    static boolean alwaysTheTensorOf(Value v, Value in) {
+        if (v == in) {
+            return true;
+        }
+        Node p = v.producer().orElse(null);
+        if (p == null) {
+            return false;
+        }
+        int i = p.outputs().indexOf(v);
+        if (dev.kiln.ir.ControlFlow.isCond(p)) {
+            List<Value> operands = dev.kiln.ir.ControlFlow.operands(p);
+            for (Graph sub : p.subgraphs()) {
+                boolean kept = false;
+                for (int k = 0; k < operands.size() && !kept; k++) {
+                    kept = alwaysTheTensorOf(sub.outputs().get(i), sub.inputs().get(k)) && alwaysTheTensorOf(operands.get(k), in);
+                }
+                if (!kept) {
+                    return false;
+                }
+            }
+            return true;
+        }
+        if (dev.kiln.ir.ControlFlow.isLoop(p)) {
+            Graph body = dev.kiln.ir.ControlFlow.body(p);
+            return dev.kiln.ir.ControlFlow.carried(p).get(i) instanceof Value initial && alwaysTheTensorOf(initial, in)
+                    && alwaysTheTensorOf(body.outputs().get(i + 1), body.inputs().get(i + 1));
+        }
+        Value same = sameTensor(v);
+        return same != v && alwaysTheTensorOf(same, in);
+    }
+
+    private static void collectSameTensor(Value v, java.util.Set<Value> out, java.util.Set<Value> seen) {
+        if (!seen.add(v)) {
+            return;
+        }
+        if (v.kind() == Value.Kind.INPUT) {
+            out.add(v);
+            return;
+        }
+        Node p = v.producer().orElse(null);
+        if (p == null) {
+            return; // a constant: never a graph input's tensor
+        }
+        int i = p.outputs().indexOf(v);
+        if (dev.kiln.ir.ControlFlow.isCond(p)) {
+            List<Value> operands = dev.kiln.ir.ControlFlow.operands(p);
+            for (Graph sub : p.subgraphs()) {
+                for (Value in : sameTensorAs(sub.outputs().get(i))) {
+                    collectSameTensor(operands.get(sub.inputs().indexOf(in)), out, seen);
+                }
+            }
+        } else if (dev.kiln.ir.ControlFlow.isLoop(p)) {
+            List<Arg> carried = dev.kiln.ir.ControlFlow.carried(p);
+            if (carried.get(i) instanceof Value initial) {
+                collectSameTensor(initial, out, seen); // no trip
+            }
+            Graph body = dev.kiln.ir.ControlFlow.body(p);
+            for (Value in : sameTensorAs(body.outputs().get(i + 1))) {
+                int k = body.inputs().indexOf(in) - 1;
+                if (k >= 0 && carried.get(k) instanceof Value c) {
+                    collectSameTensor(c, out, seen);
+                }
+            }
+        } else {
+            Value root = viewOf(v);
+            if (root != v) {
+                collectSameTensor(root, out, seen);
+            }
+        }
+    }
+
+    /**
+     * Whether {@code v} is read by a node after {@code n} in {@code n}'s graph, or leaves the graph and is read after
+     * that: a branch's output when the cond's result is, a loop body's always (the next trip reads it), the model's.
+     */
+    private boolean readAfter(Value v, Node n) {
+        Graph g = n.graph();
+        int at = g.indexOf(n);
+        for (Node u : v.users()) {
+            if (u.graph() == g && g.indexOf(u) > at) {
+                return true;
+            }
+        }
+        Node parent = enclosing.get(g);
+        for (int j = 0; j < g.outputs().size(); j++) {
+            if (g.outputs().get(j) == v) {
+                if (parent == null || dev.kiln.ir.ControlFlow.isLoop(parent) || readAfter(parent.output(j), parent)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /** Follows in-place ops back ({@code relu_(x)} is x): the tensor {@code v} is. */
+    static Value sameTensor(Value v) {
+        return aliasRoot(v, true);
+    }
+
+    /** Follows in-place ops and views back ({@code x[0]}, {@code x.view(...)}): the tensor whose memory {@code v} uses. */
+    static Value viewOf(Value v) {
+        return aliasRoot(v, false);
+    }
+
+    /** Whether {@code v} is a view of another tensor ({@code x[0]}), not just that tensor after in-place ops. */
+    static boolean isView(Value v) {
+        return viewOf(v) != sameTensor(v);
+    }
+
+    private static Value aliasRoot(Value v, boolean writesOnly) {
+        Value cur = v;
+        while (cur.producer().isPresent()) {
+            Node p = cur.producer().get();
+            int k = p.outputs().indexOf(cur);
+            List<SchemaArgument> rets = p.schema().returns();
+            Optional<String> alias = k < rets.size() ? rets.get(k).alias() : Optional.empty();
+            if (alias.isEmpty() || writesOnly && !alias.get().contains("!")) {
+                return cur;
+            }
+            String set = alias.get().replace("!", "");
+            Value next = null;
+            List<SchemaArgument> params = p.schema().arguments();
+            for (int i = 0; i < params.size() && i < p.args().size() && next == null; i++) {
+                if (params.get(i).alias().map(a -> a.replace("!", "").equals(set)).orElse(false) && p.arg(i) instanceof Value a) {
+                    next = a;
+                }
+            }
+            if (next == null) {
+                return cur;
+            }
+            cur = next;
+        }
+        return cur;
+    }
+
+}
