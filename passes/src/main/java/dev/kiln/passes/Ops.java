@@ -53,6 +53,21 @@ public final class Ops {
         return n.op().startsWith("aten::fake_quantize_per_");
     }
 
+    /**
+     * Whether {@code g} still writes a tensor in place at its top level after canonicalization made every write it
+     * could functional: what is left writes into a view or into a tensor with views, so values there are not values
+     * (one tensor changes under several of them). Merging, folding and re-typing passes leave such a graph alone, and
+     * the compile runs it wholly in libtorch, in order.
+     */
+    public static boolean writesInPlace(Graph g) {
+        for (Node n : g.nodes()) {
+            if (n.schema().mutates()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** True for ops a pass must neither duplicate, merge, fold nor drop when unused. */
     public static boolean isImpure(Node n) {
         return IMPURE.contains(n.schema().name()) || n.schema().mutates() || n.schema().name().startsWith("prim::");

@@ -132,7 +132,7 @@ public final class HybridCompiler {
      */
     static Partition partition(Graph g, Capability base, PartitionSettings ps, Map<String, String> moved) {
         Map<String, String> kiln = new LinkedHashMap<>(moved);
-        keepWritesIntoViewsInLibtorch(g, kiln);
+        keepWritesInLibtorch(g, kiln);
         Capability capability = new Moved(base, kiln);
         if (ps.requireFullCompilation()) {
             return Partitioner.partition(g, capability, ps);
@@ -182,53 +182,29 @@ public final class HybridCompiler {
     }
 
     /**
-     * An in-place write into a view that the passes could not make functional ({@code x.t()[0] += 1}) changes the
-     * tensor the view was taken from, which only libtorch sees: an engine works on copies. So the tensor's producer,
-     * the views and the write, and every later reader of the tensor go to libtorch, where the write is seen (the
-     * readers before the write see the tensor unwritten, as in PyTorch). A view of a model input or constant cannot be
-     * kept so: refused by name.
+     * An in-place write the passes could not make functional (one into a view, {@code x.t()[0] += 1}, or into a tensor
+     * a view of which is read afterwards) changes a tensor other values share, with no data edge to order the readers
+     * after it: an engine would work on a copy, and the partitioner could move a reader before the write. Only a
+     * single libtorch stage, which runs the nodes in the model's order on shared tensors, keeps it right; so then every
+     * node goes to libtorch, the first such write named as the reason (the dry run shows it).
      */
-    static void keepWritesIntoViewsInLibtorch(Graph g, Map<String, String> moved) {
-        for (Node w : g.nodes()) {
-            java.util.List<dev.kiln.ir.schema.SchemaArgument> params = w.schema().arguments();
-            for (int i = 0; i < params.size() && i < w.args().size(); i++) {
-                if (!params.get(i).isMutated() || !(w.arg(i) instanceof Value written) || !isView(written)) {
-                    continue;
-                }
-                java.util.List<Node> chain = new java.util.ArrayList<>();
-                Value root = written;
-                while (isView(root)) {
-                    Node v = root.producer().orElseThrow();
-                    chain.add(v);
-                    root = v.arg(0) instanceof Value parent ? parent : null;
-                    if (root == null) {
-                        break;
-                    }
-                }
-                if (root == null || root.kind() != Value.Kind.NODE_OUTPUT) {
-                    throw KilnException.at(w, "writes in place into a view of " + (root == null ? "a tensor" : "%" + root.name()
-                            + ", a " + (root.kind() == Value.Kind.CONSTANT ? "constant" : "input") + " of the model")
-                            + ", which the compiled model cannot keep written; write it without in-place ops (torch.where,"
-                            + " or build the new tensor)");
-                }
-                String why = "it belongs to " + w.describe() + "'s write into a view of %" + root.name()
-                        + ", which only libtorch keeps seen (an engine works on copies)";
-                moved.putIfAbsent(root.producer().orElseThrow().name(), why);
-                chain.forEach(v -> moved.putIfAbsent(v.name(), why));
-                moved.putIfAbsent(w.name(), why);
-                int at = g.indexOf(w);
-                for (Node u : root.users()) {
-                    if (u.graph() == g && g.indexOf(u) > at) {
-                        moved.putIfAbsent(u.name(), why);
-                    }
-                }
+    static void keepWritesInLibtorch(Graph g, Map<String, String> moved) {
+        Node first = null;
+        for (Node n : g.nodes()) {
+            if (n.schema().mutates()) {
+                first = n;
+                break;
             }
         }
-    }
-
-    private static boolean isView(Value v) {
-        return v.producer().map(p -> p.schema().returns().stream().anyMatch(r -> r.alias().isPresent() && !r.isMutated()))
-                .orElse(false);
+        if (first == null) {
+            return;
+        }
+        String why = "the model writes in place where a view shares the tensor (" + first.describe() + "), which stays"
+                + " right only when the whole model runs in libtorch, in order; write it functionally (torch.where,"
+                + " index_put, slice assignment on a fresh tensor) to let TensorRT run it";
+        for (Node n : g.nodes()) {
+            moved.putIfAbsent(n.name(), why);
+        }
     }
 
     /** {@code base}, except for the nodes Kiln itself sends to libtorch, each refused with Kiln's reason. */

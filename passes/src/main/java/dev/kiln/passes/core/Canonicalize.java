@@ -412,7 +412,8 @@ public final class Canonicalize implements Pass {
      * {@code x[0] = t} as TorchScript writes them) becomes the functional op on the view and a
      * {@code slice_scatter}/{@code select_scatter} of the result into the tensor; later readers of the tensor read
      * the scatter and later readers of the view the result, as functionalization does; a view of a view
-     * ({@code x[0:2, 1:3]}) is scattered back level by level. Only when every tensor of the chain has no other view,
+     * ({@code x[0:2, 1:3]}) is scattered back level by level. Only when the write reads no other view of the tensor
+     * and every tensor of the chain has no other view read after the write,
      * and the dtypes are floating (an integer view written with a float would promote in the functional op);
      * otherwise the node stays.
      */
@@ -435,6 +436,13 @@ public final class Canonicalize implements Pass {
         }
         Value base = cur;
         Node top = user;
+        // the write reads another view of the tensor (x[1:3] += x[0:2]): PyTorch reads it while writing, element by
+        // element, so overlapping parts see the write; a functional rewrite would read it all first
+        for (int i = 1; i < n.args().size(); i++) {
+            if (n.arg(i) instanceof Value other && rootOf(other) == base) {
+                return Optional.empty();
+            }
+        }
         // (views taken after the write read the written tensor once the readers are redirected)
         if (chain.isEmpty() || base.users().stream().anyMatch(u -> u != top && makesView(u) && earlier(u, n))
                 || !(view.type() instanceof TensorType vt) || !vt.dtype().map(DType::isFloatingPoint).orElse(false)
@@ -471,6 +479,15 @@ public final class Canonicalize implements Pass {
         });
     }
 
+    /** The tensor {@code v} is a view of (through any chain of views), or {@code v} itself. */
+    private static Value rootOf(Value v) {
+        Value cur = v;
+        while (isView(cur) && cur.producer().orElseThrow().arg(0) instanceof Value parent) {
+            cur = parent;
+        }
+        return cur;
+    }
+
     /**
      * Whether view {@code u} was taken before the write {@code n} and is read after it (it would have to see the write;
      * a view read only up to the write, such as the operand of {@code a[1] += a[0]}, does not).
@@ -481,8 +498,8 @@ public final class Canonicalize implements Pass {
             return false;
         }
         for (Value o : u.outputs()) {
-            if (g.outputs().contains(o) || o.users().stream().anyMatch(r -> r != n && (r.graph() != g || g.indexOf(r) > g.indexOf(n))
-                    || makesView(r))) {
+            if (g.outputs().contains(o) || o.users().stream().anyMatch(r -> r != n && (r.graph() != g || g.indexOf(r) > g.indexOf(n)
+                    || makesView(r) && earlier(r, n)))) {
                 return true;
             }
         }

@@ -40,6 +40,9 @@ public final class CommonSubexpressionElimination implements Pass {
 
     @Override
     public boolean run(Graph graph, PassContext context) {
+        if (Ops.writesInPlace(graph)) {
+            return false; // two equal nodes may read one tensor before and after a write into it
+        }
         boolean changed = mergeConstants(graph);
         Map<Key, Node> seen = new HashMap<>();
         for (Node n : new ArrayList<>(graph.nodes())) {

@@ -51,6 +51,9 @@ public final class FoldConstants implements Pass {
 
     @Override
     public boolean run(Graph graph, PassContext context) {
+        if (dev.kiln.passes.Ops.writesInPlace(graph)) {
+            return false; // a constant may be written in place after a node would have read it
+        }
         long cap = context.options().get(this, MAX_BYTES);
         boolean changed = false;
         for (Node n : new ArrayList<>(graph.nodes())) {

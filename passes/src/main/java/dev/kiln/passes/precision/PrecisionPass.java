@@ -102,6 +102,11 @@ public final class PrecisionPass implements Pass {
         if (precision == Precision.FP32 || precision == Precision.TF32) {
             return false;
         }
+        if (Ops.writesInPlace(graph)) {
+            // a cast is a copy: a write into a cast view would be lost; such a graph runs in libtorch, in FP32
+            context.note("graph " + graph.name() + " writes in place where a view shares the tensor: kept in FP32");
+            return false;
+        }
         DType low = precision.computeType();
         long threshold = context.options().get(this, REDUCE_THRESHOLD);
         Casts casts = new Casts(graph, low);

@@ -1,0 +1,126 @@
+package dev.kiln.compiler;
+
+import dev.kiln.backend.tensorrt.ConverterRegistry;
+import dev.kiln.backend.tensorrt.EngineBuilder;
+import dev.kiln.backend.tensorrt.InputSpec;
+import dev.kiln.backend.tensorrt.partition.RegistryCapability;
+import dev.kiln.compiler.hybrid.HybridCompiler;
+import dev.kiln.compiler.hybrid.Segments;
+import dev.kiln.ir.ConstantTensor;
+import dev.kiln.ir.Graph;
+import dev.kiln.ir.Value;
+import dev.kiln.partition.Partition;
+import dev.kiln.partition.PartitionSettings;
+import dev.kiln.partition.Segment;
+import dev.kiln.passes.Precision;
+import dev.kiln.passes.eval.GraphEvaluator;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.lifecycle.AfterContainer;
+import net.jqwik.api.lifecycle.BeforeContainer;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Random TorchScript programs that write into slices, selects and other views of their tensors in place, compiled
+ * as the hybrid runtime would run them: after the compile's passes, partitioned with free boundaries (so that every
+ * node that may go to TensorRT does), then run segment by segment, each segment on copies of what it reads, as an
+ * engine sees its inputs. Every variable, returned at the end, must be what libtorch's TorchScript interpreter gives;
+ * a program Kiln cannot keep correct must be refused by name.
+ */
+class ViewWritePropertyTest {
+    private static Path dir;
+
+    @BeforeContainer
+    static void setUp() throws IOException {
+        dir = Files.createTempDirectory("kiln-view-writes");
+    }
+
+    static final java.util.concurrent.atomic.AtomicInteger HYBRID = new java.util.concurrent.atomic.AtomicInteger();
+
+    @AfterContainer
+    static void tearDown() throws IOException {
+        System.out.println("view-write programs: " + HYBRID.get() + " of the tried ran partly in TensorRT");
+        try (Stream<Path> s = Files.walk(dir)) {
+            s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
+
+    static final String[] VARS = {"x", "a", "b", "c"};
+
+    static String program(long seed) {
+        Random r = new Random(seed);
+        StringBuilder sb = new StringBuilder("def forward(self, x):\n    a = x * 1.0\n    b = x + 1.0\n    c = x - 0.5\n");
+        int statements = 2 + r.nextInt(5);
+        for (int s = 0; s < statements; s++) {
+            String v = VARS[r.nextInt(VARS.length)];
+            String w = VARS[r.nextInt(VARS.length)];
+            int i = r.nextInt(3);
+            int j = r.nextInt(4);
+            double k = Math.round((r.nextDouble() * 2 - 1) * 4) / 4.0;
+            String line = switch (r.nextInt(9)) {
+                case 0 -> v + " = " + w + " * " + k + " + 0.25";
+                case 1 -> v + " = torch.tanh(" + w + " + " + v + ")";
+                case 2 -> v + "[" + i + "] += " + w + "[" + j % 3 + "] * 0.5";
+                case 3 -> v + "[:, " + j + "] *= " + k;
+                case 4 -> v + "[0:2] -= " + k;
+                case 5 -> v + "[1:3, 1:3] += " + w + "[0:2, 0:2]";
+                case 6 -> v + ".t()[" + j + "] += " + k;
+                case 7 -> v + ".add_(" + w + " * 0.5)";
+                default -> v + "[" + i + "] = " + w + "[" + j % 3 + "] * " + k;
+            };
+            sb.append("    ").append(line).append('\n');
+        }
+        return sb.append("    return x * 1.0, a * 1.0, b * 1.0, c * 1.0\n").toString();
+    }
+
+    @Property(tries = 60, seed = "3")
+    void writesIntoViewsAreSeenAcrossEngineBoundaries(@ForAll long seed) {
+        String source = program(seed);
+        Path file = RuntimeBranchGpuTest.save(source, dir, "v" + Long.toHexString(seed) + ".pt");
+        float[] v = new float[12];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = ((i * 7) % 11) * 0.25f - 1.25f;
+        }
+        ConstantTensor x = ConstantTensor.ofFloats(new long[] {3, 4}, v);
+        List<ConstantTensor> want = InPlaceViewWriteTest.libtorch(file, x);
+        Graph g = Kiln.load(file, List.of(InputSpec.parse("x0=3x4")));
+        ConverterRegistry r = ConverterRegistry.standard();
+        var cs = EngineBuilder.settingsFor(g, Precision.FP32);
+        CompilePipeline.run(g, Precision.FP32, Set.of(), n -> r.lookup(n, cs).supported());
+        Partition part = HybridCompiler.partition(g, new RegistryCapability(r, cs),
+                PartitionSettings.defaults().withMinBlockSize(1).withCostModel(HybridCpuTest.FREE_BOUNDARIES));
+        if (part.segments().stream().anyMatch(s -> s.target() == dev.kiln.partition.Target.TENSORRT)) {
+            HYBRID.incrementAndGet();
+        }
+        Map<Value, ConstantTensor> values = new IdentityHashMap<>();
+        values.put(g.inputs().get(0), x);
+        for (Segment s : part.segments()) {
+            Graph sub = Segments.extract(g, "seg" + s.index(), s.nodes(), s.inputs(), s.outputs());
+            List<ConstantTensor> outs = GraphEvaluator.run(sub, s.inputs().stream().map(values::get).toList());
+            for (int k = 0; k < outs.size(); k++) {
+                values.put(s.outputs().get(k), outs.get(k));
+            }
+        }
+        for (int k = 0; k < want.size(); k++) {
+            ConstantTensor got = values.get(g.outputs().get(k));
+            assertThat(got).as(source + "output " + VARS[k]).isNotNull();
+            for (long e = 0; e < want.get(k).numel(); e++) {
+                double w = want.get(k).getDouble(e);
+                assertThat(got.getDouble(e)).as(source + "output " + VARS[k] + " element " + e + "\n"
+                        + dev.kiln.partition.SupportReport.text(part)).isCloseTo(w, org.assertj.core.data.Offset.offset(1e-5 * Math.max(1, Math.abs(w))));
+            }
+        }
+    }
+}
