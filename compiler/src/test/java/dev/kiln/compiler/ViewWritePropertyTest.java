@@ -33,7 +33,8 @@ import java.util.stream.Stream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Random TorchScript programs that write into slices, selects and other views of their tensors in place, compiled
+ * Random TorchScript programs that write into slices, selects and other views of their tensors in place (some of the
+ * writes under an {@code if} on a computed value, a run-time branch), compiled
  * as the hybrid runtime would run them: after the compile's passes, partitioned with free boundaries (so that every
  * node that may go to TensorRT does), then run segment by segment, each segment on copies of what it reads, as an
  * engine sees its inputs. Every variable, returned at the end, must be what libtorch's TorchScript interpreter gives;
@@ -48,10 +49,12 @@ class ViewWritePropertyTest {
     }
 
     static final java.util.concurrent.atomic.AtomicInteger HYBRID = new java.util.concurrent.atomic.AtomicInteger();
+    static final java.util.concurrent.atomic.AtomicInteger REFUSED = new java.util.concurrent.atomic.AtomicInteger();
 
     @AfterContainer
     static void tearDown() throws IOException {
-        System.out.println("view-write programs: " + HYBRID.get() + " of the tried ran partly in TensorRT");
+        System.out.println("view-write programs: " + HYBRID.get() + " of the tried ran partly in TensorRT, " + REFUSED.get()
+                + " refused by the frontend");
         try (Stream<Path> s = Files.walk(dir)) {
             s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         }
@@ -69,7 +72,8 @@ class ViewWritePropertyTest {
             int i = r.nextInt(3);
             int j = r.nextInt(4);
             double k = Math.round((r.nextDouble() * 2 - 1) * 4) / 4.0;
-            String line = switch (r.nextInt(9)) {
+            String guard = r.nextInt(4) == 0 ? "if bool(" + VARS[r.nextInt(VARS.length)] + ".sum() > " + k + "):\n        " : "";
+            String line = guard + switch (r.nextInt(9)) {
                 case 0 -> v + " = " + w + " * " + k + " + 0.25";
                 case 1 -> v + " = torch.tanh(" + w + " + " + v + ")";
                 case 2 -> v + "[" + i + "] += " + w + "[" + j % 3 + "] * 0.5";
@@ -95,7 +99,16 @@ class ViewWritePropertyTest {
         }
         ConstantTensor x = ConstantTensor.ofFloats(new long[] {3, 4}, v);
         List<ConstantTensor> want = InPlaceViewWriteTest.libtorch(file, x);
-        Graph g = Kiln.load(file, List.of(InputSpec.parse("x0=3x4")));
+        Graph g;
+        try {
+            g = Kiln.load(file, List.of(InputSpec.parse("x0=3x4")));
+        } catch (dev.kiln.ir.KilnException e) {
+            // a run-time branch writing into a view of a tensor from outside it, or passing one tensor to two variables
+            // in a model that writes in place (conservative: any write): refused by the frontend, by name
+            assertThat(e.getMessage()).as(source).contains(file.toString()).containsAnyOf("a view of", "one tensor");
+            REFUSED.incrementAndGet();
+            return;
+        }
         ConverterRegistry r = ConverterRegistry.standard();
         var cs = EngineBuilder.settingsFor(g, Precision.FP32);
         CompilePipeline.run(g, Precision.FP32, Set.of(), n -> r.lookup(n, cs).supported());
