@@ -12,17 +12,11 @@ import dev.kiln.partition.PartitionSettings;
 import dev.kiln.partition.Target;
 import dev.kiln.passes.Precision;
 import dev.kiln.passes.eval.GraphEvaluator;
-import dev.kiln.passes.eval.TorchEval;
-import org.bytedeco.javacpp.PointerScope;
-import org.bytedeco.pytorch.IValue;
-import org.bytedeco.pytorch.IValueVector;
-import org.bytedeco.pytorch.JitModule;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 
@@ -46,20 +40,15 @@ class InPlaceViewWriteTest {
         "    a = x * 1.0\n    b = a[0:1]\n    b.add_(1.0)\n    return a * 2.0, b - 1.0\n",
         "    a = x * 1.0\n    a[0:2, 1:3] -= 4.0\n    d = a[2]\n    a[1] += d * 0.5\n    return a * 0.5\n"})
     void writesIntoSlicesAreSeenByEveryLaterReader(String body) {
-        Path file = RuntimeBranchGpuTest.save("def forward(self, x):\n" + body, dir, "viewy.pt");
-        Graph g = Kiln.load(file, List.of(InputSpec.parse("x0=3x4")));
+        Path file = TorchScriptModels.save("def forward(self, x):\n" + body, dir, "viewy.pt");
+        Graph g = compiled(file);
         ConverterRegistry r = ConverterRegistry.standard();
         var cs = EngineBuilder.settingsFor(g, Precision.FP32);
-        CompilePipeline.run(g, Precision.FP32, Set.of(), n -> r.lookup(n, cs).supported());
         // no in-place op is left, and everything converts: one engine
         assertThat(g.nodes()).as(body).noneMatch(n -> n.schema().mutates());
         Partition part = HybridCompiler.partition(g, new RegistryCapability(r, cs), PartitionSettings.defaults().withMinBlockSize(1));
         assertThat(part.segments()).as(body).allMatch(s -> s.target() == Target.TENSORRT);
-        float[] v = new float[12];
-        for (int i = 0; i < v.length; i++) {
-            v[i] = (i % 5) - 1.5f;
-        }
-        ConstantTensor x = ConstantTensor.ofFloats(new long[] {3, 4}, v);
+        ConstantTensor x = input();
         List<ConstantTensor> want = libtorch(file, x);
         List<ConstantTensor> got = GraphEvaluator.run(g, List.of(x));
         assertThat(got).hasSameSizeAs(want);
@@ -75,11 +64,10 @@ class InPlaceViewWriteTest {
         // overlapping source and target: PyTorch reads the source while it writes
         "    c = x - 0.5\n    c[1:3, 1:3] += c[0:2, 0:2]\n    return c * 1.0\n"})
     void writesIntoOtherViewsKeepTheWholeModelInLibtorch(String body) {
-        Path file = RuntimeBranchGpuTest.save("def forward(self, x):\n" + body, dir, "viewy.pt");
-        Graph g = Kiln.load(file, List.of(InputSpec.parse("x0=3x4")));
+        Path file = TorchScriptModels.save("def forward(self, x):\n" + body, dir, "viewy.pt");
+        Graph g = compiled(file);
         ConverterRegistry r = ConverterRegistry.standard();
         var cs = EngineBuilder.settingsFor(g, Precision.FP32);
-        CompilePipeline.run(g, Precision.FP32, Set.of(), n -> r.lookup(n, cs).supported());
         assertThat(g.nodes()).as(body).anyMatch(n -> n.schema().mutates());
         // even with free boundaries (every convertible node would go to TensorRT) the whole model stays in libtorch,
         // in order, and says why
@@ -88,11 +76,7 @@ class InPlaceViewWriteTest {
         assertThat(part.segments()).as(body).singleElement().matches(s -> s.target() == Target.TORCH);
         assertThat(dev.kiln.partition.SupportReport.text(part)).contains("the model writes in place where a view shares the tensor");
         // run segment by segment, each on copies of what it reads (as engines do): the write must still be seen
-        float[] v = new float[12];
-        for (int i = 0; i < v.length; i++) {
-            v[i] = (i % 5) - 1.5f;
-        }
-        ConstantTensor x = ConstantTensor.ofFloats(new long[] {3, 4}, v);
+        ConstantTensor x = input();
         java.util.Map<dev.kiln.ir.Value, ConstantTensor> values = new java.util.IdentityHashMap<>();
         values.put(g.inputs().get(0), x);
         for (dev.kiln.partition.Segment seg : part.segments()) {
@@ -106,22 +90,24 @@ class InPlaceViewWriteTest {
         assertThat(e).as(body + "\n" + dev.kiln.partition.SupportReport.text(part)).isLessThanOrEqualTo(1e-6);
     }
 
-    static List<ConstantTensor> libtorch(Path file, ConstantTensor x) {
-        try (PointerScope scope = new PointerScope()) {
-            JitModule m = org.bytedeco.pytorch.global.torch.load(file.toString());
-            IValueVector args = new IValueVector();
-            args.push_back(new IValue(TorchEval.toTorch(x).clone()));
-            IValue out = m.forward(args);
-            List<ConstantTensor> result = new ArrayList<>();
-            if (out.isTuple()) {
-                var elems = out.toTuple().elements();
-                for (long i = 0; i < elems.size(); i++) {
-                    result.add(TorchEval.toConstant(elems.get(i).toTensor()));
-                }
-            } else {
-                result.add(TorchEval.toConstant(out.toTensor()));
-            }
-            return result;
+    /** The model after the compile's passes (FP32), as partitioning sees it. */
+    static Graph compiled(Path file) {
+        Graph g = Kiln.load(file, List.of(InputSpec.parse("x0=3x4")));
+        ConverterRegistry r = ConverterRegistry.standard();
+        var cs = EngineBuilder.settingsFor(g, Precision.FP32);
+        CompilePipeline.run(g, Precision.FP32, Set.of(), n -> r.lookup(n, cs).supported());
+        return g;
+    }
+
+    static ConstantTensor input() {
+        float[] v = new float[12];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = (i % 5) - 1.5f;
         }
+        return ConstantTensor.ofFloats(new long[] {3, 4}, v);
+    }
+
+    static List<ConstantTensor> libtorch(Path file, ConstantTensor x) {
+        return TorchScriptModels.libtorch(file, x);
     }
 }

@@ -37,7 +37,7 @@ class RuntimeBranchCpuTest {
 
     @Test
     void theBranchIsALibtorchSegmentBetweenTwoEnginesAndComputesTheSame() {
-        Path file = RuntimeBranchGpuTest.save(RuntimeBranchGpuTest.MODEL, dir, "branchy.pt");
+        Path file = TorchScriptModels.save(RuntimeBranchGpuTest.MODEL, dir, "branchy.pt");
         Graph original = Kiln.load(file, List.of(InputSpec.parse("x0=4x64")));
         List<ConstantTensor> inputs = List.of(RuntimeBranchGpuTest.input(0.1f), RuntimeBranchGpuTest.input(2f));
         // the two inputs take the two branches: the comparison the condition reads is false, then true
@@ -94,7 +94,7 @@ class RuntimeBranchCpuTest {
 
     @Test
     void aCompiledProgramWithTheBranchRunsOnTheCpuAndSurvivesSaveAndLoad() {
-        Path file = RuntimeBranchGpuTest.save(RuntimeBranchGpuTest.MODEL, dir, "branchy.pt");
+        Path file = TorchScriptModels.save(RuntimeBranchGpuTest.MODEL, dir, "branchy.pt");
         Graph g = Kiln.load(file, List.of(InputSpec.parse("x0=4x64")));
         Path saved = dir.resolve("branchy.kiln");
         List<ConstantTensor> inputs = List.of(RuntimeBranchGpuTest.input(0.1f), RuntimeBranchGpuTest.input(2f));
@@ -125,7 +125,7 @@ class RuntimeBranchCpuTest {
 
     @Test
     void aLoopOverADynamicBatchIsTypedPlacedAndRunAsLibtorchRunsIt() {
-        Path file = RuntimeBranchGpuTest.save(LOOP_MODEL, dir, "loopy.pt");
+        Path file = TorchScriptModels.save(LOOP_MODEL, dir, "loopy.pt");
         Graph g = Kiln.load(file, List.of(InputSpec.parse("x0=1..8x16")));
         // typed through the loop: the accumulator keeps its [16]
         Graph typed = Graphs.copy(g);

@@ -4,10 +4,6 @@ import dev.kiln.backend.tensorrt.InputSpec;
 import dev.kiln.ir.ConstantTensor;
 import dev.kiln.partition.Target;
 import dev.kiln.passes.Precision;
-import dev.kiln.passes.eval.TorchEval;
-import org.bytedeco.javacpp.PointerScope;
-import org.bytedeco.pytorch.IValue;
-import org.bytedeco.pytorch.IValueVector;
 import org.bytedeco.pytorch.JitModule;
 import org.bytedeco.pytorch.QualifiedName;
 import org.junit.jupiter.api.Tag;
@@ -44,25 +40,12 @@ class RuntimeBranchGpuTest {
     @TempDir
     Path dir;
 
-    /** {@code source} compiled by libtorch's TorchScript compiler and saved as {@code dir/name}, as torch.jit.save would. */
     static Path save(String source, Path dir, String name) {
-        // every libtorch object freed here, not left to the garbage collector (HybridCpuTest counts live pointers)
-        try (PointerScope scope = new PointerScope()) {
-            JitModule m = new JitModule(new QualifiedName("M"));
-            m.define(source);
-            Path file = dir.resolve(name);
-            m.save(file.toString());
-            return file;
-        }
+        return TorchScriptModels.save(source, dir, name);
     }
 
     static ConstantTensor libtorch(Path file, ConstantTensor x) {
-        try (PointerScope scope = new PointerScope()) {
-            JitModule m = org.bytedeco.pytorch.global.torch.load(file.toString());
-            IValueVector args = new IValueVector();
-            args.push_back(new IValue(TorchEval.toTorch(x).clone()));
-            return TorchEval.toConstant(m.forward(args).toTensor());
-        }
+        return TorchScriptModels.libtorch(file, x).get(0);
     }
 
     static ConstantTensor input(float scale) {

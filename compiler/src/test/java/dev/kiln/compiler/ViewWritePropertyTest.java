@@ -92,13 +92,13 @@ class ViewWritePropertyTest {
     @Property(tries = 60, seed = "3")
     void writesIntoViewsAreSeenAcrossEngineBoundaries(@ForAll long seed) {
         String source = program(seed);
-        Path file = RuntimeBranchGpuTest.save(source, dir, "v" + Long.toHexString(seed) + ".pt");
+        Path file = TorchScriptModels.save(source, dir, "v" + Long.toHexString(seed) + ".pt");
         float[] v = new float[12];
         for (int i = 0; i < v.length; i++) {
             v[i] = ((i * 7) % 11) * 0.25f - 1.25f;
         }
         ConstantTensor x = ConstantTensor.ofFloats(new long[] {3, 4}, v);
-        List<ConstantTensor> want = InPlaceViewWriteTest.libtorch(file, x);
+        List<ConstantTensor> want = TorchScriptModels.libtorch(file, x);
         Graph g;
         try {
             g = Kiln.load(file, List.of(InputSpec.parse("x0=3x4")));

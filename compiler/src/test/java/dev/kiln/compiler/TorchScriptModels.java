@@ -1,0 +1,53 @@
+package dev.kiln.compiler;
+
+import dev.kiln.ir.ConstantTensor;
+import dev.kiln.passes.eval.TorchEval;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.IValue;
+import org.bytedeco.pytorch.IValueVector;
+import org.bytedeco.pytorch.JitModule;
+import org.bytedeco.pytorch.QualifiedName;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * TorchScript models for tests, made and run by libtorch itself: {@link #save} compiles {@code forward}'s source with
+ * libtorch's TorchScript compiler and saves it as {@code torch.jit.save} would; {@link #libtorch} is what libtorch's
+ * TorchScript interpreter returns for the saved file (the reference). Every libtorch object is freed on return.
+ */
+final class TorchScriptModels {
+    private TorchScriptModels() {
+    }
+
+    static Path save(String source, Path dir, String name) {
+        try (PointerScope scope = new PointerScope()) {
+            JitModule m = new JitModule(new QualifiedName("M"));
+            m.define(source);
+            Path file = dir.resolve(name);
+            m.save(file.toString());
+            return file;
+        }
+    }
+
+    /** The outputs of the saved module on {@code x} (a copy: the module may write its input), a tuple flattened. */
+    static List<ConstantTensor> libtorch(Path file, ConstantTensor x) {
+        try (PointerScope scope = new PointerScope()) {
+            JitModule m = org.bytedeco.pytorch.global.torch.load(file.toString());
+            IValueVector args = new IValueVector();
+            args.push_back(new IValue(TorchEval.toTorch(x).clone()));
+            IValue out = m.forward(args);
+            List<ConstantTensor> result = new ArrayList<>();
+            if (out.isTuple()) {
+                var elems = out.toTuple().elements();
+                for (long i = 0; i < elems.size(); i++) {
+                    result.add(TorchEval.toConstant(elems.get(i).toTensor()));
+                }
+            } else {
+                result.add(TorchEval.toConstant(out.toTensor()));
+            }
+            return result;
+        }
+    }
+}
