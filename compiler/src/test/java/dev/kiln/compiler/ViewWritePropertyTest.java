@@ -63,6 +63,11 @@ class ViewWritePropertyTest {
     static final String[] VARS = {"x", "a", "b", "c"};
 
     static String program(long seed) {
+        return program(seed, true);
+    }
+
+    /** A program of writes into views; with {@code branches}, some under an {@code if} on a computed value. */
+    static String program(long seed, boolean branches) {
         Random r = new Random(seed);
         StringBuilder sb = new StringBuilder("def forward(self, x):\n    a = x * 1.0\n    b = x + 1.0\n    c = x - 0.5\n");
         int statements = 2 + r.nextInt(5);
@@ -72,7 +77,7 @@ class ViewWritePropertyTest {
             int i = r.nextInt(3);
             int j = r.nextInt(4);
             double k = Math.round((r.nextDouble() * 2 - 1) * 4) / 4.0;
-            String guard = r.nextInt(4) == 0 ? "if bool(" + VARS[r.nextInt(VARS.length)] + ".sum() > " + k + "):\n        " : "";
+            String guard = branches && r.nextInt(4) == 0 ? "if bool(" + VARS[r.nextInt(VARS.length)] + ".sum() > " + k + "):\n        " : "";
             String line = guard + switch (r.nextInt(9)) {
                 case 0 -> v + " = " + w + " * " + k + " + 0.25";
                 case 1 -> v + " = torch.tanh(" + w + " + " + v + ")";
@@ -91,8 +96,20 @@ class ViewWritePropertyTest {
 
     @Property(tries = 60, seed = "3")
     void writesIntoViewsAreSeenAcrossEngineBoundaries(@ForAll long seed) {
-        String source = program(seed);
-        Path file = TorchScriptModels.save(source, dir, "v" + Long.toHexString(seed) + ".pt");
+        check(program(seed), seed, Precision.FP32, 1e-5);
+    }
+
+    /**
+     * The same in FP16, where the precision pass casts around the scatters of functional writes (a graph that still
+     * writes in place stays FP32); no branches, whose conditions could flip at a rounding edge.
+     */
+    @Property(tries = 40, seed = "5")
+    void inFp16TooWithinHalfPrecision(@ForAll long seed) {
+        check(program(seed, false), seed, Precision.FP16, 1e-2);
+    }
+
+    private static void check(String source, long seed, Precision precision, double tolerance) {
+        Path file = TorchScriptModels.save(source, dir, "v" + Long.toHexString(seed) + precision + ".pt");
         float[] v = new float[12];
         for (int i = 0; i < v.length; i++) {
             v[i] = ((i * 7) % 11) * 0.25f - 1.25f;
@@ -110,8 +127,8 @@ class ViewWritePropertyTest {
             return;
         }
         ConverterRegistry r = ConverterRegistry.standard();
-        var cs = EngineBuilder.settingsFor(g, Precision.FP32);
-        CompilePipeline.run(g, Precision.FP32, Set.of(), n -> r.lookup(n, cs).supported());
+        var cs = EngineBuilder.settingsFor(g, precision);
+        CompilePipeline.run(g, precision, Set.of(), n -> r.lookup(n, cs).supported());
         Partition part = HybridCompiler.partition(g, new RegistryCapability(r, cs),
                 PartitionSettings.defaults().withMinBlockSize(1).withCostModel(HybridCpuTest.FREE_BOUNDARIES));
         if (part.segments().stream().anyMatch(s -> s.target() == dev.kiln.partition.Target.TENSORRT)) {
@@ -132,7 +149,7 @@ class ViewWritePropertyTest {
             for (long e = 0; e < want.get(k).numel(); e++) {
                 double w = want.get(k).getDouble(e);
                 assertThat(got.getDouble(e)).as(source + "output " + VARS[k] + " element " + e + "\n"
-                        + dev.kiln.partition.SupportReport.text(part)).isCloseTo(w, org.assertj.core.data.Offset.offset(1e-5 * Math.max(1, Math.abs(w))));
+                        + dev.kiln.partition.SupportReport.text(part)).isCloseTo(w, org.assertj.core.data.Offset.offset(tolerance * Math.max(1, Math.abs(w))));
             }
         }
     }
