@@ -946,11 +946,96 @@ final class FrozenGraphConverter {
             types.add(irType(n, kind, n.output(i)));
             names.add(valueName(n.output(i)));
         }
+        if (frame.parent != null && writeIntoSlice(n, schema, args, types, names)) {
+            return;
+        }
         Node node = graph.insertAt(graph.nodes().size(), schema, args, types, names);
         location(n).ifPresent(node::setLocation);
         for (long i = 0; i < n.outputs().size(); i++) {
             bind(n.output(i), new Ir(node.outputs().get((int) i)));
         }
+    }
+
+    /** The view ops a write into which a nested graph rewrites as a scatter: the op of the view -> the op that writes it back. */
+    private static final Map<String, String> SCATTERS = Map.of("aten::slice.Tensor", "aten::slice_scatter",
+            "aten::select.int", "aten::select_scatter");
+
+    /**
+     * Inside a branch or a loop body, an in-place write into slices or selects of a tensor ({@code if c: x[:, 0] = 0},
+     * {@code x} read from outside or made inside) is emitted functionally: the op on the view, cast to the view's dtype as an
+     * in-place op would ({@code type_as}), and a {@code slice_scatter}/{@code select_scatter} back level by level; the
+     * tensor then reads as the scatter, which the branch or loop gives back like any value it writes. Only when no other
+     * view of the tensor was taken in the nested graph and the write reads no view of it (which could overlap).
+     */
+    private boolean writeIntoSlice(JitNode n, OpSchema schema, List<Arg> args, List<Type> types, List<String> names) {
+        String name = schema.name();
+        List<SchemaArgument> params = schema.arguments();
+        if (!name.endsWith("_") || name.endsWith("__") || params.isEmpty() || !params.get(0).isMutated() || types.size() != 1
+                || !(args.get(0) instanceof Value self)) {
+            return false;
+        }
+        for (int i = 1; i < params.size(); i++) {
+            if (params.get(i).isMutated()) {
+                return false;
+            }
+        }
+        OpSchema functional = SchemaRegistry.standard().find(name.substring(0, name.length() - 1), schema.overload()).orElse(null);
+        if (functional == null || functional.arguments().size() != params.size()) {
+            return false;
+        }
+        List<Node> chain = new ArrayList<>();
+        Value root = self;
+        while (root.producer().isPresent() && SCATTERS.containsKey(root.producer().get().op())
+                && root.producer().get().arg(0) instanceof Value parent) {
+            chain.add(root.producer().get());
+            root = parent;
+        }
+        Value base = root;
+        if (chain.isEmpty() || base.kind() == Value.Kind.CONSTANT || base.graph() != graph || TensorSharing.isView(base)) {
+            return false;
+        }
+        // the chain's views must be the only ones taken of the tensor, and the write must read none of them
+        java.util.Set<Node> views = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        views.addAll(chain);
+        for (Node v : chain) {
+            Value owner = (Value) v.arg(0);
+            for (Node u : owner.users()) {
+                if (!views.contains(u) && u.schema().returns().stream().anyMatch(r -> r.alias().isPresent() && !r.isMutated())) {
+                    return false;
+                }
+            }
+        }
+        for (int i = 1; i < args.size(); i++) {
+            if (args.get(i) instanceof Value other && (other == base || other.producer().map(views::contains).orElse(false))) {
+                return false;
+            }
+        }
+        Node r = graph.insertAt(graph.nodes().size(), functional, args, types, List.of(graph.freshName(names.get(0))));
+        location(n).ifPresent(r::setLocation);
+        Node cast = graph.insertAt(graph.nodes().size(), schema("aten::type_as"), List.of(r.output(), self), types,
+                List.of(graph.freshName(names.get(0))));
+        location(n).ifPresent(cast::setLocation);
+        List<Value> olds = new ArrayList<>(List.of(self));
+        List<Value> news = new ArrayList<>(List.of(cast.output()));
+        Value written = cast.output();
+        for (Node v : chain) {
+            Value parent = (Value) v.arg(0);
+            List<Arg> scatterArgs = new ArrayList<>();
+            scatterArgs.add(parent);
+            scatterArgs.add(written);
+            scatterArgs.addAll(v.args().subList(1, v.args().size()));
+            Node sc = graph.insertAt(graph.nodes().size(), schema(SCATTERS.get(v.op())), scatterArgs, List.of(parent.type()),
+                    List.of(graph.freshName(parent.name() + "_written")));
+            location(n).ifPresent(sc::setLocation);
+            written = sc.output();
+            olds.add(parent);
+            news.add(written);
+        }
+        bind(n.output(0), new Ir(cast.output()));
+        for (int i = 0; i < olds.size(); i++) {
+            rebind(olds.get(i), news.get(i));
+        }
+        return true;
     }
 
     private Arg toArg(Bound b, SchemaType type, JitNode n, String kind, String param) {

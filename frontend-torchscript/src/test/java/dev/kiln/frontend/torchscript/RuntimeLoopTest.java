@@ -83,8 +83,15 @@ class RuntimeLoopTest {
         return ConstantTensor.ofFloats(new long[] {n, 3}, v);
     }
 
+    static final String WRITE_ROWS = ""
+            + "def forward(self, x):\n"
+            + "    y = x + 0.0\n"
+            + "    for i in range(x.size(0)):\n"
+            + "        y[i] += float(i)\n"
+            + "    return y\n";
+
     @ParameterizedTest
-    @ValueSource(strings = {FOR_OVER_BATCH, WHILE_ON_A_TENSOR, ACCUMULATE_CARRIED, ACCUMULATE_CAPTURED, BRANCH_IN_LOOP})
+    @ValueSource(strings = {FOR_OVER_BATCH, WHILE_ON_A_TENSOR, ACCUMULATE_CARRIED, ACCUMULATE_CAPTURED, BRANCH_IN_LOOP, WRITE_ROWS})
     void theLoopComputesWhatLibtorchComputes(String source) {
         Path file = save(source, dir);
         // no input types: every size is a run-time value, and so is the trip count
@@ -124,12 +131,12 @@ class RuntimeLoopTest {
     }
 
     @Test
-    void aLoopWritingIntoAViewOfAnOuterTensorIsRefused() {
+    void aLoopWritingIntoAnotherViewOfAnOuterTensorIsRefused() {
         JitModule m = new JitModule(new QualifiedName("M"));
         m.define("def forward(self, x):\n"
                 + "    y = x + 0.0\n"
                 + "    for i in range(x.size(0)):\n"
-                + "        y[i] += 1.0\n"
+                + "        y.t()[0] += 1.0\n"
                 + "    return y\n");
         assertThatThrownBy(() -> TorchScriptFrontend.convert(m, "m.pt", TorchScriptOptions.defaults()))
                 .isExactlyInstanceOf(KilnException.class)
