@@ -38,7 +38,10 @@ class InPlaceViewWriteTest {
         "    a = x * 2.0\n    a[:, 1] *= 0.5\n    return torch.tanh(a) + 1.0\n",
         "    a = x + 0.0\n    a[1] = x[0] * 3.0\n    return torch.sigmoid(a) * 2.0\n",
         "    a = x * 1.0\n    b = a[0:1]\n    b.add_(1.0)\n    return a * 2.0, b - 1.0\n",
-        "    a = x * 1.0\n    a[0:2, 1:3] -= 4.0\n    d = a[2]\n    a[1] += d * 0.5\n    return a * 0.5\n"})
+        "    a = x * 1.0\n    a[0:2, 1:3] -= 4.0\n    d = a[2]\n    a[1] += d * 0.5\n    return a * 0.5\n",
+        // a clone protects the tensor it copies: the write reaches y, not x
+        "    y = x.clone()\n    y[0] += 1.0\n    return x * 2.0, y * 1.0\n",
+        "    y = x.contiguous()\n    z = y.clone()\n    z[:, 1] *= 3.0\n    return y + 1.0, z - 1.0\n"})
     void writesIntoSlicesAreSeenByEveryLaterReader(String body) {
         Path file = TorchScriptModels.save("def forward(self, x):\n" + body, dir, "viewy.pt");
         Graph g = compiled(file);

@@ -839,6 +839,60 @@ final class FrozenGraphConverter {
                 + "; control flow decided at run time must give tensors or values the model computes");
     }
 
+    /**
+     * Whether the model reads IR value {@code v} (through any TorchScript value bound to it) after node {@code n}: in the
+     * rest of {@code n}'s block, the blocks nested there, the block's outputs, and so on outwards.
+     */
+    private boolean jitReadAfter(JitNode n, Value v) {
+        java.util.Set<Long> names = new java.util.HashSet<>();
+        env.forEach((address, b) -> {
+            if (b instanceof Ir ir && ir.value() == v || b instanceof Seq seq && seq.elements().stream()
+                    .anyMatch(e -> e instanceof Ir ir && ir.value() == v)) {
+                names.add(address);
+            }
+        });
+        for (JitNode at = n; at != null; ) {
+            Block block = at.owningBlock();
+            JitNode end = block.return_node();
+            JitNode owner0 = block.owningNode();
+            // in a loop body the next trip runs the whole body again: all of it comes after
+            boolean loopBody = owner0 != null && !owner0.isNull() && owner0.kind().toQualString().getString().equals("prim::Loop");
+            for (JitNode m = loopBody ? block.nodes().front() : at.next(); m.address() != end.address(); m = m.next()) {
+                if (reads(m, names)) {
+                    return true;
+                }
+            }
+            if (reads(end, names)) {
+                return true;
+            }
+            JitNode owner = block.owningNode();
+            at = owner == null || owner.isNull() ? null : owner;
+        }
+        return false;
+    }
+
+    private static boolean reads(JitNode m, java.util.Set<Long> names) {
+        ValueArrayRef ins = m.inputs();
+        for (long i = 0; i < ins.size(); i++) {
+            if (names.contains(ins.get(i).address())) {
+                return true;
+            }
+        }
+        BlockArrayRef blocks = m.blocks();
+        for (long b = 0; b < blocks.size(); b++) {
+            JitNode end = blocks.get(b).return_node();
+            for (JitNode k = blocks.get(b).nodes().front(); k.address() != end.address(); k = k.next()) {
+                if (reads(k, names)) {
+                    return true;
+                }
+            }
+            if (reads(end, names)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** A loop's trip count, condition or initial carried value: a value of this graph, or a literal number. */
     private Arg loopArg(JitNode n, Bound b, String what) {
         if (b instanceof Ir ir) {
@@ -865,9 +919,14 @@ final class FrozenGraphConverter {
 
     /** A value a run-time branch or loop writes in place must be a tensor of its own: not a constant, not a view. */
     private void requireWritable(JitNode n, Value o) {
-        if (o.kind() == Value.Kind.CONSTANT || TensorSharing.isView(o)) {
+        Value view = TensorSharing.viewTakenOf(o);
+        if (view != null && !jitReadAfter(n, view)) {
+            view = null; // a view read only before (the operand of an earlier write, say) cannot see this one
+        }
+        if (o.kind() == Value.Kind.CONSTANT || TensorSharing.isView(o) || view != null) {
             throw refuse(n, n.kind().toQualString().getString(), "it writes in place into %" + o.name() + ", which is "
-                    + (o.kind() == Value.Kind.CONSTANT ? "a constant of the model" : "a view of another tensor")
+                    + (o.kind() == Value.Kind.CONSTANT ? "a constant of the model" : TensorSharing.isView(o)
+                            ? "a view of another tensor" : "a tensor with a view, %" + view.name() + ", which would see the write")
                     + "; write it without in-place ops (y = x / 255 instead of x /= 255)");
         }
     }

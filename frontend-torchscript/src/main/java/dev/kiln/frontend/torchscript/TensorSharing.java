@@ -106,6 +106,14 @@ final class TensorSharing {
                     if (o != null && (loop ? k < n.outputs().size() : readAfter(o, n))) {
                         sharing.add("%" + o.name());
                     }
+                    // and what shares the source's memory (x = a.contiguous() is a itself when a is contiguous)
+                    if (o != null && !loop) {
+                        for (Value other : aliasesOf(o)) {
+                            if (other != o && !n.outputs().contains(other) && readAfter(other, n)) {
+                                sharing.add("%" + other.name());
+                            }
+                        }
+                    }
                     if (sharing.size() > 1) {
                         throw new KilnException(file + ": " + n.describe() + ": " + (loop ? "its body" : "its " + sub.name() + " branch")
                                 + " gives " + String.join(" and ", sharing) + " one tensor, and the model reads them afterwards"
@@ -236,6 +244,33 @@ final class TensorSharing {
     }
 
     /** Whether {@code v} is a view of another tensor ({@code x[0]}), not just that tensor after in-place ops. */
+    /** The values of {@code v}'s graph whose memory is {@code v}'s: its root, and the views and in-place results of it. */
+    static List<Value> aliasesOf(Value v) {
+        Value root = viewOf(v);
+        List<Value> out = new ArrayList<>();
+        out.add(root);
+        for (Node u : v.graph().nodes()) {
+            for (Value o : u.outputs()) {
+                if (o != root && viewOf(o) == root) {
+                    out.add(o);
+                }
+            }
+        }
+        return out;
+    }
+
+    /** A view already taken of {@code v} in its graph ({@code x.contiguous()} and {@code x.reshape(...)} may be), or null. */
+    static Value viewTakenOf(Value v) {
+        for (Node u : v.users()) {
+            for (Value out : u.outputs()) {
+                if (isView(out) && viewOf(out) == viewOf(v)) {
+                    return out;
+                }
+            }
+        }
+        return null;
+    }
+
     static boolean isView(Value v) {
         return viewOf(v) != sameTensor(v);
     }

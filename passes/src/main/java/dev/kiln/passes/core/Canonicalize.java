@@ -107,7 +107,8 @@ public final class Canonicalize implements Pass {
                 && !n.output(1).isUsed()) {
             return Optional.of(() -> Ops.replace(n, (Value) n.arg(0)));
         }
-        if (IDENTITY.contains(name) && n.arg(0) instanceof Value && !observesStrides(n.output())) {
+        // a copy is no copy to drop when the copy or what it copies is written in place (y = x.clone(); x.add_(1))
+        if (IDENTITY.contains(name) && n.arg(0) instanceof Value in && !observesStrides(n.output()) && !observesStrides(in)) {
             return forward(n, n.arg(0));
         }
         if (ASSERTS.contains(name) && n.outputs().stream().noneMatch(Value::isUsed)) {
@@ -157,6 +158,10 @@ public final class Canonicalize implements Pass {
     private static boolean observesStrides(Value v) {
         for (Node u : v.users()) {
             if (STRIDE_OBSERVERS.contains(u.schema().name()) || u.schema().mutates()) {
+                return true;
+            }
+            // a write into a view of the copy (y = x.clone(); y[0] += 1) must not reach what was copied
+            if (makesView(u) && u.outputs().stream().anyMatch(Canonicalize::observesStrides)) {
                 return true;
             }
         }
