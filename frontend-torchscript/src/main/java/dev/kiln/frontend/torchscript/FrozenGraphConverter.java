@@ -1015,10 +1015,6 @@ final class FrozenGraphConverter {
         }
     }
 
-    /** The view ops a write into which a nested graph rewrites as a scatter: the op of the view -> the op that writes it back. */
-    private static final Map<String, String> SCATTERS = Map.of("aten::slice.Tensor", "aten::slice_scatter",
-            "aten::select.int", "aten::select_scatter");
-
     /**
      * Inside a branch or a loop body, an in-place write into slices or selects of a tensor ({@code if c: x[:, 0] = 0},
      * {@code x} read from outside or made inside) is emitted functionally: the op on the view, cast to the view's dtype as an
@@ -1042,14 +1038,8 @@ final class FrozenGraphConverter {
         if (functional == null || functional.arguments().size() != params.size()) {
             return false;
         }
-        List<Node> chain = new ArrayList<>();
-        Value root = self;
-        while (root.producer().isPresent() && SCATTERS.containsKey(root.producer().get().op())
-                && root.producer().get().arg(0) instanceof Value parent) {
-            chain.add(root.producer().get());
-            root = parent;
-        }
-        Value base = root;
+        List<Node> chain = dev.kiln.ir.ViewWrites.sliceChain(self);
+        Value base = chain.isEmpty() ? self : (Value) chain.get(chain.size() - 1).arg(0);
         if (chain.isEmpty() || base.kind() == Value.Kind.CONSTANT || base.graph() != graph || TensorSharing.isView(base)) {
             return false;
         }
@@ -1059,7 +1049,7 @@ final class FrozenGraphConverter {
         for (Node v : chain) {
             Value owner = (Value) v.arg(0);
             for (Node u : owner.users()) {
-                if (!views.contains(u) && u.schema().returns().stream().anyMatch(r -> r.alias().isPresent() && !r.isMutated())) {
+                if (!views.contains(u) && u.outputs().stream().anyMatch(TensorSharing::isView)) {
                     return false;
                 }
             }
@@ -1074,25 +1064,16 @@ final class FrozenGraphConverter {
         Node cast = graph.insertAt(graph.nodes().size(), schema("aten::type_as"), List.of(r.output(), self), types,
                 List.of(graph.freshName(names.get(0))));
         location(n).ifPresent(cast::setLocation);
-        List<Value> olds = new ArrayList<>(List.of(self));
-        List<Value> news = new ArrayList<>(List.of(cast.output()));
-        Value written = cast.output();
-        for (Node v : chain) {
-            Value parent = (Value) v.arg(0);
-            List<Arg> scatterArgs = new ArrayList<>();
-            scatterArgs.add(parent);
-            scatterArgs.add(written);
-            scatterArgs.addAll(v.args().subList(1, v.args().size()));
-            Node sc = graph.insertAt(graph.nodes().size(), schema(SCATTERS.get(v.op())), scatterArgs, List.of(parent.type()),
-                    List.of(graph.freshName(parent.name() + "_written")));
+        List<Value> written = dev.kiln.ir.ViewWrites.scatterBack(chain, cast.output(), (scatter, scatterArgs, type, into) -> {
+            Node sc = graph.insertAt(graph.nodes().size(), scatter, scatterArgs, List.of(type),
+                    List.of(graph.freshName(into.name() + "_written")));
             location(n).ifPresent(sc::setLocation);
-            written = sc.output();
-            olds.add(parent);
-            news.add(written);
-        }
+            return sc.output();
+        });
         bind(n.output(0), new Ir(cast.output()));
-        for (int i = 0; i < olds.size(); i++) {
-            rebind(olds.get(i), news.get(i));
+        rebind(self, cast.output());
+        for (int i = 0; i < chain.size(); i++) {
+            rebind((Value) chain.get(i).arg(0), written.get(i));
         }
         return true;
     }

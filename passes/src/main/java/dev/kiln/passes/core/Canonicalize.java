@@ -9,6 +9,7 @@ import dev.kiln.ir.Node;
 import dev.kiln.ir.TensorType;
 import dev.kiln.ir.Type;
 import dev.kiln.ir.Value;
+import dev.kiln.ir.ViewWrites;
 import dev.kiln.ir.schema.OpSchema;
 import dev.kiln.ir.schema.SchemaArgument;
 import dev.kiln.ir.schema.SchemaRegistry;
@@ -408,10 +409,6 @@ public final class Canonicalize implements Pass {
         return Optional.empty();
     }
 
-    /** The views a write into which is rewritten as a scatter: the op of the view -> the op that writes it back. */
-    private static final Map<String, String> SCATTERS = Map.of("aten::slice.Tensor", "aten::slice_scatter",
-            "aten::select.int", "aten::select_scatter");
-
     /**
      * An in-place op writing into a slice or a select of a tensor ({@code x[:, 0] += 1}, {@code x[1:3] *= s},
      * {@code x[0] = t} as TorchScript writes them) becomes the functional op on the view and a
@@ -424,20 +421,20 @@ public final class Canonicalize implements Pass {
      */
     private static Optional<Runnable> matchWriteIntoSlice(Node n, Value view, OpSchema functional) {
         // the chain of slices and selects from the written view up to a tensor that is no view (x[0:2, 1:3] is two)
-        List<Node> chain = new ArrayList<>();
+        List<Node> chain = ViewWrites.sliceChain(view);
         Value cur = view;
         Node user = n;
-        while (isView(cur)) {
-            Node v = cur.producer().orElseThrow();
+        for (Node v : chain) {
             Value owner = cur;
             Node reader = user;
-            if (!SCATTERS.containsKey(v.op()) || !(v.arg(0) instanceof Value parent)
-                    || owner.users().stream().anyMatch(u -> u != reader && makesView(u) && earlier(u, n))) {
+            if (owner.users().stream().anyMatch(u -> u != reader && makesView(u) && earlier(u, n))) {
                 return Optional.empty();
             }
-            chain.add(v);
             user = v;
-            cur = parent;
+            cur = (Value) v.arg(0);
+        }
+        if (isView(cur)) {
+            return Optional.empty(); // below the slices, another kind of view
         }
         Value base = cur;
         Node top = user;
@@ -460,24 +457,12 @@ public final class Canonicalize implements Pass {
             String keepName = n.output().name();
             Node r = g.insertBefore(n, functional, n.args(), List.of(n.output().type()));
             // scatter the result back level by level: each view's tensor, written, ends in the one below
-            List<Value> olds = new ArrayList<>();
-            List<Value> news = new ArrayList<>();
-            olds.add(view);
-            news.add(r.output());
-            Value written = r.output();
-            for (Node v : chain) {
-                Value parent = (Value) v.arg(0);
-                List<Arg> args = new ArrayList<>();
-                args.add(parent);
-                args.add(written);
-                args.addAll(v.args().subList(1, v.args().size()));
-                written = Ops.insertBefore(n, SCATTERS.get(v.op()), args, Map.of(), parent.type()).output();
-                olds.add(parent);
-                news.add(written);
-            }
+            List<Value> written = ViewWrites.scatterBack(chain, r.output(),
+                    (schema, args, type, into) -> g.insertBefore(n, schema, args, List.of(type)).output());
             int at = g.indexOf(n) - 1;
-            for (int i = 0; i < olds.size(); i++) {
-                readLater(g, olds.get(i), news.get(i), at);
+            readLater(g, view, r.output(), at);
+            for (int i = 0; i < chain.size(); i++) {
+                readLater(g, (Value) chain.get(i).arg(0), written.get(i), at);
             }
             Ops.replace(n, r.output());
             Ops.rename(r.output(), keepName);

@@ -7,6 +7,7 @@ import dev.kiln.ir.Shape;
 import dev.kiln.ir.SymExpr;
 import dev.kiln.ir.TensorType;
 import dev.kiln.ir.Value;
+import dev.kiln.passes.shapes.ShapeMath;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -90,18 +91,14 @@ public final class LayoutDecompositions {
             if (rank == 0) {
                 return Optional.of("a 0-d tensor has no dims to move");
             }
-            return permutation(longs(n.arg("source")), longs(n.arg("destination")), rank) == null
+            return ShapeMath.movedimOrder(longs(n.arg("source")), longs(n.arg("destination")), rank) == null
                     ? Optional.of("source and destination must be as many distinct dims") : Optional.empty();
         }
 
         @Override
         public List<Value> decompose(Node n, DecompositionBuilder b) {
-            long[] order = permutation(longs(n.arg("source")), longs(n.arg("destination")), typeOf(n, 0).rank());
+            long[] order = ShapeMath.movedimOrder(longs(n.arg("source")), longs(n.arg("destination")), typeOf(n, 0).rank());
             return List.of(b.call("aten::permute", List.of(b.input(0), Arg.ints(order)), Map.of(), b.outputType()));
-        }
-
-        static long[] permutation(long[] source, long[] destination, int rank) {
-            return dev.kiln.passes.shapes.ShapeMath.movedimOrder(source, destination, rank);
         }
     }
 
