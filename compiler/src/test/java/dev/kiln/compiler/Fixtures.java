@@ -76,4 +76,26 @@ final class Fixtures {
         }
         return want.numel() == 0 ? Math.sqrt(err) : Math.sqrt(err / ref);
     }
+
+    /**
+     * Runs {@code g} as the hybrid runtime would, without a GPU: each segment of {@code part} cut out on its own
+     * ({@code Segments.extract}, handed to {@code eachSegment} first) and run by libtorch on copies of what it reads, as
+     * an engine sees its inputs. Returns the graph's outputs.
+     */
+    static List<ConstantTensor> segmentBySegment(dev.kiln.ir.Graph g, dev.kiln.partition.Partition part, List<ConstantTensor> inputs,
+                                                 java.util.function.Consumer<dev.kiln.ir.Graph> eachSegment) {
+        Map<dev.kiln.ir.Value, ConstantTensor> values = new java.util.IdentityHashMap<>();
+        for (int i = 0; i < inputs.size(); i++) {
+            values.put(g.inputs().get(i), inputs.get(i));
+        }
+        for (dev.kiln.partition.Segment seg : part.segments()) {
+            dev.kiln.ir.Graph sub = dev.kiln.compiler.hybrid.Segments.extract(g, "seg" + seg.index(), seg.nodes(), seg.inputs(), seg.outputs());
+            eachSegment.accept(sub);
+            List<ConstantTensor> outs = dev.kiln.passes.eval.GraphEvaluator.run(sub, seg.inputs().stream().map(values::get).toList());
+            for (int k = 0; k < outs.size(); k++) {
+                values.put(seg.outputs().get(k), outs.get(k));
+            }
+        }
+        return g.outputs().stream().map(values::get).toList();
+    }
 }

@@ -80,16 +80,8 @@ class InPlaceViewWriteTest {
         assertThat(dev.kiln.partition.SupportReport.text(part)).contains("the model writes in place where a view shares the tensor");
         // run segment by segment, each on copies of what it reads (as engines do): the write must still be seen
         ConstantTensor x = input();
-        java.util.Map<dev.kiln.ir.Value, ConstantTensor> values = new java.util.IdentityHashMap<>();
-        values.put(g.inputs().get(0), x);
-        for (dev.kiln.partition.Segment seg : part.segments()) {
-            Graph sub = dev.kiln.compiler.hybrid.Segments.extract(g, "seg" + seg.index(), seg.nodes(), seg.inputs(), seg.outputs());
-            List<ConstantTensor> outs = GraphEvaluator.run(sub, seg.inputs().stream().map(values::get).toList());
-            for (int k = 0; k < outs.size(); k++) {
-                values.put(seg.outputs().get(k), outs.get(k));
-            }
-        }
-        double e = Fixtures.relL2(values.get(g.outputs().get(0)), libtorch(file, x).get(0));
+        ConstantTensor got = Fixtures.segmentBySegment(g, part, List.of(x), sub -> { }).get(0);
+        double e = Fixtures.relL2(got, libtorch(file, x).get(0));
         assertThat(e).as(body + "\n" + dev.kiln.partition.SupportReport.text(part)).isLessThanOrEqualTo(1e-6);
     }
 

@@ -69,20 +69,13 @@ class RuntimeBranchCpuTest {
             // each segment cut out on its own (what the engines are built from and the libtorch stage runs), run one
             // after the other by libtorch, computes the whole model: the branch's nested graphs travel with it
             for (ConstantTensor x : inputs) {
-                java.util.Map<dev.kiln.ir.Value, ConstantTensor> values = new java.util.IdentityHashMap<>();
-                values.put(g.inputs().get(0), x);
-                for (dev.kiln.partition.Segment seg : part.segments()) {
-                    Graph sub = dev.kiln.compiler.hybrid.Segments.extract(g, "seg" + seg.index(), seg.nodes(), seg.inputs(), seg.outputs());
-                    assertThat(Verifier.check(sub)).as(p + " segment " + seg.index()).isEmpty();
+                ConstantTensor got = Fixtures.segmentBySegment(g, part, List.of(x), sub -> {
+                    assertThat(Verifier.check(sub)).as(p + " segment " + sub.name()).isEmpty();
                     String text = dev.kiln.ir.text.IrPrinter.print(sub);
                     assertThat(dev.kiln.ir.text.IrPrinter.print(dev.kiln.ir.text.IrParser.parse(text, "seg",
                             dev.kiln.ir.schema.SchemaRegistry.standard()))).isEqualTo(text);
-                    List<ConstantTensor> outs = GraphEvaluator.run(sub, seg.inputs().stream().map(values::get).toList());
-                    for (int k = 0; k < outs.size(); k++) {
-                        values.put(seg.outputs().get(k), outs.get(k));
-                    }
-                }
-                double e = Fixtures.relL2(values.get(g.outputs().get(0)), RuntimeBranchGpuTest.libtorch(file, x));
+                }).get(0);
+                double e = Fixtures.relL2(got, RuntimeBranchGpuTest.libtorch(file, x));
                 assertThat(e).as(p + " segment by segment against libtorch").isLessThanOrEqualTo(p == Precision.FP32 ? 1e-6 : 1e-2);
             }
             for (ConstantTensor x : inputs) {

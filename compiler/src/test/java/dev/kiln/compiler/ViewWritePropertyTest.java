@@ -5,15 +5,11 @@ import dev.kiln.backend.tensorrt.EngineBuilder;
 import dev.kiln.backend.tensorrt.InputSpec;
 import dev.kiln.backend.tensorrt.partition.RegistryCapability;
 import dev.kiln.compiler.hybrid.HybridCompiler;
-import dev.kiln.compiler.hybrid.Segments;
 import dev.kiln.ir.ConstantTensor;
 import dev.kiln.ir.Graph;
-import dev.kiln.ir.Value;
 import dev.kiln.partition.Partition;
 import dev.kiln.partition.PartitionSettings;
-import dev.kiln.partition.Segment;
 import dev.kiln.passes.Precision;
-import dev.kiln.passes.eval.GraphEvaluator;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.lifecycle.AfterContainer;
@@ -23,9 +19,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
-import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.stream.Stream;
@@ -136,17 +130,9 @@ class ViewWritePropertyTest {
         if (part.segments().stream().anyMatch(s -> s.target() == dev.kiln.partition.Target.TENSORRT)) {
             HYBRID.incrementAndGet();
         }
-        Map<Value, ConstantTensor> values = new IdentityHashMap<>();
-        values.put(g.inputs().get(0), x);
-        for (Segment s : part.segments()) {
-            Graph sub = Segments.extract(g, "seg" + s.index(), s.nodes(), s.inputs(), s.outputs());
-            List<ConstantTensor> outs = GraphEvaluator.run(sub, s.inputs().stream().map(values::get).toList());
-            for (int k = 0; k < outs.size(); k++) {
-                values.put(s.outputs().get(k), outs.get(k));
-            }
-        }
+        List<ConstantTensor> outputs = Fixtures.segmentBySegment(g, part, List.of(x), sub -> { });
         for (int k = 0; k < want.size(); k++) {
-            ConstantTensor got = values.get(g.outputs().get(k));
+            ConstantTensor got = outputs.get(k);
             assertThat(got).as(source + "output " + VARS[k]).isNotNull();
             for (long e = 0; e < want.get(k).numel(); e++) {
                 double w = want.get(k).getDouble(e);
