@@ -54,8 +54,11 @@ public final class Interpreter implements AutoCloseable {
     private final Map<Value, Integer> lastUse = new IdentityHashMap<>();
     /** Graph inputs and constants some node writes in place ({@code Tensor(a!)}): they get private copies. */
     private final Set<Value> written = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
-    /** For each {@code kiln::cond} node: an interpreter per branch (then, else). */
-    private final Map<Node, Interpreter[]> branches = new IdentityHashMap<>();
+    /**
+     * By node position: for a {@code kiln::cond} an interpreter per branch (then, else), for a {@code kiln::loop} one
+     * for its body; null for every other node (so a run tells them apart without looking at op names).
+     */
+    private final Interpreter[][] nested;
     private volatile boolean closed;
 
     /** An interpreter for {@code graph} on {@code device} (checked: CUDA needs libtorch's GPU build). */
@@ -63,6 +66,7 @@ public final class Interpreter implements AutoCloseable {
         this.graph = graph;
         this.device = device.requireAvailable();
         this.nodes = List.copyOf(graph.nodes());
+        this.nested = new Interpreter[nodes.size()][];
         for (int i = 0; i < nodes.size(); i++) {
             for (Value v : nodes.get(i).inputs()) {
                 lastUse.put(v, i);
@@ -86,16 +90,15 @@ public final class Interpreter implements AutoCloseable {
                 constantTensors.add(t);
                 constants.put(c, new IValue(t.tensor()));
             }
-            for (Node n : nodes) {
+            for (int i = 0; i < nodes.size(); i++) {
+                Node n = nodes.get(i);
                 if (ControlFlow.isCond(n)) {
-                    Interpreter[] pair = new Interpreter[2];
-                    branches.put(n, pair);
-                    pair[0] = new Interpreter(ControlFlow.branch(n, true), device);
-                    pair[1] = new Interpreter(ControlFlow.branch(n, false), device);
+                    nested[i] = new Interpreter[2];
+                    nested[i][0] = new Interpreter(ControlFlow.branch(n, true), device);
+                    nested[i][1] = new Interpreter(ControlFlow.branch(n, false), device);
                 } else if (ControlFlow.isLoop(n)) {
-                    Interpreter[] body = new Interpreter[1];
-                    branches.put(n, body);
-                    body[0] = new Interpreter(ControlFlow.body(n), device);
+                    nested[i] = new Interpreter[1];
+                    nested[i][0] = new Interpreter(ControlFlow.body(n), device);
                 }
             }
         } catch (RuntimeException e) {
@@ -194,8 +197,15 @@ public final class Interpreter implements AutoCloseable {
             }
             for (int i = 0; i < nodes.size(); i++) {
                 Node n = nodes.get(i);
-                List<IValue> outs = ControlFlow.isCond(n) ? runBranch(n, env) : ControlFlow.isLoop(n) ? runLoop(n, env)
-                        : NodeExecutor.execute(n, v -> lookup(n, v, env), device);
+                Interpreter[] inner = nested[i];
+                List<IValue> outs;
+                if (inner == null) {
+                    outs = NodeExecutor.execute(n, v -> lookup(n, v, env), device);
+                } else if (inner.length == 2) {
+                    outs = runBranch(n, inner, env);
+                } else {
+                    outs = runLoop(n, inner[0], env);
+                }
                 for (int k = 0; k < n.outputs().size(); k++) {
                     Value o = n.output(k);
                     if (lastUse.containsKey(o)) {
@@ -235,8 +245,7 @@ public final class Interpreter implements AutoCloseable {
      * A {@code kiln::loop}: the body's interpreter while trips remain and the condition holds, each trip's outputs the
      * next one's carried values (and freed once that trip has run). Returns handles the caller releases.
      */
-    private List<IValue> runLoop(Node n, Map<Value, IValue> env) {
-        Interpreter body = branches.get(n)[0];
+    private List<IValue> runLoop(Node n, Interpreter body, Map<Value, IValue> env) {
         java.util.function.Function<Value, IValue> read = v -> lookup(n, v, env);
         long max = TorchEval.tripCount(n, TorchEval.literalOrRead(n.arg(0), read));
         boolean go = TorchEval.predicate(n, TorchEval.literalOrRead(n.arg(1), read));
@@ -285,13 +294,13 @@ public final class Interpreter implements AutoCloseable {
     }
 
     /** A {@code kiln::cond}: the branch its predicate picks, run on the operands. */
-    private List<IValue> runBranch(Node n, Map<Value, IValue> env) {
+    private List<IValue> runBranch(Node n, Interpreter[] branches, Map<Value, IValue> env) {
         boolean pred = TorchEval.predicate(n, lookup(n, (Value) n.arg(0), env));
         List<IValue> operands = new ArrayList<>();
         for (Value o : ControlFlow.operands(n)) {
             operands.add(lookup(n, o, env));
         }
-        return branches.get(n)[pred ? 0 : 1].execute(operands);
+        return branches[pred ? 0 : 1].execute(operands);
     }
 
     private IValue lookup(Node n, Value v, Map<Value, IValue> env) {
@@ -377,14 +386,13 @@ public final class Interpreter implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        for (Interpreter[] pair : branches.values()) {
-            for (Interpreter b : pair) {
-                if (b != null) {
-                    b.close();
+        for (Interpreter[] inner : nested) {
+            for (int k = 0; inner != null && k < inner.length; k++) {
+                if (inner[k] != null) {
+                    inner[k].close();
                 }
             }
         }
-        branches.clear();
         for (IValue v : constants.values()) {
             v.close();
         }
