@@ -125,29 +125,63 @@ def key(name, batch):
 
 # ----------------------------------------------------------------------------------------- export
 
-def export_onnx(model, inputs, path, in_names, out_names, exporter):
-    """Writes path with the legacy (TorchScript) exporter, or the dynamo one; returns which one worked."""
-    import torch
-    errors = []
+def onnx_problem(path):
+    """Why the ONNX model at path is not a valid model (onnx.checker, full check: strict type and shape inference),
+    or None. The legacy exporter can write invalid models: tracing a .half() model whose SDPA makes its causal mask
+    in float32, it promotes the attention, and every residual after it, to float32, and leaves each LayerNorm a
+    float32 input with float16 weights, which ONNX's type constraints (and TensorRT's parser) refuse."""
+    import onnx
+    try:
+        onnx.checker.check_model(path, full_check=True)
+        return None
+    except Exception as e:  # noqa: BLE001 - any checker or inference error makes the model unusable
+        return f"{type(e).__name__}: {str(e)[:300]}"
+
+
+def export_onnx(model, inputs, path, in_names, out_names, exporter, export=None, check=onnx_problem):
+    """Writes path with the legacy (TorchScript) exporter, or the dynamo one, the first whose model passes the ONNX
+    checker; returns which one ("legacy", "dynamo"). When every export fails the check, path holds the first one
+    written, and the return value says what the checker found (the ONNX peer then reports the parser's error)."""
+    export = export or _export_with
+    errors, invalid = [], []
     order = {"auto": ["legacy", "dynamo"], "legacy": ["legacy"], "dynamo": ["dynamo"]}[exporter]
     for kind in order:
         try:
-            if kind == "legacy":
-                # MultiheadAttention's fused fast path has no ONNX form: export the composite ops
-                fast = torch.backends.mha.get_fastpath_enabled()
-                torch.backends.mha.set_fastpath_enabled(False)
-                try:
-                    torch.onnx.export(model, tuple(inputs), path, input_names=in_names, output_names=out_names,
-                                      opset_version=17, do_constant_folding=True, dynamo=False)
-                finally:
-                    torch.backends.mha.set_fastpath_enabled(fast)
-            else:
-                torch.onnx.export(model, tuple(inputs), path, input_names=in_names, output_names=out_names,
-                                  dynamo=True, external_data=False)
-            return kind
+            export(kind, model, inputs, path, in_names, out_names)
         except Exception as e:  # noqa: BLE001 - try the other exporter, report both
             errors.append(f"{kind}: {type(e).__name__}: {str(e)[:300]}")
+            continue
+        problem = check(path)
+        if problem is None:
+            for kept, _ in invalid:
+                os.remove(kept)
+            return kind
+        kept = f"{path}.{kind}-invalid"
+        os.replace(path, kept)
+        invalid.append((kept, kind))
+        errors.append(f"{kind}: not a valid ONNX model: {problem}")
+    if invalid:
+        os.replace(invalid[0][0], path)
+        for kept, _ in invalid[1:]:
+            os.remove(kept)
+        return f"{invalid[0][1]} (invalid: " + " | ".join(errors) + ")"
     raise RuntimeError("ONNX export failed: " + " | ".join(errors))
+
+
+def _export_with(kind, model, inputs, path, in_names, out_names):
+    import torch
+    if kind == "legacy":
+        # MultiheadAttention's fused fast path has no ONNX form: export the composite ops
+        fast = torch.backends.mha.get_fastpath_enabled()
+        torch.backends.mha.set_fastpath_enabled(False)
+        try:
+            torch.onnx.export(model, tuple(inputs), path, input_names=in_names, output_names=out_names,
+                              opset_version=17, do_constant_folding=True, dynamo=False)
+        finally:
+            torch.backends.mha.set_fastpath_enabled(fast)
+    else:
+        torch.onnx.export(model, tuple(inputs), path, input_names=in_names, output_names=out_names,
+                          dynamo=True, external_data=False)
 
 
 def export_one(name, batch, a, dev):
@@ -193,8 +227,9 @@ def export_one(name, batch, a, dev):
             try:
                 # the FP16 peer's model runs on the GPU while tracing: half-precision kernels are a GPU matter
                 hm = half_io(model).to(dev)
-                export_onnx(hm, [t.to(dev) for t in inputs], os.path.join(d, k + ".fp16.onnx"), in_names,
-                            out_names, a.onnx_exporter)
+                entry["onnx_fp16_exporter"] = export_onnx(hm, [t.to(dev) for t in inputs],
+                                                          os.path.join(d, k + ".fp16.onnx"), in_names, out_names,
+                                                          a.onnx_exporter)
                 entry["onnx_fp16"] = k + ".fp16.onnx"
                 del hm
             except Exception as e:  # noqa: BLE001
@@ -515,7 +550,8 @@ def main(argv=None):
                     with open(manifest_path, "w") as f:
                         json.dump(manifest, f, indent=1)
                     result["exports"] = [x for x in result["exports"] if (x["model"], x["batch"]) != (name, b)]
-                    rec = {k: e[k] for k in ("model", "batch", "export_s", "onnx_exporter", "onnx_s") if k in e}
+                    rec = {k: e[k] for k in ("model", "batch", "export_s", "onnx_exporter", "onnx_fp16_exporter", "onnx_s")
+                           if k in e}
                     errors = [e[k] for k in ("pt2_error", "onnx_error", "onnx_fp16_error") if k in e]
                     if errors:
                         rec["error"] = " | ".join(errors)

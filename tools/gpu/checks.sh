@@ -139,6 +139,9 @@ skip engine || ( run decompositions "$A" dev.kiln.compiler.DecompositionsGpuTest
 # a TorchScript if on a computed value: engines before and after, the branch in libtorch, against libtorch
 skip engine || ( run branch "$A" dev.kiln.compiler.RuntimeBranchGpuTest ) &
 # (the per-call overhead and the CUDA-graph checks, which print timings, run in phase B, alone)
+# the bench's Python helpers, with the onnx package of the GPU machine's Python (the ONNX checker that keeps an invalid
+# export away from TensorRT's parser: the FP16 transformers' legacy exports, 2026-12-05); no GPU work, a second
+( cd bench && LD_LIBRARY_PATH=$PY_LD timeout 120 python3 -m unittest -v test_export_and_time > "$L/bench-py.log" 2>&1 ) &
 if [[ -n $CONV_OPS ]]; then
   ( JAVA_TOOL_OPTIONS="-Dkiln.converters.ops=$CONV_OPS" run converters "$A" dev.kiln.backend.tensorrt.converters.ConverterGpuTest ) &
 fi
@@ -207,7 +210,12 @@ echo "phase B done at $(el)s" >> "$L/phases.txt"
   for f in "$L"/*.log; do
     case $(basename "$f") in hs_err_*|export.log) continue ;; esac
     totals=$(grep -E 'tests (successful|failed)' "$f" | tr -s ' ' | tr '\n' ' ')
-    if [[ -n $totals ]]; then echo "$(basename "$f"): $totals"
+    ran=$(grep -c '^TCK converter=' "$f")
+    if [[ $(basename "$f") == bench-py.log ]]; then echo "bench-py.log: $(grep -E '^Ran ' "$f") $(tail -1 "$f")"
+    elif [[ -n $totals ]]; then echo "$(basename "$f"): $totals"
+    elif (( ran > 0 )); then
+      # a kit process stopped by phase A's end: what it finished is in its TCK lines, the converter it was on is not
+      echo "$(basename "$f"): cut off at phase A's end after $ran converter(s) ($(grep '^TCK converter=' "$f" | sed 's/^TCK converter=\([^ ]*\).* failures=\([0-9]*\).*/\1 failures=\2/' | paste -sd, -)); not finished: $(grep '^TCK-START' "$f" | tail -1 | sed 's/TCK-START converter=//')"
     else
       why=$(grep -E '^Caused by' "$f" | tail -1); [[ -n $why ]] || why=$(grep -m1 -E 'Exception|Error' "$f")
       [[ -n $why ]] || why="no exception in the log ($(wc -l < "$f") lines; a JVM killed by the time limit?)"

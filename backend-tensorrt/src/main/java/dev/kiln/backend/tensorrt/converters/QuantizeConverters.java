@@ -101,15 +101,25 @@ public final class QuantizeConverters {
         public void convert(ConversionContext ctx, Node n) {
             ITensor x = ctx.get(n.arg("self"));
             DType type = ctx.dtype(x);
+            // TensorRT quantizes tensors of rank 1 and up (addQuantize checks nbDims > 0): a 0-d one goes through [1]
+            boolean scalar = Layers.rank(x) == 0;
+            if (scalar) {
+                x = Layers.unsqueeze(ctx, x, 0);
+            }
             ITensor scale = scale(ctx, n, type);
             int axis = axis(n, Layers.rank(x));
+            // The axis is set before anything reads a layer's output: reading it validates the layer, and a
+            // per-channel scale under the default axis is "ScaleMode is illegal" (TensorRT 10.6, seen on the GPU).
             IQuantizeLayer q = ctx.named(ctx.network().addQuantize(x, scale, DataType.kINT8));
-            IDequantizeLayer dq = ctx.named(ctx.network().addDequantize(q.getOutput(0), scale, Layers.trtOrThrow(type)));
             if (axis >= 0) {
                 q.setAxis(axis);
+            }
+            IDequantizeLayer dq = ctx.named(ctx.network().addDequantize(q.getOutput(0), scale, Layers.trtOrThrow(type)));
+            if (axis >= 0) {
                 dq.setAxis(axis);
             }
-            ctx.bind(n.output(), dq.getOutput(0));
+            ITensor y = dq.getOutput(0);
+            ctx.bind(n.output(), scalar ? Layers.squeeze(ctx, y, 0) : y);
         }
     }
 

@@ -220,6 +220,10 @@ final class ConverterCases {
                 -128L, 127L));
         add("aten::fake_quantize_per_tensor_affine", () -> of("aten::fake_quantize_per_tensor_affine",
                 in(random(DType.FLOAT16, -1, 3, 5), 0), 0.01, 0L, -128L, 127L));
+        // a 0-d input: TensorRT quantizes rank 1 and up, so the converter goes through [1] (the kit's shrunk case, H200
+        // 2026-12-05, was refused by addQuantize's nbDims > 0 check)
+        add("aten::fake_quantize_per_tensor_affine", () -> of("aten::fake_quantize_per_tensor_affine", in(randn()), 0.125, 0L,
+                -128L, 127L));
         add("aten::fake_quantize_per_channel_affine", () -> of("aten::fake_quantize_per_channel_affine", in(randn(4, 3, 2)),
                 weight(scaled(positive(4), 0.01)), weight(values(DType.INT32, s(4))), 0L, -128L, 127L));
         add("aten::fake_quantize_per_channel_affine", () -> of("aten::fake_quantize_per_channel_affine", in(randn(2, 3, 5), 0),
