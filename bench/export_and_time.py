@@ -180,8 +180,10 @@ def _export_with(kind, model, inputs, path, in_names, out_names):
         finally:
             torch.backends.mha.set_fastpath_enabled(fast)
     else:
+        # opset 18 pinned: a newer exporter may default higher (opset 23 has an Attention op), and TensorRT 10.6's
+        # parser predates those opsets; 18 has LayerNormalization, and SDPA becomes MatMul and Softmax
         torch.onnx.export(model, tuple(inputs), path, input_names=in_names, output_names=out_names,
-                          dynamo=True, external_data=False)
+                          opset_version=18, dynamo=True, external_data=False)
 
 
 def export_one(name, batch, a, dev):
