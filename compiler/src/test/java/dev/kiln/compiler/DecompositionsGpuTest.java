@@ -66,7 +66,10 @@ class DecompositionsGpuTest {
               const %cap : tensor<f32, []> = dense<"0x9A99993E">
               %mk : tensor<bool, [6, 2, 4]> = aten::gt.Scalar(%y, 0.3)
               %p : tensor<f32, [6, 2, 4]> = aten::index_put(%y, [%mk], %cap, false)
-              return %p
+              %e : tensor<f32, [6, 2, 4]> = aten::expm1(%h)
+              %g : tensor<f32, [6, 2, 4]> = aten::log1p(%p)
+              %q : tensor<f32, [6, 2, 4]> = aten::add.Tensor(%e, %g, 1)
+              return %q
             }
             """;
 

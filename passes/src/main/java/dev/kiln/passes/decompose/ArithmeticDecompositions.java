@@ -17,7 +17,8 @@ import static dev.kiln.passes.decompose.DecompositionSupport.*;
 /**
  * Arithmetic TensorRT has no single layer for, or that TorchScript spells another way: {@code clip},
  * {@code max.other}/{@code min.other}, {@code fmax}/{@code fmin}, the scalar forms of {@code where}, bitwise ops on
- * bool tensors (and TorchScript's {@code __and__}, ...), {@code logit}, {@code lerp}, {@code tan}, {@code round}
+ * bool tensors (and TorchScript's {@code __and__}, ...), {@code logit}, {@code lerp}, {@code tan}, {@code log1p},
+ * {@code expm1}, {@code round}
  * (half to even, and {@code .decimals}), {@code remainder}, {@code fmod}, {@code one_hot}, {@code cosine_similarity}
  * and inference-mode {@code rrelu}. Each keeps libtorch's handling of NaN and ties (checked
  * against libtorch by {@code DecompositionsAgreeWithLibtorchTest}).
@@ -345,6 +346,80 @@ public final class ArithmeticDecompositions {
         public List<Value> decompose(Node n, DecompositionBuilder b) {
             Value x = asFloat(n, b, 0);
             return List.of(b.call("aten::div.Tensor", b.call("aten::sin", x), b.call("aten::cos", x)));
+        }
+    }
+
+    /**
+     * {@code log1p} and {@code expm1}, which TensorRT has no layer for, accurate near 0 where {@code log(1 + x)} and
+     * {@code exp(x) - 1} are not (for {@code x = 1e-8}, {@code 1 + x} rounds to 1 in f32 and the naive forms give 0):
+     * below {@link #SERIES_BELOW} in magnitude the Taylor series to {@code x^7} (truncation under {@code 0.1^7/8},
+     * relative), above it the direct form, whose rounding of {@code 1 + x} or of {@code exp(x)} costs under 7e-7
+     * relative there. NaN, infinities and {@code log1p(-1) = -inf} come out of the direct form as libtorch's.
+     */
+    abstract static class NearZero implements Decomposition {
+        static final double SERIES_BELOW = 0.1;
+
+        @Override
+        public Optional<String> unsupported(Node n) {
+            return first(() -> needsKnownType(n, 0), () -> needsFloatResult(n));
+        }
+
+        /** The series' coefficients of {@code x^2 .. x^7}, that of {@code x} being 1. */
+        abstract double[] coefficients();
+
+        abstract Value direct(DecompositionBuilder b, Value x);
+
+        @Override
+        public List<Value> decompose(Node n, DecompositionBuilder b) {
+            Value x = asFloat(n, b, 0);
+            double[] c = coefficients();
+            // Horner: x (1 + x (c2 + x (c3 + ... + x c7)))
+            Value series = b.call("aten::mul.Tensor", x, b.scalar(c[c.length - 1]));
+            for (int k = c.length - 2; k >= 0; k--) {
+                series = b.call("aten::mul.Tensor", b.call("aten::add.Tensor", series, b.scalar(c[k]), new Arg.IntLit(1)), x);
+            }
+            series = b.call("aten::mul.Tensor", b.call("aten::add.Tensor", series, b.scalar(1), new Arg.IntLit(1)), x);
+            Value small = b.call("aten::lt.Scalar", List.of(b.call("aten::abs", x), new Arg.FloatLit(SERIES_BELOW)), Map.of(),
+                    b.outputTypeWith(DType.BOOL));
+            return List.of(b.call("aten::where.self", small, series, direct(b, x)));
+        }
+    }
+
+    /** {@code log1p(x)}: {@code x - x^2/2 + x^3/3 - ... + x^7/7} near 0, {@code log(1 + x)} elsewhere. */
+    @AutoService(Decomposition.class)
+    public static final class Log1p extends NearZero {
+        @Override
+        public String op() {
+            return "aten::log1p";
+        }
+
+        @Override
+        double[] coefficients() {
+            return new double[] {-1.0 / 2, 1.0 / 3, -1.0 / 4, 1.0 / 5, -1.0 / 6, 1.0 / 7};
+        }
+
+        @Override
+        Value direct(DecompositionBuilder b, Value x) {
+            return b.call("aten::log", b.call("aten::add.Tensor", x, b.scalar(1), new Arg.IntLit(1)));
+        }
+    }
+
+    /** {@code expm1(x)}: {@code x + x^2/2! + ... + x^7/7!} near 0, {@code exp(x) - 1} elsewhere. */
+    @AutoService(Decomposition.class)
+    public static final class Expm1 extends NearZero {
+        @Override
+        public String op() {
+            return "aten::expm1";
+        }
+
+        @Override
+        double[] coefficients() {
+            return new double[] {1.0 / 2, 1.0 / 6, 1.0 / 24, 1.0 / 120, 1.0 / 720, 1.0 / 5040};
+        }
+
+        @Override
+        Value direct(DecompositionBuilder b, Value x) {
+            return b.call("aten::sub.Tensor", b.call("aten::exp", x), b.scalar(1), new Arg.IntLit(1));
         }
     }
 

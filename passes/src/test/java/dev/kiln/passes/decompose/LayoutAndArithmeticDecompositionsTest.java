@@ -1,9 +1,12 @@
 package dev.kiln.passes.decompose;
 
+import dev.kiln.ir.ConstantTensor;
 import dev.kiln.ir.Graph;
+import dev.kiln.ir.Graphs;
 import dev.kiln.passes.Kir;
 import dev.kiln.passes.PassContext;
 import dev.kiln.passes.PassManager;
+import dev.kiln.passes.eval.GraphEvaluator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -133,6 +136,40 @@ class LayoutAndArithmeticDecompositionsTest {
         // outside (0, 1) without eps: NaN, and infinities at 0 and 1
         String c = Kir.f32(0f, 1f, -0.5f, 2f);
         check("logit out of range", F, V, V, V, "  const %c : tensor<f32, [4]> = " + c + "\n  %r : R = aten::logit(%c, none)");
+    }
+
+    @Test
+    void log1pAndExpm1StayAccurateNearZero() {
+        // both sides of the switch to the series, values whose 1 + x rounds to 1, the domain's ends and special values
+        String c = Kir.f32(1e-8f, -1e-8f, 3e-6f, -2.5e-5f, 0.0099f, -0.0311f, 0.0999f, -0.0999f, 0.1001f, -0.1001f, 0.5f,
+                -0.75f, 12f, -1f, -3f, Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, 1e-30f, -88f);
+        for (String op : List.of("aten::log1p", "aten::expm1")) {
+            check(op + " near zero", F, V, V, "tensor<f32, [20]>", "  const %c : tensor<f32, [20]> = " + c + "\n  %r : R = " + op + "(%c)");
+            check(op, F, V, V, F, "  %s : tensor<f32, [3, 5, 4]> = aten::mul.Tensor(%x, %y)\n  %r : R = " + op + "(%s)");
+        }
+        // and closely: libtorch's check above allows an absolute 2e-6, which the naive forms' 0 for 1e-8 would pass
+        for (String op : List.of("aten::log1p", "aten::expm1")) {
+            Graph g = Kir.parse("graph @g() {\n  const %c : tensor<f32, [20]> = " + c + "\n  %r : tensor<f32, [20]> = " + op
+                    + "(%c)\n  return %r\n}\n");
+            ConstantTensor want = GraphEvaluator.run(Graphs.copy(g), List.of()).get(0);
+            PassManager.builder().build().run(g, "decompose{ops=" + op + "},propagate-shapes", PassContext.defaults());
+            assertThat(g.nodes()).noneMatch(n -> n.op().equals(op));
+            ConstantTensor got = GraphEvaluator.run(g, List.of()).get(0);
+            for (int i = 0; i < 20; i++) {
+                double w = want.getDouble(i);
+                double v = got.getDouble(i);
+                if (Double.isNaN(w)) {
+                    assertThat(v).as(op + " element " + i).isNaN();
+                } else if (Double.isInfinite(w) || w == 0) {
+                    assertThat(v).as(op + " element " + i).isEqualTo(w);
+                } else {
+                    assertThat(Math.abs(v - w) / Math.abs(w)).as(op + "(" + i + "): " + v + " against libtorch's " + w).isLessThan(1e-6);
+                }
+            }
+        }
+        check("log1p of an i64 tensor", F, V, V, "tensor<f32, [3, 5, 4]>", "  %b : tensor<bool, [3, 5, 4]> = aten::gt.Scalar(%x, 0.0)\n"
+                + "  %i : tensor<i64, [3, 5, 4]> = aten::_to_copy(%b, dtype<i64>, none, none, none, false, none)\n"
+                + "  %r : R = aten::log1p(%i)");
     }
 
     @Test
