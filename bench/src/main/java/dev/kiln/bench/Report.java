@@ -105,7 +105,34 @@ public final class Report {
             }
         }
         b.append('\n');
+        unsteady(b, ms);
         provenance(b, ms, batches);
+    }
+
+    /** A median this many times the fastest sample or more marks a peer whose samples did not settle. */
+    static final double UNSTEADY = 1.5;
+
+    /**
+     * The peers whose median is {@link #UNSTEADY} times their fastest sample or more: their samples fall into more than
+     * one mode (host-bound calls, where the host's state at the time decides; BERT's eager FP32 at batch 1 measured
+     * a 5.4 ms minimum and an 11.1 ms median on the H200, 2026-12-05, where an earlier session's median was 5.6 ms).
+     * Their median, and every ratio taken from it, is then a property of the host at that moment more than of the
+     * model; the line says so under the table instead of leaving it to be found in results.json.
+     */
+    private static void unsteady(StringBuilder b, List<JsonNode> ms) {
+        List<String> found = new ArrayList<>();
+        for (JsonNode m : ms) {
+            double min = m.path("latency_ms").path("min").asDouble(Double.NaN);
+            if (ok(m) && min > 0 && median(m) >= UNSTEADY * min) {
+                found.add("batch " + m.path("batch").asInt() + " " + m.path("peer").asText() + " (fastest " + ms(min) + ", median "
+                        + ms(median(m)) + " ms)");
+            }
+        }
+        if (!found.isEmpty()) {
+            b.append("Unsteady samples (median ").append(UNSTEADY).append("× the fastest sample or more; host-bound calls whose "
+                    + "median depends on the host's state, so their ratios say less than the others): ")
+                    .append(String.join(", ", found)).append(".\n\n");
+        }
     }
 
     /**

@@ -138,6 +138,34 @@ class ReportTest {
     }
 
     @Test
+    void peersWhoseSamplesDidNotSettleAreNamedUnderTheirTable() {
+        ObjectNode torch = Results.empty("torch");
+        ObjectNode bimodal = m("bert_base", 1, "eager-fp32", 11.11);
+        bimodal.with("latency_ms").put("min", 5.38);
+        Results.put(torch, bimodal);
+        ObjectNode steady = m("bert_base", 1, "eager-fp16", 7.8);
+        steady.with("latency_ms").put("min", 7.28);
+        Results.put(torch, steady);
+        Results.put(torch, m("bert_base", 1, "compile-fp32", 4.8));   // no min recorded: nothing said
+        ObjectNode r50 = m("resnet50", 1, "eager-fp32", 3.0);
+        r50.with("latency_ms").put("min", 2.9);
+        Results.put(torch, r50);
+        String md = Report.markdown(Results.merge(List.of(torch)));
+        String bert = section(md, "## bert_base");
+        assertThat(bert).contains("Unsteady samples (median 1.5× the fastest sample or more;")
+                .contains(": batch 1 eager-fp32 (fastest 5.380, median 11.11 ms).");
+        assertThat(bert).doesNotContain("eager-fp16 (fastest").doesNotContain("compile-fp32 (fastest");
+        assertThat(section(md, "## resnet50")).doesNotContain("Unsteady");
+    }
+
+    /** From the heading to the next "## " heading. */
+    static String section(String md, String heading) {
+        int start = md.indexOf(heading);
+        int end = md.indexOf("\n## ", start + 1);
+        return md.substring(start, end < 0 ? md.length() : end);
+    }
+
+    @Test
     void emptyResultsStillRender() {
         String md = Report.markdown(Results.merge(List.of()));
         assertThat(md).contains("# Kiln bench results").contains("| GPU | ? (driver ?) |").doesNotContain("## Not measured");
