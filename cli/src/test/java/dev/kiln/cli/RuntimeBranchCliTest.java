@@ -1,13 +1,8 @@
 package dev.kiln.cli;
 
+import dev.kiln.frontend.torchscript.TorchScriptModels;
 import dev.kiln.ir.ConstantTensor;
 import dev.kiln.ir.npy.Npz;
-import dev.kiln.passes.eval.TorchEval;
-import org.bytedeco.javacpp.PointerScope;
-import org.bytedeco.pytorch.IValue;
-import org.bytedeco.pytorch.IValueVector;
-import org.bytedeco.pytorch.JitModule;
-import org.bytedeco.pytorch.QualifiedName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -37,22 +32,11 @@ class RuntimeBranchCliTest {
     Path dir;
 
     private Path model() {
-        try (PointerScope scope = new PointerScope()) {
-            JitModule m = new JitModule(new QualifiedName("M"));
-            m.define(MODEL);
-            Path file = dir.resolve("branchy.pt");
-            m.save(file.toString());
-            return file;
-        }
+        return TorchScriptModels.save(MODEL, dir, "branchy.pt");
     }
 
     private static ConstantTensor libtorch(Path file, ConstantTensor x) {
-        try (PointerScope scope = new PointerScope()) {
-            JitModule m = org.bytedeco.pytorch.global.torch.load(file.toString());
-            IValueVector args = new IValueVector();
-            args.push_back(new IValue(TorchEval.toTorch(x).clone()));
-            return TorchEval.toConstant(m.forward(args).toTensor());
-        }
+        return TorchScriptModels.libtorch(file, x).get(0);
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.kiln.compiler;
 
+import dev.kiln.frontend.torchscript.TorchScriptModels;
 import dev.kiln.backend.tensorrt.ConverterRegistry;
 import dev.kiln.backend.tensorrt.EngineBuilder;
 import dev.kiln.backend.tensorrt.InputSpec;
@@ -20,6 +21,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
 
+import static dev.kiln.frontend.torchscript.TorchScriptModels.libtorch;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -100,9 +102,5 @@ class InPlaceViewWriteTest {
             v[i] = (i % 5) - 1.5f;
         }
         return ConstantTensor.ofFloats(new long[] {3, 4}, v);
-    }
-
-    static List<ConstantTensor> libtorch(Path file, ConstantTensor x) {
-        return TorchScriptModels.libtorch(file, x);
     }
 }

@@ -1,5 +1,6 @@
 package dev.kiln.compiler;
 
+import dev.kiln.frontend.torchscript.TorchScriptModels;
 import dev.kiln.backend.tensorrt.ConverterRegistry;
 import dev.kiln.backend.tensorrt.EngineBuilder;
 import dev.kiln.backend.tensorrt.InputSpec;

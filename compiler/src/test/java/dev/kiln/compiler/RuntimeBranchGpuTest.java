@@ -1,5 +1,6 @@
 package dev.kiln.compiler;
 
+import dev.kiln.frontend.torchscript.TorchScriptModels;
 import dev.kiln.backend.tensorrt.InputSpec;
 import dev.kiln.ir.ConstantTensor;
 import dev.kiln.partition.Target;
@@ -40,10 +41,6 @@ class RuntimeBranchGpuTest {
     @TempDir
     Path dir;
 
-    static Path save(String source, Path dir, String name) {
-        return TorchScriptModels.save(source, dir, name);
-    }
-
     static ConstantTensor libtorch(Path file, ConstantTensor x) {
         return TorchScriptModels.libtorch(file, x).get(0);
     }
@@ -59,7 +56,7 @@ class RuntimeBranchGpuTest {
 
     @Test
     void enginesAroundALibtorchBranchMatchLibtorchDownEitherBranch() {
-        Path file = save(MODEL, dir, "branchy.pt");
+        Path file = TorchScriptModels.save(MODEL, dir, "branchy.pt");
         List<ConstantTensor> inputs = List.of(input(0.1f), input(2f)); // mean of h below 2, then above
         for (Precision p : List.of(Precision.FP32, Precision.FP16)) {
             CompileSettings s = CompileSettings.defaults().withPrecision(p).withInputs(List.of(InputSpec.parse("x0=4x64")))
@@ -90,7 +87,7 @@ class RuntimeBranchGpuTest {
 
     @Test
     void aLoopOverADynamicBatchRunsInLibtorchBetweenEngines() {
-        Path file = save(RuntimeBranchCpuTest.LOOP_MODEL, dir, "loopy.pt");
+        Path file = TorchScriptModels.save(RuntimeBranchCpuTest.LOOP_MODEL, dir, "loopy.pt");
         CompileSettings s = CompileSettings.defaults().withPrecision(Precision.FP32)
                 .withInputs(List.of(InputSpec.parse("x0=1..4..8x16")))
                 .withPartition(dev.kiln.partition.PartitionSettings.defaults().withMinBlockSize(1));

@@ -12,8 +12,6 @@ import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.lifecycle.AfterContainer;
 import net.jqwik.api.lifecycle.BeforeContainer;
-import org.bytedeco.pytorch.JitModule;
-import org.bytedeco.pytorch.QualifiedName;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -97,12 +95,7 @@ class ControlFlowPropertyTest {
     @Property(tries = 100, seed = "7")
     void convertedProgramsComputeWhatLibtorchComputes(@ForAll long seed) {
         String source = program(seed);
-        Path file = dir.resolve("p" + Long.toHexString(seed) + ".pt");
-        try (org.bytedeco.javacpp.PointerScope scope = new org.bytedeco.javacpp.PointerScope()) {
-            JitModule m = new JitModule(new QualifiedName("M"));
-            m.define(source);
-            m.save(file.toString());
-        }
+        Path file = TorchScriptModels.save(source, dir, "p" + Long.toHexString(seed) + ".pt");
         Graph g;
         try {
             g = TorchScriptFrontend.load(file, TorchScriptOptions.defaults());
@@ -118,7 +111,7 @@ class ControlFlowPropertyTest {
         for (float scale : new float[] {1f, -1f}) {
             ConstantTensor x = ConstantTensor.ofFloats(new long[] {2, 3}, 0.5f * scale, 1f * scale, -0.25f * scale,
                     2f * scale, 0.75f * scale, -1f * scale);
-            List<ConstantTensor> want = RuntimeBranchTest.libtorch(file, List.of(x));
+            List<ConstantTensor> want = TorchScriptModels.libtorch(file, List.of(x));
             List<ConstantTensor> got = GraphEvaluator.run(g, List.of(x));
             assertThat(got).as(source).hasSameSizeAs(want);
             for (int k = 0; k < want.size(); k++) {

@@ -13,18 +13,13 @@ import dev.kiln.ir.text.IrParser;
 import dev.kiln.ir.text.IrPrinter;
 import dev.kiln.ir.verify.Verifier;
 import dev.kiln.passes.eval.GraphEvaluator;
-import dev.kiln.passes.eval.TorchEval;
 import dev.kiln.passes.shapes.ShapeInference;
-import org.bytedeco.javacpp.PointerScope;
-import org.bytedeco.pytorch.IValue;
-import org.bytedeco.pytorch.IValueVector;
 import org.bytedeco.pytorch.JitModule;
 import org.bytedeco.pytorch.QualifiedName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -63,35 +58,7 @@ class RuntimeBranchTest {
     private static final TensorType W = new TensorType(DType.FLOAT32, Shape.of(3));
 
     static Path save(String source, Path dir) {
-        try (PointerScope scope = new PointerScope()) {
-            JitModule m = new JitModule(new QualifiedName("M"));
-            m.define(source);
-            Path file = dir.resolve("m.pt");
-            m.save(file.toString());
-            return file;
-        }
-    }
-
-    /** What libtorch's TorchScript interpreter returns for the saved module. */
-    static List<ConstantTensor> libtorch(Path file, List<ConstantTensor> inputs) {
-        try (PointerScope scope = new PointerScope()) {
-            JitModule m = org.bytedeco.pytorch.global.torch.load(file.toString());
-            IValueVector args = new IValueVector();
-            for (ConstantTensor c : inputs) {
-                args.push_back(new IValue(TorchEval.toTorch(c).clone()));
-            }
-            IValue out = m.forward(args);
-            List<ConstantTensor> result = new ArrayList<>();
-            if (out.isTuple()) {
-                var elems = out.toTuple().elements();
-                for (long i = 0; i < elems.size(); i++) {
-                    result.add(TorchEval.toConstant(elems.get(i).toTensor()));
-                }
-            } else {
-                result.add(TorchEval.toConstant(out.toTensor()));
-            }
-            return result;
-        }
+        return TorchScriptModels.save(source, dir, "m.pt");
     }
 
     static ConstantTensor x(float... v) {
@@ -126,7 +93,7 @@ class RuntimeBranchTest {
         List<ConstantTensor> positiveLarge = List.of(x(3f, 4f, 5f, -1f, 2f, 1f), w);
         List<ConstantTensor> negative = List.of(x(-3f, 1f, -2f, 0.5f, -1f, -0.25f), w);
         for (List<ConstantTensor> in : List.of(positiveSmall, positiveLarge, negative)) {
-            ConstantTensor want = libtorch(file, in).get(0);
+            ConstantTensor want = TorchScriptModels.libtorch(file, in).get(0);
             ConstantTensor got = GraphEvaluator.run(g, in).get(0);
             for (long i = 0; i < want.numel(); i++) {
                 assertThat(got.getDouble(i)).as("element " + i).isCloseTo(want.getDouble(i), org.assertj.core.data.Offset.offset(1e-6));
@@ -143,7 +110,7 @@ class RuntimeBranchTest {
         ShapeInference.standard().infer(g, true);
         assertThat(cond.output(1).type()).isEqualTo(new TensorType(DType.FLOAT32, Shape.of(3)));
         for (ConstantTensor in : List.of(x(0f, 0.1f, 0.2f, 0.3f, 0.4f, 0.5f), x(1f, 2f, 3f, 4f, 5f, 6f))) {
-            List<ConstantTensor> want = libtorch(file, List.of(in));
+            List<ConstantTensor> want = TorchScriptModels.libtorch(file, List.of(in));
             List<ConstantTensor> got = GraphEvaluator.run(g, List.of(in));
             assertThat(got).hasSize(2);
             for (int k = 0; k < 2; k++) {
@@ -175,7 +142,7 @@ class RuntimeBranchTest {
             assertThat(Verifier.check(g)).isEmpty();
             for (ConstantTensor in : List.of(x(0.5f, 0.1f, 0.2f, 0.3f, 0.4f, 0.5f), x(1f, 2f, 3f, 4f, 5f, 6f),
                     x(-1f, -2f, 0.5f, 0.25f, -3f, 0f))) {
-                List<ConstantTensor> want = libtorch(file, List.of(in));
+                List<ConstantTensor> want = TorchScriptModels.libtorch(file, List.of(in));
                 List<ConstantTensor> got = GraphEvaluator.run(g, List.of(in));
                 assertThat(got).hasSameSizeAs(want);
                 for (int k = 0; k < want.size(); k++) {
@@ -204,7 +171,7 @@ class RuntimeBranchTest {
         Graph then = g.nodesOf(ControlFlow.COND).get(0).subgraphs().get(0);
         assertThat(then.opHistogram()).containsKeys("aten::select_scatter");
         for (ConstantTensor in : List.of(x(1f, 2f, 3f, 4f, 5f, 6f), x(-1f, -2f, -3f, 4f, 0.5f, -6f))) {
-            ConstantTensor want = libtorch(file, List.of(in)).get(0);
+            ConstantTensor want = TorchScriptModels.libtorch(file, List.of(in)).get(0);
             ConstantTensor got = GraphEvaluator.run(g, List.of(in)).get(0);
             for (long i = 0; i < want.numel(); i++) {
                 assertThat(got.getDouble(i)).as("element " + i).isCloseTo(want.getDouble(i), org.assertj.core.data.Offset.offset(1e-6));

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 import java.nio.file.Path;
 import java.util.List;
 
-import static dev.kiln.frontend.torchscript.RuntimeBranchTest.libtorch;
+import static dev.kiln.frontend.torchscript.TorchScriptModels.libtorch;
 import static dev.kiln.frontend.torchscript.RuntimeBranchTest.save;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,4 +1,4 @@
-package dev.kiln.compiler;
+package dev.kiln.frontend.torchscript;
 
 import dev.kiln.ir.ConstantTensor;
 import dev.kiln.passes.eval.TorchEval;
@@ -16,12 +16,13 @@ import java.util.List;
  * TorchScript models for tests, made and run by libtorch itself: {@link #save} compiles {@code forward}'s source with
  * libtorch's TorchScript compiler and saves it as {@code torch.jit.save} would; {@link #libtorch} is what libtorch's
  * TorchScript interpreter returns for the saved file (the reference). Every libtorch object is freed on return.
+ * Shared with other modules' tests through this module's test jar.
  */
-final class TorchScriptModels {
+public final class TorchScriptModels {
     private TorchScriptModels() {
     }
 
-    static Path save(String source, Path dir, String name) {
+    public static Path save(String source, Path dir, String name) {
         try (PointerScope scope = new PointerScope()) {
             JitModule m = new JitModule(new QualifiedName("M"));
             m.define(source);
@@ -32,11 +33,18 @@ final class TorchScriptModels {
     }
 
     /** The outputs of the saved module on {@code x} (a copy: the module may write its input), a tuple flattened. */
-    static List<ConstantTensor> libtorch(Path file, ConstantTensor x) {
+    public static List<ConstantTensor> libtorch(Path file, ConstantTensor x) {
+        return libtorch(file, List.of(x));
+    }
+
+    /** The outputs of the saved module on copies of {@code inputs}, a tuple flattened. */
+    public static List<ConstantTensor> libtorch(Path file, List<ConstantTensor> inputs) {
         try (PointerScope scope = new PointerScope()) {
             JitModule m = org.bytedeco.pytorch.global.torch.load(file.toString());
             IValueVector args = new IValueVector();
-            args.push_back(new IValue(TorchEval.toTorch(x).clone()));
+            for (ConstantTensor x : inputs) {
+                args.push_back(new IValue(TorchEval.toTorch(x).clone()));
+            }
             IValue out = m.forward(args);
             List<ConstantTensor> result = new ArrayList<>();
             if (out.isTuple()) {
