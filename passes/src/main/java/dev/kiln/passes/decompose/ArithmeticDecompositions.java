@@ -356,8 +356,12 @@ public final class ArithmeticDecompositions {
      * relative), above it the direct form, whose rounding of {@code 1 + x} or of {@code exp(x)} costs under 7e-7
      * relative there. NaN, infinities and {@code log1p(-1) = -inf} come out of the direct form as libtorch's.
      */
-    abstract static class NearZero implements Decomposition {
+    abstract static class NearZero extends OpDecomposition {
         static final double SERIES_BELOW = 0.1;
+
+        NearZero(String op) {
+            super(op);
+        }
 
         @Override
         public Optional<String> unsupported(Node n) {
@@ -388,9 +392,8 @@ public final class ArithmeticDecompositions {
     /** {@code log1p(x)}: {@code x - x^2/2 + x^3/3 - ... + x^7/7} near 0, {@code log(1 + x)} elsewhere. */
     @AutoService(Decomposition.class)
     public static final class Log1p extends NearZero {
-        @Override
-        public String op() {
-            return "aten::log1p";
+        public Log1p() {
+            super("aten::log1p");
         }
 
         @Override
@@ -407,9 +410,8 @@ public final class ArithmeticDecompositions {
     /** {@code expm1(x)}: {@code x + x^2/2! + ... + x^7/7!} near 0, {@code exp(x) - 1} elsewhere. */
     @AutoService(Decomposition.class)
     public static final class Expm1 extends NearZero {
-        @Override
-        public String op() {
-            return "aten::expm1";
+        public Expm1() {
+            super("aten::expm1");
         }
 
         @Override
