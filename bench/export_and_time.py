@@ -44,6 +44,9 @@ MODELS = CV_MODELS + SEQ_MODELS
 GROUPS = ["export", "eager", "compile", "autotune"]
 DEFAULT_GROUPS = ["export", "eager", "compile"]
 SEQ_LEN = 128
+WORKER = None  # the torch.compile worker's command before its arguments (None: this script); tests put a fake here
+MIN_WORKER_S = 30  # a torch.compile worker is not started with less time than this
+RESERVE_S = 60  # seconds the compile-only phase leaves for the timed runs after it
 
 
 # ----------------------------------------------------------------------------------------- pure helpers
@@ -289,8 +292,9 @@ def time_peer(fn, batch, a, clock):
     return out
 
 
-def measure(peer, model, inputs, refs, batch, a, clock, half=False, compile_mode=None):
-    """One peer's measurement record."""
+def measure(peer, model, inputs, refs, batch, a, clock, half=False, compile_mode=None, warm_only=False):
+    """One peer's measurement record; with warm_only (a torch.compile peer) only its compile: the first two calls,
+    which fill the worker's Inductor cache, and no timing."""
     import torch
     dev = torch.device("cuda")
     rec = {"peer": peer, "precision": "fp16" if half else "fp32", "status": "ok"}
@@ -313,6 +317,11 @@ def measure(peer, model, inputs, refs, batch, a, clock, half=False, compile_mode
                 m(*xs)  # a second call: CUDA-graph trees record on the second run
             torch.cuda.synchronize()
             rec["compile_s"] = round(time.time() - t0, 2)
+            if warm_only:
+                rec["status"] = "warmed"
+                del m, xs
+                torch.cuda.empty_cache()
+                return rec
             # the peak of running the model, not of compiling it (autotuning allocates benchmark buffers)
             torch.cuda.empty_cache()
             torch.cuda.reset_peak_memory_stats()
@@ -348,21 +357,199 @@ def run_compile_worker(a):
     entries = read_manifest(a)
     mode = "default" if a.worker == "compile" else "max-autotune"
     prefix = "compile" if a.worker == "compile" else "autotune"
+    skip = set()
+    if a.warm_only and os.path.exists(a.records):  # peers an earlier call of this machine already compiled
+        skip = {(r["batch"], r["peer"]) for r in read_jsonl(a.records) if r.get("status") == "warmed"}
     for e in entries:
         if e["model"] != a.worker_model:
             continue
+        peers = [half for half in (False, True) if (e["batch"], f"{prefix}-{'fp16' if half else 'fp32'}") not in skip]
+        if not peers:
+            continue
         model, _ = build(e["model"], e["batch"])
         xs, ys = load_refs(e, a)
-        for half in (False, True):
+        for half in peers:
             if clock.left() < 5:
                 return
             rec = measure(f"{prefix}-{'fp16' if half else 'fp32'}", model, xs, ys, e["batch"], a, clock, half=half,
-                          compile_mode=mode)
+                          compile_mode=mode, warm_only=a.warm_only)
             rec.update({"model": e["model"], "batch": e["batch"]})
+            if a.warm_only:
+                rec.update({"inductor_cache": a.cache_state, "concurrent_compiles": a.concurrent})
             with open(a.records, "a") as f:
                 f.write(json.dumps(rec) + "\n")
             print(summary_line(rec), flush=True)
             torch._dynamo.reset()
+
+
+# ----------------------------------------------------------------------------------------- torch.compile workers
+
+def read_jsonl(path):
+    """The JSON lines of a file (none if it does not exist)."""
+    if not os.path.exists(path):
+        return []
+    with open(path) as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def run_pool(jobs, procs, budget, poll=0.2):
+    """Runs jobs (dicts with name, env and cmd: a command, or a function of the job's time limit that returns one)
+    at most procs at a time, each in a process group of its own (Inductor's
+    compile workers are its children) killed whole when its time is up. A job's time limit is budget() when it
+    starts; a job whose budget() is under MIN_WORKER_S does not start. Returns {name: "ok" | "exit N" | "timed out after N s"
+    | "deadline"}."""
+    queue, running, outcome = list(jobs), [], {}
+    while queue or running:
+        while queue and len(running) < procs:
+            job = queue.pop(0)
+            limit = budget()
+            if limit < MIN_WORKER_S:
+                outcome[job["name"]] = "deadline"
+                continue
+            command = job["cmd"](limit) if callable(job["cmd"]) else job["cmd"]
+            proc = subprocess.Popen(command, env=job.get("env"), start_new_session=True)
+            running.append((job, proc, time.time() + limit, limit))
+        if not running:
+            break
+        time.sleep(poll)
+        for item in list(running):
+            job, proc, end, limit = item
+            rc = proc.poll()
+            if rc is None and time.time() > end:
+                kill_group(proc)
+                outcome[job["name"]] = f"timed out after {limit:.0f} s"
+            elif rc is not None:
+                outcome[job["name"]] = "ok" if rc == 0 else f"exit {rc}"
+            else:
+                continue
+            running.remove(item)
+    return outcome
+
+
+def kill_group(proc):
+    """Kills a process started with start_new_session and everything it started."""
+    import signal
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    proc.wait()
+
+
+def with_cold_compile(timed, warmed):
+    """A timed torch.compile record whose worker compiled from the cache a first-phase worker filled: its compile
+    time becomes the first phase's (compile_warm_s keeps its own), with that phase's cache state and concurrency."""
+    rec = dict(timed)
+    if warmed is None or warmed.get("status") != "warmed" or "compile_s" not in warmed:
+        return rec
+    if "compile_s" in rec:
+        rec["compile_warm_s"] = rec["compile_s"]
+    rec["compile_s"] = warmed["compile_s"]
+    for k in ("inductor_cache", "concurrent_compiles", "compile_timed_out_s"):
+        if k in warmed:
+            rec[k] = warmed[k]
+    return rec
+
+
+def worker_env(cache_dir, procs):
+    """The environment of one torch.compile worker: its own Inductor cache and, with procs workers at once, its share
+    of the compile threads (of TORCHINDUCTOR_COMPILE_THREADS when set, e.g. by run.sh --gpus, else of the cores)."""
+    env = dict(os.environ, TORCHINDUCTOR_CACHE_DIR=cache_dir)
+    if procs > 1:
+        total = int(os.environ.get("TORCHINDUCTOR_COMPILE_THREADS") or os.cpu_count() or 1)
+        env["TORCHINDUCTOR_COMPILE_THREADS"] = str(max(1, total // procs))
+    return env
+
+
+def run_compile_group(group, limit, entries, a, clock, done, put, skipped):
+    """The torch.compile peers of group ("compile" or "autotune") for every model of entries, each model's in a
+    worker subprocess with a time limit. With --compile-procs 1 one worker per model compiles and times its peers
+    in turn. With N > 1: first up to N workers at once only compile (--warm-only), each filling its model's Inductor
+    cache (WORKDIR/inductor/GROUP-MODEL) and writing its compile times to results/GROUP-MODEL.warm.jsonl; then one
+    worker per model, alone on the GPU, compiles again from that cache and times. A model whose first phase ran out
+    of time continues from its cache at the next call of the same machine (its compile time then marked warm)."""
+    names = [n for n in a.models if any(e["model"] == n for e in entries)]
+    todo = []
+    for name in names:
+        if all(done(name, e["batch"], f"{group}-{prec}") for e in entries if e["model"] == name for prec in ("fp32", "fp16")):
+            print(f"{group} {name}: measured by an earlier call (--redo measures again)")
+        else:
+            todo.append(name)
+    if not todo:
+        return
+
+    def records_of(name, phase):
+        return os.path.join(a.workdir, "results", f"{group}-{name}{'.warm' if phase == 'warm' else ''}.jsonl")
+
+    def peers_of(name):
+        return [(e["batch"], f"{group}-{prec}") for e in entries if e["model"] == name for prec in ("fp32", "fp16")]
+
+    def cmd(name, budget, extra=()):
+        return [*(WORKER or [sys.executable, os.path.abspath(__file__)]), a.workdir, "--worker", group, "--worker-model", name,
+                "--models", name, "--deadline", str(budget), "--iters", str(a.iters), "--warmup", str(a.warmup),
+                "--max-seconds", str(a.max_seconds), *extra]
+
+    procs = max(1, a.compile_procs)
+    warm = {}
+    if procs > 1:
+        # phase 1: compile side by side
+        jobs, states = [], {}
+        for name in todo:
+            have = {(r["batch"], r["peer"]) for r in read_jsonl(records_of(name, "warm")) if r.get("status") == "warmed"}
+            if all(p in have for p in peers_of(name)):
+                continue
+            cache_dir, states[name] = inductor_cache(a.workdir, group, name)
+            jobs.append({"name": name, "env": worker_env(cache_dir, procs),
+                         "cmd": lambda budget, name=name: cmd(name, budget - 5, [
+                             "--records", records_of(name, "warm"), "--warm-only", "--cache-state", states[name],
+                             "--concurrent", str(procs)])})
+        if jobs:
+            t0 = time.time()
+            print(f"{group}: compiling {', '.join(j['name'] for j in jobs)}, {procs} at once", flush=True)
+            outcome = run_pool(jobs, procs, lambda: min(limit, clock.left() - RESERVE_S))
+            for name, how in outcome.items():
+                print(f"{group} {name} (compile only): {how}", flush=True)
+                if how.startswith("timed out"):
+                    with open(records_of(name, "warm"), "a") as f:
+                        f.write(json.dumps({"model": name, "status": "timed-out", "seconds": float(how.split()[3])}) + "\n")
+            print(f"{group}: compile phase {time.time() - t0:.0f} s", flush=True)
+        for name in todo:
+            timed_out = 0.0  # the time-outs before a record: its compile continued from what they left
+            for r in read_jsonl(records_of(name, "warm")):
+                if r.get("status") == "timed-out":
+                    timed_out += r["seconds"]
+                elif r.get("status") in ("warmed", "error"):
+                    if timed_out and r["status"] == "warmed":
+                        r["compile_timed_out_s"] = timed_out
+                    warm[(name, r["batch"], r["peer"])] = r
+
+    for name in todo:
+        if procs > 1 and not all((name, b, p) in warm for (b, p) in peers_of(name)
+                                 if not done(name, b, p)):
+            missing = [f"{p} batch {b}" for (b, p) in peers_of(name) if (name, b, p) not in warm and not done(name, b, p)]
+            skipped.append(f"{group} {name}: not yet compiled ({', '.join(missing)}); the same command continues")
+            continue
+        budget = min(limit, clock.left() - 5)
+        if budget < MIN_WORKER_S:
+            skipped.append(f"{group} {name}: deadline")
+            continue
+        records = records_of(name, "timed")
+        if os.path.exists(records):
+            os.remove(records)
+        cache_dir, cache_state = inductor_cache(a.workdir, group, name)
+        outcome = run_pool([{"name": name, "env": worker_env(cache_dir, 1), "cmd": cmd(name, budget, ["--records", records])}],
+                           1, lambda: budget + 10)
+        note = None if outcome.get(name) == "ok" else outcome.get(name)
+        got = read_jsonl(records)
+        for rec in got:
+            if "compile_s" in rec:
+                rec["inductor_cache"] = cache_state
+            put(with_cold_compile(rec, warm.get((name, rec["batch"], rec["peer"]))) if procs > 1 else rec)
+        measured = {(r["batch"], r["peer"]) for r in got}
+        for (b, peer) in peers_of(name):
+            if (b, peer) not in measured and not done(name, b, peer):
+                put({"model": name, "batch": b, "peer": peer, "precision": peer.rsplit("-", 1)[1], "status": "skipped",
+                     "error": note or "worker ended before this peer (see the log)"})
 
 
 def summary_line(r):
@@ -476,6 +663,15 @@ def main(argv=None):
     ap.add_argument("--worker", default="", help=argparse.SUPPRESS)
     ap.add_argument("--worker-model", default="", help=argparse.SUPPRESS)
     ap.add_argument("--records", default="", help=argparse.SUPPRESS)
+    ap.add_argument("--warm-only", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--cache-state", default="cold", help=argparse.SUPPRESS)
+    ap.add_argument("--concurrent", type=int, default=1, help=argparse.SUPPRESS)
+    ap.add_argument("--compile-procs", type=int, default=1,
+                    help="torch.compile workers compiling at once (default 1: each model compiled and timed in turn). "
+                         "With N > 1 each group runs in two phases: up to N workers compile (and autotune) their "
+                         "models side by side, filling each model's Inductor cache; then each model is timed alone, "
+                         "its worker compiling again from that cache. The compile time shown is the first phase's, "
+                         "marked as measured with N compiling at once")
     a = ap.parse_args(argv)
     a.models = parse_list(a.models, MODELS, "model")
     a.groups = parse_list(a.groups, GROUPS, "group")
@@ -588,51 +784,8 @@ def main(argv=None):
                 put(rec)
 
     for group, limit in (("compile", a.compile_timeout), ("autotune", a.autotune_timeout)):
-        if group not in a.groups:
-            continue
-        for name in a.models:
-            if not any(e["model"] == name for e in entries):
-                continue
-            if all(done(name, e["batch"], f"{group}-{prec}") for e in entries if e["model"] == name
-                   for prec in ("fp32", "fp16")):
-                print(f"{group} {name}: measured by an earlier call (--redo measures again)")
-                continue
-            budget = min(limit, clock.left() - 5)
-            if budget < 30:
-                result["skipped"].append(f"{group} {name}: deadline")
-                continue
-            records = os.path.join(a.workdir, "results", f"{group}-{name}.jsonl")
-            if os.path.exists(records):
-                os.remove(records)
-            cmd = [sys.executable, os.path.abspath(__file__), a.workdir, "--worker", group, "--worker-model", name,
-                   "--records", records, "--models", name, "--deadline", str(budget),
-                   "--iters", str(a.iters), "--warmup", str(a.warmup), "--max-seconds", str(a.max_seconds)]
-            cache_dir, cache_state = inductor_cache(a.workdir, group, name)
-            t0 = time.time()
-            try:
-                subprocess.run(cmd, timeout=budget + 10, check=False,
-                               env=dict(os.environ, TORCHINDUCTOR_CACHE_DIR=cache_dir))
-                note = None
-            except subprocess.TimeoutExpired:
-                note = f"timed out after {budget:.0f} s"
-            got = []
-            if os.path.exists(records):
-                with open(records) as f:
-                    got = [json.loads(line) for line in f if line.strip()]
-            for rec in got:
-                if "compile_s" in rec:
-                    rec["inductor_cache"] = cache_state
-                put(rec)
-            measured = {(r["batch"], r["peer"]) for r in got}
-            for e in entries:
-                if e["model"] != name:
-                    continue
-                for prec in ("fp32", "fp16"):
-                    peer = f"{group}-{prec}"
-                    if (e["batch"], peer) not in measured:
-                        put({"model": name, "batch": e["batch"], "peer": peer, "precision": prec, "status": "skipped",
-                             "error": note or "worker ended before this peer (see the log)"})
-            print(f"{group} {name}: {time.time() - t0:.0f} s", flush=True)
+        if group in a.groups:
+            run_compile_group(group, limit, entries, a, clock, done, put, result["skipped"])
     save()
     return 0
 

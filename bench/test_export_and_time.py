@@ -1,11 +1,14 @@
 """Tests of bench/export_and_time.py without torch.
 
-ExportOnnxTest needs nothing but Python (CI: cd bench && python3 -m unittest test_export_and_time.ExportOnnxTest);
+ExportOnnxTest, CompileWorkersTest and RunPoolTest need nothing but Python (CI runs them: .ci/run);
 OnnxProblemTest needs the onnx package, which the GPU machine has (tools/gpu/checks.sh runs the whole file there).
 """
+import argparse
+import json
 import os
 import sys
 import tempfile
+import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -124,6 +127,170 @@ class OnnxProblemTest(unittest.TestCase):
     def test_all_float16_is_valid(self):
         from onnx import TensorProto
         self.assertIsNone(self.check(TensorProto.FLOAT16))
+
+
+FAKE_WORKER = r"""
+import json, os, sys, time
+args = sys.argv[1:]
+def opt(name, default=None):
+    return args[args.index(name) + 1] if name in args else default
+workdir, group, model, records = args[0], opt("--worker"), opt("--worker-model"), opt("--records")
+warm = "--warm-only" in args
+with open(os.path.join(workdir, "log.jsonl"), "a") as f:
+    f.write(json.dumps({"model": model, "warm": warm, "start": time.time()}) + "\n")
+open(os.path.join(os.environ["TORCHINDUCTOR_CACHE_DIR"], "fxgraph"), "a").close()  # what Inductor leaves there
+slow = os.path.join(workdir, "slow-" + model)
+if warm and os.path.exists(slow):  # the first compile of this model runs out of time, once
+    os.remove(slow)
+    with open(records, "a") as f:  # one peer compiled before the time ran out
+        f.write(json.dumps({"model": model, "batch": 1, "peer": group + "-fp32", "status": "warmed",
+                            "compile_s": 10.0, "inductor_cache": opt("--cache-state"),
+                            "concurrent_compiles": int(opt("--concurrent"))}) + "\n")
+    time.sleep(60)
+have = set()
+if warm and os.path.exists(records):
+    with open(records) as f:
+        have = {(r["batch"], r["peer"]) for r in map(json.loads, f) if r.get("status") == "warmed"}
+time.sleep(0.5)
+for batch in (1, 32):
+    for prec in ("fp32", "fp16"):
+        peer = group + "-" + prec
+        if (batch, peer) in have:
+            continue
+        rec = {"model": model, "batch": batch, "peer": peer, "precision": prec}
+        if warm:
+            rec.update({"status": "warmed", "compile_s": 50.0, "inductor_cache": opt("--cache-state"),
+                        "concurrent_compiles": int(opt("--concurrent"))})
+        else:
+            rec.update({"status": "ok", "compile_s": 2.0, "latency_ms": {"median": 1.0}})
+        with open(records, "a") as f:
+            f.write(json.dumps(rec) + "\n")
+with open(os.path.join(workdir, "log.jsonl"), "a") as f:
+    f.write(json.dumps({"model": model, "warm": warm, "end": time.time()}) + "\n")
+"""
+
+
+class CompileWorkersTest(unittest.TestCase):
+    """run_compile_group with a fake worker (no torch): the two phases of --compile-procs, and a model whose
+    compile runs out of time finishing at the next call."""
+
+    def setUp(self):
+        self.dir = tempfile.TemporaryDirectory()
+        self.work = self.dir.name
+        os.makedirs(os.path.join(self.work, "results"))
+        fake = os.path.join(self.work, "fake_worker.py")
+        with open(fake, "w") as f:
+            f.write(FAKE_WORKER)
+        self.saved = (bench.WORKER, bench.MIN_WORKER_S, bench.RESERVE_S)
+        bench.WORKER, bench.MIN_WORKER_S, bench.RESERVE_S = [sys.executable, fake], 1, 0
+        self.measurements, self.skipped = [], []
+
+    def tearDown(self):
+        bench.WORKER, bench.MIN_WORKER_S, bench.RESERVE_S = self.saved
+        self.dir.cleanup()
+
+    def run_group(self, models, procs, limit=20):
+        a = argparse.Namespace(workdir=self.work, models=models, iters=10, warmup=1, max_seconds=1.0,
+                               compile_procs=procs, redo=False)
+        entries = [{"model": m, "batch": b} for m in models for b in (1, 32)]
+        ok = lambda m, b, p: any((r["model"], r["batch"], r["peer"], r["status"]) == (m, b, p, "ok")
+                                 for r in self.measurements)
+
+        def put(rec):
+            self.measurements[:] = [r for r in self.measurements
+                                    if (r["model"], r["batch"], r["peer"]) != (rec["model"], rec["batch"], rec["peer"])]
+            self.measurements.append(rec)
+        self.skipped = []
+        bench.run_compile_group("autotune", limit, entries, a, bench.Clock(600), ok, put, self.skipped)
+
+    def record(self, model, batch, peer):
+        return next(r for r in self.measurements if (r["model"], r["batch"], r["peer"]) == (model, batch, peer))
+
+    def log(self):
+        with open(os.path.join(self.work, "log.jsonl")) as f:
+            return [json.loads(line) for line in f]
+
+    def test_models_compile_side_by_side_then_are_timed_alone_with_the_first_compile_time(self):
+        self.run_group(["resnet50", "vit_b_16"], procs=2)
+        self.assertEqual(len(self.measurements), 8)
+        r = self.record("vit_b_16", 32, "autotune-fp16")
+        self.assertEqual((r["status"], r["compile_s"], r["compile_warm_s"]), ("ok", 50.0, 2.0))
+        self.assertEqual((r["inductor_cache"], r["concurrent_compiles"]), ("cold", 2))
+        log = self.log()
+        warm = {e["model"]: e for e in log if e["warm"] and "start" in e}
+        warm_end = {e["model"]: e["end"] for e in log if e["warm"] and "end" in e}
+        timed = sorted((e["start"], e["model"]) for e in log if not e["warm"] and "start" in e)
+        # the two compiles overlapped; every timed run started after both had ended, one after the other
+        self.assertLess(warm["vit_b_16"]["start"], warm_end["resnet50"])
+        self.assertLess(warm["resnet50"]["start"], warm_end["vit_b_16"])
+        self.assertGreater(timed[0][0], max(warm_end.values()))
+        self.assertEqual([m for _, m in timed], ["resnet50", "vit_b_16"])
+
+    def test_a_compile_that_runs_out_of_time_continues_at_the_next_call(self):
+        open(os.path.join(self.work, "slow-resnet50"), "w").close()
+        self.run_group(["resnet50", "vit_b_16"], procs=2, limit=3)
+        self.assertEqual({r["model"] for r in self.measurements}, {"vit_b_16"})
+        self.assertEqual(len(self.skipped), 1)
+        self.assertIn("resnet50: not yet compiled", self.skipped[0])
+        self.assertIn("autotune-fp16 batch 1", self.skipped[0])
+        self.assertNotIn("autotune-fp32 batch 1", self.skipped[0])  # compiled before the time ran out
+
+        self.run_group(["resnet50", "vit_b_16"], procs=2, limit=3)
+        self.assertEqual(len(self.measurements), 8, self.skipped)
+        first = self.record("resnet50", 1, "autotune-fp32")  # compiled cold by the first call
+        self.assertEqual((first["compile_s"], first["inductor_cache"]), (10.0, "cold"))
+        self.assertNotIn("compile_timed_out_s", first)
+        later = self.record("resnet50", 32, "autotune-fp32")  # compiled by the second, from the first's cache
+        self.assertEqual((later["compile_s"], later["inductor_cache"], later["compile_timed_out_s"]), (50.0, "warm", 3.0))
+        # vit_b_16 was not compiled or timed again
+        self.assertEqual(sum(1 for e in self.log() if e["model"] == "vit_b_16" and "start" in e), 2)
+
+    def test_one_process_compiles_and_times_each_model_in_turn(self):
+        self.run_group(["resnet50"], procs=1)
+        r = self.record("resnet50", 1, "autotune-fp16")
+        self.assertEqual((r["compile_s"], r["inductor_cache"]), (2.0, "cold"))
+        self.assertNotIn("compile_warm_s", r)
+        self.assertEqual([e["warm"] for e in self.log() if "start" in e], [False])
+
+
+class RunPoolTest(unittest.TestCase):
+    def test_a_job_out_of_time_is_killed_with_what_it_started(self):
+        with tempfile.TemporaryDirectory() as d:
+            pid_file = os.path.join(d, "pid")
+            script = ("import subprocess, time; p = subprocess.Popen(['sleep', '60']); "
+                      f"open({pid_file!r}, 'w').write(str(p.pid)); time.sleep(60)")
+            saved = bench.MIN_WORKER_S
+            bench.MIN_WORKER_S = 1
+            try:
+                t0 = time.time()
+                got = bench.run_pool([{"name": "j", "cmd": [sys.executable, "-c", script]}], 1, lambda: 1.5)
+            finally:
+                bench.MIN_WORKER_S = saved
+            self.assertEqual(got, {"j": "timed out after 2 s"})
+            self.assertLess(time.time() - t0, 10)
+            with open(pid_file) as f:
+                pid = int(f.read())
+            time.sleep(0.2)
+            self.assertFalse(running(pid), f"the worker's child {pid} outlived it")
+
+    def test_a_job_gets_the_budget_left_when_it_starts_and_none_below_the_minimum(self):
+        limits = iter([40.0, 5.0])
+        got = bench.run_pool([{"name": "a", "cmd": lambda limit: [sys.executable, "-c", f"assert {limit} == 40.0"]},
+                              {"name": "b", "cmd": [sys.executable, "-c", "pass"]}], 1, lambda: next(limits))
+        self.assertEqual(got, {"a": "ok", "b": "deadline"})
+
+    def test_a_failing_job_reports_its_exit_status(self):
+        got = bench.run_pool([{"name": "x", "cmd": [sys.executable, "-c", "raise SystemExit(3)"]}], 2, lambda: 60)
+        self.assertEqual(got, {"x": "exit 3"})
+
+
+def running(pid):
+    """Whether pid is a live process (not gone, not a zombie waiting for its parent)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except FileNotFoundError:
+        return False
 
 
 if __name__ == "__main__":

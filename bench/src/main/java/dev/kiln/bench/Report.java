@@ -241,7 +241,8 @@ public final class Report {
                 + "the saved engine (the engine cache). ONNX build: TensorRT's ONNX parser and builder, same settings, "
                 + "empty timing cache (\"warm cache\": started from Kiln's, --shared-cache). torch.compile / "
                 + "max-autotune: the first two calls of the compiled model, at the same precision (\"warm cache\": "
-                + "Inductor's cache already held an earlier call's compile of the model). Layers (engine inspector, WORK/layers/*.json in layers.tgz): all / fused (names "
+                + "Inductor's cache already held an earlier call's compile of the model, e.g. after a time-out; \"N compiling at "
+                + "once\": measured while N models compiled side by side, --compile-procs, each then timed alone). Layers (engine inspector, WORK/layers/*.json in layers.tgz): all / fused (names "
                 + "joined by \" + \") / Myelin regions / reformat copies. Overhead: "
                 + "median wall time of CompiledModule.forwardInto (device tensors, includes the stream sync) minus "
                 + "that of a bare enqueueV3 + stream sync on the same plan.\n\n");
@@ -303,12 +304,26 @@ public final class Report {
         }
     }
 
-    /** A torch.compile peer's compile time (its first two calls), marked when Inductor's cache was warm; blank if not measured. */
-    private static String torchCompileSeconds(JsonNode m) {
+    /**
+     * A torch.compile peer's compile time (its first two calls), marked when Inductor's cache was warm, when it
+     * continued after an earlier compile ran out of time, and when other models compiled at the same time
+     * (--compile-procs); blank if not measured.
+     */
+    static String torchCompileSeconds(JsonNode m) {
         if (!ok(m) || !m.has("compile_s")) {
             return "";
         }
-        return num(m.path("compile_s").asDouble(), 1) + ("warm".equals(m.path("inductor_cache").asText()) ? " (warm cache)" : "");
+        List<String> marks = new ArrayList<>();
+        if ("warm".equals(m.path("inductor_cache").asText())) {
+            marks.add("warm cache");
+        }
+        if (m.has("compile_timed_out_s")) {
+            marks.add("after a " + num(m.path("compile_timed_out_s").asDouble(), 0) + " s time-out");
+        }
+        if (m.path("concurrent_compiles").asInt(1) > 1) {
+            marks.add(m.path("concurrent_compiles").asInt() + " compiling at once");
+        }
+        return num(m.path("compile_s").asDouble(), 1) + (marks.isEmpty() ? "" : " (" + String.join(", ", marks) + ")");
     }
 
     /** Whether the ONNX build time shown was measured from Kiln's timing cache (now, or in the run it was kept from). */

@@ -37,6 +37,20 @@ class ReportTest {
     }
 
     @Test
+    void torchCompileTimesSayHowTheyWereMeasured() {
+        assertThat(Report.torchCompileSeconds(m("vit_b_16", 1, "autotune-fp32", 1).put("compile_s", 212.34)
+                .put("inductor_cache", "cold").put("concurrent_compiles", 3))).isEqualTo("212.3 (3 compiling at once)");
+        assertThat(Report.torchCompileSeconds(m("vit_b_16", 1, "autotune-fp16", 1).put("compile_s", 40.0)
+                .put("inductor_cache", "warm").put("compile_timed_out_s", 300.0).put("concurrent_compiles", 3)))
+                .isEqualTo("40.0 (warm cache, after a 300 s time-out, 3 compiling at once)");
+        assertThat(Report.torchCompileSeconds(m("vit_b_16", 1, "compile-fp16", 1).put("compile_s", 12.0)
+                .put("inductor_cache", "cold").put("concurrent_compiles", 1))).isEqualTo("12.0");
+        ObjectNode failed = m("vit_b_16", 1, "autotune-fp16", 1).put("compile_s", 12.0);
+        failed.put("status", "error");
+        assertThat(Report.torchCompileSeconds(failed)).isEmpty();
+    }
+
+    @Test
     void headerNamesTheMachineAndVersions() {
         String md = Report.markdown(sample());
         assertThat(md).startsWith("# Kiln bench results");
