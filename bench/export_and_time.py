@@ -732,9 +732,10 @@ def main(argv=None):
         for name in a.models:
             for b in batches_for(name, a):
                 old_entry = next((x for x in manifest["entries"] if (x["model"], x["batch"]) == (name, b)), None)
-                if (not a.redo and old_entry is not None and "pt2" in old_entry and "onnx_fp16" in old_entry
-                        and all(os.path.exists(os.path.join(a.workdir, "models", old_entry[f]))
-                                for f in ("npz", "pt2", "onnx", "onnx_fp16"))):
+                # with --skip onnx (e.g. for the torch.compile peers alone) an export without ONNX files is enough
+                files = ("npz", "pt2") + (() if "onnx" in a.skip else ("onnx", "onnx_fp16"))
+                if (not a.redo and old_entry is not None and all(f in old_entry for f in files)
+                        and all(os.path.exists(os.path.join(a.workdir, "models", old_entry[f])) for f in files)):
                     print(f"EXPORT model={name} batch={b}: exported by an earlier call (--redo exports again)")
                     continue
                 if clock.left() < 20:
