@@ -115,7 +115,10 @@ def half_io(model):
             xs = [x.half() if x.is_floating_point() else x for x in xs]
             return tuple(y.float() for y in as_tuple(self.m(*xs)))
 
-    return HalfIO(copy.deepcopy(model).half())
+    # eval(): a new module starts in training mode, and the dynamo ONNX exporter exports the mode it finds (the
+    # legacy one forces eval): a training-mode wrapper gave BERT's FP16 ONNX a training Dropout, which TensorRT's
+    # parser refuses (H200, 2026-12-05)
+    return HalfIO(copy.deepcopy(model).half()).eval()
 
 
 def batches_for(name, a):
@@ -146,6 +149,9 @@ def export_onnx(model, inputs, path, in_names, out_names, exporter, export=None,
     checker; returns which one ("legacy", "dynamo"). When every export fails the check, path holds the first one
     written, and the return value says what the checker found (the ONNX peer then reports the parser's error)."""
     export = export or _export_with
+    if getattr(model, "training", False):
+        raise ValueError("export_onnx: the model is in training mode; call eval() first (the dynamo exporter keeps "
+                         "training-only ops such as Dropout, which TensorRT's parser refuses)")
     errors, invalid = [], []
     order = {"auto": ["legacy", "dynamo"], "legacy": ["legacy"], "dynamo": ["dynamo"]}[exporter]
     for kind in order:
@@ -756,7 +762,8 @@ def main(argv=None):
                         rec["error"] = " | ".join(errors)
                     result["exports"].append(rec)
                     print(f"EXPORT model={name} batch={b} seconds={e['export_s']}+{e.get('onnx_s', 0)} "
-                          f"onnx={e.get('onnx_exporter', 'skipped')}", flush=True)
+                          f"onnx={e.get('onnx_exporter', 'skipped')} onnx_fp16={e.get('onnx_fp16_exporter', 'skipped')}",
+                          flush=True)
                 except Exception as ex:  # noqa: BLE001
                     traceback.print_exc()
                     result["exports"].append({"model": name, "batch": b, "error": f"{type(ex).__name__}: {str(ex)[:500]}"})

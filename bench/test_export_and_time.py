@@ -88,6 +88,12 @@ class ExportOnnxTest(unittest.TestCase):
         self.assertIn("dynamo: RuntimeError", str(e.exception))
         self.assertFalse(os.path.exists(self.path))
 
+    def test_a_model_in_training_mode_is_refused(self):
+        class Training:
+            training = True
+        with self.assertRaisesRegex(ValueError, "training mode; call eval"):
+            bench.export_onnx(Training(), [], self.path, ["x0"], ["y0"], "auto", export=FakeExporters(), check=checker(()))
+
     def test_a_named_exporter_is_the_only_one_tried(self):
         ex = FakeExporters()
         got = self.export(ex, checker({"dynamo"}), order="dynamo")
