@@ -564,7 +564,7 @@ def summary_line(r):
             f"median_ms={lat.get('median', float('nan')):.3f} p99_ms={lat.get('p99', float('nan')):.3f} "
             f"items_per_s={r.get('throughput', float('nan')):.1f} rel_l2={r.get('rel_l2', float('nan')):.1e}"
             + (f" compile_s={r['compile_s']}" if "compile_s" in r else "")
-            + (f" error={r['error'][:200]!r}" if r["status"] != "ok" else ""))
+            + (f" error={r['error'][:200]!r}" if r.get("error") else ""))
 
 
 # ----------------------------------------------------------------------------------------- driver

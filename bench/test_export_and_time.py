@@ -1,6 +1,6 @@
 """Tests of bench/export_and_time.py without torch.
 
-ExportOnnxTest, CompileWorkersTest and RunPoolTest need nothing but Python (CI runs them: .ci/run);
+ExportOnnxTest, CompileWorkersTest, SummaryLineTest and RunPoolTest need nothing but Python (CI runs them: .ci/run);
 OnnxProblemTest needs the onnx package, which the GPU machine has (tools/gpu/checks.sh runs the whole file there).
 """
 import argparse
@@ -257,6 +257,21 @@ class CompileWorkersTest(unittest.TestCase):
         self.assertEqual((r["compile_s"], r["inductor_cache"]), (2.0, "cold"))
         self.assertNotIn("compile_warm_s", r)
         self.assertEqual([e["warm"] for e in self.log() if "start" in e], [False])
+
+
+class SummaryLineTest(unittest.TestCase):
+    def test_a_compile_only_record_has_a_summary_line(self):
+        # a "warmed" record (status not ok, no error) once raised KeyError in the GPU run's workers (H200, 2026-12-05)
+        line = bench.summary_line({"model": "vit_b_16", "batch": 1, "peer": "autotune-fp32", "status": "warmed",
+                                   "compile_s": 80.49})
+        self.assertIn("status=warmed", line)
+        self.assertIn("compile_s=80.49", line)
+        self.assertNotIn("error=", line)
+
+    def test_an_error_is_in_the_summary_line(self):
+        line = bench.summary_line({"model": "m", "batch": 1, "peer": "autotune-fp16", "status": "error",
+                                   "error": "RuntimeError: boom"})
+        self.assertIn("error='RuntimeError: boom'", line)
 
 
 class RunPoolTest(unittest.TestCase):
