@@ -264,8 +264,7 @@ public final class Report {
                     .append(" | ").append(num(m.path("compile_cold_s").asDouble(Double.NaN), 1))
                     .append(" | ").append(num(m.path("compile_warm_s").asDouble(Double.NaN), 1))
                     .append(" | ").append(num(m.path("engine_load_s").asDouble(Double.NaN), 2))
-                    .append(" | ").append(ok(onnx) ? num(onnx.path("build_s").asDouble(Double.NaN), 1)
-                            + (sharedCache(onnx) ? " (warm cache)" : "") : "")
+                    .append(" | ").append(onnxBuildSeconds(onnx))
                     .append(" | ").append(torchCompileSeconds(compiled))
                     .append(" | ").append(torchCompileSeconds(autotuned))
                     .append(" | ").append(num(m.path("engine_mib").asDouble(Double.NaN), 1))
@@ -324,6 +323,21 @@ public final class Report {
             marks.add(m.path("concurrent_compiles").asInt() + " compiling at once");
         }
         return num(m.path("compile_s").asDouble(), 1) + (marks.isEmpty() ? "" : " (" + String.join(", ", marks) + ")");
+    }
+
+    /**
+     * The ONNX peer's build time: cold (from an empty timing cache), "(warm cache)" when it started from Kiln's
+     * (--shared-cache), or, when this run only re-timed the engine from an earlier run's caches and no cold figure
+     * exists, the seeded time marked "(seeded)"; blank if the peer did not run.
+     */
+    static String onnxBuildSeconds(JsonNode onnx) {
+        if (!ok(onnx)) {
+            return "";
+        }
+        if (onnx.has("build_s")) {
+            return num(onnx.path("build_s").asDouble(), 1) + (sharedCache(onnx) ? " (warm cache)" : "");
+        }
+        return onnx.has("build_seeded_s") ? num(onnx.path("build_seeded_s").asDouble(), 1) + " (seeded)" : "";
     }
 
     /** Whether the ONNX build time shown was measured from Kiln's timing cache (now, or in the run it was kept from). */

@@ -37,6 +37,19 @@ class ReportTest {
     }
 
     @Test
+    void onnxBuildTimesSayHowTheyWereMeasured() {
+        assertThat(Report.onnxBuildSeconds(m("gpt2_blocks", 1, "onnx-trt-fp16", 0.5).put("build_s", 10.04)))
+                .isEqualTo("10.0");
+        assertThat(Report.onnxBuildSeconds(m("gpt2_blocks", 1, "onnx-trt-fp16", 0.5).put("build_s", 6.1)
+                .put("timing_cache", "shared"))).isEqualTo("6.1 (warm cache)");
+        assertThat(Report.onnxBuildSeconds(m("gpt2_blocks", 1, "onnx-trt-fp16", 0.5).put("build_seeded_s", 9.11)
+                .put("timing_cache", "seeded"))).isEqualTo("9.1 (seeded)");
+        ObjectNode failed = m("bert_base", 1, "onnx-trt-fp16", 0.5).put("build_s", 3.0);
+        failed.put("status", "error");
+        assertThat(Report.onnxBuildSeconds(failed)).isEmpty();
+    }
+
+    @Test
     void torchCompileTimesSayHowTheyWereMeasured() {
         assertThat(Report.torchCompileSeconds(m("vit_b_16", 1, "autotune-fp32", 1).put("compile_s", 212.34)
                 .put("inductor_cache", "cold").put("concurrent_compiles", 3))).isEqualTo("212.3 (3 compiling at once)");
