@@ -363,9 +363,11 @@ def run_compile_worker(a):
     entries = read_manifest(a)
     mode = "default" if a.worker == "compile" else "max-autotune"
     prefix = "compile" if a.worker == "compile" else "autotune"
-    skip = set()
-    if a.warm_only and os.path.exists(a.records):  # peers an earlier call of this machine already compiled
-        skip = {(r["batch"], r["peer"]) for r in read_jsonl(a.records) if r.get("status") == "warmed"}
+    # peers measured by an earlier call (--skip-peers BATCH:PEER,...), and with --warm-only those an earlier call of
+    # this machine already compiled
+    skip = {(int(x.split(":")[0]), x.split(":")[1]) for x in parse_list(a.skip_peers)}
+    if a.warm_only and os.path.exists(a.records):
+        skip |= {(r["batch"], r["peer"]) for r in read_jsonl(a.records) if r.get("status") == "warmed"}
     for e in entries:
         if e["model"] != a.worker_model:
             continue
@@ -493,7 +495,8 @@ def run_compile_group(group, limit, entries, a, clock, done, put, skipped):
     def cmd(name, budget, extra=()):
         return [*(WORKER or [sys.executable, os.path.abspath(__file__)]), a.workdir, "--worker", group, "--worker-model", name,
                 "--models", name, "--deadline", str(budget), "--iters", str(a.iters), "--warmup", str(a.warmup),
-                "--max-seconds", str(a.max_seconds), *extra]
+                "--max-seconds", str(a.max_seconds),
+                "--skip-peers", ",".join(f"{b}:{p}" for (b, p) in peers_of(name) if done(name, b, p)), *extra]
 
     procs = max(1, a.compile_procs)
     warm = {}
@@ -670,6 +673,7 @@ def main(argv=None):
     ap.add_argument("--worker-model", default="", help=argparse.SUPPRESS)
     ap.add_argument("--records", default="", help=argparse.SUPPRESS)
     ap.add_argument("--warm-only", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--skip-peers", default="", help=argparse.SUPPRESS)
     ap.add_argument("--cache-state", default="cold", help=argparse.SUPPRESS)
     ap.add_argument("--concurrent", type=int, default=1, help=argparse.SUPPRESS)
     ap.add_argument("--compile-procs", type=int, default=1,

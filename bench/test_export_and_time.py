@@ -153,10 +153,10 @@ if warm and os.path.exists(slow):  # the first compile of this model runs out of
                             "compile_s": 10.0, "inductor_cache": opt("--cache-state"),
                             "concurrent_compiles": int(opt("--concurrent"))}) + "\n")
     time.sleep(60)
-have = set()
+have = {(int(x.split(":")[0]), x.split(":")[1]) for x in (opt("--skip-peers") or "").split(",") if x}
 if warm and os.path.exists(records):
     with open(records) as f:
-        have = {(r["batch"], r["peer"]) for r in map(json.loads, f) if r.get("status") == "warmed"}
+        have |= {(r["batch"], r["peer"]) for r in map(json.loads, f) if r.get("status") == "warmed"}
 time.sleep(0.5)
 for batch in (1, 32):
     for prec in ("fp32", "fp16"):
@@ -250,6 +250,15 @@ class CompileWorkersTest(unittest.TestCase):
         self.assertEqual((later["compile_s"], later["inductor_cache"], later["compile_timed_out_s"]), (50.0, "warm", 3.0))
         # vit_b_16 was not compiled or timed again
         self.assertEqual(sum(1 for e in self.log() if e["model"] == "vit_b_16" and "start" in e), 2)
+
+    def test_peers_an_earlier_call_measured_are_not_measured_again(self):
+        earlier = [{"model": "resnet50", "batch": 1, "peer": f"autotune-{p}", "status": "ok", "compile_s": 99.0}
+                   for p in ("fp32", "fp16")]
+        self.measurements.extend(earlier)
+        self.run_group(["resnet50"], procs=1)
+        self.assertEqual(len(self.measurements), 4)
+        self.assertEqual(self.record("resnet50", 1, "autotune-fp16")["compile_s"], 99.0)
+        self.assertEqual(self.record("resnet50", 32, "autotune-fp16")["compile_s"], 2.0)
 
     def test_one_process_compiles_and_times_each_model_in_turn(self):
         self.run_group(["resnet50"], procs=1)
