@@ -63,6 +63,17 @@ if [[ -z $GROUPS_ARG ]]; then
 fi
 has() { [[ ",$GROUPS_ARG," == *",$1,"* ]]; }
 pick() { local out=""; for g in "$@"; do has "$g" && out="${out:+$out,}$g"; done; echo "$out"; }
+# The PyTorch groups alone (export, eager, compile, autotune) need no Java, so no staged runtime: without JAVA the
+# results stay PyTorch's own ($OUT/torch.json, to merge with Main merge where Java is). The other groups need it.
+NOJAVA=0
+if [[ -z ${JAVA:-} ]]; then
+  NEED=$(pick kiln onnx graph compile-time overhead kernels)
+  if [[ -n $NEED ]]; then
+    echo "bench: JAVA is not set, and groups $NEED need it: run through .gpu/device.sh after staging (shared/gpu/README.md), or name only PyTorch groups (--group export,eager,compile,autotune)" >&2
+    exit 2
+  fi
+  NOJAVA=1
+fi
 
 OUT=${OUT:-$ROOT/bench-out}
 WORK=${BENCH_WORK:-${GPU_STAGE_HOME:-$HOME}/bench-work}
@@ -113,8 +124,12 @@ if (( GPUS > 1 )); then
   wait
   PARTS=(); for ((i = 0; i < GPUS; i++)); do [[ -f $OUT/gpu$i/results.json ]] && PARTS+=("$OUT/gpu$i/results.json"); done
   KFLAG=(); [[ -n ${KILN_VERSION:-} ]] && KFLAG=(--kiln-version "$KILN_VERSION")
-  "$JAVA" -cp "$CP" dev.kiln.bench.Main merge --out "$OUT" "${KFLAG[@]}" "${INCLUDES[@]}" "${PARTS[@]}" \
-    || echo "bench: merge of the GPUs' results failed"
+  if (( NOJAVA )); then
+    echo "bench: no JAVA: each GPU's PyTorch results are in \$OUT/gpuN/torch.json (merge them with Main merge where Java is)"
+  else
+    "$JAVA" -cp "$CP" dev.kiln.bench.Main merge --out "$OUT" "${KFLAG[@]}" "${INCLUDES[@]}" "${PARTS[@]}" \
+      || echo "bench: merge of the GPUs' results failed"
+  fi
   for ((i = 0; i < GPUS; i++)); do [[ -f $OUT/gpu$i/run.log ]] && { echo "--- GPU $i"; tail -3 "$OUT/gpu$i/run.log"; }; done
   [[ -f $OUT/results.md ]] && cat "$OUT/results.md"
   exit 0
@@ -148,6 +163,10 @@ nvidia-smi --query-gpu=name,driver_version,memory.used,memory.total,clocks.sm,cl
 phase() { echo "=== bench: $1 ($(left) s of $BUDGET left) ==="; }
 # merged after every phase, so $OUT holds the latest tables even if the call is cut short
 merge() {
+  if (( NOJAVA )); then
+    [[ -f $WORK/results/torch.json ]] && cp "$WORK/results/torch.json" "$OUT/torch.json"
+    return 0
+  fi
   local inputs=("${INCLUDES[@]}" "$WORK/results/torch.json" "$WORK/results/kiln.json") kflag=()
   [[ -n $KILN_VERSION ]] && kflag=(--kiln-version "$KILN_VERSION")
   "$JAVA" -cp "$CP" dev.kiln.bench.Main merge --out "$OUT" "${kflag[@]}" "${inputs[@]}" >>"$WORK/logs/merge.log" 2>&1 \
@@ -163,6 +182,7 @@ if [[ -n $G ]]; then
   if [[ -z $(pick kiln onnx graph compile-time overhead) ]]; then
     KEEP=30; [[ -n $(pick compile autotune) ]] && KEEP=200
     D=$(( $(left) - KEEP ))
+    (( D < $(left) / 3 )) && D=$(( $(left) / 3 ))   # a small --budget: a third for the exports, not a negative time
   fi
   timeout $(( D + 60 )) env LD_LIBRARY_PATH="$PY_LD" python3 "$HERE/export_and_time.py" "$WORK" "${MFLAG[@]}" "${QFLAG[@]}" \
     "${PY_EXTRA[@]}" --groups "$G" --deadline "$D" 2>&1 | tee "$WORK/logs/python-export-eager.log"
@@ -229,4 +249,4 @@ if compgen -G "$WORK/caches/*.timing" > /dev/null; then
   (cd "$WORK" && tar -czf "$OUT/caches.tgz" caches)
 fi
 echo "=== bench: done in $(( $(date +%s) - START )) s; \$OUT: $(ls "$OUT" | paste -sd' ') ==="
-[[ -f $OUT/results.md ]] && cat "$OUT/results.md"
+if [[ -f $OUT/results.md ]]; then cat "$OUT/results.md"; fi

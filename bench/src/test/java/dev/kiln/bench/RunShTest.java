@@ -78,4 +78,41 @@ class RunShTest {
                 .anyMatch(l -> l.contains("--out " + out.resolve("gpu1")))
                 .anyMatch(l -> l.contains("--out " + out + " ") || l.endsWith("--out " + out));
     }
+
+    /** run.sh with the given arguments, stub python3 and nvidia-smi on the PATH and no JAVA; returns exit status and output. */
+    static Object[] runWithoutJava(Path tmp, String... args) throws Exception {
+        Path bin = Files.createDirectories(tmp.resolve("bin"));
+        script(bin.resolve("nvidia-smi"), "echo 'NVIDIA H200, 580'");
+        // the stub writes a torch.json into the work folder it is given, as export_and_time.py does
+        script(bin.resolve("python3"), "case \"$*\" in *--pending*) echo 0; exit 0 ;; esac\n"
+                + "mkdir -p \"$2/results\" && echo '{\"source\": \"torch\", \"measurements\": []}' > \"$2/results/torch.json\"");
+        List<String> cmd = new ArrayList<>(List.of("bash", RUN.toString()));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(tmp.toFile()).redirectErrorStream(true);
+        pb.environment().put("PATH", bin + ":" + System.getenv("PATH"));
+        pb.environment().remove("JAVA");
+        pb.environment().put("OUT", tmp.resolve("out").toString());
+        pb.environment().put("BENCH_WORK", tmp.resolve("work").toString());
+        Process p = pb.start();
+        String log = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+        return new Object[] {p.exitValue(), log};
+    }
+
+    @Test
+    void thePyTorchGroupsRunWithoutJavaAndLeaveTorchJson(@TempDir Path tmp) throws Exception {
+        Object[] r = runWithoutJava(tmp, "--group", "export,autotune", "--models", "resnet50", "--budget", "90");
+        assertThat((int) r[0]).as((String) r[1]).isZero();
+        assertThat(tmp.resolve("out").resolve("torch.json")).content().contains("\"source\": \"torch\"");
+        assertThat((String) r[1]).doesNotContain("merge failed").doesNotContain("invalid option")
+                .contains("python export").contains("python autotune");
+    }
+
+    @Test
+    void theTensorRtGroupsWithoutJavaSayWhatToDo(@TempDir Path tmp) throws Exception {
+        Object[] r = runWithoutJava(tmp, "--models", "resnet50", "--budget", "60");
+        assertThat((int) r[0]).isEqualTo(2);
+        assertThat((String) r[1]).contains("JAVA is not set").contains("kiln,onnx,graph,compile-time,overhead")
+                .contains(".gpu/device.sh");
+    }
 }
