@@ -25,6 +25,8 @@
 # $OUT/caches.tgz holds every build's timing cache; --seed-caches caches.tgz (carried back into a later session)
 # starts each build from it, so a later session re-times every engine in seconds per build; those builds record
 # compile_seeded_s / build_seeded_s, and the merge with --include keeps the earlier run's cold figures.
+# Without JAVA (called directly, not through .gpu/device.sh, so no staged runtime) only the PyTorch groups run
+# (--group export,eager,compile,autotune), and $OUT/torch.json is their result, for Main merge elsewhere.
 set -uo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
