@@ -135,6 +135,8 @@ skip engine || ( run engine "$A" "$EG#dynamicBatchWithOneEngine" "$EG#fp16Networ
 skip engine || ( run sparse "$A" dev.kiln.compiler.SparseWeightsGpuTest ) &
 # int8: the CNN fixture calibrated, int8 kernels in its engine, against libtorch on the marked graph
 skip engine || ( run int8 "$A" dev.kiln.compiler.Int8GpuTest ) &
+# --fp32-acc: the encoder in FP16 with and without FP32 accumulation of its matrix products, against PyTorch FP32
+skip engine || ( run fp32acc "$A" dev.kiln.compiler.Fp32AccumulationGpuTest ) &
 # ops without converters that the compile decomposes: one engine, against libtorch on the original graph
 skip engine || ( run decompositions "$A" dev.kiln.compiler.DecompositionsGpuTest ) &
 # a TorchScript if on a computed value: engines before and after, the branch in libtorch, against libtorch

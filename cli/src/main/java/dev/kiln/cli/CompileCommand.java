@@ -234,6 +234,10 @@ public final class CompileCommand implements Callable<Integer> {
         @Option(names = "--keep-fp32", paramLabel = "OP_OR_NODE", description = "an op (aten::softmax) or node name to keep in FP32; repeatable")
         List<String> keepFp32 = new ArrayList<>();
 
+        @Option(names = "--fp32-acc", description = "fp16/bf16: matrix products (mm, bmm, addmm, matmul, linear) read their"
+                + " operands in the low precision and accumulate in fp32, as Torch-TensorRT's use_fp32_acc")
+        boolean fp32Acc;
+
         @Option(names = "--workspace", paramLabel = "BYTES", description = "TensorRT workspace limit, e.g. 4G or 512M (default: TensorRT's)")
         String workspace;
 
@@ -305,7 +309,8 @@ public final class CompileCommand implements Callable<Integer> {
             CompileSettings s = CompileSettings.defaults().withPrecision(Precision.parse(precision)).withInputs(specs)
                     .withKeepFp32(new LinkedHashSet<>(keepFp32)).withOptimizationLevel(optLevel)
                     .withWorkspaceBytes(workspace == null ? 0 : parseBytes(workspace)).withTimingCache(timingCache)
-                    .withIsolatedBuilds(isolatedBuild).withSparseWeights(sparseWeights).withInt8(int8());
+                    .withIsolatedBuilds(isolatedBuild).withSparseWeights(sparseWeights).withInt8(int8())
+                    .withFp32Accumulation(fp32Acc);
             if (!noEngineCache) {
                 s = s.withEngineCache(engineCache != null ? engineCache : EngineCache.defaultDirectory());
             }

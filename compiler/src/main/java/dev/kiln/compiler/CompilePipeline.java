@@ -4,11 +4,13 @@ import dev.kiln.ir.Graph;
 import dev.kiln.ir.KilnException;
 import dev.kiln.passes.PassContext;
 import dev.kiln.passes.PassManager;
+import dev.kiln.passes.PassOptions;
 import dev.kiln.passes.PassRegistry;
 import dev.kiln.passes.PassReport;
 import dev.kiln.passes.Pipelines;
 import dev.kiln.passes.Precision;
 import dev.kiln.passes.decompose.Decompose;
+import dev.kiln.passes.precision.PrecisionPass;
 import dev.kiln.quantization.CalibrationTable;
 import dev.kiln.sparsity.SparseSites;
 import org.slf4j.Logger;
@@ -53,12 +55,21 @@ public final class CompilePipeline {
      * node?" so the decompose pass expands only what has no converter.
      */
     public static PassReport run(Graph g, Precision precision, java.util.Set<String> keepFp32, Decompose.Supported supported) {
-        PassManager pm = PassManager.builder().build();
-        return pm.run(g, text(pm.registry(), precision), context(precision, keepFp32, supported));
+        return run(g, precision, keepFp32, false, supported);
     }
 
-    private static PassContext context(Precision precision, java.util.Set<String> keepFp32, Decompose.Supported supported) {
+    private static PassReport run(Graph g, Precision precision, java.util.Set<String> keepFp32, boolean fp32Acc,
+                                  Decompose.Supported supported) {
+        PassManager pm = PassManager.builder().build();
+        return pm.run(g, text(pm.registry(), precision), context(precision, keepFp32, fp32Acc, supported));
+    }
+
+    private static PassContext context(Precision precision, java.util.Set<String> keepFp32, boolean fp32Acc,
+                                       Decompose.Supported supported) {
         PassContext.Builder b = PassContext.builder().precision(precision);
+        if (fp32Acc) {
+            b.options(new PassOptions().set(PRECISION_PASS + "." + PrecisionPass.FP32_ACC.key(), "true"));
+        }
         keepFp32.forEach(b::keepFp32);
         PassContext ctx = b.build();
         ctx.put(Decompose.Supported.class, supported);
@@ -73,7 +84,7 @@ public final class CompilePipeline {
      */
     public static PassReport run(Graph g, CompileSettings s, Decompose.Supported supported) {
         if (s.int8().isEmpty()) {
-            PassReport r = run(g, s.precision(), s.keepFp32(), supported);
+            PassReport r = run(g, s.precision(), s.keepFp32(), s.fp32Accumulation(), supported);
             if (s.sparseWeights()) {
                 reportSparseWeights(g);
             }
@@ -84,7 +95,7 @@ public final class CompilePipeline {
                     + " int8 markers nor libtorch's take bf16; compile with --precision fp16 (or fp32) and --calibration");
         }
         PassManager pm = PassManager.builder().build();
-        PassContext ctx = context(s.precision(), s.keepFp32(), supported);
+        PassContext ctx = context(s.precision(), s.keepFp32(), s.fp32Accumulation(), supported);
         String full = text(pm.registry(), s.precision());
         // split at the top-level precision step: calibration and the markers go right before it
         java.util.regex.Matcher m = java.util.regex.Pattern.compile("(^|,)" + PRECISION_PASS + "(,|$)").matcher(full);

@@ -24,15 +24,17 @@ import java.util.TreeSet;
  * engines are built in a child JVM ({@link dev.kiln.compiler.hybrid.IsolatedBuilds}: a crash inside TensorRT's
  * builder then fails the compile instead of ending the process; default off), whether engines record
  * detailed layer information for TensorRT's engine inspector (each layer's tactic and formats; default off), and
- * whether TensorRT may use its 2:4 sparse kernels for weights that are 2:4 sparse (default off), and int8
- * post-training quantization of convolutions, linear layers and matrix products ({@link Int8Settings}; default none).
+ * whether TensorRT may use its 2:4 sparse kernels for weights that are 2:4 sparse (default off), int8
+ * post-training quantization of convolutions, linear layers and matrix products ({@link Int8Settings}; default none),
+ * and whether FP16/BF16 matrix products accumulate in FP32 (default off).
  *
  * <pre>{@code CompileSettings s = CompileSettings.defaults().withPrecision(Precision.FP16).withInputs(List.of(InputSpec.parse("x0=1..8x3x224x224")));}</pre>
  */
 public record CompileSettings(Precision precision, List<InputSpec> inputs, Set<String> keepFp32, long workspaceBytes,
                               int optimizationLevel, Optional<Path> timingCache, BuildProgress progress,
                               PartitionSettings partition, Optional<Path> engineCache, boolean isolatedBuilds,
-                              boolean detailedLayerInfo, boolean sparseWeights, Optional<Int8Settings> int8) {
+                              boolean detailedLayerInfo, boolean sparseWeights, Optional<Int8Settings> int8,
+                              boolean fp32Accumulation) {
     public CompileSettings {
         Objects.requireNonNull(int8, "int8");
         Objects.requireNonNull(precision, "precision");
@@ -42,6 +44,15 @@ public record CompileSettings(Precision precision, List<InputSpec> inputs, Set<S
         progress = progress == null ? BuildProgress.NONE : progress;
         partition = partition == null ? PartitionSettings.defaults() : partition;
         Objects.requireNonNull(engineCache, "engineCache");
+    }
+
+    /** The settings before FP32 accumulation: matrix products accumulate in the compile's precision. */
+    public CompileSettings(Precision precision, List<InputSpec> inputs, Set<String> keepFp32, long workspaceBytes,
+                           int optimizationLevel, Optional<Path> timingCache, BuildProgress progress, PartitionSettings partition,
+                           Optional<Path> engineCache, boolean isolatedBuilds, boolean detailedLayerInfo, boolean sparseWeights,
+                           Optional<Int8Settings> int8) {
+        this(precision, inputs, keepFp32, workspaceBytes, optimizationLevel, timingCache, progress, partition, engineCache,
+                isolatedBuilds, detailedLayerInfo, sparseWeights, int8, false);
     }
 
     /** The settings before the hybrid runtime's options: TensorRT with libtorch fallback, no engine cache. */
@@ -159,6 +170,16 @@ public record CompileSettings(Precision precision, List<InputSpec> inputs, Set<S
         return with(b -> b.int8 = Optional.ofNullable(q));
     }
 
+    /**
+     * FP16/BF16 matrix products ({@code mm}, {@code bmm}, {@code addmm}, {@code baddbmm}, {@code matmul}, {@code linear})
+     * read operands rounded to the low type and accumulate in FP32 (Torch-TensorRT's {@code use_fp32_acc}): the
+     * precision pass's {@code fp32-acc}. More accurate over long sums (large hidden sizes); whether TensorRT runs it as
+     * a half-precision kernel with a float accumulator or as an FP32 product is TensorRT's choice. No effect in FP32.
+     */
+    public CompileSettings withFp32Accumulation(boolean b) {
+        return with(x -> x.fp32Accumulation = b);
+    }
+
     /** The engine builder's part of these settings. */
     public EngineOptions engineOptions() {
         return new EngineOptions(precision, inputs, workspaceBytes, optimizationLevel, timingCache, progress, detailedLayerInfo,
@@ -187,6 +208,7 @@ public record CompileSettings(Precision precision, List<InputSpec> inputs, Set<S
         boolean detailedLayerInfo;
         boolean sparseWeights;
         Optional<Int8Settings> int8;
+        boolean fp32Accumulation;
 
         Builder(CompileSettings s) {
             precision = s.precision;
@@ -202,11 +224,12 @@ public record CompileSettings(Precision precision, List<InputSpec> inputs, Set<S
             detailedLayerInfo = s.detailedLayerInfo;
             sparseWeights = s.sparseWeights;
             int8 = s.int8;
+            fp32Accumulation = s.fp32Accumulation;
         }
 
         CompileSettings build() {
             return new CompileSettings(precision, inputs, keepFp32, workspaceBytes, optimizationLevel, timingCache, progress,
-                    partition, engineCache, isolatedBuilds, detailedLayerInfo, sparseWeights, int8);
+                    partition, engineCache, isolatedBuilds, detailedLayerInfo, sparseWeights, int8, fp32Accumulation);
         }
     }
 

@@ -35,6 +35,13 @@ import java.util.Set;
  * outputs keep their types (outputs are cast back), so the compiled model's interface does not
  * change. FP32 and TF32 leave the graph alone.
  *
+ * <p>With {@code fp32-acc} (Torch-TensorRT's {@code use_fp32_acc}) the matrix products ({@code mm}, {@code bmm},
+ * {@code addmm}, {@code baddbmm}, {@code matmul}, {@code linear}) take their operands rounded to the low type and cast
+ * up to f32, and compute in f32: FP16 operands with FP32 accumulation, where a plain FP16 matrix product may
+ * accumulate in FP16. Their weights stay low-precision constants with an explicit cast after them (not folded into
+ * f32 constants), so that TensorRT sees the pattern "cast up, multiply, cast down" it can run as a half-precision
+ * kernel with a float accumulator. Default off.
+ *
  * <pre>{@code kiln opt --passes=precision --precision=fp16 model.kir}</pre>
  */
 @AutoService(Pass.class)
@@ -43,6 +50,12 @@ public final class PrecisionPass implements Pass {
             "reductions over more elements than this stay in FP32");
     public static final PassOption<String> PRECISION = PassOption.ofString("precision", "",
             "fp32, tf32, fp16 or bf16 (default: the compile's precision)");
+    public static final PassOption<Boolean> FP32_ACC = PassOption.ofBoolean("fp32-acc", false,
+            "matrix products take low-precision operands cast up to f32 and accumulate in f32");
+
+    /** The matrix products {@code fp32-acc} computes in f32 from low-precision operands. */
+    private static final Set<String> ACCUMULATING_OPS = Set.of("aten::mm", "aten::bmm", "aten::addmm", "aten::baddbmm",
+            "aten::matmul", "aten::linear");
 
     private static final Set<String> ISLAND_OPS = Set.of("aten::softmax", "aten::_softmax", "aten::log_softmax",
             "aten::_log_softmax", "aten::layer_norm", "aten::native_layer_norm", "aten::group_norm",
@@ -92,7 +105,7 @@ public final class PrecisionPass implements Pass {
 
     @Override
     public List<PassOption<?>> options() {
-        return List.of(PRECISION, REDUCE_THRESHOLD);
+        return List.of(PRECISION, REDUCE_THRESHOLD, FP32_ACC);
     }
 
     @Override
@@ -109,6 +122,7 @@ public final class PrecisionPass implements Pass {
         }
         DType low = precision.computeType();
         long threshold = context.options().get(this, REDUCE_THRESHOLD);
+        boolean fp32Acc = context.options().get(this, FP32_ACC);
         Casts casts = new Casts(graph, low);
         boolean changed = false;
         for (Node n : new ArrayList<>(graph.nodes())) {
@@ -116,6 +130,19 @@ public final class PrecisionPass implements Pass {
                 continue;
             }
             boolean island = isIsland(n, context, threshold);
+            if (!island && fp32Acc && ACCUMULATING_OPS.contains(n.schema().name())) {
+                // operands rounded to the low type, then cast up: the product reads what a low-precision one
+                // would and sums in f32; its f32 result is cast down where low-precision nodes read it
+                for (int i = 0; i < n.args().size(); i++) {
+                    Arg a = n.arg(i);
+                    Arg r = accumulateInF32(a, n, casts);
+                    if (r != a) {
+                        n.setArg(i, r);
+                        changed = true;
+                    }
+                }
+                continue;
+            }
             DType want = island ? DType.FLOAT32 : low;
             // an int8 marker's scales stay f32 whatever it quantizes (libtorch insists; TensorRT takes them as constants)
             int keepScale = Ops.isQuantizationMarker(n) ? n.schema().indexOf("scale").orElse(-1) : -1;
@@ -249,6 +276,18 @@ public final class PrecisionPass implements Pass {
         return out;
     }
 
+    /** {@code a} (a floating tensor operand of a matrix product) rounded to the low type and cast up to f32. */
+    private static Arg accumulateInF32(Arg a, Node user, Casts casts) {
+        if (!(a instanceof Value v) || !(v.type() instanceof TensorType t) || t.dtype().isEmpty()) {
+            return a;
+        }
+        DType have = t.dtype().get();
+        if (have != DType.FLOAT32 && have != casts.low) {
+            return a;
+        }
+        return casts.upFromLow(casts.as(v, casts.low, user), user);
+    }
+
     private static Arg retype(Arg a, DType want, Node user, Casts casts) {
         if (a instanceof Value v) {
             return casts.as(v, want, user);
@@ -311,6 +350,28 @@ public final class PrecisionPass implements Pass {
             }
             forV.put(want, r);
             return r;
+        }
+
+        /**
+         * {@code v} (of the low type) cast up to f32 by a cast node: for a constant, a cast right before its first
+         * such user instead of an f32 copy of the constant, so the weight stays low-precision and the cast stays in
+         * the graph for the backend to see.
+         */
+        Value upFromLow(Value v, Node user) {
+            if (v.kind() != Value.Kind.CONSTANT) {
+                return as(v, DType.FLOAT32, user);
+            }
+            Map<DType, Value> forV = made.computeIfAbsent(v, k -> new HashMap<>());
+            Value done = forV.get(DType.FLOAT32);
+            if (done != null) {
+                return done;
+            }
+            Node c = Ops.insertBefore(user, "aten::_to_copy", List.of(v), Map.of("dtype", new Arg.DTypeLit(DType.FLOAT32)),
+                    ((TensorType) v.type()).withDType(DType.FLOAT32));
+            castNodes.add(c);
+            Ops.rename(c.output(), v.name() + "_" + DType.FLOAT32.text());
+            forV.put(DType.FLOAT32, c.output());
+            return c.output();
         }
 
         Node castAfter(Value v, DType want) {
