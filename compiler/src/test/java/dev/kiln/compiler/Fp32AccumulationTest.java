@@ -1,17 +1,23 @@
 package dev.kiln.compiler;
 
+import dev.kiln.ir.ConstantTensor;
 import dev.kiln.ir.DType;
 import dev.kiln.ir.Graph;
+import dev.kiln.ir.Graphs;
 import dev.kiln.ir.Node;
 import dev.kiln.ir.TensorType;
 import dev.kiln.ir.Value;
+import dev.kiln.ir.npy.Npz;
+import dev.kiln.partition.PartitionSettings;
 import dev.kiln.passes.Precision;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -62,6 +68,26 @@ class Fp32AccumulationTest {
                 assertThat(cast.schema().name()).isEqualTo("aten::_to_copy");
                 assertThat(dtype(cast.inputs().get(0))).as("what " + v.name() + " casts up").isEqualTo(DType.FLOAT16);
             }
+        }
+    }
+
+    /**
+     * The compiled graph runs: every node sent to libtorch (the CPU, no engine), in FP16 with FP32 accumulation, it
+     * computes what PyTorch's FP32 encoder computes, within the FP16 tolerance.
+     */
+    @Test
+    void theCompiledGraphRunsInLibtorchAndMatchesPyTorch() {
+        Map<String, ConstantTensor> io = Npz.read(Fixtures.copy("encoder.npz", tmp));
+        CompileSettings s = CompileSettings.defaults().withPrecision(Precision.FP16).withFp32Accumulation(true);
+        Graph g = Kiln.load(Fixtures.copy("encoder.pt2", tmp));
+        Graph typed = Graphs.copy(g);
+        CompilePipeline.run(typed, s, n -> true);
+        s = s.withPartition(PartitionSettings.defaults().withTorchOps(new TreeSet<>(typed.opHistogram().keySet())));
+        try (CompiledModule cm = Kiln.compile(g, s)) {
+            assertThat(cm.program().needsGpu()).isFalse();
+            double e = Fixtures.relL2(cm.forward(Fixtures.inputs(io)).get(0), Fixtures.outputs(io).get(0));
+            System.out.println("FP32-ACC-CPU encoder fp16 relL2=" + e);
+            assertThat(e).isLessThanOrEqualTo(1e-2);
         }
     }
 
