@@ -40,7 +40,8 @@ import java.util.Set;
  * up to f32, and compute in f32: FP16 operands with FP32 accumulation, where a plain FP16 matrix product may
  * accumulate in FP16. Their weights stay low-precision constants with an explicit cast after them (not folded into
  * f32 constants), so that TensorRT sees the pattern "cast up, multiply, cast down" it can run as a half-precision
- * kernel with a float accumulator. Default off.
+ * kernel with a float accumulator. Products that read an int8 marker are int8 products and stay as they are.
+ * Default off.
  *
  * <pre>{@code kiln opt --passes=precision --precision=fp16 model.kir}</pre>
  */
@@ -130,7 +131,7 @@ public final class PrecisionPass implements Pass {
                 continue;
             }
             boolean island = isIsland(n, context, threshold);
-            if (!island && fp32Acc && ACCUMULATING_OPS.contains(n.schema().name())) {
+            if (!island && fp32Acc && ACCUMULATING_OPS.contains(n.schema().name()) && !readsInt8Marker(n)) {
                 // operands rounded to the low type, then cast up: the product reads what a low-precision one
                 // would and sums in f32; its f32 result is cast down where low-precision nodes read it
                 for (int i = 0; i < n.args().size(); i++) {
@@ -274,6 +275,15 @@ public final class PrecisionPass implements Pass {
             out[i] = v.value();
         }
         return out;
+    }
+
+    /**
+     * Whether a matrix product reads an int8 marker's output: an int8 product, which TensorRT runs with an integer
+     * accumulator when the marker feeds it directly; a cast between them would break that pattern, so
+     * {@code fp32-acc} leaves it alone.
+     */
+    private static boolean readsInt8Marker(Node n) {
+        return n.inputs().stream().anyMatch(v -> v.producer().map(Ops::isQuantizationMarker).orElse(false));
     }
 
     /** {@code a} (a floating tensor operand of a matrix product) rounded to the low type and cast up to f32. */
