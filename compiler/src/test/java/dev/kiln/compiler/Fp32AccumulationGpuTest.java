@@ -1,5 +1,7 @@
 package dev.kiln.compiler;
 
+import dev.kiln.backend.tensorrt.BuiltEngine;
+import dev.kiln.backend.tensorrt.runtime.Engine;
 import dev.kiln.ir.ConstantTensor;
 import dev.kiln.ir.npy.Npz;
 import dev.kiln.passes.Precision;
@@ -36,7 +38,13 @@ class Fp32AccumulationGpuTest {
         double[] ms = new double[2];
         for (int i = 0; i < 2; i++) {
             boolean acc = i == 1;
-            CompileSettings s = CompileSettings.defaults().withPrecision(Precision.FP16).withFp32Accumulation(acc);
+            CompileSettings s = CompileSettings.defaults().withPrecision(Precision.FP16).withFp32Accumulation(acc)
+                    .withDetailedLayerInfo(true).withRequireFullCompilation(true);
+            // the kernels TensorRT chose (engine inspector): half-precision GEMMs with a float accumulator, or FP32 ones
+            BuiltEngine built = Kiln.build(Kiln.load(Fixtures.copy("encoder.pt2", tmp)), s);
+            try (Engine e = Engine.deserialize(built.plan())) {
+                System.out.println("GPU-DETAIL fp32-acc model=encoder fp32_acc=" + acc + " kernels=" + tactics(e.layerInformation()));
+            }
             try (CompiledModule m = Kiln.compile(Kiln.load(Fixtures.copy("encoder.pt2", tmp)), s)) {
                 err[i] = Fixtures.relL2(m.forward(in).get(0), want);
                 for (int w = 0; w < 20; w++) {
@@ -55,5 +63,22 @@ class Fp32AccumulationGpuTest {
                 + " host_ms_plain=%.3f host_ms_fp32acc=%.3f status=%s%n", err[0], err[1], ms[0], ms[1], ok ? "ok" : "FAIL");
         assertThat(err[0]).as("FP16 against PyTorch FP32").isLessThanOrEqualTo(FP16_TOLERANCE);
         assertThat(err[1]).as("FP16 with FP32 accumulation against PyTorch FP32").isLessThanOrEqualTo(FP16_TOLERANCE);
+    }
+
+    /** The distinct kernels (TacticName) of the engine inspector's JSON, sorted. */
+    static java.util.SortedSet<String> tactics(String json) {
+        java.util.SortedSet<String> names = new java.util.TreeSet<>();
+        try {
+            for (com.fasterxml.jackson.databind.JsonNode layer : new com.fasterxml.jackson.databind.ObjectMapper().readTree(json)
+                    .path("Layers")) {
+                String t = layer.path("TacticName").asText("");
+                if (!t.isEmpty()) {
+                    names.add(t);
+                }
+            }
+        } catch (java.io.IOException e) {
+            throw new AssertionError("the engine inspector's output is not JSON: " + e.getMessage(), e);
+        }
+        return names;
     }
 }
