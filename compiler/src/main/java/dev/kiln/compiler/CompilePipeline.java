@@ -83,6 +83,10 @@ public final class CompilePipeline {
      * will); with sparse weights, the count of 2:4 weights.
      */
     public static PassReport run(Graph g, CompileSettings s, Decompose.Supported supported) {
+        if (s.fp32Accumulation() && (s.precision() == Precision.FP32 || s.precision() == Precision.TF32)) {
+            LOG.warn("FP32 accumulation (--fp32-acc) changes nothing at precision {}: its matrix products already take FP32"
+                    + " operands; it is for fp16 and bf16", s.precision().name().toLowerCase(java.util.Locale.ROOT));
+        }
         if (s.int8().isEmpty()) {
             PassReport r = run(g, s.precision(), s.keepFp32(), s.fp32Accumulation(), supported);
             if (s.sparseWeights()) {
