@@ -43,11 +43,16 @@ import java.util.Set;
  *                    cache is there starts from a copy of it, so the same tactics come back in seconds. Its
  *                    time is recorded as {@code compile_seeded_s} / {@code build_seeded_s}, never as a cold
  *                    figure; a merge keeps an earlier run's cold figures for the same measurement.
+ * @param fp32Acc     with FP16, also compile and time Kiln with FP32 accumulation of the matrix products
+ *                    ({@code --fp32-acc}, {@link dev.kiln.compiler.CompileSettings#withFp32Accumulation}): the peer
+ *                    {@value #FP32_ACC_PEER}
  */
 public record BenchArgs(String command, Path work, List<String> models, List<Integer> batches, Set<String> groups,
                         List<String> precisions, boolean quick, int iters, int warmup, double maxSeconds,
                         double deadline, Optional<Path> out, List<Path> inputs, Optional<String> kilnVersion,
-                        boolean sharedCache, boolean redo, Optional<Path> seedCaches) {
+                        boolean sharedCache, boolean redo, Optional<Path> seedCaches, boolean fp32Acc) {
+    /** The peer {@code --fp32-acc} adds: Kiln's FP16 engine with FP32 accumulation of its matrix products. */
+    public static final String FP32_ACC_PEER = "kiln-fp32acc-fp16";
 
     /** Every group {@code run} knows, in the order it runs them. */
     public static final List<String> GROUPS = List.of("kiln", "onnx", "graph", "compile-time", "overhead");
@@ -64,7 +69,7 @@ public record BenchArgs(String command, Path work, List<String> models, List<Int
             "usage: dev.kiln.bench.Main run --work DIR [--models a,b] [--batches 1,32] [--groups kiln,onnx,graph,compile-time,overhead]",
             "                              [--precisions fp32,fp16] [--quick] [--iters N] [--warmup N] [--max-seconds S]",
             "                              [--deadline S] [--out FILE.json] [--kiln-version V] [--shared-cache=true|false] [--redo]",
-            "                              [--seed-caches DIR]",
+            "                              [--seed-caches DIR] [--fp32-acc]",
             "       dev.kiln.bench.Main merge --out DIR [--kiln-version V] FILE.json...",
             "       dev.kiln.bench.Main kernels --work DIR [--models a,b] [--batches 1,32] [--precisions fp32,fp16] [--iters N] [--out DIR]");
 
@@ -91,6 +96,7 @@ public record BenchArgs(String command, Path work, List<String> models, List<Int
         String kilnVersion = null;
         Boolean sharedCache = null;
         boolean redo = false;
+        boolean fp32Acc = false;
         Path seedCaches = null;
         List<Path> inputs = new ArrayList<>();
         for (int i = 1; i < args.length; i++) {
@@ -112,6 +118,10 @@ public record BenchArgs(String command, Path work, List<String> models, List<Int
             }
             if (key.equals("--redo")) {
                 redo = true;
+                continue;
+            }
+            if (key.equals("--fp32-acc")) {
+                fp32Acc = true;
                 continue;
             }
             if (value == null) {
@@ -200,7 +210,8 @@ public record BenchArgs(String command, Path work, List<String> models, List<Int
         return new BenchArgs(command, work == null ? Path.of(".") : work, models, batches, ordered, precisions, quick,
                 iters > 0 ? iters : quick ? 50 : 300, warmup > 0 ? warmup : quick ? 10 : 50,
                 maxSeconds > 0 ? maxSeconds : quick ? 2 : 8, deadline, Optional.ofNullable(out), inputs,
-                Optional.ofNullable(kilnVersion), sharedCache == null ? quick : sharedCache, redo, Optional.ofNullable(seedCaches));
+                Optional.ofNullable(kilnVersion), sharedCache == null ? quick : sharedCache, redo, Optional.ofNullable(seedCaches),
+                fp32Acc);
     }
 
     /** Whether {@code run} does {@code group}. */

@@ -125,7 +125,10 @@ public final class GpuRunner {
             RuntimeException missing = unreadable;
             for (String prec : args.precisions()) {
                 if (args.has("kiln")) {
-                    guarded(e, "kiln-" + prec, prec, rec -> kiln(e, prec, require(npz, missing), rec));
+                    guarded(e, "kiln-" + prec, prec, rec -> kiln(e, prec, false, require(npz, missing), rec));
+                    if (args.fp32Acc() && prec.equals("fp16")) {
+                        guarded(e, BenchArgs.FP32_ACC_PEER, prec, rec -> kiln(e, prec, true, require(npz, missing), rec));
+                    }
                 }
                 if (args.has("onnx")) {
                     guarded(e, "onnx-trt-" + prec, prec, rec -> onnx(e, prec, require(npz, missing), rec));
@@ -199,17 +202,22 @@ public final class GpuRunner {
         return null;
     }
 
-    private void kiln(Entry e, String prec, Map<String, ConstantTensor> npz, ObjectNode rec) throws IOException {
+    /** Kiln's peer at {@code prec}; with {@code fp32Acc} its matrix products accumulate in FP32 ({@link BenchArgs#FP32_ACC_PEER}). */
+    private void kiln(Entry e, String prec, boolean fp32Acc, Map<String, ConstantTensor> npz, ObjectNode rec) throws IOException {
         if (e.pt2().isEmpty()) {
             throw new KilnException("no .pt2 export for " + e.key() + ": " + e.exportErrors());
         }
         Path pt2 = models.resolve(e.pt2());
+        String peer = rec.path("peer").asText();
         Path caches = Files.createDirectories(args.work().resolve("caches"));
-        Path cache = caches.resolve(e.key() + "-kiln-" + prec + ".timing");
+        Path cache = caches.resolve(e.key() + "-" + peer + ".timing");
         boolean seeded = seed(cache, rec);
         // detailed layer information (each layer's tactic and formats in layers/*.json), as for the ONNX peer
         CompileSettings s = CompileSettings.defaults().withPrecision(Precision.parse(prec)).withTimingCache(cache)
-                .withDetailedLayerInfo(true);
+                .withDetailedLayerInfo(true).withFp32Accumulation(fp32Acc);
+        if (fp32Acc) {
+            rec.put("fp32_acc", true);
+        }
         long t0 = System.nanoTime();
         BuiltEngine built = Kiln.build(Kiln.load(pt2), s);
         if (seeded) {
@@ -224,7 +232,7 @@ public final class GpuRunner {
             Kiln.build(Kiln.load(pt2), s);
             rec.put("compile_warm_s", seconds(t1));
         }
-        Path engineFile = Files.createDirectories(args.work().resolve("engines")).resolve(e.key() + "-kiln-" + prec + ".engine");
+        Path engineFile = Files.createDirectories(args.work().resolve("engines")).resolve(e.key() + "-" + peer + ".engine");
         Engine.writeAtomically(engineFile, built.plan());
         measure(e, rec, built.plan(), npz, engineFile);
     }

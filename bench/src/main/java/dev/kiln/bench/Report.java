@@ -192,7 +192,7 @@ public final class Report {
             }
             double kg = graphMedian(m);
             double og = onnxOk ? graphMedian(onnx) : Double.NaN;
-            rows.add("| " + m.path("model").asText() + " | " + m.path("batch").asInt() + " | " + prec
+            rows.add("| " + m.path("model").asText() + " | " + m.path("batch").asInt() + " | " + precisionLabel(m, prec)
                     + " | " + graphCell(m) + " | " + (onnxOk ? graphCell(onnx) : "")
                     + " | " + ratio(og / kg)
                     + " | " + ms(median(m)) + " | " + (onnxOk ? ms(median(onnx)) : "")
@@ -260,7 +260,7 @@ public final class Report {
             JsonNode ov = m.path("overhead");
             b.append("| ").append(m.path("model").asText())
                     .append(" | ").append(m.path("batch").asInt())
-                    .append(" | ").append(prec)
+                    .append(" | ").append(precisionLabel(m, prec))
                     .append(" | ").append(num(m.path("compile_cold_s").asDouble(Double.NaN), 1))
                     .append(" | ").append(num(m.path("compile_warm_s").asDouble(Double.NaN), 1))
                     .append(" | ").append(num(m.path("engine_load_s").asDouble(Double.NaN), 2))
@@ -344,6 +344,11 @@ public final class Report {
     private static boolean sharedCache(JsonNode onnx) {
         return "shared".equals(onnx.path("cold_figures").isMissingNode() ? onnx.path("timing_cache").asText()
                 : onnx.path("cold_timing_cache").asText());
+    }
+
+    /** A Kiln row's precision as the tables show it: {@code fp16 (fp32 acc)} for {@link BenchArgs#FP32_ACC_PEER}. */
+    static String precisionLabel(JsonNode m, String prec) {
+        return BenchArgs.FP32_ACC_PEER.equals(m.path("peer").asText()) ? prec + " (fp32 acc)" : prec;
     }
 
     static String precisionOf(String peer) {

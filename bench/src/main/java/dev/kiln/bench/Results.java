@@ -35,7 +35,7 @@ public final class Results {
             "bert_base", "gpt2_blocks");
     /** Every peer, in table order. */
     public static final List<String> PEERS = List.of("eager-fp32", "eager-fp16", "compile-fp32", "compile-fp16",
-            "autotune-fp32", "autotune-fp16", "onnx-trt-fp32", "onnx-trt-fp16", "kiln-fp32", "kiln-fp16");
+            "autotune-fp32", "autotune-fp16", "onnx-trt-fp32", "onnx-trt-fp16", "kiln-fp32", "kiln-fp16", BenchArgs.FP32_ACC_PEER);
 
     /** Reads Python's NaN/Infinity (json.dumps writes them bare) and indents what it writes. */
     static final ObjectMapper JSON = JsonMapper.builder().enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)

@@ -25,6 +25,8 @@ class BenchArgsTest {
         assertThat(a.sharedCache()).isFalse();
         assertThat(a.redo()).isFalse();
         assertThat(BenchArgs.parse("run", "--redo", "--work", "w").redo()).isTrue();
+        assertThat(a.fp32Acc()).isFalse();
+        assertThat(BenchArgs.parse("run", "--work", "w", "--fp32-acc").fp32Acc()).isTrue();
     }
 
     @Test

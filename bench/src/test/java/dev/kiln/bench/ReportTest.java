@@ -129,6 +129,28 @@ class ReportTest {
     }
 
     @Test
+    void theFp32AccumulationPeerHasItsOwnRowsBesideKilnsFp16() {
+        ObjectNode kiln = Results.empty("kiln");
+        ObjectNode k = m("bert_base", 1, "kiln-fp16", 0.5);
+        k.putObject("graph").putObject("latency_ms").put("median", 0.42);
+        Results.put(kiln, k);
+        ObjectNode acc = m("bert_base", 1, BenchArgs.FP32_ACC_PEER, 0.6).put("fp32_acc", true).put("compile_cold_s", 120.0);
+        acc.putObject("graph").putObject("latency_ms").put("median", 0.5);
+        Results.put(kiln, acc);
+        ObjectNode o = m("bert_base", 1, "onnx-trt-fp16", 0.55);
+        o.putObject("graph").putObject("latency_ms").put("median", 0.45);
+        Results.put(kiln, o);
+        Results.put(kiln, m("bert_base", 1, "eager-fp32", 6.0));
+        String md = Report.markdown(Results.merge(List.of(kiln)));
+        // the model table: after Kiln's FP16 row, in table order, with its speed-up over eager and no ratio to itself
+        assertThat(md.indexOf("| 1 | kiln-fp16 |")).isPositive().isLessThan(md.indexOf("| 1 | " + BenchArgs.FP32_ACC_PEER + " |"));
+        assertThat(md).contains("| 1 | " + BenchArgs.FP32_ACC_PEER + " | 0.600 | 0.660 | 1667 | 10.00× |  |");
+        // the graph and compile tables label it
+        assertThat(md).contains("| bert_base | 1 | fp16 (fp32 acc) | 0.500 | 0.450 | 0.90× | 0.600 | 0.550 | 0.92× |");
+        assertThat(md).contains("| bert_base | 1 | fp16 (fp32 acc) | 120.0 |");
+    }
+
+    @Test
     void rowsOfAnEarlierRunMergedInSayWhichRunMeasuredThem() {
         // an earlier session's merged results (--include), then this call's own parts
         ObjectNode earlierTorch = Results.empty("torch");
