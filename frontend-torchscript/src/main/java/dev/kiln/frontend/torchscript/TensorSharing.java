@@ -17,7 +17,8 @@ import java.util.Optional;
  * could be seen. TorchScript has reference semantics: {@code z = y} in a branch, an in-place op, a view make two
  * variables one tensor, and a write through one is seen through the other. Kiln's values are values; the converter
  * represents the writes it can follow (write-backs of branches and loops) and {@link #check} refuses, naming the
- * node, the models where a branch or a loop would let two variables share a tensor that the model writes in place.
+ * node, the models where a branch or a loop would let two variables share a tensor that the model writes in place
+ * later (a write before the branch or loop, or none at all, cannot show the sharing).
  *
  * <pre>{@code new TensorSharing(file, writtenLoopVariables).check(graph);}</pre>
  */
@@ -65,6 +66,9 @@ final class TensorSharing {
             boolean loop = dev.kiln.ir.ControlFlow.isLoop(n);
             if (!loop && !dev.kiln.ir.ControlFlow.isCond(n)) {
                 continue;
+            }
+            if (!writesFrom(n)) {
+                continue; // nothing is written in place once the node has run: a shared tensor is never seen changing
             }
             List<Arg> sources = new ArrayList<>(loop ? dev.kiln.ir.ControlFlow.carried(n) : List.copyOf(dev.kiln.ir.ControlFlow.operands(n)));
             for (int j : writtenLoopVariables.getOrDefault(n, java.util.Set.of())) {
@@ -117,12 +121,37 @@ final class TensorSharing {
                     if (sharing.size() > 1) {
                         throw new KilnException(file + ": " + n.describe() + ": " + (loop ? "its body" : "its " + sub.name() + " branch")
                                 + " gives " + String.join(" and ", sharing) + " one tensor, and the model reads them afterwards"
-                                + " and writes tensors in place; TorchScript then shares one tensor between them, which Kiln's"
+                                + " and writes tensors in place after it; TorchScript then shares one tensor between them, which Kiln's"
                                 + " values cannot follow: assign a copy (y = x.clone()) or write without in-place ops");
                     }
                 }
             }
         }
+    }
+
+    /**
+     * Whether anything may be written in place after {@code n} (a run-time branch or loop) starts giving results: a
+     * loop's own body (its next trip), a later node of {@code n}'s graph or one nested in it, and the same from the node
+     * that holds {@code n}'s graph (all of a loop body's nodes, which the next trip runs again). Sharing a tensor
+     * between two names can only be seen through such a write, so where there is none nothing is refused.
+     */
+    private boolean writesFrom(Node n) {
+        if (dev.kiln.ir.ControlFlow.isLoop(n) && hasWrites(dev.kiln.ir.ControlFlow.body(n))) {
+            return true;
+        }
+        Graph g = n.graph();
+        List<Node> nodes = g.nodes();
+        for (int i = g.indexOf(n) + 1; i < nodes.size(); i++) {
+            Node u = nodes.get(i);
+            if (u.schema().mutates() || u.subgraphs().stream().anyMatch(TensorSharing::hasWrites)) {
+                return true;
+            }
+        }
+        Node parent = enclosing.get(g);
+        if (parent == null) {
+            return false;
+        }
+        return dev.kiln.ir.ControlFlow.isLoop(parent) && hasWrites(g) || writesFrom(parent);
     }
 
     /**

@@ -225,6 +225,32 @@ class RuntimeBranchTest {
     }
 
     @Test
+    void sharingNoWriteFollowsIsConvertedAndComputesWhatLibtorchComputes(@TempDir Path dir) {
+        // z = y in a branch makes them one tensor, but the model's only in-place write comes before the branch: no
+        // write can show the sharing, so the model converts (it was refused before 2026-12-05 because it writes at all)
+        Path file = save("def forward(self, x):\n"
+                + "    y = x * 1.0\n"
+                + "    y.mul_(2.0)\n"
+                + "    z = x * 2.0\n"
+                + "    if bool(x.sum() > 0):\n"
+                + "        z = y\n"
+                + "    return z, y\n", dir);
+        Graph g = TorchScriptFrontend.load(file, TorchScriptOptions.defaults().withInputTypes(List.of(X)));
+        assertThat(g.nodesOf(ControlFlow.COND)).hasSize(1);
+        for (float sign : new float[] {1f, -1f}) {
+            List<ConstantTensor> in = List.of(x(0.5f * sign, 1f * sign, -0.25f * sign, 2f * sign, 0.75f * sign, -1f * sign));
+            List<ConstantTensor> want = TorchScriptModels.libtorch(file, in);
+            List<ConstantTensor> got = GraphEvaluator.run(g, in);
+            for (int k = 0; k < want.size(); k++) {
+                for (long i = 0; i < want.get(k).numel(); i++) {
+                    assertThat(got.get(k).getDouble(i)).as("output " + k + " element " + i + " for x * " + sign)
+                            .isCloseTo(want.get(k).getDouble(i), org.assertj.core.data.Offset.offset(1e-6));
+                }
+            }
+        }
+    }
+
+    @Test
     void aBranchThatGivesAPythonNumberIsRefusedByName() {
         JitModule m = new JitModule(new QualifiedName("M"));
         m.define("def forward(self, x):\n"
