@@ -102,7 +102,10 @@ final class TensorSharing {
                     Value o = k >= 0 && sources.get(k) instanceof Value v ? v : null;
                     // the names that still read the one tensor after the node: the results given it, and its source
                     List<String> sharing = new ArrayList<>();
+                    // every value of n's graph that holds the tensor once n has run (read later or not)
+                    java.util.Set<Value> holders = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
                     for (int i : e.getValue()) {
+                        holders.add(n.output(i));
                         if (loop || readAfter(n.output(i), n)) {
                             sharing.add("%" + n.output(i).name());
                         }
@@ -112,13 +115,15 @@ final class TensorSharing {
                     }
                     // and what shares the source's memory (x = a.contiguous() is a itself when a is contiguous)
                     if (o != null && !loop) {
+                        holders.addAll(aliasesOf(o));
+                        holders.add(o);
                         for (Value other : aliasesOf(o)) {
                             if (other != o && !n.outputs().contains(other) && readAfter(other, n)) {
                                 sharing.add("%" + other.name());
                             }
                         }
                     }
-                    if (sharing.size() > 1) {
+                    if (sharing.size() > 1 && (loop || writesInto(n, holders))) {
                         throw new KilnException(file + ": " + n.describe() + ": " + (loop ? "its body" : "its " + sub.name() + " branch")
                                 + " gives " + String.join(" and ", sharing) + " one tensor, and the model reads them afterwards"
                                 + " and writes tensors in place after it; TorchScript then shares one tensor between them, which Kiln's"
@@ -127,6 +132,60 @@ final class TensorSharing {
                 }
             }
         }
+    }
+
+    /**
+     * Whether the tensor {@code holders} (values of {@code n}'s graph) hold once {@code n}, a run-time branch, has run
+     * may be written in place later: by an in-place op or a run-time branch or loop with writes that reads one of them,
+     * or a view of one of them taken later, in {@code n}'s graph after {@code n}; and, where holders leave a branch,
+     * the same for what they become in the graph around it (conservatively: anything written after a loop body).
+     * Written nowhere later, the tensor's sharing cannot be seen.
+     */
+    private boolean writesInto(Node n, java.util.Set<Value> holders) {
+        Graph g = n.graph();
+        java.util.Set<Value> held = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        held.addAll(holders);
+        List<Node> nodes = g.nodes();
+        for (int i = g.indexOf(n) + 1; i < nodes.size(); i++) {
+            Node u = nodes.get(i);
+            if (u.inputs().stream().noneMatch(held::contains)) {
+                continue; // nested graphs are closed: a branch or loop that is not given the tensor cannot write it
+            }
+            if (u.schema().mutates() || u.subgraphs().stream().anyMatch(TensorSharing::hasWrites)) {
+                return true;
+            }
+            if (!u.subgraphs().isEmpty()) {
+                held.addAll(u.outputs()); // a branch or loop may pass the tensor through
+                continue;
+            }
+            List<SchemaArgument> rets = u.schema().returns();
+            for (int k = 0; k < u.outputs().size(); k++) {
+                if (k < rets.size() && rets.get(k).alias().isPresent()) {
+                    held.add(u.output(k)); // a view of (possibly) the tensor
+                }
+            }
+        }
+        Node parent = enclosing.get(g);
+        if (parent == null) {
+            return false;
+        }
+        if (dev.kiln.ir.ControlFlow.isLoop(parent)) {
+            return hasWrites(g) || writesFrom(parent);
+        }
+        java.util.Set<Value> outer = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        for (int j = 0; j < g.outputs().size(); j++) {
+            if (held.contains(g.outputs().get(j))) {
+                outer.add(parent.output(j));
+            }
+        }
+        List<Value> operands = dev.kiln.ir.ControlFlow.operands(parent);
+        for (int k = 0; k < g.inputs().size() && k < operands.size(); k++) {
+            if (held.contains(g.inputs().get(k))) {
+                outer.add(operands.get(k));
+                outer.addAll(aliasesOf(operands.get(k)));
+            }
+        }
+        return !outer.isEmpty() && writesInto(parent, outer);
     }
 
     /**

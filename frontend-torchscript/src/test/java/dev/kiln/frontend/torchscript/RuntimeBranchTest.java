@@ -18,6 +18,8 @@ import org.bytedeco.pytorch.JitModule;
 import org.bytedeco.pytorch.QualifiedName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -225,16 +227,35 @@ class RuntimeBranchTest {
     }
 
     @Test
-    void sharingNoWriteFollowsIsConvertedAndComputesWhatLibtorchComputes(@TempDir Path dir) {
-        // z = y in a branch makes them one tensor, but the model's only in-place write comes before the branch: no
-        // write can show the sharing, so the model converts (it was refused before 2026-12-05 because it writes at all)
-        Path file = save("def forward(self, x):\n"
+    void aWriteThroughALaterViewOfTheSharedTensorIsRefused() {
+        // z = y in a branch, then a view of z written in place: y changes too in TorchScript
+        JitModule m = new JitModule(new QualifiedName("M"));
+        m.define("def forward(self, x):\n"
                 + "    y = x * 1.0\n"
-                + "    y.mul_(2.0)\n"
                 + "    z = x * 2.0\n"
                 + "    if bool(x.sum() > 0):\n"
                 + "        z = y\n"
-                + "    return z, y\n", dir);
+                + "    v = z[0]\n"
+                + "    v.mul_(2.0)\n"
+                + "    return z, y\n");
+        assertThatThrownBy(() -> TorchScriptFrontend.convert(m, "m.pt", TorchScriptOptions.defaults().withInputTypes(List.of(X))))
+                .isExactlyInstanceOf(KilnException.class)
+                .hasMessageContaining("kiln::cond")
+                .hasMessageContaining("one tensor");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+        // the model's only in-place write comes before the branch
+        "def forward(self, x):\n    y = x * 1.0\n    y.mul_(2.0)\n    z = x * 2.0\n"
+            + "    if bool(x.sum() > 0):\n        z = y\n    return z, y\n",
+        // the write after the branch is into another tensor, and a view taken of the shared one is only read
+        "def forward(self, x):\n    y = x * 1.0\n    z = x * 2.0\n    w = x * 3.0\n"
+            + "    if bool(x.sum() > 0):\n        z = y\n    w.mul_(2.0)\n    v = z[0]\n    return z, y, w, v + 1.0\n"})
+    void sharingThatNoWriteCanShowIsConvertedAndComputesWhatLibtorchComputes(String source, @TempDir Path dir) {
+        // z = y in a branch makes them one tensor, but nothing writes into that tensor afterwards: the sharing cannot
+        // be seen, so the model converts (refused before 2026-12-05, as any model with an in-place write was)
+        Path file = save(source, dir);
         Graph g = TorchScriptFrontend.load(file, TorchScriptOptions.defaults().withInputTypes(List.of(X)));
         assertThat(g.nodesOf(ControlFlow.COND)).hasSize(1);
         for (float sign : new float[] {1f, -1f}) {
