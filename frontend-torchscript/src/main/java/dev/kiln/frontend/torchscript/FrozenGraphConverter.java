@@ -112,6 +112,12 @@ final class FrozenGraphConverter {
     private final Map<Boolean, Value> loopConditions = new HashMap<>();
     /** Per run-time loop: the loop variables its body writes in place (their first trip writes the initial tensor). */
     private final Map<Node, java.util.Set<Integer>> writtenLoopVariables = new java.util.IdentityHashMap<>();
+    /**
+     * The run-time branches and loops that write a tensor of the enclosing graph in place: their writes are given back
+     * as extra results (write-backs), and a write into a view inside them becomes a functional scatter, so nothing in
+     * their nested graphs need look like a write any more; {@link TensorSharing} counts them as writes.
+     */
+    private final java.util.Set<Node> writingNodes = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
     /** A value a run-time branch wrote in place -> the cond output that holds it written (what later readers read). */
     private final Map<Value, Value> rebound = new java.util.IdentityHashMap<>();
     private int unrolled;
@@ -144,7 +150,7 @@ final class FrozenGraphConverter {
         }
         graph.setOutputs(outs);
         // before dead code goes: a loop whose result is unused may still write a shared tensor
-        new TensorSharing(file, writtenLoopVariables).check(root);
+        new TensorSharing(file, writtenLoopVariables, writingNodes).check(root);
         removeDeadCode();
     }
 
@@ -550,6 +556,9 @@ final class FrozenGraphConverter {
         Node cond = graph.insertAt(graph.nodes().size(), schema(dev.kiln.ir.ControlFlow.COND),
                 List.of(pred, Arg.list(operands)), types, names);
         location(n).ifPresent(cond::setLocation);
+        if (!written.isEmpty()) {
+            writingNodes.add(cond);
+        }
         cond.addSubgraph(then.graph);
         cond.addSubgraph(otherwise.graph);
         for (long i = 0; i < n.outputs().size(); i++) {
@@ -795,6 +804,11 @@ final class FrozenGraphConverter {
                 Arg.list(carried)), types, names);
         location(n).ifPresent(loop::setLocation);
         loop.addSubgraph(sub);
+        for (int j = 0; j < sub.inputs().size() - 1; j++) {
+            if (writes(n, sub.inputs().get(j + 1))) {
+                writingNodes.add(loop); // a loop variable or a captured tensor written in place
+            }
+        }
         for (int j = 0; j < own; j++) {
             bind(n.output(j), new Ir(loop.outputs().get(j)));
         }
@@ -919,9 +933,14 @@ final class FrozenGraphConverter {
 
     /** A value a run-time branch or loop writes in place must be a tensor of its own: not a constant, not a view. */
     private void requireWritable(JitNode n, Value o) {
-        Value view = TensorSharing.viewTakenOf(o);
-        if (view != null && !jitReadAfter(n, view)) {
-            view = null; // a view read only before (the operand of an earlier write, say) cannot see this one
+        // a view read only before (the operand of an earlier write, say) cannot see this write; any one read after can
+        // (every view, not the first: x[2] read before and c = x.contiguous() read after once passed as "no view")
+        Value view = null;
+        for (Value v : TensorSharing.viewsTakenOf(o)) {
+            if (jitReadAfter(n, v)) {
+                view = v;
+                break;
+            }
         }
         if (o.kind() == Value.Kind.CONSTANT || TensorSharing.isView(o) || view != null) {
             throw refuse(n, n.kind().toQualString().getString(), "it writes in place into %" + o.name() + ", which is "

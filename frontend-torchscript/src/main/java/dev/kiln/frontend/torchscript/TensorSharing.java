@@ -29,9 +29,13 @@ final class TensorSharing {
     /** The node each nested graph belongs to (filled while checking). */
     private final Map<Graph, Node> enclosing = new java.util.IdentityHashMap<>();
 
-    TensorSharing(String file, Map<Node, java.util.Set<Integer>> writtenLoopVariables) {
+    /** The run-time branches and loops that write an outer tensor in place (given back as write-backs). */
+    private final java.util.Set<Node> writingNodes;
+
+    TensorSharing(String file, Map<Node, java.util.Set<Integer>> writtenLoopVariables, java.util.Set<Node> writingNodes) {
         this.file = file;
         this.writtenLoopVariables = writtenLoopVariables;
+        this.writingNodes = writingNodes;
     }
 
     /** Refuses {@code root} (a {@link KilnException} naming the node) where sharing could be seen; a model without writes passes. */
@@ -41,13 +45,21 @@ final class TensorSharing {
         }
     }
 
-    private static boolean hasWrites(Graph g) {
+    private boolean hasWrites(Graph g) {
         for (Node n : g.nodes()) {
-            if (n.schema().mutates() || n.subgraphs().stream().anyMatch(TensorSharing::hasWrites)) {
+            if (writes(n)) {
                 return true;
             }
         }
         return false;
+    }
+
+    /**
+     * Whether {@code n} writes a tensor in place: an in-place op, a run-time branch or loop that writes one of the
+     * enclosing graph's tensors (a write-back, which inside may be a functional scatter), or one with such writes nested.
+     */
+    private boolean writes(Node n) {
+        return n.schema().mutates() || writingNodes.contains(n) || n.subgraphs().stream().anyMatch(this::hasWrites);
     }
 
     /**
@@ -136,12 +148,16 @@ final class TensorSharing {
 
     /**
      * Whether the tensor {@code holders} (values of {@code n}'s graph) hold once {@code n}, a run-time branch, has run
-     * may be written in place later: by an in-place op or a run-time branch or loop with writes that reads one of them,
+     * may be written in place: by {@code n}'s own branches (which may write an operand that other holders alias), or
+     * later by an in-place op or a run-time branch or loop with writes that reads one of them,
      * or a view of one of them taken later, in {@code n}'s graph after {@code n}; and, where holders leave a branch,
      * the same for what they become in the graph around it (conservatively: anything written after a loop body).
      * Written nowhere later, the tensor's sharing cannot be seen.
      */
     private boolean writesInto(Node n, java.util.Set<Value> holders) {
+        if (n.subgraphs().stream().anyMatch(this::hasWrites) || writingNodes.contains(n)) {
+            return true; // a branch that writes its operand in place writes the tensor the holders share
+        }
         Graph g = n.graph();
         java.util.Set<Value> held = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
         held.addAll(holders);
@@ -151,7 +167,7 @@ final class TensorSharing {
             if (u.inputs().stream().noneMatch(held::contains)) {
                 continue; // nested graphs are closed: a branch or loop that is not given the tensor cannot write it
             }
-            if (u.schema().mutates() || u.subgraphs().stream().anyMatch(TensorSharing::hasWrites)) {
+            if (writes(u)) {
                 return true;
             }
             if (!u.subgraphs().isEmpty()) {
@@ -189,20 +205,20 @@ final class TensorSharing {
     }
 
     /**
-     * Whether anything may be written in place after {@code n} (a run-time branch or loop) starts giving results: a
-     * loop's own body (its next trip), a later node of {@code n}'s graph or one nested in it, and the same from the node
+     * Whether anything may be written in place once {@code n} (a run-time branch or loop) runs: its own branches or
+     * body (a branch writing an operand, a loop's next trip), a later node of {@code n}'s graph or one nested in it, and the same from the node
      * that holds {@code n}'s graph (all of a loop body's nodes, which the next trip runs again). Sharing a tensor
      * between two names can only be seen through such a write, so where there is none nothing is refused.
      */
     private boolean writesFrom(Node n) {
-        if (dev.kiln.ir.ControlFlow.isLoop(n) && hasWrites(dev.kiln.ir.ControlFlow.body(n))) {
-            return true;
+        if (n.subgraphs().stream().anyMatch(this::hasWrites) || writingNodes.contains(n)) {
+            return true; // its own branches or body (a branch writing its operand, a loop's next trip)
         }
         Graph g = n.graph();
         List<Node> nodes = g.nodes();
         for (int i = g.indexOf(n) + 1; i < nodes.size(); i++) {
             Node u = nodes.get(i);
-            if (u.schema().mutates() || u.subgraphs().stream().anyMatch(TensorSharing::hasWrites)) {
+            if (writes(u)) {
                 return true;
             }
         }
@@ -347,16 +363,17 @@ final class TensorSharing {
         return out;
     }
 
-    /** A view already taken of {@code v} in its graph ({@code x.contiguous()} and {@code x.reshape(...)} may be), or null. */
-    static Value viewTakenOf(Value v) {
+    /** Every view already taken of {@code v} in its graph ({@code x.contiguous()} and {@code x.reshape(...)} may be one). */
+    static List<Value> viewsTakenOf(Value v) {
+        List<Value> views = new ArrayList<>();
         for (Node u : v.users()) {
             for (Value out : u.outputs()) {
                 if (isView(out) && viewOf(out) == viewOf(v)) {
-                    return out;
+                    views.add(out);
                 }
             }
         }
-        return null;
+        return views;
     }
 
     static boolean isView(Value v) {

@@ -215,6 +215,16 @@ class RuntimeBranchTest {
                 + "    v = z[0]\n"
                 + "    v.mul_(2.0)\n"
                 + "    return z, y\n");
+        // and through a later branch that writes into a view of y, which the converter gives back as a functional
+        // scatter (no in-place op is left to see): before 2026-12-05 this converted, and z missed the write
+        assertRefusedAtTheBranch("def forward(self, x):\n"
+                + "    y = x * 1.0\n"
+                + "    z = x * 2.0\n"
+                + "    if bool(x.sum() > 0):\n"
+                + "        z = y\n"
+                + "    if bool(x.sum() > -100.0):\n"
+                + "        y[:, 0] *= -1.0\n"
+                + "    return z * 1.0, y * 1.0\n");
         // without the in-place write there is nothing to share: converted
         JitModule pure = new JitModule(new QualifiedName("M"));
         pure.define("def forward(self, x):\n"
@@ -226,6 +236,25 @@ class RuntimeBranchTest {
                 + "    return z + y\n");
         assertThat(TorchScriptFrontend.convert(pure, "m.pt", TorchScriptOptions.defaults().withInputTypes(List.of(X)))
                 .nodesOf(ControlFlow.COND)).hasSize(1);
+    }
+
+    @Test
+    void aBranchWritingATensorWithALaterReadViewIsRefusedWhateverViewCameFirst() {
+        // x[2] is a view read only before the branch; c = x.contiguous() (x itself) is read after it, so the branch's
+        // write into x would change c: refused. Before 2026-12-05 only the first view was looked at, x[2], and the
+        // model converted with c missing the write (ViewWritePropertyTest found it)
+        JitModule m = new JitModule(new QualifiedName("M"));
+        m.define("def forward(self, x):\n"
+                + "    a = x[2] * 0.5\n"
+                + "    c = x.contiguous()\n"
+                + "    if bool(a.sum() > -100.0):\n"
+                + "        x[:, 0] *= -1.0\n"
+                + "    return x * 1.0, c * 1.0\n");
+        assertThatThrownBy(() -> TorchScriptFrontend.convert(m, "m.pt", TorchScriptOptions.defaults()
+                .withInputTypes(List.of(new TensorType(DType.FLOAT32, Shape.of(3, 3))))))
+                .isExactlyInstanceOf(KilnException.class)
+                .hasMessageContaining("it writes in place into %x")
+                .hasMessageContaining("which would see the write");
     }
 
     private static void assertRefusedAtTheBranch(String source) {
