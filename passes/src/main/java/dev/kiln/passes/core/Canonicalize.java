@@ -51,6 +51,8 @@ import java.util.Set;
 public final class Canonicalize implements Pass {
     private static final Set<String> IDENTITY = Set.of("aten::detach", "aten::alias", "aten::lift_fresh",
             "aten::lift_fresh_copy", "aten::clone", "aten::contiguous");
+    /** The identities above that copy (the others alias): dropped only while nothing writes into what they copy. */
+    private static final Set<String> COPIES = Set.of("aten::clone", "aten::lift_fresh_copy");
     private static final Set<String> DROPOUT = Set.of("aten::dropout", "aten::feature_dropout", "aten::alpha_dropout",
             "aten::feature_alpha_dropout");
     private static final Set<String> ASSERTS = Set.of("aten::_assert_async", "aten::_assert_scalar",
@@ -108,14 +110,17 @@ public final class Canonicalize implements Pass {
                 && !n.output(1).isUsed()) {
             return Optional.of(() -> Ops.replace(n, (Value) n.arg(0)));
         }
-        // a copy is no copy to drop when the copy or what it copies is written in place (y = x.clone(); x.add_(1))
-        if (IDENTITY.contains(name) && n.arg(0) instanceof Value in && !observesStrides(n.output()) && !observesStrides(in)) {
+        // a copy is no copy to drop when the copy or what it copies is written in place (y = x.clone(); x.add_(1)),
+        // also through another view of that memory (x = a.contiguous(); c = x.clone(); a.add_(1): c must not change)
+        if (IDENTITY.contains(name) && n.arg(0) instanceof Value in && !observesStrides(n.output()) && !observesStrides(in)
+                && !(COPIES.contains(name) && Ops.memoryWritten(in))) {
             return forward(n, n.arg(0));
         }
         if (ASSERTS.contains(name) && n.outputs().stream().noneMatch(Value::isUsed)) {
             return Optional.of(() -> n.graph().remove(n));
         }
-        if ((op.equals("aten::_to_copy") || op.equals("aten::to.dtype")) && isSameDTypeCopy(n)) {
+        if ((op.equals("aten::_to_copy") || op.equals("aten::to.dtype")) && isSameDTypeCopy(n)
+                && !(op.equals("aten::_to_copy") && n.arg(0) instanceof Value copied && Ops.memoryWritten(copied))) {
             return forward(n, n.arg(0));
         }
         if (op.equals("aten::to.dtype")) {
