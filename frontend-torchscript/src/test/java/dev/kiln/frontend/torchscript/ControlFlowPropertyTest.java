@@ -92,7 +92,7 @@ class ControlFlowPropertyTest {
         }
     }
 
-    @Property(tries = 100, seed = "7")
+    @Property(tries = 400, seed = "7")
     void convertedProgramsComputeWhatLibtorchComputes(@ForAll long seed) {
         String source = program(seed);
         Path file = TorchScriptModels.save(source, dir, "p" + Long.toHexString(seed) + ".pt");
