@@ -60,6 +60,15 @@ final class FrozenGraphConverter {
 
     /** A value known at compile time; {@code origin} is the prim::Constant output it came from, or 0. */
     private record Known(IValue value, String hint, long origin) implements Bound {
+        /**
+         * Holds its own copy of the value: JavaCPP hands out {@code IValueVector.get}, {@code IValueOptional.get} and list
+         * elements as references into storage that the garbage collector frees with its Java owner (the operator stack of
+         * a fold, say), after which a reference kept here would read freed or reused memory (a constant or a trip
+         * count turning into another, now and then: the control-flow property's rare wrong result, 2026-12-05).
+         */
+        Known {
+            value = new IValue(value);
+        }
     }
 
     private record Ir(Value value) implements Bound {

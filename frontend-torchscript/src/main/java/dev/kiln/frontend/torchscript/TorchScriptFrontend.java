@@ -116,7 +116,16 @@ public final class TorchScriptFrontend {
         graph.attributes().put("frontend", "torchscript");
         graph.attributes().put("source", Path.of(name).getFileName() == null ? name : Path.of(name).getFileName().toString());
         FrozenGraphConverter converter = new FrozenGraphConverter(name, options.schemas(), graph);
-        converter.convert(jit, options.inputTypes());
+        try {
+            converter.convert(jit, options.inputTypes());
+        } finally {
+            // the converter walks native nodes and keys its bindings by their addresses: the JIT graph and the modules
+            // that own it must outlive the walk, or the garbage collector may free them mid-way (JavaCPP deallocators)
+            // and a reused address would bind one value to another's IR
+            java.lang.ref.Reference.reachabilityFence(jit);
+            java.lang.ref.Reference.reachabilityFence(frozen);
+            java.lang.ref.Reference.reachabilityFence(module);
+        }
         if (converter.droppedAssertions() > 0) {
             LOG.info("{}: dropped {} assertion branch(es) (checks that raise on malformed input); "
                     + "the compiled graph trusts its inputs", name, converter.droppedAssertions());

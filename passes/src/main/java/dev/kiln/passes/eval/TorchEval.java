@@ -137,9 +137,12 @@ public final class TorchEval {
         } catch (RuntimeException e) {
             throw KilnException.at(node, "libtorch failed to evaluate the op on the CPU: " + firstLine(e.getMessage()));
         }
+        // copies: IValueVector.get is a reference into the stack's storage, which the garbage collector frees with the
+        // stack once this method returns; a kept reference then reads freed or reused memory (the control-flow
+        // property's rare garbage outputs, 2026-12-05)
         List<IValue> outs = new ArrayList<>();
         for (long i = 0; i < stack.size(); i++) {
-            outs.add(stack.get(i));
+            outs.add(new IValue(stack.get(i)));
         }
         return outs;
     }
