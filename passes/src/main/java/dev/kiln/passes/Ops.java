@@ -1,5 +1,6 @@
 package dev.kiln.passes;
 
+import dev.kiln.ir.Aliases;
 import dev.kiln.ir.Arg;
 import dev.kiln.ir.ConstantTensor;
 import dev.kiln.ir.DType;
@@ -69,43 +70,13 @@ public final class Ops {
     }
 
     /**
-     * The value whose memory {@code v} uses: back through every op whose result aliases an argument (views,
-     * {@code contiguous}, in-place results), by the schemas' alias annotations; {@code v} itself when it owns its memory.
-     */
-    public static Value memoryRoot(Value v) {
-        Value cur = v;
-        while (cur.producer().isPresent()) {
-            Node p = cur.producer().get();
-            int k = p.outputs().indexOf(cur);
-            List<SchemaArgument> rets = p.schema().returns();
-            Optional<String> alias = k < rets.size() ? rets.get(k).alias() : Optional.empty();
-            if (alias.isEmpty()) {
-                return cur;
-            }
-            String set = alias.get().replace("!", "");
-            Value next = null;
-            List<SchemaArgument> params = p.schema().arguments();
-            for (int i = 0; i < params.size() && i < p.args().size() && next == null; i++) {
-                if (params.get(i).alias().map(a -> a.replace("!", "").equals(set)).orElse(false) && p.arg(i) instanceof Value a) {
-                    next = a;
-                }
-            }
-            if (next == null) {
-                return cur;
-            }
-            cur = next;
-        }
-        return cur;
-    }
-
-    /**
      * Whether a node of {@code v}'s graph writes in place into the memory {@code v} uses (through {@code v}, what it is a
      * view of, or another view of that): then a copy of {@code v} ({@code clone}) is a copy the model needs.
      */
     public static boolean memoryWritten(Value v) {
-        Value root = memoryRoot(v);
+        Value root = Aliases.memoryRoot(v);
         for (Node u : v.graph().nodes()) {
-            if (u.schema().mutates() && u.inputs().stream().anyMatch(in -> memoryRoot(in) == root)) {
+            if (u.schema().mutates() && u.inputs().stream().anyMatch(in -> Aliases.memoryRoot(in) == root)) {
                 return true;
             }
         }

@@ -10,7 +10,6 @@ import dev.kiln.ir.schema.SchemaArgument;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * Which values of a converted TorchScript graph may be one tensor at run time, and the refusal of models where that
@@ -155,7 +154,7 @@ final class TensorSharing {
      * Written nowhere later, the tensor's sharing cannot be seen.
      */
     private boolean writesInto(Node n, java.util.Set<Value> holders) {
-        if (n.subgraphs().stream().anyMatch(this::hasWrites) || writingNodes.contains(n)) {
+        if (writes(n)) {
             return true; // a branch that writes its operand in place writes the tensor the holders share
         }
         Graph g = n.graph();
@@ -211,7 +210,7 @@ final class TensorSharing {
      * between two names can only be seen through such a write, so where there is none nothing is refused.
      */
     private boolean writesFrom(Node n) {
-        if (n.subgraphs().stream().anyMatch(this::hasWrites) || writingNodes.contains(n)) {
+        if (writes(n)) {
             return true; // its own branches or body (a branch writing its operand, a loop's next trip)
         }
         Graph g = n.graph();
@@ -339,12 +338,12 @@ final class TensorSharing {
 
     /** Follows in-place ops back ({@code relu_(x)} is x): the tensor {@code v} is. */
     static Value sameTensor(Value v) {
-        return aliasRoot(v, true);
+        return dev.kiln.ir.Aliases.tensorRoot(v);
     }
 
     /** Follows in-place ops and views back ({@code x[0]}, {@code x.view(...)}): the tensor whose memory {@code v} uses. */
     static Value viewOf(Value v) {
-        return aliasRoot(v, false);
+        return dev.kiln.ir.Aliases.memoryRoot(v);
     }
 
     /** Whether {@code v} is a view of another tensor ({@code x[0]}), not just that tensor after in-place ops. */
@@ -379,31 +378,4 @@ final class TensorSharing {
     static boolean isView(Value v) {
         return viewOf(v) != sameTensor(v);
     }
-
-    private static Value aliasRoot(Value v, boolean writesOnly) {
-        Value cur = v;
-        while (cur.producer().isPresent()) {
-            Node p = cur.producer().get();
-            int k = p.outputs().indexOf(cur);
-            List<SchemaArgument> rets = p.schema().returns();
-            Optional<String> alias = k < rets.size() ? rets.get(k).alias() : Optional.empty();
-            if (alias.isEmpty() || writesOnly && !alias.get().contains("!")) {
-                return cur;
-            }
-            String set = alias.get().replace("!", "");
-            Value next = null;
-            List<SchemaArgument> params = p.schema().arguments();
-            for (int i = 0; i < params.size() && i < p.args().size() && next == null; i++) {
-                if (params.get(i).alias().map(a -> a.replace("!", "").equals(set)).orElse(false) && p.arg(i) instanceof Value a) {
-                    next = a;
-                }
-            }
-            if (next == null) {
-                return cur;
-            }
-            cur = next;
-        }
-        return cur;
-    }
-
 }
