@@ -106,15 +106,17 @@ class ReportTest {
         assertThat(md).contains("- bert_base batch 16 kiln-fp16: error — KilnException: no converter for aten::foo at node 3 / more");
     }
 
+    /** {@code m} with a CUDA-graph replay median, as the graph group records it. */
+    static ObjectNode withGraph(ObjectNode m, double median) {
+        m.putObject("graph").putObject("latency_ms").put("median", median);
+        return m;
+    }
+
     @Test
     void graphTablePutsBothEnginesSideBySide() {
         ObjectNode kiln = Results.empty("kiln");
-        ObjectNode k = m("mobilenet", 1, "kiln-fp16", 0.9);
-        k.putObject("graph").putObject("latency_ms").put("median", 0.25);
-        Results.put(kiln, k);
-        ObjectNode o = m("mobilenet", 1, "onnx-trt-fp16", 0.6);
-        o.putObject("graph").putObject("latency_ms").put("median", 0.30);
-        Results.put(kiln, o);
+        Results.put(kiln, withGraph(m("mobilenet", 1, "kiln-fp16", 0.9), 0.25));
+        Results.put(kiln, withGraph(m("mobilenet", 1, "onnx-trt-fp16", 0.6), 0.30));
         ObjectNode k32 = m("mobilenet", 32, "kiln-fp32", 2.0).put("graph_error", "enqueueV3 failed");
         Results.put(kiln, k32);
         Results.put(kiln, m("mobilenet", 32, "onnx-trt-fp32", 2.2));
@@ -131,15 +133,10 @@ class ReportTest {
     @Test
     void theFp32AccumulationPeerHasItsOwnRowsBesideKilnsFp16() {
         ObjectNode kiln = Results.empty("kiln");
-        ObjectNode k = m("bert_base", 1, "kiln-fp16", 0.5);
-        k.putObject("graph").putObject("latency_ms").put("median", 0.42);
-        Results.put(kiln, k);
-        ObjectNode acc = m("bert_base", 1, BenchArgs.FP32_ACC_PEER, 0.6).put("fp32_acc", true).put("compile_cold_s", 120.0);
-        acc.putObject("graph").putObject("latency_ms").put("median", 0.5);
-        Results.put(kiln, acc);
-        ObjectNode o = m("bert_base", 1, "onnx-trt-fp16", 0.55);
-        o.putObject("graph").putObject("latency_ms").put("median", 0.45);
-        Results.put(kiln, o);
+        Results.put(kiln, withGraph(m("bert_base", 1, "kiln-fp16", 0.5), 0.42));
+        Results.put(kiln, withGraph(m("bert_base", 1, BenchArgs.FP32_ACC_PEER, 0.6).put("fp32_acc", true)
+                .put("compile_cold_s", 120.0), 0.5));
+        Results.put(kiln, withGraph(m("bert_base", 1, "onnx-trt-fp16", 0.55), 0.45));
         Results.put(kiln, m("bert_base", 1, "eager-fp32", 6.0));
         String md = Report.markdown(Results.merge(List.of(kiln)));
         // the model table: after Kiln's FP16 row, in table order, with its speed-up over eager and no ratio to itself
