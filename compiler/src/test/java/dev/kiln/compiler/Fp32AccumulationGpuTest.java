@@ -1,7 +1,5 @@
 package dev.kiln.compiler;
 
-import dev.kiln.backend.tensorrt.BuiltEngine;
-import dev.kiln.backend.tensorrt.runtime.Engine;
 import dev.kiln.ir.ConstantTensor;
 import dev.kiln.ir.npy.Npz;
 import dev.kiln.passes.Precision;
@@ -40,12 +38,10 @@ class Fp32AccumulationGpuTest {
             boolean acc = i == 1;
             CompileSettings s = CompileSettings.defaults().withPrecision(Precision.FP16).withFp32Accumulation(acc)
                     .withDetailedLayerInfo(true).withRequireFullCompilation(true);
-            // the kernels TensorRT chose (engine inspector): half-precision GEMMs with a float accumulator, or FP32 ones
-            BuiltEngine built = Kiln.build(Kiln.load(Fixtures.copy("encoder.pt2", tmp)), s);
-            try (Engine e = Engine.deserialize(built.plan())) {
-                System.out.println("GPU-DETAIL fp32-acc model=encoder fp32_acc=" + acc + " kernels=" + tactics(e.layerInformation()));
-            }
             try (CompiledModule m = Kiln.compile(Kiln.load(Fixtures.copy("encoder.pt2", tmp)), s)) {
+                // the kernels TensorRT chose (engine inspector): half-precision GEMMs with a float accumulator, or FP32 ones
+                System.out.println("GPU-DETAIL fp32-acc model=encoder fp32_acc=" + acc + " kernels="
+                        + tactics(m.engine().layerInformation()));
                 err[i] = Fixtures.relL2(m.forward(in).get(0), want);
                 for (int w = 0; w < 20; w++) {
                     m.forward(in);
