@@ -1,7 +1,5 @@
 package dev.kiln.compiler;
 
-import dev.kiln.backend.tensorrt.BuiltEngine;
-import dev.kiln.backend.tensorrt.runtime.Engine;
 import dev.kiln.ir.ConstantTensor;
 import dev.kiln.ir.Graph;
 import dev.kiln.ir.npy.Npz;
@@ -52,13 +50,10 @@ class Int8GpuTest {
                     .withInt8(Int8Settings.calibrate(calib).withMethod(CalibrationMethod.MAX));
             Graph marked = Int8CompileTest.compiledGraph(model, s);
             ConstantTensor reference = GraphEvaluator.run(marked, in).get(0);
-            BuiltEngine built = Kiln.build(Kiln.load(model), s);
             int int8Layers;
-            try (Engine e = Engine.deserialize(built.plan())) {
-                int8Layers = int8Layers(e.layerInformation());
-            }
             ConstantTensor got;
             try (CompiledModule m = Kiln.compile(model, s)) {
+                int8Layers = int8Layers(m.engine().layerInformation());
                 got = m.forward(in).get(0);
             }
             double vsMarked = Fixtures.relL2(got, reference);
