@@ -340,26 +340,16 @@ public final class PrecisionPass implements Pass {
             if (have == want || have != DType.FLOAT32 && have != low) {
                 return v;
             }
-            Map<DType, Value> forV = made.computeIfAbsent(v, k -> new HashMap<>());
-            Value done = forV.get(want);
-            if (done != null) {
-                return done;
-            }
-            Value r;
-            if (v.kind() == Value.Kind.CONSTANT) {
-                r = graph.addConstant(v.name() + "_" + want.text(), convert(v.constant().orElseThrow(), want));
-            } else if (v.producer().isPresent()) {
-                r = castAfter(v, want).output();
-            } else {
-                // a graph input: cast right before its first user
-                Node c = Ops.insertBefore(graph.nodes().get(0), "aten::_to_copy", List.of(v),
-                        Map.of("dtype", new Arg.DTypeLit(want)), t.withDType(want));
-                castNodes.add(c);
-                Ops.rename(c.output(), v.name() + "_" + want.text());
-                r = c.output();
-            }
-            forV.put(want, r);
-            return r;
+            return made.computeIfAbsent(v, k -> new HashMap<>()).computeIfAbsent(want, w -> {
+                if (v.kind() == Value.Kind.CONSTANT) {
+                    return graph.addConstant(v.name() + "_" + w.text(), convert(v.constant().orElseThrow(), w));
+                }
+                if (v.producer().isPresent()) {
+                    return castAfter(v, w).output();
+                }
+                // a graph input: cast right before the first node
+                return castBefore(graph.nodes().get(0), v, w);
+            });
         }
 
         /**
@@ -371,16 +361,15 @@ public final class PrecisionPass implements Pass {
             if (v.kind() != Value.Kind.CONSTANT) {
                 return as(v, DType.FLOAT32, user);
             }
-            Map<DType, Value> forV = made.computeIfAbsent(v, k -> new HashMap<>());
-            Value done = forV.get(DType.FLOAT32);
-            if (done != null) {
-                return done;
-            }
-            Node c = Ops.insertBefore(user, "aten::_to_copy", List.of(v), Map.of("dtype", new Arg.DTypeLit(DType.FLOAT32)),
-                    ((TensorType) v.type()).withDType(DType.FLOAT32));
+            return made.computeIfAbsent(v, k -> new HashMap<>()).computeIfAbsent(DType.FLOAT32, w -> castBefore(user, v, w));
+        }
+
+        /** A cast of {@code v} to {@code want} inserted right before {@code user}. */
+        private Value castBefore(Node user, Value v, DType want) {
+            Node c = Ops.insertBefore(user, "aten::_to_copy", List.of(v), Map.of("dtype", new Arg.DTypeLit(want)),
+                    ((TensorType) v.type()).withDType(want));
             castNodes.add(c);
-            Ops.rename(c.output(), v.name() + "_" + DType.FLOAT32.text());
-            forV.put(DType.FLOAT32, c.output());
+            Ops.rename(c.output(), v.name() + "_" + want.text());
             return c.output();
         }
 
