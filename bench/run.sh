@@ -80,9 +80,10 @@ fi
 OUT=${OUT:-$ROOT/bench-out}
 WORK=${BENCH_WORK:-${GPU_STAGE_HOME:-$HOME}/bench-work}
 
-# the results name the Kiln commit; the GPU machine's copy of the tree has no .git, so it comes from the caller
-# (KILN_VERSION=$(git rev-parse --short HEAD), expanded here before the call). A value that is not a commit
-# hash is refused: a placeholder once went into a results file and had to be corrected by hand.
+# the results name the Kiln commit: the one the staged jars were built from (kiln-build.properties, written by the
+# compiler module's build), or KILN_VERSION when given. Not git on the GPU machine: its copy of the tree is not the
+# staged checkout (the eleventh session's results said b1b6c59, two commits before the jars that ran). A value
+# that is not a commit hash is refused: a placeholder once went into a results file and had to be corrected by hand.
 if [[ -n ${KILN_VERSION:-} && ! $KILN_VERSION =~ ^[0-9a-f]{7,40}(-dirty)?$ ]]; then
   echo "bench: KILN_VERSION='$KILN_VERSION' is not a commit hash; pass KILN_VERSION=\$(git rev-parse --short HEAD) from the checkout that was staged" >&2
   exit 2
@@ -155,7 +156,7 @@ START=$(date +%s)
 left() { echo $(( BUDGET - ($(date +%s) - START) )); }
 QFLAG=(); [[ $QUICK == 1 ]] && QFLAG=(--quick)
 MFLAG=(); [[ -n $MODELS ]] && MFLAG=(--models "$MODELS")
-KILN_VERSION=${KILN_VERSION:-$(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || true)}
+KILN_VERSION=${KILN_VERSION:-}
 # python runs without the staged runtime's library folder: torch brings its own CUDA 13 libraries, the
 # TensorRT runtime's CUDA 12 ones are for Java only (other entries, e.g. where the driver lives, stay)
 PY_LD=$(printf '%s' "${LD_LIBRARY_PATH:-}" | tr ':' '\n' | grep -v '/rt/native$' | paste -sd: - || true)

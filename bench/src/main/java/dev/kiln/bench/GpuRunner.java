@@ -9,6 +9,7 @@ import dev.kiln.backend.tensorrt.runtime.Engine;
 import dev.kiln.compiler.CompileSettings;
 import dev.kiln.compiler.CompiledModule;
 import dev.kiln.compiler.Kiln;
+import dev.kiln.compiler.hybrid.Platform;
 import dev.kiln.compiler.measure.Accuracy;
 import dev.kiln.compiler.measure.Stats;
 import dev.kiln.ir.ConstantTensor;
@@ -427,8 +428,15 @@ public final class GpuRunner {
         }
     }
 
-    /** The Kiln version from the compiler jar's Maven properties ("unknown" when run from classes). */
+    /**
+     * The commit the compiler jar was built from (its kiln-build.properties); without one, the jar's Maven version
+     * ("unknown" when run from classes).
+     */
     static String kilnVersion() {
+        String commit = Platform.kilnCommit();
+        if (!commit.equals("unknown")) {
+            return commit;
+        }
         try (InputStream in = Kiln.class.getResourceAsStream("/META-INF/maven/dev.kiln/kiln-compiler/pom.properties")) {
             if (in != null) {
                 Properties p = new Properties();

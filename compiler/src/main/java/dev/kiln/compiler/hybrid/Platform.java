@@ -65,6 +65,15 @@ public record Platform(String tensorrt, String cuda, String gpu, String computeC
         return BuildInfo.PROPS.getProperty("kiln", "unknown");
     }
 
+    /**
+     * The commit this build of Kiln came from ({@code 4620058}, {@code 4620058-dirty} with uncommitted changes to
+     * tracked files), as git said when the compiler module was built; "unknown" without git.
+     */
+    public static String kilnCommit() {
+        String c = BuildInfo.PROPS.getProperty("commit", "unknown").strip();
+        return c.isEmpty() || c.contains("${") ? "unknown" : c;
+    }
+
     /** One line for messages: {@code TensorRT 10.6.0, CUDA 12.6, NVIDIA H200 (compute capability 9.0)}. */
     public String describe() {
         return "TensorRT " + tensorrt + ", CUDA " + cuda + ", " + gpu + " (compute capability " + computeCapability + ")";
