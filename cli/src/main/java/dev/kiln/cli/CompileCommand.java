@@ -235,7 +235,8 @@ public final class CompileCommand implements Callable<Integer> {
         List<String> keepFp32 = new ArrayList<>();
 
         @Option(names = "--fp32-acc", description = "fp16/bf16: matrix products (mm, bmm, addmm, matmul, linear) read their"
-                + " operands in the low precision and accumulate in fp32, as Torch-TensorRT's use_fp32_acc")
+                + " operands in the low precision and accumulate in fp32, as Torch-TensorRT's use_fp32_acc (TensorRT 10.6"
+                + " runs them as fp32 products: about fp32's speed; docs/precision.md)")
         boolean fp32Acc;
 
         @Option(names = "--workspace", paramLabel = "BYTES", description = "TensorRT workspace limit, e.g. 4G or 512M (default: TensorRT's)")
