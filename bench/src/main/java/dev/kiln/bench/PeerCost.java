@@ -24,6 +24,22 @@ final class PeerCost {
     static final double LARGER_BATCH = 1.25;
     /** Timing, accuracy and the layer dump besides the build, where a record has only build times. */
     static final double TIMING_S = 15;
+    /**
+     * The slowest cold TensorRT build (Kiln's or the parser's, any batch) of each bench model at each precision in
+     * the committed runs ({@code bench/results/2026-12-05-h200-s10-all.json}, H200;
+     * {@code 2026-12-05-h100-s11-gpt2.json}, H100), in seconds: the guide for a work folder that has measured nothing
+     * of the model yet. Without it the first call of the eleventh session expected 130 s for each of the GPT-2
+     * blocks' FP16 builds, skipped them with 115 s left, and they took 14 s each in the next call.
+     */
+    static final java.util.Map<String, Double> EARLIER_BUILDS_S = java.util.Map.ofEntries(
+            java.util.Map.entry("resnet50/fp32", 17.2), java.util.Map.entry("resnet50/fp16", 51.4),
+            java.util.Map.entry("efficientnet_b0/fp32", 48.3), java.util.Map.entry("efficientnet_b0/fp16", 124.6),
+            java.util.Map.entry("mobilenet_v3_large/fp32", 39.2), java.util.Map.entry("mobilenet_v3_large/fp16", 97.5),
+            java.util.Map.entry("vit_b_16/fp32", 11.9), java.util.Map.entry("vit_b_16/fp16", 122.7),
+            java.util.Map.entry("bert_base/fp32", 6.4), java.util.Map.entry("bert_base/fp16", 102.3),
+            java.util.Map.entry("gpt2_blocks/fp32", 8.0), java.util.Map.entry("gpt2_blocks/fp16", 14.3));
+    /** Margin on {@link #EARLIER_BUILDS_S}: another GPU or TensorRT's tactic timing may build slower. */
+    static final double EARLIER_MARGIN = 1.5;
 
     private PeerCost() {
     }
@@ -72,6 +88,12 @@ final class PeerCost {
         return peer.endsWith("fp16") || peer.endsWith("bf16") ? DEFAULT_FP16_S : DEFAULT_FP32_S;
     }
 
+    /** What earlier sessions' builds of {@code model} at {@code peer}'s precision suggest, with margin and timing; empty for other models. */
+    static OptionalDouble earlierSeconds(String model, String peer) {
+        Double s = EARLIER_BUILDS_S.get(model + "/" + peer.substring(peer.lastIndexOf('-') + 1));
+        return s == null ? OptionalDouble.empty() : OptionalDouble.of(s * EARLIER_MARGIN + TIMING_S);
+    }
+
     /**
      * Why {@code peer} should not start with {@code leftSeconds} until the deadline (a message for the skipped
      * measurement), or empty when it is expected to finish in time.
@@ -84,13 +106,16 @@ final class PeerCost {
     static Optional<String> wontFinish(JsonNode measurements, String model, int batch, String peer, double leftSeconds,
                                        boolean sharedCache) {
         OptionalDouble known = expectedSeconds(measurements, model, batch, peer, sharedCache);
-        double expected = known.orElse(defaultSeconds(peer));
+        OptionalDouble earlier = earlierSeconds(model, peer);
+        double expected = known.orElse(earlier.orElse(defaultSeconds(peer)));
         if (expected <= leftSeconds) {
             return Optional.empty();
         }
+        String basis = known.isPresent() ? "from this model's other builds"
+                : earlier.isPresent() ? "from earlier sessions' builds of this model" : "nothing comparable measured yet";
         return Optional.of(String.format(java.util.Locale.ROOT,
                 "not started: it would not end before the run's deadline (about %.0f s expected, %s; %.0f s left)", expected,
-                known.isPresent() ? "from this model's other builds" : "nothing comparable measured yet", Math.max(0, leftSeconds)));
+                basis, Math.max(0, leftSeconds)));
     }
 
     /** The ok measurement of {@code peer} for {@code model} nearest to {@code batch} ({@code batch} itself only if allowed), or null. */

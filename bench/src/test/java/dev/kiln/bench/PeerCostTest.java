@@ -72,9 +72,16 @@ class PeerCostTest {
         assertThat(PeerCost.wontFinish(MEASURED, "bert_base", 16, "kiln-fp16", 200)).isEmpty();
         assertThat(PeerCost.wontFinish(MEASURED, "bert_base", 16, "kiln-fp16", 100)).hasValueSatisfying(why -> assertThat(why)
                 .contains("about 113 s expected").contains("from this model's other builds").contains("100 s left"));
-        // nothing comparable: the defaults by precision
-        assertThat(PeerCost.wontFinish(MEASURED, "resnet50", 1, "kiln-fp32", PeerCost.DEFAULT_FP32_S + 1)).isEmpty();
-        assertThat(PeerCost.wontFinish(MEASURED, "resnet50", 1, "kiln-fp16", PeerCost.DEFAULT_FP32_S + 1))
+        // nothing comparable in the folder: earlier sessions' slowest build of the model, with margin (resnet50 FP16:
+        // 51.4 s * 1.5 + 15 = 92.1 s)
+        assertThat(PeerCost.wontFinish(MEASURED, "resnet50", 1, "kiln-fp16", 93)).isEmpty();
+        assertThat(PeerCost.wontFinish(MEASURED, "resnet50", 1, "kiln-fp16", 90))
+                .hasValueSatisfying(why -> assertThat(why).contains("about 92 s expected").contains("earlier sessions' builds"));
+        // the GPT-2 blocks' FP16 builds fit in the 115 s the eleventh session's first call had left
+        assertThat(PeerCost.wontFinish(MEASURED, "gpt2_blocks", 1, "kiln-fp16", 115)).isEmpty();
+        // a model no session has built: the defaults by precision
+        assertThat(PeerCost.wontFinish(MEASURED, "convnext", 1, "kiln-fp32", PeerCost.DEFAULT_FP32_S + 1)).isEmpty();
+        assertThat(PeerCost.wontFinish(MEASURED, "convnext", 1, "kiln-fp16", PeerCost.DEFAULT_FP32_S + 1))
                 .hasValueSatisfying(why -> assertThat(why).contains("nothing comparable measured yet"));
         // an FP32 build that fits still runs after an FP16 one that did not
         assertThat(PeerCost.wontFinish(MEASURED, "vit_b_16", 1, "onnx-trt-fp32", 30)).isEmpty();
