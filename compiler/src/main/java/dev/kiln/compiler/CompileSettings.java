@@ -46,7 +46,13 @@ public record CompileSettings(Precision precision, List<InputSpec> inputs, Set<S
         Objects.requireNonNull(engineCache, "engineCache");
     }
 
-    /** The settings before FP32 accumulation: matrix products accumulate in the compile's precision. */
+    /**
+     * The settings before FP32 accumulation: matrix products accumulate in the compile's precision.
+     *
+     * @deprecated each new setting added a constructor; start from {@link #defaults()} and its {@code with...}
+     *     methods, which stay source compatible as settings are added
+     */
+    @Deprecated(since = "0.1", forRemoval = true)
     public CompileSettings(Precision precision, List<InputSpec> inputs, Set<String> keepFp32, long workspaceBytes,
                            int optimizationLevel, Optional<Path> timingCache, BuildProgress progress, PartitionSettings partition,
                            Optional<Path> engineCache, boolean isolatedBuilds, boolean detailedLayerInfo, boolean sparseWeights,
@@ -55,14 +61,26 @@ public record CompileSettings(Precision precision, List<InputSpec> inputs, Set<S
                 isolatedBuilds, detailedLayerInfo, sparseWeights, int8, false);
     }
 
-    /** The settings before the hybrid runtime's options: TensorRT with libtorch fallback, no engine cache. */
+    /**
+     * The settings before the hybrid runtime's options: TensorRT with libtorch fallback, no engine cache.
+     *
+     * @deprecated each new setting added a constructor; start from {@link #defaults()} and its {@code with...}
+     *     methods, which stay source compatible as settings are added
+     */
+    @Deprecated(since = "0.1", forRemoval = true)
     public CompileSettings(Precision precision, List<InputSpec> inputs, Set<String> keepFp32, long workspaceBytes,
                            int optimizationLevel, Optional<Path> timingCache, BuildProgress progress) {
         this(precision, inputs, keepFp32, workspaceBytes, optimizationLevel, timingCache, progress, PartitionSettings.defaults(),
                 Optional.empty(), false);
     }
 
-    /** The settings before sparse weights and int8: dense kernels, no quantization. */
+    /**
+     * The settings before sparse weights and int8: dense kernels, no quantization.
+     *
+     * @deprecated each new setting added a constructor; start from {@link #defaults()} and its {@code with...}
+     *     methods, which stay source compatible as settings are added
+     */
+    @Deprecated(since = "0.1", forRemoval = true)
     public CompileSettings(Precision precision, List<InputSpec> inputs, Set<String> keepFp32, long workspaceBytes,
                            int optimizationLevel, Optional<Path> timingCache, BuildProgress progress, PartitionSettings partition,
                            Optional<Path> engineCache, boolean isolatedBuilds, boolean detailedLayerInfo) {
@@ -70,7 +88,13 @@ public record CompileSettings(Precision precision, List<InputSpec> inputs, Set<S
                 isolatedBuilds, detailedLayerInfo, false, Optional.empty());
     }
 
-    /** The settings before detailed layer information: layer names only. */
+    /**
+     * The settings before detailed layer information: layer names only.
+     *
+     * @deprecated each new setting added a constructor; start from {@link #defaults()} and its {@code with...}
+     *     methods, which stay source compatible as settings are added
+     */
+    @Deprecated(since = "0.1", forRemoval = true)
     public CompileSettings(Precision precision, List<InputSpec> inputs, Set<String> keepFp32, long workspaceBytes,
                            int optimizationLevel, Optional<Path> timingCache, BuildProgress progress, PartitionSettings partition,
                            Optional<Path> engineCache, boolean isolatedBuilds) {
@@ -78,7 +102,13 @@ public record CompileSettings(Precision precision, List<InputSpec> inputs, Set<S
                 isolatedBuilds, false);
     }
 
-    /** The settings before isolated builds: engines built in this process. */
+    /**
+     * The settings before isolated builds: engines built in this process.
+     *
+     * @deprecated each new setting added a constructor; start from {@link #defaults()} and its {@code with...}
+     *     methods, which stay source compatible as settings are added
+     */
+    @Deprecated(since = "0.1", forRemoval = true)
     public CompileSettings(Precision precision, List<InputSpec> inputs, Set<String> keepFp32, long workspaceBytes,
                            int optimizationLevel, Optional<Path> timingCache, BuildProgress progress, PartitionSettings partition,
                            Optional<Path> engineCache) {
@@ -87,7 +117,7 @@ public record CompileSettings(Precision precision, List<InputSpec> inputs, Set<S
 
     public static CompileSettings defaults() {
         return new CompileSettings(Precision.FP32, List.of(), Set.of(), 0, -1, Optional.empty(), BuildProgress.NONE,
-                PartitionSettings.defaults(), Optional.empty(), false);
+                PartitionSettings.defaults(), Optional.empty(), false, false, false, Optional.empty(), false);
     }
 
     public CompileSettings withPrecision(Precision p) {
