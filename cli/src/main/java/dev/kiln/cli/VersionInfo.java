@@ -1,5 +1,6 @@
 package dev.kiln.cli;
 
+import dev.kiln.compiler.hybrid.Platform;
 import dev.kiln.ir.KilnException;
 
 import java.io.IOException;
@@ -7,12 +8,12 @@ import java.io.InputStream;
 import java.util.Properties;
 
 /**
- * The versions Kiln was built with: Kiln itself and the native stack (TensorRT, CUDA, libtorch),
- * taken from the build (Maven filters {@code version.properties}).
+ * The versions Kiln was built with: Kiln itself (and the commit it was built from) and the native stack
+ * (TensorRT, CUDA, libtorch), taken from the build (Maven filters {@code version.properties}).
  *
  * <pre>{@code VersionInfo.load().lines()}</pre>
  */
-public record VersionInfo(String kiln, String tensorrt, String cuda, String pytorch, String javacpp) {
+public record VersionInfo(String kiln, String commit, String tensorrt, String cuda, String pytorch, String javacpp) {
 
     public static VersionInfo load() {
         Properties p = new Properties();
@@ -24,7 +25,7 @@ public record VersionInfo(String kiln, String tensorrt, String cuda, String pyto
         } catch (IOException e) {
             throw new KilnException("cannot read version.properties from the kiln-cli jar: " + e.getMessage(), e);
         }
-        return new VersionInfo(p.getProperty("kiln"), presetVersion(p.getProperty("tensorrt")),
+        return new VersionInfo(p.getProperty("kiln"), Platform.kilnCommit(), presetVersion(p.getProperty("tensorrt")),
                 presetVersion(p.getProperty("cuda")), presetVersion(p.getProperty("pytorch")), p.getProperty("javacpp"));
     }
 
@@ -36,7 +37,7 @@ public record VersionInfo(String kiln, String tensorrt, String cuda, String pyto
 
     public String[] lines() {
         return new String[] {
-            "Kiln " + kiln,
+            "Kiln " + kiln + " (commit " + commit + ")",
             "built against TensorRT " + tensorrt + ", CUDA " + cuda + ", libtorch " + pytorch + " (JavaCPP " + javacpp + ")",
         };
     }

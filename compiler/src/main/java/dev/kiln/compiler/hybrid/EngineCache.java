@@ -67,13 +67,15 @@ public final class EngineCache {
      *
      * @param ir       the segment's IR text with constants replaced by their digests
      * @param settings the engine-relevant settings
-     * @param kiln     the Kiln version
+     * @param kiln     the Kiln version and commit ({@link Platform#kilnBuild()}): a cached engine is reused only by the
+     *                 build of Kiln that made it, so an upgrade, even between snapshots of one version, never runs a
+     *                 plan its converters would now build differently (uncommitted changes are not seen)
      * @param platform TensorRT, CUDA and GPU
      */
     public record Key(String ir, String settings, String kiln, Platform platform) {
         /** The key of {@code segment} built with {@code options} on {@code platform}. */
         public static Key of(Graph segment, EngineOptions options, Platform platform) {
-            return new Key(irText(segment), settingsText(options), Platform.kilnVersion(), platform);
+            return new Key(irText(segment), settingsText(options), Platform.kilnBuild(), platform);
         }
 
         /** The hex SHA-256 of all parts. */

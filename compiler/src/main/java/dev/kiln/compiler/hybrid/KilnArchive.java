@@ -96,6 +96,7 @@ public final class KilnArchive {
         m.put("format", FORMAT);
         m.put("format_version", FORMAT_VERSION);
         m.put("kiln_version", c.kilnVersion());
+        m.put("kiln_commit", Platform.kilnCommit());
         if (c.platform().isPresent()) {
             Platform pl = c.platform().get();
             m.put("tensorrt_version", pl.tensorrt());

@@ -74,6 +74,15 @@ public record Platform(String tensorrt, String cuda, String gpu, String computeC
         return c.isEmpty() || c.contains("${") ? "unknown" : c;
     }
 
+    /**
+     * The version and, when known, the commit: {@code 0.1.0-SNAPSHOT+dd21e28}. What an engine built by this Kiln
+     * depends on: two snapshots of one version may convert the same op differently.
+     */
+    public static String kilnBuild() {
+        String commit = kilnCommit();
+        return commit.equals("unknown") ? kilnVersion() : kilnVersion() + "+" + commit;
+    }
+
     /** One line for messages: {@code TensorRT 10.6.0, CUDA 12.6, NVIDIA H200 (compute capability 9.0)}. */
     public String describe() {
         return "TensorRT " + tensorrt + ", CUDA " + cuda + ", " + gpu + " (compute capability " + computeCapability + ")";

@@ -65,7 +65,13 @@ class EngineCacheTest {
         all.add(EngineCache.Key.of(graph("1"), o, new Platform("10.6.0", "12.6", "NVIDIA H200", "9.1")).hash());
         EngineCache.Key k = EngineCache.Key.of(graph("1"), o, H200);
         all.add(new EngineCache.Key(k.ir(), k.settings(), "9.9.9", H200).hash());
-        assertThat(all).hasSize(13);
+        // another commit of the same snapshot version: its converters may build another plan
+        all.add(new EngineCache.Key(k.ir(), k.settings(), Platform.kilnVersion() + "+0000000", H200).hash());
+        assertThat(all).hasSize(14);
+        assertThat(k.kiln()).isEqualTo(Platform.kilnBuild());
+        if (!Platform.kilnCommit().equals("unknown")) {
+            assertThat(k.kiln()).isEqualTo(Platform.kilnVersion() + "+" + Platform.kilnCommit());
+        }
         // options that are off leave the settings text (and so every key made before them) as it was
         assertThat(EngineCache.settingsText(o)).isEqualTo("precision=fp32;inputs=;workspace=0;opt_level=-1");
         assertThat(EngineCache.settingsText(o.withSparseWeights(true))).endsWith(";sparse_weights=1");
