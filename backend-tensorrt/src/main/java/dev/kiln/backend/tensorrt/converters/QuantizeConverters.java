@@ -53,8 +53,14 @@ public final class QuantizeConverters {
         return Optional.empty();
     }
 
-    private static boolean isConstant(Arg a) {
-        return a instanceof Value v && v.constant().isPresent();
+    /** Whether {@code marker} quantizes a constant weight that only convolutions and linear layers read. */
+    private static boolean int8Weight(Node marker) {
+        if (!(marker.arg("self") instanceof Value w && w.constant().isPresent())) {
+            return false;
+        }
+        List<Node> users = marker.output().users();
+        return !users.isEmpty() && users.stream().allMatch(u -> u.op().startsWith("aten::conv") || u.op().equals("aten::_convolution")
+                || u.op().equals("aten::linear"));
     }
 
     abstract static class FakeQuantize extends AtenConverter {
@@ -114,9 +120,10 @@ public final class QuantizeConverters {
             // f16 per-channel quantization of a computed tensor gave zeros and NaNs where libtorch gave the rounded
             // values (29 of the conformance kit's cases with f16 inputs, H100, TensorRT 10.6, 2026-12-05;
             // TensorRT-Incubator issue 392 reports wrong f16 per-channel quantization too): such a marker quantizes in
-            // f32 between two casts. A constant weight keeps its f16 pair, which measured right where it feeds a
-            // convolution or a linear layer (Int8GpuTest, FP16: within 3.3e-3 of libtorch on the marked graph)
-            DType qtype = axis >= 0 && type == DType.FLOAT16 && !isConstant(n.arg("self")) ? DType.FLOAT32 : type;
+            // f32 between two casts. The one f16 pair kept is the one measured right: a constant weight that only
+            // convolutions and linear layers read, where TensorRT fuses the pair into their int8 kernels (Int8GpuTest,
+            // FP16: within 3.3e-3 of libtorch on the marked graph)
+            DType qtype = axis >= 0 && type == DType.FLOAT16 && !int8Weight(n) ? DType.FLOAT32 : type;
             x = ctx.cast(x, qtype);
             ITensor scale = scale(ctx, n, qtype);
             // The axis is set before anything reads a layer's output: reading it validates the layer, and a
