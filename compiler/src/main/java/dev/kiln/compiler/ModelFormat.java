@@ -12,7 +12,7 @@ import java.nio.file.Path;
 /**
  * The kind of model file, told from the archive's contents (never from its name):
  * a torch.export program ({@code .pt2}, any layout), a TorchScript archive ({@code torch.jit.save}),
- * or something else.
+ * or something else. A file that starts like a zip but cannot be opened as one is reported as truncated or damaged.
  *
  * <pre>{@code if (ModelFormat.detect(path) == ModelFormat.PT2) { ... }}</pre>
  */
@@ -35,6 +35,16 @@ public enum ModelFormat {
         return id;
     }
 
+    /** Whether {@code file} begins with a zip's local file header ({@code PK\3\4}). */
+    private static boolean startsLikeAZip(Path file) {
+        try (java.io.InputStream in = Files.newInputStream(file)) {
+            byte[] head = in.readNBytes(4);
+            return head.length == 4 && head[0] == 'P' && head[1] == 'K' && head[2] == 3 && head[3] == 4;
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
+
     /** Looks inside {@code file}; a missing or unreadable file is a {@link KilnException}, a non-zip is {@link #UNKNOWN}. */
     public static ModelFormat detect(Path file) {
         dev.kiln.ir.InputFiles.require(file, "file");
@@ -45,7 +55,12 @@ public enum ModelFormat {
             if (!Files.isReadable(file)) {
                 throw e;
             }
-            return UNKNOWN; // not a zip (or a broken one): neither frontend can read it
+            if (startsLikeAZip(file)) {
+                // both formats are zips: one that starts like a zip and does not open was cut short or damaged, which
+                // the zip reader's message says (not "neither format", which sent users looking at how they saved it)
+                throw e;
+            }
+            return UNKNOWN; // not a zip: neither frontend can read it
         }
         try (zip) {
             if (Pt2Archive.recognizes(zip)) {

@@ -49,6 +49,17 @@ class ModelFormatTest {
     }
 
     @Test
+    void aTruncatedArchiveIsSaidToBeTruncated() throws IOException {
+        for (String name : List.of("mlp.pt2", "mlp.scripted.pt")) {
+            byte[] whole = Files.readAllBytes(fixture(name, "whole-" + name));
+            Path cut = Files.write(dir.resolve("cut-" + name), java.util.Arrays.copyOf(whole, whole.length / 2));
+            assertThatThrownBy(() -> ModelFormat.detect(cut)).isInstanceOf(KilnException.class)
+                    .hasMessageContaining("cut-" + name + ": not a valid zip archive").hasMessageContaining("truncated or corrupt");
+            assertThatThrownBy(() -> Models.load(cut)).isInstanceOf(KilnException.class).hasMessageContaining("truncated");
+        }
+    }
+
+    @Test
     void modelsLoadPicksTheFrontend() throws IOException {
         Graph g = Models.load(fixture("mlp.pt2", "whatever.pt"));
         assertThat(g.opHistogram()).containsEntry("aten::linear", 2);
