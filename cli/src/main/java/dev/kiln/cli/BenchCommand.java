@@ -82,7 +82,11 @@ public final class BenchCommand implements Callable<Integer> {
         report.put("model", model.toString());
         report.put("cuda_graphs", cudaGraphs);
         long t0 = System.nanoTime();
-        try (CompiledModule m = RunCommand.compileOrLoad(model, build)) {
+        Map<String, ConstantTensor> named = new LinkedHashMap<>();
+        for (int i = 0; i < xs.size(); i++) {
+            named.put("x" + i, xs.get(i));
+        }
+        try (CompiledModule m = RunCommand.compileOrLoad(model, build, named, inputs)) {
             report.put("compile_or_load_s", seconds(t0));
             report.put("program", m.program().describe());
             m.useCudaGraphs(cudaGraphs);

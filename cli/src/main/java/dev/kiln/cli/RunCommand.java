@@ -70,7 +70,7 @@ public final class RunCommand implements Callable<Integer> {
             }
             return runOnCpu(in);
         }
-        try (CompiledModule m = compileOrLoad(model, build)) {
+        try (CompiledModule m = compileOrLoad(model, build, in, inputs)) {
             long t0 = System.nanoTime();
             Map<String, ConstantTensor> out = m.forward(in);
             double ms = (System.nanoTime() - t0) / 1e6;
@@ -87,13 +87,32 @@ public final class RunCommand implements Callable<Integer> {
 
     /** Loads a {@code .kiln} or {@code .engine} file, or compiles any other model in memory with {@code build}. */
     static CompiledModule compileOrLoad(Path model, CompileCommand.BuildOptions build) {
+        return compileOrLoad(model, build, null, null);
+    }
+
+    /**
+     * As {@link #compileOrLoad(Path, CompileCommand.BuildOptions)}; a model to compile has {@code inputs} (when not
+     * null; read from {@code inputsFile}) checked against its declared inputs first, so that a wrong .npz is refused
+     * before the build.
+     */
+    static CompiledModule compileOrLoad(Path model, CompileCommand.BuildOptions build, Map<String, ConstantTensor> inputs,
+                                        Path inputsFile) {
         String name = model.getFileName().toString().toLowerCase(Locale.ROOT);
         if (name.endsWith(".engine") || name.endsWith(".kiln")) {
             return CompiledModule.load(model);
         }
         ProgressBar bar = build.progressBar();
         try {
-            return Kiln.compile(model, build.settings(bar));
+            dev.kiln.compiler.CompileSettings settings = build.settings(bar);
+            Graph g = Kiln.load(model, settings.inputs());
+            if (inputs != null) {
+                try {
+                    Kiln.checkInputs(g, inputs);
+                } catch (KilnException e) {
+                    throw new KilnException(inputsFile + ": " + e.getMessage() + " (" + model + ")", e);
+                }
+            }
+            return Kiln.compile(g, settings);
         } finally {
             bar.finish();
         }

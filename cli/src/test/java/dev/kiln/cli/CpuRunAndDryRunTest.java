@@ -44,6 +44,20 @@ class CpuRunAndDryRunTest {
     }
 
     @Test
+    void wrongInputsAreRefusedBeforeTheCompile() throws IOException {
+        // no GPU here: the refusal must come from the inputs, before anything loads CUDA or TensorRT
+        Path bad = dir.resolve("bad.npz");
+        Npz.write(bad, Map.of("x0", new ConstantTensor(dev.kiln.ir.DType.FLOAT32, new long[] {2, 3, 16, 15},
+                ConstantTensor.allocate(dev.kiln.ir.DType.FLOAT32, 2, 3, 16, 15))));
+        Path model = fixture(dir, "cnn.pt2");
+        CliRun r = run("run", model.toString(), "--inputs", bad.toString(), "--output", dir.resolve("o.npz").toString());
+        assertThat(r.rc()).isEqualTo(1);
+        assertThat(r.err()).contains(bad + ": input x0 (%x) has sizes [2, 3, 16, 15]").contains("dimension 3 must be 16")
+                .contains(model.toString()).doesNotContain("CUDA");
+        assertThat(dir.resolve("o.npz")).doesNotExist();
+    }
+
+    @Test
     void runOnCudaDeviceIsRefusedClearly() throws IOException {
         CliRun r = run("run", fixture(dir, "mlp.pt2").toString(), "--device", "cuda", "--inputs", fixture(dir, "mlp.npz").toString(),
                 "--output", dir.resolve("o.npz").toString());

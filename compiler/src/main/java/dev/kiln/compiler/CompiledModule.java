@@ -90,14 +90,13 @@ public final class CompiledModule implements AutoCloseable {
     }
 
     /**
-     * Runs on named host tensors ({@code x0..} or IR input names; {@code y0..} entries, an .npz's reference
-     * outputs, are ignored, and any other name is an error); returns {@code y0, y1, ...}.
+     * {@code inputs} in the order of the model's inputs {@code names}: each by {@code x0, x1, ...} or by its IR name;
+     * {@code y0..} entries (an .npz's reference outputs) are ignored, and any other name is an error.
      */
-    public Map<String, ConstantTensor> forward(Map<String, ConstantTensor> inputs) {
+    static List<ConstantTensor> ordered(List<String> names, Map<String, ConstantTensor> inputs) {
         if (inputs == null) {
             throw new KilnException("the inputs are null; pass a map from x0, x1, ... (or the IR input names) to tensors");
         }
-        List<String> names = inputNames();
         java.util.Set<String> known = new java.util.HashSet<>(names);
         for (int i = 0; i < names.size(); i++) {
             known.add(Profiles.inputName(i));
@@ -121,6 +120,15 @@ public final class CompiledModule implements AutoCloseable {
             }
             ordered.add(t);
         }
+        return ordered;
+    }
+
+    /**
+     * Runs on named host tensors ({@code x0..} or IR input names; {@code y0..} entries, an .npz's reference
+     * outputs, are ignored, and any other name is an error); returns {@code y0, y1, ...}.
+     */
+    public Map<String, ConstantTensor> forward(Map<String, ConstantTensor> inputs) {
+        List<ConstantTensor> ordered = ordered(inputNames(), inputs);
         List<ConstantTensor> ys = runtime.forward(ordered);
         Map<String, ConstantTensor> out = new LinkedHashMap<>();
         for (int i = 0; i < ys.size(); i++) {

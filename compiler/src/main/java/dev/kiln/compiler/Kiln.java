@@ -10,6 +10,7 @@ import dev.kiln.compiler.hybrid.KilnArchive;
 import dev.kiln.compiler.hybrid.Platform;
 import dev.kiln.backend.tensorrt.InputSpec;
 import dev.kiln.ir.DType;
+import dev.kiln.ir.ConstantTensor;
 import dev.kiln.ir.Graph;
 import dev.kiln.ir.Shape;
 import dev.kiln.ir.SymExpr;
@@ -83,6 +84,29 @@ public final class Kiln {
         LOG.debug("pass pipeline took {} ms", (System.nanoTime() - t0) / 1_000_000);
         return (settings.isolatedBuilds() ? dev.kiln.compiler.hybrid.IsolatedBuilds.attempt(g, settings.engineOptions(), registry)
                 : EngineBuilder.attempt(g, settings.engineOptions(), registry)).orThrow();
+    }
+
+    /**
+     * Checks named host inputs ({@code x0, x1, ...} or the IR input names, as {@link CompiledModule#forward(Map)}
+     * takes them) against what {@code g} declares, before it is compiled: their names, ranks, static sizes, the
+     * ranges of symbolic sizes and the agreement of shared ones. A {@link KilnException} names the input and the
+     * dimension; so a wrong input is refused in a second, not after the engines were built. A dtype other than the
+     * declared one passes where the compiled module converts it (float to float, integer to integer).
+     *
+     * <pre>{@code Graph g = Kiln.load(model); Kiln.checkInputs(g, Npz.read(in)); CompiledModule m = Kiln.compile(g, s);}</pre>
+     */
+    public static void checkInputs(Graph g, Map<String, ConstantTensor> inputs) {
+        List<ConstantTensor> ordered = CompiledModule.ordered(g.inputs().stream().map(Value::name).toList(), inputs);
+        for (int i = 0; i < ordered.size(); i++) {
+            Value v = g.inputs().get(i);
+            DType have = ordered.get(i).dtype();
+            if (v.type() instanceof TensorType tt && tt.dtype().isPresent()
+                    && !dev.kiln.backend.tensorrt.runtime.ExecutionSession.convertible(have, tt.dtype().get())) {
+                throw new KilnException("input x" + i + " (%" + v.name() + ") is " + have.text() + " but the model takes "
+                        + tt.text() + "; convert it first");
+            }
+        }
+        dev.kiln.compiler.hybrid.InputShapes.of(g).check(ordered.stream().map(ConstantTensor::sizes).toList());
     }
 
     /** Reads a model file into the IR (through {@link Models}, which picks the frontend). */

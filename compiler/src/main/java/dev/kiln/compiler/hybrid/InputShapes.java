@@ -25,7 +25,7 @@ import java.util.Optional;
  * <pre>{@code InputShapes s = InputShapes.of(program);
  * s.check(List.of(new long[] {2, 3, 16, 16}));   // or a KilnException naming input and dimension}</pre>
  */
-final class InputShapes {
+public final class InputShapes {
     /**
      * One input's declared sizes: {@code dims} as the IR's size expressions; {@code sizes[d]} the static size or -1;
      * {@code symbols[d]} names a bare symbol at dim d (else null).
@@ -57,6 +57,20 @@ final class InputShapes {
         return new InputShapes(names, declared, p.symbols());
     }
 
+    /**
+     * The sizes {@code g}'s inputs must have, before it is compiled: so that a caller can refuse inputs in a second
+     * rather than after minutes of engine builds. The compiled program checks again, against the ranges its input
+     * specs gave.
+     */
+    public static InputShapes of(Graph g) {
+        Map<String, Program.SymbolRange> ranges = new HashMap<>();
+        g.symbols().forEach(s -> ranges.put(s.name(), new Program.SymbolRange(s.min(), s.max())));
+        Graph scope = scope(ranges);
+        List<String> names = g.inputs().stream().map(v -> v.name()).toList();
+        List<Optional<Declared>> declared = g.inputs().stream().map(v -> parse(v.type().text(), scope)).toList();
+        return new InputShapes(names, declared, ranges);
+    }
+
     /** A graph that declares {@code symbols}, to read slot types against (IrParser's scope). */
     static Graph scope(Map<String, Program.SymbolRange> symbols) {
         Graph g = new Graph("slots");
@@ -84,7 +98,7 @@ final class InputShapes {
     }
 
     /** Throws a {@link KilnException} naming the first input whose sizes the program cannot take. */
-    void check(List<long[]> given) {
+    public void check(List<long[]> given) {
         Map<String, Long> bound = new HashMap<>();
         Map<String, String> boundBy = new HashMap<>();
         for (int i = 0; i < given.size() && i < declared.size(); i++) {

@@ -373,14 +373,18 @@ public final class ExecutionSession implements AutoCloseable {
         return d;
     }
 
+    /** Whether a host input of {@code from} is converted to {@code to} (float to float, integer to integer, bool either way). */
+    public static boolean convertible(DType from, DType to) {
+        return from == to || (from.isFloatingPoint() && to.isFloatingPoint()) || (from.isIntegral() && to.isIntegral())
+                || from == DType.BOOL || to == DType.BOOL;
+    }
+
     /** {@code t} as {@code to}, converting element by element on the host when the dtypes differ. */
     public static ConstantTensor convert(ConstantTensor t, DType to, String name) {
         if (t.dtype() == to) {
             return t;
         }
-        boolean ok = (t.dtype().isFloatingPoint() && to.isFloatingPoint())
-                || (t.dtype().isIntegral() && to.isIntegral()) || t.dtype() == DType.BOOL || to == DType.BOOL;
-        if (!ok) {
+        if (!convertible(t.dtype(), to)) {
             throw new KilnException("input " + name + " is " + t.dtype().text() + " but the engine takes " + to.text());
         }
         ByteBuffer b = ConstantTensor.allocate(to, t.sizes());
