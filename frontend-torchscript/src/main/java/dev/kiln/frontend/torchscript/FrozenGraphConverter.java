@@ -74,8 +74,12 @@ final class FrozenGraphConverter {
     private record Ir(Value value) implements Bound {
     }
 
-    /** A list or tuple of bound values; mutable so that {@code aten::append} on an unrolled list works. */
-    private record Seq(List<Bound> elements) implements Bound {
+    /**
+     * A list or tuple of bound values; mutable so that {@code aten::append} on an unrolled list works. {@code owner}
+     * is the frame that built it: an append from inside a run-time branch or loop (another frame) would happen a
+     * number of times known only at run time, which a list of values fixed at conversion cannot hold.
+     */
+    private record Seq(List<Bound> elements, Frame owner) implements Bound {
     }
 
     /**
@@ -86,14 +90,17 @@ final class FrozenGraphConverter {
     private static final class Frame {
         final Graph graph;
         final Frame parent;
+        /** What the frame converts: "model", "branch" (of a run-time if) or "loop" (a run-time loop's body). */
+        final String construct;
         /** Values of the parent's graph the branch reads, in order: the cond node's operands. */
         final List<Value> operands = new ArrayList<>();
         /** Parent-graph value -> the branch input standing for it. */
         final Map<Value, Value> captured = new java.util.IdentityHashMap<>();
 
-        Frame(Graph graph, Frame parent) {
+        Frame(Graph graph, Frame parent, String construct) {
             this.graph = graph;
             this.parent = parent;
+            this.construct = construct;
         }
 
         /** {@code v} (of this frame's graph or an enclosing one) as a value of this frame's graph. */
@@ -115,6 +122,8 @@ final class FrozenGraphConverter {
     private Graph graph;
     private Frame frame;
     private final Map<Long, Bound> env = new HashMap<>();
+    /** The frame each TorchScript value was bound in (by address, as {@link #env}): where a list was built. */
+    private final Map<Long, Frame> boundIn = new HashMap<>();
     private final Map<Long, Value> constantsByOrigin = new HashMap<>();
     private final Map<String, OpSchema> schemaCache = new HashMap<>();
     /** The 0-d bool constants that stand for a loop body's constant condition (one each for true and false). */
@@ -137,7 +146,7 @@ final class FrozenGraphConverter {
         this.schemas = schemas;
         this.root = graph;
         this.graph = graph;
-        this.frame = new Frame(graph, null);
+        this.frame = new Frame(graph, null, "model");
     }
 
     /** Number of assertion {@code prim::If}s dropped (checks that raise when the input is malformed). */
@@ -234,14 +243,14 @@ final class FrozenGraphConverter {
             for (int j = 0; j < tuple.elements().size(); j++) {
                 elems.add(inputBound(name + "_" + j, tuple.elements().get(j), typeText, specs, counter, listLength));
             }
-            return new Seq(elems);
+            return new Seq(elems, frame);
         }
         if (t instanceof SchemaType.ListOf l && l.element().isTensor()) {
             List<Bound> elems = new ArrayList<>();
             for (int j = 0; j < listLength; j++) {
                 elems.add(inputBound(name + "_" + j, l.element(), typeText, specs, counter, listLength));
             }
-            return new Seq(elems);
+            return new Seq(elems, frame);
         }
         Optional<Type> prim = t.toIrType();
         if (prim.isPresent() && prim.get() instanceof PrimitiveType) {
@@ -313,7 +322,7 @@ final class FrozenGraphConverter {
                 for (long i = 0; i < n.inputs().size(); i++) {
                     elems.add(bound(n.input(i)));
                 }
-                bind(n.output(), new Seq(elems));
+                bind(n.output(), new Seq(elems, frame));
                 return;
             case "prim::ListUnpack":
             case "prim::TupleUnpack":
@@ -342,12 +351,22 @@ final class FrozenGraphConverter {
             default:
                 break;
         }
+        int written = writtenList(n.maybeSchema());
+        if (written >= 0) {
+            convertListWrite(n, kind, written);
+            return;
+        }
         if (convertListOp(n, kind) || convertShapeQuery(n, kind) || convertSizeItem(n, kind)) {
             return;
         }
         FunctionSchema fs = n.maybeSchema();
         if (fs == null || fs.isNull()) {
-            throw refuse(n, kind, "this TorchScript construct has no operator schema and Kiln does not translate it");
+            if (kind.equals("prim::DictConstruct")) {
+                throw refuse(n, kind, "the model builds a dict here, and Kiln translates lists and tuples but not dicts;"
+                        + " use separate variables, a list or a tuple in forward() instead");
+            }
+            throw refuse(n, kind, "this TorchScript construct has no operator schema and Kiln does not translate it;"
+                    + " rewrite that part of forward() with tensor operations, lists or tuples");
         }
         if (!tryFold(n, kind)) {
             emit(n, fs);
@@ -399,7 +418,7 @@ final class FrozenGraphConverter {
         throw refuse(n, kind, "cannot take an element of a list computed at run time");
     }
 
-    /** List operations on lists the converter tracks itself (built by ListConstruct or unrolled appends). */
+    /** List reads on lists the converter tracks itself (built by ListConstruct, changed by {@link #convertListWrite}). */
     private boolean convertListOp(JitNode n, String kind) {
         if (n.inputs().size() == 0 || !(bound(n.input(0)) instanceof Seq seq)) {
             return false;
@@ -411,15 +430,124 @@ final class FrozenGraphConverter {
             case "aten::__getitem__":
                 bind(n.output(), element(n, kind, seq, knownLong(n, kind, 1)));
                 return true;
-            case "aten::append":
-                seq.elements().add(bound(n.input(1)));
-                if (n.outputs().size() > 0) {
-                    bind(n.output(), seq);
-                }
-                return true;
             default:
                 return false;
         }
+    }
+
+    /** The argument a list operation changes in place ({@code t[](a!)}: append, insert, pop, ...), or -1. */
+    private static int writtenList(FunctionSchema fs) {
+        if (fs == null || fs.isNull()) {
+            return -1;
+        }
+        org.bytedeco.pytorch.Argument args = fs.arguments();
+        long count = args == null || args.isNull() ? 0 : args.limit();
+        for (long i = 0; i < count; i++) {
+            org.bytedeco.pytorch.Argument a = args.getPointer(i);
+            org.bytedeco.pytorch.AliasInfo alias = a.alias_info();
+            if (alias != null && !alias.isNull() && alias.isWrite()
+                    && LibtorchSchemas.parseType(a.type().get().str().getString(), java.util.OptionalInt.empty()) instanceof SchemaType.ListOf) {
+                return (int) i;
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * An operation that changes a list in place ({@code ys.append(y)}, {@code ys.insert(0, y)}, {@code ys.pop()},
+     * {@code ys[i] = y}, {@code ys.extend(zs)}, {@code ys.reverse()}, {@code del ys[i]}, {@code ys.clear()}), done on the
+     * list the converter tracks, as Python does it. Refused where the change would happen a number of times known only
+     * at run time (the list was built outside the run-time branch or loop the operation is in) and on lists computed at
+     * run time: an operation left in the graph would not change the list the converter tracks, and the model would
+     * compute with the list as it was before (every one of these was silently ignored until 2026-12-05, except append).
+     */
+    private void convertListWrite(JitNode n, String kind, int arg) {
+        org.bytedeco.pytorch.Value listValue = n.input(arg);
+        Bound b = bound(listValue);
+        if (boundIn.get(listValue.address()) != frame) {
+            String how = frame.construct.equals("loop")
+                    ? "Give the input shapes (kiln compile --input x0=..., or TorchScriptOptions.withInputTypes) so that the"
+                            + " loop's trip count is known and the loop unrolls, or build the result without changing the list"
+                            + " (torch.cat or torch.stack of a fixed number of tensors, or write into a preallocated tensor)"
+                    : "Compute both alternatives as tensors and choose between them with torch.where, or change the list"
+                            + " outside the branch";
+            throw refuse(n, kind, "changes a list built outside the run-time " + frame.construct + " it is in, so what the"
+                    + " list holds afterwards is known only at run time, and Kiln converts lists whose contents it knows when"
+                    + " it converts the model. " + how);
+        }
+        if (b instanceof Known) {
+            // a list of constants (sizes, say): libtorch changes it at conversion, in this frame, as the model would
+            if (tryFold(n, kind)) {
+                return;
+            }
+            throw refuse(n, kind, "changes a list of constants in a way libtorch could not evaluate when converting");
+        }
+        if (!(b instanceof Seq seq)) {
+            throw refuse(n, kind, "changes a list computed at run time in place, which Kiln does not translate; build the"
+                    + " list in the model's code (a list literal, appends) instead");
+        }
+        List<Bound> elems = seq.elements();
+        Bound result = null;
+        switch (kind) {
+            case "aten::append":
+                elems.add(bound(n.input(1)));
+                result = seq;
+                break;
+            case "aten::insert": {
+                long i = knownLong(n, kind, 1);
+                long at = i < 0 ? Math.max(0, i + elems.size()) : Math.min(i, elems.size());
+                elems.add((int) at, bound(n.input(2)));
+                break;
+            }
+            case "aten::pop": {
+                long i = n.inputs().size() > 1 ? knownLong(n, kind, 1) : -1;
+                result = elems.remove(listIndex(n, kind, i, elems.size(), "pop"));
+                break;
+            }
+            case "aten::_set_item":
+                elems.set(listIndex(n, kind, knownLong(n, kind, 1), elems.size(), "assignment"), bound(n.input(2)));
+                result = seq;
+                break;
+            case "aten::Delete":
+                elems.remove(listIndex(n, kind, knownLong(n, kind, 1), elems.size(), "deletion"));
+                break;
+            case "aten::extend": {
+                Bound other = bound(n.input(1));
+                if (other instanceof Seq o) {
+                    elems.addAll(new ArrayList<>(o.elements()));
+                } else if (other instanceof Known k && (k.value().isList() || k.value().isTuple())) {
+                    List<IValue> more = IValues.elements(k.value());
+                    for (int j = 0; j < more.size(); j++) {
+                        elems.add(new Known(more.get(j), k.hint() + "_" + j, 0));
+                    }
+                } else {
+                    throw refuse(n, kind, "extends a list with a list computed at run time, which Kiln does not translate");
+                }
+                break;
+            }
+            case "aten::reverse":
+                java.util.Collections.reverse(elems);
+                break;
+            case "aten::clear":
+                elems.clear();
+                break;
+            default:
+                throw refuse(n, kind, "changes a list in place in a way Kiln does not translate (it converts append, insert,"
+                        + " pop, item assignment, extend, reverse, del and clear)");
+        }
+        if (n.outputs().size() > 0 && result != null) {
+            bind(n.output(), result);
+        }
+    }
+
+    /** {@code index} of a list of {@code size} as Python reads it (negative from the end), or a refusal when out of range. */
+    private int listIndex(JitNode n, String kind, long index, int size, String what) {
+        long i = index < 0 ? index + size : index;
+        if (i < 0 || i >= size) {
+            throw refuse(n, kind, "list " + what + " index " + index + " is out of range for a list of " + size
+                    + " (the model would raise IndexError here)");
+        }
+        return (int) i;
     }
 
     /**
@@ -641,7 +769,7 @@ final class FrozenGraphConverter {
     private Frame branch(JitNode n, Block block, String name, Frame outer, List<Value> seed) {
         Graph sub = new Graph(name);
         root.symbols().forEach(sub::declare);
-        Frame f = new Frame(sub, outer);
+        Frame f = new Frame(sub, outer, "branch");
         seed.forEach(f::local);
         Graph savedGraph = graph;
         frame = f;
@@ -742,7 +870,7 @@ final class FrozenGraphConverter {
         }
         Graph sub = new Graph("body");
         root.symbols().forEach(sub::declare);
-        Frame f = new Frame(sub, frame);
+        Frame f = new Frame(sub, frame, "loop");
         Value trip = sub.addInput("i", PrimitiveType.INT);
         List<Value> carriedIn = new ArrayList<>();
         for (int j = 0; j < own; j++) {
@@ -1230,6 +1358,7 @@ final class FrozenGraphConverter {
 
     private void bind(org.bytedeco.pytorch.Value v, Bound b) {
         env.put(v.address(), b);
+        boundIn.put(v.address(), frame);
     }
 
     private Bound bound(org.bytedeco.pytorch.Value v) {

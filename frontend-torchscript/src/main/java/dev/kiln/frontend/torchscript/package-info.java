@@ -13,8 +13,10 @@
  *     {@code ScalarType}, {@code Layout} or {@code MemoryFormat} become dtype, layout and memory-format
  *     literals) and tensors become off-heap graph constants, copied once out of libtorch;</li>
  * <li>lists and tuples ({@code ListConstruct}, {@code TupleConstruct}, their unpacking, {@code TupleIndex},
- *     {@code __getitem__}, {@code len}, {@code append}) are tracked while converting and become list
- *     arguments; a list returned by an op and unpacked becomes {@code prim::ListUnpack}, as in the
+ *     {@code __getitem__}, {@code len}, and the in-place list changes {@code append}, {@code insert}, {@code pop},
+ *     item assignment, {@code extend}, {@code reverse}, {@code del} and {@code clear}, done as Python does them) are
+ *     tracked while converting and become list arguments (a change to a list built outside the run-time branch or
+ *     loop it is in is refused: what the list holds would be known only at run time); a list returned by an op and unpacked becomes {@code prim::ListUnpack}, as in the
  *     torch.export frontend;</li>
  * <li>scalar arithmetic on known values (the size arithmetic of traced models) is folded by running
  *     the op in libtorch, and shape queries on inputs with given types are answered;</li>

@@ -228,7 +228,7 @@ class SourceTextTest {
                 .isExactlyInstanceOf(KilnException.class)
                 .hasMessageStartingWith("m.pt: node ")
                 .hasMessageContaining("(prim::DictConstruct)")
-                .hasMessageContaining("no operator schema");
+                .hasMessageContaining("not dicts; use separate variables, a list or a tuple");
     }
 
     @Test

@@ -1,0 +1,237 @@
+package dev.kiln.frontend.torchscript;
+
+import dev.kiln.ir.ConstantTensor;
+import dev.kiln.ir.DType;
+import dev.kiln.ir.Graph;
+import dev.kiln.ir.KilnException;
+import dev.kiln.ir.Shape;
+import dev.kiln.ir.TensorType;
+import dev.kiln.ir.verify.Verifier;
+import dev.kiln.passes.eval.GraphEvaluator;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.lifecycle.AfterContainer;
+import net.jqwik.api.lifecycle.BeforeContainer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Random;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * Lists changed in place ({@code append}, {@code insert}, {@code pop}, {@code ys[i] = y}, {@code extend},
+ * {@code reverse}, {@code del}, {@code clear}): converted as Python runs them, checked against libtorch's TorchScript
+ * interpreter; and refused, with a message that says what to do, where the change would happen inside a run-time
+ * branch or loop. Until 2026-12-05 every one of them but {@code append} was silently dropped, and the model computed
+ * with the list as it was before.
+ */
+class ListMutationTest {
+    private static final ConstantTensor X = ConstantTensor.ofFloats(new long[] {2, 3}, 0.5f, 1f, -0.25f, 2f, 0.75f, -1f);
+    private static final TensorOptions STATIC = new TensorOptions();
+
+    /** The input type that makes {@code x.size(0)} known, so loops over it unroll. */
+    private static final class TensorOptions {
+        final TorchScriptOptions options = TorchScriptOptions.defaults()
+                .withInputTypes(List.of(new TensorType(DType.FLOAT32, Shape.of(2, 3))));
+    }
+
+    @TempDir
+    Path tmp;
+
+    private static void assertSame(List<ConstantTensor> got, List<ConstantTensor> want, String source) {
+        assertThat(got).as(source).hasSameSizeAs(want);
+        for (int k = 0; k < want.size(); k++) {
+            assertThat(got.get(k).sizes()).as(source + "\noutput " + k).containsExactly(want.get(k).sizes());
+            for (long i = 0; i < want.get(k).numel(); i++) {
+                assertThat(got.get(k).getDouble(i)).as(source + "\noutput " + k + " element " + i)
+                        .isCloseTo(want.get(k).getDouble(i), org.assertj.core.data.Offset.offset(1e-5));
+            }
+        }
+    }
+
+    private void converts(String source, TorchScriptOptions options) {
+        Path f = TorchScriptModels.save(source, tmp, "m" + Integer.toHexString(source.hashCode()) + ".pt");
+        Graph g = TorchScriptFrontend.load(f, options);
+        assertThat(Verifier.check(g)).as(source).isEmpty();
+        assertSame(GraphEvaluator.run(g, List.of(X)), TorchScriptModels.libtorch(f, List.of(X)), source);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "ys = [x, x * 2.0]\n    ys.insert(0, x * 3.0)\n    ys.insert(-1, x * 4.0)\n    ys.insert(9, x * 5.0)\n    return torch.cat(ys, 0)",
+        "ys = [x, x * 2.0, x * 3.0]\n    y = ys.pop()\n    z = ys.pop(0)\n    return torch.cat(ys, 0), y, z",
+        "ys = [x, x * 2.0]\n    ys[1] = x * 5.0\n    ys[-2] = x - 1.0\n    return ys[1], ys[0]",
+        "ys = [x, x * 2.0]\n    ys.extend([x * 4.0, x + 1.0])\n    return torch.cat(ys, 0)",
+        "ys = [x, x * 2.0, x * 3.0]\n    ys.reverse()\n    return torch.cat(ys, 0)",
+        "ys = [x, x * 2.0]\n    zs = ys\n    zs.append(x * 7.0)\n    return torch.cat(ys, 0)",
+        "ys = [x, x * 2.0, x * 3.0]\n    del ys[1]\n    del ys[-1]\n    return torch.cat(ys, 0)",
+        "ys = [x, x * 2.0]\n    ys.clear()\n    ys.append(x + 3.0)\n    return torch.cat(ys, 0)",
+        "sizes = [x.size(0)]\n    sizes.append(3)\n    sizes[0] = 1\n    return x.reshape(sizes[0] * 2, sizes[1])",
+    })
+    void listChangesAtTopLevelAreWhatLibtorchComputes(String body) {
+        converts("def forward(self, x):\n    " + body + "\n", TorchScriptOptions.defaults());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "ys = []\n    for i in range(x.size(0)):\n        ys.append(x[i] * float(i))\n    return torch.stack(ys)",
+        "ys = [x, x]\n    for i in range(x.size(0)):\n        ys[0] = ys[0] + 1.0\n    return ys[0]",
+        "ys = [x, x * 2.0, x * 3.0]\n    for i in range(x.size(0)):\n        y = ys.pop()\n    return torch.cat(ys, 0)",
+        "ys = [x]\n    for i in range(x.size(0)):\n        zs = [x * float(i)]\n        zs.append(x)\n        ys[0] = ys[0] + torch.cat(zs, 0).sum()\n    return ys[0]",
+    })
+    void listChangesInALoopThatUnrollsAreWhatLibtorchComputes(String body) {
+        converts("def forward(self, x):\n    " + body + "\n", STATIC.options);
+    }
+
+    @Test
+    void aListBuiltInsideARuntimeLoopBodyConverts() {
+        // the list lives and changes within one trip: the body converts once, as libtorch runs every trip
+        converts("def forward(self, x):\n    acc = x\n    for i in range(x.size(0)):\n        zs = [acc * 0.5]\n"
+                + "        zs.append(x)\n        zs.reverse()\n        acc = zs[1] + zs[0]\n    return acc\n", TorchScriptOptions.defaults());
+    }
+
+    @Test
+    void changingAnOuterListInARuntimeLoopIsRefusedWithWhatToDo() {
+        String source = "def forward(self, x):\n    ys = []\n    for i in range(x.size(0)):\n        ys.append(x[i])\n"
+                + "    return torch.stack(ys)\n";
+        Path f = TorchScriptModels.save(source, tmp, "loop.pt");
+        assertThatThrownBy(() -> TorchScriptFrontend.load(f, TorchScriptOptions.defaults())).isInstanceOf(KilnException.class)
+                .hasMessageContaining(f.toString()).hasMessageContaining("(aten::append) at <string>:4")
+                .hasMessageContaining("changes a list built outside the run-time loop")
+                .hasMessageContaining("--input x0=");
+    }
+
+    @Test
+    void changingAnOuterListInARuntimeBranchIsRefusedWithWhatToDo() {
+        String source = "def forward(self, x):\n    ys = [x, x * 2.0]\n    if bool(x.sum() > 0.0):\n        ys[1] = x * 5.0\n"
+                + "    return ys[1]\n";
+        Path f = TorchScriptModels.save(source, tmp, "branch.pt");
+        assertThatThrownBy(() -> TorchScriptFrontend.load(f, STATIC.options)).isInstanceOf(KilnException.class)
+                .hasMessageContaining("(aten::_set_item) at <string>:4")
+                .hasMessageContaining("changes a list built outside the run-time branch").hasMessageContaining("torch.where");
+    }
+
+    @Test
+    void anIndexOutOfRangeIsRefusedAsThePythonErrorItIs() {
+        String source = "def forward(self, x):\n    ys = [x, x * 2.0]\n    ys[2] = x\n    return ys[0]\n";
+        Path f = TorchScriptModels.save(source, tmp, "range.pt");
+        assertThatThrownBy(() -> TorchScriptFrontend.load(f, TorchScriptOptions.defaults())).isInstanceOf(KilnException.class)
+                .hasMessageContaining("list assignment index 2 is out of range for a list of 2").hasMessageContaining("IndexError");
+    }
+
+    @Test
+    void aDictIsRefusedWithWhatToDo() {
+        String source = "def forward(self, x):\n    d = {'a': x}\n    d['b'] = x * 3.0\n    return d['b'] + d['a']\n";
+        Path f = TorchScriptModels.save(source, tmp, "dict.pt");
+        assertThatThrownBy(() -> TorchScriptFrontend.load(f, TorchScriptOptions.defaults())).isInstanceOf(KilnException.class)
+                .hasMessageContaining("(prim::DictConstruct)").hasMessageContaining("translates lists and tuples but not dicts");
+    }
+
+    // ---------------------------------------------------------------- property: random sequences of list changes
+
+    private static Path dir;
+
+    @BeforeContainer
+    static void setUp() throws IOException {
+        dir = Files.createTempDirectory("kiln-ts-lists");
+    }
+
+    @AfterContainer
+    static void tearDown() throws IOException {
+        try (Stream<Path> s = Files.walk(dir)) {
+            s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
+
+    /**
+     * A program that builds a list of tensors and changes it with a random sequence of in-place list operations, at
+     * top level and in loops over {@code range(2)} (unrolled), with valid indices only; returns the concatenated list.
+     */
+    static String program(long seed) {
+        Random r = new Random(seed);
+        StringBuilder sb = new StringBuilder("def forward(self, x):\n    ys = [x, x * 2.0]\n");
+        int[] len = {2};
+        int statements = 3 + r.nextInt(6);
+        for (int s = 0; s < statements; s++) {
+            if (r.nextInt(4) == 0) {
+                sb.append("    for i in range(2):\n");
+                // inside the loop: operations that keep the length or grow it, run twice; indices below the length
+                // at the loop's entry, which every trip has
+                int entry = len[0];
+                for (int k = 0; k < 1 + r.nextInt(2); k++) {
+                    statement(sb, r, "        ", len, entry, true);
+                }
+            } else {
+                statement(sb, r, "    ", len, len[0], false);
+            }
+        }
+        return sb.append("    return torch.cat(ys, 0), ys[0] * 0.5\n").toString();
+    }
+
+    private static void statement(StringBuilder sb, Random r, String pad, int[] len, int valid, boolean inLoop) {
+        double k = Math.round((r.nextDouble() * 4 - 2) * 4) / 4.0;
+        String e = switch (r.nextInt(3)) {
+            case 0 -> "x * " + k;
+            case 1 -> "ys[" + (r.nextBoolean() ? r.nextInt(valid) : -1 - r.nextInt(valid)) + "] + " + k;
+            default -> "torch.tanh(ys[0] - " + k + ")";
+        };
+        int kind = inLoop ? r.nextInt(4) : r.nextInt(8);
+        switch (kind) {
+            case 0 -> {
+                sb.append(pad).append("ys.append(").append(e).append(")\n");
+                len[0] += inLoop ? 2 : 1;
+            }
+            case 1 -> {
+                sb.append(pad).append("ys.insert(").append(r.nextInt(valid + 3) - 1).append(", ").append(e).append(")\n");
+                len[0] += inLoop ? 2 : 1;
+            }
+            case 2 -> sb.append(pad).append("ys[").append(r.nextInt(valid)).append("] = ").append(e).append("\n");
+            case 3 -> sb.append(pad).append("ys.reverse()\n");
+            case 4 -> {
+                if (len[0] > 1) {
+                    sb.append(pad).append("y = ys.pop(").append(r.nextInt(len[0])).append(")\n");
+                    len[0]--;
+                } else {
+                    sb.append(pad).append("ys.append(").append(e).append(")\n");
+                    len[0]++;
+                }
+            }
+            case 5 -> {
+                sb.append(pad).append("ys.extend([").append(e).append(", x - ").append(k).append("])\n");
+                len[0] += 2;
+            }
+            case 6 -> {
+                if (len[0] > 1) {
+                    sb.append(pad).append("del ys[").append(-1 - r.nextInt(len[0])).append("]\n");
+                    len[0]--;
+                } else {
+                    sb.append(pad).append("ys.insert(0, ").append(e).append(")\n");
+                    len[0]++;
+                }
+            }
+            default -> {
+                sb.append(pad).append("ys.clear()\n").append(pad).append("ys.append(").append("x * ").append(k).append(")\n");
+                len[0] = 1;
+            }
+        }
+    }
+
+    @Property(tries = 150, seed = "11")
+    void randomListChangesComputeWhatLibtorchComputes(@ForAll long seed) {
+        String source = program(seed);
+        Path f = TorchScriptModels.save(source, dir, "l" + Long.toHexString(seed) + ".pt");
+        Graph g = TorchScriptFrontend.load(f, TorchScriptOptions.defaults());
+        assertThat(Verifier.check(g)).as(source).isEmpty();
+        assertSame(GraphEvaluator.run(g, List.of(X)), TorchScriptModels.libtorch(f, List.of(X)), source);
+    }
+}
