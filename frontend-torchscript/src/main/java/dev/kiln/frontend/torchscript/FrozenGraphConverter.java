@@ -985,6 +985,18 @@ final class FrozenGraphConverter {
                     ConstantTensor.scalar(DType.BOOL, x ? 1 : 0)));
             return frame.local(c);
         }
+        if (b instanceof Known k && (k.value().isInt() || k.value().isDouble() || k.value().isBool())) {
+            // a number the branch sets (k = 3 under "if x.size(0) > 1:"): made by a node of the nested graph, so
+            // that the two branches give a value of one type that later code reads at run time
+            String op = k.value().isInt() ? "aten::Int.Scalar" : k.value().isDouble() ? "aten::Float.Scalar" : "aten::Bool.int";
+            Arg lit = k.value().isInt() ? Arg.of(k.value().toInt()) : k.value().isDouble() ? Arg.of(k.value().toDouble())
+                    : Arg.of(k.value().toBool() ? 1L : 0L);
+            PrimitiveType t = k.value().isInt() ? PrimitiveType.INT : k.value().isDouble() ? PrimitiveType.FLOAT : PrimitiveType.BOOL;
+            String hint = k.hint() == null || k.hint().isEmpty() || !Character.isLetter(k.hint().charAt(0)) ? "c" : k.hint();
+            Node c = graph.insertAt(graph.nodes().size(), schema(op), List.of(lit), List.of(t), List.of(graph.freshName(hint)));
+            location(n).ifPresent(c::setLocation);
+            return c.output();
+        }
         throw refuse(n, n.kind().toQualString().getString(), what + " as " + (b instanceof Seq ? "a list or tuple"
                 : "the constant " + ((Known) b).value().tagKind().getString())
                 + "; control flow decided at run time must give tensors or values the model computes");

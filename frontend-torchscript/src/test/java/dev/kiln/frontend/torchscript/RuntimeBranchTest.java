@@ -297,18 +297,30 @@ class RuntimeBranchTest {
     }
 
     @Test
-    void aBranchThatGivesAPythonNumberIsRefusedByName() {
-        JitModule m = new JitModule(new QualifiedName("M"));
-        m.define("def forward(self, x):\n"
+    void aBranchThatSetsPythonNumbersGivesThemAsValuesOfTheCond(@TempDir Path dir) {
+        // k = 2 / k = 3 under a run-time condition (scripted code's common "if x.size(0) > 1: k = 3" when the size is
+        // symbolic): refused until 2026-12-05 ("gives output 0 as the constant Int"); each branch now makes its number
+        Path file = save("def forward(self, x):\n"
                 + "    if bool(x.sum() > 0):\n"
                 + "        k = 2\n"
+                + "        s = 0.5\n"
+                + "        f = True\n"
                 + "    else:\n"
                 + "        k = 3\n"
-                + "    return x * k\n");
-        assertThatThrownBy(() -> TorchScriptFrontend.convert(m, "m.pt", TorchScriptOptions.defaults().withInputTypes(List.of(X))))
-                .isExactlyInstanceOf(KilnException.class)
-                .hasMessageContaining("m.pt: node ")
-                .hasMessageContaining("(prim::If)")
-                .hasMessageContaining("branch gives output 0 as the constant Int");
+                + "        s = 2.0\n"
+                + "        f = False\n"
+                + "    if f:\n"
+                + "        x = x + 1.0\n"
+                + "    return x * k + s\n", dir);
+        Graph g = TorchScriptFrontend.load(file, TorchScriptOptions.defaults().withInputTypes(List.of(X)));
+        assertThat(g.opHistogram()).containsKey("kiln::cond");
+        for (ConstantTensor in : List.of(x(0.1f, 0.2f, 0.3f, -0.1f, 0.4f, 0.5f), x(-3f, 1f, -2f, 0.5f, -1f, -0.25f))) {
+            ConstantTensor want = TorchScriptModels.libtorch(file, List.of(in)).get(0);
+            ConstantTensor got = GraphEvaluator.run(g, List.of(in)).get(0);
+            for (long i = 0; i < want.numel(); i++) {
+                assertThat(got.getDouble(i)).as("element " + i).isCloseTo(want.getDouble(i), org.assertj.core.data.Offset.offset(1e-6));
+            }
+        }
+        assertThat(IrPrinter.print(IrParser.parse(IrPrinter.print(g), "g.kir", SchemaRegistry.standard()))).isEqualTo(IrPrinter.print(g));
     }
 }
