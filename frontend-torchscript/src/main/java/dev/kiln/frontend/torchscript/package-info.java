@@ -22,7 +22,8 @@
  *     the op in libtorch, and shape queries on inputs with given types are answered;</li>
  * <li>{@code prim::If} with a known condition is folded; with a condition computed at run time it becomes a
  *     {@code kiln::cond} ({@link dev.kiln.ir.ControlFlow}) whose branches are closed nested graphs, what a branch
- *     writes in place coming back as an extra output; {@code prim::Loop} with a known trip count and condition is
+ *     writes in place coming back as an extra output and a Python number it sets ({@code k = 3}) made by a node of
+ *     the branch; {@code prim::Loop} with a known trip count and condition is
  *     unrolled, with one computed at run time it becomes a {@code kiln::loop} with a closed body; assertion branches (one branch raises, the other is empty) are dropped; anything else is refused
  *     with the node's source location.</li>
  * </ul>
