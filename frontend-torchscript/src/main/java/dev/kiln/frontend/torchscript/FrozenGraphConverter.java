@@ -116,6 +116,9 @@ final class FrozenGraphConverter {
         }
     }
 
+    /** The hint of the value {@code prim::Uninitialized} gives: a variable a path leaves unset, never read there. */
+    private static final String UNINITIALIZED = "uninitialized";
+
     private final String file;
     private final SchemaSource schemas;
     private final Graph root;
@@ -140,6 +143,8 @@ final class FrozenGraphConverter {
     private final Map<Value, Value> rebound = new java.util.IdentityHashMap<>();
     private int unrolled;
     private int droppedAssertions;
+    /** The model's one placeholder for tensors a path leaves unset ({@link #placeholder}), made when first needed. */
+    private Value unsetTensor;
 
     FrozenGraphConverter(String file, SchemaSource schemas, Graph graph) {
         this.file = file;
@@ -336,7 +341,7 @@ final class FrozenGraphConverter {
                 return;
             case "prim::Uninitialized":
                 // only ever flows out of a branch that raises; never read
-                bind(n.output(), new Known(new IValue(), "uninitialized", 0));
+                bind(n.output(), new Known(new IValue(), UNINITIALIZED, 0));
                 return;
             case "aten::warn":
                 return;
@@ -779,7 +784,7 @@ final class FrozenGraphConverter {
             List<Value> outs = new ArrayList<>();
             ValueArrayRef rets = block.outputs();
             for (long i = 0; i < rets.size(); i++) {
-                outs.add(nestedOutput(n, bound(rets.get(i)), false, "its " + name + " branch gives output " + i));
+                outs.add(nestedOutput(n, rets.get(i), false, "its " + name + " branch gives output " + i));
             }
             sub.setOutputs(outs); // dead code goes once the write-backs are outputs too (convertRuntimeIf)
         } finally {
@@ -827,6 +832,7 @@ final class FrozenGraphConverter {
         }
         ValueArrayRef bodyIn = body.inputs();
         ValueArrayRef bodyOut = body.outputs();
+        Snapshot before = new Snapshot();
         for (long iter = 0; iter < max && go; iter++) {
             if (++unrolled > MAX_UNROLLED_ITERATIONS) {
                 throw refuse(n, "prim::Loop", "unrolling would take more than " + MAX_UNROLLED_ITERATIONS + " iterations");
@@ -838,8 +844,12 @@ final class FrozenGraphConverter {
             walk(body);
             Bound next = bound(bodyOut.get(0));
             if (!(next instanceof Known k && k.value().isBool())) {
-                throw refuse(n, "prim::Loop", "the loop condition is computed at run time; Kiln unrolls only loops "
-                        + "whose trip count and condition are known when compiling");
+                // a break on the model's values in a loop over a known range (greedy decoding's "for step in
+                // range(20): ... if done: break"): what the unrolled trips emitted is taken back, and the loop
+                // runs as a run-time loop, as it does when its trip count is unknown
+                before.restore();
+                convertRuntimeLoop(n);
+                return;
             }
             go = k.value().toBool();
             for (int j = 0; j < carried.size(); j++) {
@@ -848,6 +858,63 @@ final class FrozenGraphConverter {
         }
         for (int j = 0; j < carried.size(); j++) {
             bind(n.output(j), carried.get(j));
+        }
+    }
+
+    /**
+     * What converting a stretch of the model changes in this converter, taken before it so that it can be taken back:
+     * the nodes of the current graph, the bindings, the lists' contents, the write-back bookkeeping and the counters.
+     * Used where an unrolled loop turns out to need its condition at run time. Values captured into the current nested
+     * graph meanwhile stay as unused inputs of it; constants added to the model stay as unused constants (both go with
+     * dead-code elimination).
+     */
+    private final class Snapshot {
+        private final Graph at = graph;
+        private final java.util.Set<Node> nodes = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        private final Map<Long, Bound> envBefore = new HashMap<>(env);
+        private final Map<Long, Frame> boundInBefore = new HashMap<>(boundIn);
+        private final Map<Value, Value> reboundBefore = new java.util.IdentityHashMap<>(rebound);
+        private final java.util.Set<Node> writingBefore = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        private final Map<Node, java.util.Set<Integer>> writtenBefore = new java.util.IdentityHashMap<>();
+        private final Map<Seq, List<Bound>> lists = new java.util.IdentityHashMap<>();
+        private final int unrolledBefore = unrolled;
+        private final int droppedBefore = droppedAssertions;
+
+        Snapshot() {
+            nodes.addAll(graph.nodes());
+            writingBefore.addAll(writingNodes);
+            writtenLoopVariables.forEach((node, vars) -> writtenBefore.put(node, new java.util.HashSet<>(vars)));
+            env.values().forEach(this::remember);
+        }
+
+        private void remember(Bound b) {
+            if (b instanceof Seq seq && !lists.containsKey(seq)) {
+                lists.put(seq, new ArrayList<>(seq.elements()));
+                seq.elements().forEach(this::remember);
+            }
+        }
+
+        void restore() {
+            List<Node> added = at.nodes().stream().filter(x -> !nodes.contains(x)).toList();
+            for (int i = added.size() - 1; i >= 0; i--) {
+                at.remove(added.get(i));
+            }
+            env.clear();
+            env.putAll(envBefore);
+            boundIn.clear();
+            boundIn.putAll(boundInBefore);
+            rebound.clear();
+            rebound.putAll(reboundBefore);
+            writingNodes.clear();
+            writingNodes.addAll(writingBefore);
+            writtenLoopVariables.clear();
+            writtenLoopVariables.putAll(writtenBefore);
+            lists.forEach((seq, elements) -> {
+                seq.elements().clear();
+                seq.elements().addAll(elements);
+            });
+            unrolled = unrolledBefore;
+            droppedAssertions = droppedBefore;
         }
     }
 
@@ -893,7 +960,7 @@ final class FrozenGraphConverter {
             ValueArrayRef rets = body.outputs();
             for (long i = 0; i < rets.size(); i++) {
                 // `for` loops go on while trips remain: their condition is a constant true
-                outs.add(nestedOutput(n, bound(rets.get(i)), i == 0, "its body gives "
+                outs.add(nestedOutput(n, rets.get(i), i == 0, "its body gives "
                         + (i == 0 ? "the condition" : "carried value " + (i - 1))));
             }
         } finally {
@@ -972,7 +1039,42 @@ final class FrozenGraphConverter {
      * computes or reads from outside, a tensor constant (read as an operand), or with {@code boolAsTensor} a constant
      * bool as a 0-d tensor. {@code what} says which output, for the refusal of anything else.
      */
-    private Value nestedOutput(JitNode n, Bound b, boolean boolAsTensor, String what) {
+    /**
+     * A value of TorchScript type {@code type} for a nested graph to give where its path leaves the variable unset:
+     * a 0-d f32 constant for a tensor, a node making 0 (or false) for a number; empty for other types.
+     */
+    private Optional<Value> placeholder(JitNode n, String type) {
+        switch (type) {
+            case "Tensor": {
+                Value c = unsetTensor != null ? unsetTensor
+                        : (unsetTensor = root.addConstant(root.freshName("unset"), ConstantTensor.scalar(DType.FLOAT32, 0)));
+                return Optional.of(frame.local(c));
+            }
+            case "int":
+            case "float":
+            case "bool": {
+                String op = type.equals("int") ? "aten::Int.Scalar" : type.equals("float") ? "aten::Float.Scalar" : "aten::Bool.int";
+                Arg lit = type.equals("float") ? Arg.of(0.0) : Arg.of(0L);
+                PrimitiveType t = type.equals("int") ? PrimitiveType.INT : type.equals("float") ? PrimitiveType.FLOAT : PrimitiveType.BOOL;
+                Node c = graph.insertAt(graph.nodes().size(), schema(op), List.of(lit), List.of(t), List.of(graph.freshName("unset")));
+                location(n).ifPresent(c::setLocation);
+                return Optional.of(c.output());
+            }
+            default:
+                return Optional.empty();
+        }
+    }
+
+    private Value nestedOutput(JitNode n, org.bytedeco.pytorch.Value ret, boolean boolAsTensor, String what) {
+        Bound b = bound(ret);
+        if (b instanceof Known u && u.value().isNone() && UNINITIALIZED.equals(u.hint())) {
+            // a variable this path leaves unset (TorchScript's prim::Uninitialized: a break inside a nested if, say);
+            // never read after it, but the nested graph must give a value of the variable's type
+            Optional<Value> p = placeholder(n, typeText(ret));
+            if (p.isPresent()) {
+                return p.get();
+            }
+        }
         if (b instanceof Ir ir) {
             return frame.local(ir.value());
         }

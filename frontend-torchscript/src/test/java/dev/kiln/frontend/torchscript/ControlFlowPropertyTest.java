@@ -59,13 +59,20 @@ class ControlFlowPropertyTest {
     static String program(long seed) {
         Random r = new Random(seed);
         StringBuilder sb = new StringBuilder("def forward(self, x):\n    a = x * 1.0\n    b = x + 1.0\n    c = x - 0.5\n");
-        block(sb, r, 1, 0, 2 + r.nextInt(3));
+        block(sb, r, 1, 0, 2 + r.nextInt(3), false);
         return sb.append("    return x, a, b, c\n").toString();
     }
 
-    private static void block(StringBuilder sb, Random r, int indent, int depth, int statements) {
+    private static void block(StringBuilder sb, Random r, int indent, int depth, int statements, boolean inLoop) {
         String pad = "    ".repeat(indent);
         for (int s = 0; s < statements; s++) {
+            if (inLoop && r.nextInt(6) == 0) {
+                // a break on the variables' values: with the input's sizes given, a loop whose trip count is known
+                // but whose condition is not, which the converter starts to unroll and then takes back
+                sb.append(pad).append("if bool(").append(VARS[r.nextInt(VARS.length)]).append(".sum() > ")
+                        .append(Math.round((r.nextDouble() * 2 - 1) * 4) / 4.0).append("):\n").append(pad).append("    break\n");
+                continue;
+            }
             String v = VARS[r.nextInt(VARS.length)];
             String w = VARS[r.nextInt(VARS.length)];
             double k = Math.round((r.nextDouble() * 2 - 1) * 4) / 4.0;
@@ -78,15 +85,15 @@ class ControlFlowPropertyTest {
                 case 4 -> sb.append(pad).append(v).append(" = ").append(w).append("\n"); // an alias: writes reach both
                 case 5, 6 -> {
                     sb.append(pad).append("if bool(").append(w).append(".sum() > ").append(k).append("):\n");
-                    block(sb, r, indent + 1, depth + 1, 1 + r.nextInt(2));
+                    block(sb, r, indent + 1, depth + 1, 1 + r.nextInt(2), inLoop);
                     if (r.nextBoolean()) {
                         sb.append(pad).append("else:\n");
-                        block(sb, r, indent + 1, depth + 1, 1 + r.nextInt(2));
+                        block(sb, r, indent + 1, depth + 1, 1 + r.nextInt(2), inLoop);
                     }
                 }
                 default -> {
                     sb.append(pad).append("for i").append(depth).append(" in range(").append(w).append(".size(0)):\n");
-                    block(sb, r, indent + 1, depth + 1, 1 + r.nextInt(2));
+                    block(sb, r, indent + 1, depth + 1, 1 + r.nextInt(2), true);
                 }
             }
         }
@@ -96,9 +103,17 @@ class ControlFlowPropertyTest {
     void convertedProgramsComputeWhatLibtorchComputes(@ForAll long seed) {
         String source = program(seed);
         Path file = TorchScriptModels.save(source, dir, "p" + Long.toHexString(seed) + ".pt");
+        // sizes unknown (loops over them run at run time), then known (they unroll, unless a break on the values
+        // makes the converter take the unrolled trips back and keep a run-time loop)
+        check(source, file, TorchScriptOptions.defaults());
+        check(source + "(input sizes given)", file, TorchScriptOptions.defaults().withInputTypes(List.of(
+                new dev.kiln.ir.TensorType(dev.kiln.ir.DType.FLOAT32, dev.kiln.ir.Shape.of(2, 3)))));
+    }
+
+    private static void check(String source, Path file, TorchScriptOptions options) {
         Graph g;
         try {
-            g = TorchScriptFrontend.load(file, TorchScriptOptions.defaults());
+            g = TorchScriptFrontend.load(file, options);
         } catch (KilnException e) {
             assertThat(e.getMessage()).as(source).contains(file.toString()).containsAnyOf("shares one tensor", "shares the tensor", "shares that tensor");
             REFUSED.incrementAndGet();
