@@ -99,6 +99,43 @@ class ControlFlowPropertyTest {
         }
     }
 
+    /**
+     * Greedy decoding's loop: a constant number of steps, ended early by a break on the model's values. Refused
+     * until 2026-12-05 ("the loop condition is computed at run time"); now a run-time loop, whatever the input sizes.
+     */
+    @org.junit.jupiter.api.Test
+    void aLoopOverAConstantRangeWithABreakOnValuesRunsAtRunTime() throws IOException {
+        String source = "def forward(self, x):\n"
+                + "    h = x\n"
+                + "    outs = torch.zeros([6, 3])\n"
+                + "    steps = 0\n"
+                + "    for t in range(6):\n"
+                + "        h = torch.tanh(h * 1.5 + 0.25)\n"
+                + "        outs[t] = h.sum(0)\n"
+                + "        steps += 1\n"
+                + "        if bool(h.sum() > 2.5):\n"
+                + "            break\n"
+                + "    return outs, h * float(steps)\n";
+        Path file = TorchScriptModels.save(source, Files.createTempDirectory("kiln-ts-decode"), "decode.pt");
+        for (TorchScriptOptions options : List.of(TorchScriptOptions.defaults(), TorchScriptOptions.defaults().withInputTypes(List.of(
+                new dev.kiln.ir.TensorType(dev.kiln.ir.DType.FLOAT32, dev.kiln.ir.Shape.of(2, 3)))))) {
+            Graph g = TorchScriptFrontend.load(file, options);
+            assertThat(g.opHistogram()).containsKey("kiln::loop");
+            for (float scale : new float[] {0.1f, 1f, -2f}) {
+                ConstantTensor x = ConstantTensor.ofFloats(new long[] {2, 3}, 0.5f * scale, 1f * scale, -0.25f * scale,
+                        2f * scale, 0.75f * scale, -1f * scale);
+                List<ConstantTensor> want = TorchScriptModels.libtorch(file, List.of(x));
+                List<ConstantTensor> got = GraphEvaluator.run(g, List.of(x));
+                for (int k = 0; k < want.size(); k++) {
+                    for (long i = 0; i < want.get(k).numel(); i++) {
+                        assertThat(got.get(k).getDouble(i)).as("output " + k + " element " + i + " at scale " + scale)
+                                .isCloseTo(want.get(k).getDouble(i), org.assertj.core.data.Offset.offset(1e-5));
+                    }
+                }
+            }
+        }
+    }
+
     @Property(tries = 400, seed = "7")
     void convertedProgramsComputeWhatLibtorchComputes(@ForAll long seed) {
         String source = program(seed);
