@@ -127,7 +127,15 @@ public final class RunCommand implements Callable<Integer> {
             types.add(new TensorType(Optional.of(x.dtype()), Shape.of(x.sizes())));
         }
         Graph g = Models.load(model, types);
-        List<ConstantTensor> args = arguments(g, in, xs);
+        List<ConstantTensor> args = new ArrayList<>(arguments(g, in, xs));
+        // as on the GPU: an input of another float (integer) dtype than the model's is converted (NumPy writes f64
+        // by default), one that cannot be is refused by the interpreter below, naming the input
+        for (int i = 0; i < args.size() && i < g.inputs().size(); i++) {
+            if (g.inputs().get(i).type() instanceof TensorType tt && tt.dtype().isPresent() && args.get(i).dtype() != tt.dtype().get()
+                    && dev.kiln.backend.tensorrt.runtime.ExecutionSession.convertible(args.get(i).dtype(), tt.dtype().get())) {
+                args.set(i, dev.kiln.backend.tensorrt.runtime.ExecutionSession.convert(args.get(i), tt.dtype().get(), "x" + i));
+            }
+        }
         long t0 = System.nanoTime();
         List<ConstantTensor> ys;
         try (Interpreter interpreter = new Interpreter(g, TorchDevice.cpu())) {

@@ -44,6 +44,27 @@ class CpuRunAndDryRunTest {
     }
 
     @Test
+    void f64InputsAreConvertedAsOnTheGpu() throws IOException {
+        // NumPy writes f64 by default: the f32 model runs on the values converted, and gives PyTorch's outputs
+        Map<String, ConstantTensor> npz = Npz.read(fixture(dir, "cnn.npz"));
+        ConstantTensor x = npz.get("x0");
+        java.nio.ByteBuffer b = ConstantTensor.allocate(dev.kiln.ir.DType.FLOAT64, x.sizes());
+        for (long i = 0; i < x.numel(); i++) {
+            b.putDouble((int) (i * 8), x.getDouble(i));
+        }
+        Path f64 = dir.resolve("x64.npz");
+        Npz.write(f64, Map.of("x0", new ConstantTensor(dev.kiln.ir.DType.FLOAT64, x.sizes(), b)));
+        Path out = dir.resolve("o64.npz");
+        CliRun r = run("run", fixture(dir, "cnn.pt2").toString(), "--device", "cpu", "--inputs", f64.toString(), "--output", out.toString());
+        assertThat(r.rc()).as(r.err()).isZero();
+        ConstantTensor want = npz.get("y0");
+        ConstantTensor got = Npz.read(out).get("y0");
+        for (long k = 0; k < want.numel(); k++) {
+            assertThat(got.getDouble(k)).isCloseTo(want.getDouble(k), org.assertj.core.data.Offset.offset(1e-5));
+        }
+    }
+
+    @Test
     void wrongInputsAreRefusedBeforeTheCompile() throws IOException {
         // no GPU here: the refusal must come from the inputs, before anything loads CUDA or TensorRT
         Path bad = dir.resolve("bad.npz");
