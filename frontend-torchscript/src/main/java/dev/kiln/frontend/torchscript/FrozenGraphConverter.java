@@ -861,6 +861,60 @@ final class FrozenGraphConverter {
         }
     }
 
+    /** Where a carried value's leaves go: {@code leaf >= 0} for a tensor or number, else a tuple or list of {@code elements}. */
+    private record Layout(int leaf, List<Layout> elements) {
+        List<Integer> leaves() {
+            List<Integer> out = new ArrayList<>();
+            if (leaf >= 0) {
+                out.add(leaf);
+            } else {
+                elements.forEach(e -> out.addAll(e.leaves()));
+            }
+            return out;
+        }
+    }
+
+    /** The layout of {@code b}, its leaves appended to {@code leaves} (named after {@code name}). */
+    private static Layout layout(Bound b, List<Bound> leaves, List<String> names, String name) {
+        if (b instanceof Seq seq) {
+            List<Layout> elements = new ArrayList<>();
+            for (int k = 0; k < seq.elements().size(); k++) {
+                elements.add(layout(seq.elements().get(k), leaves, names, name + "_" + k));
+            }
+            return new Layout(-1, elements);
+        }
+        leaves.add(b);
+        names.add(name);
+        return new Layout(leaves.size() - 1, List.of());
+    }
+
+    /** {@code l} built from {@code values} (one per leaf), a new list or tuple owned by {@code owner} where {@code l} has one. */
+    private static Bound rebuild(Layout l, List<Value> values, Frame owner) {
+        if (l.leaf() >= 0) {
+            return new Ir(values.get(l.leaf()));
+        }
+        List<Bound> elements = new ArrayList<>();
+        l.elements().forEach(e -> elements.add(rebuild(e, values, owner)));
+        return new Seq(elements, owner);
+    }
+
+    /** Appends {@code b}'s leaves to {@code out}; false when {@code b} is not shaped as {@code l}. */
+    private static boolean flattenAs(Layout l, Bound b, List<Bound> out) {
+        if (l.leaf() >= 0) {
+            out.add(b);
+            return true;
+        }
+        if (!(b instanceof Seq seq) || seq.elements().size() != l.elements().size()) {
+            return false;
+        }
+        for (int k = 0; k < l.elements().size(); k++) {
+            if (!flattenAs(l.elements().get(k), seq.elements().get(k), out)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /**
      * What converting a stretch of the model changes in this converter, taken before it so that it can be taken back:
      * the nodes of the current graph, the bindings, the lists' contents, the write-back bookkeeping and the counters.
@@ -928,12 +982,21 @@ final class FrozenGraphConverter {
     private void convertRuntimeLoop(JitNode n) {
         String kind = "prim::Loop";
         Block body = n.blocks().get(0);
-        int own = (int) n.inputs().size() - 2;
+        int carriedJit = (int) n.inputs().size() - 2;
         Arg maxTrips = loopArg(n, bound(n.input(0)), "trip count");
         Arg cond0 = loopArg(n, bound(n.input(1)), "condition");
+        // a tuple or list of fixed length carried from trip to trip (an LSTM's (h, c)) is carried as its elements:
+        // the IR's loop carries tensors and numbers; the structure is rebuilt in the body and after the loop
+        List<Layout> layouts = new ArrayList<>();
+        List<Bound> leafInit = new ArrayList<>();
+        List<String> leafNames = new ArrayList<>();
+        for (int j = 0; j < carriedJit; j++) {
+            layouts.add(layout(bound(n.input(j + 2)), leafInit, leafNames, valueName(body.inputs().get(j + 1))));
+        }
+        int own = leafInit.size();
         List<Arg> initial = new ArrayList<>();
         for (int j = 0; j < own; j++) {
-            initial.add(loopArg(n, bound(n.input(j + 2)), "carried value " + j));
+            initial.add(loopArg(n, leafInit.get(j), "carried value " + leafNames.get(j)));
         }
         Graph sub = new Graph("body");
         root.symbols().forEach(sub::declare);
@@ -944,7 +1007,7 @@ final class FrozenGraphConverter {
             Arg a = initial.get(j);
             Type t = a instanceof Value v ? v.type() : a instanceof Arg.IntLit ? PrimitiveType.INT
                     : a instanceof Arg.FloatLit ? PrimitiveType.FLOAT : PrimitiveType.BOOL;
-            carriedIn.add(sub.addInput(valueName(body.inputs().get(j + 1)), t));
+            carriedIn.add(sub.addInput(sub.freshName(leafNames.get(j)), t));
         }
         Frame outer = frame;
         Graph savedGraph = graph;
@@ -953,15 +1016,28 @@ final class FrozenGraphConverter {
         graph = sub;
         try {
             bind(body.inputs().get(0), new Ir(trip));
-            for (int j = 0; j < own; j++) {
-                bind(body.inputs().get(j + 1), new Ir(carriedIn.get(j)));
+            for (int j = 0; j < carriedJit; j++) {
+                bind(body.inputs().get(j + 1), rebuild(layouts.get(j), carriedIn, f));
             }
             walk(body);
             ValueArrayRef rets = body.outputs();
-            for (long i = 0; i < rets.size(); i++) {
-                // `for` loops go on while trips remain: their condition is a constant true
-                outs.add(nestedOutput(n, rets.get(i), i == 0, "its body gives "
-                        + (i == 0 ? "the condition" : "carried value " + (i - 1))));
+            // `for` loops go on while trips remain: their condition is a constant true
+            outs.add(nestedOutput(n, rets.get(0), true, "its body gives the condition"));
+            for (int j = 0; j < carriedJit; j++) {
+                Layout l = layouts.get(j);
+                if (l.leaf() >= 0) {
+                    outs.add(nestedOutput(n, rets.get(j + 1), false, "its body gives carried value " + j));
+                    continue;
+                }
+                List<Bound> leaves = new ArrayList<>();
+                if (!flattenAs(l, bound(rets.get(j + 1)), leaves)) {
+                    throw refuse(n, kind, "its body gives carried value " + j + " as a tuple or list of another length or"
+                            + " nesting than the loop starts with; a loop run at run time carries tuples and lists of a"
+                            + " fixed shape");
+                }
+                for (int k = 0; k < leaves.size(); k++) {
+                    outs.add(nestedOutput(n, leaves.get(k), null, false, "its body gives element " + k + " of carried value " + j));
+                }
             }
         } finally {
             frame = outer;
@@ -996,9 +1072,17 @@ final class FrozenGraphConverter {
         }
         List<Type> types = new ArrayList<>();
         List<String> names = new ArrayList<>();
-        for (int j = 0; j < own; j++) {
-            types.add(irType(n, kind, n.output(j)));
-            names.add(valueName(n.output(j)));
+        for (int j = 0; j < carriedJit; j++) {
+            if (layouts.get(j).leaf() >= 0) {
+                types.add(irType(n, kind, n.output(j)));
+                names.add(valueName(n.output(j)));
+                continue;
+            }
+            for (int leaf : layouts.get(j).leaves()) {
+                Type t = carriedIn.get(leaf).type();
+                types.add(t instanceof TensorType ? TensorType.unknown() : t);
+                names.add(graph.freshName(valueName(n.output(j)) + "_" + leaf));
+            }
         }
         for (Value c : captured) {
             types.add(c.type());
@@ -1013,8 +1097,8 @@ final class FrozenGraphConverter {
                 writingNodes.add(loop); // a loop variable or a captured tensor written in place
             }
         }
-        for (int j = 0; j < own; j++) {
-            bind(n.output(j), new Ir(loop.outputs().get(j)));
+        for (int j = 0; j < carriedJit; j++) {
+            bind(n.output(j), rebuild(layouts.get(j), loop.outputs(), frame));
         }
         // a loop variable the body writes in place starts as the very tensor passed in, which TorchScript writes too:
         // refused afterwards if that tensor is read again after the loop (refuseSharedTensors)
@@ -1066,11 +1150,15 @@ final class FrozenGraphConverter {
     }
 
     private Value nestedOutput(JitNode n, org.bytedeco.pytorch.Value ret, boolean boolAsTensor, String what) {
-        Bound b = bound(ret);
-        if (b instanceof Known u && u.value().isNone() && UNINITIALIZED.equals(u.hint())) {
+        return nestedOutput(n, bound(ret), typeText(ret), boolAsTensor, what);
+    }
+
+    /** {@link #nestedOutput(JitNode, org.bytedeco.pytorch.Value, boolean, String)} for a bound value of TorchScript type {@code type} (null: not known). */
+    private Value nestedOutput(JitNode n, Bound b, String type, boolean boolAsTensor, String what) {
+        if (type != null && b instanceof Known u && u.value().isNone() && UNINITIALIZED.equals(u.hint())) {
             // a variable this path leaves unset (TorchScript's prim::Uninitialized: a break inside a nested if, say);
             // never read after it, but the nested graph must give a value of the variable's type
-            Optional<Value> p = placeholder(n, typeText(ret));
+            Optional<Value> p = placeholder(n, type);
             if (p.isPresent()) {
                 return p.get();
             }

@@ -136,6 +136,59 @@ class ControlFlowPropertyTest {
         }
     }
 
+    /**
+     * An LSTM-style loop over a sequence of run-time length, carrying its state as a tuple and a list: refused until
+     * 2026-12-05 ("its carried value 0 is a list or tuple"); now the loop carries their elements.
+     */
+    @org.junit.jupiter.api.Test
+    void aLoopCarryingATupleAndAListOfFixedLengthRunsAtRunTime() throws IOException {
+        String source = "def forward(self, x):\n"
+                + "    state = (x[0], x[0] * 0.0)\n"
+                + "    hs = [x[0], x[0] * 2.0]\n"
+                + "    for t in range(x.size(0)):\n"
+                + "        h, c = state\n"
+                + "        c = c + torch.tanh(x[t] + h)\n"
+                + "        h = torch.tanh(c)\n"
+                + "        state = (h, c)\n"
+                + "        hs = [hs[1], hs[0] + h]\n"
+                + "    return state[0], state[1], hs[0], hs[1]\n";
+        Path file = TorchScriptModels.save(source, Files.createTempDirectory("kiln-ts-lstm"), "lstm.pt");
+        Graph g = TorchScriptFrontend.load(file, TorchScriptOptions.defaults());
+        assertThat(g.opHistogram()).containsKey("kiln::loop");
+        assertThat(Verifier.check(g)).isEmpty();
+        String text = IrPrinter.print(g);
+        assertThat(IrPrinter.print(IrParser.parse(text, "p.kir", SchemaRegistry.standard()))).isEqualTo(text);
+        for (long rows : new long[] {1, 2, 5}) {
+            float[] v = new float[(int) rows * 3];
+            for (int i = 0; i < v.length; i++) {
+                v[i] = (float) Math.sin(i + 1.0);
+            }
+            ConstantTensor x = ConstantTensor.ofFloats(new long[] {rows, 3}, v);
+            List<ConstantTensor> want = TorchScriptModels.libtorch(file, List.of(x));
+            List<ConstantTensor> got = GraphEvaluator.run(g, List.of(x));
+            assertThat(got).hasSameSizeAs(want);
+            for (int k = 0; k < want.size(); k++) {
+                for (long i = 0; i < want.get(k).numel(); i++) {
+                    assertThat(got.get(k).getDouble(i)).as("output " + k + " element " + i + " for " + rows + " rows")
+                            .isCloseTo(want.get(k).getDouble(i), org.assertj.core.data.Offset.offset(1e-5));
+                }
+            }
+        }
+    }
+
+    @org.junit.jupiter.api.Test
+    void aLoopChangingTheLengthOfACarriedListIsRefusedByName() throws IOException {
+        String source = "def forward(self, x):\n"
+                + "    hs = [x[0]]\n"
+                + "    for t in range(x.size(0)):\n"
+                + "        hs = [hs[0], x[t]]\n"
+                + "    return hs[0]\n";
+        Path file = TorchScriptModels.save(source, Files.createTempDirectory("kiln-ts-grow"), "grow.pt");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> TorchScriptFrontend.load(file, TorchScriptOptions.defaults()))
+                .isInstanceOf(KilnException.class).hasMessageContaining(file.toString()).hasMessageContaining("(prim::Loop)")
+                .hasMessageContaining("another length or nesting than the loop starts with");
+    }
+
     @Property(tries = 400, seed = "7")
     void convertedProgramsComputeWhatLibtorchComputes(@ForAll long seed) {
         String source = program(seed);
