@@ -651,8 +651,9 @@ final class FrozenGraphConverter {
     private void convertRuntimeIf(JitNode n, Value pred) {
         BlockArrayRef blocks = n.blocks();
         Frame outer = frame;
-        Frame then = branch(n, blocks.get(0), "then", outer, List.of());
-        Frame otherwise = branch(n, blocks.get(1), "else", outer, then.operands);
+        List<Layout> layouts = new ArrayList<>();
+        Frame then = branch(n, blocks.get(0), "then", outer, List.of(), layouts);
+        Frame otherwise = branch(n, blocks.get(1), "else", outer, then.operands, layouts);
         // inputs of the then branch for what only the else branch reads: both now take the else branch's operands
         List.copyOf(otherwise.operands).forEach(then::local);
         if (!then.operands.equals(otherwise.operands)) {
@@ -660,10 +661,22 @@ final class FrozenGraphConverter {
         }
         List<Type> types = new ArrayList<>();
         List<String> names = new ArrayList<>();
+        int position = 0;
         for (long i = 0; i < n.outputs().size(); i++) {
-            types.add(irType(n, "prim::If", n.output(i)));
-            names.add(valueName(n.output(i)));
+            Layout l = layouts.get((int) i);
+            if (l.elements() == null) {
+                types.add(irType(n, "prim::If", n.output(i)));
+                names.add(valueName(n.output(i)));
+                position++;
+                continue;
+            }
+            for (int k = 0; k < l.leaves().size(); k++) {
+                Type t = then.graph.outputs().get(position++).type();
+                types.add(t instanceof TensorType ? TensorType.unknown() : t);
+                names.add(graph.freshName(valueName(n.output(i)) + "_" + k));
+            }
         }
+        int results = types.size();
         // TorchScript mutates: an operand either branch writes in place (x /= 255) is given back as an extra output,
         // and what the model reads after the if reads that output
         List<Value> operands = List.copyOf(then.operands);
@@ -703,11 +716,19 @@ final class FrozenGraphConverter {
         }
         cond.addSubgraph(then.graph);
         cond.addSubgraph(otherwise.graph);
+        int at = 0;
         for (long i = 0; i < n.outputs().size(); i++) {
-            bind(n.output(i), new Ir(cond.outputs().get((int) i)));
+            Layout l = layouts.get((int) i);
+            if (l.elements() == null) {
+                bind(n.output(i), new Ir(cond.outputs().get(at++)));
+                continue;
+            }
+            int from = at;
+            at += l.leaves().size();
+            bind(n.output(i), rebuild(l, cond.outputs().subList(from, at), frame));
         }
         for (int k = 0; k < written.size(); k++) {
-            rebind(operands.get(written.get(k)), cond.outputs().get((int) n.outputs().size() + k));
+            rebind(operands.get(written.get(k)), cond.outputs().get(results + k));
         }
     }
 
@@ -771,7 +792,7 @@ final class FrozenGraphConverter {
     }
 
     /** Converts {@code block} into a new nested graph whose first inputs stand for {@code seed} (the other branch's operands). */
-    private Frame branch(JitNode n, Block block, String name, Frame outer, List<Value> seed) {
+    private Frame branch(JitNode n, Block block, String name, Frame outer, List<Value> seed, List<Layout> layouts) {
         Graph sub = new Graph(name);
         root.symbols().forEach(sub::declare);
         Frame f = new Frame(sub, outer, "branch");
@@ -783,8 +804,29 @@ final class FrozenGraphConverter {
             walk(block);
             List<Value> outs = new ArrayList<>();
             ValueArrayRef rets = block.outputs();
+            boolean first = layouts.isEmpty();
+            int[] leafCount = {0};
             for (long i = 0; i < rets.size(); i++) {
-                outs.add(nestedOutput(n, rets.get(i), false, "its " + name + " branch gives output " + i));
+                Bound b = bound(rets.get(i));
+                if (first) {
+                    // the first branch decides each output's shape: a tuple or list of fixed length (state = (h, c))
+                    // is given as its elements, the other branch must give the same shape
+                    layouts.add(b instanceof Seq ? layout(b, new ArrayList<>(), new ArrayList<>(), "o") : new Layout(-1, null));
+                }
+                Layout l = layouts.get((int) i);
+                if (l.elements() == null) {
+                    outs.add(nestedOutput(n, rets.get(i), false, "its " + name + " branch gives output " + i));
+                    continue;
+                }
+                List<Bound> leaves = new ArrayList<>();
+                if (!flattenAs(l, b, leaves)) {
+                    throw refuse(n, n.kind().toQualString().getString(), "its " + name + " branch gives output " + i
+                            + " as a value of another shape than the other branch's tuple or list; branches decided at run"
+                            + " time give tuples and lists of one fixed shape");
+                }
+                for (int k = 0; k < leaves.size(); k++) {
+                    outs.add(nestedOutput(n, leaves.get(k), null, false, "its " + name + " branch gives element " + k + " of output " + i));
+                }
             }
             sub.setOutputs(outs); // dead code goes once the write-backs are outputs too (convertRuntimeIf)
         } finally {

@@ -59,6 +59,14 @@ class RuntimeBranchTest {
     private static final TensorType X = new TensorType(DType.FLOAT32, Shape.of(2, 3));
     private static final TensorType W = new TensorType(DType.FLOAT32, Shape.of(3));
 
+    private static Path mkdir(Path d) {
+        try {
+            return java.nio.file.Files.createDirectories(d);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     static Path save(String source, Path dir) {
         return TorchScriptModels.save(source, dir, "m.pt");
     }
@@ -294,6 +302,40 @@ class RuntimeBranchTest {
                 }
             }
         }
+    }
+
+    @Test
+    void aBranchCanGiveTuplesAndListsOfOneShape(@TempDir Path dir) {
+        // state = (h, c) under a run-time condition: refused until 2026-12-05 ("gives output 0 as a list or tuple");
+        // the cond now gives their elements, and the tuple is rebuilt after it
+        Path file = save("def forward(self, x):\n"
+                + "    if bool(x.sum() > 0):\n"
+                + "        state = (x * 2.0, x + 1.0)\n"
+                + "        ys = [x, x.relu()]\n"
+                + "    else:\n"
+                + "        state = (x - 1.0, x * x)\n"
+                + "        ys = [x.abs(), x]\n"
+                + "    h, c = state\n"
+                + "    return h * c + ys[1] - ys[0]\n", dir);
+        Graph g = TorchScriptFrontend.load(file, TorchScriptOptions.defaults().withInputTypes(List.of(X)));
+        assertThat(g.opHistogram()).containsKey("kiln::cond");
+        assertThat(Verifier.check(g)).isEmpty();
+        for (ConstantTensor in : List.of(x(0.1f, 0.2f, 0.3f, -0.1f, 0.4f, 0.5f), x(-3f, 1f, -2f, 0.5f, -1f, -0.25f))) {
+            ConstantTensor want = TorchScriptModels.libtorch(file, List.of(in)).get(0);
+            ConstantTensor got = GraphEvaluator.run(g, List.of(in)).get(0);
+            for (long i = 0; i < want.numel(); i++) {
+                assertThat(got.getDouble(i)).as("element " + i).isCloseTo(want.getDouble(i), org.assertj.core.data.Offset.offset(1e-6));
+            }
+        }
+        Path other = save("def forward(self, x):\n"
+                + "    if bool(x.sum() > 0):\n"
+                + "        ys = [x, x.relu()]\n"
+                + "    else:\n"
+                + "        ys = [x.abs()]\n"
+                + "    return ys[0]\n", mkdir(dir.resolve("b")));
+        assertThatThrownBy(() -> TorchScriptFrontend.load(other, TorchScriptOptions.defaults().withInputTypes(List.of(X))))
+                .isInstanceOf(KilnException.class).hasMessageContaining("(prim::If)")
+                .hasMessageContaining("another shape than the other branch's tuple or list");
     }
 
     @Test
