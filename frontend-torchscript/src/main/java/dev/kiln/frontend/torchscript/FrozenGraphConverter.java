@@ -808,10 +808,14 @@ final class FrozenGraphConverter {
             int[] leafCount = {0};
             for (long i = 0; i < rets.size(); i++) {
                 Bound b = bound(rets.get(i));
+                Optional<List<SchemaType>> tupleTypes = tupleLeafTypes(rets.get(i));
+                boolean unset = b instanceof Known u && u.value().isNone() && UNINITIALIZED.equals(u.hint());
                 if (first) {
                     // the first branch decides each output's shape: a tuple or list of fixed length (state = (h, c))
-                    // is given as its elements, the other branch must give the same shape
-                    layouts.add(b instanceof Seq ? layout(b, new ArrayList<>(), new ArrayList<>(), "o") : new Layout(-1, null));
+                    // is given as its elements, the other branch must give the same shape; a tuple this branch leaves
+                    // unset (a break) has the shape of its type
+                    layouts.add(b instanceof Seq ? layout(b, new ArrayList<>(), new ArrayList<>(), "o")
+                            : unset && tupleTypes.isPresent() ? flatLayout(tupleTypes.get().size()) : new Layout(-1, null));
                 }
                 Layout l = layouts.get((int) i);
                 if (l.elements() == null) {
@@ -819,7 +823,16 @@ final class FrozenGraphConverter {
                     continue;
                 }
                 List<Bound> leaves = new ArrayList<>();
-                if (!flattenAs(l, b, leaves)) {
+                if (unset && tupleTypes.isPresent() && tupleTypes.get().size() == l.leaves().size()) {
+                    for (SchemaType t : tupleTypes.get()) {
+                        Optional<Value> p = placeholder(n, t.isTensor() ? "Tensor" : t.toIrType().map(Type::text).orElse("?"));
+                        if (p.isEmpty()) {
+                            throw refuse(n, n.kind().toQualString().getString(), "its " + name + " branch leaves output " + i
+                                    + " unset, a tuple holding a " + t + ", which Kiln cannot stand in for");
+                        }
+                        leaves.add(new Ir(p.get()));
+                    }
+                } else if (!flattenAs(l, b, leaves)) {
                     throw refuse(n, n.kind().toQualString().getString(), "its " + name + " branch gives output " + i
                             + " as a value of another shape than the other branch's tuple or list; branches decided at run"
                             + " time give tuples and lists of one fixed shape");
@@ -913,6 +926,39 @@ final class FrozenGraphConverter {
                 elements.forEach(e -> out.addAll(e.leaves()));
             }
             return out;
+        }
+    }
+
+    /** A tuple of {@code count} leaves, in order. */
+    private static Layout flatLayout(int count) {
+        List<Layout> elements = new ArrayList<>();
+        for (int k = 0; k < count; k++) {
+            elements.add(new Layout(k, List.of()));
+        }
+        return new Layout(-1, elements);
+    }
+
+    /** The element types of a TorchScript tuple value, nested tuples flattened in order; empty for other types. */
+    private static Optional<List<SchemaType>> tupleLeafTypes(org.bytedeco.pytorch.Value v) {
+        SchemaType t;
+        try {
+            t = LibtorchSchemas.parseType(typeText(v), OptionalInt.empty());
+        } catch (KilnException notReadable) {
+            return Optional.empty();
+        }
+        if (!(t instanceof SchemaType.TupleOf)) {
+            return Optional.empty();
+        }
+        List<SchemaType> out = new ArrayList<>();
+        flattenTypes(t, out);
+        return Optional.of(out);
+    }
+
+    private static void flattenTypes(SchemaType t, List<SchemaType> out) {
+        if (t instanceof SchemaType.TupleOf tuple) {
+            tuple.elements().forEach(e -> flattenTypes(e, out));
+        } else {
+            out.add(t);
         }
     }
 

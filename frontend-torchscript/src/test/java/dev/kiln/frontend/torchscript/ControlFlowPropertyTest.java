@@ -58,9 +58,10 @@ class ControlFlowPropertyTest {
     /** A program of a few statements, blocks nested at most two deep; every variable returned. */
     static String program(long seed) {
         Random r = new Random(seed);
-        StringBuilder sb = new StringBuilder("def forward(self, x):\n    a = x * 1.0\n    b = x + 1.0\n    c = x - 0.5\n");
+        StringBuilder sb = new StringBuilder("def forward(self, x):\n    a = x * 1.0\n    b = x + 1.0\n    c = x - 0.5\n"
+                + "    st = (a * 0.5, c + 0.25)\n");
         block(sb, r, 1, 0, 2 + r.nextInt(3), false);
-        return sb.append("    return x, a, b, c\n").toString();
+        return sb.append("    return x, a, b, c, st[0], st[1]\n").toString();
     }
 
     private static void block(StringBuilder sb, Random r, int indent, int depth, int statements, boolean inLoop) {
@@ -76,6 +77,15 @@ class ControlFlowPropertyTest {
             String v = VARS[r.nextInt(VARS.length)];
             String w = VARS[r.nextInt(VARS.length)];
             double k = Math.round((r.nextDouble() * 2 - 1) * 4) / 4.0;
+            if (r.nextInt(7) == 0) {
+                // a tuple variable: swapped and updated, so that branches and loops give and carry it whole
+                sb.append(pad).append("st = (st[1] * ").append(k).append(", st[0] + ").append(w).append(")\n");
+                continue;
+            }
+            if (r.nextInt(9) == 0) {
+                sb.append(pad).append(v).append(" = st[").append(r.nextInt(2)).append("] + ").append(w).append("\n");
+                continue;
+            }
             int kind = depth >= 2 ? r.nextInt(5) : r.nextInt(8);
             switch (kind) {
                 case 0 -> sb.append(pad).append(v).append(" = ").append(w).append(" * ").append(k).append(" + 0.25\n");
@@ -222,7 +232,7 @@ class ControlFlowPropertyTest {
             for (int k = 0; k < want.size(); k++) {
                 for (long i = 0; i < want.get(k).numel(); i++) {
                     double e = want.get(k).getDouble(i);
-                    assertThat(got.get(k).getDouble(i)).as(source + "\noutput " + VARS[k] + " element " + i + " for x * " + scale)
+                    assertThat(got.get(k).getDouble(i)).as(source + "\noutput " + (k < VARS.length ? VARS[k] : "st[" + (k - VARS.length) + "]") + " element " + i + " for x * " + scale)
                             .isCloseTo(e, org.assertj.core.data.Offset.offset(1e-5 * Math.max(1, Math.abs(e))));
                 }
             }
