@@ -196,6 +196,8 @@ public final class CaseGraph {
             for (Value o : outputs) {
                 out.add(TorchEval.toConstant(values.get(o).toTensor()));
             }
+            // libtorch read the feeds in place (TorchEval.toTorch): they must outlive the run
+            java.lang.ref.Reference.reachabilityFence(feeds);
             return out;
         }
     }
@@ -293,6 +295,7 @@ public final class CaseGraph {
                     out.add(new Result(IValueKind.NONE, List.of()));
                 }
             }
+            java.lang.ref.Reference.reachabilityFence(feeds);
             return out;
         }
     }

@@ -96,6 +96,8 @@ final class FrozenGraphConverter {
         final List<Value> operands = new ArrayList<>();
         /** Parent-graph value -> the branch input standing for it. */
         final Map<Value, Value> captured = new java.util.IdentityHashMap<>();
+        /** Parent-graph value -> the input made for it when first captured (what {@link #captured} held before any rebinding). */
+        final Map<Value, Value> standIns = new java.util.IdentityHashMap<>();
 
         Frame(Graph graph, Frame parent, String construct) {
             this.graph = graph;
@@ -111,7 +113,9 @@ final class FrozenGraphConverter {
             Value outer = parent.local(v);
             return captured.computeIfAbsent(outer, o -> {
                 operands.add(o);
-                return graph.addInput(graph.freshName(o.name()), o.type());
+                Value in = graph.addInput(graph.freshName(o.name()), o.type());
+                standIns.put(o, in);
+                return in;
             });
         }
     }
@@ -1005,7 +1009,8 @@ final class FrozenGraphConverter {
 
     /**
      * What converting a stretch of the model changes in this converter, taken before it so that it can be taken back:
-     * the nodes of the current graph, the bindings, the lists' contents, the write-back bookkeeping and the counters.
+     * the nodes of the current graph, the bindings, the lists' contents, the write-back bookkeeping, the current
+     * frame's captures and the counters.
      * Used where an unrolled loop turns out to need its condition at run time. Values captured into the current nested
      * graph meanwhile stay as unused inputs of it; constants added to the model stay as unused constants (both go with
      * dead-code elimination).
@@ -1021,6 +1026,9 @@ final class FrozenGraphConverter {
         private final Map<Seq, List<Bound>> lists = new java.util.IdentityHashMap<>();
         private final int unrolledBefore = unrolled;
         private final int droppedBefore = droppedAssertions;
+        /** The current frame's captures: a write-back rebinds them ({@link #rebind}) to values that go away. */
+        private final Frame frameAt = frame;
+        private final Map<Value, Value> capturedBefore = new java.util.IdentityHashMap<>(frame.captured);
 
         Snapshot() {
             nodes.addAll(graph.nodes());
@@ -1057,6 +1065,9 @@ final class FrozenGraphConverter {
             });
             unrolled = unrolledBefore;
             droppedAssertions = droppedBefore;
+            // captures made meanwhile stay (their inputs and operands are in place): each reads as its input again,
+            // the earlier ones as they read before
+            frameAt.captured.replaceAll((outer, local) -> capturedBefore.getOrDefault(outer, frameAt.standIns.get(outer)));
         }
     }
 

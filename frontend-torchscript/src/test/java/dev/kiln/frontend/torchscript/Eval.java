@@ -50,6 +50,8 @@ final class Eval {
             for (Value o : g.outputs()) {
                 result.add(TorchEval.toConstant(env.get(o).toTensor()));
             }
+            java.lang.ref.Reference.reachabilityFence(inputs);
+            java.lang.ref.Reference.reachabilityFence(g);
             return result;
         }
     }

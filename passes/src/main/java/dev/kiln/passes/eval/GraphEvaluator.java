@@ -45,7 +45,10 @@ public final class GraphEvaluator {
         try (PointerScope scope = new PointerScope()) {
             List<IValue> in = new ArrayList<>();
             for (int i = 0; i < inputs.size(); i++) {
-                in.add(new IValue(TorchEval.toTorch(inputs.get(i))));
+                // a copy: a graph that writes its input in place (TorchScript's x += 1) must not write the caller's
+                // constant, and the copy lives as long as libtorch needs it, whenever the caller drops its own
+                in.add(new IValue(TorchEval.toTorch(inputs.get(i)).clone()));
+                java.lang.ref.Reference.reachabilityFence(inputs.get(i));
                 if (observe.contains(graph.inputs().get(i))) {
                     observer.accept(graph.inputs().get(i), inputs.get(i));
                 }
@@ -55,6 +58,8 @@ public final class GraphEvaluator {
             for (int i = 0; i < outs.size(); i++) {
                 result.add(TorchEval.toConstant(graph.outputs().get(i), outs.get(i)));
             }
+            // the graph's constants are read in place (TorchEval.toTorch): the graph keeps them alive until here
+            java.lang.ref.Reference.reachabilityFence(graph);
             return result;
         }
     }

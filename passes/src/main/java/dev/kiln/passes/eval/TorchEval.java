@@ -97,6 +97,8 @@ public final class TorchEval {
             for (IValue o : outs) {
                 result.add(toConstant(node, o));
             }
+            java.lang.ref.Reference.reachabilityFence(inputs);
+            java.lang.ref.Reference.reachabilityFence(node);
             return result;
         }
     }
@@ -218,7 +220,12 @@ public final class TorchEval {
         return out;
     }
 
-    /** A libtorch tensor over the constant's bytes (no copy; read-only use only). */
+    /**
+     * A libtorch tensor over the constant's bytes (no copy; read-only use only). Nothing ties the constant's memory to
+     * the tensor: the caller keeps {@code c} reachable while the tensor is in use ({@link
+     * java.lang.ref.Reference#reachabilityFence}), or the collector may free the bytes under libtorch (a graph input
+     * read after its last Java use came back as garbage, 2026-12-05).
+     */
     public static Tensor toTorch(ConstantTensor c) {
         ByteBuffer data = c.data();
         Pointer p = data.capacity() == 0 ? new BytePointer(1) : new Pointer(data);

@@ -249,6 +249,9 @@ final class OneNode {
             for (Value o : g.outputs()) {
                 out.add(TorchEval.toConstant(values.get(o).toTensor()));
             }
+            // libtorch read the inputs and constants in place (TorchEval.toTorch)
+            java.lang.ref.Reference.reachabilityFence(inputs);
+            java.lang.ref.Reference.reachabilityFence(g);
             return out;
         }
     }
