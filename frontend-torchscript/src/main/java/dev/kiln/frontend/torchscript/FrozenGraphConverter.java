@@ -75,11 +75,10 @@ final class FrozenGraphConverter {
     }
 
     /**
-     * A list or tuple of bound values; mutable so that {@code aten::append} on an unrolled list works. {@code owner}
-     * is the frame that built it: an append from inside a run-time branch or loop (another frame) would happen a
-     * number of times known only at run time, which a list of values fixed at conversion cannot hold.
+     * A list or tuple of bound values; mutable so that in-place list changes ({@link #convertListWrite}) work. Where it
+     * was built is {@link #boundIn}'s frame of its TorchScript value.
      */
-    private record Seq(List<Bound> elements, Frame owner) implements Bound {
+    private record Seq(List<Bound> elements) implements Bound {
     }
 
     /**
@@ -252,14 +251,14 @@ final class FrozenGraphConverter {
             for (int j = 0; j < tuple.elements().size(); j++) {
                 elems.add(inputBound(name + "_" + j, tuple.elements().get(j), typeText, specs, counter, listLength));
             }
-            return new Seq(elems, frame);
+            return new Seq(elems);
         }
         if (t instanceof SchemaType.ListOf l && l.element().isTensor()) {
             List<Bound> elems = new ArrayList<>();
             for (int j = 0; j < listLength; j++) {
                 elems.add(inputBound(name + "_" + j, l.element(), typeText, specs, counter, listLength));
             }
-            return new Seq(elems, frame);
+            return new Seq(elems);
         }
         Optional<Type> prim = t.toIrType();
         if (prim.isPresent() && prim.get() instanceof PrimitiveType) {
@@ -331,7 +330,7 @@ final class FrozenGraphConverter {
                 for (long i = 0; i < n.inputs().size(); i++) {
                     elems.add(bound(n.input(i)));
                 }
-                bind(n.output(), new Seq(elems, frame));
+                bind(n.output(), new Seq(elems));
                 return;
             case "prim::ListUnpack":
             case "prim::TupleUnpack":
@@ -729,7 +728,7 @@ final class FrozenGraphConverter {
             }
             int from = at;
             at += l.leaves().size();
-            bind(n.output(i), rebuild(l, cond.outputs().subList(from, at), frame));
+            bind(n.output(i), rebuild(l, cond.outputs().subList(from, at)));
         }
         for (int k = 0; k < written.size(); k++) {
             rebind(operands.get(written.get(k)), cond.outputs().get(results + k));
@@ -980,14 +979,14 @@ final class FrozenGraphConverter {
         return new Layout(leaves.size() - 1, List.of());
     }
 
-    /** {@code l} built from {@code values} (one per leaf), a new list or tuple owned by {@code owner} where {@code l} has one. */
-    private static Bound rebuild(Layout l, List<Value> values, Frame owner) {
+    /** {@code l} built from {@code values} (one per leaf): a new list or tuple where {@code l} has one. */
+    private static Bound rebuild(Layout l, List<Value> values) {
         if (l.leaf() >= 0) {
             return new Ir(values.get(l.leaf()));
         }
         List<Bound> elements = new ArrayList<>();
-        l.elements().forEach(e -> elements.add(rebuild(e, values, owner)));
-        return new Seq(elements, owner);
+        l.elements().forEach(e -> elements.add(rebuild(e, values)));
+        return new Seq(elements);
     }
 
     /** Appends {@code b}'s leaves to {@code out}; false when {@code b} is not shaped as {@code l}. */
@@ -1116,7 +1115,7 @@ final class FrozenGraphConverter {
         try {
             bind(body.inputs().get(0), new Ir(trip));
             for (int j = 0; j < carriedJit; j++) {
-                bind(body.inputs().get(j + 1), rebuild(layouts.get(j), carriedIn, f));
+                bind(body.inputs().get(j + 1), rebuild(layouts.get(j), carriedIn));
             }
             walk(body);
             ValueArrayRef rets = body.outputs();
@@ -1197,7 +1196,7 @@ final class FrozenGraphConverter {
             }
         }
         for (int j = 0; j < carriedJit; j++) {
-            bind(n.output(j), rebuild(layouts.get(j), loop.outputs(), frame));
+            bind(n.output(j), rebuild(layouts.get(j), loop.outputs()));
         }
         // a loop variable the body writes in place starts as the very tensor passed in, which TorchScript writes too:
         // refused afterwards if that tensor is read again after the loop (refuseSharedTensors)
