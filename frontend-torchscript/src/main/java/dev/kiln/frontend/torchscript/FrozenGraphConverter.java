@@ -428,6 +428,11 @@ final class FrozenGraphConverter {
 
     /** List reads on lists the converter tracks itself (built by ListConstruct, changed by {@link #convertListWrite}). */
     private boolean convertListOp(JitNode n, String kind) {
+        if (kind.equals("aten::mul") && n.inputs().size() == 2 && bound(n.input(1)) instanceof Seq seq) {
+            // n * ys (aten::mul.right_)
+            bind(n.output(), repeated(seq, knownLong(n, kind, 0)));
+            return true;
+        }
         if (n.inputs().size() == 0 || !(bound(n.input(0)) instanceof Seq seq)) {
             return false;
         }
@@ -438,9 +443,85 @@ final class FrozenGraphConverter {
             case "aten::__getitem__":
                 bind(n.output(), element(n, kind, seq, knownLong(n, kind, 1)));
                 return true;
+            case "aten::list":
+            case "aten::copy":
+                // list(ys), ys.copy(): a new list of the same elements, which changes to it do not reach
+                bind(n.output(), new Seq(new ArrayList<>(seq.elements())));
+                return true;
+            case "aten::add": {
+                // ys + zs
+                List<Bound> both = new ArrayList<>(seq.elements());
+                both.addAll(elementsOf(n, kind, bound(n.input(1))));
+                bind(n.output(), new Seq(both));
+                return true;
+            }
+            case "aten::mul":
+                // ys * n
+                bind(n.output(), repeated(seq, knownLong(n, kind, 1)));
+                return true;
+            case "aten::slice": {
+                // ys[start:end:step], as Python slices
+                int size = seq.elements().size();
+                long step = n.inputs().size() > 3 ? knownLong(n, kind, 3) : 1;
+                if (step == 0) {
+                    throw refuse(n, kind, "slice step cannot be zero (the model would raise ValueError here)");
+                }
+                Long start = optionalLong(n, kind, 1);
+                Long end = optionalLong(n, kind, 2);
+                List<Bound> out = new ArrayList<>();
+                if (step > 0) {
+                    long from = start == null ? 0 : Math.max(0, Math.min(size, start < 0 ? start + size : start));
+                    long to = end == null ? size : Math.max(0, Math.min(size, end < 0 ? end + size : end));
+                    for (long i = from; i < to; i += step) {
+                        out.add(seq.elements().get((int) i));
+                    }
+                } else {
+                    long from = start == null ? size - 1 : Math.max(-1, Math.min(size - 1, start < 0 ? start + size : start));
+                    long to = end == null ? -1 : Math.max(-1, Math.min(size - 1, end < 0 ? end + size : end));
+                    for (long i = from; i > to; i += step) {
+                        out.add(seq.elements().get((int) i));
+                    }
+                }
+                bind(n.output(), new Seq(out));
+                return true;
+            }
             default:
                 return false;
         }
+    }
+
+    /** {@code seq}'s elements {@code times} times over (none for a count below one), as Python's {@code ys * n}. */
+    private static Seq repeated(Seq seq, long times) {
+        List<Bound> out = new ArrayList<>();
+        for (long t = 0; t < times; t++) {
+            out.addAll(seq.elements());
+        }
+        return new Seq(out);
+    }
+
+    /** The elements of a list the converter tracks or a list of constants. */
+    private List<Bound> elementsOf(JitNode n, String kind, Bound b) {
+        if (b instanceof Seq other) {
+            return other.elements();
+        }
+        if (b instanceof Known k && (k.value().isList() || k.value().isTuple())) {
+            List<IValue> more = IValues.elements(k.value());
+            List<Bound> out = new ArrayList<>();
+            for (int j = 0; j < more.size(); j++) {
+                out.add(new Known(more.get(j), k.hint() + "_" + j, 0));
+            }
+            return out;
+        }
+        throw refuse(n, kind, "combines a list with a list computed at run time, which Kiln does not translate");
+    }
+
+    /** Input {@code input} as a known int, or null where it is None (a slice bound left out). */
+    private Long optionalLong(JitNode n, String kind, int input) {
+        Bound b = bound(n.input(input));
+        if (b instanceof Known k && k.value().isNone()) {
+            return null;
+        }
+        return knownLong(n, kind, input);
     }
 
     /** The argument a list operation changes in place ({@code t[](a!)}: append, insert, pop, ...), or -1. */
@@ -519,20 +600,9 @@ final class FrozenGraphConverter {
             case "aten::Delete":
                 elems.remove(listIndex(n, kind, knownLong(n, kind, 1), elems.size(), "deletion"));
                 break;
-            case "aten::extend": {
-                Bound other = bound(n.input(1));
-                if (other instanceof Seq o) {
-                    elems.addAll(new ArrayList<>(o.elements()));
-                } else if (other instanceof Known k && (k.value().isList() || k.value().isTuple())) {
-                    List<IValue> more = IValues.elements(k.value());
-                    for (int j = 0; j < more.size(); j++) {
-                        elems.add(new Known(more.get(j), k.hint() + "_" + j, 0));
-                    }
-                } else {
-                    throw refuse(n, kind, "extends a list with a list computed at run time, which Kiln does not translate");
-                }
+            case "aten::extend":
+                elems.addAll(new ArrayList<>(elementsOf(n, kind, bound(n.input(1)))));
                 break;
-            }
             case "aten::reverse":
                 java.util.Collections.reverse(elems);
                 break;

@@ -77,6 +77,12 @@ class ListMutationTest {
         "ys = [x, x * 2.0, x * 3.0]\n    del ys[1]\n    del ys[-1]\n    return torch.cat(ys, 0)",
         "ys = [x, x * 2.0]\n    ys.clear()\n    ys.append(x + 3.0)\n    return torch.cat(ys, 0)",
         "sizes = [x.size(0)]\n    sizes.append(3)\n    sizes[0] = 1\n    return x.reshape(sizes[0] * 2, sizes[1])",
+        // new lists from old ones: copies that later changes do not reach, slices, concatenation, repetition
+        "ys = [x, x * 2.0]\n    zs = ys.copy()\n    zs.append(x)\n    ws = list(ys)\n    ws[0] = x * 9.0\n"
+                + "    return torch.cat(ys, 0), torch.cat(zs, 0), ws[0]",
+        "ys = [x, x * 2.0, x * 3.0, x * 4.0]\n    return torch.cat(ys[1:3], 0), torch.cat(ys[::-2], 0), torch.cat(ys[-3::2], 0)",
+        "ys = [x, x * 2.0]\n    zs = ys + [x * 5.0]\n    ws = 2 * ys\n    vs = ys * 0\n    vs.append(x)\n"
+                + "    return torch.cat(zs, 0), torch.cat(ws, 0), torch.cat(vs, 0)",
     })
     void listChangesAtTopLevelAreWhatLibtorchComputes(String body) {
         converts("def forward(self, x):\n    " + body + "\n", TorchScriptOptions.defaults());
