@@ -31,7 +31,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * be refused with a {@link KilnException} naming the file (writing into views is the only refusal such programs can
  * meet, and they make no views).
  */
-class ControlFlowPropertyTest {
+public class ControlFlowPropertyTest {
     private static Path dir;
 
     @BeforeContainer
@@ -56,7 +56,7 @@ class ControlFlowPropertyTest {
     static final String[] VARS = {"x", "a", "b", "c"};
 
     /** A program of a few statements, blocks nested at most two deep; every variable returned. */
-    static String program(long seed) {
+    public static String program(long seed) {
         Random r = new Random(seed);
         StringBuilder sb = new StringBuilder("def forward(self, x):\n    a = x * 1.0\n    b = x + 1.0\n    c = x - 0.5\n"
                 + "    st = (a * 0.5, c + 0.25)\n");

@@ -1,0 +1,91 @@
+package dev.kiln.compiler;
+
+import dev.kiln.backend.tensorrt.ConverterRegistry;
+import dev.kiln.backend.tensorrt.EngineBuilder;
+import dev.kiln.backend.tensorrt.InputSpec;
+import dev.kiln.backend.tensorrt.partition.RegistryCapability;
+import dev.kiln.compiler.hybrid.HybridCompiler;
+import dev.kiln.frontend.torchscript.ControlFlowPropertyTest;
+import dev.kiln.frontend.torchscript.TorchScriptModels;
+import dev.kiln.ir.ConstantTensor;
+import dev.kiln.ir.Graph;
+import dev.kiln.ir.KilnException;
+import dev.kiln.ir.verify.Verifier;
+import dev.kiln.partition.Partition;
+import dev.kiln.partition.PartitionSettings;
+import dev.kiln.passes.Precision;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.lifecycle.AfterContainer;
+import net.jqwik.api.lifecycle.BeforeContainer;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The frontend's control-flow programs ({@link ControlFlowPropertyTest#program}: branches, loops, breaks, aliases, a
+ * tuple, in-place writes, the input among them) through the whole compile on the CPU: the pass pipeline, the
+ * partition into TensorRT and libtorch segments, each segment cut out and run by libtorch one after the other (what
+ * the engines are built from and the libtorch stages run). Every program the frontend converts must compute what
+ * libtorch's TorchScript interpreter computes.
+ */
+class CompiledControlFlowPropertyTest {
+    private static Path dir;
+
+    @BeforeContainer
+    static void setUp() throws IOException {
+        dir = Files.createTempDirectory("kiln-compiled-control-flow");
+    }
+
+    @AfterContainer
+    static void tearDown() throws IOException {
+        try (Stream<Path> s = Files.walk(dir)) {
+            s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
+
+    @Property(tries = 120, seed = "13")
+    void compiledProgramsComputeWhatLibtorchComputes(@ForAll long seed) {
+        String source = ControlFlowPropertyTest.program(seed);
+        Path file = TorchScriptModels.save(source, dir, "c" + Long.toHexString(seed) + ".pt");
+        Graph g;
+        try {
+            g = Kiln.load(file, List.of(InputSpec.parse("x0=2x3")));
+        } catch (KilnException refusedByTheFrontend) {
+            return; // ControlFlowPropertyTest checks what the frontend refuses and why
+        }
+        for (Precision p : List.of(Precision.FP32, Precision.FP16)) {
+            check(source, file, dev.kiln.ir.Graphs.copy(g), p);
+        }
+    }
+
+    private static void check(String source, Path file, Graph g, Precision p) {
+        ConverterRegistry r = ConverterRegistry.standard();
+        var cs = EngineBuilder.settingsFor(g, p);
+        CompilePipeline.run(g, p, Set.of(), n -> r.lookup(n, cs).supported());
+        assertThat(Verifier.check(g)).as(source + p).isEmpty();
+        Partition part = HybridCompiler.partition(g, new RegistryCapability(r, cs), PartitionSettings.defaults().withMinBlockSize(1));
+        // FP16: the products and sums of half-precision values, through a few loop trips
+        double tolerance = p == Precision.FP32 ? 1e-5 : 3e-2;
+        for (float scale : new float[] {1f, -1f}) {
+            ConstantTensor x = ConstantTensor.ofFloats(new long[] {2, 3}, 0.5f * scale, 1f * scale, -0.25f * scale,
+                    2f * scale, 0.75f * scale, -1f * scale);
+            List<ConstantTensor> want = TorchScriptModels.libtorch(file, List.of(x));
+            List<ConstantTensor> got = Fixtures.segmentBySegment(g, part, List.of(x), sub -> { });
+            assertThat(got).as(source).hasSameSizeAs(want);
+            for (int k = 0; k < want.size(); k++) {
+                for (long i = 0; i < want.get(k).numel(); i++) {
+                    assertThat(got.get(k).getDouble(i)).as(source + "\n" + p + " output " + k + " element " + i + " for x * " + scale)
+                            .isCloseTo(want.get(k).getDouble(i), org.assertj.core.data.Offset.offset(tolerance * Math.max(1, Math.abs(want.get(k).getDouble(i)))));
+                }
+            }
+        }
+    }
+}
