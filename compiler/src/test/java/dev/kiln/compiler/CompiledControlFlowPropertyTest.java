@@ -66,6 +66,17 @@ class CompiledControlFlowPropertyTest {
         }
     }
 
+    /** The same for the frontend's random in-place list changes ({@link dev.kiln.frontend.torchscript.ListMutationTest#program}). */
+    @Property(tries = 60, seed = "17")
+    void compiledListProgramsComputeWhatLibtorchComputes(@ForAll long seed) {
+        String source = dev.kiln.frontend.torchscript.ListMutationTest.program(seed);
+        Path file = TorchScriptModels.save(source, dir, "l" + Long.toHexString(seed) + ".pt");
+        Graph g = Kiln.load(file, List.of(InputSpec.parse("x0=2x3")));
+        for (Precision p : List.of(Precision.FP32, Precision.FP16)) {
+            check(source, file, dev.kiln.ir.Graphs.copy(g), p);
+        }
+    }
+
     private static void check(String source, Path file, Graph g, Precision p) {
         ConverterRegistry r = ConverterRegistry.standard();
         var cs = EngineBuilder.settingsFor(g, p);

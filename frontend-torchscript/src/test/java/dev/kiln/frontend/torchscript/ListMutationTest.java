@@ -35,7 +35,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * branch or loop. Until 2026-12-05 every one of them but {@code append} was silently dropped, and the model computed
  * with the list as it was before.
  */
-class ListMutationTest {
+public class ListMutationTest {
     private static final ConstantTensor X = ConstantTensor.ofFloats(new long[] {2, 3}, 0.5f, 1f, -0.25f, 2f, 0.75f, -1f);
     private static final TensorOptions STATIC = new TensorOptions();
 
@@ -163,7 +163,7 @@ class ListMutationTest {
      * A program that builds a list of tensors and changes it with a random sequence of in-place list operations, at
      * top level and in loops over {@code range(2)} (unrolled), with valid indices only; returns the concatenated list.
      */
-    static String program(long seed) {
+    public static String program(long seed) {
         Random r = new Random(seed);
         StringBuilder sb = new StringBuilder("def forward(self, x):\n    ys = [x, x * 2.0]\n");
         int[] len = {2};
