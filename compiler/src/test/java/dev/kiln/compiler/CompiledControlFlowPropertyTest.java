@@ -82,7 +82,13 @@ class CompiledControlFlowPropertyTest {
         var cs = EngineBuilder.settingsFor(g, p);
         CompilePipeline.run(g, p, Set.of(), n -> r.lookup(n, cs).supported());
         assertThat(Verifier.check(g)).as(source + p).isEmpty();
-        Partition part = HybridCompiler.partition(g, new RegistryCapability(r, cs), PartitionSettings.defaults().withMinBlockSize(1));
+        // segments cut where the program has them, and again around every tanh sent to libtorch: boundaries between
+        // TensorRT and libtorch segments in the middle of the written and aliased variables
+        PartitionSettings settings = PartitionSettings.defaults().withMinBlockSize(1);
+        if (Math.floorMod(source.hashCode(), 2) == 0) {
+            settings = settings.withTorchOps(List.of("aten::tanh"));
+        }
+        Partition part = HybridCompiler.partition(g, new RegistryCapability(r, cs), settings);
         // FP16: the products and sums of half-precision values, through a few loop trips
         double tolerance = p == Precision.FP32 ? 1e-5 : 3e-2;
         for (float scale : new float[] {1f, -1f}) {
