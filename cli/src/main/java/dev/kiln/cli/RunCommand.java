@@ -104,7 +104,19 @@ public final class RunCommand implements Callable<Integer> {
         ProgressBar bar = build.progressBar();
         try {
             dev.kiln.compiler.CompileSettings settings = build.settings(bar);
-            Graph g = Kiln.load(model, settings.inputs());
+            Graph g;
+            if (inputs != null && settings.inputs().isEmpty()
+                    && dev.kiln.compiler.ModelFormat.detect(model) == dev.kiln.compiler.ModelFormat.TORCHSCRIPT) {
+                // a TorchScript model records no input shapes: without --input, the .npz's are the ones it is
+                // compiled for (static), as --device cpu runs it
+                List<TensorType> types = new ArrayList<>();
+                for (ConstantTensor x : Npz.series(inputs, "x", String.valueOf(inputsFile))) {
+                    types.add(new TensorType(Optional.of(x.dtype()), Shape.of(x.sizes())));
+                }
+                g = Models.load(model, types);
+            } else {
+                g = Kiln.load(model, settings.inputs());
+            }
             if (inputs != null) {
                 try {
                     Kiln.checkInputs(g, inputs);

@@ -79,6 +79,17 @@ class CpuRunAndDryRunTest {
     }
 
     @Test
+    void aTorchScriptModelWithoutInputSpecsIsCompiledForTheNpzShapes() throws IOException {
+        // TorchScript records no input shapes: the .npz's are used, so the run gets as far as the GPU (none here),
+        // instead of stopping at "give input x0 ... with --input"
+        Path npz = fixture(dir, "cnn.npz");
+        CliRun r = run("run", fixture(dir, "cnn.scripted.pt").toString(), "--inputs", npz.toString(), "--output",
+                dir.resolve("o.npz").toString());
+        assertThat(r.rc()).isEqualTo(1);
+        assertThat(r.err()).doesNotContain("does not record its input shapes").containsAnyOf("CUDA", "libcuda", "GPU");
+    }
+
+    @Test
     void runOnCudaDeviceIsRefusedClearly() throws IOException {
         CliRun r = run("run", fixture(dir, "mlp.pt2").toString(), "--device", "cuda", "--inputs", fixture(dir, "mlp.npz").toString(),
                 "--output", dir.resolve("o.npz").toString());
