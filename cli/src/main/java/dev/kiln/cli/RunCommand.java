@@ -8,7 +8,6 @@ import dev.kiln.compiler.Models;
 import dev.kiln.ir.ConstantTensor;
 import dev.kiln.ir.Graph;
 import dev.kiln.ir.KilnException;
-import dev.kiln.ir.Shape;
 import dev.kiln.ir.TensorType;
 import dev.kiln.ir.Value;
 import dev.kiln.ir.npy.Npz;
@@ -24,7 +23,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 
 /**
@@ -109,11 +107,7 @@ public final class RunCommand implements Callable<Integer> {
                     && dev.kiln.compiler.ModelFormat.detect(model) == dev.kiln.compiler.ModelFormat.TORCHSCRIPT) {
                 // a TorchScript model records no input shapes: without --input, the .npz's are the ones it is
                 // compiled for (static), as --device cpu runs it
-                List<TensorType> types = new ArrayList<>();
-                for (ConstantTensor x : Npz.series(inputs, "x", String.valueOf(inputsFile))) {
-                    types.add(new TensorType(Optional.of(x.dtype()), Shape.of(x.sizes())));
-                }
-                g = Models.load(model, types);
+                g = Models.load(model, Npz.series(inputs, "x", String.valueOf(inputsFile)).stream().map(ConstantTensor::type).toList());
             } else {
                 g = Kiln.load(model, settings.inputs());
             }
@@ -134,11 +128,7 @@ public final class RunCommand implements Callable<Integer> {
     private int runOnCpu(Map<String, ConstantTensor> in) {
         dev.kiln.ir.InputFiles.require(model, "model file");
         List<ConstantTensor> xs = Npz.series(in, "x", inputs.toString());
-        List<TensorType> types = new ArrayList<>();
-        for (ConstantTensor x : xs) {
-            types.add(new TensorType(Optional.of(x.dtype()), Shape.of(x.sizes())));
-        }
-        Graph g = Models.load(model, types);
+        Graph g = Models.load(model, xs.stream().map(ConstantTensor::type).toList());
         List<ConstantTensor> args = new ArrayList<>(arguments(g, in, xs));
         // as on the GPU: an input of another float (integer) dtype than the model's is converted (NumPy writes f64
         // by default), one that cannot be is refused by the interpreter below, naming the input

@@ -359,7 +359,8 @@ final class FrozenGraphConverter {
             default:
                 break;
         }
-        int written = writtenList(n.maybeSchema());
+        FunctionSchema fs = n.maybeSchema();
+        int written = writtenList(fs);
         if (written >= 0) {
             convertListWrite(n, kind, written);
             return;
@@ -367,7 +368,6 @@ final class FrozenGraphConverter {
         if (convertListOp(n, kind) || convertShapeQuery(n, kind) || convertSizeItem(n, kind)) {
             return;
         }
-        FunctionSchema fs = n.maybeSchema();
         if (fs == null || fs.isNull()) {
             if (kind.equals("prim::DictConstruct")) {
                 throw refuse(n, kind, "the model builds a dict here, and Kiln translates lists and tuples but not dicts;"
@@ -1303,18 +1303,26 @@ final class FrozenGraphConverter {
                 return Optional.of(frame.local(c));
             }
             case "int":
+                return Optional.of(number(n, PrimitiveType.INT, Arg.of(0L), "unset"));
             case "float":
-            case "bool": {
-                String op = type.equals("int") ? "aten::Int.Scalar" : type.equals("float") ? "aten::Float.Scalar" : "aten::Bool.int";
-                Arg lit = type.equals("float") ? Arg.of(0.0) : Arg.of(0L);
-                PrimitiveType t = type.equals("int") ? PrimitiveType.INT : type.equals("float") ? PrimitiveType.FLOAT : PrimitiveType.BOOL;
-                Node c = graph.insertAt(graph.nodes().size(), schema(op), List.of(lit), List.of(t), List.of(graph.freshName("unset")));
-                location(n).ifPresent(c::setLocation);
-                return Optional.of(c.output());
-            }
+                return Optional.of(number(n, PrimitiveType.FLOAT, Arg.of(0.0), "unset"));
+            case "bool":
+                return Optional.of(number(n, PrimitiveType.BOOL, Arg.of(0L), "unset"));
             default:
                 return Optional.empty();
         }
+    }
+
+    /**
+     * A node of the current graph making the number {@code lit} as type {@code t} (int, float or bool; a bool from
+     * the int 0 or 1), named after {@code hint}: a value a nested graph can give where the TorchScript block gives a
+     * Python number.
+     */
+    private Value number(JitNode n, PrimitiveType t, Arg lit, String hint) {
+        String op = t == PrimitiveType.INT ? "aten::Int.Scalar" : t == PrimitiveType.FLOAT ? "aten::Float.Scalar" : "aten::Bool.int";
+        Node c = graph.insertAt(graph.nodes().size(), schema(op), List.of(lit), List.of(t), List.of(graph.freshName(hint)));
+        location(n).ifPresent(c::setLocation);
+        return c.output();
     }
 
     private Value nestedOutput(JitNode n, org.bytedeco.pytorch.Value ret, boolean boolAsTensor, String what) {
@@ -1346,14 +1354,12 @@ final class FrozenGraphConverter {
         if (b instanceof Known k && (k.value().isInt() || k.value().isDouble() || k.value().isBool())) {
             // a number the branch sets (k = 3 under "if x.size(0) > 1:"): made by a node of the nested graph, so
             // that the two branches give a value of one type that later code reads at run time
-            String op = k.value().isInt() ? "aten::Int.Scalar" : k.value().isDouble() ? "aten::Float.Scalar" : "aten::Bool.int";
-            Arg lit = k.value().isInt() ? Arg.of(k.value().toInt()) : k.value().isDouble() ? Arg.of(k.value().toDouble())
-                    : Arg.of(k.value().toBool() ? 1L : 0L);
-            PrimitiveType t = k.value().isInt() ? PrimitiveType.INT : k.value().isDouble() ? PrimitiveType.FLOAT : PrimitiveType.BOOL;
             String hint = k.hint() == null || k.hint().isEmpty() || !Character.isLetter(k.hint().charAt(0)) ? "c" : k.hint();
-            Node c = graph.insertAt(graph.nodes().size(), schema(op), List.of(lit), List.of(t), List.of(graph.freshName(hint)));
-            location(n).ifPresent(c::setLocation);
-            return c.output();
+            if (k.value().isInt()) {
+                return number(n, PrimitiveType.INT, Arg.of(k.value().toInt()), hint);
+            }
+            return k.value().isDouble() ? number(n, PrimitiveType.FLOAT, Arg.of(k.value().toDouble()), hint)
+                    : number(n, PrimitiveType.BOOL, Arg.of(k.value().toBool() ? 1L : 0L), hint);
         }
         throw refuse(n, n.kind().toQualString().getString(), what + " as " + (b instanceof Seq ? "a list or tuple"
                 : "the constant " + ((Known) b).value().tagKind().getString())
