@@ -134,14 +134,7 @@ public class ControlFlowPropertyTest {
             for (float scale : new float[] {0.1f, 1f, -2f}) {
                 ConstantTensor x = ConstantTensor.ofFloats(new long[] {2, 3}, 0.5f * scale, 1f * scale, -0.25f * scale,
                         2f * scale, 0.75f * scale, -1f * scale);
-                List<ConstantTensor> want = TorchScriptModels.libtorch(file, List.of(x));
-                List<ConstantTensor> got = GraphEvaluator.run(g, List.of(x));
-                for (int k = 0; k < want.size(); k++) {
-                    for (long i = 0; i < want.get(k).numel(); i++) {
-                        assertThat(got.get(k).getDouble(i)).as("output " + k + " element " + i + " at scale " + scale)
-                                .isCloseTo(want.get(k).getDouble(i), org.assertj.core.data.Offset.offset(1e-5));
-                    }
-                }
+                TorchScriptModels.assertComputesWhatLibtorchComputes(file, g, List.of(x), 1e-5, "at scale " + scale);
             }
         }
     }
@@ -174,15 +167,7 @@ public class ControlFlowPropertyTest {
                 v[i] = (float) Math.sin(i + 1.0);
             }
             ConstantTensor x = ConstantTensor.ofFloats(new long[] {rows, 3}, v);
-            List<ConstantTensor> want = TorchScriptModels.libtorch(file, List.of(x));
-            List<ConstantTensor> got = GraphEvaluator.run(g, List.of(x));
-            assertThat(got).hasSameSizeAs(want);
-            for (int k = 0; k < want.size(); k++) {
-                for (long i = 0; i < want.get(k).numel(); i++) {
-                    assertThat(got.get(k).getDouble(i)).as("output " + k + " element " + i + " for " + rows + " rows")
-                            .isCloseTo(want.get(k).getDouble(i), org.assertj.core.data.Offset.offset(1e-5));
-                }
-            }
+            TorchScriptModels.assertComputesWhatLibtorchComputes(file, g, List.of(x), 1e-5, rows + " rows");
         }
     }
 

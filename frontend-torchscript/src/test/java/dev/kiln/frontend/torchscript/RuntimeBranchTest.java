@@ -152,15 +152,7 @@ class RuntimeBranchTest {
             assertThat(Verifier.check(g)).isEmpty();
             for (ConstantTensor in : List.of(x(0.5f, 0.1f, 0.2f, 0.3f, 0.4f, 0.5f), x(1f, 2f, 3f, 4f, 5f, 6f),
                     x(-1f, -2f, 0.5f, 0.25f, -3f, 0f))) {
-                List<ConstantTensor> want = TorchScriptModels.libtorch(file, List.of(in));
-                List<ConstantTensor> got = GraphEvaluator.run(g, List.of(in));
-                assertThat(got).hasSameSizeAs(want);
-                for (int k = 0; k < want.size(); k++) {
-                    for (long i = 0; i < want.get(k).numel(); i++) {
-                        assertThat(got.get(k).getDouble(i)).as(source + " output " + k + " element " + i)
-                                .isCloseTo(want.get(k).getDouble(i), org.assertj.core.data.Offset.offset(1e-6));
-                    }
-                }
+                TorchScriptModels.assertComputesWhatLibtorchComputes(file, g, List.of(in), 1e-6, source);
             }
         }
     }
@@ -181,11 +173,7 @@ class RuntimeBranchTest {
         Graph then = g.nodesOf(ControlFlow.COND).get(0).subgraphs().get(0);
         assertThat(then.opHistogram()).containsKeys("aten::select_scatter");
         for (ConstantTensor in : List.of(x(1f, 2f, 3f, 4f, 5f, 6f), x(-1f, -2f, -3f, 4f, 0.5f, -6f))) {
-            ConstantTensor want = TorchScriptModels.libtorch(file, List.of(in)).get(0);
-            ConstantTensor got = GraphEvaluator.run(g, List.of(in)).get(0);
-            for (long i = 0; i < want.numel(); i++) {
-                assertThat(got.getDouble(i)).as("element " + i).isCloseTo(want.getDouble(i), org.assertj.core.data.Offset.offset(1e-6));
-            }
+            TorchScriptModels.assertComputesWhatLibtorchComputes(file, g, List.of(in), 1e-6, "input " + in);
         }
     }
 
@@ -293,14 +281,7 @@ class RuntimeBranchTest {
         assertThat(g.nodesOf(ControlFlow.COND)).hasSize(1);
         for (float sign : new float[] {1f, -1f}) {
             List<ConstantTensor> in = List.of(x(0.5f * sign, 1f * sign, -0.25f * sign, 2f * sign, 0.75f * sign, -1f * sign));
-            List<ConstantTensor> want = TorchScriptModels.libtorch(file, in);
-            List<ConstantTensor> got = GraphEvaluator.run(g, in);
-            for (int k = 0; k < want.size(); k++) {
-                for (long i = 0; i < want.get(k).numel(); i++) {
-                    assertThat(got.get(k).getDouble(i)).as("output " + k + " element " + i + " for x * " + sign)
-                            .isCloseTo(want.get(k).getDouble(i), org.assertj.core.data.Offset.offset(1e-6));
-                }
-            }
+            TorchScriptModels.assertComputesWhatLibtorchComputes(file, g, in, 1e-6, "x * " + sign);
         }
     }
 
@@ -321,11 +302,7 @@ class RuntimeBranchTest {
         assertThat(g.opHistogram()).containsKey("kiln::cond");
         assertThat(Verifier.check(g)).isEmpty();
         for (ConstantTensor in : List.of(x(0.1f, 0.2f, 0.3f, -0.1f, 0.4f, 0.5f), x(-3f, 1f, -2f, 0.5f, -1f, -0.25f))) {
-            ConstantTensor want = TorchScriptModels.libtorch(file, List.of(in)).get(0);
-            ConstantTensor got = GraphEvaluator.run(g, List.of(in)).get(0);
-            for (long i = 0; i < want.numel(); i++) {
-                assertThat(got.getDouble(i)).as("element " + i).isCloseTo(want.getDouble(i), org.assertj.core.data.Offset.offset(1e-6));
-            }
+            TorchScriptModels.assertComputesWhatLibtorchComputes(file, g, List.of(in), 1e-6, "input " + in);
         }
         Path other = save("def forward(self, x):\n"
                 + "    if bool(x.sum() > 0):\n"
@@ -357,11 +334,7 @@ class RuntimeBranchTest {
         Graph g = TorchScriptFrontend.load(file, TorchScriptOptions.defaults().withInputTypes(List.of(X)));
         assertThat(g.opHistogram()).containsKey("kiln::cond");
         for (ConstantTensor in : List.of(x(0.1f, 0.2f, 0.3f, -0.1f, 0.4f, 0.5f), x(-3f, 1f, -2f, 0.5f, -1f, -0.25f))) {
-            ConstantTensor want = TorchScriptModels.libtorch(file, List.of(in)).get(0);
-            ConstantTensor got = GraphEvaluator.run(g, List.of(in)).get(0);
-            for (long i = 0; i < want.numel(); i++) {
-                assertThat(got.getDouble(i)).as("element " + i).isCloseTo(want.getDouble(i), org.assertj.core.data.Offset.offset(1e-6));
-            }
+            TorchScriptModels.assertComputesWhatLibtorchComputes(file, g, List.of(in), 1e-6, "input " + in);
         }
         assertThat(IrPrinter.print(IrParser.parse(IrPrinter.print(g), "g.kir", SchemaRegistry.standard()))).isEqualTo(IrPrinter.print(g));
     }

@@ -58,4 +58,23 @@ public final class TorchScriptModels {
             return result;
         }
     }
+
+    /**
+     * Asserts that {@code g}, converted from {@code file}, computes on {@code inputs} what libtorch computes from the file:
+     * as many outputs, of the same sizes, every element within {@code tolerance}; {@code what} names the case in a
+     * failure.
+     */
+    public static void assertComputesWhatLibtorchComputes(Path file, dev.kiln.ir.Graph g, List<ConstantTensor> inputs,
+                                                          double tolerance, String what) {
+        List<ConstantTensor> want = libtorch(file, inputs);
+        List<ConstantTensor> got = dev.kiln.passes.eval.GraphEvaluator.run(g, inputs);
+        org.assertj.core.api.Assertions.assertThat(got).as(what).hasSameSizeAs(want);
+        for (int k = 0; k < want.size(); k++) {
+            org.assertj.core.api.Assertions.assertThat(got.get(k).sizes()).as(what + "\noutput " + k).containsExactly(want.get(k).sizes());
+            for (long i = 0; i < want.get(k).numel(); i++) {
+                org.assertj.core.api.Assertions.assertThat(got.get(k).getDouble(i)).as(what + "\noutput " + k + " element " + i)
+                        .isCloseTo(want.get(k).getDouble(i), org.assertj.core.data.Offset.offset(tolerance));
+            }
+        }
+    }
 }
