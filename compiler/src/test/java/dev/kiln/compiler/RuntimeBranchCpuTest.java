@@ -12,6 +12,7 @@ import dev.kiln.ir.Graph;
 import dev.kiln.ir.Graphs;
 import dev.kiln.ir.Node;
 import dev.kiln.ir.TensorType;
+import dev.kiln.ir.Value;
 import dev.kiln.ir.verify.Verifier;
 import dev.kiln.partition.Partition;
 import dev.kiln.partition.PartitionSettings;
@@ -137,6 +138,63 @@ class RuntimeBranchCpuTest {
                 ConstantTensor x = RuntimeLoopInputs.batch(batch);
                 double e = Fixtures.relL2(m.forward(List.of(x)).get(0), RuntimeBranchGpuTest.libtorch(file, x));
                 assertThat(e).as("batch " + batch).isLessThanOrEqualTo(1e-6);
+            }
+        }
+    }
+
+    /** An RNN over a dynamic sequence: every step's state appended to a list, stacked and concatenated after the loop. */
+    static final String SCAN_MODEL = ""
+            + "def forward(self, x):\n"
+            + "    h = torch.zeros_like(x[0])\n"
+            + "    outs = []\n"
+            + "    for i in range(x.size(0)):\n"
+            + "        h = torch.tanh(x[i] * 0.5 + h * 0.9)\n"
+            + "        outs.append(h)\n"
+            + "    y = torch.stack(outs, 1)\n"
+            + "    return torch.relu(y * 2.0 - 0.5), torch.cat(outs, 0) + 1.0\n";
+
+    @Test
+    void aListBuiltByAppendsInTheLoopIsStackedTypedAndReadByAnEngine() {
+        Path file = TorchScriptModels.save(SCAN_MODEL, dir, "scan.pt");
+        Graph g = Kiln.load(file, List.of(InputSpec.parse("x0=1..8x16")));
+        for (Precision p : List.of(Precision.FP32, Precision.FP16)) {
+            Graph typed = Graphs.copy(g);
+            ConverterRegistry r = ConverterRegistry.standard();
+            var cs = EngineBuilder.settingsFor(typed, p);
+            CompilePipeline.run(typed, p, Set.of(), n -> r.lookup(n, cs).supported());
+            assertThat(Verifier.check(typed)).isEmpty();
+            // the loop's scan output: one [16] row per trip, as many trips as the batch
+            Node loop = typed.nodesOf(ControlFlow.LOOP).get(0);
+            Value stacked = loop.outputs().get(loop.outputs().size() - 1);
+            assertThat(stacked.type().toString()).isEqualTo("tensor<f32, [" + g.inputs().get(0).type().asTensor().shape().dim(0) + ", 16]>");
+            Partition part = HybridCompiler.partition(typed, new RegistryCapability(r, cs), PartitionSettings.defaults().withMinBlockSize(1));
+            // what reads the stacked rows (the stack's permute, the concatenation's reshape) runs in an engine
+            assertThat(part.placements()).filteredOn(pl -> pl.node().inputs().contains(stacked) || pl.node().args().stream()
+                    .anyMatch(a -> a instanceof dev.kiln.ir.Arg.ListArg l && l.elements().contains(stacked)))
+                    .isNotEmpty().allMatch(pl -> pl.target() == Target.TENSORRT);
+            for (int batch : new int[] {1, 3, 8}) {
+                ConstantTensor x = RuntimeLoopInputs.batch(batch);
+                List<ConstantTensor> want = TorchScriptModels.libtorch(file, List.of(x));
+                List<ConstantTensor> got = Fixtures.segmentBySegment(typed, part, List.of(x), sub -> { });
+                for (int k = 0; k < want.size(); k++) {
+                    assertThat(got.get(k).sizes()).containsExactly(want.get(k).sizes());
+                    assertThat(Fixtures.relL2(got.get(k), want.get(k))).as(p + " batch " + batch + " output " + k)
+                            .isLessThanOrEqualTo(p == Precision.FP32 ? 1e-6 : 2e-3);
+                }
+            }
+        }
+        Path saved = dir.resolve("scan.kiln");
+        try (CompiledModule m = Kiln.compile(g, HybridCpuTest.allTorch(g))) {
+            m.save(saved);
+        }
+        try (CompiledModule back = Kiln.loadCompiled(saved)) {
+            for (int batch : new int[] {1, 5}) {
+                ConstantTensor x = RuntimeLoopInputs.batch(batch);
+                List<ConstantTensor> want = TorchScriptModels.libtorch(file, List.of(x));
+                List<ConstantTensor> got = back.forward(List.of(x));
+                for (int k = 0; k < want.size(); k++) {
+                    assertThat(Fixtures.relL2(got.get(k), want.get(k))).as("saved, batch " + batch + " output " + k).isLessThanOrEqualTo(1e-6);
+                }
             }
         }
     }

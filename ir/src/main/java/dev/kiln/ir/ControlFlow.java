@@ -20,6 +20,12 @@ import java.util.List;
  * {@code while} loop has a huge one), {@code cond} a bool or one-element tensor; a carried value may be a literal.
  * Values the body only reads are carried through unchanged, so the body graph is closed too.
  *
+ * <p>A loop may also have <em>scan outputs</em>, as ONNX's {@code Loop} has: the body gives, after
+ * {@code (cond, carried...)}, one more tensor per scan each trip, and the node's outputs after the carried ones are
+ * those tensors stacked along a new leading dimension, one row per trip ({@code [trips, ...]}). That is a Python list
+ * built by one {@code append} per trip ({@code outs.append(h)} in an RNN's loop), whose length is known only at run
+ * time. A loop that runs no trips gives an empty scan ({@code [0, ...]}) when the element's shape is known statically.
+ *
  * <pre>{@code
  * %y : tensor<f32, [4]> = kiln::cond(%p, [%x, %w]) {
  *   graph @then(%a: tensor<f32, [4]>, %b: tensor<f32, [4]>) { ... return %r }
@@ -46,6 +52,11 @@ public final class ControlFlow {
     /** A loop's initial carried values: values or literals. */
     public static List<Arg> carried(Node loop) {
         return loop.arg(2) instanceof Arg.ListArg l ? l.elements() : List.of();
+    }
+
+    /** The number of a loop's scan outputs: its outputs after the carried ones. */
+    public static int scans(Node loop) {
+        return loop.outputs().size() - carried(loop).size();
     }
 
     /** A loop's body. */

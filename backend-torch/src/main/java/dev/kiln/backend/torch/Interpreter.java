@@ -243,7 +243,8 @@ public final class Interpreter implements AutoCloseable {
 
     /**
      * A {@code kiln::loop}: the body's interpreter while trips remain and the condition holds, each trip's outputs the
-     * next one's carried values (and freed once that trip has run). Returns handles the caller releases.
+     * next one's carried values (and freed once that trip has run); each trip's scan values kept until the last trip,
+     * then stacked. Returns handles the caller releases.
      */
     private List<IValue> runLoop(Node n, Interpreter body, Map<Value, IValue> env) {
         java.util.function.Function<Value, IValue> read = v -> lookup(n, v, env);
@@ -253,7 +254,13 @@ public final class Interpreter implements AutoCloseable {
         for (dev.kiln.ir.Arg a : ControlFlow.carried(n)) {
             carried.add(TorchEval.literalOrRead(a, read));
         }
-        List<IValue> owned = null; // the last trip's outputs: ours to release
+        int own = carried.size();
+        int scanCount = ControlFlow.scans(n);
+        List<List<IValue>> scans = new ArrayList<>(); // every trip's scan values: ours to release
+        for (int k = 0; k < scanCount; k++) {
+            scans.add(new ArrayList<>());
+        }
+        List<IValue> owned = null; // the last trip's carried outputs: ours to release
         try {
             for (long i = 0; i < max && go; i++) {
                 List<IValue> out;
@@ -266,30 +273,57 @@ public final class Interpreter implements AutoCloseable {
                 if (owned != null) {
                     owned.forEach(IValue::releaseReference);
                 }
-                owned = out.subList(1, out.size());
+                owned = out.subList(1, 1 + own);
                 carried = owned;
+                for (int k = 0; k < scanCount; k++) {
+                    scans.get(k).add(out.get(1 + own + k));
+                }
                 try {
                     go = TorchEval.predicate(n, out.get(0));
                 } finally {
                     out.get(0).releaseReference();
                 }
             }
-            if (owned != null) {
-                List<IValue> result = owned;
-                owned = null;
-                return result;
-            }
             List<IValue> result = new ArrayList<>();
-            for (IValue c : carried) {
-                IValue h = new IValue(c); // no trip: the initial values, as handles of their own
-                h.retainReference();
-                result.add(h);
+            if (owned != null) {
+                result.addAll(owned);
+                owned = null;
+            } else {
+                for (IValue c : carried) {
+                    IValue h = new IValue(c); // no trip: the initial values, as handles of their own
+                    h.retainReference();
+                    result.add(h);
+                }
+            }
+            try {
+                for (int k = 0; k < scanCount; k++) {
+                    result.add(stacked(n, k, scans.get(k)));
+                }
+            } catch (RuntimeException e) {
+                result.forEach(IValue::releaseReference);
+                throw e;
             }
             return result;
         } finally {
             if (owned != null) {
                 owned.forEach(IValue::releaseReference);
             }
+            scans.forEach(s -> s.forEach(IValue::releaseReference));
+        }
+    }
+
+    /** Scan output {@code k} of loop {@code n}: its trips' values stacked, on this interpreter's device, as a handle the caller releases. */
+    private IValue stacked(Node n, int k, List<IValue> trips) {
+        try (PointerScope scope = new PointerScope()) {
+            List<Tensor> tensors = new ArrayList<>(trips.size());
+            for (IValue t : trips) {
+                tensors.add(t.toTensor());
+            }
+            Tensor s = TorchEval.stackTrips(n, k, tensors);
+            if (device.isCuda() && (!s.is_cuda() || s.device().index() != device.index())) {
+                s = s.to(device.toTorch(), s.scalar_type());
+            }
+            return new IValue(s).retainReference();
         }
     }
 

@@ -8,6 +8,7 @@ import dev.kiln.ir.KilnException;
 import dev.kiln.ir.ListType;
 import dev.kiln.ir.Node;
 import dev.kiln.ir.PrimitiveType;
+import dev.kiln.ir.Shape;
 import dev.kiln.ir.SourceLocation;
 import dev.kiln.ir.TensorType;
 import dev.kiln.ir.Type;
@@ -55,7 +56,7 @@ final class FrozenGraphConverter {
         "dropout", "empty", "poisson", "exponential", "geometric", "cauchy", "log_normal"};
 
     /** What a TorchScript value stands for while converting. */
-    private sealed interface Bound permits Known, Ir, Seq {
+    private sealed interface Bound permits Known, Ir, Seq, Scanned {
     }
 
     /** A value known at compile time; {@code origin} is the prim::Constant output it came from, or 0. */
@@ -82,6 +83,20 @@ final class FrozenGraphConverter {
     }
 
     /**
+     * A list built by one append per trip of a run-time loop ({@code outs.append(h)} in an RNN's loop): {@code prefix},
+     * what it held before the loop, then the rows of {@code stacked}, the loop's scan output (one row per trip; {@link
+     * dev.kiln.ir.ControlFlow}). Its length is known only at run time: {@link #convertScannedUse} makes torch.stack,
+     * torch.cat, len and indexing ops on the stacked tensor and refuses anything else. {@code loop} says where the
+     * loop is, for messages.
+     */
+    private record Scanned(Value stacked, List<Bound> prefix, String loop) implements Bound {
+    }
+
+    /** A list of an enclosing frame that a run-time loop's body appends {@code element} to, once per trip. */
+    private record Scan(Seq list, Bound element, String name) {
+    }
+
+    /**
      * The graph nodes go to: the model's graph, or a branch of a run-time {@code prim::If} being converted. A branch's
      * graph is closed: an IR value of an enclosing graph that the branch reads becomes an input of the branch (and,
      * through its parent, an operand of the {@code kiln::cond} node).
@@ -97,6 +112,10 @@ final class FrozenGraphConverter {
         final Map<Value, Value> captured = new java.util.IdentityHashMap<>();
         /** Parent-graph value -> the input made for it when first captured (what {@link #captured} held before any rebinding). */
         final Map<Value, Value> standIns = new java.util.IdentityHashMap<>();
+        /** A loop frame's {@code prim::Loop}, else null. */
+        JitNode loop;
+        /** A loop frame's lists of the enclosing frame appended to once per trip, in the order of their first append. */
+        final List<Scan> scans = new ArrayList<>();
 
         Frame(Graph graph, Frame parent, String construct) {
             this.graph = graph;
@@ -290,6 +309,10 @@ final class FrozenGraphConverter {
             for (Bound e : seq.elements()) {
                 flattenOutput(e, outs, what);
             }
+        } else if (b instanceof Scanned s) {
+            throw new KilnException(file + ": forward() returns, as " + what + ", the list built by appends in the run-time"
+                    + " loop" + s.loop() + ", whose length is known only at run time; return torch.stack(outs) (or a"
+                    + " tuple of a fixed number of tensors) instead");
         } else {
             Known k = (Known) b;
             if (k.value().isTensor()) {
@@ -365,7 +388,7 @@ final class FrozenGraphConverter {
             convertListWrite(n, kind, written);
             return;
         }
-        if (convertListOp(n, kind) || convertShapeQuery(n, kind) || convertSizeItem(n, kind)) {
+        if (convertScannedUse(n, kind) || convertListOp(n, kind) || convertShapeQuery(n, kind) || convertSizeItem(n, kind)) {
             return;
         }
         if (fs == null || fs.isNull()) {
@@ -553,11 +576,23 @@ final class FrozenGraphConverter {
     private void convertListWrite(JitNode n, String kind, int arg) {
         org.bytedeco.pytorch.Value listValue = n.input(arg);
         Bound b = bound(listValue);
+        if (b instanceof Scanned s) {
+            throw refuse(n, kind, "changes the list built by appends in the run-time loop" + s.loop() + ", whose length"
+                    + " is known only at run time; Kiln stacks such a list into a tensor after the loop and gives it to"
+                    + " torch.stack, torch.cat, len() and indexing only: append everything in the loop, or stack the list"
+                    + " first and continue with the tensor");
+        }
         if (boundIn.get(listValue.address()) != frame) {
+            if (kind.equals("aten::append") && frame.construct.equals("loop") && b instanceof Seq seq
+                    && boundIn.get(listValue.address()) == frame.parent) {
+                scanAppend(n, kind, seq, listValue);
+                return;
+            }
             String how = frame.construct.equals("loop")
-                    ? "Give the input shapes (kiln compile --input x0=..., or TorchScriptOptions.withInputTypes) so that the"
-                            + " loop's trip count is known and the loop unrolls, or build the result without changing the list"
-                            + " (torch.cat or torch.stack of a fixed number of tensors, or write into a preallocated tensor)"
+                    ? "Kiln converts one append per trip to a list built just outside the loop (it stacks what the trips"
+                            + " append); for anything else give the input shapes (kiln compile --input x0=..., or"
+                            + " TorchScriptOptions.withInputTypes) so that the loop's trip count is known and the loop unrolls,"
+                            + " or build the result without changing the list (write into a preallocated tensor)"
                     : "Compute both alternatives as tensors and choose between them with torch.where, or change the list"
                             + " outside the branch";
             throw refuse(n, kind, "changes a list built outside the run-time " + frame.construct + " it is in, so what the"
@@ -626,6 +661,165 @@ final class FrozenGraphConverter {
                     + " (the model would raise IndexError here)");
         }
         return (int) i;
+    }
+
+    /**
+     * {@code outs.append(h)} in a run-time loop's body, {@code outs} built in the frame around the loop: recorded as a
+     * scan of the loop ({@link Scan}), whose output after the loop is what every trip appended, stacked (a {@link
+     * Scanned} list). Refused where the trip appends twice, appends something other than a tensor, or where the body
+     * reads the list, which holds what earlier trips appended only at run time.
+     */
+    private void scanAppend(JitNode n, String kind, Seq list, org.bytedeco.pytorch.Value listValue) {
+        for (Scan s : frame.scans) {
+            if (s.list() == list) {
+                throw refuse(n, kind, "appends to the list a second time in one trip of the run-time loop; Kiln builds a"
+                        + " list in such a loop from one append per trip: append one tensor (torch.stack([a, b])) or use"
+                        + " a list per value");
+            }
+        }
+        Bound e = bound(n.input(1));
+        if (!(e instanceof Ir ir && ir.value().type() instanceof TensorType || e instanceof Known k && k.value().isTensor())) {
+            throw refuse(n, kind, "appends " + describe(e) + " to a list in a run-time loop; Kiln builds lists of tensors"
+                    + " there (it stacks them after the loop): append a tensor (torch.tensor(i)) or keep a count in a loop"
+                    + " variable");
+        }
+        JitNode other = otherUse(frame.loop.blocks().get(0), listValue, n);
+        if (other != null) {
+            throw refuse(other, other.kind().toQualString().getString(), "reads the list that the run-time loop it is in"
+                    + " builds by appends; Kiln stacks such a list into a tensor after the loop, so the loop's body cannot"
+                    + " read it: keep what the body needs in a loop variable (prev = h)");
+        }
+        frame.scans.add(new Scan(list, e, valueName(listValue)));
+    }
+
+    /**
+     * A node of {@code block} (or nested in it) that reads list {@code v}, other than {@code except} and other appends
+     * to it (each of which converts on its own), or null.
+     */
+    private static JitNode otherUse(Block block, org.bytedeco.pytorch.Value v, JitNode except) {
+        JitNode end = block.return_node();
+        for (JitNode m = block.nodes().front(); ; m = m.next()) {
+            boolean append = m.kind().toQualString().getString().equals("aten::append") && m.input(0).address() == v.address();
+            if (m.address() != except.address() && !append) {
+                ValueArrayRef ins = m.inputs();
+                for (long i = 0; i < ins.size(); i++) {
+                    if (ins.get(i).address() == v.address()) {
+                        return m;
+                    }
+                }
+            }
+            if (m.address() == end.address()) {
+                return null;
+            }
+            BlockArrayRef blocks = m.blocks();
+            for (long b = 0; b < blocks.size(); b++) {
+                JitNode inner = otherUse(blocks.get(b), v, except);
+                if (inner != null) {
+                    return inner;
+                }
+            }
+        }
+    }
+
+    /**
+     * A node reading a list built by appends in a run-time loop ({@link Scanned}): {@code torch.stack},
+     * {@code torch.cat}, {@code len} and indexing become ops on the stacked tensor; anything else is refused. False
+     * when the node reads no such list.
+     */
+    private boolean convertScannedUse(JitNode n, String kind) {
+        Scanned s = null;
+        for (long i = 0; i < n.inputs().size() && s == null; i++) {
+            if (bound(n.input(i)) instanceof Scanned x) {
+                s = x;
+            }
+        }
+        if (s == null) {
+            return false;
+        }
+        boolean first = bound(n.input(0)) == s;
+        switch (first ? kind : "") {
+            case "aten::stack", "aten::cat", "aten::concat", "aten::concatenate" -> {
+                long dim = knownLong(n, kind, 1);
+                Value all = allRows(n, s);
+                Value out;
+                if (kind.equals("aten::stack")) {
+                    // the rows along a new dimension `dim` (of the result's rank): that dimension moved there
+                    out = dim == 0 ? all : op(n, "aten::movedim.int", List.of(all, Arg.of(0L), Arg.of(dim)), tensorLike(s), "stacked");
+                } else {
+                    // along an existing dimension: move the rows' dimension in front of it and merge the two (a negative
+                    // dimension counts from the end, one further out in the stacked tensor)
+                    long at = dim < 0 ? dim - 1 : dim;
+                    Value moved = at == 0 ? all : op(n, "aten::movedim.int", List.of(all, Arg.of(0L), Arg.of(at)), tensorLike(s), "moved");
+                    out = op(n, "aten::flatten.using_ints", List.of(moved, Arg.of(at), Arg.of(at + 1)), tensorLike(s), "concatenated");
+                }
+                bind(n.output(), new Ir(out));
+                return true;
+            }
+            case "aten::len" -> {
+                Value rows = op(n, "aten::size.int", List.of(frame.local(s.stacked()), Arg.of(0L)), PrimitiveType.INT, "len");
+                bind(n.output(), new Ir(s.prefix().isEmpty() ? rows
+                        : op(n, "aten::add.int", List.of(rows, Arg.of((long) s.prefix().size())), PrimitiveType.INT, "len")));
+                return true;
+            }
+            case "aten::__getitem__" -> {
+                Bound index = bound(n.input(1));
+                if (index instanceof Known k && k.value().isInt() && k.value().toInt() >= 0 && k.value().toInt() < s.prefix().size()) {
+                    bind(n.output(), s.prefix().get((int) k.value().toInt()));
+                    return true;
+                }
+                Arg i = index instanceof Known k && k.value().isInt() ? Arg.of(k.value().toInt())
+                        : index instanceof Ir ir && ir.value().type() == PrimitiveType.INT ? frame.local(ir.value()) : null;
+                if (i == null) {
+                    throw refuse(n, kind, "indexes the list built by appends in the run-time loop" + s.loop() + " with "
+                            + describe(index) + "; index it with an int");
+                }
+                bind(n.output(), new Ir(op(n, "aten::select.int", List.of(allRows(n, s), Arg.of(0L), i), tensorLike(s), "element")));
+                return true;
+            }
+            default -> throw refuse(n, kind, "reads the list built by appends in the run-time loop" + s.loop() + ", whose"
+                    + " length is known only at run time; Kiln gives such a list to torch.stack, torch.cat, len() and"
+                    + " indexing by an int: stack it (torch.stack(outs)) and continue with the tensor");
+        }
+    }
+
+    /** The rows of a {@link Scanned} list as one tensor of the current graph: the elements from before the loop stacked in front. */
+    private Value allRows(JitNode n, Scanned s) {
+        Value rows = frame.local(s.stacked());
+        if (s.prefix().isEmpty()) {
+            return rows;
+        }
+        List<Arg> before = new ArrayList<>();
+        for (Bound b : s.prefix()) {
+            before.add(toArg(b, new SchemaType.Named("Tensor"), n, "aten::stack", "tensors"));
+        }
+        Value head = op(n, "aten::stack", List.of(Arg.list(before), Arg.of(0L)), tensorLike(s), "before_loop");
+        return op(n, "aten::cat", List.of(Arg.list(List.of(head, rows)), Arg.of(0L)), tensorLike(s), "rows");
+    }
+
+    /** A tensor of the stacked rows' dtype, shape left to shape inference. */
+    private static Type tensorLike(Scanned s) {
+        return s.stacked().type() instanceof TensorType t ? new TensorType(t.dtype(), Shape.unranked()) : TensorType.unknown();
+    }
+
+    /** A node {@code qualified(args)} of the current graph with one output of {@code type}, named after {@code name}. */
+    private Value op(JitNode n, String qualified, List<Arg> args, Type type, String name) {
+        Node node = graph.insertAt(graph.nodes().size(), schema(qualified), args, List.of(type), List.of(graph.freshName(name)));
+        location(n).ifPresent(node::setLocation);
+        return node.output();
+    }
+
+    /** What a bound value is, for messages. */
+    private static String describe(Bound b) {
+        if (b instanceof Seq) {
+            return "a list or tuple";
+        }
+        if (b instanceof Scanned s) {
+            return "the list built by appends in the run-time loop" + s.loop();
+        }
+        if (b instanceof Ir ir) {
+            return "a " + ir.value().type().text();
+        }
+        return "the constant " + ((Known) b).value().tagKind().getString();
     }
 
     /**
@@ -860,6 +1054,11 @@ final class FrozenGraphConverter {
         }
         if (b instanceof Seq seq) {
             seq.elements().replaceAll(e -> replaced(e, from, to));
+        }
+        if (b instanceof Scanned s) {
+            List<Bound> prefix = new ArrayList<>(s.prefix());
+            prefix.replaceAll(e -> replaced(e, from, to));
+            return new Scanned(s.stacked() == from ? to : s.stacked(), prefix, s.loop());
         }
         return b;
     }
@@ -1169,6 +1368,7 @@ final class FrozenGraphConverter {
         Graph sub = new Graph("body");
         root.symbols().forEach(sub::declare);
         Frame f = new Frame(sub, frame, "loop");
+        f.loop = n;
         Value trip = sub.addInput("i", PrimitiveType.INT);
         List<Value> carriedIn = new ArrayList<>();
         for (int j = 0; j < own; j++) {
@@ -1180,6 +1380,7 @@ final class FrozenGraphConverter {
         Frame outer = frame;
         Graph savedGraph = graph;
         List<Value> outs = new ArrayList<>();
+        List<Value> scanned = new ArrayList<>(); // what each trip appends to the lists it builds, after the carried values
         frame = f;
         graph = sub;
         try {
@@ -1207,6 +1408,9 @@ final class FrozenGraphConverter {
                     outs.add(nestedOutput(n, leaves.get(k), null, false, "its body gives element " + k + " of carried value " + j));
                 }
             }
+            for (Scan s : f.scans) {
+                scanned.add(nestedOutput(n, s.element(), null, false, "its body appends to " + s.name()));
+            }
         } finally {
             frame = outer;
             graph = savedGraph;
@@ -1222,6 +1426,8 @@ final class FrozenGraphConverter {
                 written.add(c);
             }
         }
+        refuseWrittenAppends(n, sub, f.scans, scanned);
+        outs.addAll(scanned);
         sub.setOutputs(outs);
         removeDeadCode(sub);
         List<Arg> carried = new ArrayList<>(initial);
@@ -1256,6 +1462,10 @@ final class FrozenGraphConverter {
             types.add(c.type());
             names.add(graph.freshName(c.name() + "_carried"));
         }
+        for (int k = 0; k < scanned.size(); k++) {
+            types.add(scanned.get(k).type() instanceof TensorType t ? new TensorType(t.dtype(), Shape.unranked()) : TensorType.unknown());
+            names.add(graph.freshName(f.scans.get(k).name() + "_stacked"));
+        }
         Node loop = graph.insertAt(graph.nodes().size(), schema(dev.kiln.ir.ControlFlow.LOOP), List.of(maxTrips, cond0,
                 Arg.list(carried)), types, names);
         location(n).ifPresent(loop::setLocation);
@@ -1283,6 +1493,49 @@ final class FrozenGraphConverter {
         }
         for (int c : written) {
             rebind(captured.get(c), loop.outputs().get(own + c));
+        }
+        // the lists the body appended to now hold what they held before, then every trip's element: the stacked rows
+        String at = location(n).map(l -> " at " + l).orElse("");
+        for (int k = 0; k < f.scans.size(); k++) {
+            Seq list = f.scans.get(k).list();
+            Scanned s = new Scanned(loop.outputs().get(carried.size() + k), List.copyOf(list.elements()), at);
+            env.replaceAll((address, b) -> replacedList(b, list, s));
+        }
+    }
+
+    /** {@code b} with list {@code list} (the very one) replaced by {@code with}, also where a list or tuple holds it. */
+    private static Bound replacedList(Bound b, Seq list, Bound with) {
+        if (b == list) {
+            return with;
+        }
+        if (b instanceof Seq seq) {
+            seq.elements().replaceAll(e -> replacedList(e, list, with));
+        }
+        return b;
+    }
+
+    /**
+     * Refuses a run-time loop whose body writes in place into a tensor it appends to a list: the list holds that very
+     * tensor in TorchScript, written by later ops and trips, while Kiln stacks each trip's element as the trip gives it.
+     */
+    private void refuseWrittenAppends(JitNode n, Graph body, List<Scan> scans, List<Value> scanned) {
+        for (int k = 0; k < scans.size(); k++) {
+            Value tensor = TensorSharing.viewOf(TensorSharing.sameTensor(scanned.get(k)));
+            boolean written = tensor.kind() == Value.Kind.INPUT ? writes(n, tensor) : false;
+            for (Node node : body.nodes()) {
+                List<SchemaArgument> params = node.schema().arguments();
+                for (int i = 0; i < params.size() && i < node.args().size() && !written; i++) {
+                    written = params.get(i).isMutated() && node.arg(i) instanceof Value m
+                            && TensorSharing.viewOf(TensorSharing.sameTensor(m)) == tensor;
+                }
+                written |= writingNodes.contains(node) && node.inputs().contains(tensor);
+            }
+            if (written) {
+                throw refuse(n, "prim::Loop", "its body writes in place into the tensor it appends to " + scans.get(k).name()
+                        + "; the list holds that very tensor in TorchScript, which later writes change, while Kiln stacks"
+                        + " each trip's element as the trip gives it: append a copy (" + scans.get(k).name()
+                        + ".append(h.clone())) or write without in-place ops");
+            }
         }
     }
 
@@ -1361,8 +1614,7 @@ final class FrozenGraphConverter {
             return k.value().isDouble() ? number(n, PrimitiveType.FLOAT, Arg.of(k.value().toDouble()), hint)
                     : number(n, PrimitiveType.BOOL, Arg.of(k.value().toBool() ? 1L : 0L), hint);
         }
-        throw refuse(n, n.kind().toQualString().getString(), what + " as " + (b instanceof Seq ? "a list or tuple"
-                : "the constant " + ((Known) b).value().tagKind().getString())
+        throw refuse(n, n.kind().toQualString().getString(), what + " as " + describe(b)
                 + "; control flow decided at run time must give tensors or values the model computes");
     }
 
@@ -1373,8 +1625,7 @@ final class FrozenGraphConverter {
     private boolean jitReadAfter(JitNode n, Value v) {
         java.util.Set<Long> names = new java.util.HashSet<>();
         env.forEach((address, b) -> {
-            if (b instanceof Ir ir && ir.value() == v || b instanceof Seq seq && seq.elements().stream()
-                    .anyMatch(e -> e instanceof Ir ir && ir.value() == v)) {
+            if (holds(b, v)) {
                 names.add(address);
             }
         });
@@ -1396,6 +1647,17 @@ final class FrozenGraphConverter {
             at = owner == null || owner.isNull() ? null : owner;
         }
         return false;
+    }
+
+    /** Whether bound value {@code b} is IR value {@code v} or a list or tuple holding it. */
+    private static boolean holds(Bound b, Value v) {
+        if (b instanceof Ir ir) {
+            return ir.value() == v;
+        }
+        if (b instanceof Seq seq) {
+            return seq.elements().stream().anyMatch(e -> holds(e, v));
+        }
+        return b instanceof Scanned s && (s.stacked() == v || s.prefix().stream().anyMatch(e -> holds(e, v)));
     }
 
     private static boolean reads(JitNode m, java.util.Set<Long> names) {
@@ -1440,8 +1702,7 @@ final class FrozenGraphConverter {
                 return new Arg.BoolLit(v.toBool());
             }
         }
-        throw refuse(n, "prim::Loop", "its " + what + " is " + (b instanceof Seq ? "a list or tuple" : "a "
-                + ((Known) b).value().tagKind().getString()) + "; a loop run at run time carries tensors and numbers");
+        throw refuse(n, "prim::Loop", "its " + what + " is " + describe(b) + "; a loop run at run time carries tensors and numbers");
     }
 
     /** A value a run-time branch or loop writes in place must be a tensor of its own: not a constant, not a view. */
@@ -1621,6 +1882,11 @@ final class FrozenGraphConverter {
                 out.add(toArg(e, elem, n, kind, param));
             }
             return new Arg.ListArg(out);
+        }
+        if (b instanceof Scanned s) {
+            throw refuse(n, kind, "passes the list built by appends in the run-time loop" + s.loop() + " as argument '"
+                    + param + "'; Kiln gives such a list to torch.stack, torch.cat, len() and indexing by an int: stack it"
+                    + " (torch.stack(outs)) and continue with the tensor");
         }
         Known k = (Known) b;
         IValue v = k.value();

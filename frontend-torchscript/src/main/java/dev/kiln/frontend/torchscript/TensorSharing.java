@@ -95,7 +95,9 @@ final class TensorSharing {
                 // which results each tensor is given: an input of the nested graph passed through (by its index), or one
                 // the nested graph makes and gives twice (by its value)
                 Map<Object, List<Integer>> passed = new java.util.LinkedHashMap<>();
-                for (int i = 0; i < n.outputs().size(); i++) {
+                // (a loop's scan outputs are stacked copies: they share no tensor)
+                int results = loop ? sources.size() : n.outputs().size();
+                for (int i = 0; i < results; i++) {
                     Value out = sub.outputs().get(i + skip);
                     for (Value in : sameTensorAs(out)) {
                         int k = sub.inputs().indexOf(in) - skip;
@@ -266,7 +268,8 @@ final class TensorSharing {
         }
         if (dev.kiln.ir.ControlFlow.isLoop(p)) {
             Graph body = dev.kiln.ir.ControlFlow.body(p);
-            return dev.kiln.ir.ControlFlow.carried(p).get(i) instanceof Value initial && alwaysTheTensorOf(initial, in)
+            List<Arg> carried = dev.kiln.ir.ControlFlow.carried(p);
+            return i < carried.size() && carried.get(i) instanceof Value initial && alwaysTheTensorOf(initial, in)
                     && alwaysTheTensorOf(body.outputs().get(i + 1), body.inputs().get(i + 1));
         }
         Value same = sameTensor(v);
@@ -295,6 +298,9 @@ final class TensorSharing {
             }
         } else if (dev.kiln.ir.ControlFlow.isLoop(p)) {
             List<Arg> carried = dev.kiln.ir.ControlFlow.carried(p);
+            if (i >= carried.size()) {
+                return; // a scan output: the trips' values stacked into a new tensor
+            }
             if (carried.get(i) instanceof Value initial) {
                 collectSameTensor(initial, out, seen); // no trip
             }

@@ -115,7 +115,10 @@ public final class GraphEvaluator {
         return outputs(graph, env);
     }
 
-    /** A {@code kiln::loop}: the body while trips remain and the condition holds (a body that writes in place gets copies). */
+    /**
+     * A {@code kiln::loop}: the body while trips remain and the condition holds (a body that writes in place gets
+     * copies); its scan outputs stacked after the last trip.
+     */
     private static List<IValue> loop(Node n, java.util.function.Function<Value, IValue> read) {
         Graph body = ControlFlow.body(n);
         boolean writes = body.nodes().stream().anyMatch(b -> b.schema().mutates());
@@ -125,6 +128,11 @@ public final class GraphEvaluator {
         for (dev.kiln.ir.Arg a : ControlFlow.carried(n)) {
             carried.add(TorchEval.literalOrRead(a, read));
         }
+        int own = carried.size();
+        List<List<org.bytedeco.pytorch.Tensor>> scans = new ArrayList<>();
+        for (int k = 0; k < ControlFlow.scans(n); k++) {
+            scans.add(new ArrayList<>());
+        }
         for (long i = 0; i < max && go; i++) {
             List<IValue> in = new ArrayList<>();
             in.add(new IValue(i));
@@ -133,9 +141,16 @@ public final class GraphEvaluator {
             }
             List<IValue> out = evaluate(body, in, java.util.Set.of(), (v, t) -> { });
             go = TorchEval.predicate(n, out.get(0));
-            carried = out.subList(1, out.size());
+            carried = out.subList(1, 1 + own);
+            for (int k = 0; k < scans.size(); k++) {
+                scans.get(k).add(out.get(1 + own + k).toTensor());
+            }
         }
-        return carried;
+        List<IValue> result = new ArrayList<>(carried);
+        for (int k = 0; k < scans.size(); k++) {
+            result.add(new IValue(TorchEval.stackTrips(n, k, scans.get(k))));
+        }
+        return result;
     }
 
     private static List<IValue> outputs(Graph graph, Map<Value, IValue> env) {

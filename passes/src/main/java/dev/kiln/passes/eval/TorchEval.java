@@ -182,6 +182,37 @@ public final class TorchEval {
         throw KilnException.at(loop, "the trip count is a " + v.tagKind().getString() + ", not an int");
     }
 
+    /**
+     * A {@code kiln::loop}'s scan output {@code k} ({@link dev.kiln.ir.ControlFlow}): the tensors its body gave for it,
+     * one per trip (borrowed), stacked along a new leading dimension into a new tensor. After no trips, an empty tensor
+     * of the output's declared shape ({@code [0, ...]}) on the CPU, which needs that shape to be static past the first
+     * dimension; otherwise a refusal naming the loop (PyTorch's {@code torch.stack} and {@code torch.cat} raise on the
+     * empty list as well).
+     */
+    public static Tensor stackTrips(Node loop, int k, List<Tensor> trips) {
+        if (!trips.isEmpty()) {
+            return torch.stack(new org.bytedeco.pytorch.TensorVector(trips.toArray(new Tensor[0])), 0);
+        }
+        Value out = loop.output(dev.kiln.ir.ControlFlow.carried(loop).size() + k);
+        if (out.type() instanceof dev.kiln.ir.TensorType t && t.dtype().isPresent() && t.shape().isRanked() && t.rank() >= 1) {
+            long[] sizes = new long[t.rank()];
+            boolean known = true;
+            for (int d = 1; d < sizes.length; d++) {
+                if (t.shape().dim(d) instanceof dev.kiln.ir.SymExpr.Const c) {
+                    sizes[d] = c.value();
+                } else {
+                    known = false;
+                }
+            }
+            if (known) {
+                return torch.empty(sizes, new TensorOptions(scalarType(t.dtype().get())), new org.bytedeco.pytorch.MemoryFormatOptional());
+            }
+        }
+        throw KilnException.at(loop, "the loop ran no trips, so the list its body appends to (%" + out.name() + ") is empty,"
+                + " and the shape of its elements (" + out.type().text() + ") is not known without one; PyTorch's"
+                + " torch.stack and torch.cat raise on an empty list too: give inputs for which the loop runs at least once");
+    }
+
     /** A control-flow node's argument: a value read through {@code env}, or an int, float or bool literal. */
     public static IValue literalOrRead(Arg a, Function<Value, IValue> env) {
         if (a instanceof Value v) {

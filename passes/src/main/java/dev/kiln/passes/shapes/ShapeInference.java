@@ -109,7 +109,7 @@ public final class ShapeInference {
                 continue; // asserts and other effects: nothing to type
             }
             if (dev.kiln.ir.ControlFlow.isCond(node) || dev.kiln.ir.ControlFlow.isLoop(node)) {
-                List<Type> types = dev.kiln.ir.ControlFlow.isCond(node) ? inferCond(node, notes) : inferLoop(node, notes);
+                List<Type> types = dev.kiln.ir.ControlFlow.isCond(node) ? inferCond(node, notes) : inferLoop(node, ints, notes);
                 changed |= assign(node, types, new InferenceContext(node, ints, lists), ints, lists, checkExisting);
                 continue;
             }
@@ -173,16 +173,19 @@ public final class ShapeInference {
     /**
      * A {@code kiln::loop}: the body typed with the carried values' types, again with the join of what goes in and
      * what comes out until they agree (a carried tensor whose shape changes from trip to trip ends with an unknown
-     * shape); the node's outputs have the carried values' types.
+     * shape); the node's outputs have the carried values' types, then each scan output the type of what the body gives
+     * for it with the trip count in front: {@code max_trips} where the loop runs every trip ({@link #tripsOf}), else
+     * not known (the scan's rank and dtype unknown too: a shape has no size without an expression).
      */
-    private List<Type> inferLoop(Node node, List<String> notes) {
+    private List<Type> inferLoop(Node node, Map<Value, SymExpr> ints, List<String> notes) {
         dev.kiln.ir.Graph body = dev.kiln.ir.ControlFlow.body(node);
         List<dev.kiln.ir.Arg> carried = dev.kiln.ir.ControlFlow.carried(node);
-        if (body.inputs().size() != carried.size() + 1 || body.outputs().size() != carried.size() + 1
-                || node.outputs().size() != carried.size()) {
+        int scans = dev.kiln.ir.ControlFlow.scans(node);
+        if (body.inputs().size() != carried.size() + 1 || scans < 0 || body.outputs().size() != carried.size() + 1 + scans) {
             throw KilnException.at(node, "the loop carries " + carried.size() + " values but its body takes "
                     + body.inputs().size() + " inputs (the trip number first) and gives " + body.outputs().size()
-                    + " outputs (the condition first), and the node has " + node.outputs().size() + " outputs");
+                    + " outputs (the condition first, then the carried values, then one per scan output), and the node has "
+                    + node.outputs().size() + " outputs");
         }
         List<Type> in = new ArrayList<>();
         for (dev.kiln.ir.Arg a : carried) {
@@ -201,10 +204,56 @@ public final class ShapeInference {
             }
             if (joined.equals(in) || round == 3) {
                 r.notes().forEach(note -> notes.add(node.describe() + ": in its body: " + note));
+                SymExpr trips = tripsOf(node, ints);
+                for (int k = 0; k < scans; k++) {
+                    Type element = body.outputs().get(1 + in.size() + k).type();
+                    if (trips != null && element instanceof TensorType t && t.shape().isRanked()) {
+                        List<SymExpr> dims = new ArrayList<>();
+                        dims.add(trips);
+                        dims.addAll(t.shape().dims());
+                        joined.add(new TensorType(t.dtype(), dev.kiln.ir.Shape.of(dims)));
+                    } else {
+                        joined.add(new TensorType(element instanceof TensorType t ? t.dtype() : java.util.Optional.empty(),
+                                dev.kiln.ir.Shape.unranked()));
+                    }
+                }
                 return joined;
             }
             in = joined;
         }
+    }
+
+    /**
+     * The number of trips of a loop that runs until its trip count ({@code for i in range(n)}): {@code max_trips} as an
+     * expression, when the condition starts true and the body gives it back unchanged, a constant true; else null.
+     */
+    private static SymExpr tripsOf(Node loop, Map<Value, SymExpr> ints) {
+        dev.kiln.ir.Graph body = dev.kiln.ir.ControlFlow.body(loop);
+        List<dev.kiln.ir.Arg> carried = dev.kiln.ir.ControlFlow.carried(loop);
+        if (!isTrue(loop.arg(1))) {
+            return null;
+        }
+        Value cond = body.outputs().get(0);
+        int j = body.inputs().indexOf(cond) - 1;
+        if (j < 0 || !isTrue(carried.get(j)) || body.outputs().get(j + 1) != cond) {
+            return null;
+        }
+        dev.kiln.ir.Arg max = loop.arg(0);
+        SymExpr n = max instanceof dev.kiln.ir.Arg.IntLit lit ? SymExpr.of(Math.max(0, lit.value()))
+                : max instanceof Value v ? ints.get(v) : null;
+        return n;
+    }
+
+    /** A literal true, or a constant true (a bool, or a one-element tensor holding non-zero). */
+    private static boolean isTrue(dev.kiln.ir.Arg a) {
+        if (a instanceof dev.kiln.ir.Arg.BoolLit b) {
+            return b.value();
+        }
+        if (a instanceof Value v && v.constant().isPresent()) {
+            dev.kiln.ir.ConstantTensor c = v.constant().get();
+            return c.numel() == 1 && c.getDouble(0) != 0;
+        }
+        return false;
     }
 
     /** The type of a value that is {@code a} on one path and {@code b} on another. */

@@ -1,0 +1,155 @@
+package dev.kiln.frontend.torchscript;
+
+import dev.kiln.ir.ConstantTensor;
+import dev.kiln.ir.ControlFlow;
+import dev.kiln.ir.Graph;
+import dev.kiln.ir.KilnException;
+import dev.kiln.ir.Node;
+import dev.kiln.ir.schema.SchemaRegistry;
+import dev.kiln.ir.text.IrParser;
+import dev.kiln.ir.text.IrPrinter;
+import dev.kiln.ir.verify.Verifier;
+import dev.kiln.passes.eval.GraphEvaluator;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * A list built by one append per trip of a loop run at run time ({@code outs.append(h)} in an RNN over a dynamic
+ * sequence length) becomes the loop's scan output, stacked after the loop; torch.stack, torch.cat, len and indexing
+ * read it. Checked against libtorch's TorchScript interpreter for several trip counts; what Kiln cannot follow is
+ * refused, naming the node and saying what to do. Until 2026-12-05 every such append was refused.
+ */
+class LoopAppendTest {
+    @TempDir
+    Path dir;
+
+    /** Rows of 4 columns; the number of rows is the loop's trip count. */
+    private static ConstantTensor rows(int n) {
+        float[] v = new float[n * 4];
+        java.util.Random r = new java.util.Random(n);
+        for (int i = 0; i < v.length; i++) {
+            v[i] = (float) (r.nextGaussian() * 1.5);
+        }
+        return ConstantTensor.ofFloats(new long[] {n, 4}, v);
+    }
+
+    private Graph converts(String body) {
+        String source = "def forward(self, x):\n    " + body + "\n";
+        Path f = TorchScriptModels.save(source, dir, "m" + Integer.toHexString(source.hashCode()) + ".pt");
+        // no input types: the trip count is a run-time value
+        Graph g = TorchScriptFrontend.load(f, TorchScriptOptions.defaults());
+        assertThat(Verifier.check(g)).as(source).isEmpty();
+        String text = IrPrinter.print(g);
+        assertThat(IrPrinter.print(IrParser.parse(text, "m.kir", SchemaRegistry.standard()))).as(source).isEqualTo(text);
+        for (ConstantTensor x : List.of(rows(1), rows(3), rows(6))) {
+            TorchScriptModels.assertComputesWhatLibtorchComputes(f, g, List.of(x), 1e-5, source + "\nrows " + x.sizes()[0]);
+        }
+        return g;
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+        // an RNN: the hidden state carried, every step's state appended
+        "h = torch.zeros_like(x[0])\n    outs = []\n    for i in range(x.size(0)):\n"
+                + "        h = torch.tanh(x[i] + h * 0.5)\n        outs.append(h)\n    return torch.stack(outs), h",
+        "outs = []\n    for i in range(x.size(0)):\n        outs.append(x[i] * float(i))\n"
+                + "    return torch.stack(outs, 1), torch.stack(outs, -1), torch.stack(outs, -2)",
+        "outs = []\n    for i in range(x.size(0)):\n        outs.append(x[i:i + 1] * 2.0 - float(i))\n"
+                + "    return torch.cat(outs, 0), torch.cat(outs, 1), torch.cat(outs, -1), torch.cat(outs, -2)",
+        // elements from before the loop come first; len and indexing, by a constant and by a run-time int
+        "outs = [x[0] * 3.0, x[0] - 1.0]\n    for i in range(x.size(0)):\n        outs.append(x[i] + float(i))\n"
+                + "    n = len(outs)\n    return torch.stack(outs, 1), torch.cat(outs, 0) * float(n), outs[1], outs[2], outs[-1],"
+                + " outs[x.size(0)]",
+        "outs = []\n    for i in range(x.size(0)):\n        outs.append(x[i] * 2.0)\n"
+                + "    return outs[0], outs[-1] * float(len(outs))",
+        // two lists in one loop, with a tuple carried
+        "st = (x[0], x[0] * 0.0)\n    hs = []\n    cs = []\n    for i in range(x.size(0)):\n        h, c = st\n"
+                + "        c = c * 0.9 + torch.sigmoid(x[i])\n        h = torch.tanh(c) * h\n        st = (h, c)\n"
+                + "        hs.append(h)\n        cs.append(c * 2.0)\n    return torch.stack(hs), torch.cat(cs, 0)",
+        // appending a value read from outside, and one the loop made constant
+        "outs = []\n    for i in range(x.size(0)):\n        outs.append(x)\n    return torch.stack(outs)",
+        // a loop over the list afterwards reads its rows by a run-time index
+        "outs = []\n    for i in range(x.size(0)):\n        outs.append(x[i] * float(i + 1))\n    acc = x[0] * 0.0\n"
+                + "    for o in outs:\n        acc = acc * 0.5 + o\n    return acc",
+        // a list per row built in a nested run-time loop, stacked each outer trip
+        "rows = []\n    for i in range(x.size(0)):\n        row = []\n        for j in range(x.size(1)):\n"
+                + "            row.append(x[i, j] * float(j))\n        rows.append(torch.stack(row))\n    return torch.stack(rows)",
+        // a while loop on the model's values
+        "y = x + 4.0\n    ys = [y]\n    while bool(y.abs().max() > 1.0):\n        y = y * 0.5\n        ys.append(y)\n"
+                + "    return torch.stack(ys), torch.cat(ys, 0)",
+        // a loop over a known range ended by a break on the model's values (greedy decoding)
+        "tokens = []\n    h = x[0]\n    for step in range(8):\n        h = torch.tanh(h * 1.5 + 0.1)\n"
+                + "        tokens.append(h.argmax())\n        if bool(h.max() > 0.99):\n            break\n    return torch.stack(tokens), h",
+    })
+    void aListBuiltByAppendsInARuntimeLoopIsWhatLibtorchComputes(String body) {
+        converts(body);
+    }
+
+    @Test
+    void theAppendsBecomeTheLoopsScanOutput() {
+        Graph g = converts("h = x[0]\n    outs = []\n    for i in range(x.size(0)):\n        h = torch.tanh(x[i] + h)\n"
+                + "        outs.append(h)\n    return torch.stack(outs, 1)");
+        Node loop = g.nodesOf(ControlFlow.LOOP).get(0);
+        assertThat(ControlFlow.scans(loop)).isEqualTo(1);
+        Graph body = ControlFlow.body(loop);
+        // (cond, h, what it reads from outside..., the appended h): the same value carried and appended
+        assertThat(body.outputs().get(body.outputs().size() - 1)).isSameAs(body.outputs().get(1));
+        Node movedim = g.nodesOf("aten::movedim.int").get(0);
+        assertThat(movedim.arg(0)).isSameAs(loop.outputs().get(loop.outputs().size() - 1));
+        assertThat(g.outputs()).containsExactly(movedim.output());
+    }
+
+    @Test
+    void aLoopThatRunsNoTripsLeavesAListWhoseStackIsAClearError() {
+        Path f = TorchScriptModels.save("def forward(self, x):\n    outs = []\n    for i in range(x.size(0)):\n"
+                + "        outs.append(x[i] * 2.0)\n    return torch.stack(outs)\n", dir, "empty.pt");
+        Graph g = TorchScriptFrontend.load(f, TorchScriptOptions.defaults());
+        ConstantTensor none = ConstantTensor.ofFloats(new long[] {0, 4});
+        // libtorch raises too: stack of an empty list
+        assertThatThrownBy(() -> TorchScriptModels.libtorch(f, none)).hasMessageContaining("non-empty");
+        assertThatThrownBy(() -> GraphEvaluator.run(g, List.of(none))).isInstanceOf(KilnException.class)
+                .hasMessageContaining("kiln::loop").hasMessageContaining("ran no trips");
+    }
+
+    private void refused(String body, String... parts) {
+        String source = "def forward(self, x):\n    " + body + "\n";
+        Path f = TorchScriptModels.save(source, dir, "r" + Integer.toHexString(source.hashCode()) + ".pt");
+        var thrown = assertThatThrownBy(() -> TorchScriptFrontend.load(f, TorchScriptOptions.defaults()))
+                .as(source).isExactlyInstanceOf(KilnException.class).hasMessageContaining(f.toString());
+        for (String p : parts) {
+            thrown.hasMessageContaining(p);
+        }
+    }
+
+    @Test
+    void whatKilnCannotFollowIsRefusedWithWhatToDo() {
+        // the body reads the list, which holds the earlier trips' elements only at run time
+        refused("outs = [x[0]]\n    for i in range(x.size(0)):\n        outs.append(x[i] + outs[-1])\n    return torch.stack(outs)",
+                "(aten::__getitem__) at <string>:4", "keep what the body needs in a loop variable");
+        refused("outs = []\n    for i in range(x.size(0)):\n        outs.append(x[i])\n        outs.append(x[i] * 2.0)\n"
+                + "    return torch.stack(outs)", "(aten::append) at <string>:5", "a second time in one trip");
+        refused("outs = []\n    for i in range(x.size(0)):\n        outs.append(x[i])\n    outs.append(x[0])\n"
+                + "    return torch.stack(outs)", "(aten::append) at <string>:5", "whose length is known only at run time",
+                "append everything in the loop");
+        refused("outs = []\n    for i in range(x.size(0)):\n        outs.append(x[i])\n    return outs",
+                "return torch.stack(outs)");
+        refused("outs = []\n    for i in range(x.size(0)):\n        outs.append(x[i])\n    return torch.sum(torch.stack(outs[1:]))",
+                "(aten::slice) at <string>:5", "stack it (torch.stack(outs))");
+        refused("outs: List[int] = []\n    for i in range(x.size(0)):\n        outs.append(i)\n    return x * float(len(outs))",
+                "(aten::append) at <string>:4", "append a tensor");
+        // the list holds the very tensor that the body writes afterwards
+        refused("outs = []\n    for i in range(x.size(0)):\n        h = x[i] * 1.0\n        outs.append(h)\n        h.add_(1.0)\n"
+                + "    return torch.stack(outs)", "(prim::Loop) at <string>:3", "append a copy");
+        // an append inside a run-time branch of the loop happens on some trips only
+        refused("outs = []\n    for i in range(x.size(0)):\n        if bool(x[i].sum() > 0.0):\n            outs.append(x[i])\n"
+                + "    return torch.stack(outs)", "(aten::append) at <string>:5", "run-time branch");
+    }
+}
