@@ -104,4 +104,30 @@ class RuntimeBranchGpuTest {
             }
         }
     }
+
+    @Test
+    void aListBuiltByAppendsInALoopIsStackedAndReadByAnEngine() {
+        Path file = TorchScriptModels.save(RuntimeBranchCpuTest.SCAN_MODEL, dir, "scan.pt");
+        for (Precision p : List.of(Precision.FP32, Precision.FP16)) {
+            CompileSettings s = CompileSettings.defaults().withPrecision(p)
+                    .withInputs(List.of(InputSpec.parse("x0=1..4..8x16")))
+                    .withPartition(dev.kiln.partition.PartitionSettings.defaults().withMinBlockSize(1));
+            try (CompiledModule m = Kiln.compile(file, s)) {
+                long engines = m.partition().map(pt -> pt.segments().stream().filter(seg -> seg.target() == Target.TENSORRT).count())
+                        .orElse(-1L);
+                assertThat(engines).as("TensorRT segments reading the stacked list").isPositive();
+                double bound = p == Precision.FP32 ? 1e-4 : 3e-3;
+                for (int batch : new int[] {1, 3, 8}) {
+                    ConstantTensor x = RuntimeBranchCpuTest.RuntimeLoopInputs.batch(batch);
+                    List<ConstantTensor> want = TorchScriptModels.libtorch(file, List.of(x));
+                    List<ConstantTensor> got = m.forward(List.of(x));
+                    double e = Math.max(Fixtures.relL2(got.get(0), want.get(0)), Fixtures.relL2(got.get(1), want.get(1)));
+                    System.out.printf(Locale.ROOT, "GPU-SUMMARY loop_append %s batch=%d engines=%d relL2=%.1e status=%s%n",
+                            p, batch, engines, e, e <= bound ? "ok" : "FAIL");
+                    assertThat(got.get(0).sizes()).containsExactly(want.get(0).sizes());
+                    assertThat(e).as(p + " batch " + batch).isLessThanOrEqualTo(bound);
+                }
+            }
+        }
+    }
 }
