@@ -77,6 +77,20 @@ class CompiledControlFlowPropertyTest {
         }
     }
 
+    /**
+     * The same for loops that build lists by appends ({@link dev.kiln.frontend.torchscript.LoopAppendTest#program}), the
+     * batch dynamic so that the loops run at run time and their stacked lists are typed {@code [s0, 3]}.
+     */
+    @Property(tries = 40, seed = "23")
+    void compiledLoopsBuildingListsComputeWhatLibtorchComputes(@ForAll long seed) {
+        String source = dev.kiln.frontend.torchscript.LoopAppendTest.program(seed);
+        Path file = TorchScriptModels.save(source, dir, "a" + Long.toHexString(seed) + ".pt");
+        Graph g = Kiln.load(file, List.of(InputSpec.parse("x0=1..4x3")));
+        for (Precision p : List.of(Precision.FP32, Precision.FP16)) {
+            check(source, file, dev.kiln.ir.Graphs.copy(g), p);
+        }
+    }
+
     private static void check(String source, Path file, Graph g, Precision p) {
         ConverterRegistry r = ConverterRegistry.standard();
         var cs = EngineBuilder.settingsFor(g, p);

@@ -10,13 +10,22 @@ import dev.kiln.ir.text.IrParser;
 import dev.kiln.ir.text.IrPrinter;
 import dev.kiln.ir.verify.Verifier;
 import dev.kiln.passes.eval.GraphEvaluator;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.lifecycle.AfterContainer;
+import net.jqwik.api.lifecycle.BeforeContainer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Random;
+import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -27,7 +36,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * read it. Checked against libtorch's TorchScript interpreter for several trip counts; what Kiln cannot follow is
  * refused, naming the node and saying what to do. Until 2026-12-05 every such append was refused.
  */
-class LoopAppendTest {
+public class LoopAppendTest {
     @TempDir
     Path dir;
 
@@ -151,5 +160,114 @@ class LoopAppendTest {
         // an append inside a run-time branch of the loop happens on some trips only
         refused("outs = []\n    for i in range(x.size(0)):\n        if bool(x[i].sum() > 0.0):\n            outs.append(x[i])\n"
                 + "    return torch.stack(outs)", "(aten::append) at <string>:5", "run-time branch");
+    }
+
+    // ---------------------------------------------------------------- property: random loops that build lists
+
+    private static Path programs;
+
+    @BeforeContainer
+    static void setUp() throws IOException {
+        programs = Files.createTempDirectory("kiln-ts-appends");
+    }
+
+    @AfterContainer
+    static void tearDown() throws IOException {
+        try (Stream<Path> s = Files.walk(programs)) {
+            s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
+
+    /**
+     * A loop over the rows of {@code x} ({@code for} over {@code x.size(0)}, a {@code while} on a counter, or a fixed
+     * range ended by a break on the values) whose body updates two states and appends one of several values to one or
+     * two lists (which may hold elements from before), at least once; after it, a random choice of stack and cat along
+     * every dimension, len, indexing and a loop over the list. Every element has {@code x}'s row shape.
+     */
+    public static String program(long seed) {
+        Random r = new Random(seed);
+        StringBuilder sb = new StringBuilder("def forward(self, x):\n    h = x[0] * 1.0\n    g = x[0] - 0.5\n");
+        int prefix = r.nextInt(3);
+        sb.append("    outs = [");
+        for (int k = 0; k < prefix; k++) {
+            sb.append(k > 0 ? ", " : "").append("x[0] * ").append(k + 2).append(".0");
+        }
+        sb.append("]\n");
+        boolean two = r.nextBoolean();
+        if (two) {
+            sb.append("    ws = [g * 0.5]\n");
+        }
+        String pad = "        ";
+        String row;
+        switch (r.nextInt(3)) {
+            case 0 -> {
+                sb.append("    for i in range(x.size(0)):\n");
+                row = "x[i]";
+            }
+            case 1 -> {
+                sb.append("    i = 0\n    while i < x.size(0):\n");
+                row = "x[i]";
+            }
+            default -> {
+                sb.append("    for t in range(").append(2 + r.nextInt(4)).append("):\n");
+                row = "x[0]";
+            }
+        }
+        String[] appended = {"h", "g", row + " * 0.5", "h + g", "x[0]", "torch.sigmoid(h)"};
+        int statements = 1 + r.nextInt(3);
+        int appendAt = r.nextInt(statements + 1);
+        int wsAt = r.nextInt(statements + 1);
+        for (int s = 0; s <= statements; s++) {
+            if (s == appendAt) {
+                sb.append(pad).append("outs.append(").append(appended[r.nextInt(appended.length)]).append(")\n");
+            }
+            if (two && s == wsAt) {
+                sb.append(pad).append("ws.append(").append(appended[r.nextInt(appended.length)]).append(" - 1.0)\n");
+            }
+            if (s < statements) {
+                double k = Math.round((r.nextDouble() * 2 - 1) * 4) / 4.0;
+                sb.append(pad).append(r.nextBoolean() ? "h = torch.tanh(" + row + " * " + k + " + h)\n" : "g = g * " + k + " + h\n");
+            }
+        }
+        if (sb.indexOf("while") >= 0) {
+            sb.append(pad).append("i += 1\n");
+        }
+        if (sb.indexOf("for t in") >= 0 || r.nextInt(3) == 0) {
+            // after the appends: every trip that runs appends
+            sb.append(pad).append("if bool(h.sum() > ").append(Math.round((r.nextDouble() * 2 - 1) * 4) / 4.0).append("):\n")
+                    .append(pad).append("    break\n");
+        }
+        List<String> results = new java.util.ArrayList<>(List.of("h", "g"));
+        int reads = 1 + r.nextInt(3);
+        for (int k = 0; k < reads; k++) {
+            switch (r.nextInt(6)) {
+                case 0 -> results.add("torch.stack(outs, " + (r.nextInt(4) - 2) + ")");
+                case 1 -> results.add("torch.cat(outs, " + (r.nextInt(2) - 1) + ")");
+                case 2 -> results.add("outs[" + r.nextInt(prefix + 1) + "] * float(len(outs))");
+                case 3 -> results.add("outs[-1]");
+                case 4 -> {
+                    sb.append("    acc").append(k).append(" = h * 0.0\n    for o in outs:\n        acc").append(k)
+                            .append(" = acc").append(k).append(" * 0.5 + o\n");
+                    results.add("acc" + k);
+                }
+                default -> results.add(two ? "torch.stack(ws)" : "torch.stack(outs)");
+            }
+        }
+        return sb.append("    return ").append(String.join(", ", results)).append("\n").toString();
+    }
+
+    @Property(tries = 80, seed = "19")
+    void randomLoopsBuildingListsComputeWhatLibtorchComputes(@ForAll long seed) {
+        String source = program(seed);
+        Path f = TorchScriptModels.save(source, programs, "a" + Long.toHexString(seed) + ".pt");
+        // sizes unknown (a run-time loop), and given (a for loop over x.size(0) unrolls)
+        Graph g = TorchScriptFrontend.load(f, TorchScriptOptions.defaults());
+        assertThat(Verifier.check(g)).as(source).isEmpty();
+        for (ConstantTensor x : List.of(rows(1), rows(2), rows(5))) {
+            TorchScriptModels.assertComputesWhatLibtorchComputes(f, g, List.of(x), 1e-5, source + "\nrows " + x.sizes()[0]);
+        }
+        Graph fixed = TorchScriptFrontend.load(f, TorchScriptOptions.defaults().withInputTypes(List.of(
+                new dev.kiln.ir.TensorType(dev.kiln.ir.DType.FLOAT32, dev.kiln.ir.Shape.of(3, 4)))));
+        TorchScriptModels.assertComputesWhatLibtorchComputes(f, fixed, List.of(rows(3)), 1e-5, source + "\nsizes given");
     }
 }

@@ -47,7 +47,9 @@ public final class GraphEvaluator {
             for (int i = 0; i < inputs.size(); i++) {
                 // a copy: a graph that writes its input in place (TorchScript's x += 1) must not write the caller's
                 // constant, and the copy lives as long as libtorch needs it, whenever the caller drops its own
-                in.add(new IValue(TorchEval.toTorch(inputs.get(i)).clone()));
+                Value gin = graph.inputs().get(i);
+                in.add(gin.type() instanceof dev.kiln.ir.PrimitiveType p ? number(graph, gin, p, inputs.get(i))
+                        : new IValue(TorchEval.toTorch(inputs.get(i)).clone()));
                 java.lang.ref.Reference.reachabilityFence(inputs.get(i));
                 if (observe.contains(graph.inputs().get(i))) {
                     observer.accept(graph.inputs().get(i), inputs.get(i));
@@ -62,6 +64,26 @@ public final class GraphEvaluator {
             java.lang.ref.Reference.reachabilityFence(graph);
             return result;
         }
+    }
+
+    /**
+     * An int, float or bool input given as a one-element tensor (how numbers cross process and segment boundaries), as
+     * the number ops such as {@code mul.Scalar} read.
+     */
+    private static IValue number(Graph graph, Value in, dev.kiln.ir.PrimitiveType p, ConstantTensor c) {
+        if (c.numel() != 1) {
+            throw new KilnException("graph " + graph.name() + ": input %" + in.name() + " is " + p.text()
+                    + "; pass a one-element tensor, not one of shape " + java.util.Arrays.toString(c.sizes()));
+        }
+        boolean integral = !c.dtype().isFloatingPoint();
+        return switch (p) {
+            case INT -> new IValue(c.getLong(0));
+            case FLOAT -> new IValue(c.getDouble(0));
+            case BOOL -> new IValue(c.getDouble(0) != 0);
+            case NUMBER -> integral ? new IValue(c.getLong(0)) : new IValue(c.getDouble(0));
+            default -> throw new KilnException("graph " + graph.name() + ": input %" + in.name() + " of type " + p.text()
+                    + " cannot be given as a tensor");
+        };
     }
 
     /**
