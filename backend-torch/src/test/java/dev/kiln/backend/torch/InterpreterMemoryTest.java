@@ -152,6 +152,72 @@ class InterpreterMemoryTest {
         }
     }
 
+    /** A loop with scan outputs: each trip's state (x * 2^(i+1)) stacked, and the trip number as a tensor; [s, 4] after s trips. */
+    static final String SCAN = """
+            graph @g(%x: tensor<f32, [4]>, %n: int) {
+              symbol s in [0, 64]
+              const %t : tensor<bool, []> = dense<"0x01">
+              %h : tensor<f32, [4]>, %tc : tensor<bool, []>, %rows : tensor<f32, [s, 4]>, %trips : tensor<i64, [s]> = kiln::loop(%n, true, [%x, %t]) {
+                graph @body(%i: int, %a: tensor<f32, [4]>, %c: tensor<bool, []>) {
+                  %b : tensor<f32, [4]> = aten::mul.Scalar(%a, 2.0)
+                  %k : tensor<i64, []> = aten::scalar_tensor(%i, dtype<i64>, none, none, none)
+                  return %c, %b, %c, %b, %k
+                }
+              }
+              return %h, %rows, %trips
+            }
+            """;
+
+    @Test
+    void scanOutputsStackEveryTripAndLeakNothing() {
+        Graph g = dev.kiln.ir.text.IrParser.parse(SCAN, "scan.kir", dev.kiln.ir.schema.SchemaRegistry.standard());
+        ConstantTensor x = ConstantTensor.ofFloats(new long[] {4}, 1f, -2f, 0.5f, 3f);
+        try (Interpreter in = new Interpreter(g, TorchDevice.cpu())) {
+            for (long n : new long[] {0, 1, 4}) {
+                List<ConstantTensor> args = List.of(x, ConstantTensor.ofLongs(new long[0], n));
+                List<ConstantTensor> want = dev.kiln.passes.eval.GraphEvaluator.run(g, args);
+                List<ConstantTensor> got = in.runHost(args);
+                // no trip: empty [0, 4] and [0], of the declared dtypes
+                assertThat(got.get(1).sizes()).as(n + " trips").containsExactly(n, 4);
+                assertThat(got.get(2).sizes()).containsExactly(n);
+                assertThat(got.get(2).dtype()).isEqualTo(dev.kiln.ir.DType.INT64);
+                for (long t = 0; t < n; t++) {
+                    assertThat(got.get(2).getLong(t)).isEqualTo(t);
+                    for (long i = 0; i < 4; i++) {
+                        assertThat(got.get(1).getDouble(t * 4 + i)).isEqualTo(x.getDouble(i) * Math.pow(2, t + 1));
+                    }
+                }
+                for (int k = 0; k < 3; k++) {
+                    assertThat(got.get(k).sizes()).containsExactly(want.get(k).sizes());
+                    for (long i = 0; i < want.get(k).numel(); i++) {
+                        assertThat(got.get(k).getDouble(i)).isEqualTo(want.get(k).getDouble(i));
+                    }
+                }
+            }
+            long pointersBefore = Pointer.totalCount();
+            int ownersBefore = TorchTensors.liveOwners();
+            for (int r = 0; r < 200; r++) {
+                List<TorchTensor> inputs = List.of(TorchTensors.fromConstant(x), TorchTensors.fromConstant(ConstantTensor.ofLongs(new long[0], r % 4)));
+                List<TorchTensor> outs = in.run(inputs);
+                outs.forEach(TorchTensor::close);
+                inputs.forEach(TorchTensor::close);
+            }
+            assertThat(Pointer.totalCount()).as("live JavaCPP pointers after 200 runs of 0 to 3 trips").isEqualTo(pointersBefore);
+            assertThat(TorchTensors.liveOwners()).isEqualTo(ownersBefore);
+        }
+    }
+
+    @Test
+    void aScanWhoseElementShapeIsUnknownAfterNoTripIsAClearError() {
+        Graph g = dev.kiln.ir.text.IrParser.parse(SCAN.replace("%rows : tensor<f32, [s, 4]>", "%rows : tensor<f32>"), "scan.kir",
+                dev.kiln.ir.schema.SchemaRegistry.standard());
+        try (Interpreter in = new Interpreter(g, TorchDevice.cpu())) {
+            List<ConstantTensor> args = List.of(ConstantTensor.ofFloats(new long[] {4}, 1f, 2f, 3f, 4f), ConstantTensor.ofLongs(new long[0], 0));
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> in.runHost(args)).isInstanceOf(dev.kiln.ir.KilnException.class)
+                    .hasMessageContaining("kiln::loop").hasMessageContaining("ran no trips").hasMessageContaining("%rows");
+        }
+    }
+
     @Test
     void outputsOutliveTheInterpreterAndInputs() {
         Graph g = TestFixtures.load("mlp.pt2", dir);

@@ -67,6 +67,25 @@ class TorchEvalTest {
     }
 
     @Test
+    void numberInputsAreGivenAsOneElementTensors() {
+        // how numbers cross between segments: a float read by mul.Scalar, an int by select
+        Graph g = Kir.parse("""
+                graph @g(%x: tensor<f32, [2, 3]>, %k: float, %i: int) {
+                  %y : tensor<f32, [2, 3]> = aten::mul.Scalar(%x, %k)
+                  %r : tensor<f32, [3]> = aten::select.int(%y, 0, %i)
+                  return %r
+                }
+                """);
+        List<ConstantTensor> out = GraphEvaluator.run(g, List.of(ConstantTensor.ofFloats(new long[] {2, 3}, 1, 7, 3, 4, 2, 6),
+                ConstantTensor.scalar(DType.FLOAT32, 0.5), ConstantTensor.scalar(DType.INT64, 1)));
+        assertThat(out.get(0).sizes()).containsExactly(3);
+        assertThat(List.of(out.get(0).getDouble(0), out.get(0).getDouble(1), out.get(0).getDouble(2))).containsExactly(2.0, 1.0, 3.0);
+        assertThatThrownBy(() -> GraphEvaluator.run(g, List.of(ConstantTensor.ofFloats(new long[] {2, 3}, 1, 7, 3, 4, 2, 6),
+                ConstantTensor.ofFloats(new long[] {2}, 1, 2), ConstantTensor.scalar(DType.INT64, 1))))
+                .isInstanceOf(KilnException.class).hasMessageContaining("%k is float; pass a one-element tensor");
+    }
+
+    @Test
     void runsAGraphWithListArgsMultipleOutputsAndCasts() {
         Graph g = Kir.parse("""
                 graph @g(%x: tensor<f32, [2, 3]>) {
