@@ -84,7 +84,7 @@ WORK=${BENCH_WORK:-${GPU_STAGE_HOME:-$HOME}/bench-work}
 # compiler module's build), or KILN_VERSION when given. Not git on the GPU machine: its copy of the tree is not the
 # staged checkout (the eleventh session's results said b1b6c59, two commits before the jars that ran). A value
 # that is not a commit hash is refused: a placeholder once went into a results file and had to be corrected by hand.
-if [[ -n ${KILN_VERSION:-} && ! $KILN_VERSION =~ ^[0-9a-f]{7,40}(-dirty)?$ ]]; then
+if [[ -n ${KILN_VERSION:-} && ! $KILN_VERSION =~ ^[0-9a-f]{7,40}(-dirty(\.[0-9a-f]{8})?)?$ ]]; then
   echo "bench: KILN_VERSION='$KILN_VERSION' is not a commit hash; pass KILN_VERSION=\$(git rev-parse --short HEAD) from the checkout that was staged" >&2
   exit 2
 fi

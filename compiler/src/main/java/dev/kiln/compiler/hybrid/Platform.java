@@ -66,8 +66,9 @@ public record Platform(String tensorrt, String cuda, String gpu, String computeC
     }
 
     /**
-     * The commit this build of Kiln came from ({@code 4620058}, {@code 4620058-dirty} with uncommitted changes to
-     * tracked files), as git said when the compiler module was built; "unknown" without git.
+     * The commit this build of Kiln came from ({@code 4620058}; {@code 4620058-dirty.3fa9c2d1} with uncommitted changes
+     * to tracked files, the suffix the start of the SHA-256 of {@code git diff HEAD}, so that two different sets of
+     * changes are two builds to the engine cache), as git said when the compiler module was built; "unknown" without git.
      */
     public static String kilnCommit() {
         String c = BuildInfo.PROPS.getProperty("commit", "unknown").strip();
