@@ -21,6 +21,10 @@ import java.util.List;
  * <pre>{@code java -cp "$CP" dev.kiln.bench.Main merge --out "$OUT" work/results/torch.json work/results/kiln.json}</pre>
  */
 public final class Main {
+    static {
+        dev.kiln.ir.JavaCppDefaults.apply(); // before anything loads JavaCPP
+    }
+
     private Main() {
     }
 

@@ -16,6 +16,10 @@ import picocli.CommandLine.Command;
                 RunCommand.class, ConvertersCommand.class, BenchCommand.class})
 public final class KilnCli implements Runnable {
 
+    static {
+        dev.kiln.ir.JavaCppDefaults.apply(); // before anything loads JavaCPP
+    }
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 

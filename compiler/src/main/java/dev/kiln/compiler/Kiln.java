@@ -39,6 +39,10 @@ import java.util.TreeMap;
  * <pre>{@code try (CompiledModule m = Kiln.compile(Path.of("resnet50.pt2"), CompileSettings.defaults())) { ... }}</pre>
  */
 public final class Kiln {
+    static {
+        dev.kiln.ir.JavaCppDefaults.apply(); // before anything loads JavaCPP
+    }
+
     private static final Logger LOG = LoggerFactory.getLogger(Kiln.class);
 
     private Kiln() {

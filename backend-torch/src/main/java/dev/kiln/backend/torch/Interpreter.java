@@ -44,6 +44,10 @@ import java.util.Set;
  *     List<ConstantTensor> ys = in.runHost(List.of(x0)); }}</pre>
  */
 public final class Interpreter implements AutoCloseable {
+    static {
+        dev.kiln.ir.JavaCppDefaults.apply(); // before anything loads JavaCPP
+    }
+
     private final Graph graph;
     private final TorchDevice device;
     private final List<Node> nodes;
@@ -59,6 +63,8 @@ public final class Interpreter implements AutoCloseable {
      * for its body; null for every other node (so a run tells them apart without looking at op names).
      */
     private final Interpreter[][] nested;
+    /** By node position: the node outputs it reads last (freed once it has run), computed once rather than every run. */
+    private final List<List<Value>> dying = new ArrayList<>();
     private volatile boolean closed;
 
     /** An interpreter for {@code graph} on {@code device} (checked: CUDA needs libtorch's GPU build). */
@@ -74,6 +80,16 @@ public final class Interpreter implements AutoCloseable {
         }
         for (Value o : graph.outputs()) {
             lastUse.put(o, Integer.MAX_VALUE);
+        }
+        for (int i = 0; i < nodes.size(); i++) {
+            List<Value> last = new ArrayList<>();
+            for (Value v : nodes.get(i).inputs()) {
+                Integer at = lastUse.get(v);
+                if (at != null && at == i && v.kind() == Value.Kind.NODE_OUTPUT && !last.contains(v)) {
+                    last.add(v);
+                }
+            }
+            dying.add(last);
         }
         for (Node n : nodes) {
             List<SchemaArgument> params = n.schema().arguments();
@@ -214,13 +230,10 @@ public final class Interpreter implements AutoCloseable {
                         outs.get(k).releaseReference(); // never read: free now
                     }
                 }
-                for (Value v : n.inputs()) {
-                    Integer last = lastUse.get(v);
-                    if (last != null && last == i && v.kind() == Value.Kind.NODE_OUTPUT) {
-                        IValue dead = env.remove(v);
-                        if (dead != null) {
-                            dead.releaseReference();
-                        }
+                for (Value v : dying.get(i)) {
+                    IValue dead = env.remove(v);
+                    if (dead != null) {
+                        dead.releaseReference();
                     }
                 }
             }

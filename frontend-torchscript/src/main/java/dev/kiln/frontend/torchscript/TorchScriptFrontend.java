@@ -32,6 +32,10 @@ import java.util.zip.ZipFile;
  * <pre>{@code Graph g = TorchScriptFrontend.load(Path.of("resnet.pt"), TorchScriptOptions.defaults());}</pre>
  */
 public final class TorchScriptFrontend {
+    static {
+        dev.kiln.ir.JavaCppDefaults.apply(); // before anything loads JavaCPP
+    }
+
     private static final Logger LOG = LoggerFactory.getLogger(TorchScriptFrontend.class);
     private static final Pattern UNKNOWN_OP = Pattern.compile("Unknown builtin op: (\\w+::\\w+(?:\\.\\w+)*)");
 

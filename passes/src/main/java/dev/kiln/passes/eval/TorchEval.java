@@ -46,6 +46,10 @@ import java.util.function.Function;
  * <pre>{@code List<ConstantTensor> out = TorchEval.evaluate(node, Map.of(x, xData));}</pre>
  */
 public final class TorchEval {
+    static {
+        dev.kiln.ir.JavaCppDefaults.apply(); // before anything loads JavaCPP
+    }
+
     private static final Map<Integer, torch.ScalarType> SCALAR_TYPES = new HashMap<>();
 
     static {
@@ -112,18 +116,9 @@ public final class TorchEval {
         if (node.op().equals("prim::ListUnpack")) {
             return unpack(node, env);
         }
-        String[] parts = split(node.op());
-        OperatorHandle op = null;
-        Operator jit = null;
-        try {
-            op = Dispatcher.singleton().findSchemaOrThrow(parts[0], parts[1]);
-        } catch (RuntimeException e) {
-            // not a dispatcher op: scalar ops such as aten::add.int and prim::max.int live in the JIT registry
-            jit = torch.findOperatorFor(new OperatorName(parts[0], parts[1]));
-            if (jit == null || jit.isNull()) {
-                throw KilnException.at(node, "libtorch has no operator " + node.op() + " to evaluate it on the CPU");
-            }
-        }
+        Pointer resolved = operator(node);
+        OperatorHandle op = resolved instanceof OperatorHandle h ? h : null;
+        Operator jit = resolved instanceof Operator o ? o : null;
         IValueVector stack = new IValueVector();
         List<SchemaArgument> schemaArgs = node.schema().arguments();
         for (int i = 0; i < node.args().size(); i++) {
@@ -147,6 +142,39 @@ public final class TorchEval {
             outs.add(new IValue(stack.get(i)));
         }
         return outs;
+    }
+
+    /**
+     * Libtorch's operators by qualified name, found once (a dispatcher lookup is a string search, and an op outside the
+     * dispatcher is found only after that search throws): a dispatcher handle or a JIT-registry operator, each retained
+     * so that no pointer scope frees it, kept for the life of the process as libtorch keeps its operator table.
+     */
+    private static final java.util.concurrent.ConcurrentHashMap<String, Pointer> OPERATORS = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private static Pointer operator(Node node) {
+        Pointer cached = OPERATORS.get(node.op());
+        if (cached != null) {
+            return cached;
+        }
+        String[] parts = split(node.op());
+        Pointer found;
+        try {
+            found = Dispatcher.singleton().findSchemaOrThrow(parts[0], parts[1]);
+        } catch (RuntimeException e) {
+            // not a dispatcher op: scalar ops such as aten::add.int and prim::max.int live in the JIT registry
+            Operator jit = torch.findOperatorFor(new OperatorName(parts[0], parts[1]));
+            if (jit == null || jit.isNull()) {
+                throw KilnException.at(node, "libtorch has no operator " + node.op() + " to evaluate it on the CPU");
+            }
+            found = jit;
+        }
+        found.retainReference();
+        Pointer raced = OPERATORS.putIfAbsent(node.op(), found);
+        if (raced != null) {
+            found.releaseReference();
+            return raced;
+        }
+        return found;
     }
 
     /**

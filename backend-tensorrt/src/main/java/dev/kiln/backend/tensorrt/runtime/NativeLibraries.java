@@ -20,6 +20,10 @@ import java.util.regex.Pattern;
  * <pre>{@code NativeLibraries.requireTensorRt(); // then createInferBuilder(...) is safe}</pre>
  */
 public final class NativeLibraries {
+    static {
+        dev.kiln.ir.JavaCppDefaults.apply(); // before anything loads JavaCPP
+    }
+
     /** What to do when a library is missing; shown after the library's name. */
     public static final String INSTALL_HINT = "Kiln needs the NVIDIA CUDA 12 runtime (libcudart.so.12) and TensorRT 10.6"
             + " (libnvinfer.so.10, libnvinfer_builder_resource.so.10) plus an NVIDIA driver (libcuda.so.1). Either add"
