@@ -17,8 +17,9 @@ import java.util.Set;
  *
  * <pre>{@code BenchArgs a = BenchArgs.parse("run", "--work", "/tmp/w", "--models", "resnet50", "--quick");}</pre>
  *
- * @param command     {@code run}, {@code merge} or {@code kernels} (each engine {@code run} left, profiled kernel by
- *                    kernel: {@link KernelRunner})
+ * @param command     {@code run}, {@code merge}, {@code kernels} (each engine {@code run} left, profiled kernel by
+ *                    kernel: {@link KernelRunner}) or {@code loops} (run-time loops in Kiln's libtorch stage against
+ *                    TorchScript's interpreter, on the CPU: {@link LoopBench})
  * @param work        the work folder ({@code models/} in, {@code results/} and {@code layers/} out)
  * @param models      the models to run (empty = every one in the manifest)
  * @param batches     the batch sizes to run (empty = every one in the manifest)
@@ -71,7 +72,8 @@ public record BenchArgs(String command, Path work, List<String> models, List<Int
             "                              [--deadline S] [--out FILE.json] [--kiln-version V] [--shared-cache=true|false] [--redo]",
             "                              [--seed-caches DIR] [--fp32-acc]",
             "       dev.kiln.bench.Main merge --out DIR [--kiln-version V] FILE.json...",
-            "       dev.kiln.bench.Main kernels --work DIR [--models a,b] [--batches 1,32] [--precisions fp32,fp16] [--iters N] [--out DIR]");
+            "       dev.kiln.bench.Main kernels --work DIR [--models a,b] [--batches 1,32] [--precisions fp32,fp16] [--iters N] [--out DIR]",
+            "       dev.kiln.bench.Main loops --out DIR [--quick]");
 
     /** Parses {@code args} ({@code --key value} or {@code --key=value}); a {@link KilnException} with the usage otherwise. */
     public static BenchArgs parse(String... args) {
@@ -79,8 +81,8 @@ public record BenchArgs(String command, Path work, List<String> models, List<Int
             throw new KilnException("no command given\n" + USAGE);
         }
         String command = args[0];
-        if (!command.equals("run") && !command.equals("merge") && !command.equals("kernels")) {
-            throw new KilnException("unknown command '" + command + "'; use run, merge or kernels\n" + USAGE);
+        if (!command.equals("run") && !command.equals("merge") && !command.equals("kernels") && !command.equals("loops")) {
+            throw new KilnException("unknown command '" + command + "'; use run, merge, kernels or loops\n" + USAGE);
         }
         Path work = null;
         List<String> models = List.of();
@@ -193,6 +195,9 @@ public record BenchArgs(String command, Path work, List<String> models, List<Int
         }
         if ((command.equals("run") || command.equals("kernels")) && work == null) {
             throw new KilnException(command + " needs --work DIR (the folder export_and_time.py wrote)\n" + USAGE);
+        }
+        if (command.equals("loops") && out == null) {
+            throw new KilnException("loops needs --out DIR (where loops.json and loops.md go)\n" + USAGE);
         }
         if (command.equals("merge") && (out == null || inputs.isEmpty())) {
             throw new KilnException("merge needs --out DIR and at least one result file\n" + USAGE);

@@ -42,6 +42,8 @@ public final class Main {
             merge(a.inputs(), a.out().orElseThrow(), a.kilnVersion().orElse(null));
         } else if (a.command().equals("kernels")) {
             KernelRunner.run(a);
+        } else if (a.command().equals("loops")) {
+            LoopBench.run(a.out().orElseThrow(), a.quick());
         } else {
             new GpuRunner(a).run();
         }
