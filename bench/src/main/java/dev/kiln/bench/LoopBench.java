@@ -79,7 +79,7 @@ final class LoopBench {
                 Path model = save(dir, hidden);
                 Graph g = TorchScriptFrontend.load(model, TorchScriptOptions.defaults());
                 for (int steps : quick ? new int[] {100} : new int[] {100, 1000}) {
-                    rows.add(measure(json, model, g, hidden, steps, runs));
+                    rows.add(measure(json, model, g, hidden, steps, runs, quick ? 3 : Math.max(3, 20_000 / steps)));
                 }
             }
         } finally {
@@ -114,7 +114,7 @@ final class LoopBench {
         }
     }
 
-    private static ObjectNode measure(ObjectMapper json, Path model, Graph g, int hidden, int steps, int runs) {
+    private static ObjectNode measure(ObjectMapper json, Path model, Graph g, int hidden, int steps, int runs, int warmups) {
         float[] v = new float[steps * hidden];
         java.util.Random r = new java.util.Random(steps * 31L + hidden);
         for (int i = 0; i < v.length; i++) {
@@ -137,7 +137,7 @@ final class LoopBench {
                         + ", " + steps + " steps)");
             }
             // warm: the JIT compiles the interpreter's paths after some ten thousand trips
-            for (int w = 0; w < Math.max(3, 20_000 / steps); w++) {
+            for (int w = 0; w < warmups; w++) {
                 in.run(List.of(xt)).forEach(TorchTensor::close);
                 m.forward(args);
             }

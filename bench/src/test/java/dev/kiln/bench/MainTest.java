@@ -10,6 +10,7 @@ import java.util.List;
 
 import static dev.kiln.bench.ResultsTest.m;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class MainTest {
     @Test
@@ -29,6 +30,23 @@ class MainTest {
         assertThat(merged.path("env").path("date").asText()).matches("\\d{4}-\\d\\d-\\d\\dT.*Z");
         String md = Files.readString(out.resolve("results.md"));
         assertThat(md).contains("## mobilenet_v3_large").contains("| 32 | kiln-fp32 | 2.000 |").contains("4.00×");
+    }
+
+    @Test
+    void loopsRunsTheRnnInKilnAndTorchScriptAndWritesBothFiles(@TempDir Path tmp) throws Exception {
+        // real runs on the CPU: the command refuses to time a Kiln result that differs from TorchScript's
+        Main.run(BenchArgs.parse("loops", "--out", tmp.toString(), "--quick"));
+        var root = new com.fasterxml.jackson.databind.ObjectMapper().readTree(tmp.resolve("loops.json").toFile());
+        assertThat(root.get("rows")).hasSize(2);
+        for (var row : root.get("rows")) {
+            assertThat(row.get("steps").asInt()).isEqualTo(100);
+            assertThat(row.get("kiln_ms").asDouble()).isPositive();
+            assertThat(row.get("torchscript_ms").asDouble()).isPositive();
+            assertThat(row.get("max_abs_diff").asDouble()).isLessThanOrEqualTo(1e-4);
+        }
+        assertThat(root.path("env").path("javacpp_max_physical_bytes").asLong()).isZero();
+        assertThat(Files.readString(tmp.resolve("loops.md"))).contains("| 64 | 100 |").contains("| 512 | 100 |");
+        assertThatThrownBy(() -> BenchArgs.parse("loops")).hasMessageContaining("loops needs --out DIR");
     }
 
     @Test
