@@ -431,20 +431,12 @@ final class FrozenGraphConverter {
 
     private Bound element(JitNode n, String kind, Bound container, long index) {
         if (container instanceof Seq seq) {
-            int size = seq.elements().size();
-            long i = index < 0 ? index + size : index;
-            if (i < 0 || i >= size) {
-                throw refuse(n, kind, "index " + index + " is out of range for a list of " + size);
-            }
-            return seq.elements().get((int) i);
+            return seq.elements().get(listIndex(n, kind, index, seq.elements().size(), ""));
         }
         if (container instanceof Known k && (k.value().isTuple() || k.value().isList())) {
             List<IValue> elems = IValues.elements(k.value());
-            long i = index < 0 ? index + elems.size() : index;
-            if (i < 0 || i >= elems.size()) {
-                throw refuse(n, kind, "index " + index + " is out of range for a list of " + elems.size());
-            }
-            return new Known(elems.get((int) i), k.hint() + "_" + i, 0);
+            int i = listIndex(n, kind, index, elems.size(), "");
+            return new Known(elems.get(i), k.hint() + "_" + i, 0);
         }
         throw refuse(n, kind, "cannot take an element of a list computed at run time");
     }
@@ -653,12 +645,15 @@ final class FrozenGraphConverter {
         }
     }
 
-    /** {@code index} of a list of {@code size} as Python reads it (negative from the end), or a refusal when out of range. */
+    /**
+     * {@code index} of a list of {@code size} as Python reads it (negative from the end), or a refusal when out of range,
+     * naming the operation ({@code what}: "pop", "assignment", ...; empty for a read).
+     */
     private int listIndex(JitNode n, String kind, long index, int size, String what) {
         long i = index < 0 ? index + size : index;
         if (i < 0 || i >= size) {
-            throw refuse(n, kind, "list " + what + " index " + index + " is out of range for a list of " + size
-                    + " (the model would raise IndexError here)");
+            throw refuse(n, kind, "list " + (what.isEmpty() ? "" : what + " ") + "index " + index + " is out of range for a list"
+                    + " of " + size + " (the model would raise IndexError here)");
         }
         return (int) i;
     }
@@ -1540,11 +1535,6 @@ final class FrozenGraphConverter {
     }
 
     /**
-     * What a block gives, as an output of the nested graph being converted (the current frame's): a value it
-     * computes or reads from outside, a tensor constant (read as an operand), or with {@code boolAsTensor} a constant
-     * bool as a 0-d tensor. {@code what} says which output, for the refusal of anything else.
-     */
-    /**
      * A value of TorchScript type {@code type} for a nested graph to give where its path leaves the variable unset:
      * a 0-d f32 constant for a tensor, a node making 0 (or false) for a number; empty for other types.
      */
@@ -1578,6 +1568,11 @@ final class FrozenGraphConverter {
         return c.output();
     }
 
+    /**
+     * What a block gives, as an output of the nested graph being converted (the current frame's): a value it
+     * computes or reads from outside, a tensor constant (read as an operand), or with {@code boolAsTensor} a constant
+     * bool as a 0-d tensor. {@code what} says which output, for the refusal of anything else.
+     */
     private Value nestedOutput(JitNode n, org.bytedeco.pytorch.Value ret, boolean boolAsTensor, String what) {
         return nestedOutput(n, bound(ret), typeText(ret), boolAsTensor, what);
     }
