@@ -22,10 +22,8 @@ import net.jqwik.api.lifecycle.BeforeContainer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
-import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -46,9 +44,7 @@ class CompiledControlFlowPropertyTest {
 
     @AfterContainer
     static void tearDown() throws IOException {
-        try (Stream<Path> s = Files.walk(dir)) {
-            s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
+        TorchScriptModels.deleteFolder(dir);
     }
 
     @Property(tries = 120, seed = "13")
@@ -61,9 +57,7 @@ class CompiledControlFlowPropertyTest {
         } catch (KilnException refusedByTheFrontend) {
             return; // ControlFlowPropertyTest checks what the frontend refuses and why
         }
-        for (Precision p : List.of(Precision.FP32, Precision.FP16)) {
-            check(source, file, dev.kiln.ir.Graphs.copy(g), p);
-        }
+        checkBothPrecisions(source, file, g);
     }
 
     /** The same for the frontend's random in-place list changes ({@link dev.kiln.frontend.torchscript.ListMutationTest#program}). */
@@ -72,9 +66,7 @@ class CompiledControlFlowPropertyTest {
         String source = dev.kiln.frontend.torchscript.ListMutationTest.program(seed);
         Path file = TorchScriptModels.save(source, dir, "l" + Long.toHexString(seed) + ".pt");
         Graph g = Kiln.load(file, List.of(InputSpec.parse("x0=2x3")));
-        for (Precision p : List.of(Precision.FP32, Precision.FP16)) {
-            check(source, file, dev.kiln.ir.Graphs.copy(g), p);
-        }
+        checkBothPrecisions(source, file, g);
     }
 
     /**
@@ -86,6 +78,10 @@ class CompiledControlFlowPropertyTest {
         String source = dev.kiln.frontend.torchscript.LoopAppendTest.program(seed);
         Path file = TorchScriptModels.save(source, dir, "a" + Long.toHexString(seed) + ".pt");
         Graph g = Kiln.load(file, List.of(InputSpec.parse("x0=1..4x3")));
+        checkBothPrecisions(source, file, g);
+    }
+
+    private static void checkBothPrecisions(String source, Path file, Graph g) {
         for (Precision p : List.of(Precision.FP32, Precision.FP16)) {
             check(source, file, dev.kiln.ir.Graphs.copy(g), p);
         }

@@ -19,11 +19,9 @@ import net.jqwik.api.lifecycle.BeforeContainer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
-import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -50,9 +48,7 @@ class ViewWritePropertyTest {
     static void tearDown() throws IOException {
         System.out.println("view-write programs: " + HYBRID.get() + " of the tried ran partly in TensorRT, " + REFUSED.get()
                 + " refused by the frontend");
-        try (Stream<Path> s = Files.walk(dir)) {
-            s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
+        TorchScriptModels.deleteFolder(dir);
     }
 
     static final String[] VARS = {"x", "a", "b", "c"};

@@ -121,6 +121,20 @@ class InterpreterMemoryTest {
             }
             """;
 
+    /** 200 runs of {@code in} (a graph of {@code (x, n)}) for 0 to 3 trips leave no JavaCPP pointer or tensor owner behind. */
+    private static void assertLoopRunsLeakNothing(Interpreter in, ConstantTensor x) {
+        long pointersBefore = Pointer.totalCount();
+        int ownersBefore = TorchTensors.liveOwners();
+        for (int r = 0; r < 200; r++) {
+            List<TorchTensor> inputs = List.of(TorchTensors.fromConstant(x), TorchTensors.fromConstant(ConstantTensor.ofLongs(new long[0], r % 4)));
+            List<TorchTensor> outs = in.run(inputs);
+            outs.forEach(TorchTensor::close);
+            inputs.forEach(TorchTensor::close);
+        }
+        assertThat(Pointer.totalCount()).as("live JavaCPP pointers after 200 runs of 0 to 3 trips").isEqualTo(pointersBefore);
+        assertThat(TorchTensors.liveOwners()).isEqualTo(ownersBefore);
+    }
+
     @Test
     void loopsAgreeWithTheEvaluatorForAnyTripCountAndLeakNothing() {
         Graph g = dev.kiln.ir.text.IrParser.parse(LOOP, "loop.kir", dev.kiln.ir.schema.SchemaRegistry.standard());
@@ -139,16 +153,7 @@ class InterpreterMemoryTest {
             }
             // the constant the body writes into (as its first carried value) is never changed
             assertThat(g.constants().get(0).constant().orElseThrow().getDouble(0)).isZero();
-            long pointersBefore = Pointer.totalCount();
-            int ownersBefore = TorchTensors.liveOwners();
-            for (int r = 0; r < 200; r++) {
-                List<TorchTensor> inputs = List.of(TorchTensors.fromConstant(x), TorchTensors.fromConstant(ConstantTensor.ofLongs(new long[0], r % 4)));
-                List<TorchTensor> outs = in.run(inputs);
-                outs.forEach(TorchTensor::close);
-                inputs.forEach(TorchTensor::close);
-            }
-            assertThat(Pointer.totalCount()).as("live JavaCPP pointers after 200 runs of 0 to 3 trips").isEqualTo(pointersBefore);
-            assertThat(TorchTensors.liveOwners()).isEqualTo(ownersBefore);
+            assertLoopRunsLeakNothing(in, x);
         }
     }
 
@@ -194,16 +199,7 @@ class InterpreterMemoryTest {
                     }
                 }
             }
-            long pointersBefore = Pointer.totalCount();
-            int ownersBefore = TorchTensors.liveOwners();
-            for (int r = 0; r < 200; r++) {
-                List<TorchTensor> inputs = List.of(TorchTensors.fromConstant(x), TorchTensors.fromConstant(ConstantTensor.ofLongs(new long[0], r % 4)));
-                List<TorchTensor> outs = in.run(inputs);
-                outs.forEach(TorchTensor::close);
-                inputs.forEach(TorchTensor::close);
-            }
-            assertThat(Pointer.totalCount()).as("live JavaCPP pointers after 200 runs of 0 to 3 trips").isEqualTo(pointersBefore);
-            assertThat(TorchTensors.liveOwners()).isEqualTo(ownersBefore);
+            assertLoopRunsLeakNothing(in, x);
         }
     }
 

@@ -16,10 +16,8 @@ import net.jqwik.api.lifecycle.BeforeContainer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Random;
-import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -48,9 +46,7 @@ public class ControlFlowPropertyTest {
                 + " refused for sharing a tensor between variables");
         // the property is about conversions: most programs must convert
         assertThat(CONVERTED.get()).isGreaterThan(REFUSED.get());
-        try (Stream<Path> s = Files.walk(dir)) {
-            s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
+        TorchScriptModels.deleteFolder(dir);
     }
 
     static final String[] VARS = {"x", "a", "b", "c"};

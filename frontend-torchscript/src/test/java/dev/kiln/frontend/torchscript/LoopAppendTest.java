@@ -22,10 +22,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Random;
-import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -173,9 +171,7 @@ public class LoopAppendTest {
 
     @AfterContainer
     static void tearDown() throws IOException {
-        try (Stream<Path> s = Files.walk(programs)) {
-            s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
+        TorchScriptModels.deleteFolder(programs);
     }
 
     /**

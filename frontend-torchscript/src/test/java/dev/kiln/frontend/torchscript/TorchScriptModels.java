@@ -32,6 +32,13 @@ public final class TorchScriptModels {
         }
     }
 
+    /** Deletes {@code dir} and everything in it: the folder a property's models went to (jqwik has no {@code @TempDir}). */
+    public static void deleteFolder(Path dir) throws java.io.IOException {
+        try (java.util.stream.Stream<Path> s = java.nio.file.Files.walk(dir)) {
+            s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
+
     /** The outputs of the saved module on {@code x} (a copy: the module may write its input), a tuple flattened. */
     public static List<ConstantTensor> libtorch(Path file, ConstantTensor x) {
         return libtorch(file, List.of(x));
