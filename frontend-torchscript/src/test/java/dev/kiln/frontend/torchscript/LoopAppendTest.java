@@ -92,6 +92,11 @@ public class LoopAppendTest {
         // a while loop on the model's values
         "y = x + 4.0\n    ys = [y]\n    while bool(y.abs().max() > 1.0):\n        y = y * 0.5\n        ys.append(y)\n"
                 + "    return torch.stack(ys), torch.cat(ys, 0)",
+        // a run-time loop inside a run-time branch, and inside a loop that unrolls
+        "if bool(x.sum() > 0.0):\n        outs = []\n        for i in range(x.size(0)):\n            outs.append(x[i] * 2.0)\n"
+                + "        y = torch.stack(outs, 1)\n    else:\n        y = x.t() * 3.0\n    return y",
+        "res = []\n    for k in range(2):\n        outs = []\n        for i in range(x.size(0)):\n"
+                + "            outs.append(x[i] * float(k + 1))\n        res.append(torch.cat(outs, 0))\n    return torch.stack(res)",
         // a loop over a known range ended by a break on the model's values (greedy decoding)
         "tokens = []\n    h = x[0]\n    for step in range(8):\n        h = torch.tanh(h * 1.5 + 0.1)\n"
                 + "        tokens.append(h.argmax())\n        if bool(h.max() > 0.99):\n            break\n    return torch.stack(tokens), h",
