@@ -63,6 +63,8 @@ public final class Interpreter implements AutoCloseable {
      * for its body; null for every other node (so a run tells them apart without looking at op names).
      */
     private final Interpreter[][] nested;
+    /** By node position: every node but a branch or loop, ready to call (its literal arguments made once); closed with this. */
+    private final TorchEval.Prepared[] prepared;
     /** By node position: the node outputs it reads last (freed once it has run), computed once rather than every run. */
     private final List<List<Value>> dying = new ArrayList<>();
     private volatile boolean closed;
@@ -73,6 +75,7 @@ public final class Interpreter implements AutoCloseable {
         this.device = device.requireAvailable();
         this.nodes = List.copyOf(graph.nodes());
         this.nested = new Interpreter[nodes.size()][];
+        this.prepared = new TorchEval.Prepared[nodes.size()];
         for (int i = 0; i < nodes.size(); i++) {
             for (Value v : nodes.get(i).inputs()) {
                 lastUse.put(v, i);
@@ -115,6 +118,8 @@ public final class Interpreter implements AutoCloseable {
                 } else if (ControlFlow.isLoop(n)) {
                     nested[i] = new Interpreter[1];
                     nested[i][0] = new Interpreter(ControlFlow.body(n), device);
+                } else {
+                    prepared[i] = TorchEval.prepare(n);
                 }
             }
         } catch (RuntimeException e) {
@@ -216,7 +221,7 @@ public final class Interpreter implements AutoCloseable {
                 Interpreter[] inner = nested[i];
                 List<IValue> outs;
                 if (inner == null) {
-                    outs = NodeExecutor.execute(n, v -> lookup(n, v, env), device);
+                    outs = NodeExecutor.execute(prepared[i], v -> lookup(n, v, env), device);
                 } else if (inner.length == 2) {
                     outs = runBranch(n, inner, env);
                 } else {
@@ -438,6 +443,11 @@ public final class Interpreter implements AutoCloseable {
                 if (inner[k] != null) {
                     inner[k].close();
                 }
+            }
+        }
+        for (TorchEval.Prepared p : prepared) {
+            if (p != null) {
+                p.close();
             }
         }
         for (IValue v : constants.values()) {

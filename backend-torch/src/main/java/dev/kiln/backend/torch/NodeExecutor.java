@@ -30,9 +30,18 @@ public final class NodeExecutor {
      * node output, each holding a reference the caller must release ({@code releaseReference()}).
      */
     public static List<IValue> execute(Node node, Function<Value, IValue> env, TorchDevice device) {
+        return execute(node, null, env, device);
+    }
+
+    /** {@link #execute(Node, Function, TorchDevice)} for a node {@link TorchEval#prepare}d once. */
+    public static List<IValue> execute(TorchEval.Prepared prepared, Function<Value, IValue> env, TorchDevice device) {
+        return execute(prepared.node(), prepared, env, device);
+    }
+
+    private static List<IValue> execute(Node node, TorchEval.Prepared prepared, Function<Value, IValue> env, TorchDevice device) {
         List<IValue> result = new ArrayList<>(node.outputs().size());
         try (PointerScope nodeScope = new PointerScope()) {
-            List<IValue> outs = TorchEval.call(node, env);
+            List<IValue> outs = prepared != null ? TorchEval.call(prepared, env) : TorchEval.call(node, env);
             if (outs.size() < node.outputs().size()) {
                 throw KilnException.at(node, "libtorch returned " + outs.size() + " values for "
                         + node.outputs().size() + " outputs");
@@ -45,8 +54,9 @@ public final class NodeExecutor {
                         v = new IValue(t.to(device.toTorch(), t.scalar_type()));
                     }
                 }
-                // stack entries point into the stack vector, which the node scope frees: keep an owned copy
-                result.add(new IValue(v).retainReference());
+                // TorchEval.call's outputs are copies of their own (not views into its stack), owned by the node scope:
+                // one more reference keeps each alive past the scope, for the caller to release
+                result.add(v.retainReference());
             }
             return result;
         } catch (RuntimeException e) {

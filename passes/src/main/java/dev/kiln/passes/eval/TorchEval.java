@@ -112,6 +112,68 @@ public final class TorchEval {
      * returned objects belong to the caller's enclosing {@link PointerScope}.
      */
     public static List<IValue> call(Node node, Function<Value, IValue> env) {
+        return call(node, null, env);
+    }
+
+    /** {@link #call(Node, Function)} for a node {@link #prepare}d once, called again and again (the libtorch interpreter's). */
+    public static List<IValue> call(Prepared prepared, Function<Value, IValue> env) {
+        return call(prepared.node, prepared.literals, env);
+    }
+
+    /**
+     * A node made ready to call many times: its literal arguments (numbers, int lists, dtypes) made into libtorch
+     * values once, owned here until {@link #close}, instead of at every call; its operator is found once anyway
+     * ({@link #operator}). An argument the op writes in place is made at each call.
+     */
+    public static final class Prepared implements AutoCloseable {
+        private final Node node;
+        private final IValue[] literals;
+
+        private Prepared(Node node, IValue[] literals) {
+            this.node = node;
+            this.literals = literals;
+        }
+
+        public Node node() {
+            return node;
+        }
+
+        @Override
+        public void close() {
+            for (int i = 0; i < literals.length; i++) {
+                if (literals[i] != null) {
+                    literals[i].releaseReference();
+                    literals[i] = null;
+                }
+            }
+        }
+    }
+
+    /** {@code node} {@link Prepared}: the caller closes it. */
+    public static Prepared prepare(Node node) {
+        List<SchemaArgument> schemaArgs = node.schema().arguments();
+        IValue[] literals = new IValue[node.args().size()];
+        try (PointerScope scope = new PointerScope()) {
+            for (int i = 0; i < literals.length; i++) {
+                Arg a = node.arg(i);
+                boolean written = i < schemaArgs.size() && schemaArgs.get(i).isMutated();
+                if (a.values().isEmpty() && !written) {
+                    SchemaType type = i < schemaArgs.size() ? schemaArgs.get(i).type() : SchemaType.named("Any");
+                    try {
+                        literals[i] = toIValue(node, a, type, v -> {
+                            throw new IllegalStateException("a literal reads %" + v.name());
+                        });
+                    } catch (RuntimeException notALibtorchValue) {
+                        continue; // made (and refused, naming the node) when the node runs, as without preparing
+                    }
+                    literals[i].retainReference(); // past the scope: the Prepared's until close
+                }
+            }
+        }
+        return new Prepared(node, literals);
+    }
+
+    private static List<IValue> call(Node node, IValue[] literals, Function<Value, IValue> env) {
         OneDnn.configure();
         if (node.op().equals("prim::ListUnpack")) {
             return unpack(node, env);
@@ -119,11 +181,12 @@ public final class TorchEval {
         Pointer resolved = operator(node);
         OperatorHandle op = resolved instanceof OperatorHandle h ? h : null;
         Operator jit = resolved instanceof Operator o ? o : null;
-        IValueVector stack = new IValueVector();
+        // sized once: push_back is three native calls (size, resize, put), put one
+        IValueVector stack = new IValueVector(node.args().size());
         List<SchemaArgument> schemaArgs = node.schema().arguments();
         for (int i = 0; i < node.args().size(); i++) {
             SchemaType type = i < schemaArgs.size() ? schemaArgs.get(i).type() : SchemaType.named("Any");
-            stack.push_back(toIValue(node, node.arg(i), type, env));
+            stack.put(i, literals != null && literals[i] != null ? literals[i] : toIValue(node, node.arg(i), type, env));
         }
         try {
             if (op != null) {
