@@ -56,7 +56,7 @@ final class FrozenGraphConverter {
         "dropout", "empty", "poisson", "exponential", "geometric", "cauchy", "log_normal"};
 
     /** What a TorchScript value stands for while converting. */
-    private sealed interface Bound permits Known, Ir, Seq, Scanned {
+    private sealed interface Bound permits Known, Ir, Seq, Scanned, Scanning {
     }
 
     /** A value known at compile time; {@code origin} is the prim::Constant output it came from, or 0. */
@@ -92,8 +92,30 @@ final class FrozenGraphConverter {
     private record Scanned(Value stacked, List<Bound> prefix, String loop) implements Bound {
     }
 
-    /** A list of an enclosing frame that a run-time loop's body appends {@code element} to, once per trip. */
-    private record Scan(Seq list, Bound element, String name) {
+    /**
+     * A list built just outside a run-time loop whose body appends to it, while the body converts: it holds
+     * {@code prefix} (what it held before the loop), then one element per trip run so far. The body may append once per
+     * trip ({@code element}, null until it does), read {@code outs[-1]} (the element appended last: this trip's after
+     * the append, before it the previous trip's, carried into the trip as {@code last}, an input of the body made when
+     * the body reads the list's elements), elements of the prefix, and {@code len(outs)} (from the trip number
+     * {@code trip}); anything else is refused. After the loop the list is a {@link Scanned}.
+     */
+    private static final class Scanning implements Bound {
+        final Seq list;
+        final String name;
+        final List<Bound> prefix;
+        final Frame frame;
+        final Value trip;
+        Value last;
+        Bound element;
+
+        Scanning(Seq list, String name, Frame frame, Value trip) {
+            this.list = list;
+            this.name = name;
+            this.prefix = List.copyOf(list.elements());
+            this.frame = frame;
+            this.trip = trip;
+        }
     }
 
     /**
@@ -112,10 +134,6 @@ final class FrozenGraphConverter {
         final Map<Value, Value> captured = new java.util.IdentityHashMap<>();
         /** Parent-graph value -> the input made for it when first captured (what {@link #captured} held before any rebinding). */
         final Map<Value, Value> standIns = new java.util.IdentityHashMap<>();
-        /** A loop frame's {@code prim::Loop}, else null. */
-        JitNode loop;
-        /** A loop frame's lists of the enclosing frame appended to once per trip, in the order of their first append. */
-        final List<Scan> scans = new ArrayList<>();
 
         Frame(Graph graph, Frame parent, String construct) {
             this.graph = graph;
@@ -574,12 +592,11 @@ final class FrozenGraphConverter {
                     + " torch.stack, torch.cat, len() and indexing only: append everything in the loop, or stack the list"
                     + " first and continue with the tensor");
         }
+        if (b instanceof Scanning s) {
+            scanAppend(n, kind, s);
+            return;
+        }
         if (boundIn.get(listValue.address()) != frame) {
-            if (kind.equals("aten::append") && frame.construct.equals("loop") && b instanceof Seq seq
-                    && boundIn.get(listValue.address()) == frame.parent) {
-                scanAppend(n, kind, seq, listValue);
-                return;
-            }
             String how = frame.construct.equals("loop")
                     ? "Kiln converts one append per trip to a list built just outside the loop (it stacks what the trips"
                             + " append); for anything else give the input shapes (kiln compile --input x0=..., or"
@@ -659,18 +676,26 @@ final class FrozenGraphConverter {
     }
 
     /**
-     * {@code outs.append(h)} in a run-time loop's body, {@code outs} built in the frame around the loop: recorded as a
-     * scan of the loop ({@link Scan}), whose output after the loop is what every trip appended, stacked (a {@link
-     * Scanned} list). Refused where the trip appends twice, appends something other than a tensor, or where the body
-     * reads the list, which holds what earlier trips appended only at run time.
+     * A change to a list its run-time loop builds by appends ({@link Scanning}): the trip's one append, recorded as the
+     * element the trip gives to the loop's scan output. Refused: any other change, an append in a run-time branch or
+     * loop inside the body (some trips would append and others not), a second append in a trip, and appending
+     * something other than a tensor.
      */
-    private void scanAppend(JitNode n, String kind, Seq list, org.bytedeco.pytorch.Value listValue) {
-        for (Scan s : frame.scans) {
-            if (s.list() == list) {
-                throw refuse(n, kind, "appends to the list a second time in one trip of the run-time loop; Kiln builds a"
-                        + " list in such a loop from one append per trip: append one tensor (torch.stack([a, b])) or use"
-                        + " a list per value");
-            }
+    private void scanAppend(JitNode n, String kind, Scanning s) {
+        if (!kind.equals("aten::append")) {
+            throw refuse(n, kind, "changes the list " + s.name + " that the run-time loop it is in builds by appends; Kiln"
+                    + " builds such a list from one append per trip, stacking what the trips append: change it before or"
+                    + " after the loop (after: as a tensor, torch.stack(" + s.name + "))");
+        }
+        if (frame != s.frame) {
+            throw refuse(n, kind, "appends to " + s.name + " inside a run-time " + frame.construct + " of the loop that"
+                    + " builds it, so the number of elements is not one per trip; Kiln stacks one element per trip: append"
+                    + " on every trip (torch.where to choose the element) and select afterwards");
+        }
+        if (s.element != null) {
+            throw refuse(n, kind, "appends to " + s.name + " a second time in one trip of the run-time loop; Kiln builds a"
+                    + " list in such a loop from one append per trip: append one tensor (torch.stack([a, b])) or use"
+                    + " a list per value");
         }
         Bound e = bound(n.input(1));
         if (!(e instanceof Ir ir && ir.value().type() instanceof TensorType || e instanceof Known k && k.value().isTensor())) {
@@ -678,42 +703,90 @@ final class FrozenGraphConverter {
                     + " there (it stacks them after the loop): append a tensor (torch.tensor(i)) or keep a count in a loop"
                     + " variable");
         }
-        JitNode other = otherUse(frame.loop.blocks().get(0), listValue, n);
-        if (other != null) {
-            throw refuse(other, other.kind().toQualString().getString(), "reads the list that the run-time loop it is in"
-                    + " builds by appends; Kiln stacks such a list into a tensor after the loop, so the loop's body cannot"
-                    + " read it: keep what the body needs in a loop variable (prev = h)");
-        }
-        frame.scans.add(new Scan(list, e, valueName(listValue)));
+        s.element = e;
     }
 
     /**
-     * A node of {@code block} (or nested in it) that reads list {@code v}, other than {@code except} and other appends
-     * to it (each of which converts on its own), or null.
+     * The lists of the current frame that the body of run-time loop {@code n} appends to: each becomes a {@link
+     * Scanning} for the body's conversion, carrying its last element into each trip where the body reads elements.
+     * Not a list that something else also holds (a tuple of lists, say), whose other holders would not see the appends.
      */
-    private static JitNode otherUse(Block block, org.bytedeco.pytorch.Value v, JitNode except) {
-        JitNode end = block.return_node();
-        for (JitNode m = block.nodes().front(); ; m = m.next()) {
-            boolean append = m.kind().toQualString().getString().equals("aten::append") && m.input(0).address() == v.address();
-            if (m.address() != except.address() && !append) {
-                ValueArrayRef ins = m.inputs();
-                for (long i = 0; i < ins.size(); i++) {
-                    if (ins.get(i).address() == v.address()) {
-                        return m;
-                    }
-                }
+    private List<Scanning> scanningLists(JitNode n, Frame loopFrame, Value trip) {
+        java.util.Map<Long, org.bytedeco.pytorch.Value> appended = new java.util.LinkedHashMap<>();
+        java.util.Set<Long> indexed = new java.util.HashSet<>();
+        listUses(n.blocks().get(0), appended, indexed);
+        List<Scanning> out = new ArrayList<>();
+        for (org.bytedeco.pytorch.Value v : appended.values()) {
+            if (!(env.get(v.address()) instanceof Seq seq) || boundIn.get(v.address()) != frame) {
+                continue; // built in the body (converted as it runs), or elsewhere (refused where it is changed)
             }
-            if (m.address() == end.address()) {
-                return null;
+            long holders = env.values().stream().filter(b -> holdsList(b, seq)).count();
+            if (holders != 1) {
+                continue;
+            }
+            Scanning s = new Scanning(seq, inputName(v), loopFrame, trip);
+            if (indexed.contains(v.address())) {
+                Type t = seq.elements().isEmpty() ? TensorType.unknown()
+                        : seq.elements().get(seq.elements().size() - 1) instanceof Ir ir ? ir.value().type() : TensorType.unknown();
+                s.last = loopFrame.graph.addInput(loopFrame.graph.freshName(s.name + "_last"), t);
+            }
+            env.put(v.address(), s);
+            out.add(s);
+        }
+        return out;
+    }
+
+    /** The lists {@code block} (and the blocks in it) appends to, by address, and those it indexes ({@code ys[k]}). */
+    private static void listUses(Block block, Map<Long, org.bytedeco.pytorch.Value> appended, java.util.Set<Long> indexed) {
+        JitNode end = block.return_node();
+        for (JitNode m = block.nodes().front(); m.address() != end.address(); m = m.next()) {
+            String kind = m.kind().toQualString().getString();
+            if (kind.equals("aten::append")) {
+                appended.putIfAbsent(m.input(0).address(), m.input(0));
+            } else if (kind.equals("aten::__getitem__")) {
+                indexed.add(m.input(0).address());
             }
             BlockArrayRef blocks = m.blocks();
             for (long b = 0; b < blocks.size(); b++) {
-                JitNode inner = otherUse(blocks.get(b), v, except);
-                if (inner != null) {
-                    return inner;
-                }
+                listUses(blocks.get(b), appended, indexed);
             }
         }
+    }
+
+    /** Whether {@code b} is list {@code seq} (the very one) or a list or tuple holding it. */
+    private static boolean holdsList(Bound b, Seq seq) {
+        return b == seq || b instanceof Seq other && other.elements().stream().anyMatch(e -> holdsList(e, seq));
+    }
+
+    /**
+     * A read of a list its run-time loop builds by appends ({@link Scanning}), in the loop's body: {@code ys[-1]} (this
+     * trip's element after the append, the previous trip's before it), {@code ys[k]} of the elements from before the
+     * loop, {@code len(ys)}; anything else is refused.
+     */
+    private void convertScanningRead(JitNode n, String kind, Scanning s) {
+        if (kind.equals("aten::len")) {
+            long known = s.prefix.size() + (s.element != null ? 1 : 0);
+            bind(n.output(), new Ir(op(n, "aten::add.int", List.of(frame.local(s.trip), Arg.of(known)), PrimitiveType.INT, "len")));
+            return;
+        }
+        if (kind.equals("aten::__getitem__") && bound(n.input(0)) == s && bound(n.input(1)) instanceof Known k && k.value().isInt()) {
+            long i = k.value().toInt();
+            if (i >= 0 && i < s.prefix.size()) {
+                bind(n.output(), s.prefix.get((int) i));
+                return;
+            }
+            if (i == -1 && s.element != null) {
+                bind(n.output(), s.element);
+                return;
+            }
+            if (i == -1 && s.last != null) {
+                bind(n.output(), new Ir(s.last)); // the last element when the trip began
+                return;
+            }
+        }
+        throw refuse(n, kind, "reads the list " + s.name + " that the run-time loop it is in builds by appends, in a way Kiln"
+                + " does not follow (it follows " + s.name + "[-1], elements from before the loop and len(" + s.name + ")):"
+                + " keep what the body needs in a loop variable (prev = h)");
     }
 
     /**
@@ -724,6 +797,10 @@ final class FrozenGraphConverter {
     private boolean convertScannedUse(JitNode n, String kind) {
         Scanned s = null;
         for (long i = 0; i < n.inputs().size() && s == null; i++) {
+            if (bound(n.input(i)) instanceof Scanning x) {
+                convertScanningRead(n, kind, x);
+                return true;
+            }
             if (bound(n.input(i)) instanceof Scanned x) {
                 s = x;
             }
@@ -810,6 +887,9 @@ final class FrozenGraphConverter {
         }
         if (b instanceof Scanned s) {
             return "the list built by appends in the run-time loop" + s.loop();
+        }
+        if (b instanceof Scanning s) {
+            return "the list " + s.name + " that the run-time loop builds by appends";
         }
         if (b instanceof Ir ir) {
             return "a " + ir.value().type().text();
@@ -1054,6 +1134,9 @@ final class FrozenGraphConverter {
             List<Bound> prefix = new ArrayList<>(s.prefix());
             prefix.replaceAll(e -> replaced(e, from, to));
             return new Scanned(s.stacked() == from ? to : s.stacked(), prefix, s.loop());
+        }
+        if (b instanceof Scanning s && s.element != null) {
+            s.element = replaced(s.element, from, to); // its prefix is the enclosing frame's, which a write in the body cannot rebind
         }
         return b;
     }
@@ -1363,7 +1446,6 @@ final class FrozenGraphConverter {
         Graph sub = new Graph("body");
         root.symbols().forEach(sub::declare);
         Frame f = new Frame(sub, frame, "loop");
-        f.loop = n;
         Value trip = sub.addInput("i", PrimitiveType.INT);
         List<Value> carriedIn = new ArrayList<>();
         for (int j = 0; j < own; j++) {
@@ -1372,10 +1454,20 @@ final class FrozenGraphConverter {
                     : a instanceof Arg.FloatLit ? PrimitiveType.FLOAT : PrimitiveType.BOOL;
             carriedIn.add(sub.addInput(sub.freshName(leafNames.get(j)), t));
         }
+        // the lists of this frame the body appends to: Scannings while the body converts; one whose elements the body
+        // reads carries its last element from trip to trip, an input after the loop's own carried values
+        List<Scanning> scanning = scanningLists(n, f, trip);
+        List<Scanning> lasts = scanning.stream().filter(x -> x.last != null).toList();
+        for (Scanning x : lasts) {
+            initial.add(x.prefix.isEmpty() ? placeholder(n, "Tensor").orElseThrow()
+                    : loopArg(n, x.prefix.get(x.prefix.size() - 1), "last element of " + x.name));
+        }
+        int ownAll = own + lasts.size();
         Frame outer = frame;
         Graph savedGraph = graph;
         List<Value> outs = new ArrayList<>();
-        List<Value> scanned = new ArrayList<>(); // what each trip appends to the lists it builds, after the carried values
+        List<Scanning> appended = new ArrayList<>(); // the lists the body did append to, in order
+        List<Value> scanned = new ArrayList<>(); // what each trip appends to them, the body's outputs after the carried values
         frame = f;
         graph = sub;
         try {
@@ -1403,8 +1495,14 @@ final class FrozenGraphConverter {
                     outs.add(nestedOutput(n, leaves.get(k), null, false, "its body gives element " + k + " of carried value " + j));
                 }
             }
-            for (Scan s : f.scans) {
-                scanned.add(nestedOutput(n, s.element(), null, false, "its body appends to " + s.name()));
+            for (Scanning x : lasts) {
+                outs.add(x.element == null ? x.last : nestedOutput(n, x.element, null, false, "its body appends to " + x.name));
+            }
+            for (Scanning x : scanning) {
+                if (x.element != null) {
+                    appended.add(x);
+                    scanned.add(nestedOutput(n, x.element, null, false, "its body appends to " + x.name));
+                }
             }
         } finally {
             frame = outer;
@@ -1414,14 +1512,14 @@ final class FrozenGraphConverter {
         List<Value> captured = List.copyOf(f.operands);
         List<Integer> written = new ArrayList<>();
         for (int c = 0; c < captured.size(); c++) {
-            Value in = sub.inputs().get(1 + own + c);
+            Value in = sub.inputs().get(1 + ownAll + c);
             outs.add(current(in));
             if (writes(n, in)) {
                 requireWritable(n, captured.get(c));
                 written.add(c);
             }
         }
-        refuseWrittenAppends(n, sub, f.scans, scanned);
+        refuseWrittenAppends(n, sub, appended, scanned);
         outs.addAll(scanned);
         sub.setOutputs(outs);
         removeDeadCode(sub);
@@ -1453,13 +1551,17 @@ final class FrozenGraphConverter {
                 names.add(graph.freshName(valueName(n.output(j)) + "_" + leaf));
             }
         }
+        for (Scanning x : lasts) {
+            types.add(TensorType.unknown());
+            names.add(graph.freshName(x.name + "_last"));
+        }
         for (Value c : captured) {
             types.add(c.type());
             names.add(graph.freshName(c.name() + "_carried"));
         }
         for (int k = 0; k < scanned.size(); k++) {
             types.add(scanned.get(k).type() instanceof TensorType t ? new TensorType(t.dtype(), Shape.unranked()) : TensorType.unknown());
-            names.add(graph.freshName(f.scans.get(k).name() + "_stacked"));
+            names.add(graph.freshName(appended.get(k).name + "_stacked"));
         }
         Node loop = graph.insertAt(graph.nodes().size(), schema(dev.kiln.ir.ControlFlow.LOOP), List.of(maxTrips, cond0,
                 Arg.list(carried)), types, names);
@@ -1487,33 +1589,23 @@ final class FrozenGraphConverter {
             }
         }
         for (int c : written) {
-            rebind(captured.get(c), loop.outputs().get(own + c));
+            rebind(captured.get(c), loop.outputs().get(ownAll + c));
         }
-        // the lists the body appended to now hold what they held before, then every trip's element: the stacked rows
+        // a list the body appended to now holds what it held before, then every trip's element: the stacked rows; one
+        // it did not append to after all (the append was in a branch decided when converting) is as it was
         String at = location(n).map(l -> " at " + l).orElse("");
-        for (int k = 0; k < f.scans.size(); k++) {
-            Seq list = f.scans.get(k).list();
-            Scanned s = new Scanned(loop.outputs().get(carried.size() + k), List.copyOf(list.elements()), at);
-            env.replaceAll((address, b) -> replacedList(b, list, s));
+        for (Scanning x : scanning) {
+            int k = appended.indexOf(x);
+            Bound after = k < 0 ? x.list : new Scanned(loop.outputs().get(carried.size() + k), x.prefix, at);
+            env.replaceAll((address, b) -> b == x ? after : b);
         }
-    }
-
-    /** {@code b} with list {@code list} (the very one) replaced by {@code with}, also where a list or tuple holds it. */
-    private static Bound replacedList(Bound b, Seq list, Bound with) {
-        if (b == list) {
-            return with;
-        }
-        if (b instanceof Seq seq) {
-            seq.elements().replaceAll(e -> replacedList(e, list, with));
-        }
-        return b;
     }
 
     /**
      * Refuses a run-time loop whose body writes in place into a tensor it appends to a list: the list holds that very
      * tensor in TorchScript, written by later ops and trips, while Kiln stacks each trip's element as the trip gives it.
      */
-    private void refuseWrittenAppends(JitNode n, Graph body, List<Scan> scans, List<Value> scanned) {
+    private void refuseWrittenAppends(JitNode n, Graph body, List<Scanning> scans, List<Value> scanned) {
         for (int k = 0; k < scans.size(); k++) {
             Value tensor = TensorSharing.viewOf(TensorSharing.sameTensor(scanned.get(k)));
             boolean written = tensor.kind() == Value.Kind.INPUT ? writes(n, tensor) : false;
@@ -1526,9 +1618,9 @@ final class FrozenGraphConverter {
                 written |= writingNodes.contains(node) && node.inputs().contains(tensor);
             }
             if (written) {
-                throw refuse(n, "prim::Loop", "its body writes in place into the tensor it appends to " + scans.get(k).name()
+                throw refuse(n, "prim::Loop", "its body writes in place into the tensor it appends to " + scans.get(k).name
                         + "; the list holds that very tensor in TorchScript, which later writes change, while Kiln stacks"
-                        + " each trip's element as the trip gives it: append a copy (" + scans.get(k).name()
+                        + " each trip's element as the trip gives it: append a copy (" + scans.get(k).name
                         + ".append(h.clone())) or write without in-place ops");
             }
         }
@@ -1651,6 +1743,9 @@ final class FrozenGraphConverter {
         }
         if (b instanceof Seq seq) {
             return seq.elements().stream().anyMatch(e -> holds(e, v));
+        }
+        if (b instanceof Scanning s) {
+            return s.last == v || s.element != null && holds(s.element, v) || s.prefix.stream().anyMatch(e -> holds(e, v));
         }
         return b instanceof Scanned s && (s.stacked() == v || s.prefix().stream().anyMatch(e -> holds(e, v)));
     }
@@ -1878,10 +1973,10 @@ final class FrozenGraphConverter {
             }
             return new Arg.ListArg(out);
         }
-        if (b instanceof Scanned s) {
-            throw refuse(n, kind, "passes the list built by appends in the run-time loop" + s.loop() + " as argument '"
-                    + param + "'; Kiln gives such a list to torch.stack, torch.cat, len() and indexing by an int: stack it"
-                    + " (torch.stack(outs)) and continue with the tensor");
+        if (b instanceof Scanned || b instanceof Scanning) {
+            throw refuse(n, kind, "passes " + describe(b) + " as argument '" + param + "'; Kiln gives such a list to"
+                    + " torch.stack, torch.cat, len() and indexing by an int after the loop: stack it (torch.stack(outs))"
+                    + " and continue with the tensor");
         }
         Known k = (Known) b;
         IValue v = k.value();

@@ -97,6 +97,16 @@ public class LoopAppendTest {
                 + "        y = torch.stack(outs, 1)\n    else:\n        y = x.t() * 3.0\n    return y",
         "res = []\n    for k in range(2):\n        outs = []\n        for i in range(x.size(0)):\n"
                 + "            outs.append(x[i] * float(k + 1))\n        res.append(torch.cat(outs, 0))\n    return torch.stack(res)",
+        // the body reads the list: the last element (autoregressive), one from before the loop, its length
+        "outs = [x[0]]\n    for i in range(x.size(0)):\n        outs.append(torch.tanh(x[i] + outs[-1] * 0.5))\n"
+                + "    return torch.stack(outs)",
+        "outs = [x[0] * 2.0]\n    acc = x[0] * 0.0\n    for i in range(x.size(0)):\n        outs.append(x[i] + outs[0])\n"
+                + "        acc = acc + outs[-1] * float(len(outs))\n    return torch.stack(outs), acc",
+        "outs = []\n    for i in range(x.size(0)):\n        outs.append(x[i] * float(len(outs) + 1))\n    return torch.cat(outs, 0)",
+        "outs = []\n    h = x[0]\n    for i in range(x.size(0)):\n        if i > 0:\n            h = outs[-1] * 0.5 + x[i]\n"
+                + "        outs.append(torch.tanh(h))\n    return torch.stack(outs)",
+        "tokens = [x[0]]\n    for step in range(6):\n        h = torch.tanh(tokens[-1] * 1.5 + 0.1)\n        tokens.append(h)\n"
+                + "        if bool(h.max() > 0.99):\n            break\n    return torch.stack(tokens, 1)",
         // a loop over a known range ended by a break on the model's values (greedy decoding)
         "tokens = []\n    h = x[0]\n    for step in range(8):\n        h = torch.tanh(h * 1.5 + 0.1)\n"
                 + "        tokens.append(h.argmax())\n        if bool(h.max() > 0.99):\n            break\n    return torch.stack(tokens), h",
@@ -143,9 +153,14 @@ public class LoopAppendTest {
 
     @Test
     void whatKilnCannotFollowIsRefusedWithWhatToDo() {
-        // the body reads the list, which holds the earlier trips' elements only at run time
-        refused("outs = [x[0]]\n    for i in range(x.size(0)):\n        outs.append(x[i] + outs[-1])\n    return torch.stack(outs)",
-                "(aten::__getitem__) at <string>:4", "keep what the body needs in a loop variable");
+        // the body reads an element other than the last or one from before the loop
+        refused("outs = [x[0], x[1]]\n    for i in range(x.size(0)):\n        outs.append(x[i] + outs[-2])\n    return torch.stack(outs)",
+                "(aten::__getitem__) at <string>:4", "it follows outs[-1], elements from before the loop and len(outs)",
+                "keep what the body needs in a loop variable");
+        refused("outs = [x[0]]\n    for i in range(x.size(0)):\n        outs.append(x[i] + outs[i])\n    return torch.stack(outs)",
+                "(aten::__getitem__) at <string>:4", "it follows outs[-1]");
+        refused("outs = [x[0]]\n    for i in range(x.size(0)):\n        outs.append(torch.stack(outs).sum(0))\n    return torch.stack(outs)",
+                "(aten::stack) at <string>:4", "it follows outs[-1]");
         refused("outs = []\n    for i in range(x.size(0)):\n        outs.append(x[i])\n        outs.append(x[i] * 2.0)\n"
                 + "    return torch.stack(outs)", "(aten::append) at <string>:5", "a second time in one trip");
         refused("outs = []\n    for i in range(x.size(0)):\n        outs.append(x[i])\n    outs.append(x[0])\n"
@@ -181,8 +196,9 @@ public class LoopAppendTest {
 
     /**
      * A loop over the rows of {@code x} ({@code for} over {@code x.size(0)}, a {@code while} on a counter, or a fixed
-     * range ended by a break on the values) whose body updates two states and appends one of several values to one or
-     * two lists (which may hold elements from before), at least once; after it, a random choice of stack and cat along
+     * range ended by a break on the values) whose body updates two states, reading the list's last element and length,
+     * and appends one of several values to one or two lists (which may hold elements from before), at least once; after
+     * it, a random choice of stack and cat along
      * every dimension, len, indexing and a loop over the list. Every element has {@code x}'s row shape.
      */
     public static String program(long seed) {
@@ -227,7 +243,13 @@ public class LoopAppendTest {
             }
             if (s < statements) {
                 double k = Math.round((r.nextDouble() * 2 - 1) * 4) / 4.0;
-                sb.append(pad).append(r.nextBoolean() ? "h = torch.tanh(" + row + " * " + k + " + h)\n" : "g = g * " + k + " + h\n");
+                boolean hasLast = prefix > 0 || s >= appendAt; // outs[-1] exists on every trip here
+                switch (r.nextInt(hasLast ? 4 : 3)) {
+                    case 0 -> sb.append(pad).append("h = torch.tanh(").append(row).append(" * ").append(k).append(" + h)\n");
+                    case 1 -> sb.append(pad).append("g = g * ").append(k).append(" + h\n");
+                    case 2 -> sb.append(pad).append("g = g + float(len(outs)) * ").append(k / 8).append("\n");
+                    default -> sb.append(pad).append("h = torch.tanh(outs[-1] * ").append(k).append(" + h)\n");
+                }
             }
         }
         if (sb.indexOf("while") >= 0) {
