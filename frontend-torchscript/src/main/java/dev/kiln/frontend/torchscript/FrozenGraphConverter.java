@@ -56,7 +56,7 @@ final class FrozenGraphConverter {
         "dropout", "empty", "poisson", "exponential", "geometric", "cauchy", "log_normal"};
 
     /** What a TorchScript value stands for while converting. */
-    private sealed interface Bound permits Known, Ir, Seq, Scanned, Scanning {
+    private sealed interface Bound permits Known, Ir, Seq, Dict, Scanned, Scanning {
     }
 
     /** A value known at compile time; {@code origin} is the prim::Constant output it came from, or 0. */
@@ -80,6 +80,14 @@ final class FrozenGraphConverter {
      * was built is {@link #boundIn}'s frame of its TorchScript value.
      */
     private record Seq(List<Bound> elements) implements Bound {
+    }
+
+    /**
+     * A dict whose keys are known when converting (str or int constants: {@code String} or {@code Long} here), in
+     * insertion order as Python keeps it; mutable, as {@link Seq}, for {@code d[k] = v} and the like
+     * ({@link #convertDictOp}). Where it was built is {@link #boundIn}'s frame of its TorchScript value.
+     */
+    private record Dict(java.util.LinkedHashMap<Object, Bound> entries) implements Bound {
     }
 
     /**
@@ -327,6 +335,11 @@ final class FrozenGraphConverter {
             for (Bound e : seq.elements()) {
                 flattenOutput(e, outs, what);
             }
+        } else if (b instanceof Dict d) {
+            // the values, in the dict's order (its keys are not kept: outputs are numbered)
+            for (Bound e : d.entries().values()) {
+                flattenOutput(e, outs, what);
+            }
         } else if (b instanceof Scanned s) {
             throw new KilnException(file + ": forward() returns, as " + what + ", the list built by appends in the run-time"
                     + " loop" + s.loop() + ", whose length is known only at run time; return torch.stack(outs) (or a"
@@ -365,6 +378,14 @@ final class FrozenGraphConverter {
                 }
                 bind(n.output(), new Known(iv.get(), n.output().debugName().getString(), n.output().address()));
                 return;
+            case "prim::DictConstruct": {
+                java.util.LinkedHashMap<Object, Bound> entries = new java.util.LinkedHashMap<>();
+                for (long i = 0; i + 1 < n.inputs().size(); i += 2) {
+                    entries.put(dictKey(n, kind, bound(n.input(i))), bound(n.input(i + 1)));
+                }
+                bind(n.output(), new Dict(entries));
+                return;
+            }
             case "prim::ListConstruct":
             case "prim::TupleConstruct":
                 List<Bound> elems = new ArrayList<>();
@@ -400,6 +421,9 @@ final class FrozenGraphConverter {
             default:
                 break;
         }
+        if (convertDictOp(n, kind)) {
+            return;
+        }
         FunctionSchema fs = n.maybeSchema();
         int written = writtenList(fs);
         if (written >= 0) {
@@ -410,10 +434,6 @@ final class FrozenGraphConverter {
             return;
         }
         if (fs == null || fs.isNull()) {
-            if (kind.equals("prim::DictConstruct")) {
-                throw refuse(n, kind, "the model builds a dict here, and Kiln translates lists and tuples but not dicts;"
-                        + " use separate variables, a list or a tuple in forward() instead");
-            }
             throw refuse(n, kind, "this TorchScript construct has no operator schema and Kiln does not translate it;"
                     + " rewrite that part of forward() with tensor operations, lists or tuples");
         }
@@ -457,6 +477,117 @@ final class FrozenGraphConverter {
             return new Known(elems.get(i), k.hint() + "_" + i, 0);
         }
         throw refuse(n, kind, "cannot take an element of a list computed at run time");
+    }
+
+    /** A dict key: a str or int known when converting, as a {@code String} or {@code Long}. */
+    private Object dictKey(JitNode n, String kind, Bound key) {
+        if (key instanceof Known k && k.value().isString()) {
+            return k.value().toStringRef().getString();
+        }
+        if (key instanceof Known k && k.value().isInt()) {
+            return k.value().toInt();
+        }
+        throw refuse(n, kind, "uses a dict key computed at run time (" + describe(key) + "); Kiln translates dicts whose"
+                + " keys are constants of the model (d['logits'])");
+    }
+
+    private static Known keyBound(Object key) {
+        return new Known(key instanceof String str ? new IValue(str) : new IValue((Long) key), "key", 0);
+    }
+
+    /**
+     * Dict operations on a dict the converter tracks ({@link Dict}): done while converting, as Python does them (a
+     * missing key refused as the KeyError it is). Changing a dict built outside the run-time branch or loop the change
+     * is in is refused, as for lists. False when the node does not read a tracked dict first.
+     */
+    private boolean convertDictOp(JitNode n, String kind) {
+        if (n.inputs().size() == 0 || !(bound(n.input(0)) instanceof Dict d)) {
+            return false;
+        }
+        java.util.LinkedHashMap<Object, Bound> entries = d.entries();
+        boolean changes = switch (kind) {
+            case "aten::_set_item", "aten::Delete", "aten::pop", "aten::update", "aten::clear", "aten::setdefault",
+                 "aten::popitem" -> true;
+            default -> false;
+        };
+        if (changes && boundIn.get(n.input(0).address()) != frame) {
+            throw refuse(n, kind, "changes a dict built outside the run-time " + frame.construct + " it is in, so what the"
+                    + " dict holds afterwards is known only at run time; change it outside the " + frame.construct
+                    + ", or keep the values in variables");
+        }
+        switch (kind) {
+            case "aten::__getitem__": {
+                Object key = dictKey(n, kind, bound(n.input(1)));
+                if (!entries.containsKey(key)) {
+                    throw refuse(n, kind, "the dict has no key " + key + " (the model would raise KeyError here)");
+                }
+                bind(n.output(), entries.get(key));
+                return true;
+            }
+            case "aten::get": {
+                Object key = dictKey(n, kind, bound(n.input(1)));
+                bind(n.output(), entries.containsKey(key) ? entries.get(key)
+                        : n.inputs().size() > 2 ? bound(n.input(2)) : new Known(new IValue(), "none", 0));
+                return true;
+            }
+            case "aten::__contains__":
+                bind(n.output(), new Known(new IValue(entries.containsKey(dictKey(n, kind, bound(n.input(1))))), "in", 0));
+                return true;
+            case "aten::len":
+                bind(n.output(), new Known(new IValue((long) entries.size()), "len", 0));
+                return true;
+            case "aten::keys": {
+                List<Bound> keys = new ArrayList<>();
+                entries.keySet().forEach(k -> keys.add(keyBound(k)));
+                bind(n.output(), new Seq(keys));
+                return true;
+            }
+            case "aten::values":
+                bind(n.output(), new Seq(new ArrayList<>(entries.values())));
+                return true;
+            case "aten::items": {
+                List<Bound> items = new ArrayList<>();
+                entries.forEach((k, v) -> items.add(new Seq(new ArrayList<>(List.of(keyBound(k), v)))));
+                bind(n.output(), new Seq(items));
+                return true;
+            }
+            case "aten::copy":
+            case "aten::dict":
+                bind(n.output(), new Dict(new java.util.LinkedHashMap<>(entries)));
+                return true;
+            case "aten::_set_item":
+                entries.put(dictKey(n, kind, bound(n.input(1))), bound(n.input(2)));
+                return true;
+            case "aten::Delete": {
+                Object key = dictKey(n, kind, bound(n.input(1)));
+                if (entries.remove(key) == null) {
+                    throw refuse(n, kind, "the dict has no key " + key + " to delete (the model would raise KeyError here)");
+                }
+                return true;
+            }
+            case "aten::pop": {
+                Object key = dictKey(n, kind, bound(n.input(1)));
+                Bound v = entries.remove(key);
+                if (v == null && n.inputs().size() < 3) {
+                    throw refuse(n, kind, "the dict has no key " + key + " to pop (the model would raise KeyError here)");
+                }
+                bind(n.output(), v != null ? v : bound(n.input(2)));
+                return true;
+            }
+            case "aten::update":
+                if (!(bound(n.input(1)) instanceof Dict other)) {
+                    throw refuse(n, kind, "updates a dict from " + describe(bound(n.input(1))) + "; Kiln translates updates"
+                            + " from dicts it knows");
+                }
+                entries.putAll(other.entries());
+                return true;
+            case "aten::clear":
+                entries.clear();
+                return true;
+            default:
+                throw refuse(n, kind, "uses a dict in a way Kiln does not translate (it translates d[k], d[k] = v, get, in,"
+                        + " len, keys, values, items, copy, del, pop, update and clear with constant keys)");
+        }
     }
 
     /** List reads on lists the converter tracks itself (built by ListConstruct, changed by {@link #convertListWrite}). */
@@ -755,7 +886,8 @@ final class FrozenGraphConverter {
 
     /** Whether {@code b} is list {@code seq} (the very one) or a list or tuple holding it. */
     private static boolean holdsList(Bound b, Seq seq) {
-        return b == seq || b instanceof Seq other && other.elements().stream().anyMatch(e -> holdsList(e, seq));
+        return b == seq || b instanceof Seq other && other.elements().stream().anyMatch(e -> holdsList(e, seq))
+                || b instanceof Dict d && d.entries().values().stream().anyMatch(e -> holdsList(e, seq));
     }
 
     /**
@@ -884,6 +1016,9 @@ final class FrozenGraphConverter {
     private static String describe(Bound b) {
         if (b instanceof Seq) {
             return "a list or tuple";
+        }
+        if (b instanceof Dict) {
+            return "a dict";
         }
         if (b instanceof Scanned s) {
             return "the list built by appends in the run-time loop" + s.loop();
@@ -1130,6 +1265,9 @@ final class FrozenGraphConverter {
         if (b instanceof Seq seq) {
             seq.elements().replaceAll(e -> replaced(e, from, to));
         }
+        if (b instanceof Dict d) {
+            d.entries().replaceAll((k, e) -> replaced(e, from, to));
+        }
         if (b instanceof Scanned s) {
             List<Bound> prefix = new ArrayList<>(s.prefix());
             prefix.replaceAll(e -> replaced(e, from, to));
@@ -1370,6 +1508,7 @@ final class FrozenGraphConverter {
         private final java.util.Set<Node> writingBefore = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
         private final Map<Node, java.util.Set<Integer>> writtenBefore = new java.util.IdentityHashMap<>();
         private final Map<Seq, List<Bound>> lists = new java.util.IdentityHashMap<>();
+        private final Map<Dict, java.util.LinkedHashMap<Object, Bound>> dicts = new java.util.IdentityHashMap<>();
         private final int unrolledBefore = unrolled;
         private final int droppedBefore = droppedAssertions;
         /** The current frame's captures: a write-back rebinds them ({@link #rebind}) to values that go away. */
@@ -1387,6 +1526,10 @@ final class FrozenGraphConverter {
             if (b instanceof Seq seq && !lists.containsKey(seq)) {
                 lists.put(seq, new ArrayList<>(seq.elements()));
                 seq.elements().forEach(this::remember);
+            }
+            if (b instanceof Dict d && !dicts.containsKey(d)) {
+                dicts.put(d, new java.util.LinkedHashMap<>(d.entries()));
+                d.entries().values().forEach(this::remember);
             }
         }
 
@@ -1408,6 +1551,10 @@ final class FrozenGraphConverter {
             lists.forEach((seq, elements) -> {
                 seq.elements().clear();
                 seq.elements().addAll(elements);
+            });
+            dicts.forEach((d, entries) -> {
+                d.entries().clear();
+                d.entries().putAll(entries);
             });
             unrolled = unrolledBefore;
             droppedAssertions = droppedBefore;
@@ -1744,6 +1891,9 @@ final class FrozenGraphConverter {
         if (b instanceof Seq seq) {
             return seq.elements().stream().anyMatch(e -> holds(e, v));
         }
+        if (b instanceof Dict d) {
+            return d.entries().values().stream().anyMatch(e -> holds(e, v));
+        }
         if (b instanceof Scanning s) {
             return s.last == v || s.element != null && holds(s.element, v) || s.prefix.stream().anyMatch(e -> holds(e, v));
         }
@@ -1972,6 +2122,10 @@ final class FrozenGraphConverter {
                 out.add(toArg(e, elem, n, kind, param));
             }
             return new Arg.ListArg(out);
+        }
+        if (b instanceof Dict) {
+            throw refuse(n, kind, "passes a dict as argument '" + param + "', which Kiln does not translate; pass its"
+                    + " values (d['key']) instead");
         }
         if (b instanceof Scanned || b instanceof Scanning) {
             throw refuse(n, kind, "passes " + describe(b) + " as argument '" + param + "'; Kiln gives such a list to"

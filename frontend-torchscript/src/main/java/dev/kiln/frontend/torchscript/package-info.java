@@ -16,8 +16,12 @@
  *     {@code __getitem__}, {@code len}, and the in-place list changes {@code append}, {@code insert}, {@code pop},
  *     item assignment, {@code extend}, {@code reverse}, {@code del} and {@code clear}, done as Python does them) are
  *     tracked while converting and become list arguments (a change to a list built outside the run-time branch or
- *     loop it is in is refused: what the list holds would be known only at run time); a list returned by an op and unpacked becomes {@code prim::ListUnpack}, as in the
- *     torch.export frontend;</li>
+ *     loop it is in is refused: what the list holds would be known only at run time, except one append per trip of a
+ *     run-time loop, whose elements become the loop's stacked scan output); a list returned by an op and unpacked
+ *     becomes {@code prim::ListUnpack}, as in the torch.export frontend;</li>
+ * <li>dicts with constant keys ({@code DictConstruct}, {@code d[k]}, {@code d[k] = v}, {@code get}, {@code in},
+ *     {@code len}, {@code keys}, {@code values}, {@code items}, {@code copy}, {@code del}, {@code pop}, {@code update},
+ *     {@code clear}) are tracked the same way; a dict returned by {@code forward} gives its values, in order;</li>
  * <li>scalar arithmetic on known values (the size arithmetic of traced models) is folded by running
  *     the op in libtorch, and shape queries on inputs with given types are answered;</li>
  * <li>{@code prim::If} with a known condition is folded; with a condition computed at run time it becomes a
@@ -33,7 +37,7 @@
  * from an {@code .npz} of example inputs.
  *
  * <p>Refused: list inputs without input types (or more
- * than one), list outputs whose length is only known at run time, dict and object
+ * than one), list outputs whose length is only known at run time, dict inputs and keys computed at run time, object
  * values, {@code prim::RaiseException} reached unconditionally, interpreter-only prim nodes without a
  * schema (e.g. {@code prim::CallFunction} left after freezing, {@code prim::PythonOp}, forks and
  * awaits), quantized/sparse/MKLDNN tensor constants.

@@ -122,12 +122,37 @@ public class ListMutationTest {
                 .hasMessageContaining("list assignment index 2 is out of range for a list of 2").hasMessageContaining("IndexError");
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "d = {'a': x}\n    d['b'] = x * 3.0\n    return d['b'] + d['a']",
+        // every operation Kiln translates, a loop over the items, and a dict returned (its values, in order)
+        "d = {'a': x, 'b': x * 2.0}\n    d['c'] = d['a'] + 1.0\n    d['a'] = x - 1.0\n    n = len(d)\n"
+                + "    e = d.get('z', x) + d.get('b', x)\n    if 'b' in d:\n        e = e + d['b']\n    for k, v in d.items():\n"
+                + "        e = e + v\n    for k in d.keys():\n        e = e * 0.5 + d[k]\n    vs = d.values()\n"
+                + "    c = d.copy()\n    c.pop('a')\n    del d['b']\n    d.update({'q': x * 4.0})\n"
+                + "    return {'out': e * float(n), 'k': d['c'], 'vs': torch.cat(vs, 0), 'n': x * float(len(c) + len(d))}",
+        "d: Dict[int, Tensor] = {}\n    for i in range(3):\n        d[i] = x * float(i)\n    d.clear()\n    d[7] = x\n    return d[7]",
+    })
+    void dictsAreWhatLibtorchComputes(String body) {
+        converts("def forward(self, x):\n    " + body + "\n", TorchScriptOptions.defaults());
+    }
+
     @Test
-    void aDictIsRefusedWithWhatToDo() {
-        String source = "def forward(self, x):\n    d = {'a': x}\n    d['b'] = x * 3.0\n    return d['b'] + d['a']\n";
-        Path f = TorchScriptModels.save(source, tmp, "dict.pt");
-        assertThatThrownBy(() -> TorchScriptFrontend.load(f, TorchScriptOptions.defaults())).isInstanceOf(KilnException.class)
-                .hasMessageContaining("(prim::DictConstruct)").hasMessageContaining("translates lists and tuples but not dicts");
+    void whatKilnCannotFollowInADictIsRefusedWithWhatToDo() {
+        String[][] cases = {
+            {"d = {'a': x}\n    if bool(x.sum() > 0.0):\n        d['a'] = x * 2.0\n    return d['a']", "(aten::_set_item) at <string>:4",
+                "changes a dict built outside the run-time branch"},
+            {"d = {'a': x}\n    return d['b']", "(aten::__getitem__) at <string>:3", "no key b (the model would raise KeyError here)"},
+            {"d = {'a': x}\n    return torch.cat(list(d.values()), 0) + d[str(x.size(0))]", "a dict key computed at run time"},
+        };
+        for (String[] c : cases) {
+            Path f = TorchScriptModels.save("def forward(self, x):\n    " + c[0] + "\n", tmp, "d" + Integer.toHexString(c[0].hashCode()) + ".pt");
+            var thrown = assertThatThrownBy(() -> TorchScriptFrontend.load(f, TorchScriptOptions.defaults())).as(c[0])
+                    .isExactlyInstanceOf(KilnException.class).hasMessageContaining(f.toString());
+            for (int k = 1; k < c.length; k++) {
+                thrown.hasMessageContaining(c[k]);
+            }
+        }
     }
 
     // ---------------------------------------------------------------- property: random sequences of list changes

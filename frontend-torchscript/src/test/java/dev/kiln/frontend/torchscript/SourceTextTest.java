@@ -218,17 +218,17 @@ class SourceTextTest {
     }
 
     @Test
-    void constructWithoutSchemaIsRefusedByName() {
+    void aMissingDictKeyIsRefusedByNodeAsThePythonErrorItIs() {
         JitModule m = module(""
                 + "def forward(self, x):\n"
                 + "    d: Dict[str, Tensor] = {}\n"
                 + "    d['a'] = x\n"
-                + "    return d['a']\n");
+                + "    return d[str(x.size(0))]\n");
         assertThatThrownBy(() -> convert(m, F32_2x3))
                 .isExactlyInstanceOf(KilnException.class)
                 .hasMessageStartingWith("m.pt: node ")
-                .hasMessageContaining("(prim::DictConstruct)")
-                .hasMessageContaining("not dicts; use separate variables, a list or a tuple");
+                .hasMessageContaining("(aten::__getitem__) at <string>:4")
+                .hasMessageContaining("the dict has no key 2 (the model would raise KeyError here)");
     }
 
     @Test

@@ -44,7 +44,7 @@ public final class TorchScriptModels {
         return libtorch(file, List.of(x));
     }
 
-    /** The outputs of the saved module on copies of {@code inputs}, a tuple flattened. */
+    /** The outputs of the saved module on copies of {@code inputs}, a tuple flattened, a dict's values in order. */
     public static List<ConstantTensor> libtorch(Path file, List<ConstantTensor> inputs) {
         try (PointerScope scope = new PointerScope()) {
             JitModule m = org.bytedeco.pytorch.global.torch.load(file.toString());
@@ -58,6 +58,12 @@ public final class TorchScriptModels {
                 var elems = out.toTuple().elements();
                 for (long i = 0; i < elems.size(); i++) {
                     result.add(TorchEval.toConstant(elems.get(i).toTensor()));
+                }
+            } else if (out.isGenericDict()) {
+                // the values, in the dict's order (as Kiln numbers them)
+                var dict = out.toGenericDict();
+                for (var it = dict.begin(); !it.equals(dict.end()); it = it.increment()) {
+                    result.add(TorchEval.toConstant(it.access().value().toTensor()));
                 }
             } else {
                 result.add(TorchEval.toConstant(out.toTensor()));
