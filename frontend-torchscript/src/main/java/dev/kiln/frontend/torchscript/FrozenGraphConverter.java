@@ -265,7 +265,7 @@ final class FrozenGraphConverter {
     }
 
     private static int tensorSlots(SchemaType t) {
-        if (t.isTensor()) {
+        if (t.isTensor() || t instanceof SchemaType.OptionalOf o && o.element().isTensor()) {
             return 1;
         }
         if (t instanceof SchemaType.TupleOf tuple) {
@@ -286,6 +286,10 @@ final class FrozenGraphConverter {
 
     private Bound inputBound(String name, SchemaType t, String typeText, List<TensorType> specs, int[] counter,
                              int listLength) {
+        if (t instanceof SchemaType.OptionalOf o && (o.element().isTensor() || o.element().toIrType().orElse(null) instanceof PrimitiveType)) {
+            // mask: Optional[Tensor] = None: an input that is given (its "is None" checks fold to False)
+            return inputBound(name, o.element(), typeText, specs, counter, listLength);
+        }
         if (t.isTensor()) {
             int k = counter[0]++;
             Type type = specs.isEmpty() ? TensorType.unknown() : k < specs.size() ? specs.get(k) : TensorType.unknown();
@@ -430,7 +434,8 @@ final class FrozenGraphConverter {
             convertListWrite(n, kind, written);
             return;
         }
-        if (convertScannedUse(n, kind) || convertListOp(n, kind) || convertShapeQuery(n, kind) || convertSizeItem(n, kind)) {
+        if (convertScannedUse(n, kind) || convertListOp(n, kind) || convertShapeQuery(n, kind) || convertSizeItem(n, kind)
+                || convertNoneCheck(n, kind)) {
             return;
         }
         if (fs == null || fs.isNull()) {
@@ -1030,6 +1035,26 @@ final class FrozenGraphConverter {
             return "a " + ir.value().type().text();
         }
         return "the constant " + ((Known) b).value().tagKind().getString();
+    }
+
+    /**
+     * {@code x is None} / {@code x is not None} where exactly one side is None: known while converting, since every
+     * other value the converter binds is present (an {@code Optional[Tensor]} input is a given tensor). Two known
+     * values fold through libtorch like any other op.
+     */
+    private boolean convertNoneCheck(JitNode n, String kind) {
+        if (!kind.equals("aten::__is__") && !kind.equals("aten::__isnot__") || n.inputs().size() != 2) {
+            return false;
+        }
+        boolean noneA = bound(n.input(0)) instanceof Known a && a.value().isNone();
+        boolean noneB = bound(n.input(1)) instanceof Known b && b.value().isNone();
+        boolean knownA = bound(n.input(0)) instanceof Known;
+        boolean knownB = bound(n.input(1)) instanceof Known;
+        if (noneA == noneB || knownA && knownB) {
+            return false;
+        }
+        bind(n.output(), new Known(new IValue(kind.equals("aten::__isnot__")), "is_none", 0));
+        return true;
     }
 
     /**

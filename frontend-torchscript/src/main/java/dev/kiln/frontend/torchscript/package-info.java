@@ -32,7 +32,8 @@
  *     with the node's source location.</li>
  * </ul>
  * Graph inputs are the tensors (tuples flattened; one {@code List[Tensor]} parameter takes the input
- * types the others leave over) and int/float/bool arguments of {@code forward}; outputs are flattened
+ * types the others leave over; an {@code Optional} one is given, its {@code is None} checks folded) and
+ * int/float/bool arguments of {@code forward}; outputs are flattened
  * tensors. {@link dev.kiln.frontend.torchscript.InputSpecs} reads input types
  * from an {@code .npz} of example inputs.
  *
