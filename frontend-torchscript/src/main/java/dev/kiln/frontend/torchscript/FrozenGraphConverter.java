@@ -358,7 +358,8 @@ final class FrozenGraphConverter {
                 }
             } else {
                 throw new KilnException(file + ": forward() returns a constant " + k.value().tagKind().getString()
-                        + " as " + what + "; Kiln graphs return tensors");
+                        + " as " + what + " (or among its elements); Kiln graphs return tensors: return only the tensors"
+                        + " (drop the " + k.value().tagKind().getString() + ", or make it a tensor with torch.tensor(...))");
             }
         }
     }
