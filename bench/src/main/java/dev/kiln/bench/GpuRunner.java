@@ -415,6 +415,8 @@ public final class GpuRunner {
         env.put("kiln", args.kilnVersion().orElse(kilnVersion()));
         env.put("mode", (args.quick() ? "quick" : "full") + ", iters " + args.iters() + ", warm-up " + args.warmup()
                 + ", groups " + String.join(",", args.groups()));
+        // 0 since 2026-12-05 (dev.kiln.ir.JavaCppDefaults): earlier runs paid a memory check per native allocation
+        env.put("javacpp_max_physical_bytes", org.bytedeco.javacpp.Pointer.maxPhysicalBytes());
         dev.kiln.backend.tensorrt.runtime.NativeLibraries.requireTensorRt();
         int v = nvinfer.getInferLibVersion();
         env.put("tensorrt", (v / 10000) + "." + (v / 100 % 100) + "." + (v % 100));

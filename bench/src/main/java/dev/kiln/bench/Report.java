@@ -36,7 +36,8 @@ public final class Report {
                 + env.path("torch_cuda").asText("?"));
         row(b, "torch", env.path("torch").asText("?") + ", torchvision " + env.path("torchvision").asText("?")
                 + ", transformers " + env.path("transformers").asText("?") + ", onnx " + env.path("onnx").asText("?"));
-        row(b, "Kiln", env.path("kiln").asText("?"));
+        row(b, "Kiln", env.path("kiln").asText("?") + (env.has("javacpp_max_physical_bytes")
+                ? " (JavaCPP maxPhysicalBytes " + env.path("javacpp_max_physical_bytes").asLong() + ")" : ""));
         row(b, "run", env.path("mode").asText("?"));
         Map<String, Set<String>> earlier = new LinkedHashMap<>();
         for (JsonNode m : merged.path("measurements")) {
