@@ -59,6 +59,34 @@ public final class ControlFlow {
         return loop.outputs().size() - carried(loop).size();
     }
 
+    /**
+     * Whether a loop runs until its trip count whatever its values ({@code for i in range(n)}): its condition starts as
+     * a literal or constant true and the body gives back, as the condition, a carried constant true that it passes
+     * through unchanged. Then nothing need read the condition at run time (on a GPU, reading it waits for the device).
+     */
+    public static boolean runsEveryTrip(Node loop) {
+        if (!isTrue(loop.arg(1))) {
+            return false;
+        }
+        Graph body = body(loop);
+        Value cond = body.outputs().get(0);
+        int j = body.inputs().indexOf(cond) - 1;
+        List<Arg> carried = carried(loop);
+        return j >= 0 && j < carried.size() && isTrue(carried.get(j)) && body.outputs().get(j + 1) == cond;
+    }
+
+    /** A literal true, or a constant true (a bool, or a one-element tensor holding non-zero). */
+    private static boolean isTrue(Arg a) {
+        if (a instanceof Arg.BoolLit b) {
+            return b.value();
+        }
+        if (a instanceof Value v && v.constant().isPresent()) {
+            ConstantTensor c = v.constant().get();
+            return c.numel() == 1 && c.getDouble(0) != 0;
+        }
+        return false;
+    }
+
     /** A loop's body. */
     public static Graph body(Node loop) {
         return loop.subgraphs().get(0);

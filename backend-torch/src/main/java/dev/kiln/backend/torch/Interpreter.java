@@ -273,6 +273,7 @@ public final class Interpreter implements AutoCloseable {
             carried.add(TorchEval.literalOrRead(a, read));
         }
         int own = carried.size();
+        boolean everyTrip = ControlFlow.runsEveryTrip(n);
         int scanCount = ControlFlow.scans(n);
         List<List<IValue>> scans = new ArrayList<>(); // every trip's scan values: ours to release
         for (int k = 0; k < scanCount; k++) {
@@ -297,7 +298,8 @@ public final class Interpreter implements AutoCloseable {
                     scans.get(k).add(out.get(1 + own + k));
                 }
                 try {
-                    go = TorchEval.predicate(n, out.get(0));
+                    // a for loop's condition stays true: not read (on a GPU each read waits for the device)
+                    go = everyTrip || TorchEval.predicate(n, out.get(0));
                 } finally {
                     out.get(0).releaseReference();
                 }

@@ -224,36 +224,16 @@ public final class ShapeInference {
     }
 
     /**
-     * The number of trips of a loop that runs until its trip count ({@code for i in range(n)}): {@code max_trips} as an
-     * expression, when the condition starts true and the body gives it back unchanged, a constant true; else null.
+     * The number of trips of a loop that runs until its trip count ({@code for i in range(n)}, {@link
+     * dev.kiln.ir.ControlFlow#runsEveryTrip}): {@code max_trips} as an expression; else null.
      */
     private static SymExpr tripsOf(Node loop, Map<Value, SymExpr> ints) {
-        dev.kiln.ir.Graph body = dev.kiln.ir.ControlFlow.body(loop);
-        List<dev.kiln.ir.Arg> carried = dev.kiln.ir.ControlFlow.carried(loop);
-        if (!isTrue(loop.arg(1))) {
-            return null;
-        }
-        Value cond = body.outputs().get(0);
-        int j = body.inputs().indexOf(cond) - 1;
-        if (j < 0 || !isTrue(carried.get(j)) || body.outputs().get(j + 1) != cond) {
+        if (!dev.kiln.ir.ControlFlow.runsEveryTrip(loop)) {
             return null;
         }
         dev.kiln.ir.Arg max = loop.arg(0);
-        SymExpr n = max instanceof dev.kiln.ir.Arg.IntLit lit ? SymExpr.of(Math.max(0, lit.value()))
+        return max instanceof dev.kiln.ir.Arg.IntLit lit ? SymExpr.of(Math.max(0, lit.value()))
                 : max instanceof Value v ? ints.get(v) : null;
-        return n;
-    }
-
-    /** A literal true, or a constant true (a bool, or a one-element tensor holding non-zero). */
-    private static boolean isTrue(dev.kiln.ir.Arg a) {
-        if (a instanceof dev.kiln.ir.Arg.BoolLit b) {
-            return b.value();
-        }
-        if (a instanceof Value v && v.constant().isPresent()) {
-            dev.kiln.ir.ConstantTensor c = v.constant().get();
-            return c.numel() == 1 && c.getDouble(0) != 0;
-        }
-        return false;
     }
 
     /** The type of a value that is {@code a} on one path and {@code b} on another. */
