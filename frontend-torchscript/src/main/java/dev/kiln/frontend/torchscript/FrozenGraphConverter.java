@@ -124,6 +124,11 @@ final class FrozenGraphConverter {
             this.frame = frame;
             this.trip = trip;
         }
+
+        /** The name as IR values take it: TorchScript leaves some lists numbered only. */
+        String irName() {
+            return Character.isDigit(name.charAt(0)) ? "list" + name : name;
+        }
     }
 
     /**
@@ -865,7 +870,7 @@ final class FrozenGraphConverter {
             if (indexed.contains(v.address())) {
                 Type t = seq.elements().isEmpty() ? TensorType.unknown()
                         : seq.elements().get(seq.elements().size() - 1) instanceof Ir ir ? ir.value().type() : TensorType.unknown();
-                s.last = loopFrame.graph.addInput(loopFrame.graph.freshName(s.name + "_last"), t);
+                s.last = loopFrame.graph.addInput(loopFrame.graph.freshName(s.irName() + "_last"), t);
             }
             env.put(v.address(), s);
             out.add(s);
@@ -1726,7 +1731,7 @@ final class FrozenGraphConverter {
         }
         for (Scanning x : lasts) {
             types.add(TensorType.unknown());
-            names.add(graph.freshName(x.name + "_last"));
+            names.add(graph.freshName(x.irName() + "_last"));
         }
         for (Value c : captured) {
             types.add(c.type());
@@ -1734,7 +1739,7 @@ final class FrozenGraphConverter {
         }
         for (int k = 0; k < scanned.size(); k++) {
             types.add(scanned.get(k).type() instanceof TensorType t ? new TensorType(t.dtype(), Shape.unranked()) : TensorType.unknown());
-            names.add(graph.freshName(appended.get(k).name + "_stacked"));
+            names.add(graph.freshName(appended.get(k).irName() + "_stacked"));
         }
         Node loop = graph.insertAt(graph.nodes().size(), schema(dev.kiln.ir.ControlFlow.LOOP), List.of(maxTrips, cond0,
                 Arg.list(carried)), types, names);
