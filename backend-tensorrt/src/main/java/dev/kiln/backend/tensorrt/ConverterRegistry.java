@@ -59,6 +59,11 @@ public final class ConverterRegistry {
     public Lookup lookup(Node node, ConverterSettings settings) {
         List<OpConverter> candidates = byOp.get(node.op());
         if (candidates == null) {
+            if (dev.kiln.ir.ControlFlow.isCond(node) || dev.kiln.ir.ControlFlow.isLoop(node)) {
+                return new Lookup(Optional.empty(), "no TensorRT converter for " + node.op() + ": control flow decided at"
+                        + " run time (a " + (dev.kiln.ir.ControlFlow.isLoop(node) ? "loop" : "branch") + ") runs in libtorch,"
+                        + " its nested graph node by node (docs/hybrid.md)");
+            }
             return new Lookup(Optional.empty(), "no TensorRT converter for " + node.op());
         }
         List<String> reasons = new ArrayList<>();
