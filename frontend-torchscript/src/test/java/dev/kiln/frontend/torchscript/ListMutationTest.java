@@ -242,6 +242,64 @@ public class ListMutationTest {
         }
     }
 
+    /**
+     * A program that builds a dict of tensors with constant keys and changes and reads it with a random sequence of
+     * dict operations (keys that exist where the operation needs one), at top level and in a loop over
+     * {@code range(2)}; returns a value computed from every entry, and the dict itself (its values, in order).
+     */
+    public static String dictProgram(long seed) {
+        Random r = new Random(seed);
+        StringBuilder sb = new StringBuilder("def forward(self, x):\n    d = {'a': x, 'b': x * 2.0}\n    acc = x * 0.0\n");
+        List<String> keys = new java.util.ArrayList<>(List.of("a", "b"));
+        int statements = 3 + r.nextInt(7);
+        for (int s = 0; s < statements; s++) {
+            String k = keys.get(r.nextInt(keys.size()));
+            String fresh = String.valueOf((char) ('c' + r.nextInt(6)));
+            double c = Math.round((r.nextDouble() * 4 - 2) * 4) / 4.0;
+            switch (r.nextInt(9)) {
+                case 0 -> {
+                    sb.append("    d['").append(fresh).append("'] = d['").append(k).append("'] * ").append(c).append("\n");
+                    if (!keys.contains(fresh)) {
+                        keys.add(fresh);
+                    }
+                }
+                case 1 -> sb.append("    acc = acc + d.get('").append(fresh).append("', x * ").append(c).append(")\n");
+                case 2 -> sb.append("    if '").append(fresh).append("' in d:\n        acc = acc - d['").append(fresh).append("']\n");
+                case 3 -> sb.append("    for kk, v in d.items():\n        acc = acc * 0.5 + v\n");
+                case 4 -> sb.append("    acc = acc + x * float(len(d))\n");
+                case 5 -> {
+                    if (keys.size() > 1) {
+                        sb.append("    y = d.pop('").append(k).append("')\n    acc = acc + y\n");
+                        keys.remove(k);
+                    }
+                }
+                case 6 -> {
+                    sb.append("    e = d.copy()\n    e['").append(fresh).append("'] = x\n    acc = acc + torch.cat(list(e.values()), 0).sum()\n");
+                }
+                case 7 -> {
+                    sb.append("    for i in range(2):\n        d['").append(k).append("'] = torch.tanh(d['").append(k).append("'] + ")
+                            .append(c).append(")\n");
+                }
+                default -> {
+                    sb.append("    d.update({'").append(fresh).append("': acc + ").append(c).append("})\n");
+                    if (!keys.contains(fresh)) {
+                        keys.add(fresh);
+                    }
+                }
+            }
+        }
+        return sb.append("    return acc, d\n").toString();
+    }
+
+    @Property(tries = 100, seed = "29")
+    void randomDictProgramsComputeWhatLibtorchComputes(@ForAll long seed) {
+        String source = dictProgram(seed);
+        Path f = TorchScriptModels.save(source, dir, "d" + Long.toHexString(seed) + ".pt");
+        Graph g = TorchScriptFrontend.load(f, TorchScriptOptions.defaults());
+        assertThat(Verifier.check(g)).as(source).isEmpty();
+        TorchScriptModels.assertComputesWhatLibtorchComputes(f, g, List.of(X), 1e-5, source);
+    }
+
     @Property(tries = 150, seed = "11")
     void randomListChangesComputeWhatLibtorchComputes(@ForAll long seed) {
         String source = program(seed);

@@ -54,21 +54,30 @@ public final class TorchScriptModels {
             }
             IValue out = m.forward(args);
             List<ConstantTensor> result = new ArrayList<>();
-            if (out.isTuple()) {
-                var elems = out.toTuple().elements();
-                for (long i = 0; i < elems.size(); i++) {
-                    result.add(TorchEval.toConstant(elems.get(i).toTensor()));
-                }
-            } else if (out.isGenericDict()) {
-                // the values, in the dict's order (as Kiln numbers them)
-                var dict = out.toGenericDict();
-                for (var it = dict.begin(); !it.equals(dict.end()); it = it.increment()) {
-                    result.add(TorchEval.toConstant(it.access().value().toTensor()));
-                }
-            } else {
-                result.add(TorchEval.toConstant(out.toTensor()));
-            }
+            flatten(out, result);
             return result;
+        }
+    }
+
+    /** {@code v}'s tensors in order: a tuple's or list's elements, a dict's values, nested ones flattened in turn. */
+    private static void flatten(IValue v, List<ConstantTensor> out) {
+        if (v.isTuple()) {
+            var elems = v.toTuple().elements();
+            for (long i = 0; i < elems.size(); i++) {
+                flatten(elems.get(i), out);
+            }
+        } else if (v.isGenericDict()) {
+            var dict = v.toGenericDict();
+            for (var it = dict.begin(); !it.equals(dict.end()); it = it.increment()) {
+                flatten(it.access().value(), out);
+            }
+        } else if (v.isList()) {
+            var list = v.toList();
+            for (long i = 0; i < list.size(); i++) {
+                flatten(list.get(i), out);
+            }
+        } else {
+            out.add(TorchEval.toConstant(v.toTensor()));
         }
     }
 
