@@ -217,7 +217,7 @@ final class FrozenGraphConverter {
      * inputs in order; empty means every tensor input is {@link TensorType#unknown()}), nodes, outputs.
      */
     void convert(org.bytedeco.pytorch.Graph jit, List<TensorType> inputTypes) {
-        bindInputs(jit.inputs(), inputTypes);
+        bindInputs(jit.inputs(), inputTypes, jit.block());
         walk(jit.block());
         List<Value> outs = new ArrayList<>();
         ValueArrayRef rets = jit.outputs();
@@ -236,12 +236,18 @@ final class FrozenGraphConverter {
      * Binds {@code forward}'s parameters. A {@code List[Tensor]} parameter has no fixed length: with
      * input types given, the one list parameter takes the types left over by the other parameters.
      */
-    private void bindInputs(ValueArrayRef ins, List<TensorType> specs) {
+    private void bindInputs(ValueArrayRef ins, List<TensorType> specs, Block body) {
         long first = ins.size() > 0 && typeText(ins.get(0)).startsWith("__torch__") ? 1 : 0; // the module itself
         int fixed = 0;
         int lists = 0;
+        Map<Long, List<String>> dictKeys = new HashMap<>();
         for (long i = first; i < ins.size(); i++) {
             SchemaType t = LibtorchSchemas.parseType(typeText(ins.get(i)), OptionalInt.empty());
+            if (t instanceof SchemaType.DictOf) {
+                List<String> keys = dictInputKeys(ins.get(i), t, body);
+                dictKeys.put(ins.get(i).address(), keys);
+                fixed += keys.size();
+            }
             fixed += tensorSlots(t);
             lists += listSlots(t);
         }
@@ -258,6 +264,17 @@ final class FrozenGraphConverter {
         for (long i = first; i < ins.size(); i++) {
             org.bytedeco.pytorch.Value v = ins.get(i);
             String typeText = typeText(v);
+            List<String> keys = dictKeys.get(v.address());
+            if (keys != null) {
+                // a dict input: one tensor input per key the model reads, named by the key, in the order of first use
+                java.util.LinkedHashMap<Object, Bound> entries = new java.util.LinkedHashMap<>();
+                for (String key : keys) {
+                    entries.put(key, inputBound(key.matches("[A-Za-z_][A-Za-z0-9_]*") ? key : inputName(v) + "_" + entries.size(),
+                            new SchemaType.Named("Tensor"), typeText, specs, counter, listLength));
+                }
+                env.put(v.address(), new Dict(entries));
+                continue;
+            }
             Bound b = inputBound(inputName(v), LibtorchSchemas.parseType(typeText, OptionalInt.empty()), typeText,
                     specs, counter, listLength);
             env.put(v.address(), b);
@@ -266,6 +283,55 @@ final class FrozenGraphConverter {
         if (!specs.isEmpty() && specs.size() != tensorIndex) {
             throw new KilnException(file + ": " + specs.size() + " input types were given but forward() takes "
                     + tensorIndex + " tensors (tuples flattened); give one dtype and shape per tensor input");
+        }
+    }
+
+    /**
+     * The keys of dict input {@code v} (of type {@code t}) that the model reads ({@code d['key']}, {@code d.get('key')})
+     * or tests ({@code 'key' in d}), in the order of first use: each becomes an input, given on every call. Refused: a
+     * dict of other than str keys and tensor values, and any other use of the dict (its length, its keys or items, a
+     * key computed at run time), which would depend on keys the model does not name.
+     */
+    private List<String> dictInputKeys(org.bytedeco.pytorch.Value v, SchemaType t, Block body) {
+        SchemaType.DictOf d = (SchemaType.DictOf) t;
+        String name = inputName(v);
+        if (!d.key().toString().equals("str") || !d.value().isTensor()) {
+            throw new KilnException(file + ": forward() takes a dict input '" + name + "' of type " + typeText(v) + "; Kiln"
+                    + " takes dicts of str keys and tensor values (Dict[str, Tensor]), one input per key");
+        }
+        java.util.LinkedHashSet<String> keys = new java.util.LinkedHashSet<>();
+        collectDictKeys(body, v, name, keys);
+        return List.copyOf(keys);
+    }
+
+    private void collectDictKeys(Block block, org.bytedeco.pytorch.Value v, String name, java.util.Set<String> keys) {
+        JitNode end = block.return_node();
+        for (JitNode m = block.nodes().front(); ; m = m.next()) {
+            ValueArrayRef ins = m.inputs();
+            for (long i = 0; i < ins.size(); i++) {
+                if (ins.get(i).address() != v.address()) {
+                    continue;
+                }
+                String kind = m.kind().toQualString().getString();
+                boolean keyed = i == 0 && ins.size() > 1 && (kind.equals("aten::__getitem__") || kind.equals("aten::get")
+                        || kind.equals("aten::__contains__"));
+                IValueOptional key = keyed ? torch.toIValue(ins.get(1)) : null;
+                if (key == null || !key.has_value() || !key.get().isString()) {
+                    throw refuse(m, kind, (m.address() == end.address() ? "returns" : "uses") + " the dict input '" + name
+                            + "' in a way Kiln does not take: it takes each key the model reads (" + name + "['key'], "
+                            + name + ".get('key')) or tests ('key' in " + name + ") as an input of its own, given on every"
+                            + " call, so the model may not depend on the dict's other keys (its length, keys or items, or a"
+                            + " key computed at run time)");
+                }
+                keys.add(key.get().toStringRef().getString());
+            }
+            if (m.address() == end.address()) {
+                return;
+            }
+            BlockArrayRef blocks = m.blocks();
+            for (long b = 0; b < blocks.size(); b++) {
+                collectDictKeys(blocks.get(b), v, name, keys);
+            }
         }
     }
 

@@ -32,13 +32,14 @@
  *     with the node's source location.</li>
  * </ul>
  * Graph inputs are the tensors (tuples flattened; one {@code List[Tensor]} parameter takes the input
- * types the others leave over; an {@code Optional} one is given, its {@code is None} checks folded) and
+ * types the others leave over; an {@code Optional} one is given, its {@code is None} checks folded; a
+ * {@code Dict[str, Tensor]} one is an input per key the model reads or tests, in the order of first use) and
  * int/float/bool arguments of {@code forward}; outputs are flattened
  * tensors. {@link dev.kiln.frontend.torchscript.InputSpecs} reads input types
  * from an {@code .npz} of example inputs.
  *
  * <p>Refused: list inputs without input types (or more
- * than one), list outputs whose length is only known at run time, dict inputs and keys computed at run time, object
+ * than one), list outputs whose length is only known at run time, dict keys computed at run time (and dict inputs read otherwise), object
  * values, {@code prim::RaiseException} reached unconditionally, interpreter-only prim nodes without a
  * schema (e.g. {@code prim::CallFunction} left after freezing, {@code prim::PythonOp}, forks and
  * awaits), quantized/sparse/MKLDNN tensor constants.
