@@ -147,6 +147,10 @@ final class FrozenGraphConverter {
         final Map<Value, Value> captured = new java.util.IdentityHashMap<>();
         /** Parent-graph value -> the input made for it when first captured (what {@link #captured} held before any rebinding). */
         final Map<Value, Value> standIns = new java.util.IdentityHashMap<>();
+        /** A branch frame's appends to lists its loop builds ({@link Scanning}): the element each gets on this path. */
+        final Map<Scanning, Bound> appends = new java.util.LinkedHashMap<>();
+        /** The same, as values of the branch's graph: what the branch gives for each, after its own outputs. */
+        final Map<Scanning, Value> appendOuts = new java.util.LinkedHashMap<>();
 
         Frame(Graph graph, Frame parent, String construct) {
             this.graph = graph;
@@ -895,12 +899,12 @@ final class FrozenGraphConverter {
                     + " builds such a list from one append per trip, stacking what the trips append: change it before or"
                     + " after the loop (after: as a tensor, torch.stack(" + s.name + "))");
         }
-        if (frame != s.frame) {
+        if (!withinBranches(frame, s.frame)) {
             throw refuse(n, kind, "appends to " + s.name + " inside a run-time " + frame.construct + " of the loop that"
                     + " builds it, so the number of elements is not one per trip; Kiln stacks one element per trip: append"
-                    + " on every trip (torch.where to choose the element) and select afterwards");
+                    + " once on every trip (torch.where to choose the element) and select afterwards");
         }
-        if (s.element != null) {
+        if (appended(s) != null) {
             throw refuse(n, kind, "appends to " + s.name + " a second time in one trip of the run-time loop; Kiln builds a"
                     + " list in such a loop from one append per trip: append one tensor (torch.stack([a, b])) or use"
                     + " a list per value");
@@ -911,7 +915,35 @@ final class FrozenGraphConverter {
                     + " there (it stacks them after the loop): append a tensor (torch.tensor(i)) or keep a count in a loop"
                     + " variable");
         }
-        s.element = e;
+        if (frame == s.frame) {
+            s.element = e;
+        } else {
+            frame.appends.put(s, e); // a run-time branch's: both branches must append (convertRuntimeIf)
+        }
+    }
+
+    /** Whether {@code f} is {@code loop} or run-time branches nested in it, with no run-time loop between. */
+    private static boolean withinBranches(Frame f, Frame loop) {
+        for (Frame at = f; at != null; at = at.parent) {
+            if (at == loop) {
+                return true;
+            }
+            if (!at.construct.equals("branch")) {
+                return false;
+            }
+        }
+        return false;
+    }
+
+    /** The element this trip has appended to {@code s} so far on the path being converted, or null. */
+    private Bound appended(Scanning s) {
+        for (Frame at = frame; at != null && at != s.frame; at = at.parent) {
+            Bound e = at.appends.get(s);
+            if (e != null) {
+                return e;
+            }
+        }
+        return s.element;
     }
 
     /**
@@ -973,8 +1005,9 @@ final class FrozenGraphConverter {
      * loop, {@code len(ys)}; anything else is refused.
      */
     private void convertScanningRead(JitNode n, String kind, Scanning s) {
+        Bound element = appended(s);
         if (kind.equals("aten::len")) {
-            long known = s.prefix.size() + (s.element != null ? 1 : 0);
+            long known = s.prefix.size() + (element != null ? 1 : 0);
             bind(n.output(), new Ir(op(n, "aten::add.int", List.of(frame.local(s.trip), Arg.of(known)), PrimitiveType.INT, "len")));
             return;
         }
@@ -984,8 +1017,8 @@ final class FrozenGraphConverter {
                 bind(n.output(), s.prefix.get((int) i));
                 return;
             }
-            if (i == -1 && s.element != null) {
-                bind(n.output(), s.element);
+            if (i == -1 && element != null) {
+                bind(n.output(), element);
                 return;
             }
             if (i == -1 && s.last != null) {
@@ -1251,6 +1284,18 @@ final class FrozenGraphConverter {
             }
         }
         int results = types.size();
+        // appends to a list the loop around builds: both branches must append, and the element is an extra output
+        List<Scanning> merged = new ArrayList<>(then.appendOuts.keySet());
+        otherwise.appendOuts.keySet().stream().filter(x -> !merged.contains(x)).forEach(merged::add);
+        for (Scanning x : merged) {
+            if (!then.appendOuts.containsKey(x) || !otherwise.appendOuts.containsKey(x)) {
+                throw refuse(n, "prim::If", "appends to " + x.name + " in only one of its branches, so the run-time loop that"
+                        + " builds the list appends on some trips and not on others; Kiln stacks one element per trip:"
+                        + " append on both paths (torch.where to choose the element) and select afterwards");
+            }
+            types.add(TensorType.unknown());
+            names.add(graph.freshName(x.irName() + "_appended"));
+        }
         // TorchScript mutates: an operand either branch writes in place (x /= 255) is given back as an extra output,
         // and what the model reads after the if reads that output
         List<Value> operands = List.copyOf(then.operands);
@@ -1276,6 +1321,7 @@ final class FrozenGraphConverter {
         }
         for (Frame f : List.of(then, otherwise)) {
             List<Value> outs = new ArrayList<>(f.graph.outputs());
+            merged.forEach(x -> outs.add(f.appendOuts.get(x)));
             for (int i : written) {
                 outs.add(current(f.graph.inputs().get(i)));
             }
@@ -1302,7 +1348,20 @@ final class FrozenGraphConverter {
             bind(n.output(i), rebuild(l, cond.outputs().subList(from, at)));
         }
         for (int k = 0; k < written.size(); k++) {
-            rebind(operands.get(written.get(k)), cond.outputs().get(results + k));
+            rebind(operands.get(written.get(k)), cond.outputs().get(results + merged.size() + k));
+        }
+        for (int j = 0; j < merged.size(); j++) {
+            Scanning x = merged.get(j);
+            if (appended(x) != null) {
+                throw refuse(n, "prim::If", "appends to " + x.name + " a second time in one trip of the run-time loop; Kiln"
+                        + " builds a list in such a loop from one append per trip");
+            }
+            Bound element = new Ir(cond.outputs().get(results + j));
+            if (frame == x.frame) {
+                x.element = element;
+            } else {
+                frame.appends.put(x, element);
+            }
         }
     }
 
@@ -1426,6 +1485,10 @@ final class FrozenGraphConverter {
                     outs.add(nestedOutput(n, leaves.get(k), null, false, "its " + name + " branch gives element " + k + " of output " + i));
                 }
             }
+            for (Map.Entry<Scanning, Bound> e : f.appends.entrySet()) {
+                f.appendOuts.put(e.getKey(), nestedOutput(n, e.getValue(), null, false, "its " + name + " branch appends to "
+                        + e.getKey().name));
+            }
             sub.setOutputs(outs); // dead code goes once the write-backs are outputs too (convertRuntimeIf)
         } finally {
             frame = outer;
@@ -1473,28 +1536,47 @@ final class FrozenGraphConverter {
         ValueArrayRef bodyIn = body.inputs();
         ValueArrayRef bodyOut = body.outputs();
         Snapshot before = new Snapshot();
-        for (long iter = 0; iter < max && go; iter++) {
-            if (++unrolled > MAX_UNROLLED_ITERATIONS) {
-                throw refuse(n, "prim::Loop", "unrolling would take more than " + MAX_UNROLLED_ITERATIONS + " iterations");
+        boolean runtime = false;
+        try {
+            for (long iter = 0; iter < max && go; iter++) {
+                if (++unrolled > MAX_UNROLLED_ITERATIONS) {
+                    throw refuse(n, "prim::Loop", "unrolling would take more than " + MAX_UNROLLED_ITERATIONS + " iterations");
+                }
+                bind(bodyIn.get(0), new Known(new IValue(iter), "i", 0));
+                for (int j = 0; j < carried.size(); j++) {
+                    bind(bodyIn.get(j + 1), carried.get(j));
+                }
+                walk(body);
+                Bound next = bound(bodyOut.get(0));
+                if (!(next instanceof Known k && k.value().isBool())) {
+                    // a break on the model's values in a loop over a known range (greedy decoding's "for step in
+                    // range(20): ... if done: break"): what the unrolled trips emitted is taken back, and the loop
+                    // runs as a run-time loop, as it does when its trip count is unknown
+                    runtime = true;
+                    break;
+                }
+                go = k.value().toBool();
+                for (int j = 0; j < carried.size(); j++) {
+                    carried.set(j, bound(bodyOut.get(j + 1)));
+                }
             }
-            bind(bodyIn.get(0), new Known(new IValue(iter), "i", 0));
-            for (int j = 0; j < carried.size(); j++) {
-                bind(bodyIn.get(j + 1), carried.get(j));
-            }
-            walk(body);
-            Bound next = bound(bodyOut.get(0));
-            if (!(next instanceof Known k && k.value().isBool())) {
-                // a break on the model's values in a loop over a known range (greedy decoding's "for step in
-                // range(20): ... if done: break"): what the unrolled trips emitted is taken back, and the loop
-                // runs as a run-time loop, as it does when its trip count is unknown
-                before.restore();
+        } catch (KilnException unrolling) {
+            // refused as unrolled trips (a run-time branch appending to a list the trips share, more trips than Kiln
+            // unrolls): taken back, and tried as a run-time loop, whose one append per trip converts; if that is refused
+            // too, the unrolled refusal stands
+            before.restore();
+            try {
                 convertRuntimeLoop(n);
-                return;
+            } catch (KilnException asLoop) {
+                unrolling.addSuppressed(asLoop);
+                throw unrolling;
             }
-            go = k.value().toBool();
-            for (int j = 0; j < carried.size(); j++) {
-                carried.set(j, bound(bodyOut.get(j + 1)));
-            }
+            return;
+        }
+        if (runtime) {
+            before.restore();
+            convertRuntimeLoop(n);
+            return;
         }
         for (int j = 0; j < carried.size(); j++) {
             bind(n.output(j), carried.get(j));
@@ -1611,6 +1693,8 @@ final class FrozenGraphConverter {
         /** The current frame's captures: a write-back rebinds them ({@link #rebind}) to values that go away. */
         private final Frame frameAt = frame;
         private final Map<Value, Value> capturedBefore = new java.util.IdentityHashMap<>(frame.captured);
+        private final Map<Scanning, Bound> appendsBefore = new java.util.LinkedHashMap<>(frame.appends);
+        private final Map<Scanning, Bound> elements = new java.util.IdentityHashMap<>();
 
         Snapshot() {
             nodes.addAll(graph.nodes());
@@ -1623,6 +1707,9 @@ final class FrozenGraphConverter {
             if (b instanceof Seq seq && !lists.containsKey(seq)) {
                 lists.put(seq, new ArrayList<>(seq.elements()));
                 seq.elements().forEach(this::remember);
+            }
+            if (b instanceof Scanning x) {
+                elements.put(x, x.element);
             }
             if (b instanceof Dict d && !dicts.containsKey(d)) {
                 dicts.put(d, new java.util.LinkedHashMap<>(d.entries()));
@@ -1653,6 +1740,9 @@ final class FrozenGraphConverter {
                 d.entries().clear();
                 d.entries().putAll(entries);
             });
+            elements.forEach((x, element) -> x.element = element);
+            frameAt.appends.clear();
+            frameAt.appends.putAll(appendsBefore);
             unrolled = unrolledBefore;
             droppedAssertions = droppedBefore;
             // captures made meanwhile stay (their inputs and operands are in place): each reads as its input again,

@@ -107,6 +107,11 @@ public class LoopAppendTest {
                 + "        outs.append(torch.tanh(h))\n    return torch.stack(outs)",
         "tokens = [x[0]]\n    for step in range(6):\n        h = torch.tanh(tokens[-1] * 1.5 + 0.1)\n        tokens.append(h)\n"
                 + "        if bool(h.max() > 0.99):\n            break\n    return torch.stack(tokens, 1)",
+        // both paths of a run-time branch in the loop append (nested too), then read the element appended
+        "outs = [x[0]]\n    y = x[0]\n    for i in range(x.size(0)):\n        if bool(x[i].sum() > 0.0):\n            outs.append(x[i] * 2.0)\n"
+                + "        else:\n            if bool(x[i].max() > 1.0):\n                outs.append(outs[-1] - x[i])\n"
+                + "            else:\n                outs.append(x[i] + float(len(outs)))\n        y = outs[-1] * 0.5\n"
+                + "    return torch.stack(outs), y",
         // a loop over a known range ended by a break on the model's values (greedy decoding)
         "tokens = []\n    h = x[0]\n    for step in range(8):\n        h = torch.tanh(h * 1.5 + 0.1)\n"
                 + "        tokens.append(h.argmax())\n        if bool(h.max() > 0.99):\n            break\n    return torch.stack(tokens), h",
@@ -175,9 +180,14 @@ public class LoopAppendTest {
         // the list holds the very tensor that the body writes afterwards
         refused("outs = []\n    for i in range(x.size(0)):\n        h = x[i] * 1.0\n        outs.append(h)\n        h.add_(1.0)\n"
                 + "    return torch.stack(outs)", "(prim::Loop) at <string>:3", "append a copy");
-        // an append inside a run-time branch of the loop happens on some trips only
+        // an append in one branch only happens on some trips only; one in a nested run-time loop, a number of times
         refused("outs = []\n    for i in range(x.size(0)):\n        if bool(x[i].sum() > 0.0):\n            outs.append(x[i])\n"
-                + "    return torch.stack(outs)", "(aten::append) at <string>:5", "run-time branch");
+                + "    return torch.stack(outs)", "(prim::If) at <string>:4", "in only one of its branches", "torch.where");
+        refused("outs = []\n    for i in range(x.size(0)):\n        for j in range(x.size(1)):\n            outs.append(x[i, j])\n"
+                + "    return torch.stack(outs)", "(aten::append) at <string>:5", "inside a run-time loop of the loop");
+        refused("outs = []\n    for i in range(x.size(0)):\n        outs.append(x[i])\n        if bool(x[i].sum() > 0.0):\n"
+                + "            outs.append(x[i])\n        else:\n            outs.append(x[i] * 2.0)\n    return torch.stack(outs)",
+                "a second time in one trip");
     }
 
     // ---------------------------------------------------------------- property: random loops that build lists
@@ -197,7 +207,7 @@ public class LoopAppendTest {
     /**
      * A loop over the rows of {@code x} ({@code for} over {@code x.size(0)}, a {@code while} on a counter, or a fixed
      * range ended by a break on the values) whose body updates two states, reading the list's last element and length,
-     * and appends one of several values to one or two lists (which may hold elements from before), at least once; after
+     * and appends one of several values (on both paths of a run-time branch, now and then) to one or two lists (which may hold elements from before), at least once; after
      * it, a random choice of stack and cat along
      * every dimension, len, indexing and a loop over the list. Every element has {@code x}'s row shape.
      */
@@ -235,7 +245,13 @@ public class LoopAppendTest {
         int appendAt = r.nextInt(statements + 1);
         int wsAt = r.nextInt(statements + 1);
         for (int s = 0; s <= statements; s++) {
-            if (s == appendAt) {
+            if (s == appendAt && r.nextInt(3) == 0) {
+                // both paths of a run-time branch append
+                sb.append(pad).append("if bool(h.sum() > ").append(Math.round((r.nextDouble() * 2 - 1) * 4) / 4.0).append("):\n")
+                        .append(pad).append("    outs.append(").append(appended[r.nextInt(appended.length)]).append(")\n")
+                        .append(pad).append("else:\n")
+                        .append(pad).append("    outs.append(").append(appended[r.nextInt(appended.length)]).append(" * -0.5)\n");
+            } else if (s == appendAt) {
                 sb.append(pad).append("outs.append(").append(appended[r.nextInt(appended.length)]).append(")\n");
             }
             if (two && s == wsAt) {

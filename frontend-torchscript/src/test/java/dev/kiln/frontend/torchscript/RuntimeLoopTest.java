@@ -115,6 +115,22 @@ class RuntimeLoopTest {
     }
 
     @Test
+    void aKnownRangeTooLongToUnrollRunsAsARuntimeLoop() {
+        // 100000 trips (12500 of eight copies after TorchScript's own unrolling): more than Kiln unrolls (it used to
+        // refuse); and appends in a run-time branch of a known range (kept a loop by TorchScript's compiler for its
+        // break), which unrolled trips cannot share: both taken back and converted as run-time loops
+        Path file = save("def forward(self, x):\n    acc = x * 0.0\n    for i in range(100000):\n        acc = acc + x * 0.00001\n"
+                + "    outs = [x]\n    for t in range(4):\n        if bool(acc.sum() > 0.0):\n            outs.append(outs[-1] * 0.5)\n"
+                + "        else:\n            outs.append(outs[-1] + 1.0)\n        acc = acc - 1.0\n        if bool(acc.sum() > 1000.0):\n"
+                + "            break\n    return acc, torch.stack(outs)\n", dir);
+        Graph g = TorchScriptFrontend.load(file, TorchScriptOptions.defaults());
+        assertThat(g.nodesOf(ControlFlow.LOOP)).hasSize(2);
+        for (ConstantTensor x : List.of(batch(1, 3f), batch(4, -3f))) {
+            TorchScriptModels.assertComputesWhatLibtorchComputes(file, g, List.of(x), 1e-4, "batch " + x.sizes()[0]);
+        }
+    }
+
+    @Test
     void theBodyIsClosedAndCarriesWhatItReadsThrough() {
         Graph g = TorchScriptFrontend.load(save(ACCUMULATE_CAPTURED, dir), TorchScriptOptions.defaults());
         Node loop = g.nodesOf(ControlFlow.LOOP).get(0);
