@@ -108,6 +108,19 @@ final class FrozenGraphConverter {
      * the body reads the list's elements), elements of the prefix, and {@code len(outs)} (from the trip number
      * {@code trip}); anything else is refused. After the loop the list is a {@link Scanned}.
      */
+    /** A list (the very {@link Seq}) built in {@code builtIn} that run-time branches inside that frame append to. */
+    private static final class ListKey {
+        final Seq seq;
+        final Frame builtIn;
+        final String name;
+
+        ListKey(Seq seq, Frame builtIn, String name) {
+            this.seq = seq;
+            this.builtIn = builtIn;
+            this.name = name;
+        }
+    }
+
     private static final class Scanning implements Bound {
         final Seq list;
         final String name;
@@ -147,10 +160,14 @@ final class FrozenGraphConverter {
         final Map<Value, Value> captured = new java.util.IdentityHashMap<>();
         /** Parent-graph value -> the input made for it when first captured (what {@link #captured} held before any rebinding). */
         final Map<Value, Value> standIns = new java.util.IdentityHashMap<>();
-        /** A branch frame's appends to lists its loop builds ({@link Scanning}): the element each gets on this path. */
-        final Map<Scanning, Bound> appends = new java.util.LinkedHashMap<>();
+        /**
+         * A branch frame's appends to lists built outside it (a {@link Scanning} of the loop around, or a {@link ListKey}
+         * of a frame around): the element each gets on this path; both branches must append (convertRuntimeIf).
+         */
+        final Map<Object, Bound> appends = new java.util.LinkedHashMap<>();
         /** The same, as values of the branch's graph: what the branch gives for each, after its own outputs. */
-        final Map<Scanning, Value> appendOuts = new java.util.LinkedHashMap<>();
+        final Map<Object, Value> appendOuts = new java.util.LinkedHashMap<>();
+
 
         Frame(Graph graph, Frame parent, String construct) {
             this.graph = graph;
@@ -184,6 +201,10 @@ final class FrozenGraphConverter {
     private final Map<Long, Bound> env = new HashMap<>();
     /** The frame each TorchScript value was bound in (by address, as {@link #env}): where a list was built. */
     private final Map<Long, Frame> boundIn = new HashMap<>();
+    /** The TorchScript node being converted (for refusals raised while reading values). */
+    private JitNode current;
+    /** One key per list that run-time branches append to ({@link ListKey}), by identity. */
+    private final Map<Seq, ListKey> listKeys = new java.util.IdentityHashMap<>();
     private final Map<Long, Value> constantsByOrigin = new HashMap<>();
     private final Map<String, OpSchema> schemaCache = new HashMap<>();
     /** The 0-d bool constants that stand for a loop body's constant condition (one each for true and false). */
@@ -449,6 +470,7 @@ final class FrozenGraphConverter {
     }
 
     private void convertNode(JitNode n) {
+        current = n;
         String kind = n.kind().toQualString().getString();
         switch (kind) {
             case "prim::Constant":
@@ -582,7 +604,7 @@ final class FrozenGraphConverter {
      * is in is refused, as for lists. False when the node does not read a tracked dict first.
      */
     private boolean convertDictOp(JitNode n, String kind) {
-        if (n.inputs().size() == 0 || !(bound(n.input(0)) instanceof Dict d)) {
+        if (n.inputs().size() == 0 || !(env.get(n.input(0).address()) instanceof Dict d)) {
             return false;
         }
         java.util.LinkedHashMap<Object, Bound> entries = d.entries();
@@ -797,7 +819,8 @@ final class FrozenGraphConverter {
      */
     private void convertListWrite(JitNode n, String kind, int arg) {
         org.bytedeco.pytorch.Value listValue = n.input(arg);
-        Bound b = bound(listValue);
+        // an append is not a read: a second one on a branch's path is refused as such (branchAppend)
+        Bound b = kind.equals("aten::append") && env.containsKey(listValue.address()) ? env.get(listValue.address()) : bound(listValue);
         if (b instanceof Scanned s) {
             throw refuse(n, kind, "changes the list built by appends in the run-time loop" + s.loop() + ", whose length"
                     + " is known only at run time; Kiln stacks such a list into a tensor after the loop and gives it to"
@@ -808,7 +831,12 @@ final class FrozenGraphConverter {
             scanAppend(n, kind, s);
             return;
         }
-        if (boundIn.get(listValue.address()) != frame) {
+        Frame built = boundIn.get(listValue.address());
+        if (built != frame && kind.equals("aten::append") && b instanceof Seq seq && withinBranches(frame, built)) {
+            branchAppend(n, kind, seq, built, listValue);
+            return;
+        }
+        if (built != frame) {
             String how = frame.construct.equals("loop")
                     ? "Kiln converts one append per trip to a list built just outside the loop (it stacks what the trips"
                             + " append); for anything else give the input shapes (kiln compile --input x0=..., or"
@@ -922,6 +950,46 @@ final class FrozenGraphConverter {
         }
     }
 
+    /**
+     * {@code ys.append(y)} in a run-time branch, {@code ys} built in a frame around it with only run-time branches
+     * between: the element this path gives, recorded in the branch frame; the other path must append too, and the
+     * if's output is then appended where the list was built (convertRuntimeIf). A read of the list later on this path
+     * would not see the pending element: {@link #bound} refuses it.
+     */
+    private void branchAppend(JitNode n, String kind, Seq seq, Frame built, org.bytedeco.pytorch.Value listValue) {
+        ListKey key = listKeys.computeIfAbsent(seq, x -> new ListKey(seq, built, inputName(listValue)));
+        if (pending(key, built) != null) {
+            throw refuse(n, kind, "appends to " + key.name + " a second time on one path of a run-time branch; append one"
+                    + " tensor per path (torch.stack([a, b])) or use a list per value");
+        }
+        Bound e = bound(n.input(1));
+        if (!(e instanceof Ir ir && ir.value().type() instanceof TensorType || e instanceof Known k && k.value().isTensor())) {
+            throw refuse(n, kind, "appends " + describe(e) + " to a list in a run-time branch; Kiln gives branches' appends"
+                    + " as tensors: append a tensor");
+        }
+        frame.appends.put(key, e);
+    }
+
+    /** The element appended to {@code key} on the path being converted, in the frames from this one up to {@code stop}; null if none. */
+    private Bound pending(Object key, Frame stop) {
+        for (Frame at = frame; at != null && at != stop; at = at.parent) {
+            Bound e = at.appends.get(key);
+            if (e != null) {
+                return e;
+            }
+        }
+        return null;
+    }
+
+    private static String keyName(Object key) {
+        return key instanceof Scanning s ? s.name : ((ListKey) key).name;
+    }
+
+    private static String keyIrName(Object key) {
+        String name = keyName(key);
+        return Character.isDigit(name.charAt(0)) ? "list" + name : name;
+    }
+
     /** Whether {@code f} is {@code loop} or run-time branches nested in it, with no run-time loop between. */
     private static boolean withinBranches(Frame f, Frame loop) {
         for (Frame at = f; at != null; at = at.parent) {
@@ -937,13 +1005,8 @@ final class FrozenGraphConverter {
 
     /** The element this trip has appended to {@code s} so far on the path being converted, or null. */
     private Bound appended(Scanning s) {
-        for (Frame at = frame; at != null && at != s.frame; at = at.parent) {
-            Bound e = at.appends.get(s);
-            if (e != null) {
-                return e;
-            }
-        }
-        return s.element;
+        Bound e = pending(s, s.frame);
+        return e != null ? e : s.element;
     }
 
     /**
@@ -1285,16 +1348,17 @@ final class FrozenGraphConverter {
         }
         int results = types.size();
         // appends to a list the loop around builds: both branches must append, and the element is an extra output
-        List<Scanning> merged = new ArrayList<>(then.appendOuts.keySet());
+        List<Object> merged = new ArrayList<>(then.appendOuts.keySet());
         otherwise.appendOuts.keySet().stream().filter(x -> !merged.contains(x)).forEach(merged::add);
-        for (Scanning x : merged) {
+        for (Object x : merged) {
             if (!then.appendOuts.containsKey(x) || !otherwise.appendOuts.containsKey(x)) {
-                throw refuse(n, "prim::If", "appends to " + x.name + " in only one of its branches, so the run-time loop that"
-                        + " builds the list appends on some trips and not on others; Kiln stacks one element per trip:"
-                        + " append on both paths (torch.where to choose the element) and select afterwards");
+                throw refuse(n, "prim::If", "appends to " + keyName(x) + " in only one of its branches, so how long the list"
+                        + " is afterwards is known only at run time" + (x instanceof Scanning ? " (Kiln stacks one element"
+                        + " per trip of the loop that builds it)" : "") + ": append on both paths (torch.where to choose the"
+                        + " element) or compute both alternatives and choose between them with torch.where");
             }
             types.add(TensorType.unknown());
-            names.add(graph.freshName(x.irName() + "_appended"));
+            names.add(graph.freshName(keyIrName(x) + "_appended"));
         }
         // TorchScript mutates: an operand either branch writes in place (x /= 255) is given back as an extra output,
         // and what the model reads after the if reads that output
@@ -1351,16 +1415,28 @@ final class FrozenGraphConverter {
             rebind(operands.get(written.get(k)), cond.outputs().get(results + merged.size() + k));
         }
         for (int j = 0; j < merged.size(); j++) {
-            Scanning x = merged.get(j);
-            if (appended(x) != null) {
-                throw refuse(n, "prim::If", "appends to " + x.name + " a second time in one trip of the run-time loop; Kiln"
-                        + " builds a list in such a loop from one append per trip");
-            }
+            Object x = merged.get(j);
             Bound element = new Ir(cond.outputs().get(results + j));
-            if (frame == x.frame) {
-                x.element = element;
+            if (x instanceof Scanning sc) {
+                if (appended(sc) != null) {
+                    throw refuse(n, "prim::If", "appends to " + sc.name + " a second time in one trip of the run-time loop;"
+                            + " Kiln builds a list in such a loop from one append per trip");
+                }
+                if (frame == sc.frame) {
+                    sc.element = element;
+                } else {
+                    frame.appends.put(sc, element);
+                }
             } else {
-                frame.appends.put(x, element);
+                ListKey k = (ListKey) x;
+                if (pending(k, k.builtIn) != null) {
+                    throw refuse(n, "prim::If", "appends to " + k.name + " a second time on one path of a run-time branch");
+                }
+                if (frame == k.builtIn) {
+                    k.seq.elements().add(element); // the list as the if leaves it: one more element, the branch's
+                } else {
+                    frame.appends.put(k, element);
+                }
             }
         }
     }
@@ -1485,9 +1561,9 @@ final class FrozenGraphConverter {
                     outs.add(nestedOutput(n, leaves.get(k), null, false, "its " + name + " branch gives element " + k + " of output " + i));
                 }
             }
-            for (Map.Entry<Scanning, Bound> e : f.appends.entrySet()) {
+            for (Map.Entry<Object, Bound> e : f.appends.entrySet()) {
                 f.appendOuts.put(e.getKey(), nestedOutput(n, e.getValue(), null, false, "its " + name + " branch appends to "
-                        + e.getKey().name));
+                        + keyName(e.getKey())));
             }
             sub.setOutputs(outs); // dead code goes once the write-backs are outputs too (convertRuntimeIf)
         } finally {
@@ -1693,7 +1769,7 @@ final class FrozenGraphConverter {
         /** The current frame's captures: a write-back rebinds them ({@link #rebind}) to values that go away. */
         private final Frame frameAt = frame;
         private final Map<Value, Value> capturedBefore = new java.util.IdentityHashMap<>(frame.captured);
-        private final Map<Scanning, Bound> appendsBefore = new java.util.LinkedHashMap<>(frame.appends);
+        private final Map<Object, Bound> appendsBefore = new java.util.LinkedHashMap<>(frame.appends);
         private final Map<Scanning, Bound> elements = new java.util.IdentityHashMap<>();
 
         Snapshot() {
@@ -2439,6 +2515,15 @@ final class FrozenGraphConverter {
         if (b == null) {
             throw new KilnException(file + ": TorchScript value %" + v.debugName().getString()
                     + " is used before it is defined; the archive's graph is malformed");
+        }
+        if (b instanceof Seq seq && !listKeys.isEmpty() && listKeys.containsKey(seq)) {
+            ListKey key = listKeys.get(seq);
+            if (pending(key, key.builtIn) != null) {
+                // the list as it is bound lacks the element this path appended (added once the branch is done)
+                throw refuse(current, current.kind().toQualString().getString(), "reads the list " + key.name + " after a"
+                        + " run-time branch appended to it on this path; Kiln adds the branch's element once the branch is"
+                        + " done, so keep what the rest of the branch needs in a variable instead of reading the list");
+            }
         }
         return b;
     }

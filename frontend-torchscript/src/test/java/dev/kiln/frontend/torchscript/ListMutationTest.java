@@ -104,6 +104,48 @@ public class ListMutationTest {
                 .hasMessageContaining("--input x0=");
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "ys = [x]\n    if bool(x.sum() > 0.0):\n        ys.append(x * 2.0)\n    else:\n        ys.append(x - 1.0)\n"
+                + "    return torch.cat(ys, 0), ys[-1]",
+        // nested branches, and a loop TorchScript's compiler unrolls itself (no break): four run-time ifs in a row
+        "ys = [x]\n    for t in range(4):\n        if bool(ys[-1].sum() > 0.0):\n            if bool(x.max() > 1.5):\n"
+                + "                ys.append(ys[-1] * 0.5)\n            else:\n                ys.append(ys[-1] * 2.0)\n"
+                + "        else:\n            ys.append(ys[-1] + 1.0)\n    return torch.stack(ys)",
+    })
+    void appendsOnBothPathsOfARuntimeBranchAreWhatLibtorchComputes(String body) {
+        for (float scale : new float[] {1f, -1f}) {
+            String source = "def forward(self, x):\n    " + body + "\n";
+            Path f = TorchScriptModels.save(source, tmp, "b" + Integer.toHexString(source.hashCode()) + ".pt");
+            Graph g = TorchScriptFrontend.load(f, TorchScriptOptions.defaults());
+            assertThat(g.opHistogram()).containsKey("kiln::cond");
+            ConstantTensor x = ConstantTensor.ofFloats(new long[] {2, 3}, 0.5f * scale, 1f * scale, -0.25f * scale, 2f * scale,
+                    0.75f * scale, -1f * scale);
+            TorchScriptModels.assertComputesWhatLibtorchComputes(f, g, List.of(x), 1e-5, source + " at scale " + scale);
+        }
+    }
+
+    @Test
+    void appendsOnOnePathOrReadInTheBranchAreRefusedWithWhatToDo() {
+        String[][] cases = {
+            {"ys = [x]\n    if bool(x.sum() > 0.0):\n        ys.append(x)\n    return torch.cat(ys, 0)", "(prim::If) at <string>:3",
+                "appends to ys in only one of its branches", "torch.where"},
+            {"ys = [x]\n    if bool(x.sum() > 0.0):\n        ys.append(x)\n        y = ys[-1]\n    else:\n        ys.append(x * 2.0)\n"
+                + "        y = x\n    return torch.cat(ys, 0), y", "(aten::__getitem__) at <string>:5",
+                "reads the list ys after a run-time branch appended to it on this path"},
+            {"ys = [x]\n    if bool(x.sum() > 0.0):\n        ys.append(x)\n        ys.append(x)\n    else:\n        ys.append(x * 2.0)\n"
+                + "    return torch.cat(ys, 0)", "(aten::append) at <string>:5", "a second time on one path"},
+        };
+        for (String[] c : cases) {
+            Path f = TorchScriptModels.save("def forward(self, x):\n    " + c[0] + "\n", tmp, "o" + Integer.toHexString(c[0].hashCode()) + ".pt");
+            var thrown = assertThatThrownBy(() -> TorchScriptFrontend.load(f, TorchScriptOptions.defaults())).as(c[0])
+                    .isExactlyInstanceOf(KilnException.class);
+            for (int k = 1; k < c.length; k++) {
+                thrown.hasMessageContaining(c[k]);
+            }
+        }
+    }
+
     @Test
     void changingAnOuterListInARuntimeBranchIsRefusedWithWhatToDo() {
         String source = "def forward(self, x):\n    ys = [x, x * 2.0]\n    if bool(x.sum() > 0.0):\n        ys[1] = x * 5.0\n"
@@ -170,8 +212,9 @@ public class ListMutationTest {
     }
 
     /**
-     * A program that builds a list of tensors and changes it with a random sequence of in-place list operations, at
-     * top level and in loops over {@code range(2)} (unrolled), with valid indices only; returns the concatenated list.
+     * A program that builds a list of tensors and changes it with a random sequence of in-place list operations (appends
+     * on both paths of a run-time branch among them), at top level and in loops over {@code range(2)} (unrolled), with
+     * valid indices only; returns the concatenated list.
      */
     public static String program(long seed) {
         Random r = new Random(seed);
@@ -201,7 +244,17 @@ public class ListMutationTest {
             case 1 -> "ys[" + (r.nextBoolean() ? r.nextInt(valid) : -1 - r.nextInt(valid)) + "] + " + k;
             default -> "torch.tanh(ys[0] - " + k + ")";
         };
-        int kind = inLoop ? r.nextInt(4) : r.nextInt(8);
+        int kind = inLoop ? r.nextInt(5) : r.nextInt(9);
+        if (kind == 4 && inLoop || kind == 8) {
+            // both paths of a run-time branch append (reading the list before they do)
+            String e2 = "ys[" + (r.nextBoolean() ? r.nextInt(valid) : -1 - r.nextInt(valid)) + "] * " + (-k);
+            sb.append(pad).append("if bool(ys[0].sum() > ").append(k).append("):\n")
+                    .append(pad).append("    ys.append(").append(e).append(")\n")
+                    .append(pad).append("else:\n")
+                    .append(pad).append("    ys.append(").append(e2).append(")\n");
+            len[0] += inLoop ? 2 : 1;
+            return;
+        }
         switch (kind) {
             case 0 -> {
                 sb.append(pad).append("ys.append(").append(e).append(")\n");
