@@ -17,7 +17,8 @@
  *     item assignment, {@code extend}, {@code reverse}, {@code del} and {@code clear}, done as Python does them) are
  *     tracked while converting and become list arguments (a change to a list built outside the run-time branch or
  *     loop it is in is refused: what the list holds would be known only at run time, except one append per trip of a
- *     run-time loop, whose elements become the loop's stacked scan output); a list returned by an op and unpacked
+ *     run-time loop, whose elements become the loop's stacked scan output, and appends on both paths of a run-time
+ *     branch, whose output is appended); a list returned by an op and unpacked
  *     becomes {@code prim::ListUnpack}, as in the torch.export frontend;</li>
  * <li>dicts with constant keys ({@code DictConstruct}, {@code d[k]}, {@code d[k] = v}, {@code get}, {@code in},
  *     {@code len}, {@code keys}, {@code values}, {@code items}, {@code copy}, {@code del}, {@code pop}, {@code update},
