@@ -199,6 +199,29 @@ class RuntimeBranchCpuTest {
         }
     }
 
+    @Test
+    void aScanOfARangeThatMayBeEmptyIsTypedNeverNegative() {
+        // range(x.size(0) - 2) runs no trip for a batch of 1 or 2: the scan's rows are max(0, s - 2), never negative
+        Path file = TorchScriptModels.save("def forward(self, x):\n    outs = [x[0]]\n    for i in range(x.size(0) - 2):\n"
+                + "        outs.append(torch.tanh(x[i + 2] + outs[-1]))\n    return torch.stack(outs) * 2.0\n", dir, "short.pt");
+        Graph g = Kiln.load(file, List.of(InputSpec.parse("x0=1..8x16")));
+        ConverterRegistry r = ConverterRegistry.standard();
+        var cs = EngineBuilder.settingsFor(g, Precision.FP32);
+        CompilePipeline.run(g, Precision.FP32, Set.of(), n -> r.lookup(n, cs).supported());
+        Node loop = g.nodesOf(ControlFlow.LOOP).get(0);
+        String symbol = g.inputs().get(0).type().asTensor().shape().dim(0).toString();
+        assertThat(loop.outputs().get(loop.outputs().size() - 1).type().toString())
+                .isEqualTo("tensor<f32, [max(0, " + symbol + " - 2), 16]>");
+        Partition part = HybridCompiler.partition(g, new RegistryCapability(r, cs), PartitionSettings.defaults().withMinBlockSize(1));
+        for (int batch : new int[] {1, 2, 5}) {
+            ConstantTensor x = RuntimeLoopInputs.batch(batch);
+            ConstantTensor want = TorchScriptModels.libtorch(file, List.of(x)).get(0);
+            ConstantTensor got = Fixtures.segmentBySegment(g, part, List.of(x), sub -> { }).get(0);
+            assertThat(got.sizes()).as("batch " + batch).containsExactly(want.sizes());
+            assertThat(Fixtures.relL2(got, want)).as("batch " + batch).isLessThanOrEqualTo(1e-6);
+        }
+    }
+
     /** Inputs of the loop model: [batch, 16], seeded by the batch. */
     static final class RuntimeLoopInputs {
         static ConstantTensor batch(int n) {

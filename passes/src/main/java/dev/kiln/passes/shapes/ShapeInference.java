@@ -232,8 +232,14 @@ public final class ShapeInference {
             return null;
         }
         dev.kiln.ir.Arg max = loop.arg(0);
-        return max instanceof dev.kiln.ir.Arg.IntLit lit ? SymExpr.of(Math.max(0, lit.value()))
-                : max instanceof Value v ? ints.get(v) : null;
+        if (max instanceof dev.kiln.ir.Arg.IntLit lit) {
+            return SymExpr.of(Math.max(0, lit.value()));
+        }
+        SymExpr n = max instanceof Value v ? ints.get(v) : null;
+        if (n == null || n instanceof SymExpr.Sym sym && sym.symbol().min() >= 0) {
+            return n; // a size (x.size(0)): never negative
+        }
+        return SymExpr.max(SymExpr.of(0), n); // range(x.size(0) - 2) runs no trips, not -1, for a size of 1
     }
 
     /** The type of a value that is {@code a} on one path and {@code b} on another. */
