@@ -1,5 +1,11 @@
 package dev.kiln.frontend.torchscript;
 
+import dev.kiln.frontend.torchscript.Bound.Dict;
+import dev.kiln.frontend.torchscript.Bound.Ir;
+import dev.kiln.frontend.torchscript.Bound.Known;
+import dev.kiln.frontend.torchscript.Bound.Scanned;
+import dev.kiln.frontend.torchscript.Bound.Scanning;
+import dev.kiln.frontend.torchscript.Bound.Seq;
 import dev.kiln.ir.Arg;
 import dev.kiln.ir.ConstantTensor;
 import dev.kiln.ir.DType;
@@ -55,59 +61,6 @@ final class FrozenGraphConverter {
     private static final String[] NONDETERMINISTIC = {"rand", "normal", "bernoulli", "uniform", "multinomial",
         "dropout", "empty", "poisson", "exponential", "geometric", "cauchy", "log_normal"};
 
-    /** What a TorchScript value stands for while converting. */
-    private sealed interface Bound permits Known, Ir, Seq, Dict, Scanned, Scanning {
-    }
-
-    /** A value known at compile time; {@code origin} is the prim::Constant output it came from, or 0. */
-    private record Known(IValue value, String hint, long origin) implements Bound {
-        /**
-         * Holds its own copy of the value: JavaCPP hands out {@code IValueVector.get}, {@code IValueOptional.get} and list
-         * elements as references into storage that the garbage collector frees with its Java owner (the operator stack of
-         * a fold, say), after which a reference kept here would read freed or reused memory (a constant or a trip
-         * count turning into another, now and then: the control-flow property's rare wrong result, 2026-12-05).
-         */
-        Known {
-            value = new IValue(value);
-        }
-    }
-
-    private record Ir(Value value) implements Bound {
-    }
-
-    /**
-     * A list or tuple of bound values; mutable so that in-place list changes ({@link #convertListWrite}) work. Where it
-     * was built is {@link #boundIn}'s frame of its TorchScript value.
-     */
-    private record Seq(List<Bound> elements) implements Bound {
-    }
-
-    /**
-     * A dict whose keys are known when converting (str or int constants: {@code String} or {@code Long} here), in
-     * insertion order as Python keeps it; mutable, as {@link Seq}, for {@code d[k] = v} and the like
-     * ({@link #convertDictOp}). Where it was built is {@link #boundIn}'s frame of its TorchScript value.
-     */
-    private record Dict(java.util.LinkedHashMap<Object, Bound> entries) implements Bound {
-    }
-
-    /**
-     * A list built by one append per trip of a run-time loop ({@code outs.append(h)} in an RNN's loop): {@code prefix},
-     * what it held before the loop, then the rows of {@code stacked}, the loop's scan output (one row per trip; {@link
-     * dev.kiln.ir.ControlFlow}). Its length is known only at run time: {@link #convertScannedUse} makes torch.stack,
-     * torch.cat, len and indexing ops on the stacked tensor and refuses anything else. {@code loop} says where the
-     * loop is, for messages.
-     */
-    private record Scanned(Value stacked, List<Bound> prefix, String loop) implements Bound {
-    }
-
-    /**
-     * A list built just outside a run-time loop whose body appends to it, while the body converts: it holds
-     * {@code prefix} (what it held before the loop), then one element per trip run so far. The body may append once per
-     * trip ({@code element}, null until it does), read {@code outs[-1]} (the element appended last: this trip's after
-     * the append, before it the previous trip's, carried into the trip as {@code last}, an input of the body made when
-     * the body reads the list's elements), elements of the prefix, and {@code len(outs)} (from the trip number
-     * {@code trip}); anything else is refused. After the loop the list is a {@link Scanned}.
-     */
     /** A list (the very {@link Seq}) built in {@code builtIn} that run-time branches inside that frame append to. */
     private static final class ListKey {
         final Seq seq;
@@ -118,75 +71,6 @@ final class FrozenGraphConverter {
             this.seq = seq;
             this.builtIn = builtIn;
             this.name = name;
-        }
-    }
-
-    private static final class Scanning implements Bound {
-        final Seq list;
-        final String name;
-        final List<Bound> prefix;
-        final Frame frame;
-        final Value trip;
-        Value last;
-        Bound element;
-
-        Scanning(Seq list, String name, Frame frame, Value trip) {
-            this.list = list;
-            this.name = name;
-            this.prefix = List.copyOf(list.elements());
-            this.frame = frame;
-            this.trip = trip;
-        }
-
-        /** The name as IR values take it: TorchScript leaves some lists numbered only. */
-        String irName() {
-            return Character.isDigit(name.charAt(0)) ? "list" + name : name;
-        }
-    }
-
-    /**
-     * The graph nodes go to: the model's graph, or a branch of a run-time {@code prim::If} being converted. A branch's
-     * graph is closed: an IR value of an enclosing graph that the branch reads becomes an input of the branch (and,
-     * through its parent, an operand of the {@code kiln::cond} node).
-     */
-    private static final class Frame {
-        final Graph graph;
-        final Frame parent;
-        /** What the frame converts: "model", "branch" (of a run-time if) or "loop" (a run-time loop's body). */
-        final String construct;
-        /** Values of the parent's graph the branch reads, in order: the cond node's operands. */
-        final List<Value> operands = new ArrayList<>();
-        /** Parent-graph value -> the branch input standing for it. */
-        final Map<Value, Value> captured = new java.util.IdentityHashMap<>();
-        /** Parent-graph value -> the input made for it when first captured (what {@link #captured} held before any rebinding). */
-        final Map<Value, Value> standIns = new java.util.IdentityHashMap<>();
-        /**
-         * A branch frame's appends to lists built outside it (a {@link Scanning} of the loop around, or a {@link ListKey}
-         * of a frame around): the element each gets on this path; both branches must append (convertRuntimeIf).
-         */
-        final Map<Object, Bound> appends = new java.util.LinkedHashMap<>();
-        /** The same, as values of the branch's graph: what the branch gives for each, after its own outputs. */
-        final Map<Object, Value> appendOuts = new java.util.LinkedHashMap<>();
-
-
-        Frame(Graph graph, Frame parent, String construct) {
-            this.graph = graph;
-            this.parent = parent;
-            this.construct = construct;
-        }
-
-        /** {@code v} (of this frame's graph or an enclosing one) as a value of this frame's graph. */
-        Value local(Value v) {
-            if (parent == null || v.graph() == graph) {
-                return v;
-            }
-            Value outer = parent.local(v);
-            return captured.computeIfAbsent(outer, o -> {
-                operands.add(o);
-                Value in = graph.addInput(graph.freshName(o.name()), o.type());
-                standIns.put(o, in);
-                return in;
-            });
         }
     }
 
