@@ -70,6 +70,65 @@ class RuntimeBranchCliTest {
         assertThat(r.out()).contains("3 segments (2 tensorrt, 1 torch)");
     }
 
+    /** A dict input, an optional mask, an RNN loop whose states are appended, a dict returned. */
+    static final String DICT_RNN = ""
+            + "def forward(self, inputs: Dict[str, Tensor], mask: Optional[Tensor] = None):\n"
+            + "    y = inputs['features'] * 2.0\n"
+            + "    if mask is not None:\n"
+            + "        y = y * mask\n"
+            + "    outs = []\n"
+            + "    for i in range(y.size(0)):\n"
+            + "        outs.append(torch.tanh(y[i] + inputs['bias']))\n"
+            + "    return {'seq': torch.relu(torch.stack(outs) * 3.0 - 0.5), 'last': outs[-1]}\n";
+
+    @Test
+    void aDictInputAndAnRnnLoopRunOnTheCpuAsLibtorchDoesAndTheStackGoesToTensorRt() {
+        // a second method calls forward with the dict, for libtorch's reference
+        Path file = TorchScriptModels.save(DICT_RNN + "\n"
+                + "def call(self, features: Tensor, bias: Tensor, mask: Tensor):\n"
+                + "    d = self.forward({'features': features, 'bias': bias}, mask)\n"
+                + "    return d['seq'], d['last']\n", dir, "dict_rnn.pt");
+        CliRun inspect = run("inspect", file.toString());
+        assertThat(inspect.rc()).as(inspect.err()).isZero();
+        // the dict's keys in the order the model first reads them, then the optional mask
+        assertThat(inspect.out()).containsSubsequence("input      %features", "input      %bias", "input      %mask");
+        ConstantTensor features = ConstantTensor.ofFloats(new long[] {3, 4}, 0.5f, -1f, 0.25f, 2f, 1f, 0f, -0.5f, 0.75f,
+                -2f, 1.5f, 0.1f, -0.3f);
+        ConstantTensor bias = ConstantTensor.ofFloats(new long[] {4}, 0.1f, -0.2f, 0.3f, 0f);
+        ConstantTensor mask = ConstantTensor.ofFloats(new long[] {3, 4}, 1f, 1f, 0f, 1f, 0.5f, 1f, 1f, 0f, 1f, 2f, 1f, 1f);
+        Path in = dir.resolve("in.npz");
+        Path out = dir.resolve("out.npz");
+        Npz.write(in, Map.of("x0", features, "x1", bias, "x2", mask));
+        CliRun r = run("run", file.toString(), "--device", "cpu", "--inputs", in.toString(), "--output", out.toString());
+        assertThat(r.rc()).as(r.err()).isZero();
+        Map<String, ConstantTensor> got = Npz.read(out);
+        java.util.List<ConstantTensor> want = new java.util.ArrayList<>();
+        try (org.bytedeco.javacpp.PointerScope scope = new org.bytedeco.javacpp.PointerScope()) {
+            org.bytedeco.pytorch.JitModule m = org.bytedeco.pytorch.global.torch.load(file.toString());
+            org.bytedeco.pytorch.IValueVector args = new org.bytedeco.pytorch.IValueVector();
+            for (ConstantTensor t : java.util.List.of(features, bias, mask)) {
+                args.push_back(new org.bytedeco.pytorch.IValue(dev.kiln.passes.eval.TorchEval.toTorch(t).clone()));
+            }
+            var tuple = m.get_method("call").apply(args).toTuple().elements();
+            for (long k = 0; k < tuple.size(); k++) {
+                want.add(dev.kiln.passes.eval.TorchEval.toConstant(tuple.get(k).toTensor()));
+            }
+        }
+        for (int k = 0; k < 2; k++) {
+            ConstantTensor y = got.get("y" + k);
+            assertThat(y.sizes()).containsExactly(want.get(k).sizes());
+            for (long i = 0; i < y.numel(); i++) {
+                assertThat(y.getDouble(i)).isCloseTo(want.get(k).getDouble(i), org.assertj.core.data.Offset.offset(1e-6));
+            }
+        }
+        CliRun dry = run("compile", "--dry-run", file.toString(), "--input", "x0=1..16x4", "--input", "x1=4", "--input",
+                "x2=1..16x4", "--min-block-size", "1");
+        assertThat(dry.rc()).as(dry.err()).isZero();
+        assertThat(runsIn(dry.out(), "kiln::loop")).isEqualTo("torch");
+        assertThat(runsIn(dry.out(), "aten::relu")).isEqualTo("tensorrt");
+        assertThat(dry.out()).contains("control flow decided at run time (a loop) runs in libtorch");
+    }
+
     /** The "runs in" column of the dry run's line for the first node of {@code op}. */
     private static String runsIn(String out, String op) {
         String nodes = out.substring(out.indexOf("nodes:"));
