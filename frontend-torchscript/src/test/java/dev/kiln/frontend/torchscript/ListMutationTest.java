@@ -346,17 +346,17 @@ public class ListMutationTest {
 
     @Property(tries = 100, seed = "29")
     void randomDictProgramsComputeWhatLibtorchComputes(@ForAll long seed) {
-        String source = dictProgram(seed);
-        Path f = TorchScriptModels.save(source, dir, "d" + Long.toHexString(seed) + ".pt");
-        Graph g = TorchScriptFrontend.load(f, TorchScriptOptions.defaults());
-        assertThat(Verifier.check(g)).as(source).isEmpty();
-        TorchScriptModels.assertComputesWhatLibtorchComputes(f, g, List.of(X), 1e-5, source);
+        convertsInTheProperty(dictProgram(seed), "d" + Long.toHexString(seed) + ".pt");
     }
 
     @Property(tries = 150, seed = "11")
     void randomListChangesComputeWhatLibtorchComputes(@ForAll long seed) {
-        String source = program(seed);
-        Path f = TorchScriptModels.save(source, dir, "l" + Long.toHexString(seed) + ".pt");
+        convertsInTheProperty(program(seed), "l" + Long.toHexString(seed) + ".pt");
+    }
+
+    /** {@link #converts} for the properties, whose models go to the container's folder (jqwik has no {@code @TempDir}). */
+    private static void convertsInTheProperty(String source, String name) {
+        Path f = TorchScriptModels.save(source, dir, name);
         Graph g = TorchScriptFrontend.load(f, TorchScriptOptions.defaults());
         assertThat(Verifier.check(g)).as(source).isEmpty();
         TorchScriptModels.assertComputesWhatLibtorchComputes(f, g, List.of(X), 1e-5, source);
