@@ -53,6 +53,10 @@ import java.util.stream.Stream;
  * <pre>{@code CompileSettings s = CompileSettings.defaults().withIsolatedBuilds(true);   // or kiln compile --isolated-build}</pre>
  */
 public final class IsolatedBuilds {
+    static {
+        dev.kiln.ir.JavaCppDefaults.apply(); // before anything loads JavaCPP (the child JVM starts here)
+    }
+
     private static final Logger LOG = LoggerFactory.getLogger(IsolatedBuilds.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     /** System properties the child inherits (native library loading, Kiln's knobs, logging). */
