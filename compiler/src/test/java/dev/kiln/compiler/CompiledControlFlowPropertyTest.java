@@ -1,9 +1,6 @@
 package dev.kiln.compiler;
 
-import dev.kiln.backend.tensorrt.ConverterRegistry;
-import dev.kiln.backend.tensorrt.EngineBuilder;
 import dev.kiln.backend.tensorrt.InputSpec;
-import dev.kiln.backend.tensorrt.partition.RegistryCapability;
 import dev.kiln.compiler.hybrid.HybridCompiler;
 import dev.kiln.frontend.torchscript.ControlFlowPropertyTest;
 import dev.kiln.frontend.torchscript.TorchScriptModels;
@@ -23,7 +20,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Set;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -88,9 +84,7 @@ class CompiledControlFlowPropertyTest {
     }
 
     private static void check(String source, Path file, Graph g, Precision p) {
-        ConverterRegistry r = ConverterRegistry.standard();
-        var cs = EngineBuilder.settingsFor(g, p);
-        CompilePipeline.run(g, p, Set.of(), n -> r.lookup(n, cs).supported());
+        var capability = Fixtures.runPipeline(g, p);
         assertThat(Verifier.check(g)).as(source + p).isEmpty();
         // segments cut where the program has them, and again around every tanh sent to libtorch: boundaries between
         // TensorRT and libtorch segments in the middle of the written and aliased variables
@@ -98,7 +92,7 @@ class CompiledControlFlowPropertyTest {
         if (Math.floorMod(source.hashCode(), 2) == 0) {
             settings = settings.withTorchOps(List.of("aten::tanh"));
         }
-        Partition part = HybridCompiler.partition(g, new RegistryCapability(r, cs), settings);
+        Partition part = HybridCompiler.partition(g, capability, settings);
         // FP16: the products and sums of half-precision values, through a few loop trips
         double tolerance = p == Precision.FP32 ? 1e-5 : 3e-2;
         for (float scale : new float[] {1f, -1f}) {

@@ -56,6 +56,17 @@ final class Fixtures {
      * ||got - want|| / ||want|| over all elements; a shape mismatch is an error, and so is an all-zero
      * reference (the comparison would prove nothing: torchvision's ViT head starts at zero).
      */
+    /**
+     * Runs the compile's pass pipeline on {@code g} at {@code p}, the standard converters saying what TensorRT takes,
+     * as {@code Kiln.compile} does; returns that capability, for partitioning the result.
+     */
+    static dev.kiln.backend.tensorrt.partition.RegistryCapability runPipeline(dev.kiln.ir.Graph g, dev.kiln.passes.Precision p) {
+        dev.kiln.backend.tensorrt.ConverterRegistry r = dev.kiln.backend.tensorrt.ConverterRegistry.standard();
+        var cs = dev.kiln.backend.tensorrt.EngineBuilder.settingsFor(g, p);
+        CompilePipeline.run(g, p, java.util.Set.of(), n -> r.lookup(n, cs).supported());
+        return new dev.kiln.backend.tensorrt.partition.RegistryCapability(r, cs);
+    }
+
     static double relL2(ConstantTensor got, ConstantTensor want) {
         if (!Arrays.equals(got.sizes(), want.sizes())) {
             throw new AssertionError("shape " + Arrays.toString(got.sizes()) + " != expected " + Arrays.toString(want.sizes()));

@@ -53,9 +53,7 @@ class HybridCpuTest {
     /** The ops {@code g} has after the compile pipeline (run on a copy). */
     static Set<String> opsAfterPasses(Graph g) {
         Graph c = Graphs.copy(g);
-        ConverterRegistry r = ConverterRegistry.standard();
-        var cs = EngineBuilder.settingsFor(c, Precision.FP32);
-        CompilePipeline.run(c, Precision.FP32, Set.of(), n -> r.lookup(n, cs).supported());
+        Fixtures.runPipeline(c, Precision.FP32);
         return new TreeSet<>(c.opHistogram().keySet());
     }
 
@@ -268,9 +266,7 @@ class HybridCpuTest {
     /** A fixture after the FP32 pass pipeline, as the compiler partitions it. */
     private Graph optimized(String fixture) {
         Graph g = Kiln.load(Fixtures.copy(fixture, dir));
-        ConverterRegistry r = ConverterRegistry.standard();
-        var cs = EngineBuilder.settingsFor(g, Precision.FP32);
-        CompilePipeline.run(g, Precision.FP32, Set.of(), n -> r.lookup(n, cs).supported());
+        Fixtures.runPipeline(g, Precision.FP32);
         return g;
     }
 
@@ -296,12 +292,10 @@ class HybridCpuTest {
                     .isLessThanOrEqualTo(1e-6);
         }
         for (Graph g : List.of(atEnd, middle)) {
-            ConverterRegistry r = ConverterRegistry.standard();
-            var cs = EngineBuilder.settingsFor(g, Precision.FP32);
-            CompilePipeline.run(g, Precision.FP32, Set.of(), n -> r.lookup(n, cs).supported());
+            var capability = Fixtures.runPipeline(g, Precision.FP32);
             PartitionSettings ps = g == atEnd ? PartitionSettings.defaults()
                     : PartitionSettings.defaults().withMinBlockSize(1).withCostModel(FREE_BOUNDARIES);
-            Partition p = HybridCompiler.partition(g, new RegistryCapability(r, cs), ps);
+            Partition p = HybridCompiler.partition(g, capability, ps);
             System.out.print(dev.kiln.partition.SupportReport.summary(p) + "\n");
             long trt = p.segments().stream().filter(x -> x.target() == Target.TENSORRT).count();
             long torch = p.segments().stream().filter(x -> x.target() == Target.TORCH).count();

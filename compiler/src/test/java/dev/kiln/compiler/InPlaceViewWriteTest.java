@@ -19,7 +19,6 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Set;
 
 import static dev.kiln.frontend.torchscript.TorchScriptModels.libtorch;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -90,9 +89,7 @@ class InPlaceViewWriteTest {
     /** The model after the compile's passes (FP32), as partitioning sees it. */
     static Graph compiled(Path file) {
         Graph g = Kiln.load(file, List.of(InputSpec.parse("x0=3x4")));
-        ConverterRegistry r = ConverterRegistry.standard();
-        var cs = EngineBuilder.settingsFor(g, Precision.FP32);
-        CompilePipeline.run(g, Precision.FP32, Set.of(), n -> r.lookup(n, cs).supported());
+        Fixtures.runPipeline(g, Precision.FP32);
         return g;
     }
 

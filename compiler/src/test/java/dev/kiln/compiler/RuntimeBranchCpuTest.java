@@ -1,10 +1,7 @@
 package dev.kiln.compiler;
 
 import dev.kiln.frontend.torchscript.TorchScriptModels;
-import dev.kiln.backend.tensorrt.ConverterRegistry;
-import dev.kiln.backend.tensorrt.EngineBuilder;
 import dev.kiln.backend.tensorrt.InputSpec;
-import dev.kiln.backend.tensorrt.partition.RegistryCapability;
 import dev.kiln.compiler.hybrid.HybridCompiler;
 import dev.kiln.ir.ConstantTensor;
 import dev.kiln.ir.ControlFlow;
@@ -52,9 +49,7 @@ class RuntimeBranchCpuTest {
         assertThat(taken).containsExactly(0.0, 1.0);
         for (Precision p : List.of(Precision.FP32, Precision.FP16)) {
             Graph g = Graphs.copy(original);
-            ConverterRegistry r = ConverterRegistry.standard();
-            var cs = EngineBuilder.settingsFor(g, p);
-            CompilePipeline.run(g, p, Set.of(), n -> r.lookup(n, cs).supported());
+            var capability = Fixtures.runPipeline(g, p);
             assertThat(Verifier.check(g)).as(p + " verifies").isEmpty();
             Node cond = g.nodesOf(ControlFlow.COND).get(0);
             // an FP32 island: every floating operand and output f32, whatever the precision
@@ -66,7 +61,7 @@ class RuntimeBranchCpuTest {
             for (dev.kiln.ir.Value v : cond.outputs()) {
                 assertThat(((TensorType) v.type()).dtype()).as(p + " output " + v).contains(dev.kiln.ir.DType.FLOAT32);
             }
-            Partition part = HybridCompiler.partition(g, new RegistryCapability(r, cs), PartitionSettings.defaults().withMinBlockSize(1));
+            Partition part = HybridCompiler.partition(g, capability, PartitionSettings.defaults().withMinBlockSize(1));
             assertThat(part.segments()).extracting(s -> s.target()).containsExactly(Target.TENSORRT, Target.TORCH, Target.TENSORRT);
             // each segment cut out on its own (what the engines are built from and the libtorch stage runs), run one
             // after the other by libtorch, computes the whole model: the branch's nested graphs travel with it
@@ -124,12 +119,10 @@ class RuntimeBranchCpuTest {
         Graph g = Kiln.load(file, List.of(InputSpec.parse("x0=1..8x16")));
         // typed through the loop: the accumulator keeps its [16]
         Graph typed = Graphs.copy(g);
-        ConverterRegistry r = ConverterRegistry.standard();
-        var cs = EngineBuilder.settingsFor(typed, Precision.FP32);
-        CompilePipeline.run(typed, Precision.FP32, Set.of(), n -> r.lookup(n, cs).supported());
+        var capability = Fixtures.runPipeline(typed, Precision.FP32);
         Node loop = typed.nodesOf(ControlFlow.LOOP).get(0);
         assertThat(loop.output(0).type().toString()).isEqualTo("tensor<f32, [16]>");
-        Partition part = HybridCompiler.partition(typed, new RegistryCapability(r, cs), PartitionSettings.defaults().withMinBlockSize(1));
+        Partition part = HybridCompiler.partition(typed, capability, PartitionSettings.defaults().withMinBlockSize(1));
         assertThat(part.placements()).filteredOn(pl -> pl.node() == loop).singleElement()
                 .matches(pl -> pl.target() == Target.TORCH);
         assertThat(part.segments()).anyMatch(seg -> seg.target() == Target.TENSORRT);
@@ -159,15 +152,13 @@ class RuntimeBranchCpuTest {
         Graph g = Kiln.load(file, List.of(InputSpec.parse("x0=1..8x16")));
         for (Precision p : List.of(Precision.FP32, Precision.FP16)) {
             Graph typed = Graphs.copy(g);
-            ConverterRegistry r = ConverterRegistry.standard();
-            var cs = EngineBuilder.settingsFor(typed, p);
-            CompilePipeline.run(typed, p, Set.of(), n -> r.lookup(n, cs).supported());
+            var capability = Fixtures.runPipeline(typed, p);
             assertThat(Verifier.check(typed)).isEmpty();
             // the loop's scan output: one [16] row per trip, as many trips as the batch
             Node loop = typed.nodesOf(ControlFlow.LOOP).get(0);
             Value stacked = loop.outputs().get(loop.outputs().size() - 1);
             assertThat(stacked.type().toString()).isEqualTo("tensor<f32, [" + g.inputs().get(0).type().asTensor().shape().dim(0) + ", 16]>");
-            Partition part = HybridCompiler.partition(typed, new RegistryCapability(r, cs), PartitionSettings.defaults().withMinBlockSize(1));
+            Partition part = HybridCompiler.partition(typed, capability, PartitionSettings.defaults().withMinBlockSize(1));
             // what reads the stacked rows (the stack's permute, the concatenation's reshape) runs in an engine
             assertThat(part.placements()).filteredOn(pl -> pl.node().inputs().contains(stacked) || pl.node().args().stream()
                     .anyMatch(a -> a instanceof dev.kiln.ir.Arg.ListArg l && l.elements().contains(stacked)))
@@ -205,14 +196,12 @@ class RuntimeBranchCpuTest {
         Path file = TorchScriptModels.save("def forward(self, x):\n    outs = [x[0]]\n    for i in range(x.size(0) - 2):\n"
                 + "        outs.append(torch.tanh(x[i + 2] + outs[-1]))\n    return torch.stack(outs) * 2.0\n", dir, "short.pt");
         Graph g = Kiln.load(file, List.of(InputSpec.parse("x0=1..8x16")));
-        ConverterRegistry r = ConverterRegistry.standard();
-        var cs = EngineBuilder.settingsFor(g, Precision.FP32);
-        CompilePipeline.run(g, Precision.FP32, Set.of(), n -> r.lookup(n, cs).supported());
+        var capability = Fixtures.runPipeline(g, Precision.FP32);
         Node loop = g.nodesOf(ControlFlow.LOOP).get(0);
         String symbol = g.inputs().get(0).type().asTensor().shape().dim(0).toString();
         assertThat(loop.outputs().get(loop.outputs().size() - 1).type().toString())
                 .isEqualTo("tensor<f32, [max(0, " + symbol + " - 2), 16]>");
-        Partition part = HybridCompiler.partition(g, new RegistryCapability(r, cs), PartitionSettings.defaults().withMinBlockSize(1));
+        Partition part = HybridCompiler.partition(g, capability, PartitionSettings.defaults().withMinBlockSize(1));
         for (int batch : new int[] {1, 2, 5}) {
             ConstantTensor x = RuntimeLoopInputs.batch(batch);
             ConstantTensor want = TorchScriptModels.libtorch(file, List.of(x)).get(0);

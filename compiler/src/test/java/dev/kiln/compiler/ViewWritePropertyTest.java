@@ -1,10 +1,7 @@
 package dev.kiln.compiler;
 
 import dev.kiln.frontend.torchscript.TorchScriptModels;
-import dev.kiln.backend.tensorrt.ConverterRegistry;
-import dev.kiln.backend.tensorrt.EngineBuilder;
 import dev.kiln.backend.tensorrt.InputSpec;
-import dev.kiln.backend.tensorrt.partition.RegistryCapability;
 import dev.kiln.compiler.hybrid.HybridCompiler;
 import dev.kiln.ir.ConstantTensor;
 import dev.kiln.ir.Graph;
@@ -21,7 +18,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Random;
-import java.util.Set;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -119,10 +115,8 @@ class ViewWritePropertyTest {
             REFUSED.incrementAndGet();
             return;
         }
-        ConverterRegistry r = ConverterRegistry.standard();
-        var cs = EngineBuilder.settingsFor(g, precision);
-        CompilePipeline.run(g, precision, Set.of(), n -> r.lookup(n, cs).supported());
-        Partition part = HybridCompiler.partition(g, new RegistryCapability(r, cs),
+        var capability = Fixtures.runPipeline(g, precision);
+        Partition part = HybridCompiler.partition(g, capability,
                 PartitionSettings.defaults().withMinBlockSize(1).withCostModel(HybridCpuTest.FREE_BOUNDARIES));
         if (part.segments().stream().anyMatch(s -> s.target() == dev.kiln.partition.Target.TENSORRT)) {
             HYBRID.incrementAndGet();
