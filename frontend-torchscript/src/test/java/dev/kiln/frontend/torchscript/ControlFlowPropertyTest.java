@@ -110,7 +110,7 @@ public class ControlFlowPropertyTest {
      * until 2026-12-05 ("the loop condition is computed at run time"); now a run-time loop, whatever the input sizes.
      */
     @org.junit.jupiter.api.Test
-    void aLoopOverAConstantRangeWithABreakOnValuesRunsAtRunTime() throws IOException {
+    void aLoopOverAConstantRangeWithABreakOnValuesRunsAtRunTime(@org.junit.jupiter.api.io.TempDir Path tmp) {
         String source = "def forward(self, x):\n"
                 + "    h = x\n"
                 + "    outs = torch.zeros([6, 3])\n"
@@ -122,7 +122,7 @@ public class ControlFlowPropertyTest {
                 + "        if bool(h.sum() > 2.5):\n"
                 + "            break\n"
                 + "    return outs, h * float(steps)\n";
-        Path file = TorchScriptModels.save(source, Files.createTempDirectory("kiln-ts-decode"), "decode.pt");
+        Path file = TorchScriptModels.save(source, tmp, "decode.pt");
         for (TorchScriptOptions options : List.of(TorchScriptOptions.defaults(), TorchScriptOptions.defaults().withInputTypes(List.of(
                 new dev.kiln.ir.TensorType(dev.kiln.ir.DType.FLOAT32, dev.kiln.ir.Shape.of(2, 3)))))) {
             Graph g = TorchScriptFrontend.load(file, options);
@@ -140,7 +140,7 @@ public class ControlFlowPropertyTest {
      * 2026-12-05 ("its carried value 0 is a list or tuple"); now the loop carries their elements.
      */
     @org.junit.jupiter.api.Test
-    void aLoopCarryingATupleAndAListOfFixedLengthRunsAtRunTime() throws IOException {
+    void aLoopCarryingATupleAndAListOfFixedLengthRunsAtRunTime(@org.junit.jupiter.api.io.TempDir Path tmp) {
         String source = "def forward(self, x):\n"
                 + "    state = (x[0], x[0] * 0.0)\n"
                 + "    hs = [x[0], x[0] * 2.0]\n"
@@ -151,7 +151,7 @@ public class ControlFlowPropertyTest {
                 + "        state = (h, c)\n"
                 + "        hs = [hs[1], hs[0] + h]\n"
                 + "    return state[0], state[1], hs[0], hs[1]\n";
-        Path file = TorchScriptModels.save(source, Files.createTempDirectory("kiln-ts-lstm"), "lstm.pt");
+        Path file = TorchScriptModels.save(source, tmp, "lstm.pt");
         Graph g = TorchScriptFrontend.load(file, TorchScriptOptions.defaults());
         assertThat(g.opHistogram()).containsKey("kiln::loop");
         assertThat(Verifier.check(g)).isEmpty();
@@ -168,13 +168,13 @@ public class ControlFlowPropertyTest {
     }
 
     @org.junit.jupiter.api.Test
-    void aLoopChangingTheLengthOfACarriedListIsRefusedByName() throws IOException {
+    void aLoopChangingTheLengthOfACarriedListIsRefusedByName(@org.junit.jupiter.api.io.TempDir Path tmp) {
         String source = "def forward(self, x):\n"
                 + "    hs = [x[0]]\n"
                 + "    for t in range(x.size(0)):\n"
                 + "        hs = [hs[0], x[t]]\n"
                 + "    return hs[0]\n";
-        Path file = TorchScriptModels.save(source, Files.createTempDirectory("kiln-ts-grow"), "grow.pt");
+        Path file = TorchScriptModels.save(source, tmp, "grow.pt");
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> TorchScriptFrontend.load(file, TorchScriptOptions.defaults()))
                 .isInstanceOf(KilnException.class).hasMessageContaining(file.toString()).hasMessageContaining("(prim::Loop)")
                 .hasMessageContaining("another length or nesting than the loop starts with");
