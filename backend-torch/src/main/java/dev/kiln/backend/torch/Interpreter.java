@@ -374,21 +374,7 @@ public final class Interpreter implements AutoCloseable {
         Type type = in.type();
         Tensor tensor = t.tensor();
         if (type instanceof PrimitiveType p) {
-            if (tensor.numel() != 1) {
-                throw new KilnException("graph " + graph.name() + ": input %" + in.name() + " is " + type.text()
-                        + "; pass a one-element tensor, not one of shape " + Arrays.toString(t.sizes()));
-            }
-            switch (p) {
-                case INT:
-                    return new IValue(tensor.item().toLong());
-                case FLOAT:
-                    return new IValue(tensor.item().toDouble());
-                case BOOL:
-                    return new IValue(tensor.item().toBool());
-                default:
-                    throw new KilnException("graph " + graph.name() + ": input %" + in.name() + " of type "
-                            + type.text() + " cannot be given as a tensor");
-            }
+            return TorchEval.numberInput(graph.name(), in, p, tensor);
         }
         if (type instanceof TensorType tt) {
             DType actual = t.dtype();

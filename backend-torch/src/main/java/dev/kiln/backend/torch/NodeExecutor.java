@@ -19,29 +19,21 @@ import java.util.function.Function;
  * libtorch creates on the CPU (factory ops whose {@code device} literal says cpu, scalars turned to
  * tensors) are moved to a CUDA target so the next node finds them there.
  *
- * <pre>{@code List<IValue> outs = NodeExecutor.execute(node, env::get, TorchDevice.cpu());}</pre>
+ * <pre>{@code try (TorchEval.Prepared p = TorchEval.prepare(node)) { outs = NodeExecutor.execute(p, env::get, TorchDevice.cpu()); }}</pre>
  */
 public final class NodeExecutor {
     private NodeExecutor() {
     }
 
     /**
-     * Runs {@code node}, reading its inputs through {@code env} (borrowed), and returns one IValue per
-     * node output, each holding a reference the caller must release ({@code releaseReference()}).
+     * Runs the {@link TorchEval#prepare}d node, reading its inputs through {@code env} (borrowed), and returns one
+     * IValue per node output, each holding a reference the caller must release ({@code releaseReference()}).
      */
-    public static List<IValue> execute(Node node, Function<Value, IValue> env, TorchDevice device) {
-        return execute(node, null, env, device);
-    }
-
-    /** {@link #execute(Node, Function, TorchDevice)} for a node {@link TorchEval#prepare}d once. */
     public static List<IValue> execute(TorchEval.Prepared prepared, Function<Value, IValue> env, TorchDevice device) {
-        return execute(prepared.node(), prepared, env, device);
-    }
-
-    private static List<IValue> execute(Node node, TorchEval.Prepared prepared, Function<Value, IValue> env, TorchDevice device) {
+        Node node = prepared.node();
         List<IValue> result = new ArrayList<>(node.outputs().size());
         try (PointerScope nodeScope = new PointerScope()) {
-            List<IValue> outs = prepared != null ? TorchEval.call(prepared, env) : TorchEval.call(node, env);
+            List<IValue> outs = TorchEval.call(prepared, env);
             if (outs.size() < node.outputs().size()) {
                 throw KilnException.at(node, "libtorch returned " + outs.size() + " values for "
                         + node.outputs().size() + " outputs");

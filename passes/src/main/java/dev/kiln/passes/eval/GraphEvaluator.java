@@ -67,23 +67,16 @@ public final class GraphEvaluator {
     }
 
     /**
-     * An int, float or bool input given as a one-element tensor (how numbers cross process and segment boundaries), as
-     * the number ops such as {@code mul.Scalar} read.
+     * An int, float or bool input given as a one-element tensor, as {@link TorchEval#numberInput} reads it (the libtorch
+     * stages' reading too); a number of unknown kind ({@code number}) as an int or a float by the tensor's dtype.
      */
     private static IValue number(Graph graph, Value in, dev.kiln.ir.PrimitiveType p, ConstantTensor c) {
-        if (c.numel() != 1) {
-            throw new KilnException("graph " + graph.name() + ": input %" + in.name() + " is " + p.text()
-                    + "; pass a one-element tensor, not one of shape " + java.util.Arrays.toString(c.sizes()));
+        if (p == dev.kiln.ir.PrimitiveType.NUMBER && c.numel() == 1) {
+            return c.dtype().isFloatingPoint() ? new IValue(c.getDouble(0)) : new IValue(c.getLong(0));
         }
-        boolean integral = !c.dtype().isFloatingPoint();
-        return switch (p) {
-            case INT -> new IValue(c.getLong(0));
-            case FLOAT -> new IValue(c.getDouble(0));
-            case BOOL -> new IValue(c.getDouble(0) != 0);
-            case NUMBER -> integral ? new IValue(c.getLong(0)) : new IValue(c.getDouble(0));
-            default -> throw new KilnException("graph " + graph.name() + ": input %" + in.name() + " of type " + p.text()
-                    + " cannot be given as a tensor");
-        };
+        IValue v = TorchEval.numberInput(graph.name(), in, p, TorchEval.toTorch(c));
+        java.lang.ref.Reference.reachabilityFence(c); // read in place by toTorch
+        return v;
     }
 
     /**

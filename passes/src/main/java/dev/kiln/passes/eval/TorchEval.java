@@ -304,6 +304,32 @@ public final class TorchEval {
                 + " torch.stack and torch.cat raise on an empty list too: give inputs for which the loop runs at least once");
     }
 
+    /**
+     * Graph input {@code in} of type {@code p} (int, float or bool) given as the one-element tensor {@code t}, as the
+     * number ops such as {@code mul.Scalar} read it: how numbers cross process and segment boundaries.
+     */
+    public static IValue numberInput(String graph, Value in, dev.kiln.ir.PrimitiveType p, Tensor t) {
+        if (t.numel() != 1) {
+            long[] sizes = new long[(int) t.dim()];
+            for (int d = 0; d < sizes.length; d++) {
+                sizes[d] = t.size(d);
+            }
+            throw new KilnException("graph " + graph + ": input %" + in.name() + " is " + p.text()
+                    + "; pass a one-element tensor, not one of shape " + java.util.Arrays.toString(sizes));
+        }
+        switch (p) {
+            case INT:
+                return new IValue(t.item().toLong());
+            case FLOAT:
+                return new IValue(t.item().toDouble());
+            case BOOL:
+                return new IValue(t.item().toBool());
+            default:
+                throw new KilnException("graph " + graph + ": input %" + in.name() + " of type " + p.text()
+                        + " cannot be given as a tensor");
+        }
+    }
+
     /** A control-flow node's argument: a value read through {@code env}, or an int, float or bool literal. */
     public static IValue literalOrRead(Arg a, Function<Value, IValue> env) {
         if (a instanceof Value v) {
