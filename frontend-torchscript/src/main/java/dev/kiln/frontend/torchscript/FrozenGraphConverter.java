@@ -816,22 +816,7 @@ final class FrozenGraphConverter {
                     + " builds it, so the number of elements is not one per trip; Kiln stacks one element per trip: append"
                     + " once on every trip (torch.where to choose the element) and select afterwards");
         }
-        if (appended(s) != null) {
-            throw refuse(n, kind, "appends to " + s.name + " a second time in one trip of the run-time loop; Kiln builds a"
-                    + " list in such a loop from one append per trip: append one tensor (torch.stack([a, b])) or use"
-                    + " a list per value");
-        }
-        Bound e = bound(n.input(1));
-        if (!(e instanceof Ir ir && ir.value().type() instanceof TensorType || e instanceof Known k && k.value().isTensor())) {
-            throw refuse(n, kind, "appends " + describe(e) + " to a list in a run-time loop; Kiln builds lists of tensors"
-                    + " there (it stacks them after the loop): append a tensor (torch.tensor(i)) or keep a count in a loop"
-                    + " variable");
-        }
-        if (frame == s.frame) {
-            s.element = e;
-        } else {
-            frame.appends.put(s, e); // a run-time branch's: both branches must append (convertRuntimeIf)
-        }
+        recordAppend(n, kind, s, tensorElement(n, kind));
     }
 
     /**
@@ -841,17 +826,42 @@ final class FrozenGraphConverter {
      * would not see the pending element: {@link #bound} refuses it.
      */
     private void branchAppend(JitNode n, String kind, Seq seq, Frame built, org.bytedeco.pytorch.Value listValue) {
-        ListKey key = listKeys.computeIfAbsent(seq, x -> new ListKey(seq, built, inputName(listValue)));
-        if (pending(key, built) != null) {
-            throw refuse(n, kind, "appends to " + key.name + " a second time on one path of a run-time branch; append one"
-                    + " tensor per path (torch.stack([a, b])) or use a list per value");
-        }
+        recordAppend(n, kind, listKeys.computeIfAbsent(seq, x -> new ListKey(seq, built, inputName(listValue))),
+                tensorElement(n, kind));
+    }
+
+    /** What {@code ys.append(y)} ({@code n}) appends, which must be a tensor in a run-time branch or loop. */
+    private Bound tensorElement(JitNode n, String kind) {
         Bound e = bound(n.input(1));
         if (!(e instanceof Ir ir && ir.value().type() instanceof TensorType || e instanceof Known k && k.value().isTensor())) {
-            throw refuse(n, kind, "appends " + describe(e) + " to a list in a run-time branch; Kiln gives branches' appends"
-                    + " as tensors: append a tensor");
+            throw refuse(n, kind, "appends " + describe(e) + " to a list in a run-time " + frame.construct + "; Kiln builds"
+                    + " lists there from tensors (stacked after a loop, given by a branch): append a tensor"
+                    + " (torch.tensor(i)) or keep a count in a loop variable");
         }
-        frame.appends.put(key, e);
+        return e;
+    }
+
+    /**
+     * Records {@code e} as what the path being converted appends to {@code key} (a {@link Scanning} or a {@link ListKey}):
+     * where the list lives, the list takes it (a loop trip's element, the list's new last element); in a run-time
+     * branch inside, the branch frame holds it until both branches are done (convertRuntimeIf). A second append on the
+     * path is refused.
+     */
+    private void recordAppend(JitNode n, String kind, Object key, Bound e) {
+        Frame home = key instanceof Scanning s ? s.frame : ((ListKey) key).builtIn;
+        Bound before = key instanceof Scanning s ? appended(s) : pending(key, home);
+        if (before != null) {
+            throw refuse(n, kind, "appends to " + keyName(key) + " a second time " + (key instanceof Scanning
+                    ? "in one trip of the run-time loop; Kiln builds a list in such a loop from one append per trip"
+                    : "on one path of a run-time branch") + ": append one tensor (torch.stack([a, b])) or use a list per value");
+        }
+        if (frame != home) {
+            frame.appends.put(key, e);
+        } else if (key instanceof Scanning s) {
+            s.element = e;
+        } else {
+            ((ListKey) key).seq.elements().add(e);
+        }
     }
 
     /** The element appended to {@code key} on the path being converted, in the frames from this one up to {@code stop}; null if none. */
@@ -1299,29 +1309,7 @@ final class FrozenGraphConverter {
             rebind(operands.get(written.get(k)), cond.outputs().get(results + merged.size() + k));
         }
         for (int j = 0; j < merged.size(); j++) {
-            Object x = merged.get(j);
-            Bound element = new Ir(cond.outputs().get(results + j));
-            if (x instanceof Scanning sc) {
-                if (appended(sc) != null) {
-                    throw refuse(n, "prim::If", "appends to " + sc.name + " a second time in one trip of the run-time loop;"
-                            + " Kiln builds a list in such a loop from one append per trip");
-                }
-                if (frame == sc.frame) {
-                    sc.element = element;
-                } else {
-                    frame.appends.put(sc, element);
-                }
-            } else {
-                ListKey k = (ListKey) x;
-                if (pending(k, k.builtIn) != null) {
-                    throw refuse(n, "prim::If", "appends to " + k.name + " a second time on one path of a run-time branch");
-                }
-                if (frame == k.builtIn) {
-                    k.seq.elements().add(element); // the list as the if leaves it: one more element, the branch's
-                } else {
-                    frame.appends.put(k, element);
-                }
-            }
+            recordAppend(n, "prim::If", merged.get(j), new Ir(cond.outputs().get(results + j)));
         }
     }
 
