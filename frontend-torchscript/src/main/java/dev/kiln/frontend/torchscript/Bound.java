@@ -76,10 +76,5 @@ sealed interface Bound permits Bound.Known, Bound.Ir, Bound.Seq, Bound.Dict, Bou
             this.frame = frame;
             this.trip = trip;
         }
-
-        /** The name as IR values take it: TorchScript leaves some lists numbered only. */
-        String irName() {
-            return Character.isDigit(name.charAt(0)) ? "list" + name : name;
-        }
     }
 }

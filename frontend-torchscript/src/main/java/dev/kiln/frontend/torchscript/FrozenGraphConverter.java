@@ -879,6 +879,7 @@ final class FrozenGraphConverter {
         return key instanceof Scanning s ? s.name : ((ListKey) key).name;
     }
 
+    /** The list's name as IR values take it: TorchScript leaves some lists numbered only. */
     private static String keyIrName(Object key) {
         String name = keyName(key);
         return Character.isDigit(name.charAt(0)) ? "list" + name : name;
@@ -925,7 +926,7 @@ final class FrozenGraphConverter {
             if (indexed.contains(v.address())) {
                 Type t = seq.elements().isEmpty() ? TensorType.unknown()
                         : seq.elements().get(seq.elements().size() - 1) instanceof Ir ir ? ir.value().type() : TensorType.unknown();
-                s.last = loopFrame.graph.addInput(loopFrame.graph.freshName(s.irName() + "_last"), t);
+                s.last = loopFrame.graph.addInput(loopFrame.graph.freshName(keyIrName(s) + "_last"), t);
             }
             env.put(v.address(), s);
             out.add(s);
@@ -1835,7 +1836,7 @@ final class FrozenGraphConverter {
         }
         for (Scanning x : lasts) {
             types.add(TensorType.unknown());
-            names.add(graph.freshName(x.irName() + "_last"));
+            names.add(graph.freshName(keyIrName(x) + "_last"));
         }
         for (Value c : captured) {
             types.add(c.type());
@@ -1843,7 +1844,7 @@ final class FrozenGraphConverter {
         }
         for (int k = 0; k < scanned.size(); k++) {
             types.add(scanned.get(k).type() instanceof TensorType t ? new TensorType(t.dtype(), Shape.unranked()) : TensorType.unknown());
-            names.add(graph.freshName(appended.get(k).irName() + "_stacked"));
+            names.add(graph.freshName(keyIrName(appended.get(k)) + "_stacked"));
         }
         Node loop = graph.insertAt(graph.nodes().size(), schema(dev.kiln.ir.ControlFlow.LOOP), List.of(maxTrips, cond0,
                 Arg.list(carried)), types, names);
