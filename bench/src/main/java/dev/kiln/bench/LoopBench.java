@@ -8,6 +8,7 @@ import dev.kiln.backend.torch.TorchDevice;
 import dev.kiln.backend.torch.TorchTensor;
 import dev.kiln.backend.torch.TorchTensors;
 import dev.kiln.compiler.hybrid.Platform;
+import dev.kiln.compiler.measure.Stats;
 import dev.kiln.frontend.torchscript.TorchScriptFrontend;
 import dev.kiln.frontend.torchscript.TorchScriptOptions;
 import dev.kiln.ir.ConstantTensor;
@@ -89,13 +90,14 @@ final class LoopBench {
                 // a temporary folder left behind
             }
         }
+        String md = markdown(root);
         try {
             Files.writeString(out.resolve("loops.json"), json.writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n");
-            Files.writeString(out.resolve("loops.md"), markdown(root), StandardCharsets.UTF_8);
+            Files.writeString(out.resolve("loops.md"), md, StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new KilnException(out + ": cannot write loops.json / loops.md: " + e.getMessage(), e);
         }
-        System.out.print(markdown(root));
+        System.out.print(md);
     }
 
     /** The RNN with seeded weights, compiled by libtorch's TorchScript compiler and saved as torch.jit.save does. */
@@ -151,8 +153,8 @@ final class LoopBench {
                 script[k] = (System.nanoTime() - t0) / 1e6;
             }
         }
-        double kilnMs = median(kiln);
-        double scriptMs = median(script);
+        double kilnMs = Stats.of(kiln).median();
+        double scriptMs = Stats.of(script).median();
         ObjectNode row = json.createObjectNode();
         row.put("hidden", hidden);
         row.put("steps", steps);
@@ -176,12 +178,6 @@ final class LoopBench {
             d = Math.max(d, Math.abs(a.getDouble(i) - b.getDouble(i)));
         }
         return d;
-    }
-
-    private static double median(double[] xs) {
-        double[] s = xs.clone();
-        Arrays.sort(s);
-        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
     }
 
     static String markdown(ObjectNode root) {
