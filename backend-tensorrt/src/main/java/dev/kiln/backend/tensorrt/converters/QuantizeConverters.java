@@ -11,6 +11,8 @@ import dev.kiln.ir.DType;
 import dev.kiln.ir.Node;
 import dev.kiln.ir.Value;
 import org.bytedeco.tensorrt.global.nvinfer.DataType;
+import org.bytedeco.tensorrt.global.nvinfer.ElementWiseOperation;
+import org.bytedeco.tensorrt.global.nvinfer.UnaryOperation;
 import org.bytedeco.tensorrt.nvinfer.IDequantizeLayer;
 import org.bytedeco.tensorrt.nvinfer.IQuantizeLayer;
 import org.bytedeco.tensorrt.nvinfer.ITensor;
@@ -26,7 +28,8 @@ import java.util.Set;
  * {@code aten::fake_quantize_per_channel_affine(w, scales, zeros, axis, -128, 127)} become a TensorRT quantize layer
  * to int8 and a dequantize layer back to the input's type, the scale a build-time constant of that type. TensorRT
  * fuses such pairs around a convolution or matrix product into an int8 kernel (explicit quantization); anywhere else
- * the pair computes exactly the rounding PyTorch's marker computes. TensorRT's int8 is symmetric, so only zero points
+ * the pair computes exactly the rounding PyTorch's marker computes, except a per-channel marker of an f16 tensor the
+ * network computes, where TensorRT's pair is wrong and the converter writes PyTorch's arithmetic out in f32 layers. TensorRT's int8 is symmetric, so only zero points
  * of 0 and the range [-128, 127] convert; other markers (uint8 activations with a zero point) run in libtorch.
  *
  * <pre>{@code aten::fake_quantize_per_tensor_affine(%x, 0.05, 0, -128, 127) -> IQuantizeLayer(kINT8) + IDequantizeLayer}</pre>
@@ -117,27 +120,69 @@ public final class QuantizeConverters {
                 x = Layers.unsqueeze(ctx, x, 0);
             }
             int axis = axis(n, Layers.rank(x));
-            // f16 per-channel quantization of a computed tensor gave zeros and NaNs where libtorch gave the rounded
-            // values (29 of the conformance kit's cases with f16 inputs, H100, TensorRT 10.6, 2026-12-05;
-            // TensorRT-Incubator issue 392 reports wrong f16 per-channel quantization too): such a marker quantizes in
-            // f32 between two casts. The one f16 pair kept is the one measured right: a constant weight that only
-            // convolutions and linear layers read, where TensorRT fuses the pair into their int8 kernels (Int8GpuTest,
-            // FP16: within 3.3e-3 of libtorch on the marked graph)
-            DType qtype = axis >= 0 && type == DType.FLOAT16 && !int8Weight(n) ? DType.FLOAT32 : type;
-            x = ctx.cast(x, qtype);
-            ITensor scale = scale(ctx, n, qtype);
+            if (axis >= 0 && type == DType.FLOAT16 && !int8Weight(n)) {
+                // TensorRT 10.6's per-channel quantize layer gave zeros and NaNs for f16 tensors computed in the
+                // network, where libtorch gave the rounded values: 29 of the conformance kit's 64 cases, every one an
+                // f16 input, on the H100 (2026-12-05; the same 29 again in the next session with the quantization moved
+                // into f32 between two casts). Such a marker is PyTorch's own arithmetic instead, exact in f32. The one f16 pair kept is the one measured right: a constant weight that only convolutions
+                // and linear layers read, which TensorRT fuses into their int8 kernels (Int8GpuTest, FP16: within
+                // 3.3e-3 of libtorch on the marked graph).
+                ctx.bind(n.output(), perChannelArithmetic(ctx, n, x, axis));
+                return;
+            }
+            ITensor scale = scale(ctx, n, type);
             // The axis is set before anything reads a layer's output: reading it validates the layer, and a
             // per-channel scale under the default axis is "ScaleMode is illegal" (TensorRT 10.6, seen on the GPU).
             IQuantizeLayer q = ctx.named(ctx.network().addQuantize(x, scale, DataType.kINT8));
             if (axis >= 0) {
                 q.setAxis(axis);
             }
-            IDequantizeLayer dq = ctx.named(ctx.network().addDequantize(q.getOutput(0), scale, Layers.trtOrThrow(qtype)));
+            IDequantizeLayer dq = ctx.named(ctx.network().addDequantize(q.getOutput(0), scale, Layers.trtOrThrow(type)));
             if (axis >= 0) {
                 dq.setAxis(axis);
             }
-            ITensor y = ctx.cast(dq.getOutput(0), type);
+            ITensor y = dq.getOutput(0);
             ctx.bind(n.output(), scalar ? Layers.squeeze(ctx, y, 0) : y);
+        }
+
+        /**
+         * {@code fake_quantize_per_channel_affine} of an f16 {@code x} as libtorch's kernel computes it, in f32:
+         * {@code clamp(nearbyint(x * (1.0f / s)), -128, 127) * s} per channel {@code s} along {@code axis}, rounded
+         * to f16 at the end. Half-to-even rounding from floor (the clamp first, which changes nothing for finite
+         * values since the bounds are integers, keeps every value within [-128, 127]): {@code r = floor(v + 0.5)},
+         * one less where {@code r - v} is past one half, or exactly one half with {@code r} odd.
+         */
+        private static ITensor perChannelArithmetic(ConversionContext ctx, Node n, ITensor x, int axis) {
+            DType f32 = DType.FLOAT32;
+            int rank = Layers.rank(x);
+            ConstantTensor s = Layers.constantValue(n.arg("scale")).orElseThrow();
+            long[] shape = new long[rank];
+            java.util.Arrays.fill(shape, 1);
+            shape[axis] = s.numel();
+            double[] scales = new double[(int) s.numel()];
+            double[] inverse = new double[scales.length];
+            for (int i = 0; i < scales.length; i++) {
+                float si = (float) s.getDouble(i);
+                scales[i] = si;
+                inverse[i] = 1.0f / si;
+            }
+            ITensor half = ctx.scalar(0.5, f32, rank);
+            ITensor v = Layers.elementwise(ctx, ctx.cast(x, f32), Layers.constant(ctx, f32, shape, inverse), ElementWiseOperation.kPROD);
+            v = Layers.elementwise(ctx, v, ctx.scalar(QMIN, f32, rank), ElementWiseOperation.kMAX);
+            v = Layers.elementwise(ctx, v, ctx.scalar(QMAX, f32, rank), ElementWiseOperation.kMIN);
+            ITensor r = Layers.unary(ctx, Layers.elementwise(ctx, v, half, ElementWiseOperation.kSUM), UnaryOperation.kFLOOR);
+            ITensor over = Layers.elementwise(ctx, r, v, ElementWiseOperation.kSUB);
+            ITensor halfR = Layers.unary(ctx, Layers.elementwise(ctx, r, half, ElementWiseOperation.kPROD), UnaryOperation.kFLOOR);
+            ITensor even = Layers.elementwise(ctx, Layers.elementwise(ctx, halfR, ctx.scalar(2, f32, rank), ElementWiseOperation.kPROD), r,
+                    ElementWiseOperation.kEQUAL);
+            ITensor tie = Layers.elementwise(ctx, over, half, ElementWiseOperation.kEQUAL);
+            ITensor down = Layers.elementwise(ctx, Layers.elementwise(ctx, over, half, ElementWiseOperation.kGREATER),
+                    Layers.elementwise(ctx, tie, Layers.unary(ctx, even, UnaryOperation.kNOT), ElementWiseOperation.kAND),
+                    ElementWiseOperation.kOR);
+            ITensor lower = Layers.elementwise(ctx, r, ctx.scalar(1, f32, rank), ElementWiseOperation.kSUB);
+            ITensor q = ctx.named(ctx.network().addSelect(down, lower, r)).getOutput(0);
+            ITensor y = Layers.elementwise(ctx, q, Layers.constant(ctx, f32, shape, scales), ElementWiseOperation.kPROD);
+            return ctx.cast(y, DType.FLOAT16);
         }
     }
 
