@@ -131,7 +131,7 @@ final class FrozenGraphConverter {
         List<Value> outs = new ArrayList<>();
         ValueArrayRef rets = jit.outputs();
         for (long i = 0; i < rets.size(); i++) {
-            flattenOutput(bound(rets.get(i)), outs, "output " + i);
+            flattenOutput(bound(rets.get(i)), outs, "output " + i, null);
         }
         graph.setOutputs(outs);
         // before dead code goes: a loop whose result is unused may still write a shared tensor
@@ -307,22 +307,31 @@ final class FrozenGraphConverter {
         return n.isEmpty() ? "x" : n;
     }
 
-    private void flattenOutput(Bound b, List<Value> outs, String what) {
+    /**
+     * Appends the tensors {@code b} holds to {@code outs}, in order. A tensor under a dict's key ({@code key}: that key,
+     * prefixed by the keys of the dicts around it) names its value after the key ({@code {'logits': y}} returns
+     * {@code %logits}, the name {@code kiln inspect} and {@code CompiledModule.outputNames()} show), unless the value
+     * is a graph input, a constant or already named for an earlier key.
+     */
+    private void flattenOutput(Bound b, List<Value> outs, String what, String key) {
         if (b instanceof Ir ir) {
             if (ir.value().type() instanceof ListType) {
                 String op = ir.value().producer().map(Node::describe).orElse("%" + ir.value().name());
                 throw new KilnException(file + ": forward() returns, as " + what + ", the list made by " + op
                         + ", whose length is only known at run time; return a tuple of its elements instead");
             }
+            if (key != null && ir.value().kind() == Value.Kind.NODE_OUTPUT && !outs.contains(ir.value())) {
+                graph.rename(ir.value(), key);
+            }
             outs.add(ir.value());
         } else if (b instanceof Seq seq) {
-            for (Bound e : seq.elements()) {
-                flattenOutput(e, outs, what);
+            for (int i = 0; i < seq.elements().size(); i++) {
+                flattenOutput(seq.elements().get(i), outs, what, key == null ? null : key + "_" + i);
             }
         } else if (b instanceof Dict d) {
-            // the values, in the dict's order (its keys are not kept: outputs are numbered)
-            for (Bound e : d.entries().values()) {
-                flattenOutput(e, outs, what);
+            // the values, in the dict's order; outputs are still numbered (y0, y1, ...), the keys name their values
+            for (var e : d.entries().entrySet()) {
+                flattenOutput(e.getValue(), outs, what, key == null ? String.valueOf(e.getKey()) : key + "_" + e.getKey());
             }
         } else if (b instanceof Scanned s) {
             throw new KilnException(file + ": forward() returns, as " + what + ", the list built by appends in the run-time"
@@ -334,7 +343,7 @@ final class FrozenGraphConverter {
                 outs.add(constant(k));
             } else if (k.value().isTuple() || k.value().isList()) {
                 for (IValue e : IValues.elements(k.value())) {
-                    flattenOutput(new Known(e, k.hint(), 0), outs, what);
+                    flattenOutput(new Known(e, k.hint(), 0), outs, what, null);
                 }
             } else {
                 throw new KilnException(file + ": forward() returns a constant " + k.value().tagKind().getString()

@@ -180,6 +180,19 @@ public class ListMutationTest {
     }
 
     @Test
+    void aReturnedDictNamesItsValuesAfterItsKeys() {
+        // a tuple under a key gives key_0, key_1; the input and the value already named for 'logits' keep their names
+        String source = "def forward(self, x):\n    y = x * 2.0\n"
+                + "    return {'logits': y, 'hidden states': (x + 1.0, x - 1.0), 'input': x, 'again': y, 'inner': {'z': x * 3.0}}\n";
+        Path f = TorchScriptModels.save(source, tmp, "dictnames.pt");
+        Graph g = TorchScriptFrontend.load(f, TorchScriptOptions.defaults());
+        assertThat(g.outputs().stream().map(dev.kiln.ir.Value::name).toList())
+                .containsExactly("logits", "hidden_states_0", "hidden_states_1", g.inputs().get(0).name(), "logits", "inner_z");
+        assertThat(Verifier.check(g)).isEmpty();
+        TorchScriptModels.assertComputesWhatLibtorchComputes(f, g, List.of(X), 1e-5, source);
+    }
+
+    @Test
     void whatKilnCannotFollowInADictIsRefusedWithWhatToDo() {
         String[][] cases = {
             {"d = {'a': x}\n    if bool(x.sum() > 0.0):\n        d['a'] = x * 2.0\n    return d['a']", "(aten::_set_item) at <string>:4",
