@@ -92,6 +92,8 @@ class RuntimeBranchCliTest {
         assertThat(inspect.rc()).as(inspect.err()).isZero();
         // the dict's keys in the order the model first reads them, then the optional mask
         assertThat(inspect.out()).containsSubsequence("input      %features", "input      %bias", "input      %mask");
+        // the returned dict's keys name the outputs
+        assertThat(inspect.out()).containsSubsequence("output     %seq", "output     %last");
         ConstantTensor features = ConstantTensor.ofFloats(new long[] {3, 4}, 0.5f, -1f, 0.25f, 2f, 1f, 0f, -0.5f, 0.75f,
                 -2f, 1.5f, 0.1f, -0.3f);
         ConstantTensor bias = ConstantTensor.ofFloats(new long[] {4}, 0.1f, -0.2f, 0.3f, 0f);
