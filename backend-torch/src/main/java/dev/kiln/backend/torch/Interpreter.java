@@ -317,7 +317,7 @@ public final class Interpreter implements AutoCloseable {
             }
             try {
                 for (int k = 0; k < scanCount; k++) {
-                    result.add(stacked(n, k, scans.get(k)));
+                    result.add(stacked(n, k, scans.get(k), env));
                 }
             } catch (RuntimeException e) {
                 result.forEach(IValue::releaseReference);
@@ -332,14 +332,17 @@ public final class Interpreter implements AutoCloseable {
         }
     }
 
-    /** Scan output {@code k} of loop {@code n}: its trips' values stacked, on this interpreter's device, as a handle the caller releases. */
-    private IValue stacked(Node n, int k, List<IValue> trips) {
+    /**
+     * Scan output {@code k} of loop {@code n}: its trips' values stacked, on this interpreter's device, as a handle the
+     * caller releases; after no trips, sized from what is alive in {@code env}.
+     */
+    private IValue stacked(Node n, int k, List<IValue> trips, Map<Value, IValue> env) {
         try (PointerScope scope = new PointerScope()) {
             List<Tensor> tensors = new ArrayList<>(trips.size());
             for (IValue t : trips) {
                 tensors.add(t.toTensor());
             }
-            Tensor s = TorchEval.stackTrips(n, k, tensors);
+            Tensor s = TorchEval.stackTrips(n, k, tensors, env);
             if (device.isCuda() && (!s.is_cuda() || s.device().index() != device.index())) {
                 s = s.to(device.toTorch(), s.scalar_type());
             }

@@ -204,6 +204,23 @@ class InterpreterMemoryTest {
     }
 
     @Test
+    void aScanOfSymbolicElementsAfterNoTripTakesItsSizesFromWhatIsAlive() {
+        // the element [w]: w is the width of %x, alive where the loop runs
+        Graph g = dev.kiln.ir.text.IrParser.parse(SCAN.replace("[4]", "[w]").replace("[s, 4]", "[s, w]")
+                .replace("symbol s in [0, 64]", "symbol s in [0, 64]\n  symbol w in [1, 64]")
+                .replace("%c: tensor<bool, []>) {", "%c: tensor<bool, []>) {\n  symbol w in [1, 64]"), "scan.kir",
+                dev.kiln.ir.schema.SchemaRegistry.standard());
+        ConstantTensor x = ConstantTensor.ofFloats(new long[] {3}, 1f, 2f, 3f);
+        try (Interpreter in = new Interpreter(g, TorchDevice.cpu())) {
+            for (long n : new long[] {0, 2}) {
+                List<ConstantTensor> args = List.of(x, ConstantTensor.ofLongs(new long[0], n));
+                assertThat(in.runHost(args).get(1).sizes()).as(n + " trips").containsExactly(n, 3);
+                assertThat(dev.kiln.passes.eval.GraphEvaluator.run(g, args).get(1).sizes()).containsExactly(n, 3);
+            }
+        }
+    }
+
+    @Test
     void aScanWhoseElementShapeIsUnknownAfterNoTripIsAClearError() {
         Graph g = dev.kiln.ir.text.IrParser.parse(SCAN.replace("%rows : tensor<f32, [s, 4]>", "%rows : tensor<f32>"), "scan.kir",
                 dev.kiln.ir.schema.SchemaRegistry.standard());

@@ -112,7 +112,7 @@ public final class GraphEvaluator {
                 }
                 outs = evaluate(branch, operands, java.util.Set.of(), (v, t) -> { });
             } else if (ControlFlow.isLoop(n)) {
-                outs = loop(n, read);
+                outs = loop(n, read, env);
             } else {
                 outs = TorchEval.call(n, read);
             }
@@ -134,7 +134,7 @@ public final class GraphEvaluator {
      * A {@code kiln::loop}: the body while trips remain and the condition holds (a body that writes in place gets
      * copies); its scan outputs stacked after the last trip.
      */
-    private static List<IValue> loop(Node n, java.util.function.Function<Value, IValue> read) {
+    private static List<IValue> loop(Node n, java.util.function.Function<Value, IValue> read, Map<Value, IValue> env) {
         Graph body = ControlFlow.body(n);
         boolean writes = body.nodes().stream().anyMatch(b -> b.schema().mutates());
         long max = TorchEval.tripCount(n, TorchEval.literalOrRead(n.arg(0), read));
@@ -163,7 +163,7 @@ public final class GraphEvaluator {
         }
         List<IValue> result = new ArrayList<>(carried);
         for (int k = 0; k < scans.size(); k++) {
-            result.add(new IValue(TorchEval.stackTrips(n, k, scans.get(k))));
+            result.add(new IValue(TorchEval.stackTrips(n, k, scans.get(k), env)));
         }
         return result;
     }

@@ -276,32 +276,58 @@ public final class TorchEval {
     /**
      * A {@code kiln::loop}'s scan output {@code k} ({@link dev.kiln.ir.ControlFlow}): the tensors its body gave for it,
      * one per trip (borrowed), stacked along a new leading dimension into a new tensor. After no trips, an empty tensor
-     * of the output's declared shape ({@code [0, ...]}) on the CPU, which needs that shape to be static past the first
-     * dimension; otherwise a refusal naming the loop (PyTorch's {@code torch.stack} and {@code torch.cat} raise on the
-     * empty list as well).
+     * of the output's declared shape ({@code [0, ...]}) on the CPU: its sizes past the first are constants, or
+     * expressions of symbols that {@code live} (the tensors alive where the loop runs, with their declared types) gives
+     * sizes to, e.g. the batch {@code s0} of a state {@code [s0, 64]} the loop started from; otherwise a refusal naming
+     * the loop. (PyTorch's {@code torch.stack} and {@code torch.cat} raise on an empty list; Kiln's stack of a list with
+     * no element is this empty tensor, and a list with elements from before the loop stacks them in front of it.)
      */
-    public static Tensor stackTrips(Node loop, int k, List<Tensor> trips) {
+    public static Tensor stackTrips(Node loop, int k, List<Tensor> trips, Map<Value, IValue> live) {
         if (!trips.isEmpty()) {
             return torch.stack(new org.bytedeco.pytorch.TensorVector(trips.toArray(new Tensor[0])), 0);
         }
         Value out = loop.output(dev.kiln.ir.ControlFlow.carried(loop).size() + k);
         if (out.type() instanceof dev.kiln.ir.TensorType t && t.dtype().isPresent() && t.shape().isRanked() && t.rank() >= 1) {
-            long[] sizes = new long[t.rank()];
+            Map<String, Long> sizes = symbolSizes(live);
+            long[] dims = new long[t.rank()];
             boolean known = true;
-            for (int d = 1; d < sizes.length; d++) {
-                if (t.shape().dim(d) instanceof dev.kiln.ir.SymExpr.Const c) {
-                    sizes[d] = c.value();
+            for (int d = 1; d < dims.length; d++) {
+                dev.kiln.ir.SymExpr e = t.shape().dim(d);
+                if (e.symbols().stream().allMatch(s -> sizes.containsKey(s.name()))) {
+                    dims[d] = e.evaluate(sizes);
                 } else {
                     known = false;
                 }
             }
             if (known) {
-                return torch.empty(sizes, new TensorOptions(scalarType(t.dtype().get())), new org.bytedeco.pytorch.MemoryFormatOptional());
+                return torch.empty(dims, new TensorOptions(scalarType(t.dtype().get())), new org.bytedeco.pytorch.MemoryFormatOptional());
             }
         }
         throw KilnException.at(loop, "the loop ran no trips, so the list its body appends to (%" + out.name() + ") is empty,"
                 + " and the shape of its elements (" + out.type().text() + ") is not known without one; PyTorch's"
                 + " torch.stack and torch.cat raise on an empty list too: give inputs for which the loop runs at least once");
+    }
+
+    /**
+     * The sizes of the symbols that stand alone as a dimension in the declared types of {@code live}'s tensors ({@code
+     * %h : tensor<f32, [s0, 64]>} holding a [3, 64] tensor gives {@code s0 = 3}).
+     */
+    static Map<String, Long> symbolSizes(Map<Value, IValue> live) {
+        Map<String, Long> sizes = new HashMap<>();
+        for (Map.Entry<Value, IValue> e : live.entrySet()) {
+            if (e.getKey().type() instanceof dev.kiln.ir.TensorType t && t.shape().isRanked() && e.getValue().isTensor()) {
+                Tensor x = e.getValue().toTensor();
+                if (x.dim() != t.rank()) {
+                    continue;
+                }
+                for (int d = 0; d < t.rank(); d++) {
+                    if (t.shape().dim(d) instanceof dev.kiln.ir.SymExpr.Sym s) {
+                        sizes.putIfAbsent(s.symbol().name(), x.size(d));
+                    }
+                }
+            }
+        }
+        return sizes;
     }
 
     /**
