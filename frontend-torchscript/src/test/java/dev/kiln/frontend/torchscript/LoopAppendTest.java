@@ -146,6 +146,28 @@ public class LoopAppendTest {
                 .hasMessageContaining("kiln::loop").hasMessageContaining("ran no trips");
     }
 
+    @Test
+    void aListStartedBeforeALoopThatRunsNoTripsStacksWhatItHeld() {
+        // a dynamic batch b: after no trips the scan is [0, b, 4], b from h, and the stack is h[None], as in libtorch
+        Path f = TorchScriptModels.save("def forward(self, x, h):\n    outs = [h]\n    for i in range(x.size(0)):\n"
+                + "        h = torch.tanh(x[i] + h)\n        outs.append(h)\n    return torch.stack(outs)\n", dir, "prefixed.pt");
+        dev.kiln.ir.SymExpr t = dev.kiln.ir.SymExpr.of(new dev.kiln.ir.Symbol("t", 0, 16));
+        dev.kiln.ir.SymExpr b = dev.kiln.ir.SymExpr.of(new dev.kiln.ir.Symbol("b", 1, 8));
+        dev.kiln.ir.SymExpr four = dev.kiln.ir.SymExpr.of(4);
+        Graph g = TorchScriptFrontend.load(f, TorchScriptOptions.defaults().withInputTypes(List.of(
+                new dev.kiln.ir.TensorType(dev.kiln.ir.DType.FLOAT32, dev.kiln.ir.Shape.of(t, b, four)),
+                new dev.kiln.ir.TensorType(dev.kiln.ir.DType.FLOAT32, dev.kiln.ir.Shape.of(b, four)))));
+        dev.kiln.passes.shapes.ShapeInference.standard().infer(g, true); // as the compile pipeline does
+        assertThat(g.nodesOf(ControlFlow.LOOP).get(0).outputs().stream().map(v -> v.type().text()).toList())
+                .contains("tensor<f32, [t, b, 4]>");
+        ConstantTensor h = ConstantTensor.ofFloats(new long[] {3, 4}, 0.1f, -0.2f, 0.3f, 0.4f, 1f, 2f, -1f, 0f, 0.5f, 0.5f, -0.5f, 2f);
+        for (long trips : new long[] {0, 2}) {
+            ConstantTensor x = ConstantTensor.ofFloats(new long[] {trips, 3, 4}, new float[(int) (trips * 12)]);
+            TorchScriptModels.assertComputesWhatLibtorchComputes(f, g, List.of(x, h), 1e-6, trips + " trips");
+            assertThat(GraphEvaluator.run(g, List.of(x, h)).get(0).sizes()).containsExactly(trips + 1, 3, 4);
+        }
+    }
+
     private void refused(String body, String... parts) {
         String source = "def forward(self, x):\n    " + body + "\n";
         Path f = TorchScriptModels.save(source, dir, "r" + Integer.toHexString(source.hashCode()) + ".pt");
