@@ -60,7 +60,7 @@ sealed interface Bound permits Bound.Known, Bound.Ir, Bound.Seq, Bound.Dict, Bou
      * the body reads the list's elements), elements of the prefix, and {@code len(outs)} (from the trip number
      * {@code trip}); anything else is refused. After the loop the list is a {@link Scanned}.
      */
-    final class Scanning implements Bound {
+    final class Scanning implements Bound, Frame.AppendTarget {
         final Seq list;
         final String name;
         final List<Bound> prefix;
@@ -75,6 +75,22 @@ sealed interface Bound permits Bound.Known, Bound.Ir, Bound.Seq, Bound.Dict, Bou
             this.prefix = List.copyOf(list.elements());
             this.frame = frame;
             this.trip = trip;
+        }
+
+        @Override
+        public Frame home() {
+            return frame;
+        }
+
+        @Override
+        public String name() {
+            return name;
+        }
+
+        /** The trip's one append. */
+        @Override
+        public void take(Bound e) {
+            element = e;
         }
     }
 }

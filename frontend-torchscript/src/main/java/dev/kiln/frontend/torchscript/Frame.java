@@ -27,9 +27,25 @@ final class Frame {
      * A branch frame's appends to lists built outside it (a {@link Bound.Scanning} of the loop around, or a list key
      * of a frame around): the element each gets on this path; both branches must append (convertRuntimeIf).
      */
-    final Map<Object, Bound> appends = new java.util.LinkedHashMap<>();
+    final Map<AppendTarget, Bound> appends = new java.util.LinkedHashMap<>();
     /** The same, as values of the branch's graph: what the branch gives for each, after its own outputs. */
-    final Map<Object, Value> appendOuts = new java.util.LinkedHashMap<>();
+    final Map<AppendTarget, Value> appendOuts = new java.util.LinkedHashMap<>();
+
+    /**
+     * A list that run-time branches or loop bodies inside its {@link #home} frame append to: a {@link Bound.Scanning}
+     * of a run-time loop, or a list built in a frame whose run-time branches append to it. Keys of {@link #appends} by
+     * identity.
+     */
+    interface AppendTarget {
+        /** The frame the list lives in: an append there is the list's own; one in a frame inside waits in {@link #appends}. */
+        Frame home();
+
+        /** The list's name in TorchScript, for messages and IR names. */
+        String name();
+
+        /** Takes {@code e}, appended where the list lives. */
+        void take(Bound e);
+    }
 
 
     Frame(Graph graph, Frame parent, String construct) {

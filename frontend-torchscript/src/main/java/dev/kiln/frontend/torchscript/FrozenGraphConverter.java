@@ -62,7 +62,7 @@ final class FrozenGraphConverter {
         "dropout", "empty", "poisson", "exponential", "geometric", "cauchy", "log_normal"};
 
     /** A list (the very {@link Seq}) built in {@code builtIn} that run-time branches inside that frame append to. */
-    private static final class ListKey {
+    private static final class ListKey implements Frame.AppendTarget {
         final Seq seq;
         final Frame builtIn;
         final String name;
@@ -71,6 +71,21 @@ final class FrozenGraphConverter {
             this.seq = seq;
             this.builtIn = builtIn;
             this.name = name;
+        }
+
+        @Override
+        public Frame home() {
+            return builtIn;
+        }
+
+        @Override
+        public String name() {
+            return name;
+        }
+
+        @Override
+        public void take(Bound e) {
+            seq.elements().add(e);
         }
     }
 
@@ -856,25 +871,22 @@ final class FrozenGraphConverter {
      * branch inside, the branch frame holds it until both branches are done (convertRuntimeIf). A second append on the
      * path is refused.
      */
-    private void recordAppend(JitNode n, String kind, Object key, Bound e) {
-        Frame home = key instanceof Scanning s ? s.frame : ((ListKey) key).builtIn;
-        Bound before = key instanceof Scanning s ? appended(s) : pending(key, home);
+    private void recordAppend(JitNode n, String kind, Frame.AppendTarget key, Bound e) {
+        Bound before = key instanceof Scanning s ? appended(s) : pending(key, key.home());
         if (before != null) {
-            throw refuse(n, kind, "appends to " + keyName(key) + " a second time " + (key instanceof Scanning
+            throw refuse(n, kind, "appends to " + key.name() + " a second time " + (key instanceof Scanning
                     ? "in one trip of the run-time loop; Kiln builds a list in such a loop from one append per trip"
                     : "on one path of a run-time branch") + ": append one tensor (torch.stack([a, b])) or use a list per value");
         }
-        if (frame != home) {
+        if (frame != key.home()) {
             frame.appends.put(key, e);
-        } else if (key instanceof Scanning s) {
-            s.element = e;
         } else {
-            ((ListKey) key).seq.elements().add(e);
+            key.take(e);
         }
     }
 
     /** The element appended to {@code key} on the path being converted, in the frames from this one up to {@code stop}; null if none. */
-    private Bound pending(Object key, Frame stop) {
+    private Bound pending(Frame.AppendTarget key, Frame stop) {
         for (Frame at = frame; at != null && at != stop; at = at.parent) {
             Bound e = at.appends.get(key);
             if (e != null) {
@@ -884,13 +896,9 @@ final class FrozenGraphConverter {
         return null;
     }
 
-    private static String keyName(Object key) {
-        return key instanceof Scanning s ? s.name : ((ListKey) key).name;
-    }
-
     /** The list's name as IR values take it: TorchScript leaves some lists numbered only. */
-    private static String keyIrName(Object key) {
-        String name = keyName(key);
+    private static String keyIrName(Frame.AppendTarget key) {
+        String name = key.name();
         return Character.isDigit(name.charAt(0)) ? "list" + name : name;
     }
 
@@ -1252,11 +1260,11 @@ final class FrozenGraphConverter {
         }
         int results = types.size();
         // appends to a list the loop around builds: both branches must append, and the element is an extra output
-        List<Object> merged = new ArrayList<>(then.appendOuts.keySet());
+        List<Frame.AppendTarget> merged = new ArrayList<>(then.appendOuts.keySet());
         otherwise.appendOuts.keySet().stream().filter(x -> !merged.contains(x)).forEach(merged::add);
-        for (Object x : merged) {
+        for (Frame.AppendTarget x : merged) {
             if (!then.appendOuts.containsKey(x) || !otherwise.appendOuts.containsKey(x)) {
-                throw refuse(n, "prim::If", "appends to " + keyName(x) + " in only one of its branches, so how long the list"
+                throw refuse(n, "prim::If", "appends to " + x.name() + " in only one of its branches, so how long the list"
                         + " is afterwards is known only at run time" + (x instanceof Scanning ? " (Kiln stacks one element"
                         + " per trip of the loop that builds it)" : "") + ": append on both paths (torch.where to choose the"
                         + " element) or compute both alternatives and choose between them with torch.where");
@@ -1443,9 +1451,9 @@ final class FrozenGraphConverter {
                     outs.add(nestedOutput(n, leaves.get(k), null, false, "its " + name + " branch gives element " + k + " of output " + i));
                 }
             }
-            for (Map.Entry<Object, Bound> e : f.appends.entrySet()) {
+            for (Map.Entry<Frame.AppendTarget, Bound> e : f.appends.entrySet()) {
                 f.appendOuts.put(e.getKey(), nestedOutput(n, e.getValue(), null, false, "its " + name + " branch appends to "
-                        + keyName(e.getKey())));
+                        + e.getKey().name()));
             }
             sub.setOutputs(outs); // dead code goes once the write-backs are outputs too (convertRuntimeIf)
         } finally {
@@ -1651,7 +1659,7 @@ final class FrozenGraphConverter {
         /** The current frame's captures: a write-back rebinds them ({@link #rebind}) to values that go away. */
         private final Frame frameAt = frame;
         private final Map<Value, Value> capturedBefore = new java.util.IdentityHashMap<>(frame.captured);
-        private final Map<Object, Bound> appendsBefore = new java.util.LinkedHashMap<>(frame.appends);
+        private final Map<Frame.AppendTarget, Bound> appendsBefore = new java.util.LinkedHashMap<>(frame.appends);
         private final Map<Scanning, Bound> elements = new java.util.IdentityHashMap<>();
 
         Snapshot() {
