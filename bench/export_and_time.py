@@ -589,12 +589,116 @@ def inductor_cache(workdir, group, model):
     """The Inductor cache folder of one torch.compile worker (WORKDIR/inductor/GROUP-MODEL) and whether it starts
     "cold" (absent or empty) or "warm" (an earlier call of this WORKDIR compiled the same model: its FX graphs,
     kernels and autotuning results are reused, so a retry after a time-out finishes, but its compile_s is no cold
-    figure). Without it every worker shared Inductor's default /tmp/torchinductor_USER, which outlives the calls of
-    a warm machine: a re-measured model's compile time was silently warm."""
+    figure), or "seeded" (it holds autotuning results carried from an earlier session, --seed-autotuning: only
+    what they lack is benchmarked). Without it every worker shared Inductor's default /tmp/torchinductor_USER,
+    which outlives the calls of a warm machine: a re-measured model's compile time was silently warm."""
     d = os.path.join(workdir, "inductor", f"{group}-{model}")
-    state = "warm" if os.path.isdir(d) and os.listdir(d) else "cold"
+    if os.path.exists(os.path.join(d, SEEDED_MARK)):
+        state = "seeded"
+    else:
+        state = "warm" if os.path.isdir(d) and os.listdir(d) else "cold"
     os.makedirs(d, exist_ok=True)
     return d, state
+
+
+# ----------------------------------------------------------------------------------------- autotuning carried over
+
+SEEDED_MARK = "kiln-seeded-autotuning.json"  # in a worker's Inductor cache folder that started from a carried archive
+CARRIED_MANIFEST = "kiln-autotuning.json"  # at the root of the archive: the GPU that measured it
+
+
+def autotuning_files(folder):
+    """The files of one worker's Inductor cache folder that hold max-autotune's results, relative to it: the
+    timings of every choice it benchmarked (cache/<hash of GPU name, CUDA and Triton versions>, JSON) and the
+    configurations it picked for pointwise and reduction kernels (*.best_config beside the kernel's source).
+    Not the compiled kernels: a few KB instead of hundreds of MB, and Inductor compiles the chosen ones again."""
+    found = []
+    for root, _, files in os.walk(folder):
+        rel = os.path.relpath(root, folder)
+        for f in files:
+            if rel.split(os.sep)[0] == "cache" or f.endswith(".best_config"):
+                found.append(os.path.normpath(os.path.join(rel, f)))
+    return sorted(found)
+
+
+def pack_autotuning(workdir, archive, gpu):
+    """Packs the autotuning results of every max-autotune worker of WORKDIR (inductor/autotune-MODEL) into archive,
+    with the GPU they were measured on, so that a later session on the same kind of GPU continues a model's
+    autotuning where a time limit stopped it (--seed-autotuning) instead of benchmarking every operator again.
+    Returns the number of files packed (no archive when there are none)."""
+    import io
+    import tarfile
+    base = os.path.join(workdir, "inductor")
+    members = []
+    if os.path.isdir(base):
+        for d in sorted(os.listdir(base)):
+            if d.startswith("autotune-") and os.path.isdir(os.path.join(base, d)):
+                members += [os.path.join(d, f) for f in autotuning_files(os.path.join(base, d))]
+    if not members:
+        return 0
+    with tarfile.open(archive + ".tmp", "w:gz") as tar:
+        manifest = json.dumps({"gpu": gpu, "files": len(members), "packed": time.strftime("%Y-%m-%d %H:%M:%S")}).encode()
+        info = tarfile.TarInfo(CARRIED_MANIFEST)
+        info.size, info.mtime = len(manifest), int(time.time())
+        tar.addfile(info, io.BytesIO(manifest))
+        for m in members:
+            tar.add(os.path.join(base, m), arcname=m, recursive=False)
+    os.replace(archive + ".tmp", archive)
+    return len(members)
+
+
+def merge_timings(into, seed):
+    """seed's entries added to into (nested dicts of the autotuning JSON), into's own winning where both have one."""
+    for k, v in seed.items():
+        if k not in into:
+            into[k] = v
+        elif isinstance(into[k], dict) and isinstance(v, dict):
+            merge_timings(into[k], v)
+    return into
+
+
+def seed_autotuning(workdir, archive, gpu):
+    """Unpacks an archive pack_autotuning wrote into WORKDIR/inductor: timings are merged into any this machine
+    already has (its own win), a chosen configuration is added where none is. Each folder seeded gets SEEDED_MARK,
+    so its compile times are reported as not cold. Refuses (SystemExit) an archive of another GPU, whose
+    timings would pick kernels for the wrong chip, and any member outside an autotune-MODEL folder.
+    Returns {folder: files added or merged}."""
+    import tarfile
+    base = os.path.join(workdir, "inductor")
+    with tarfile.open(archive, "r:gz") as tar:
+        try:
+            manifest = json.load(tar.extractfile(CARRIED_MANIFEST))
+        except KeyError:
+            raise SystemExit(f"{archive}: no {CARRIED_MANIFEST} in it: not an archive of bench/run.sh's autotuning results")
+        if manifest.get("gpu") != gpu:
+            raise SystemExit(f"{archive}: autotuning results measured on {manifest.get('gpu')!r}, this GPU is {gpu!r}: "
+                             f"its timings would choose kernels for another chip; leave --seed-autotuning out here")
+        seeded = {}
+        for info in tar.getmembers():
+            if info.name == CARRIED_MANIFEST:
+                continue
+            parts = info.name.split("/")
+            if (not info.isfile() or info.name.startswith("/") or ".." in parts or len(parts) < 2
+                    or not parts[0].startswith("autotune-")):
+                raise SystemExit(f"{archive}: unexpected member {info.name!r}: not an archive of bench/run.sh's autotuning results")
+            dest = os.path.join(base, *parts)
+            os.makedirs(os.path.dirname(dest), exist_ok=True)
+            data = tar.extractfile(info).read()
+            if os.path.exists(dest):
+                if parts[1] != "cache":
+                    continue  # a configuration this machine chose itself
+                with open(dest) as f:
+                    mine = json.load(f)
+                data = json.dumps(merge_timings(mine, json.loads(data)), indent=4).encode()
+            with open(dest + ".tmp", "wb") as f:
+                f.write(data)
+            os.replace(dest + ".tmp", dest)
+            seeded[parts[0]] = seeded.get(parts[0], 0) + 1
+    for folder, n in seeded.items():
+        with open(os.path.join(base, folder, SEEDED_MARK), "w") as f:
+            json.dump({"archive": os.path.basename(archive), "gpu": gpu, "files": n,
+                       "measured": manifest.get("packed")}, f)
+    return seeded
 
 
 def pending(a):
@@ -669,6 +773,13 @@ def main(argv=None):
     ap.add_argument("--pending", action="store_true",
                     help="print how many (model, batch, peer) measurements of --groups WORKDIR still lacks and exit; "
                          "imports no torch (run.sh sizes its phases with it)")
+    ap.add_argument("--pack-autotuning", default="", metavar="ARCHIVE",
+                    help="pack max-autotune's results in WORKDIR (timings, chosen configurations; not the kernels) into "
+                         "ARCHIVE (.tgz) and exit; imports no torch")
+    ap.add_argument("--seed-autotuning", default="", metavar="ARCHIVE",
+                    help="merge an archive --pack-autotuning wrote (on the same kind of GPU, --gpu) into WORKDIR's "
+                         "Inductor caches and exit: max-autotune then benchmarks only what it lacks")
+    ap.add_argument("--gpu", default="", help="the GPU's name, for --pack-autotuning and --seed-autotuning")
     ap.add_argument("--worker", default="", help=argparse.SUPPRESS)
     ap.add_argument("--worker-model", default="", help=argparse.SUPPRESS)
     ap.add_argument("--records", default="", help=argparse.SUPPRESS)
@@ -698,6 +809,14 @@ def main(argv=None):
         return 0
     if a.pending:
         print(pending(a))
+        return 0
+    if a.pack_autotuning:
+        n = pack_autotuning(a.workdir, a.pack_autotuning, a.gpu)
+        print(f"autotuning: {n} files of results packed into {a.pack_autotuning}" if n else "autotuning: no results to pack")
+        return 0
+    if a.seed_autotuning:
+        for folder, n in sorted(seed_autotuning(a.workdir, a.seed_autotuning, a.gpu).items()):
+            print(f"autotuning: {folder} starts from {n} files of results of {a.seed_autotuning}")
         return 0
 
     import torch

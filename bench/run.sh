@@ -2,7 +2,7 @@
 # Kiln bench, one command on the GPU machine (JAVA, CP and OUT set by .gpu/device.sh):
 #
 #   bash .gpu/device.sh sh 'bash bench/run.sh [--quick] [--group G[,G...]] [--models m[,m...]] [--budget S] [--gpus N]
-#                          [--include FILE.json] [--seed-caches caches.tgz]'
+#                          [--include FILE.json] [--seed-caches caches.tgz] [--seed-autotuning autotuning.tgz]'
 #
 # --gpus N (on a machine with N GPUs) runs the whole thing once per GPU, each with a share of the models, in
 # parallel, and merges the results: the only way the whole matrix fits one 10-minute call.
@@ -25,6 +25,10 @@
 # $OUT/caches.tgz holds every build's timing cache; --seed-caches caches.tgz (carried back into a later session)
 # starts each build from it, so a later session re-times every engine in seconds per build; those builds record
 # compile_seeded_s / build_seeded_s, and the merge with --include keeps the earlier run's cold figures.
+# $OUT/autotuning.tgz holds max-autotune's results (the timings of every choice it benchmarked, the configurations
+# it chose; not the kernels: a few KB); --seed-autotuning autotuning.tgz (carried back into a later session, on the
+# same kind of GPU) merges them into the work folder first, so a model whose autotuning a time limit cut off goes on
+# from where it stopped instead of benchmarking every operator again; its compile time is then marked as seeded.
 # Without JAVA (called directly, not through .gpu/device.sh, so no staged runtime) only the PyTorch groups run
 # (--group export,eager,compile,autotune), and $OUT/torch.json is their result, for Main merge elsewhere.
 set -uo pipefail
@@ -41,6 +45,7 @@ PY_EXTRA=()
 JAVA_EXTRA=()
 GPUS=1
 SEED=""
+SEED_AT=""
 ARGS=("$@")
 while [[ $# -gt 0 ]]; do
   case $1 in
@@ -55,6 +60,7 @@ while [[ $# -gt 0 ]]; do
     --java) JAVA_EXTRA+=("$2"); shift 2 ;;   # one extra argument for Main run
     --gpus) GPUS=$2; shift 2 ;;              # split the models over this many GPUs of the machine, one run each
     --seed-caches) SEED=$2; shift 2 ;;       # an earlier run's caches.tgz (or its unpacked folder): builds start from it
+    --seed-autotuning) SEED_AT=$2; shift 2 ;;  # an earlier run's autotuning.tgz: max-autotune goes on from its results
     -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
     *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
   esac
@@ -151,6 +157,11 @@ if [[ -n $SEED ]]; then
   fi
   JAVA_EXTRA+=(--seed-caches "$SEED")
   echo "bench: builds start from the $(ls "$SEED" | wc -l) timing caches in $SEED"
+fi
+GPU_NAME=$(nvidia-smi --query-gpu=name --format=csv,noheader 2>/dev/null | head -1)
+if [[ -n $SEED_AT ]]; then
+  [[ -f $SEED_AT ]] || { echo "bench: --seed-autotuning $SEED_AT: no such file (an earlier run's autotuning.tgz)" >&2; exit 2; }
+  python3 "$HERE/export_and_time.py" "$WORK" --seed-autotuning "$SEED_AT" --gpu "$GPU_NAME" || exit 2
 fi
 START=$(date +%s)
 left() { echo $(( BUDGET - ($(date +%s) - START) )); }
@@ -250,6 +261,10 @@ fi
 # the timing caches of every build, for a later run's --seed-caches (carried back: one file of a few MB)
 if compgen -G "$WORK/caches/*.timing" > /dev/null; then
   (cd "$WORK" && tar -czf "$OUT/caches.tgz" caches)
+fi
+# max-autotune's results, for a later session's --seed-autotuning (carried back: a few KB)
+if has autotune; then
+  python3 "$HERE/export_and_time.py" "$WORK" --pack-autotuning "$OUT/autotuning.tgz" --gpu "$GPU_NAME"
 fi
 echo "=== bench: done in $(( $(date +%s) - START )) s; \$OUT: $(ls "$OUT" | paste -sd' ') ==="
 if [[ -f $OUT/results.md ]]; then cat "$OUT/results.md"; fi

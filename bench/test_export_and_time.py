@@ -1,6 +1,6 @@
 """Tests of bench/export_and_time.py without torch.
 
-ExportOnnxTest, CompileWorkersTest, SummaryLineTest and RunPoolTest need nothing but Python (CI runs them: .ci/run);
+ExportOnnxTest, CompileWorkersTest, SummaryLineTest, RunPoolTest and AutotuningCarryTest need nothing but Python (CI runs them: .ci/run);
 OnnxProblemTest needs the onnx package, which the GPU machine has (tools/gpu/checks.sh runs the whole file there).
 """
 import argparse
@@ -321,6 +321,98 @@ def running(pid):
             return f.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
     except FileNotFoundError:
         return False
+
+
+class AutotuningCarryTest(unittest.TestCase):
+    """--pack-autotuning and --seed-autotuning: max-autotune's results (not its kernels) carried from one session's
+    work folder to the next's, merged with what the next already has, and never onto another GPU."""
+
+    def setUp(self):
+        self.dir = tempfile.TemporaryDirectory()
+        self.first, self.later = (os.path.join(self.dir.name, w) for w in ("first", "later"))
+
+    def tearDown(self):
+        self.dir.cleanup()
+
+    def write(self, work, rel, text):
+        path = os.path.join(work, "inductor", rel)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w") as f:
+            f.write(text)
+        return path
+
+    def read(self, work, rel):
+        with open(os.path.join(work, "inductor", rel)) as f:
+            return f.read()
+
+    def test_only_the_results_are_packed_and_a_later_work_folder_merges_them_keeping_its_own(self):
+        first = {"convolution": {"key-a": {"choice-1": 0.5, "choice-2": 0.7}, "key-b": {"choice-1": 0.9}}}
+        self.write(self.first, "autotune-mobilenet_v3_large/cache/abc123", json.dumps(first))
+        self.write(self.first, "autotune-mobilenet_v3_large/xy/triton_poi_0.best_config", '{"XBLOCK": 256}')
+        self.write(self.first, "autotune-mobilenet_v3_large/xy/triton_poi_0.py", "kernel source")
+        self.write(self.first, "autotune-mobilenet_v3_large/triton/0/k.cubin", "x" * 4096)
+        self.write(self.first, "compile-mobilenet_v3_large/cache/abc123", "{}")  # default mode: nothing autotuned
+        archive = os.path.join(self.dir.name, "autotuning.tgz")
+        self.assertEqual(bench.pack_autotuning(self.first, archive, "NVIDIA H200"), 2)
+        import tarfile
+        with tarfile.open(archive) as tar:
+            self.assertEqual(sorted(tar.getnames()), ["autotune-mobilenet_v3_large/cache/abc123",
+                                                      "autotune-mobilenet_v3_large/xy/triton_poi_0.best_config",
+                                                      bench.CARRIED_MANIFEST])
+
+        # the later folder already timed key-a's first choice itself, and chose another pointwise configuration
+        later = {"convolution": {"key-a": {"choice-1": 0.4}}, "mm": {"key-c": {"choice-9": 0.1}}}
+        self.write(self.later, "autotune-mobilenet_v3_large/cache/abc123", json.dumps(later))
+        self.write(self.later, "autotune-mobilenet_v3_large/xy/triton_poi_0.best_config", '{"XBLOCK": 128}')
+        self.assertEqual(bench.inductor_cache(self.later, "autotune", "mobilenet_v3_large")[1], "warm")
+        seeded = bench.seed_autotuning(self.later, archive, "NVIDIA H200")
+        self.assertEqual(seeded, {"autotune-mobilenet_v3_large": 1})
+        merged = json.loads(self.read(self.later, "autotune-mobilenet_v3_large/cache/abc123"))
+        self.assertEqual(merged, {"convolution": {"key-a": {"choice-1": 0.4, "choice-2": 0.7}, "key-b": {"choice-1": 0.9}},
+                                  "mm": {"key-c": {"choice-9": 0.1}}})
+        self.assertEqual(self.read(self.later, "autotune-mobilenet_v3_large/xy/triton_poi_0.best_config"), '{"XBLOCK": 128}')
+        self.assertEqual(bench.inductor_cache(self.later, "autotune", "mobilenet_v3_large")[1], "seeded")
+        self.assertEqual(bench.inductor_cache(self.later, "autotune", "resnet50")[1], "cold")
+
+    def test_an_empty_folder_starts_from_the_archive_as_it_was(self):
+        self.write(self.first, "autotune-resnet50/cache/h", '{"convolution": {"k": {"c": 1.0}}}')
+        self.write(self.first, "autotune-resnet50/ab/triton_red_1.best_config", '{"RBLOCK": 64}')
+        archive = os.path.join(self.dir.name, "autotuning.tgz")
+        bench.pack_autotuning(self.first, archive, "NVIDIA H200")
+        self.assertEqual(bench.seed_autotuning(self.later, archive, "NVIDIA H200"), {"autotune-resnet50": 2})
+        self.assertEqual(json.loads(self.read(self.later, "autotune-resnet50/cache/h")), {"convolution": {"k": {"c": 1.0}}})
+        self.assertEqual(self.read(self.later, "autotune-resnet50/ab/triton_red_1.best_config"), '{"RBLOCK": 64}')
+        mark = json.loads(self.read(self.later, "autotune-resnet50/" + bench.SEEDED_MARK))
+        self.assertEqual((mark["archive"], mark["gpu"], mark["files"]), ("autotuning.tgz", "NVIDIA H200", 2))
+
+    def test_nothing_to_pack_writes_no_archive(self):
+        self.write(self.first, "compile-resnet50/cache/h", "{}")
+        archive = os.path.join(self.dir.name, "autotuning.tgz")
+        self.assertEqual(bench.pack_autotuning(self.first, archive, "NVIDIA H200"), 0)
+        self.assertFalse(os.path.exists(archive))
+
+    def test_results_of_another_gpu_are_refused(self):
+        self.write(self.first, "autotune-resnet50/cache/h", "{}")
+        archive = os.path.join(self.dir.name, "autotuning.tgz")
+        bench.pack_autotuning(self.first, archive, "NVIDIA H200")
+        with self.assertRaises(SystemExit) as e:
+            bench.seed_autotuning(self.later, archive, "NVIDIA H100 80GB HBM3")
+        self.assertIn("measured on 'NVIDIA H200'", str(e.exception))
+        self.assertFalse(os.path.exists(os.path.join(self.later, "inductor", "autotune-resnet50")))
+
+    def test_a_member_outside_a_worker_folder_is_refused(self):
+        import io
+        import tarfile
+        archive = os.path.join(self.dir.name, "evil.tgz")
+        with tarfile.open(archive, "w:gz") as tar:
+            for name, data in ((bench.CARRIED_MANIFEST, b'{"gpu": "G"}'), ("autotune-x/../../escape", b"{}")):
+                info = tarfile.TarInfo(name)
+                info.size = len(data)
+                tar.addfile(info, io.BytesIO(data))
+        with self.assertRaises(SystemExit) as e:
+            bench.seed_autotuning(self.later, archive, "G")
+        self.assertIn("unexpected member", str(e.exception))
+        self.assertFalse(os.path.exists(os.path.join(self.dir.name, "escape")))
 
 
 if __name__ == "__main__":

@@ -305,7 +305,8 @@ public final class Report {
     }
 
     /**
-     * A torch.compile peer's compile time (its first two calls), marked when Inductor's cache was warm, when it
+     * A torch.compile peer's compile time (its first two calls), marked when Inductor's cache was warm or seeded
+     * with max-autotune's results of an earlier session (bench/run.sh --seed-autotuning), when it
      * continued after an earlier compile ran out of time, and when other models compiled at the same time
      * (--compile-procs); blank if not measured.
      */
@@ -314,8 +315,10 @@ public final class Report {
             return "";
         }
         List<String> marks = new ArrayList<>();
-        if ("warm".equals(m.path("inductor_cache").asText())) {
-            marks.add("warm cache");
+        switch (m.path("inductor_cache").asText()) {
+            case "warm" -> marks.add("warm cache");
+            case "seeded" -> marks.add("autotuning results of an earlier session");
+            default -> { }
         }
         if (m.has("compile_timed_out_s")) {
             marks.add("after a " + num(m.path("compile_timed_out_s").asDouble(), 0) + " s time-out");

@@ -56,6 +56,9 @@ class ReportTest {
         assertThat(Report.torchCompileSeconds(m("vit_b_16", 1, "autotune-fp16", 1).put("compile_s", 40.0)
                 .put("inductor_cache", "warm").put("compile_timed_out_s", 300.0).put("concurrent_compiles", 3)))
                 .isEqualTo("40.0 (warm cache, after a 300 s time-out, 3 compiling at once)");
+        assertThat(Report.torchCompileSeconds(m("mobilenet_v3_large", 1, "autotune-fp32", 1).put("compile_s", 95.0)
+                .put("inductor_cache", "seeded")))
+                .isEqualTo("95.0 (autotuning results of an earlier session)");
         assertThat(Report.torchCompileSeconds(m("vit_b_16", 1, "compile-fp16", 1).put("compile_s", 12.0)
                 .put("inductor_cache", "cold").put("concurrent_compiles", 1))).isEqualTo("12.0");
         ObjectNode failed = m("vit_b_16", 1, "autotune-fp16", 1).put("compile_s", 12.0);
