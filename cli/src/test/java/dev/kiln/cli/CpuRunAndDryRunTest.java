@@ -23,10 +23,28 @@ class CpuRunAndDryRunTest {
     Path dir;
 
     @ParameterizedTest
-    @ValueSource(strings = {"mlp.pt2", "cnn.core.pt2", "dynbatch.pt2", "encoder.traced.pt", "cnn.scripted.pt"})
+    @ValueSource(strings = {"mlp.pt2", "cnn.core.pt2", "dynbatch.pt2", "encoder.traced.pt", "cnn.scripted.pt", "dictout.pt2",
+        "dictout.scripted.pt"})
     void runOnCpuMatchesPyTorch(String file) throws IOException {
         String model = file.substring(0, file.indexOf('.'));
-        Path npz = fixture(dir, model + ".npz");
+        runMatches(file, model + ".npz");
+    }
+
+    /**
+     * torch.cond ({@code kiln::cond}, run by libtorch): each branch, the other taken with the inputs negated; and
+     * torch.while_loop ({@code kiln::loop}): its trips and result, with more trips for inputs a hundred times larger.
+     */
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource({"cond.pt2,cond.npz", "cond.pt2,cond.other.npz", "cond.core.pt2,cond.npz",
+        "cond.core.pt2,cond.other.npz", "whileloop.pt2,whileloop.npz", "whileloop.pt2,whileloop.other.npz",
+        "whileloop.core.pt2,whileloop.npz", "whileloop.core.pt2,whileloop.other.npz"})
+    void controlFlowOfTorchExportMatchesPyTorch(String file, String io) throws IOException {
+        runMatches(file, io);
+    }
+
+    private void runMatches(String file, String io) throws IOException {
+        String model = file.substring(0, file.indexOf('.'));
+        Path npz = fixture(dir, io);
         Path out = dir.resolve(model + ".out.npz");
         CliRun r = run("run", fixture(dir, file).toString(), "--device", "cpu", "--inputs", npz.toString(), "--output", out.toString());
         assertThat(r.rc()).as(r.err()).isZero();

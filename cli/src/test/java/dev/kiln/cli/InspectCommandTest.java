@@ -34,6 +34,15 @@ class InspectCommandTest {
     }
 
     @Test
+    void theOutputsOfAModelThatReturnsADictAreNamedAfterItsKeys() throws IOException {
+        CliRun r = run("inspect", fixture(dir, "dictout.pt2").toString(), "--format", "json");
+        assertThat(r.rc()).as(r.err()).isZero();
+        JsonNode outs = new ObjectMapper().readTree(r.out()).get("outputs");
+        assertThat(outs).extracting(o -> o.get("name").asText()).containsExactly("logits", "hidden", "score");
+        assertThat(outs.get(2).get("shape").toString()).isEqualTo("[4]");
+    }
+
+    @Test
     void opsOfTheCoreIrUseExactOverloads() throws IOException {
         CliRun r = run("inspect", fixture(dir, "cnn.core.pt2").toString(), "--format=json");
         assertThat(r.rc()).as(r.err()).isZero();

@@ -36,7 +36,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @Tag("gpu")
 class EndToEndGpuTest {
-    static final List<String> FIXTURES = List.of("mlp", "cnn", "encoder", "dynbatch");
+    static final List<String> FIXTURES = List.of("mlp", "cnn", "encoder", "dynbatch", "dictout", "cond", "whileloop");
     static final List<String> MODELS = List.of("resnet50", "efficientnet_b0", "mobilenet_v3_large", "vit_b_16", "bert_base",
             "gpt2_blocks");
     static final double FP32_TOLERANCE = 1e-4;
@@ -63,17 +63,26 @@ class EndToEndGpuTest {
     Stream<DynamicTest> committedFixtures() {
         List<DynamicTest> tests = new ArrayList<>();
         for (String m : FIXTURES) {
-            List<String> files = new ArrayList<>(List.of(m + ".pt2", m + ".core.pt2", m + ".traced.pt", m + ".scripted.pt"));
+            List<String> files = new ArrayList<>(List.of(m + ".pt2", m + ".core.pt2"));
+            boolean exportOnly = m.equals("cond") || m.equals("whileloop"); // torch.cond, torch.while_loop: no TorchScript
+            if (!exportOnly) {
+                files.addAll(List.of(m + ".traced.pt", m + ".scripted.pt"));
+            }
             if (m.equals("mlp")) {
                 files.addAll(List.of("mlp.v27.pt2", "mlp.v28.pt2"));
             }
+            // cond: both branches, the other one taken with the inputs of cond.other.npz; whileloop: more trips with its own
+            List<String> ios = exportOnly ? List.of(m + ".npz", m + ".other.npz") : List.of(m + ".npz");
             for (String f : files) {
-                for (Precision p : List.of(Precision.FP32, Precision.FP16)) {
-                    tests.add(DynamicTest.dynamicTest(f + " " + p, () -> {
-                        Path model = Fixtures.copy(f, tmp);
-                        Path npz = Fixtures.copy(m + ".npz", tmp);
-                        check(f.replace(".pt2", ""), model, npz, p);
-                    }));
+                for (String io : ios) {
+                    for (Precision p : List.of(Precision.FP32, Precision.FP16)) {
+                        String name = f.replace(".pt2", "") + (io.contains(".other") ? "+other" : "");
+                        tests.add(DynamicTest.dynamicTest(name + " " + p, () -> {
+                            Path model = Fixtures.copy(f, tmp);
+                            Path npz = Fixtures.copy(io, tmp);
+                            check(name, model, npz, p);
+                        }));
+                    }
                 }
             }
         }
@@ -179,6 +188,9 @@ class EndToEndGpuTest {
                 m.forward(Fixtures.inputs(io));
                 double runMs = (System.nanoTime() - t0) / 1e6;
                 assertThat(got).as("outputs").hasSameSizeAs(want);
+                if (name.startsWith("dictout")) { // a returned dict's values, named after its keys
+                    assertThat(m.outputNames()).containsExactly("logits", "hidden", "score");
+                }
                 double worst = 0;
                 List<String> each = new ArrayList<>();
                 for (int i = 0; i < want.size(); i++) {

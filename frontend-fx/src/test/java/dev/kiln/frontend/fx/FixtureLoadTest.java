@@ -28,7 +28,8 @@ class FixtureLoadTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"mlp.pt2", "mlp.core.pt2", "cnn.pt2", "cnn.core.pt2", "encoder.pt2", "encoder.core.pt2",
-            "dynbatch.pt2", "dynbatch.core.pt2", "mlp.v27.pt2", "mlp.v28.pt2"})
+            "dynbatch.pt2", "dynbatch.core.pt2", "mlp.v27.pt2", "mlp.v28.pt2", "dictout.pt2", "dictout.core.pt2", "cond.pt2",
+            "cond.core.pt2", "whileloop.pt2", "whileloop.core.pt2"})
     void everyFixtureLoadsAndVerifies(String file) {
         Graph g = Pt2Loader.load(Fixtures.path(file));
         Verifier.verify(g);
@@ -44,7 +45,8 @@ class FixtureLoadTest {
     @ParameterizedTest
     @CsvSource({"mlp,export,mlp.pt2", "mlp,core,mlp.core.pt2", "cnn,export,cnn.pt2", "cnn,core,cnn.core.pt2",
             "encoder,export,encoder.pt2", "encoder,core,encoder.core.pt2", "dynbatch,export,dynbatch.pt2",
-            "dynbatch,core,dynbatch.core.pt2", "mlp,export,mlp.v27.pt2", "mlp,export,mlp.v28.pt2"})
+            "dynbatch,core,dynbatch.core.pt2", "mlp,export,mlp.v27.pt2", "mlp,export,mlp.v28.pt2",
+            "dictout,export,dictout.pt2", "dictout,core,dictout.core.pt2"})
     void opHistogramMatchesManifest(String model, String ir, String file) {
         Graph g = Pt2Loader.load(Fixtures.path(file));
         JsonNode ops = Fixtures.manifest().path("fixtures").path(model).path("ops_" + ir);
@@ -72,6 +74,65 @@ class FixtureLoadTest {
         }
         assertThat(used).isEqualTo(getitems);
         assertThat(unpacks == null ? 0 : unpacks).isEqualTo(file.startsWith("encoder") ? 1 : 0);
+    }
+
+    /** A returned dict's values are named after its keys, in the dict's order, as torch.export flattens it. */
+    @ParameterizedTest
+    @ValueSource(strings = {"dictout.pt2", "dictout.core.pt2"})
+    void aReturnedDictNamesItsOutputsAfterItsKeys(String file) {
+        Graph g = Pt2Loader.load(Fixtures.path(file));
+        assertThat(g.outputs()).extracting(Value::name).containsExactly("logits", "hidden", "score");
+        assertThat(g.outputs().get(1).producer()).hasValueSatisfying(n -> assertThat(n.op()).isEqualTo("aten::relu"));
+    }
+
+    /**
+     * {@code torch.cond} becomes one {@code kiln::cond} whose two nested graphs take its operands (the linear layer's
+     * output and the parameter the true branch reads), and which the IR's text form prints and reads back.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"cond.pt2", "cond.core.pt2"})
+    void torchCondBecomesARunTimeBranch(String file) {
+        Graph g = Pt2Loader.load(Fixtures.path(file));
+        java.util.List<Node> conds = g.nodes().stream().filter(dev.kiln.ir.ControlFlow::isCond).toList();
+        assertThat(conds).hasSize(1);
+        Node cond = conds.get(0);
+        assertThat(cond.subgraphs()).hasSize(2);
+        assertThat(dev.kiln.ir.ControlFlow.operands(cond)).hasSize(2);
+        for (Graph branch : cond.subgraphs()) {
+            assertThat(branch.inputs()).extracting(Value::type)
+                    .containsExactlyElementsOf(dev.kiln.ir.ControlFlow.operands(cond).stream().map(Value::type).toList());
+            assertThat(branch.outputs()).hasSize(cond.outputs().size());
+        }
+        assertThat(cond.subgraphs().get(0).opHistogram()).containsKey("aten::relu");
+        assertThat(cond.subgraphs().get(1).opHistogram()).containsKey("aten::sigmoid");
+        assertThat(cond.output().type()).isEqualTo(new TensorType(DType.FLOAT32, dev.kiln.ir.Shape.of(4, 8)));
+        String text = dev.kiln.ir.text.IrPrinter.print(g);
+        assertThat(dev.kiln.ir.text.IrPrinter.print(dev.kiln.ir.text.IrParser.parse(text, file,
+                dev.kiln.ir.schema.SchemaRegistry.standard()))).isEqualTo(text);
+    }
+
+    /**
+     * {@code torch.while_loop} becomes one {@code kiln::loop} without a trip limit whose first condition is
+     * {@code cond_fn} on the initial values, before it, and whose body is {@code body_fn} then {@code cond_fn}: it gives
+     * (condition, trips, h) from (trip, trips, h).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"whileloop.pt2", "whileloop.core.pt2"})
+    void torchWhileLoopBecomesARunTimeLoop(String file) {
+        Graph g = Pt2Loader.load(Fixtures.path(file));
+        java.util.List<Node> loops = g.nodes().stream().filter(dev.kiln.ir.ControlFlow::isLoop).toList();
+        assertThat(loops).hasSize(1);
+        Node loop = loops.get(0);
+        assertThat(loop.arg(0)).isEqualTo(dev.kiln.ir.Arg.of(Long.MAX_VALUE));
+        assertThat(((Value) loop.arg(1)).producer()).hasValueSatisfying(n -> assertThat(g.nodes().indexOf(n))
+                .isLessThan(g.nodes().indexOf(loop)));
+        Graph body = dev.kiln.ir.ControlFlow.body(loop);
+        assertThat(body.inputs()).hasSize(1 + dev.kiln.ir.ControlFlow.carried(loop).size());
+        assertThat(body.outputs()).hasSize(body.inputs().size());
+        assertThat(body.opHistogram()).containsKeys("aten::mul.Tensor", "aten::abs");
+        String text = dev.kiln.ir.text.IrPrinter.print(g);
+        assertThat(dev.kiln.ir.text.IrPrinter.print(dev.kiln.ir.text.IrParser.parse(text, file,
+                dev.kiln.ir.schema.SchemaRegistry.standard()))).isEqualTo(text);
     }
 
     /** {@code aten.conv2d.default} -> {@code aten::conv2d}; {@code aten.mean.dim} -> {@code aten::mean.dim}. */

@@ -44,7 +44,12 @@ import java.util.Optional;
 public final class ProgramImporter {
     private static final String TORCH_OPS = "torch.ops.";
 
+    private static final String COND = "torch.ops.higher_order.cond";
+    private static final String WHILE_LOOP = "torch.ops.higher_order.while_loop";
+
     private final SerializedProgram program;
+    /** The graph this importer reads: the program's, or a branch of a {@code torch.cond} in it. */
+    private final Json graphJson;
     private final Map<String, ConstantTensor> weights;
     private final Map<String, ConstantTensor> constants;
     private final Graph graph;
@@ -58,9 +63,22 @@ public final class ProgramImporter {
     private ProgramImporter(SerializedProgram program, Map<String, ConstantTensor> weights,
                             Map<String, ConstantTensor> constants, String graphName) {
         this.program = program;
+        this.graphJson = program.graph();
         this.weights = weights;
         this.constants = constants;
         this.graph = new Graph(graphName);
+    }
+
+    /**
+     * An importer of {@code subgraph} (a function a control-flow op of {@code parent}'s graph takes) into {@code into}:
+     * a graph of its own, the enclosing graph, or a loop's body. Its names are its own.
+     */
+    private ProgramImporter(ProgramImporter parent, Json subgraph, Graph into) {
+        this.program = parent.program;
+        this.graphJson = subgraph;
+        this.weights = parent.weights;
+        this.constants = parent.constants;
+        this.graph = into;
     }
 
     /** Builds the graph of {@code program}, whose tensors live in {@code weights} and {@code constants}. */
@@ -79,9 +97,9 @@ public final class ProgramImporter {
         for (Symbol s : program.ranges().values()) {
             symbols.put(s.name(), graph.declare(s));
         }
-        program.graph().optField("tensor_values").ifPresent(tv -> tensorValues.putAll(tv.members()));
+        graphJson.optField("tensor_values").ifPresent(tv -> tensorValues.putAll(tv.members()));
         importInputs();
-        for (Json node : program.graph().field("nodes").list()) {
+        for (Json node : graphJson.field("nodes").list()) {
             importNode(node);
         }
         importOutputs();
@@ -99,7 +117,7 @@ public final class ProgramImporter {
     // --- signature ---
 
     private void importInputs() {
-        List<Json> inputs = program.graph().field("inputs").list();
+        List<Json> inputs = graphJson.field("inputs").list();
         List<Json> specs = program.signature().field("input_specs").list();
         if (inputs.size() != specs.size()) {
             throw program.signature().field("input_specs").error("has " + specs.size() + " entries but the graph has "
@@ -173,7 +191,7 @@ public final class ProgramImporter {
 
     private void importOutputs() {
         List<Json> specs = program.signature().field("output_specs").list();
-        List<Json> outs = program.graph().field("outputs").list();
+        List<Json> outs = graphJson.field("outputs").list();
         if (outs.size() != specs.size()) {
             throw program.signature().field("output_specs").error("has " + specs.size() + " entries but the graph has "
                     + outs.size() + " outputs");
@@ -197,7 +215,26 @@ public final class ProgramImporter {
                 default -> throw spec.error("unknown output kind '" + u.kind() + "'");
             }
         }
+        nameAfterKeys(result);
         graph.setOutputs(result);
+    }
+
+    /**
+     * Names each output after its key in what {@code forward()} returned ({@code {'logits': y}} returns {@code %logits},
+     * the name {@code kiln inspect} and {@code CompiledModule.outputNames()} show), unless it is a graph input, a
+     * constant or already named for an earlier key.
+     */
+    private void nameAfterKeys(List<Value> outputs) {
+        List<Optional<String>> keys = OutputKeys.of(program.outSpec(), program.namedTuples());
+        if (keys.size() != outputs.size()) {
+            return; // a spec that does not match the outputs names nothing
+        }
+        for (int i = 0; i < outputs.size(); i++) {
+            Value v = outputs.get(i);
+            if (keys.get(i).isPresent() && v.kind() == Value.Kind.NODE_OUTPUT && !outputs.subList(0, i).contains(v)) {
+                graph.rename(v, keys.get(i).get());
+            }
+        }
     }
 
     private Value outputValue(Json arg) {
@@ -241,6 +278,14 @@ public final class ProgramImporter {
     }
 
     private void importNode(Json node, String target, String jsonName, Optional<dev.kiln.ir.SourceLocation> loc) {
+        if (target.equals(COND)) {
+            importCond(node, jsonName, loc);
+            return;
+        }
+        if (target.equals(WHILE_LOOP)) {
+            importWhileLoop(node, jsonName, loc);
+            return;
+        }
         List<Json> inputs = node.field("inputs").list();
         OpSchema schema;
         List<Arg> args;
@@ -301,6 +346,204 @@ public final class ProgramImporter {
                 define(outs.names.get(i), n.output(i), null);
             }
         }
+    }
+
+    // --- torch.cond, torch.while_loop ---
+
+    /**
+     * {@code torch.cond(pred, true_fn, false_fn, operands)} becomes {@code kiln::cond(pred, [operands])} with each
+     * branch imported into a nested graph ({@link dev.kiln.ir.ControlFlow}): torch.export already made the branches
+     * closed (what a branch reads, parameters included, arrives as an operand). It runs in libtorch, with what comes
+     * before and after it still free to run in TensorRT.
+     */
+    private void importCond(Json node, String jsonName, Optional<dev.kiln.ir.SourceLocation> loc) {
+        List<Json> inputs = arguments(node, "torch.cond", "pred, true_fn, false_fn, operands");
+        Arg pred = convert(inputs.get(0).field("arg"));
+        if (!(pred instanceof Value)) {
+            throw inputs.get(0).error("the condition of torch.cond is the constant " + pred + "; a condition known when"
+                    + " exporting needs no torch.cond: call the branch it picks");
+        }
+        List<Value> operands = valueList(inputs.get(3), "torch.cond", "operands");
+        Graph then = closedGraph(inputs.get(1), "then", operands);
+        Graph otherwise = closedGraph(inputs.get(2), "else", operands);
+        if (then.outputs().size() != otherwise.outputs().size()) {
+            throw node.error("the branches of torch.cond return " + then.outputs().size() + " and " + otherwise.outputs().size()
+                    + " values; both must return as many");
+        }
+        List<String> names = outputNames(node, "torch.cond", then.outputs().size());
+        Node n = controlFlowNode(node, jsonName, loc, dev.kiln.ir.ControlFlow.COND, List.of(pred, Arg.list(operands)),
+                names, then.outputs());
+        n.addSubgraph(then);
+        n.addSubgraph(otherwise);
+    }
+
+    /**
+     * {@code torch.while_loop(cond_fn, body_fn, carried_inputs, additional_inputs)} becomes {@code kiln::loop} with no
+     * trip limit: the additional inputs (what both functions read, parameters included) are carried through unchanged,
+     * the first condition is {@code cond_fn} on the initial values, imported before the loop, and the body is
+     * {@code body_fn} followed by {@code cond_fn} on its results, which gives the next trip's condition.
+     */
+    private void importWhileLoop(Json node, String jsonName, Optional<dev.kiln.ir.SourceLocation> loc) {
+        List<Json> inputs = arguments(node, "torch.while_loop", "cond_fn, body_fn, carried_inputs, additional_inputs");
+        List<Value> carried = valueList(inputs.get(2), "torch.while_loop", "carried inputs");
+        List<Value> extra = valueList(inputs.get(3), "torch.while_loop", "additional inputs");
+        List<Value> all = new ArrayList<>(carried);
+        all.addAll(extra);
+        Json condFn = subgraph(inputs.get(0), "torch.while_loop", "cond_fn");
+        Json bodyFn = subgraph(inputs.get(1), "torch.while_loop", "body_fn");
+        Value first = single(new ProgramImporter(this, condFn, graph).importInline(all, inputs.get(0)), inputs.get(0));
+
+        Graph body = new Graph("body");
+        List<Value> params = new ArrayList<>();
+        params.add(body.addInput("trip", PrimitiveType.INT));
+        for (Value v : all) {
+            params.add(body.addInput(v.name(), v.type()));
+        }
+        List<Value> next = new ProgramImporter(this, bodyFn, body).importInline(params.subList(1, params.size()), inputs.get(1));
+        if (next.size() != carried.size()) {
+            throw inputs.get(1).error("body_fn returns " + next.size() + " values but the loop carries " + carried.size());
+        }
+        List<Value> condArgs = new ArrayList<>(next);
+        condArgs.addAll(params.subList(1 + carried.size(), params.size()));
+        Value again = single(new ProgramImporter(this, condFn, body).importInline(condArgs, inputs.get(0)), inputs.get(0));
+        List<Value> outs = new ArrayList<>();
+        outs.add(again);
+        outs.addAll(next);
+        outs.addAll(params.subList(1 + carried.size(), params.size()));
+        body.setOutputs(outs);
+
+        List<String> names = new ArrayList<>(outputNames(node, "torch.while_loop", carried.size()));
+        List<Value> typed = new ArrayList<>(next);
+        for (Value v : extra) {
+            names.add(graph.freshName(v.name() + "_carried"));
+            typed.add(v);
+        }
+        Node n = controlFlowNode(node, jsonName, loc, dev.kiln.ir.ControlFlow.LOOP,
+                List.of(Arg.of(Long.MAX_VALUE), first, Arg.list(all)), names, typed);
+        n.addSubgraph(body);
+    }
+
+    /** The four arguments of a control-flow op, in order. */
+    private static List<Json> arguments(Json node, String op, String expected) {
+        List<Json> inputs = node.field("inputs").list();
+        if (inputs.size() != 4) {
+            throw node.field("inputs").error(op + " takes 4 arguments (" + expected + ") but the node has " + inputs.size());
+        }
+        return inputs;
+    }
+
+    /** A list argument of values (operands, carried inputs). */
+    private List<Value> valueList(Json input, String op, String what) {
+        if (!(convert(input.field("arg")) instanceof Arg.ListArg list)) {
+            throw input.error("the " + what + " of " + op + " must be a list");
+        }
+        List<Value> out = new ArrayList<>();
+        for (Arg a : list.elements()) {
+            if (!(a instanceof Value v)) {
+                throw input.error("one of the " + what + " of " + op + " is the constant " + a + "; Kiln passes values");
+            }
+            out.add(v);
+        }
+        return out;
+    }
+
+    /** A graph argument ({@code {"as_graph": {"name", "graph"}}}): its graph. */
+    private static Json subgraph(Json input, String op, String what) {
+        Json.Union u = input.field("arg").union();
+        if (!u.kind().equals("as_graph")) {
+            throw input.error("the " + what + " of " + op + " must be a graph, not " + u.kind());
+        }
+        return u.value().field("graph");
+    }
+
+    /** A graph argument imported into a closed graph of its own, whose inputs are {@code operands} (named as they are). */
+    private Graph closedGraph(Json input, String which, List<Value> operands) {
+        Json sub = subgraph(input, "torch.cond", which + " branch");
+        String name = input.field("arg").union().value().optField("name").map(Json::string).orElse(which);
+        Graph g = new Graph(name);
+        List<Value> params = new ArrayList<>();
+        for (Value v : operands) {
+            params.add(g.addInput(v.name(), v.type()));
+        }
+        g.setOutputs(new ProgramImporter(this, sub, g).importInline(params, input));
+        return g;
+    }
+
+    /** The one value a condition function returns. */
+    private static Value single(List<Value> outs, Json where) {
+        if (outs.size() != 1) {
+            throw where.error("the condition function returns " + outs.size() + " values; it must return one boolean");
+        }
+        return outs.get(0);
+    }
+
+    /**
+     * Imports this importer's graph JSON into its graph with its inputs bound to {@code args} (values of that graph):
+     * its nodes are appended, and its outputs returned.
+     */
+    private List<Value> importInline(List<Value> args, Json where) {
+        graphJson.optField("tensor_values").ifPresent(tv -> tensorValues.putAll(tv.members()));
+        List<Json> ins = graphJson.field("inputs").list();
+        if (ins.size() != args.size()) {
+            throw where.error("the graph @" + graph.name() + " takes " + ins.size() + " inputs but is given " + args.size());
+        }
+        for (int i = 0; i < ins.size(); i++) {
+            Json.Union u = ins.get(i).union();
+            String name = switch (u.kind()) {
+                case "as_tensor" -> u.value().field("name").string();
+                case "as_sym_int", "as_sym_float", "as_sym_bool" -> u.value().union().value().string();
+                default -> throw ins.get(i).error("a subgraph input of kind '" + u.kind() + "' is not supported");
+            };
+            define(name, args.get(i), null);
+        }
+        for (Json node : graphJson.field("nodes").list()) {
+            importNode(node);
+        }
+        List<Value> outs = new ArrayList<>();
+        for (Json out : graphJson.field("outputs").list()) {
+            outs.add(outputValue(out));
+        }
+        return outs;
+    }
+
+    /** The names of a control-flow node's {@code count} outputs. */
+    private static List<String> outputNames(Json node, String op, int count) {
+        List<String> names = new ArrayList<>();
+        for (Json out : node.field("outputs").list()) {
+            Json.Union u = out.union();
+            switch (u.kind()) {
+                case "as_tensor" -> names.add(u.value().field("name").string());
+                case "as_tensors" -> u.value().list().forEach(e -> names.add(e.field("name").string()));
+                default -> throw out.error("an output of " + op + " of kind '" + u.kind() + "' is not supported; it must"
+                        + " return tensors");
+            }
+        }
+        if (names.size() != count) {
+            throw node.field("outputs").error("names " + names.size() + " outputs but " + op + " gives " + count);
+        }
+        return names;
+    }
+
+    /** A {@code kiln::cond} or {@code kiln::loop} node, its outputs typed as torch.export says or as {@code like}. */
+    private Node controlFlowNode(Json node, String jsonName, Optional<dev.kiln.ir.SourceLocation> loc, String op,
+                                 List<Arg> args, List<String> names, List<Value> like) {
+        List<Type> types = new ArrayList<>();
+        for (int i = 0; i < names.size(); i++) {
+            types.add(tensorValues.containsKey(names.get(i)) ? tensorType(names.get(i), node) : like.get(i).type());
+            if (values.containsKey(names.get(i)) || literals.containsKey(names.get(i))) {
+                throw node.error("the name '" + names.get(i) + "' is defined twice; names in a program must be unique");
+            }
+        }
+        OpSchema schema = registry.find(op, "").orElseThrow();
+        Node n = graph.insertAt(graph.nodes().size(), schema, args, types, names);
+        if (!jsonName.isEmpty()) {
+            n.setName(jsonName);
+        }
+        loc.ifPresent(n::setLocation);
+        for (int i = 0; i < names.size(); i++) {
+            define(names.get(i), n.output(i), null);
+        }
+        return n;
     }
 
     /**
@@ -434,8 +677,8 @@ public final class ProgramImporter {
         } else {
             String[] parts = target.substring(TORCH_OPS.length()).split("\\.", -1);
             if (parts.length > 0 && parts[0].equals("higher_order")) {
-                throw new KilnException("the higher-order op " + target + " (control flow, wrappers) is not supported yet; "
-                        + "rewrite the model without it or keep that part in PyTorch");
+                throw new KilnException("the higher-order op " + target + " is not supported yet (Kiln imports torch.cond and torch.while_loop);"
+                        + " rewrite the model without it or keep that part in PyTorch");
             }
             if (parts.length != 3) {
                 throw new KilnException("cannot read the target '" + target + "'; expected torch.ops.<namespace>.<op>.<overload>");
@@ -611,7 +854,7 @@ public final class ProgramImporter {
 
     private void define(String name, Value v, Arg literal) {
         if (values.containsKey(name) || literals.containsKey(name)) {
-            throw program.graph().error("the name '" + name + "' is defined twice; names in a program must be unique");
+            throw graphJson.error("the name '" + name + "' is defined twice; names in a program must be unique");
         }
         if (v != null) {
             values.put(name, v);
@@ -680,11 +923,11 @@ public final class ProgramImporter {
         }
     }
 
-    /** The symbol called {@code name}; one missing from range_constraints is unbounded. */
+    /** The symbol called {@code name}, declared in this graph; one missing from range_constraints is unbounded. */
     private Symbol symbol(String name) {
         Symbol s = symbols.get(name);
         if (s == null) {
-            s = graph.declare(new Symbol(name, 0, Symbol.UNBOUNDED));
+            s = graph.declare(program.ranges().getOrDefault(name, new Symbol(name, 0, Symbol.UNBOUNDED)));
             symbols.put(name, s);
         }
         return s;

@@ -71,6 +71,10 @@ public final class Json {
         return node.isObject();
     }
 
+    public boolean isArray() {
+        return node.isArray();
+    }
+
     public boolean isString() {
         return node.isTextual();
     }
