@@ -150,11 +150,28 @@ class BadInputTest {
     @Test
     void higherOrderOpsAreRefusedByName() {
         Path p = file(Archives.editJson("mlp.pt2", "models/model.json", j -> {
-            ((ObjectNode) graph(j).get("nodes").get(1)).put("target", "torch.ops.higher_order.cond");
+            ((ObjectNode) graph(j).get("nodes").get(1)).put("target", "torch.ops.higher_order.map_impl");
             return j;
         }));
         assertThatThrownBy(() -> Pt2Loader.load(p)).isInstanceOf(KilnException.class)
-                .hasMessageContaining("higher-order op torch.ops.higher_order.cond");
+                .hasMessageContaining("higher-order op torch.ops.higher_order.map_impl")
+                .hasMessageContaining("Kiln imports torch.cond and torch.while_loop");
+    }
+
+    /** The cond fixture with one operand fewer than its branches take: refused naming the node and the branch. */
+    @Test
+    void aTorchCondWhoseBranchesTakeOtherOperandsIsRefused() {
+        Path p = file(Archives.editJson("cond.pt2", "models/model.json", j -> {
+            for (com.fasterxml.jackson.databind.JsonNode n : graph(j).get("nodes")) {
+                if (n.get("target").asText().equals("torch.ops.higher_order.cond")) {
+                    ((com.fasterxml.jackson.databind.node.ArrayNode) n.get("inputs").get(3).get("arg").get("as_tensors")).remove(1);
+                }
+            }
+            return j;
+        }));
+        assertThatThrownBy(() -> Pt2Loader.load(p)).isInstanceOf(KilnException.class)
+                .hasMessageContaining("(torch.ops.higher_order.cond)")
+                .hasMessageContaining("takes 2 inputs but is given 1");
     }
 
     @Test

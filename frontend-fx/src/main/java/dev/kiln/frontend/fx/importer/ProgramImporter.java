@@ -225,7 +225,7 @@ public final class ProgramImporter {
      * constant or already named for an earlier key.
      */
     private void nameAfterKeys(List<Value> outputs) {
-        List<Optional<String>> keys = OutputKeys.of(program.outSpec(), program.namedTuples());
+        List<Optional<String>> keys = OutputKeys.of(program.outSpec());
         if (keys.size() != outputs.size()) {
             return; // a spec that does not match the outputs names nothing
         }

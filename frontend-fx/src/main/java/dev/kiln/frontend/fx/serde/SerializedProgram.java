@@ -25,11 +25,9 @@ import java.util.Optional;
  * @param ranges          {@code range_constraints} as symbols, in document order
  * @param outSpec         the pytree spec of what {@code forward()} returned ({@code module_call_graph}'s root
  *                        entry's {@code out_spec}, torch's JSON text), or empty
- * @param namedTuples     the field names of every named tuple type in the specs ({@code treespec_namedtuple_fields})
  */
 public record SerializedProgram(int major, int minor, String torchVersion, List<String> verifiers, Json graph,
-                                Json signature, Map<String, Symbol> ranges, Optional<String> outSpec,
-                                Map<String, List<String>> namedTuples) {
+                                Json signature, Map<String, Symbol> ranges, Optional<String> outSpec) {
     /** The export schema major version this reader understands (torch 2.6 to 2.11). */
     public static final int SUPPORTED_MAJOR = 8;
 
@@ -68,11 +66,8 @@ public record SerializedProgram(int major, int minor, String torchVersion, List<
                 .filter(e -> e.optField("fqn").map(Json::string).orElse("").isEmpty())
                 .flatMap(e -> e.optField("signature").flatMap(sig -> sig.optField("out_spec")).stream())
                 .map(Json::string).findFirst();
-        Map<String, List<String>> namedTuples = new LinkedHashMap<>();
-        gm.optField("treespec_namedtuple_fields").ifPresent(f -> f.members().forEach((type, def) ->
-                namedTuples.put(type, def.field("field_names").list().stream().map(Json::string).toList())));
         return new SerializedProgram(major, minor, torch, List.copyOf(verifiers), gm.field("graph"),
-                gm.field("signature"), ranges, outSpec, namedTuples);
+                gm.field("signature"), ranges, outSpec);
     }
 
     /** A bound: an integer, or infinity (a huge number or "Infinity") as unbounded. */
