@@ -3,14 +3,20 @@ package dev.kiln.frontend.fx;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.kiln.frontend.fx.archive.ZipArchive;
 import dev.kiln.frontend.fx.archive.ZipLimits;
+import dev.kiln.ir.Arg;
 import dev.kiln.ir.ConstantTensor;
+import dev.kiln.ir.ControlFlow;
 import dev.kiln.ir.DType;
 import dev.kiln.ir.Graph;
 import dev.kiln.ir.Node;
+import dev.kiln.ir.Shape;
 import dev.kiln.ir.SourceLocation;
 import dev.kiln.ir.Symbol;
 import dev.kiln.ir.TensorType;
 import dev.kiln.ir.Value;
+import dev.kiln.ir.schema.SchemaRegistry;
+import dev.kiln.ir.text.IrParser;
+import dev.kiln.ir.text.IrPrinter;
 import dev.kiln.ir.verify.Verifier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -19,8 +25,10 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.ByteBuffer;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Predicate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -93,22 +101,18 @@ class FixtureLoadTest {
     @ValueSource(strings = {"cond.pt2", "cond.core.pt2"})
     void torchCondBecomesARunTimeBranch(String file) {
         Graph g = Pt2Loader.load(Fixtures.path(file));
-        java.util.List<Node> conds = g.nodes().stream().filter(dev.kiln.ir.ControlFlow::isCond).toList();
-        assertThat(conds).hasSize(1);
-        Node cond = conds.get(0);
+        Node cond = theOnly(g, ControlFlow::isCond);
         assertThat(cond.subgraphs()).hasSize(2);
-        assertThat(dev.kiln.ir.ControlFlow.operands(cond)).hasSize(2);
+        assertThat(ControlFlow.operands(cond)).hasSize(2);
         for (Graph branch : cond.subgraphs()) {
             assertThat(branch.inputs()).extracting(Value::type)
-                    .containsExactlyElementsOf(dev.kiln.ir.ControlFlow.operands(cond).stream().map(Value::type).toList());
+                    .containsExactlyElementsOf(ControlFlow.operands(cond).stream().map(Value::type).toList());
             assertThat(branch.outputs()).hasSize(cond.outputs().size());
         }
         assertThat(cond.subgraphs().get(0).opHistogram()).containsKey("aten::relu");
         assertThat(cond.subgraphs().get(1).opHistogram()).containsKey("aten::sigmoid");
-        assertThat(cond.output().type()).isEqualTo(new TensorType(DType.FLOAT32, dev.kiln.ir.Shape.of(4, 8)));
-        String text = dev.kiln.ir.text.IrPrinter.print(g);
-        assertThat(dev.kiln.ir.text.IrPrinter.print(dev.kiln.ir.text.IrParser.parse(text, file,
-                dev.kiln.ir.schema.SchemaRegistry.standard()))).isEqualTo(text);
+        assertThat(cond.output().type()).isEqualTo(new TensorType(DType.FLOAT32, Shape.of(4, 8)));
+        assertTextRoundTrips(g, file);
     }
 
     /**
@@ -120,19 +124,26 @@ class FixtureLoadTest {
     @ValueSource(strings = {"whileloop.pt2", "whileloop.core.pt2"})
     void torchWhileLoopBecomesARunTimeLoop(String file) {
         Graph g = Pt2Loader.load(Fixtures.path(file));
-        java.util.List<Node> loops = g.nodes().stream().filter(dev.kiln.ir.ControlFlow::isLoop).toList();
-        assertThat(loops).hasSize(1);
-        Node loop = loops.get(0);
-        assertThat(loop.arg(0)).isEqualTo(dev.kiln.ir.Arg.of(Long.MAX_VALUE));
+        Node loop = theOnly(g, ControlFlow::isLoop);
+        assertThat(loop.arg(0)).isEqualTo(Arg.of(Long.MAX_VALUE));
         assertThat(((Value) loop.arg(1)).producer()).hasValueSatisfying(n -> assertThat(g.nodes().indexOf(n))
                 .isLessThan(g.nodes().indexOf(loop)));
-        Graph body = dev.kiln.ir.ControlFlow.body(loop);
-        assertThat(body.inputs()).hasSize(1 + dev.kiln.ir.ControlFlow.carried(loop).size());
+        Graph body = ControlFlow.body(loop);
+        assertThat(body.inputs()).hasSize(1 + ControlFlow.carried(loop).size());
         assertThat(body.outputs()).hasSize(body.inputs().size());
         assertThat(body.opHistogram()).containsKeys("aten::mul.Tensor", "aten::abs");
-        String text = dev.kiln.ir.text.IrPrinter.print(g);
-        assertThat(dev.kiln.ir.text.IrPrinter.print(dev.kiln.ir.text.IrParser.parse(text, file,
-                dev.kiln.ir.schema.SchemaRegistry.standard()))).isEqualTo(text);
+        assertTextRoundTrips(g, file);
+    }
+
+    private static Node theOnly(Graph g, Predicate<Node> which) {
+        List<Node> found = g.nodes().stream().filter(which).toList();
+        assertThat(found).hasSize(1);
+        return found.get(0);
+    }
+
+    private static void assertTextRoundTrips(Graph g, String file) {
+        String text = IrPrinter.print(g);
+        assertThat(IrPrinter.print(IrParser.parse(text, file, SchemaRegistry.standard()))).isEqualTo(text);
     }
 
     /** {@code aten.conv2d.default} -> {@code aten::conv2d}; {@code aten.mean.dim} -> {@code aten::mean.dim}. */

@@ -394,22 +394,20 @@ public final class ProgramImporter {
         Value first = single(new ProgramImporter(this, condFn, graph).importInline(all, inputs.get(0)), inputs.get(0));
 
         Graph body = new Graph("body");
-        List<Value> params = new ArrayList<>();
-        params.add(body.addInput("trip", PrimitiveType.INT));
-        for (Value v : all) {
-            params.add(body.addInput(v.name(), v.type()));
-        }
-        List<Value> next = new ProgramImporter(this, bodyFn, body).importInline(params.subList(1, params.size()), inputs.get(1));
+        body.addInput("trip", PrimitiveType.INT);
+        List<Value> params = inputsLike(body, all);
+        List<Value> passed = params.subList(carried.size(), params.size()); // the additional inputs, unchanged
+        List<Value> next = new ProgramImporter(this, bodyFn, body).importInline(params, inputs.get(1));
         if (next.size() != carried.size()) {
             throw inputs.get(1).error("body_fn returns " + next.size() + " values but the loop carries " + carried.size());
         }
         List<Value> condArgs = new ArrayList<>(next);
-        condArgs.addAll(params.subList(1 + carried.size(), params.size()));
+        condArgs.addAll(passed);
         Value again = single(new ProgramImporter(this, condFn, body).importInline(condArgs, inputs.get(0)), inputs.get(0));
         List<Value> outs = new ArrayList<>();
         outs.add(again);
         outs.addAll(next);
-        outs.addAll(params.subList(1 + carried.size(), params.size()));
+        outs.addAll(passed);
         body.setOutputs(outs);
 
         List<String> names = new ArrayList<>(outputNames(node, "torch.while_loop", carried.size()));
@@ -461,12 +459,17 @@ public final class ProgramImporter {
         Json sub = subgraph(input, "torch.cond", which + " branch");
         String name = input.field("arg").union().value().optField("name").map(Json::string).orElse(which);
         Graph g = new Graph(name);
-        List<Value> params = new ArrayList<>();
-        for (Value v : operands) {
-            params.add(g.addInput(v.name(), v.type()));
-        }
-        g.setOutputs(new ProgramImporter(this, sub, g).importInline(params, input));
+        g.setOutputs(new ProgramImporter(this, sub, g).importInline(inputsLike(g, operands), input));
         return g;
+    }
+
+    /** Inputs of {@code g} named and typed as {@code values}, appended after the ones it has. */
+    private static List<Value> inputsLike(Graph g, List<Value> values) {
+        List<Value> added = new ArrayList<>();
+        for (Value v : values) {
+            added.add(g.addInput(v.name(), v.type()));
+        }
+        return added;
     }
 
     /** The one value a condition function returns. */
