@@ -60,6 +60,7 @@ public final class CompiledModule implements AutoCloseable {
         this.programIr = programIr;
         this.partition = partition;
         this.buildSeconds = buildSeconds;
+        JavaCppCheck.warnOnce();
     }
 
     /** Loads a {@code .kiln} archive ({@link Kiln#loadCompiled}) or a bare {@code .engine} plan (IR names unknown: x0.., y0..). */

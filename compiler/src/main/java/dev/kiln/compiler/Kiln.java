@@ -124,6 +124,7 @@ public final class Kiln {
      * {@code :i64} etc.; a range becomes a symbolic dimension); a .pt2 program types its own inputs.
      */
     public static Graph load(Path model, List<InputSpec> specs) {
+        JavaCppCheck.warnOnce();
         dev.kiln.ir.InputFiles.require(model, "model file");
         if (ModelFormat.detect(model) != ModelFormat.TORCHSCRIPT) {
             return Models.load(model);

@@ -14,12 +14,14 @@ package dev.kiln.ir;
  * the command line, the bench, the frontends, the libtorch and TensorRT backends) call {@link #apply} in their static
  * initializers. An application that uses JavaCPP before it first touches Kiln passes
  * {@code -Dorg.bytedeco.javacpp.maxPhysicalBytes=0} to the JVM instead ({@code Pointer.maxPhysicalBytes()} says
- * whether it took). It lives here, where nothing needs JavaCPP, because every module that loads natives depends on
+ * whether it took; the compiler warns once when it did not, {@code dev.kiln.compiler.JavaCppCheck}). It lives here, where nothing needs JavaCPP, because every module that loads natives depends on
  * this one.
  */
 public final class JavaCppDefaults {
     /** The property, in the spelling JavaCPP reads second (it also reads {@code maxphysicalbytes}). */
     public static final String MAX_PHYSICAL_BYTES = "org.bytedeco.javacpp.maxPhysicalBytes";
+
+    private static volatile boolean setByKiln;
 
     private JavaCppDefaults() {
     }
@@ -28,6 +30,15 @@ public final class JavaCppDefaults {
     public static void apply() {
         if (System.getProperty(MAX_PHYSICAL_BYTES) == null && System.getProperty("org.bytedeco.javacpp.maxphysicalbytes") == null) {
             System.setProperty(MAX_PHYSICAL_BYTES, "0");
+            setByKiln = true;
         }
+    }
+
+    /**
+     * Whether {@link #apply} set the property (the application had not): then a JavaCPP that still checks memory was
+     * initialized before Kiln, and Kiln's setting came too late.
+     */
+    public static boolean setByKiln() {
+        return setByKiln;
     }
 }
