@@ -42,6 +42,25 @@ class CpuRunAndDryRunTest {
         runMatches(file, io);
     }
 
+    /**
+     * The same programs compiled to a {@code .kiln} archive (all in libtorch at FP32: too few nodes on either side for
+     * an engine), which holds the branch's and the loop's number constants as operands, then run from the archive.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"cond", "whileloop"})
+    void controlFlowOfTorchExportRunsFromACompiledArchive(String model) throws IOException {
+        Path archive = dir.resolve(model + ".kiln");
+        CliRun c = run("compile", fixture(dir, model + ".pt2").toString(), "-o", archive.toString());
+        assertThat(c.rc()).as(c.err()).isZero();
+        for (String io : List.of(model + ".npz", model + ".other.npz")) {
+            Path npz = fixture(dir, io);
+            Path out = dir.resolve(model + ".kiln.out.npz");
+            CliRun r = run("run", archive.toString(), "--inputs", npz.toString(), "--output", out.toString());
+            assertThat(r.rc()).as(r.err()).isZero();
+            assertSameOutputs(npz, out);
+        }
+    }
+
     private void runMatches(String file, String io) throws IOException {
         String model = file.substring(0, file.indexOf('.'));
         Path npz = fixture(dir, io);
@@ -49,6 +68,11 @@ class CpuRunAndDryRunTest {
         CliRun r = run("run", fixture(dir, file).toString(), "--device", "cpu", "--inputs", npz.toString(), "--output", out.toString());
         assertThat(r.rc()).as(r.err()).isZero();
         assertThat(r.out()).contains("wrote " + out).contains("libtorch on the cpu");
+        assertSameOutputs(npz, out);
+    }
+
+    /** The outputs written to {@code out} are PyTorch's in {@code npz} ({@code y0, y1, ...}). */
+    private static void assertSameOutputs(Path npz, Path out) throws IOException {
         List<ConstantTensor> want = Npz.series(Npz.read(npz), "y", "want");
         Map<String, ConstantTensor> got = Npz.read(out);
         assertThat(got.keySet()).hasSize(want.size());

@@ -95,7 +95,8 @@ class FixtureLoadTest {
 
     /**
      * {@code torch.cond} becomes one {@code kiln::cond} whose two nested graphs take its operands (the linear layer's
-     * output and the parameter the true branch reads), and which the IR's text form prints and reads back.
+     * output, the parameter the true branch reads, and the false branch's number 1.0, a constant of the enclosing graph:
+     * nested graphs hold none), and which the IR's text form prints and reads back.
      */
     @ParameterizedTest
     @ValueSource(strings = {"cond.pt2", "cond.core.pt2"})
@@ -103,7 +104,8 @@ class FixtureLoadTest {
         Graph g = Pt2Loader.load(Fixtures.path(file));
         Node cond = theOnly(g, ControlFlow::isCond);
         assertThat(cond.subgraphs()).hasSize(2);
-        assertThat(ControlFlow.operands(cond)).hasSize(2);
+        assertThat(ControlFlow.operands(cond)).extracting(Value::name).hasSize(3).endsWith("scale", "sub_other");
+        assertThat(cond.subgraphs()).allSatisfy(b -> assertThat(b.constants()).isEmpty());
         for (Graph branch : cond.subgraphs()) {
             assertThat(branch.inputs()).extracting(Value::type)
                     .containsExactlyElementsOf(ControlFlow.operands(cond).stream().map(Value::type).toList());
@@ -118,7 +120,7 @@ class FixtureLoadTest {
     /**
      * {@code torch.while_loop} becomes one {@code kiln::loop} without a trip limit whose first condition is
      * {@code cond_fn} on the initial values, before it, and whose body is {@code body_fn} then {@code cond_fn}: it gives
-     * (condition, trips, h) from (trip, trips, h).
+     * (condition, trips, h, one, half) from (trip, trips, h, one, half), the last two the body's numbers, passed through.
      */
     @ParameterizedTest
     @ValueSource(strings = {"whileloop.pt2", "whileloop.core.pt2"})
@@ -129,6 +131,7 @@ class FixtureLoadTest {
         assertThat(((Value) loop.arg(1)).producer()).hasValueSatisfying(n -> assertThat(g.nodes().indexOf(n))
                 .isLessThan(g.nodes().indexOf(loop)));
         Graph body = ControlFlow.body(loop);
+        assertThat(body.constants()).isEmpty(); // its numbers (i + 1, h * 0.5) are carried in from the enclosing graph
         assertThat(body.inputs()).hasSize(1 + ControlFlow.carried(loop).size());
         assertThat(body.outputs()).hasSize(body.inputs().size());
         assertThat(body.opHistogram()).containsKeys("aten::mul.Tensor", "aten::abs");

@@ -53,6 +53,8 @@ public final class ProgramImporter {
     private final Map<String, ConstantTensor> weights;
     private final Map<String, ConstantTensor> constants;
     private final Graph graph;
+    /** Where the constants of a nested graph go (null for the program's own graph, which holds its constants). */
+    private final Captures captures;
     private final SchemaRegistry registry = SchemaRegistry.standard();
     private final Map<String, Json> tensorValues = new HashMap<>();
     private final Map<String, TensorType> typeCache = new HashMap<>();
@@ -67,18 +69,57 @@ public final class ProgramImporter {
         this.weights = weights;
         this.constants = constants;
         this.graph = new Graph(graphName);
+        this.captures = null;
     }
 
     /**
      * An importer of {@code subgraph} (a function a control-flow op of {@code parent}'s graph takes) into {@code into}:
-     * a graph of its own, the enclosing graph, or a loop's body. Its names are its own.
+     * a nested graph, whose constants {@code captures} takes, or {@code parent}'s own graph. Its names are its own.
      */
-    private ProgramImporter(ProgramImporter parent, Json subgraph, Graph into) {
+    private ProgramImporter(ProgramImporter parent, Json subgraph, Graph into, Captures captures) {
         this.program = parent.program;
         this.graphJson = subgraph;
         this.weights = parent.weights;
         this.constants = parent.constants;
         this.graph = into;
+        this.captures = captures;
+    }
+
+    /**
+     * The constants nested graphs need (the numbers FX passes where a schema says {@code Tensor}, made 0-d tensors):
+     * a nested graph holds none ({@code .kiln} archives store constants by stage, and a branch or loop body is run by
+     * libtorch from its operands), so each becomes a constant of the enclosing graph, passed in as one more operand of
+     * the control-flow node and one more input of each of its graphs (both branches, to keep their inputs alike).
+     */
+    private static final class Captures {
+        private final ProgramImporter outer;
+        private final List<Graph> graphs;
+        /** The enclosing graph's values, in order: the node's extra operands. */
+        private final List<Value> operands = new ArrayList<>();
+        /** For each graph, its inputs for them, in order. */
+        private final Map<Graph, List<Value>> inputs = new java.util.IdentityHashMap<>();
+
+        Captures(ProgramImporter outer, List<Graph> graphs) {
+            this.outer = outer;
+            this.graphs = graphs;
+            graphs.forEach(g -> inputs.put(g, new ArrayList<>()));
+        }
+
+        /** {@code data} as a value of {@code g}: an input fed from a constant of the enclosing graph. */
+        Value capture(Graph g, String name, ConstantTensor data) {
+            Value there = outer.constant(name, data);
+            operands.add(there);
+            for (Graph each : graphs) {
+                inputs.get(each).add(each.addInput(there.name(), there.type()));
+            }
+            List<Value> mine = inputs.get(g);
+            return mine.get(mine.size() - 1);
+        }
+    }
+
+    /** A constant called {@code name}: in this graph, or, in a nested graph, one of the enclosing graph passed in. */
+    private Value constant(String name, ConstantTensor data) {
+        return captures == null ? graph.addConstant(name, data) : captures.capture(graph, name, data);
     }
 
     /** Builds the graph of {@code program}, whose tensors live in {@code weights} and {@code constants}. */
@@ -363,9 +404,18 @@ public final class ProgramImporter {
             throw inputs.get(0).error("the condition of torch.cond is the constant " + pred + "; a condition known when"
                     + " exporting needs no torch.cond: call the branch it picks");
         }
-        List<Value> operands = valueList(inputs.get(3), "torch.cond", "operands");
-        Graph then = closedGraph(inputs.get(1), "then", operands);
-        Graph otherwise = closedGraph(inputs.get(2), "else", operands);
+        List<Value> operands = new ArrayList<>(valueList(inputs.get(3), "torch.cond", "operands"));
+        Graph then = new Graph(graphName(inputs.get(1), "then"));
+        Graph otherwise = new Graph(graphName(inputs.get(2), "else"));
+        // both take the operands first; a constant either branch needs is an input of both after them
+        List<Value> thenParams = inputsLike(then, operands);
+        List<Value> elseParams = inputsLike(otherwise, operands);
+        Captures captured = new Captures(this, List.of(then, otherwise));
+        then.setOutputs(new ProgramImporter(this, subgraph(inputs.get(1), "torch.cond", "then branch"), then, captured)
+                .importInline(thenParams, inputs.get(1)));
+        otherwise.setOutputs(new ProgramImporter(this, subgraph(inputs.get(2), "torch.cond", "else branch"), otherwise, captured)
+                .importInline(elseParams, inputs.get(2)));
+        operands.addAll(captured.operands);
         if (then.outputs().size() != otherwise.outputs().size()) {
             throw node.error("the branches of torch.cond return " + then.outputs().size() + " and " + otherwise.outputs().size()
                     + " values; both must return as many");
@@ -391,28 +441,32 @@ public final class ProgramImporter {
         all.addAll(extra);
         Json condFn = subgraph(inputs.get(0), "torch.while_loop", "cond_fn");
         Json bodyFn = subgraph(inputs.get(1), "torch.while_loop", "body_fn");
-        Value first = single(new ProgramImporter(this, condFn, graph).importInline(all, inputs.get(0)), inputs.get(0));
+        Value first = single(new ProgramImporter(this, condFn, graph, captures).importInline(all, inputs.get(0)), inputs.get(0));
 
         Graph body = new Graph("body");
         body.addInput("trip", PrimitiveType.INT);
         List<Value> params = inputsLike(body, all);
-        List<Value> passed = params.subList(carried.size(), params.size()); // the additional inputs, unchanged
-        List<Value> next = new ProgramImporter(this, bodyFn, body).importInline(params, inputs.get(1));
+        List<Value> passed = List.copyOf(params.subList(carried.size(), params.size())); // the additional inputs, unchanged
+        Captures captured = new Captures(this, List.of(body));
+        List<Value> next = new ProgramImporter(this, bodyFn, body, captured).importInline(params, inputs.get(1));
         if (next.size() != carried.size()) {
             throw inputs.get(1).error("body_fn returns " + next.size() + " values but the loop carries " + carried.size());
         }
         List<Value> condArgs = new ArrayList<>(next);
         condArgs.addAll(passed);
-        Value again = single(new ProgramImporter(this, condFn, body).importInline(condArgs, inputs.get(0)), inputs.get(0));
+        Value again = single(new ProgramImporter(this, condFn, body, captured).importInline(condArgs, inputs.get(0)),
+                inputs.get(0));
         List<Value> outs = new ArrayList<>();
         outs.add(again);
         outs.addAll(next);
         outs.addAll(passed);
+        outs.addAll(captured.inputs.get(body)); // constants the body needs, carried through unchanged too
         body.setOutputs(outs);
+        all.addAll(captured.operands);
 
         List<String> names = new ArrayList<>(outputNames(node, "torch.while_loop", carried.size()));
         List<Value> typed = new ArrayList<>(next);
-        for (Value v : extra) {
+        for (Value v : all.subList(carried.size(), all.size())) {
             names.add(graph.freshName(v.name() + "_carried"));
             typed.add(v);
         }
@@ -454,13 +508,10 @@ public final class ProgramImporter {
         return u.value().field("graph");
     }
 
-    /** A graph argument imported into a closed graph of its own, whose inputs are {@code operands} (named as they are). */
-    private Graph closedGraph(Json input, String which, List<Value> operands) {
-        Json sub = subgraph(input, "torch.cond", which + " branch");
-        String name = input.field("arg").union().value().optField("name").map(Json::string).orElse(which);
-        Graph g = new Graph(name);
-        g.setOutputs(new ProgramImporter(this, sub, g).importInline(inputsLike(g, operands), input));
-        return g;
+    /** The name torch.export gave a graph argument ({@code true_graph_0}), else {@code fallback}. */
+    private static String graphName(Json input, String fallback) {
+        Json.Union u = input.field("arg").union();
+        return u.kind().equals("as_graph") ? u.value().optField("name").map(Json::string).orElse(fallback) : fallback;
     }
 
     /** Inputs of {@code g} named and typed as {@code values}, appended after the ones it has. */
@@ -583,7 +634,7 @@ public final class ProgramImporter {
                 out = new ArrayList<>(args);
             }
             String name = (nodeName.isEmpty() ? "scalar" : nodeName) + "_" + schema.arguments().get(i).name();
-            out.set(i, graph.addConstant(name, ConstantTensor.scalar(dtype, v)));
+            out.set(i, constant(name, ConstantTensor.scalar(dtype, v)));
         }
         return out == null ? args : out;
     }
