@@ -174,6 +174,23 @@ class BadInputTest {
                 .hasMessageContaining("takes 2 inputs but is given 1");
     }
 
+    /** The whileloop fixture whose body gives back one value fewer than the loop carries: refused naming the node. */
+    @Test
+    void aWhileLoopWhoseBodyReturnsTooFewValuesIsRefused() {
+        Path p = file(Archives.editJson("whileloop.pt2", "models/model.json", j -> {
+            for (com.fasterxml.jackson.databind.JsonNode n : graph(j).get("nodes")) {
+                if (n.get("target").asText().equals("torch.ops.higher_order.while_loop")) {
+                    ((com.fasterxml.jackson.databind.node.ArrayNode) n.get("inputs").get(1).get("arg").get("as_graph")
+                            .get("graph").get("outputs")).remove(1);
+                }
+            }
+            return j;
+        }));
+        assertThatThrownBy(() -> Pt2Loader.load(p)).isInstanceOf(KilnException.class)
+                .hasMessageContaining("(torch.ops.higher_order.while_loop)")
+                .hasMessageContaining("body_fn returns 1 value but the loop carries 2");
+    }
+
     @Test
     void duplicateNames() {
         Path p = file(Archives.editJson("mlp.pt2", "models/model.json", j -> {

@@ -450,7 +450,8 @@ public final class ProgramImporter {
         Captures captured = new Captures(this, List.of(body));
         List<Value> next = new ProgramImporter(this, bodyFn, body, captured).importInline(params, inputs.get(1));
         if (next.size() != carried.size()) {
-            throw inputs.get(1).error("body_fn returns " + next.size() + " values but the loop carries " + carried.size());
+            throw inputs.get(1).error("body_fn returns " + next.size() + (next.size() == 1 ? " value" : " values")
+                    + " but the loop carries " + carried.size());
         }
         List<Value> condArgs = new ArrayList<>(next);
         condArgs.addAll(passed);
