@@ -161,14 +161,8 @@ class BadInputTest {
     /** The cond fixture with one operand fewer than its branches take: refused naming the node and the branch. */
     @Test
     void aTorchCondWhoseBranchesTakeOtherOperandsIsRefused() {
-        Path p = file(Archives.editJson("cond.pt2", "models/model.json", j -> {
-            for (com.fasterxml.jackson.databind.JsonNode n : graph(j).get("nodes")) {
-                if (n.get("target").asText().equals("torch.ops.higher_order.cond")) {
-                    ((com.fasterxml.jackson.databind.node.ArrayNode) n.get("inputs").get(3).get("arg").get("as_tensors")).remove(1);
-                }
-            }
-            return j;
-        }));
+        Path p = withNodeEdited("cond.pt2", "torch.ops.higher_order.cond",
+                n -> ((ArrayNode) n.get("inputs").get(3).get("arg").get("as_tensors")).remove(1));
         assertThatThrownBy(() -> Pt2Loader.load(p)).isInstanceOf(KilnException.class)
                 .hasMessageContaining("(torch.ops.higher_order.cond)")
                 .hasMessageContaining("takes 2 inputs but is given 1");
@@ -177,18 +171,23 @@ class BadInputTest {
     /** The whileloop fixture whose body gives back one value fewer than the loop carries: refused naming the node. */
     @Test
     void aWhileLoopWhoseBodyReturnsTooFewValuesIsRefused() {
-        Path p = file(Archives.editJson("whileloop.pt2", "models/model.json", j -> {
-            for (com.fasterxml.jackson.databind.JsonNode n : graph(j).get("nodes")) {
-                if (n.get("target").asText().equals("torch.ops.higher_order.while_loop")) {
-                    ((com.fasterxml.jackson.databind.node.ArrayNode) n.get("inputs").get(1).get("arg").get("as_graph")
-                            .get("graph").get("outputs")).remove(1);
+        Path p = withNodeEdited("whileloop.pt2", "torch.ops.higher_order.while_loop",
+                n -> ((ArrayNode) n.get("inputs").get(1).get("arg").get("as_graph").get("graph").get("outputs")).remove(1));
+        assertThatThrownBy(() -> Pt2Loader.load(p)).isInstanceOf(KilnException.class)
+                .hasMessageContaining("(torch.ops.higher_order.while_loop)")
+                .hasMessageContaining("body_fn returns 1 value but the loop carries 2");
+    }
+
+    /** {@code fixture} with {@code edit} applied to its program's nodes of {@code target}. */
+    private Path withNodeEdited(String fixture, String target, java.util.function.Consumer<JsonNode> edit) {
+        return file(Archives.editJson(fixture, "models/model.json", j -> {
+            for (JsonNode n : graph(j).get("nodes")) {
+                if (n.get("target").asText().equals(target)) {
+                    edit.accept(n);
                 }
             }
             return j;
         }));
-        assertThatThrownBy(() -> Pt2Loader.load(p)).isInstanceOf(KilnException.class)
-                .hasMessageContaining("(torch.ops.higher_order.while_loop)")
-                .hasMessageContaining("body_fn returns 1 value but the loop carries 2");
     }
 
     @Test
