@@ -74,9 +74,7 @@ public final class RunCommand implements Callable<Integer> {
             double ms = (System.nanoTime() - t0) / 1e6;
             Npz.write(output, out);
             java.io.PrintWriter w = spec.commandLine().getOut();
-            for (Map.Entry<String, ConstantTensor> e : out.entrySet()) {
-                w.println(e.getKey() + ": " + e.getValue().dtype().text() + Arrays.toString(e.getValue().sizes()));
-            }
+            printOutputs(w, out, m.outputNames());
             w.printf(Locale.ROOT, "wrote %s (first run %.1f ms; %s)%n", output, ms, m.program().describe());
             w.flush();
         }
@@ -150,12 +148,24 @@ public final class RunCommand implements Callable<Integer> {
         }
         Npz.write(output, out);
         java.io.PrintWriter w = spec.commandLine().getOut();
-        for (Map.Entry<String, ConstantTensor> e : out.entrySet()) {
-            w.println(e.getKey() + ": " + e.getValue().dtype().text() + Arrays.toString(e.getValue().sizes()));
-        }
+        printOutputs(w, out, g.outputs().stream().map(dev.kiln.ir.Value::name).toList());
         w.printf(Locale.ROOT, "wrote %s (libtorch on the cpu, %.1f ms)%n", output, ms);
         w.flush();
         return 0;
+    }
+
+    /**
+     * One line per output written: its key in the .npz, the model's name for it when that is not the key
+     * ({@code y0 (%logits): f32[4, 4]}, a returned dict's key), dtype and sizes.
+     */
+    private static void printOutputs(java.io.PrintWriter w, Map<String, ConstantTensor> out, List<String> names) {
+        int i = 0;
+        for (Map.Entry<String, ConstantTensor> e : out.entrySet()) {
+            String name = i < names.size() ? names.get(i) : e.getKey();
+            w.println(e.getKey() + (name.equals(e.getKey()) ? "" : " (%" + name + ")") + ": " + e.getValue().dtype().text()
+                    + Arrays.toString(e.getValue().sizes()));
+            i++;
+        }
     }
 
     /** The graph's inputs from {@code x0, x1, ...}, or by the graph's input names when those are absent. */

@@ -30,6 +30,19 @@ class CpuRunAndDryRunTest {
         runMatches(file, model + ".npz");
     }
 
+    /** Each output line names the model's output when it has a name of its own: a returned dict's key. */
+    @Test
+    void theOutputLinesNameADictsKeys() throws IOException {
+        Path out = dir.resolve("dictout.out.npz");
+        CliRun r = run("run", fixture(dir, "dictout.pt2").toString(), "--device", "cpu", "--inputs",
+                fixture(dir, "dictout.npz").toString(), "--output", out.toString());
+        assertThat(r.rc()).as(r.err()).isZero();
+        assertThat(r.out()).contains("y0 (%logits): f32[4, 4]", "y1 (%hidden): f32[4, 32]", "y2 (%score): f32[4]");
+        CliRun plain = run("run", fixture(dir, "mlp.pt2").toString(), "--device", "cpu", "--inputs",
+                fixture(dir, "mlp.npz").toString(), "--output", dir.resolve("mlp.out.npz").toString());
+        assertThat(plain.out()).containsPattern("(?m)^y0 \\(%[a-z_0-9]+\\): f32");
+    }
+
     /**
      * torch.cond ({@code kiln::cond}, run by libtorch): each branch, the other taken with the inputs negated; and
      * torch.while_loop ({@code kiln::loop}): its trips and result, with more trips for inputs a hundred times larger.
