@@ -36,8 +36,9 @@ import java.util.Optional;
  * constants become constants named by their fully-qualified names; user inputs become graph inputs
  * in order; every node becomes an IR node of the exact ATen overload with all arguments bound and
  * defaults filled; symbolic sizes become symbols with their ranges; symbolic-int arithmetic stays as
- * scalar nodes. Programs that mutate state, use higher-order ops or ops libtorch does not know are
- * refused with a message naming the node, its source line and the op.
+ * scalar nodes; {@code torch.cond} and {@code torch.while_loop} become {@code kiln::cond} and {@code kiln::loop} with
+ * closed nested graphs; outputs are named after the keys of a returned dict. Programs that mutate state, use other
+ * higher-order ops or ops libtorch does not know are refused with a message naming the node, its source line and the op.
  *
  * <pre>{@code Graph g = ProgramImporter.importProgram(program, weights, constants, "mlp");}</pre>
  */
@@ -48,7 +49,7 @@ public final class ProgramImporter {
     private static final String WHILE_LOOP = "torch.ops.higher_order.while_loop";
 
     private final SerializedProgram program;
-    /** The graph this importer reads: the program's, or a branch of a {@code torch.cond} in it. */
+    /** The graph this importer reads: the program's, or a function a control-flow op takes (a branch, cond_fn, body_fn). */
     private final Json graphJson;
     private final Map<String, ConstantTensor> weights;
     private final Map<String, ConstantTensor> constants;
