@@ -94,15 +94,13 @@ public final class ProgramImporter {
      */
     private static final class Captures {
         private final ProgramImporter outer;
-        private final List<Graph> graphs;
         /** The enclosing graph's values, in order: the node's extra operands. */
         private final List<Value> operands = new ArrayList<>();
-        /** For each graph, its inputs for them, in order. */
-        private final Map<Graph, List<Value>> inputs = new java.util.IdentityHashMap<>();
+        /** Each graph that takes them (in order), with its inputs for them, in order. */
+        private final Map<Graph, List<Value>> inputs = new LinkedHashMap<>();
 
         Captures(ProgramImporter outer, List<Graph> graphs) {
             this.outer = outer;
-            this.graphs = graphs;
             graphs.forEach(g -> inputs.put(g, new ArrayList<>()));
         }
 
@@ -110,9 +108,7 @@ public final class ProgramImporter {
         Value capture(Graph g, String name, ConstantTensor data) {
             Value there = outer.constant(name, data);
             operands.add(there);
-            for (Graph each : graphs) {
-                inputs.get(each).add(each.addInput(there.name(), there.type()));
-            }
+            inputs.forEach((each, taken) -> taken.add(each.addInput(there.name(), there.type())));
             List<Value> mine = inputs.get(g);
             return mine.get(mine.size() - 1);
         }
