@@ -359,6 +359,8 @@ def run_compile_worker(a):
     """--worker: the torch.compile peers of one model, each record appended to --records as a JSON line."""
     import torch
     setup_torch()
+    if a.inductor_log:
+        inductor_debug_log()
     clock = Clock(a.deadline)
     entries = read_manifest(a)
     mode = "default" if a.worker == "compile" else "max-autotune"
@@ -496,7 +498,8 @@ def run_compile_group(group, limit, entries, a, clock, done, put, skipped):
         return [*(WORKER or [sys.executable, os.path.abspath(__file__)]), a.workdir, "--worker", group, "--worker-model", name,
                 "--models", name, "--deadline", str(budget), "--iters", str(a.iters), "--warmup", str(a.warmup),
                 "--max-seconds", str(a.max_seconds),
-                "--skip-peers", ",".join(f"{b}:{p}" for (b, p) in peers_of(name) if done(name, b, p)), *extra]
+                "--skip-peers", ",".join(f"{b}:{p}" for (b, p) in peers_of(name) if done(name, b, p)),
+                *(["--inductor-log"] if a.inductor_log else []), *extra]
 
     procs = max(1, a.compile_procs)
     warm = {}
@@ -578,6 +581,26 @@ def setup_torch():
     torch.backends.cuda.matmul.allow_tf32 = False
     torch.backends.cudnn.allow_tf32 = False
     torch.set_float32_matmul_precision("highest")
+
+
+def inductor_debug_log():
+    """--inductor-log: Inductor's own account of its autotuning on stderr (the worker's log), time-stamped: whether
+    each operator's candidates were precompiled in parallel ("Multithreaded precompilation for N choices using K
+    worker threads") or their precompile function came from its cache, each candidate's precompile time, and the
+    compile pool's start. Also the compile threads and worker start method this worker runs with. For finding out
+    why some operators' autotuning takes 30-90 s where others take 0.5 s (bench/README.md)."""
+    import logging
+    from torch._inductor import config
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
+    for name in ("torch._inductor.select_algorithm", "torch._inductor.async_compile"):
+        logger = logging.getLogger(name)
+        logger.setLevel(logging.DEBUG)
+        logger.addHandler(handler)
+    affinity = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    print(f"inductor: compile_threads={config.compile_threads} worker_start_method={getattr(config, 'worker_start_method', '?')} "
+          f"cpus={affinity} TORCHINDUCTOR_COMPILE_THREADS={os.environ.get('TORCHINDUCTOR_COMPILE_THREADS', '')}",
+          file=sys.stderr, flush=True)
 
 
 def measured_ok(measurements):
@@ -780,6 +803,9 @@ def main(argv=None):
                     help="merge an archive --pack-autotuning wrote (on the same kind of GPU, --gpu) into WORKDIR's "
                          "Inductor caches and exit: max-autotune then benchmarks only what it lacks")
     ap.add_argument("--gpu", default="", help="the GPU's name, for --pack-autotuning and --seed-autotuning")
+    ap.add_argument("--inductor-log", action="store_true",
+                    help="torch.compile workers log Inductor's autotuning decisions (precompilation, compile pool) at "
+                         "debug level, time-stamped, into their log")
     ap.add_argument("--worker", default="", help=argparse.SUPPRESS)
     ap.add_argument("--worker-model", default="", help=argparse.SUPPRESS)
     ap.add_argument("--records", default="", help=argparse.SUPPRESS)
