@@ -294,7 +294,7 @@ public final class GpuRunner {
                 try (CompiledModule m = CompiledModule.load(engineFile)) {
                     rec.put("engine_load_s", seconds(t0));
                     if (args.has("overhead")) {
-                        overhead(m, r, npz, rec);
+                        overhead(m, npz, rec);
                     }
                 }
             }
@@ -367,10 +367,10 @@ public final class GpuRunner {
 
     /**
      * Median host wall time of {@code forwardInto} (Kiln's public device-tensor path: binds, sets shapes,
-     * enqueues and waits) against a bare enqueueV3 + sync on the bench's own context of the same plan;
-     * the two loops alternate in blocks so drift hits both.
+     * enqueues and waits) against a bare enqueueV3 + sync on the same engine and execution context
+     * ({@link CompiledModule#withBareEnqueue}); the two loops alternate in blocks so drift hits both.
      */
-    private void overhead(CompiledModule m, EngineRun bare, Map<String, ConstantTensor> npz, ObjectNode rec) {
+    private void overhead(CompiledModule m, Map<String, ConstantTensor> npz, ObjectNode rec) {
         List<DeviceTensor> ins = new ArrayList<>();
         List<DeviceBuffer> outs = new ArrayList<>();
         try {
@@ -392,11 +392,13 @@ public final class GpuRunner {
             List<Double> fwd = new ArrayList<>();
             List<Double> raw = new ArrayList<>();
             for (int round = 0; round < 5; round++) {
-                for (double us : Stats.wallTimes(() -> m.forwardInto(ins, outs), round == 0 ? args.warmup() : 0, block, 1e3)) {
+                int warm = round == 0 ? args.warmup() : 0;
+                for (double us : Stats.wallTimes(() -> m.forwardInto(ins, outs), warm, block, 1e3)) {
                     fwd.add(us);
                 }
-                Stats s = bare.bareWallMicros(round == 0 ? args.warmup() : 0, block);
-                raw.add(s.median());
+                for (double us : m.withBareEnqueue(ins, outs, bare -> Stats.wallTimes(bare, warm, block, 1e3))) {
+                    raw.add(us);
+                }
             }
             double f = Stats.of(fwd.stream().mapToDouble(Double::doubleValue).toArray()).median();
             double b = Stats.of(raw.stream().mapToDouble(Double::doubleValue).toArray()).median();

@@ -246,7 +246,9 @@ public final class Report {
                 + "once\": measured while N models compiled side by side, --compile-procs, each then timed alone). Layers (engine inspector, WORK/layers/*.json in layers.tgz): all / fused (names "
                 + "joined by \" + \") / Myelin regions / reformat copies. Overhead: "
                 + "median wall time of CompiledModule.forwardInto (device tensors, includes the stream sync) minus "
-                + "that of a bare enqueueV3 + stream sync on the same plan.\n\n");
+                + "that of a bare enqueueV3 + stream sync on the same engine and execution context "
+                + "(CompiledModule.withBareEnqueue; runs before 2026-12-05's fifteenth session timed it on a second copy "
+                + "of the plan, with its own context).\n\n");
         b.append("| model | batch | precision | cold s | warm s | load s | ONNX build s | torch.compile s | max-autotune s "
                 + "| engine MiB | Kiln layers | ONNX layers | forward µs | bare µs | overhead µs |\n");
         b.append("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");

@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * A compiled model: a {@link Program} of TensorRT engines and libtorch segments run by a
@@ -146,6 +147,18 @@ public final class CompiledModule implements AutoCloseable {
     /** Runs on GPU tensors into the caller's GPU output buffers; returns the output shapes. */
     public List<long[]> forwardInto(List<DeviceTensor> inputs, List<DeviceBuffer> outputs) {
         return runtime.forwardInto(inputs, outputs);
+    }
+
+    /**
+     * For measuring what {@link #forwardInto} adds to TensorRT's own cost per call: binds {@code inputs} and
+     * {@code outputs} as {@code forwardInto} does and runs once, then hands {@code body} a call that is only TensorRT's
+     * {@code enqueueV3} plus a stream sync, on the same engine and execution context (for a caller on one thread).
+     * The call works inside {@code body} only. A module that is not one TensorRT engine is refused.
+     *
+     * <pre>{@code double[] bareUs = m.withBareEnqueue(ins, outs, bare -> Stats.wallTimes(bare, 10, 100, 1e3));}</pre>
+     */
+    public <T> T withBareEnqueue(List<DeviceTensor> inputs, List<DeviceBuffer> outputs, Function<Runnable, T> body) {
+        return runtime.withBareEnqueue(inputs, outputs, body);
     }
 
     /**

@@ -163,6 +163,17 @@ class HybridCpuTest {
     }
 
     @Test
+    void aBareEnqueueIsRefusedForAModuleThatIsNotOneEngine() {
+        Graph g = Kiln.load(Fixtures.copy("mlp.pt2", dir));
+        try (CompiledModule cm = Kiln.compile(g, allTorch(g))) {
+            assertThatThrownBy(() -> cm.withBareEnqueue(List.of(), List.of(), bare -> 0)).isInstanceOf(KilnException.class)
+                    .hasMessageContaining("not a single TensorRT engine").hasMessageContaining("bare enqueueV3");
+            assertThatThrownBy(() -> cm.withBareEnqueue(null, List.of(), bare -> 0)).isInstanceOf(KilnException.class)
+                    .hasMessageContaining("inputs are null");
+        }
+    }
+
+    @Test
     void requireFullCompilationListsWhatCannotConvert() {
         Graph g = Kiln.load(Fixtures.copy("mlp.pt2", dir));
         CompileSettings s = CompileSettings.defaults().withPartition(PartitionSettings.defaults()

@@ -142,6 +142,37 @@ class EngineGpuTest {
         }
     }
 
+    @Test
+    void aBareEnqueueRunsTheBoundBuffersOnTheSessionsOwnContextAndOnlyInsideItsBody() {
+        BuiltEngine built = EngineBuilder.build(graph(DType.FLOAT32), EngineOptions.defaults(), TestConverters.registry());
+        try (Engine e = Engine.deserialize(built.plan()); ExecutionSession s = e.newSession();
+             DeviceTensor dx = DeviceTensor.upload(randomInput(3, 11));
+             dev.kiln.backend.tensorrt.runtime.DeviceBuffer out = new dev.kiln.backend.tensorrt.runtime.DeviceBuffer(3 * 4 * 4)) {
+            Runnable[] kept = new Runnable[1];
+            double[] us = s.withBareEnqueue(List.of(dx), List.of(out), bare -> {
+                kept[0] = bare;
+                // new values in the bound input: the bare call must compute from them, into the bound output
+                ConstantTensor x = randomInput(3, 12);
+                dx.buffer().upload(x.data().duplicate(), 3 * 4 * 4);
+                bare.run();
+                assertThat(relL2(x, new DeviceTensor(DType.FLOAT32, new long[] {3, 4}, out).download())).isLessThan(1e-6);
+                double[] t = new double[200];
+                for (int i = 0; i < t.length; i++) {
+                    long t0 = System.nanoTime();
+                    bare.run();
+                    t[i] = (System.nanoTime() - t0) / 1e3;
+                }
+                return t;
+            });
+            assertThatThrownBy(kept[0]::run).isInstanceOf(KilnException.class).hasMessageContaining("only inside withBareEnqueue");
+            java.util.Arrays.sort(us);
+            double bareUs = us[us.length / 2];
+            double callUs = perCallMicros(s, 3, 200);
+            assertThat(bareUs).isPositive();
+            System.out.printf(Locale.ROOT, "GPU-SUMMARY test=bare-enqueue bare_us=%.1f run_into_us=%.1f%n", bareUs, callUs);
+        }
+    }
+
     /** Median host time of runInto (bind, launch, sync) on one reused input and output, after a warm-up. */
     private static double perCallMicros(ExecutionSession s, long batch, int n) {
         try (DeviceTensor dx = DeviceTensor.upload(randomInput(batch, 5));

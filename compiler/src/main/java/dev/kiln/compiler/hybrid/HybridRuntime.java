@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Function;
 
 import static org.bytedeco.cuda.global.cudart.cudaMemcpyAsync;
 import static org.bytedeco.cuda.global.cudart.cudaMemcpyDeviceToDevice;
@@ -236,12 +237,7 @@ public final class HybridRuntime implements AutoCloseable {
                         + " buffers were given");
             }
             if (isSingleEngine()) {
-                requireCount(inputs.size());
-                List<DeviceTensor> in = new ArrayList<>();
-                for (int k : engineInput[0]) {
-                    in.add(inputs.get(k));
-                }
-                List<long[]> shapes = ctx.sessions[0].runInto(in, outputs);
+                List<long[]> shapes = ctx.sessions[0].runInto(engineInputs(inputs), outputs);
                 forwards.incrementAndGet();
                 return shapes;
             }
@@ -253,6 +249,35 @@ public final class HybridRuntime implements AutoCloseable {
                 return shapes;
             }
         });
+    }
+
+    /**
+     * {@link ExecutionSession#withBareEnqueue} on the engine and execution context that {@link #forwardInto} runs on
+     * (contexts are reused most recent first, so a caller on one thread gets the same one every call): TensorRT's bare
+     * {@code enqueueV3} beside Kiln's call, for measuring Kiln's per-call overhead. Only for a program that is one
+     * engine reading the model's inputs and writing its outputs.
+     */
+    public <T> T withBareEnqueue(List<DeviceTensor> inputs, List<DeviceBuffer> outputs, Function<Runnable, T> body) {
+        requirePresent(inputs, "input x");
+        requirePresent(outputs, "output buffer y");
+        return call(ctx -> {
+            if (!isSingleEngine()) {
+                throw new KilnException("module " + program.name() + " is " + program.describe()
+                        + ", not a single TensorRT engine reading the model's inputs and writing its outputs: a bare "
+                        + "enqueueV3 times one such engine");
+            }
+            return ctx.sessions[0].withBareEnqueue(engineInputs(inputs), outputs, body);
+        });
+    }
+
+    /** The model's inputs in the single engine's input order. */
+    private List<DeviceTensor> engineInputs(List<DeviceTensor> inputs) {
+        requireCount(inputs.size());
+        List<DeviceTensor> in = new ArrayList<>();
+        for (int k : engineInput[0]) {
+            in.add(inputs.get(k));
+        }
+        return in;
     }
 
     /** One engine whose inputs are the model's inputs and outputs the model's outputs, in order. */

@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * One execution context of an {@link Engine}, with its own CUDA stream and device buffers: inputs are
@@ -137,6 +138,33 @@ public final class ExecutionSession implements AutoCloseable {
         }
         enqueue();
         return outShapes;
+    }
+
+    /**
+     * Binds {@code inputs} and {@code outputs} and runs once, as {@link #runInto} does, then hands {@code body} a call
+     * that is TensorRT's bare {@code enqueueV3} on this session's context and stream followed by a stream sync: nothing
+     * bound, checked or replayed from a CUDA graph, the floor of what a call costs. For measuring what a call through
+     * Kiln adds to it (the bench's per-call overhead). The call works only inside {@code body}, while the caller's
+     * buffers are the ones bound; after it returns the call is refused.
+     *
+     * <pre>{@code double[] us = s.withBareEnqueue(ins, outs, bare -> Stats.wallTimes(bare, 10, 100, 1e3));}</pre>
+     */
+    public <T> T withBareEnqueue(List<DeviceTensor> inputs, List<DeviceBuffer> outputs, Function<Runnable, T> body) {
+        runInto(inputs, outputs);
+        boolean[] open = {true};
+        Runnable bare = () -> {
+            if (!open[0]) {
+                throw new KilnException("the bare enqueue works only inside withBareEnqueue, while the buffers it binds are "
+                        + "the caller's; call withBareEnqueue again");
+            }
+            enqueueV3();
+            stream.synchronize();
+        };
+        try {
+            return body.apply(bare);
+        } finally {
+            open[0] = false;
+        }
     }
 
     /** Binds GPU inputs (checked against the engine's dtypes), sets their shapes, and returns the output shapes. */
@@ -290,6 +318,11 @@ public final class ExecutionSession implements AutoCloseable {
                 case PLAIN -> graphPlan.ranPlain(generation);
             }
         }
+        enqueueV3();
+    }
+
+    /** TensorRT's {@code enqueueV3} on the session's stream, with what is bound now. */
+    private void enqueueV3() {
         if (!ctx.enqueueV3(stream.handle())) {
             state.forget();
             throw new KilnException("TensorRT could not run the engine (enqueueV3 failed): "
