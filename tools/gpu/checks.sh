@@ -192,7 +192,7 @@ skip engine || run engine-leaks 60 "$EG#noGpuMemoryLeaksInALoop"
 # beside other JVMs on the machine's cores a call's host time measures the contention (the fifth session's 224 µs
 # per runInto on a 6-layer engine ran beside 16 kit processes). CUDA graphs in a process of their own: a capture
 # that went wrong inside TensorRT or CUDA would end only this JVM.
-skip engine || run engine-timing 60 "$EG#perCallOverhead"
+skip engine || run engine-timing 60 "$EG#perCallOverhead" "$EG#aBareEnqueueRunsTheBoundBuffersOnTheSessionsOwnContextAndOnlyInsideItsBody"
 skip engine || ( cuda_env; run graphs 150 "$EG#cudaGraphsReplayTheLiveBuffersAndFollowNewShapes" dev.kiln.bench.BenchGpuTest \
     dev.kiln.cli.CliBenchGpuTest "$H#cudaGraphsGiveTheSameOutputs" )
 # CUPTI's kernel profile (the bench's kernels group), alone in its JVM; CUPTI comes from tools/gpu/cupti.sh, carried
