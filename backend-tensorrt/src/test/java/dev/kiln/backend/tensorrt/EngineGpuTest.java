@@ -149,24 +149,16 @@ class EngineGpuTest {
              DeviceTensor dx = DeviceTensor.upload(randomInput(3, 11));
              dev.kiln.backend.tensorrt.runtime.DeviceBuffer out = new dev.kiln.backend.tensorrt.runtime.DeviceBuffer(3 * 4 * 4)) {
             Runnable[] kept = new Runnable[1];
-            double[] us = s.withBareEnqueue(List.of(dx), List.of(out), bare -> {
+            double bareUs = s.withBareEnqueue(List.of(dx), List.of(out), bare -> {
                 kept[0] = bare;
                 // new values in the bound input: the bare call must compute from them, into the bound output
                 ConstantTensor x = randomInput(3, 12);
                 dx.buffer().upload(x.data().duplicate(), 3 * 4 * 4);
                 bare.run();
                 assertThat(relL2(x, new DeviceTensor(DType.FLOAT32, new long[] {3, 4}, out).download())).isLessThan(1e-6);
-                double[] t = new double[200];
-                for (int i = 0; i < t.length; i++) {
-                    long t0 = System.nanoTime();
-                    bare.run();
-                    t[i] = (System.nanoTime() - t0) / 1e3;
-                }
-                return t;
+                return medianMicros(bare, 0, 200);
             });
             assertThatThrownBy(kept[0]::run).isInstanceOf(KilnException.class).hasMessageContaining("only inside withBareEnqueue");
-            java.util.Arrays.sort(us);
-            double bareUs = us[us.length / 2];
             double callUs = perCallMicros(s, 3, 200);
             assertThat(bareUs).isPositive();
             System.out.printf(Locale.ROOT, "GPU-SUMMARY test=bare-enqueue bare_us=%.1f run_into_us=%.1f%n", bareUs, callUs);
@@ -177,18 +169,23 @@ class EngineGpuTest {
     private static double perCallMicros(ExecutionSession s, long batch, int n) {
         try (DeviceTensor dx = DeviceTensor.upload(randomInput(batch, 5));
              dev.kiln.backend.tensorrt.runtime.DeviceBuffer out = new dev.kiln.backend.tensorrt.runtime.DeviceBuffer(batch * 4 * 4)) {
-            for (int i = 0; i < 20; i++) {
-                s.runInto(List.of(dx), List.of(out));
-            }
-            double[] us = new double[n];
-            for (int i = 0; i < n; i++) {
-                long t0 = System.nanoTime();
-                s.runInto(List.of(dx), List.of(out));
-                us[i] = (System.nanoTime() - t0) / 1e3;
-            }
-            java.util.Arrays.sort(us);
-            return us[n / 2];
+            return medianMicros(() -> s.runInto(List.of(dx), List.of(out)), 20, n);
         }
+    }
+
+    /** Median host time (µs) of {@code n} calls of {@code call}, after {@code warmup} untimed ones. */
+    private static double medianMicros(Runnable call, int warmup, int n) {
+        for (int i = 0; i < warmup; i++) {
+            call.run();
+        }
+        double[] us = new double[n];
+        for (int i = 0; i < n; i++) {
+            long t0 = System.nanoTime();
+            call.run();
+            us[i] = (System.nanoTime() - t0) / 1e3;
+        }
+        java.util.Arrays.sort(us);
+        return us[n / 2];
     }
 
     @Test
