@@ -361,6 +361,7 @@ def run_compile_worker(a):
     setup_torch()
     if a.inductor_log:
         inductor_debug_log()
+    inductor_pool(a.inductor_pool)
     clock = Clock(a.deadline)
     entries = read_manifest(a)
     mode = "default" if a.worker == "compile" else "max-autotune"
@@ -384,6 +385,8 @@ def run_compile_worker(a):
             rec = measure(f"{prefix}-{'fp16' if half else 'fp32'}", model, xs, ys, e["batch"], a, clock, half=half,
                           compile_mode=mode, warm_only=a.warm_only)
             rec.update({"model": e["model"], "batch": e["batch"]})
+            if a.inductor_pool != "auto":
+                rec["inductor_pool"] = a.inductor_pool
             if a.warm_only:
                 rec.update({"inductor_cache": a.cache_state, "concurrent_compiles": a.concurrent})
             with open(a.records, "a") as f:
@@ -499,7 +502,7 @@ def run_compile_group(group, limit, entries, a, clock, done, put, skipped):
                 "--models", name, "--deadline", str(budget), "--iters", str(a.iters), "--warmup", str(a.warmup),
                 "--max-seconds", str(a.max_seconds),
                 "--skip-peers", ",".join(f"{b}:{p}" for (b, p) in peers_of(name) if done(name, b, p)),
-                *(["--inductor-log"] if a.inductor_log else []), *extra]
+                *(["--inductor-log"] if a.inductor_log else []), "--inductor-pool", a.inductor_pool, *extra]
 
     procs = max(1, a.compile_procs)
     warm = {}
@@ -601,6 +604,17 @@ def inductor_debug_log():
     print(f"inductor: compile_threads={config.compile_threads} worker_start_method={getattr(config, 'worker_start_method', '?')} "
           f"cpus={affinity} TORCHINDUCTOR_COMPILE_THREADS={os.environ.get('TORCHINDUCTOR_COMPILE_THREADS', '')}",
           file=sys.stderr, flush=True)
+
+
+def inductor_pool(how):
+    """--inductor-pool: "auto" leaves Inductor as it is; "threads" (config.compile_threads = 1) keeps every compile in
+    the worker's own process, so max-autotune precompiles each operator's candidate kernels on threads of that
+    process before benchmarking them. By default Inductor sends them to its subprocess pool once that pool is up,
+    and the fifteenth session's ResNet-50 log (bench/README.md, "What max-autotune costs") saw the operators
+    autotuned before that take 0.4-0.6 s and those after it 24-73 s."""
+    if how == "threads":
+        from torch._inductor import config
+        config.compile_threads = 1
 
 
 def measured_ok(measurements):
@@ -806,6 +820,9 @@ def main(argv=None):
     ap.add_argument("--inductor-log", action="store_true",
                     help="torch.compile workers log Inductor's autotuning decisions (precompilation, compile pool) at "
                          "debug level, time-stamped, into their log")
+    ap.add_argument("--inductor-pool", choices=("auto", "threads"), default="auto",
+                    help="where torch.compile workers compile Triton kernels: auto (Inductor's subprocess pool once it "
+                         "is up), threads (in the worker's own process; its records say so)")
     ap.add_argument("--worker", default="", help=argparse.SUPPRESS)
     ap.add_argument("--worker-model", default="", help=argparse.SUPPRESS)
     ap.add_argument("--records", default="", help=argparse.SUPPRESS)

@@ -143,7 +143,8 @@ def opt(name, default=None):
 workdir, group, model, records = args[0], opt("--worker"), opt("--worker-model"), opt("--records")
 warm = "--warm-only" in args
 with open(os.path.join(workdir, "log.jsonl"), "a") as f:
-    f.write(json.dumps({"model": model, "warm": warm, "start": time.time(), "inductor_log": "--inductor-log" in args}) + "\n")
+    f.write(json.dumps({"model": model, "warm": warm, "start": time.time(), "inductor_log": "--inductor-log" in args,
+                        "inductor_pool": opt("--inductor-pool")}) + "\n")
 open(os.path.join(os.environ["TORCHINDUCTOR_CACHE_DIR"], "fxgraph"), "a").close()  # what Inductor leaves there
 slow = os.path.join(workdir, "slow-" + model)
 if warm and os.path.exists(slow):  # the first compile of this model runs out of time, once
@@ -195,9 +196,9 @@ class CompileWorkersTest(unittest.TestCase):
         bench.WORKER, bench.MIN_WORKER_S, bench.RESERVE_S = self.saved
         self.dir.cleanup()
 
-    def run_group(self, models, procs, limit=20, inductor_log=False):
+    def run_group(self, models, procs, limit=20, inductor_log=False, inductor_pool="auto"):
         a = argparse.Namespace(workdir=self.work, models=models, iters=10, warmup=1, max_seconds=1.0,
-                               compile_procs=procs, redo=False, inductor_log=inductor_log)
+                               compile_procs=procs, redo=False, inductor_log=inductor_log, inductor_pool=inductor_pool)
         entries = [{"model": m, "batch": b} for m in models for b in (1, 32)]
         ok = lambda m, b, p: any((r["model"], r["batch"], r["peer"], r["status"]) == (m, b, p, "ok")
                                  for r in self.measurements)
@@ -251,13 +252,14 @@ class CompileWorkersTest(unittest.TestCase):
         # vit_b_16 was not compiled or timed again
         self.assertEqual(sum(1 for e in self.log() if e["model"] == "vit_b_16" and "start" in e), 2)
 
-    def test_inductor_log_reaches_every_worker_of_both_phases(self):
-        self.run_group(["resnet50"], procs=2, inductor_log=True)
+    def test_inductor_log_and_pool_reach_every_worker_of_both_phases(self):
+        self.run_group(["resnet50"], procs=2, inductor_log=True, inductor_pool="threads")
         starts = [e for e in self.log() if "start" in e]
         self.assertEqual(sorted(e["warm"] for e in starts), [False, True])
-        self.assertTrue(all(e["inductor_log"] for e in starts))
+        self.assertTrue(all(e["inductor_log"] and e["inductor_pool"] == "threads" for e in starts))
         self.run_group(["vit_b_16"], procs=1)
-        self.assertFalse([e for e in self.log() if "start" in e and e["model"] == "vit_b_16"][0]["inductor_log"])
+        vit = [e for e in self.log() if "start" in e and e["model"] == "vit_b_16"][0]
+        self.assertEqual((vit["inductor_log"], vit["inductor_pool"]), (False, "auto"))
 
     def test_peers_an_earlier_call_measured_are_not_measured_again(self):
         earlier = [{"model": "resnet50", "batch": 1, "peer": f"autotune-{p}", "status": "ok", "compile_s": 99.0}
