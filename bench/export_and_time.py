@@ -607,14 +607,32 @@ def inductor_debug_log():
 
 
 def inductor_pool(how):
-    """--inductor-pool: "auto" leaves Inductor as it is; "threads" (config.compile_threads = 1) keeps every compile in
-    the worker's own process, so max-autotune precompiles each operator's candidate kernels on threads of that
-    process before benchmarking them. By default Inductor sends them to its subprocess pool once that pool is up,
-    and the fifteenth session's ResNet-50 log (bench/README.md, "What max-autotune costs") saw the operators
-    autotuned before that take 0.4-0.6 s and those after it 24-73 s."""
+    """--inductor-pool: where a torch.compile worker compiles its Triton kernels. In torch 2.11, once Inductor's
+    subprocess pool is up, max-autotune hands each operator's candidate kernels to the pool when it lowers the
+    operator, yet benchmarking them in the worker compiles each one again, one after another, while the pool's
+    processes keep every core busy with later operators' candidates: ResNet-50's operators took 24-73 s each
+    that way, and 0.3-0.8 s each when their candidates were compiled on threads of the worker itself (the
+    sixteenth session's logs, bench/README.md "What max-autotune costs").
+    "auto" leaves Inductor as it is. "threads" (config.compile_threads = 1) compiles everything in the worker's own
+    process: candidates on precompilation threads, the final kernels one after another. "split" keeps the pool for
+    the final kernels and has only the candidates precompiled on threads of the worker."""
     if how == "threads":
         from torch._inductor import config
         config.compile_threads = 1
+    elif how == "split":
+        from torch._inductor import async_compile, select_algorithm
+        selector = select_algorithm.AlgorithmSelectorCache
+        make_precompile_fn = selector.make_precompile_fn
+        use_process_pool = async_compile.AsyncCompile.__dict__["use_process_pool"]
+
+        def precompile_on_threads(self, *args, **kwargs):
+            async_compile.AsyncCompile.use_process_pool = classmethod(lambda cls: False)
+            try:
+                return make_precompile_fn(self, *args, **kwargs)
+            finally:
+                async_compile.AsyncCompile.use_process_pool = use_process_pool
+
+        selector.make_precompile_fn = precompile_on_threads
 
 
 def measured_ok(measurements):
@@ -820,9 +838,10 @@ def main(argv=None):
     ap.add_argument("--inductor-log", action="store_true",
                     help="torch.compile workers log Inductor's autotuning decisions (precompilation, compile pool) at "
                          "debug level, time-stamped, into their log")
-    ap.add_argument("--inductor-pool", choices=("auto", "threads"), default="auto",
+    ap.add_argument("--inductor-pool", choices=("auto", "threads", "split"), default="auto",
                     help="where torch.compile workers compile Triton kernels: auto (Inductor's subprocess pool once it "
-                         "is up), threads (in the worker's own process; its records say so)")
+                         "is up), threads (all in the worker's own process), split (max-autotune's candidates on "
+                         "threads of the worker, the rest in the pool); records of a mode other than auto say so")
     ap.add_argument("--worker", default="", help=argparse.SUPPRESS)
     ap.add_argument("--worker-model", default="", help=argparse.SUPPRESS)
     ap.add_argument("--records", default="", help=argparse.SUPPRESS)
