@@ -205,6 +205,9 @@ public record BenchArgs(String command, Path work, List<String> models, List<Int
         if (groups == null) {
             groups = new LinkedHashSet<>(quick ? List.of("kiln", "onnx", "graph", "overhead") : GROUPS);
         }
+        if (command.equals("run")) {
+            requireBuilder(groups);
+        }
         // run the groups in their canonical order whatever order they were named in
         Set<String> ordered = new LinkedHashSet<>();
         for (String g : GROUPS) {
@@ -217,6 +220,25 @@ public record BenchArgs(String command, Path work, List<String> models, List<Int
                 maxSeconds > 0 ? maxSeconds : quick ? 2 : 8, deadline, Optional.ofNullable(out), inputs,
                 Optional.ofNullable(kilnVersion), sharedCache == null ? quick : sharedCache, redo, Optional.ofNullable(seedCaches),
                 fp32Acc);
+    }
+
+    /**
+     * Refuses groups that measure engines no named group builds: {@code compile-time} and {@code overhead} time
+     * the engines of group {@code kiln}, {@code graph} replays those of {@code kiln} and {@code onnx}. Alone they
+     * used to run nothing and write an empty result (sixteenth session: a GPU call spent on
+     * {@code --group export,overhead}).
+     */
+    private static void requireBuilder(Set<String> groups) {
+        for (String g : List.of("compile-time", "overhead")) {
+            if (groups.contains(g) && !groups.contains("kiln")) {
+                throw new KilnException("group " + g + " measures the engines group kiln builds, and kiln is not named: "
+                        + "run --groups kiln," + g + "\n" + USAGE);
+            }
+        }
+        if (groups.contains("graph") && !groups.contains("kiln") && !groups.contains("onnx")) {
+            throw new KilnException("group graph replays the engines groups kiln and onnx build, and neither is named: "
+                    + "run --groups kiln,graph (or onnx,graph)\n" + USAGE);
+        }
     }
 
     /** Whether {@code run} does {@code group}. */

@@ -309,8 +309,10 @@ public final class Report {
     /**
      * A torch.compile peer's compile time (its first two calls), marked when Inductor's cache was warm or seeded
      * with max-autotune's results of an earlier session (bench/run.sh --seed-autotuning), when it
-     * continued after an earlier compile ran out of time, and when other models compiled at the same time
-     * (--compile-procs); blank if not measured.
+     * continued after an earlier compile ran out of time, when other models compiled at the same time
+     * (--compile-procs), and where Inductor compiled its Triton kernels when not in its default way
+     * (--inductor-pool: max-autotune's candidates on threads of the worker, or no compile pool at all);
+     * blank if not measured.
      */
     static String torchCompileSeconds(JsonNode m) {
         if (!ok(m) || !m.has("compile_s")) {
@@ -327,6 +329,11 @@ public final class Report {
         }
         if (m.path("concurrent_compiles").asInt(1) > 1) {
             marks.add(m.path("concurrent_compiles").asInt() + " compiling at once");
+        }
+        switch (m.path("inductor_pool").asText()) {
+            case "split" -> marks.add("candidates compiled in-process");
+            case "threads" -> marks.add("no compile pool");
+            default -> { }
         }
         return num(m.path("compile_s").asDouble(), 1) + (marks.isEmpty() ? "" : " (" + String.join(", ", marks) + ")");
     }

@@ -77,6 +77,12 @@ class BenchArgsTest {
                 .hasMessageContaining("unknown precision 'int8'");
         assertThatThrownBy(() -> BenchArgs.parse("run", "--work", "w", "--speed", "max")).hasMessageContaining("unknown option --speed");
         assertThatThrownBy(() -> BenchArgs.parse("merge", "--out", "o")).hasMessageContaining("at least one result file");
+        assertThatThrownBy(() -> BenchArgs.parse("run", "--work", "w", "--groups", "overhead"))
+                .hasMessageContaining("group overhead measures the engines group kiln builds").hasMessageContaining("--groups kiln,overhead");
+        assertThatThrownBy(() -> BenchArgs.parse("run", "--work", "w", "--groups", "onnx,compile-time"))
+                .hasMessageContaining("--groups kiln,compile-time");
+        assertThatThrownBy(() -> BenchArgs.parse("run", "--work", "w", "--groups", "graph")).hasMessageContaining("kiln,graph (or onnx,graph)");
+        assertThat(BenchArgs.parse("run", "--work", "w", "--groups", "onnx,graph").groups()).containsExactly("onnx", "graph");
         assertThat(BenchArgs.GROUPS).containsExactlyElementsOf(List.of("kiln", "onnx", "graph", "compile-time", "overhead"));
     }
 

@@ -61,6 +61,11 @@ class ReportTest {
                 .isEqualTo("95.0 (autotuning results of an earlier session)");
         assertThat(Report.torchCompileSeconds(m("vit_b_16", 1, "compile-fp16", 1).put("compile_s", 12.0)
                 .put("inductor_cache", "cold").put("concurrent_compiles", 1))).isEqualTo("12.0");
+        assertThat(Report.torchCompileSeconds(m("resnet50", 1, "autotune-fp32", 2.1).put("compile_s", 124.07)
+                .put("inductor_cache", "cold").put("inductor_pool", "split")))
+                .isEqualTo("124.1 (candidates compiled in-process)");
+        assertThat(Report.torchCompileSeconds(m("resnet50", 1, "autotune-fp32", 2.1).put("compile_s", 300.0)
+                .put("inductor_cache", "warm").put("inductor_pool", "threads"))).isEqualTo("300.0 (warm cache, no compile pool)");
         ObjectNode failed = m("vit_b_16", 1, "autotune-fp16", 1).put("compile_s", 12.0);
         failed.put("status", "error");
         assertThat(Report.torchCompileSeconds(failed)).isEmpty();
