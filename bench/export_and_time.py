@@ -361,7 +361,7 @@ def run_compile_worker(a):
     setup_torch()
     if a.inductor_log:
         inductor_debug_log()
-    inductor_pool(a.inductor_pool)
+    pool = inductor_pool(a.inductor_pool)
     clock = Clock(a.deadline)
     entries = read_manifest(a)
     mode = "default" if a.worker == "compile" else "max-autotune"
@@ -385,8 +385,8 @@ def run_compile_worker(a):
             rec = measure(f"{prefix}-{'fp16' if half else 'fp32'}", model, xs, ys, e["batch"], a, clock, half=half,
                           compile_mode=mode, warm_only=a.warm_only)
             rec.update({"model": e["model"], "batch": e["batch"]})
-            if a.inductor_pool == "threads" or (a.inductor_pool == "split" and mode == "max-autotune"):
-                rec["inductor_pool"] = a.inductor_pool  # split changes nothing without autotuning
+            if pool == "threads" or (pool == "split" and mode == "max-autotune"):
+                rec["inductor_pool"] = pool  # split changes nothing without autotuning
             if a.warm_only:
                 rec.update({"inductor_cache": a.cache_state, "concurrent_compiles": a.concurrent})
             with open(a.records, "a") as f:
@@ -615,15 +615,22 @@ def inductor_pool(how):
     sixteenth session's logs, bench/README.md "What max-autotune costs").
     "auto" leaves Inductor as it is. "threads" (config.compile_threads = 1) compiles everything in the worker's own
     process: candidates on precompilation threads, the final kernels one after another. "split" keeps the pool for
-    the final kernels and has only the candidates precompiled on threads of the worker."""
+    the final kernels and has only the candidates precompiled on threads of the worker, by having Inductor's
+    AlgorithmSelectorCache.make_precompile_fn see no pool; a torch without those two names runs as "auto", said on
+    stderr. Returns the mode in effect."""
     if how == "threads":
         from torch._inductor import config
         config.compile_threads = 1
     elif how == "split":
-        from torch._inductor import async_compile, select_algorithm
-        selector = select_algorithm.AlgorithmSelectorCache
-        make_precompile_fn = selector.make_precompile_fn
-        use_process_pool = async_compile.AsyncCompile.__dict__["use_process_pool"]
+        try:
+            from torch._inductor import async_compile, select_algorithm
+            selector = select_algorithm.AlgorithmSelectorCache
+            make_precompile_fn = selector.make_precompile_fn
+            use_process_pool = async_compile.AsyncCompile.__dict__["use_process_pool"]
+        except (ImportError, AttributeError, KeyError) as e:
+            print(f"inductor-pool split: this torch lacks what torch 2.11 has ({type(e).__name__}: {e}); "
+                  "Inductor compiles as it would by itself (auto)", file=sys.stderr, flush=True)
+            return "auto"
 
         def precompile_on_threads(self, *args, **kwargs):
             async_compile.AsyncCompile.use_process_pool = classmethod(lambda cls: False)
@@ -633,6 +640,7 @@ def inductor_pool(how):
                 async_compile.AsyncCompile.use_process_pool = use_process_pool
 
         selector.make_precompile_fn = precompile_on_threads
+    return how
 
 
 def measured_ok(measurements):

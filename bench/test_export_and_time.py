@@ -333,6 +333,69 @@ def running(pid):
         return False
 
 
+class InductorPoolTest(unittest.TestCase):
+    """--inductor-pool against a stand-in for the two torch 2.11 names it touches (no torch here)."""
+
+    def fake_torch(self, with_selector=True):
+        import types
+        from unittest import mock
+        seen = []
+
+        class AsyncCompile:
+            @classmethod
+            def use_process_pool(cls):
+                return True
+
+        class AlgorithmSelectorCache:
+            def make_precompile_fn(self, choices, name, inputs_key, precompilation_timeout_seconds=3600):
+                seen.append(AsyncCompile().use_process_pool())  # what Inductor's own check reads
+                return (choices, name, inputs_key, precompilation_timeout_seconds)
+
+        torch, inductor = types.ModuleType("torch"), types.ModuleType("torch._inductor")
+        async_compile, select_algorithm = (types.ModuleType("torch._inductor.async_compile"),
+                                           types.ModuleType("torch._inductor.select_algorithm"))
+        config = types.ModuleType("torch._inductor.config")
+        config.compile_threads = 16
+        async_compile.AsyncCompile = AsyncCompile
+        if with_selector:
+            select_algorithm.AlgorithmSelectorCache = AlgorithmSelectorCache
+        torch._inductor = inductor
+        inductor.async_compile, inductor.select_algorithm, inductor.config = async_compile, select_algorithm, config
+        modules = {"torch": torch, "torch._inductor": inductor, "torch._inductor.async_compile": async_compile,
+                   "torch._inductor.select_algorithm": select_algorithm, "torch._inductor.config": config}
+        patch = mock.patch.dict(sys.modules, modules)
+        patch.start()
+        self.addCleanup(patch.stop)
+        return AlgorithmSelectorCache, AsyncCompile, config, seen
+
+    def test_split_hides_the_pool_from_candidate_precompilation_only(self):
+        selector, async_compile, config, seen = self.fake_torch()
+        self.assertEqual(bench.inductor_pool("split"), "split")
+        self.assertEqual(selector().make_precompile_fn(["c0", "c1"], "mm", "key", precompilation_timeout_seconds=5),
+                         (["c0", "c1"], "mm", "key", 5))
+        self.assertEqual(seen, [False])
+        self.assertTrue(async_compile().use_process_pool())  # the final kernels still go to the pool
+        self.assertEqual(config.compile_threads, 16)
+
+    def test_threads_turns_the_pool_off_and_auto_changes_nothing(self):
+        selector, async_compile, config, seen = self.fake_torch()
+        self.assertEqual(bench.inductor_pool("auto"), "auto")
+        selector().make_precompile_fn([], "mm", "key")
+        self.assertEqual((seen, config.compile_threads), ([True], 16))
+        self.assertEqual(bench.inductor_pool("threads"), "threads")
+        self.assertEqual(config.compile_threads, 1)
+
+    def test_split_on_a_torch_without_the_selector_says_so_and_runs_as_auto(self):
+        self.fake_torch(with_selector=False)
+        import contextlib
+        import io
+        err = io.StringIO()
+        with contextlib.redirect_stderr(err):
+            self.assertEqual(bench.inductor_pool("split"), "auto")
+        self.assertIn("inductor-pool split: this torch lacks", err.getvalue())
+        self.assertIn("AlgorithmSelectorCache", err.getvalue())
+
+
 class AutotuningCarryTest(unittest.TestCase):
     """--pack-autotuning and --seed-autotuning: max-autotune's results (not its kernels) carried from one session's
     work folder to the next's, merged with what the next already has, and never onto another GPU."""
