@@ -245,7 +245,7 @@ if has kernels; then
     [[ -d $ROOT/.gpu/cupti ]] || echo "bench: no .gpu/cupti (tools/gpu/cupti.sh, carried with the call): the profiles will say CUPTI is missing"
     JFLAG=(); [[ -n $MODELS ]] && JFLAG=(--models "$MODELS")
     timeout $(( $(left) - 25 )) env LD_LIBRARY_PATH="$ROOT/.gpu/cupti:${LD_LIBRARY_PATH:-}" "$JAVA" -cp "$CP" dev.kiln.bench.Main kernels \
-      --work "$WORK" --out "$OUT" "${JFLAG[@]}" "${JAVA_EXTRA[@]}" 2>&1 | tee "$WORK/logs/java-kernels.log" | grep -E '^KERNELS|Exception' | head -60
+      --work "$WORK" --out "$OUT" "${JFLAG[@]}" "${JAVA_EXTRA[@]}" 2>&1 | tee "$WORK/logs/java-kernels.log" | grep -E '^KERNELS|^bench:|Exception' | head -60
   else
     echo "bench: no time left for kernels"
   fi

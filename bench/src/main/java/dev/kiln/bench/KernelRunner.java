@@ -33,6 +33,7 @@ final class KernelRunner {
         Path models = a.work().resolve("models");
         Path engines = a.work().resolve("engines");
         List<GpuRunner.Entry> entries = GpuRunner.entries(models.resolve("manifest.json"), a.models(), a.batches());
+        requireEngines(engines, entries, a.precisions());
         ObjectNode out = Results.JSON.createObjectNode();
         ArrayNode profiles = out.putArray("profiles");
         int runs = Math.min(MAX_RUNS, a.iters());
@@ -70,6 +71,27 @@ final class KernelRunner {
             throw new KilnException(dir + ": cannot write kernels.md: " + ex.getMessage(), ex);
         }
         return out;
+    }
+
+    /**
+     * Refuses a profile of nothing: the engines come from groups {@code kiln} and {@code onnx} of an earlier
+     * {@code run} in the same work folder, and a call that named only {@code kernels} would otherwise write an empty
+     * report.
+     */
+    static void requireEngines(Path engines, List<GpuRunner.Entry> entries, List<String> precisions) {
+        for (GpuRunner.Entry e : entries) {
+            for (String prec : precisions) {
+                for (String peer : List.of("kiln-" + prec, "onnx-trt-" + prec)) {
+                    if (Files.isRegularFile(engines.resolve(e.key() + "-" + peer + ".engine"))) {
+                        return;
+                    }
+                }
+            }
+        }
+        List<String> keys = entries.stream().map(GpuRunner.Entry::key).toList();
+        throw new KilnException(engines + " holds no engine of " + (keys.isEmpty() ? "the models asked for" : String.join(", ", keys))
+                + " " + precisions + " to profile: group kernels profiles the engines that groups kiln and onnx build; name them in "
+                + "the same run (bench/run.sh --group export,kiln,onnx,kernels) or run them first in the same work folder");
     }
 
     private static void profile(Path file, Map<String, ConstantTensor> npz, int runs, ObjectNode rec) {
