@@ -36,6 +36,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.function.DoubleSupplier;
 
 /**
  * The bench's GPU part: for every model and batch in {@code WORK/models/manifest.json} (written by
@@ -368,7 +369,9 @@ public final class GpuRunner {
     /**
      * Median host wall time of {@code forwardInto} (Kiln's public device-tensor path: binds, sets shapes,
      * enqueues and waits) against a bare enqueueV3 + sync on the same engine and execution context
-     * ({@link CompiledModule#withBareEnqueue}); the two loops alternate in blocks so drift hits both.
+     * ({@link CompiledModule#withBareEnqueue}); the two loops alternate in blocks so drift hits both. Then the same
+     * difference call by call ({@link #pairedDifferences}), each bare call after the one run that
+     * {@code withBareEnqueue} makes to bind the buffers.
      */
     private void overhead(CompiledModule m, Map<String, ConstantTensor> npz, ObjectNode rec) {
         List<DeviceTensor> ins = new ArrayList<>();
@@ -406,10 +409,44 @@ public final class GpuRunner {
             o.put("forward_us", round(f, 2));
             o.put("bare_us", round(b, 2));
             o.put("overhead_us", round(f - b, 2));
+            double[] pairs = pairedDifferences(() -> wallMicros(() -> m.forwardInto(ins, outs)),
+                    () -> m.withBareEnqueue(ins, outs, GpuRunner::wallMicros), args.iters(), args.maxSeconds());
+            o.put("paired_overhead_us", round(Stats.of(pairs).median(), 2));
+            o.put("pairs", pairs.length);
         } finally {
             ins.forEach(DeviceTensor::close);
             outs.forEach(DeviceBuffer::close);
         }
+    }
+
+    /**
+     * The overhead call by call: each pair times one Kiln call ({@code kilnMicros}) and one bare call ({@code bareMicros})
+     * next to each other, taking turns at going first, so that neither drift between blocks nor what ran just before
+     * favours one side. Returns each pair's difference, Kiln minus bare, in µs: at least 10 pairs, at most
+     * {@code iters}, no new pair after {@code maxSeconds}.
+     */
+    static double[] pairedDifferences(DoubleSupplier kilnMicros, DoubleSupplier bareMicros, int iters, double maxSeconds) {
+        int n = Math.max(10, iters);
+        double[] out = new double[n];
+        long stop = System.nanoTime() + (long) (maxSeconds * 1e9);
+        int i = 0;
+        for (; i < n && (i < 10 || System.nanoTime() < stop); i++) {
+            if (i % 2 == 0) {
+                double k = kilnMicros.getAsDouble();
+                out[i] = k - bareMicros.getAsDouble();
+            } else {
+                double bare = bareMicros.getAsDouble();
+                out[i] = kilnMicros.getAsDouble() - bare;
+            }
+        }
+        return java.util.Arrays.copyOf(out, i);
+    }
+
+    /** The host wall time of one call, in µs. */
+    private static double wallMicros(Runnable call) {
+        long t0 = System.nanoTime();
+        call.run();
+        return (System.nanoTime() - t0) / 1e3;
     }
 
     private void environment(ObjectNode env) {

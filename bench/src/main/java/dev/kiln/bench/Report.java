@@ -248,10 +248,12 @@ public final class Report {
                 + "median wall time of CompiledModule.forwardInto (device tensors, includes the stream sync) minus "
                 + "that of a bare enqueueV3 + stream sync on the same engine and execution context "
                 + "(CompiledModule.withBareEnqueue; runs before 2026-12-05's fifteenth session timed it on a second copy "
-                + "of the plan, with its own context).\n\n");
+                + "of the plan, with its own context), the two loops alternating in blocks. Paired: the median over "
+                + "pairs of calls, one of each next to each other, taking turns at going first, of forwardInto's wall time "
+                + "minus the bare call's (runs since the seventeenth session).\n\n");
         b.append("| model | batch | precision | cold s | warm s | load s | ONNX build s | torch.compile s | max-autotune s "
-                + "| engine MiB | Kiln layers | ONNX layers | forward µs | bare µs | overhead µs |\n");
-        b.append("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+                + "| engine MiB | Kiln layers | ONNX layers | forward µs | bare µs | overhead µs | paired µs |\n");
+        b.append("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for (JsonNode m : rows) {
             String prec = m.path("precision").asText();
             JsonNode onnx = find(listOf(merged.path("measurements")), m.path("model").asText(), m.path("batch").asInt(),
@@ -276,6 +278,7 @@ public final class Report {
                     .append(" | ").append(num(ov.path("forward_us").asDouble(Double.NaN), 1))
                     .append(" | ").append(num(ov.path("bare_us").asDouble(Double.NaN), 1))
                     .append(" | ").append(num(ov.path("overhead_us").asDouble(Double.NaN), 1))
+                    .append(" | ").append(num(ov.path("paired_overhead_us").asDouble(Double.NaN), 1))
                     .append(" |\n");
         }
         b.append('\n');

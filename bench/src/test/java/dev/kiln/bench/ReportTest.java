@@ -27,7 +27,8 @@ class ReportTest {
         ObjectNode k32 = m("resnet50", 1, "kiln-fp32", 2).put("compile_cold_s", 30.25).put("compile_warm_s", 8.5)
                 .put("engine_load_s", 0.12).put("layers", 85).put("fused_layers", 30)
                 .put("myelin_layers", 0).put("reformat_layers", 4).put("gpu_mem_mib", 130.0).put("rel_l2", 2e-6);
-        k32.putObject("overhead").put("forward_us", 2100.0).put("bare_us", 2080.0).put("overhead_us", 20.0);
+        k32.putObject("overhead").put("forward_us", 2100.0).put("bare_us", 2080.0).put("overhead_us", 20.0)
+                .put("paired_overhead_us", 3.5).put("pairs", 300);
         Results.put(kiln, k32);
         Results.put(kiln, m("resnet50", 1, "kiln-fp16", 1.0).put("rel_l2", 8e-4));
         ObjectNode broken = m("bert_base", 16, "kiln-fp16", 1);
@@ -106,7 +107,7 @@ class ReportTest {
         String md = Report.markdown(sample());
         assertThat(md).contains("## Kiln compile, engines and per-call overhead");
         // the torch.compile peer at fp32 was skipped and max-autotune never ran: blank, not zero
-        assertThat(md).contains("| resnet50 | 1 | fp32 | 30.3 | 8.5 | 0.12 | 21.5 |  |  |  | 85 / 30 / 0 / 4 | 80 | 2100.0 | 2080.0 | 20.0 |");
+        assertThat(md).contains("| resnet50 | 1 | fp32 | 30.3 | 8.5 | 0.12 | 21.5 |  |  |  | 85 / 30 / 0 / 4 | 80 | 2100.0 | 2080.0 | 20.0 | 3.5 |");
         assertThat(md).contains("| resnet50 | 1 | fp16 |").contains("| 9.0 (warm cache) | 14.3 (warm cache) | 95.0 |");
         assertThat(md).contains("## Not measured");
         assertThat(md).contains("- resnet50 batch 1 compile-fp32: skipped — timed out after 240 s");
