@@ -31,6 +31,7 @@ import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -439,7 +440,7 @@ public final class GpuRunner {
                 out[i] = kilnMicros.getAsDouble() - bare;
             }
         }
-        return java.util.Arrays.copyOf(out, i);
+        return Arrays.copyOf(out, i);
     }
 
     /** The host wall time of one call, in µs. */
