@@ -24,7 +24,7 @@ import java.util.Map;
  * (one object per model, batch and peer: {@code model, batch, peer, precision, status, latency_ms
  * {median, p99, mean, min, n}, throughput, rel_l2, ...}), {@code exports} and {@code skipped}.
  * {@link #merge} folds partial files into one: later files win for the same model, batch and peer
- * (and for the same env key), and measurements come out in a fixed order (models as
+ * (and for the same env key), but for a row a later file only skipped ({@link #keptOver}), and measurements come out in a fixed order (models as
  * {@link #MODELS}, batch ascending, peers as {@link #PEERS}), so the output is deterministic.
  *
  * <pre>{@code ObjectNode all = Results.merge(List.of(Results.read(torchJson), Results.read(kilnJson)));}</pre>
@@ -118,6 +118,21 @@ public final class Results {
         return out;
     }
 
+    /**
+     * A measured row that a later part only skipped (not started before its deadline, or timed out) stays, with the
+     * run that measured it and what the later attempt says ({@code later_attempt}); a later error still replaces it,
+     * so that a regression shows.
+     */
+    static JsonNode keptOver(JsonNode earlier, JsonNode earlierEnv, JsonNode later, JsonNode env) {
+        ObjectNode out = ((ObjectNode) earlier).deepCopy();
+        if (!out.has("run") && earlierEnv != null && !sameRun(earlierEnv, env)) {
+            out.set("run", runOf(earlierEnv));
+        }
+        String why = later.path("status").asText() + (later.has("error") ? " — " + later.path("error").asText() : "");
+        out.put("later_attempt", later.has("run") ? why + " (" + Report.runLabel(later.get("run")) + ")" : why);
+        return out;
+    }
+
     /** The identity of a measurement: {@code model|batch|peer}. */
     public static String key(JsonNode m) {
         return m.path("model").asText() + "|" + m.path("batch").asInt() + "|" + m.path("peer").asText();
@@ -128,6 +143,7 @@ public final class Results {
         ObjectNode out = JSON.createObjectNode();
         ObjectNode env = out.putObject("env");
         Map<String, JsonNode> ms = new LinkedHashMap<>();
+        Map<String, JsonNode> fromEnv = new LinkedHashMap<>(); // the env of the part each measurement came from
         Map<String, JsonNode> exports = new LinkedHashMap<>();
         ArrayNode skipped = JSON.createArrayNode();
         ArrayNode sources = out.putArray("sources");
@@ -145,7 +161,14 @@ public final class Results {
             ObjectNode run = p.has("sources") && !sameRun(p.path("env"), env) ? runOf(p.path("env")) : null;
             for (JsonNode m : p.path("measurements")) {
                 JsonNode stamped = run != null && !m.has("run") && m instanceof ObjectNode o ? o.deepCopy().set("run", run) : m;
-                ms.put(key(m), keepColdFigures(stamped, ms.get(key(m))));
+                String k = key(m);
+                JsonNode earlier = ms.get(k);
+                if (earlier != null && "ok".equals(earlier.path("status").asText()) && "skipped".equals(m.path("status").asText())) {
+                    ms.put(k, keptOver(earlier, fromEnv.get(k), stamped, env));
+                    continue;
+                }
+                ms.put(k, keepColdFigures(stamped, earlier));
+                fromEnv.put(k, p.path("env"));
             }
             for (JsonNode e : p.path("exports")) {
                 exports.put(e.path("model").asText() + "|" + e.path("batch").asInt(), e);

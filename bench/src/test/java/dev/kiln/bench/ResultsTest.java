@@ -71,6 +71,33 @@ class ResultsTest {
         assertThat(find(alone, 1, "onnx-trt-fp16").has("build_s")).isFalse();
     }
 
+    @Test
+    void aRowALaterRunOnlySkippedKeepsItsMeasurementAndSaysWhichRunMeasuredIt() {
+        ObjectNode first = Results.empty("torch");
+        first.with("env").put("date", "2026-12-05T10:00:00Z").put("kiln", "aaaaaaa").put("gpu", "H100");
+        Results.put(first, m("resnet50", 32, "autotune-fp32", 10.5));
+        Results.put(first, m("resnet50", 32, "kiln-fp16", 1.1));
+        Results.put(first, m("resnet50", 32, "compile-fp32", 13.0).put("status", "skipped").put("error", "timed out"));
+        ObjectNode second = Results.empty("torch");
+        second.with("env").put("date", "2026-12-05T15:00:00Z").put("kiln", "bbbbbbb").put("gpu", "H100");
+        Results.put(second, m("resnet50", 32, "autotune-fp32", 0).put("status", "skipped").put("error", "timed out after 257 s"));
+        Results.put(second, m("resnet50", 32, "kiln-fp16", 0).put("status", "error").put("error", "KilnException: no converter"));
+        Results.put(second, m("resnet50", 32, "compile-fp32", 13.4));
+        ObjectNode merged = Results.merge(List.of(first, second));
+        JsonNode kept = find(merged, 32, "autotune-fp32");
+        assertThat(kept.path("status").asText()).isEqualTo("ok");
+        assertThat(kept.path("latency_ms").path("median").asDouble()).isEqualTo(10.5);
+        assertThat(kept.path("run").path("date").asText()).isEqualTo("2026-12-05T10:00:00Z");
+        assertThat(kept.path("later_attempt").asText()).isEqualTo("skipped — timed out after 257 s");
+        // an error is news (a regression shows), and a later measurement wins as before
+        assertThat(find(merged, 32, "kiln-fp16").path("status").asText()).isEqualTo("error");
+        assertThat(find(merged, 32, "compile-fp32").path("latency_ms").path("median").asDouble()).isEqualTo(13.4);
+        String md = Report.markdown(merged);
+        assertThat(md).contains("| 32 | autotune-fp32 | 10.50 |").doesNotContain("resnet50 batch 32 autotune-fp32: skipped");
+        // merging again changes nothing
+        assertThat(Results.merge(List.of(merged)).get("measurements")).isEqualTo(merged.get("measurements"));
+    }
+
     private static JsonNode find(JsonNode merged, int batch, String peer) {
         for (JsonNode m : merged.path("measurements")) {
             if (m.path("batch").asInt() == batch && m.path("peer").asText().equals(peer)) {
