@@ -410,8 +410,9 @@ public final class GpuRunner {
             o.put("forward_us", round(f, 2));
             o.put("bare_us", round(b, 2));
             o.put("overhead_us", round(f - b, 2));
-            double[] pairs = pairedDifferences(() -> wallMicros(() -> m.forwardInto(ins, outs)),
-                    () -> m.withBareEnqueue(ins, outs, GpuRunner::wallMicros), args.iters(), args.maxSeconds());
+            double[] pairs = pairedDifferences(() -> Stats.wallTimes(() -> m.forwardInto(ins, outs), 0, 1, 1e3)[0],
+                    () -> m.withBareEnqueue(ins, outs, bare -> Stats.wallTimes(bare, 0, 1, 1e3)[0]),
+                    args.iters(), args.maxSeconds());
             o.put("paired_overhead_us", round(Stats.of(pairs).median(), 2));
             o.put("pairs", pairs.length);
         } finally {
@@ -441,13 +442,6 @@ public final class GpuRunner {
             }
         }
         return Arrays.copyOf(out, i);
-    }
-
-    /** The host wall time of one call, in µs. */
-    private static double wallMicros(Runnable call) {
-        long t0 = System.nanoTime();
-        call.run();
-        return (System.nanoTime() - t0) / 1e3;
     }
 
     private void environment(ObjectNode env) {
