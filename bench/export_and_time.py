@@ -796,9 +796,15 @@ def read_manifest(a):
         return [e for e in json.load(f)["entries"] if e["model"] in a.models]
 
 
-def environment():
+def environment(groups, now=None):
+    """What ran and where. date: when this call started (UTC); run_id: the run it belongs to (bench/run.sh's
+    BENCH_RUN_ID, one per work folder, shared with the Java runner's results, so that Main merge tells a run's own
+    rows from an earlier run's); mode: says no Java ran (the Java runner's own mode replaces it when both ran)."""
     import torch
-    env = {"torch": torch.__version__, "torch_cuda": torch.version.cuda, "python": platform.python_version()}
+    date = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() if now is None else now))
+    env = {"date": date, "run_id": os.environ.get("BENCH_RUN_ID") or date,
+           "mode": "PyTorch peers only, groups " + ",".join(groups),
+           "torch": torch.__version__, "torch_cuda": torch.version.cuda, "python": platform.python_version()}
     for mod in ("torchvision", "transformers", "onnx"):
         try:
             env[mod] = __import__(mod).__version__
@@ -899,7 +905,7 @@ def main(argv=None):
     os.makedirs(os.path.join(a.workdir, "results"), exist_ok=True)
     dev = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     out_path = os.path.join(a.workdir, "results", "torch.json")
-    result = {"source": "torch", "env": environment(), "args": sys.argv[1:], "measurements": [], "exports": [],
+    result = {"source": "torch", "env": environment(a.groups), "args": sys.argv[1:], "measurements": [], "exports": [],
               "skipped": []}
     if os.path.exists(out_path):  # a previous call's measurements stay unless measured again
         with open(out_path) as f:

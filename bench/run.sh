@@ -95,6 +95,8 @@ if [[ -n ${KILN_VERSION:-} && ! $KILN_VERSION =~ ^[0-9a-f]{7,40}(-dirty(\.[0-9a-
   exit 2
 fi
 if (( GPUS > 1 )); then
+  # one run: every GPU's results carry the same run_id (below), so the merge treats them as one run's rows
+  export BENCH_RUN_ID=${BENCH_RUN_ID:-$(date -u +%Y-%m-%dT%H:%M:%SZ)}
   # One whole run per GPU, each with its share of the models (every peer of a model on the same GPU, so its
   # ratios compare like with like), its own work folder and $OUT; then one merge of their results. A
   # model's cost is mostly its TensorRT builds; the greedy split below uses the 2026-12-04 H200 figures.
@@ -145,6 +147,13 @@ if (( GPUS > 1 )); then
 fi
 [[ $FRESH == 1 ]] && rm -rf "$WORK"
 mkdir -p "$OUT" "$WORK/logs" "$WORK/results"
+# the run's id, one per work folder (calls that continue a work folder on a warm machine are one run): Python and
+# Java record it (env run_id), and Main merge stamps the rows of any other run with the run that measured them
+if [[ -z ${BENCH_RUN_ID:-} ]]; then
+  [[ -s $WORK/run-id ]] || date -u +%Y-%m-%dT%H:%M:%SZ > "$WORK/run-id"
+  BENCH_RUN_ID=$(cat "$WORK/run-id")
+fi
+export BENCH_RUN_ID
 # --seed-caches: the timing caches an earlier run left in its caches.tgz; each Kiln and ONNX build whose cache is
 # there starts from it (the same tactics in seconds, not minutes) and records a seeded time, never a cold one
 if [[ -n $SEED ]]; then

@@ -1,6 +1,6 @@
 """Tests of bench/export_and_time.py without torch.
 
-ExportOnnxTest, CompileWorkersTest, SummaryLineTest, RunPoolTest and AutotuningCarryTest need nothing but Python (CI runs them: .ci/run);
+ExportOnnxTest, CompileWorkersTest, SummaryLineTest, RunPoolTest, InductorPoolTest, EnvironmentTest and AutotuningCarryTest need nothing but Python (CI runs them: .ci/run);
 OnnxProblemTest needs the onnx package, which the GPU machine has (tools/gpu/checks.sh runs the whole file there).
 """
 import argparse
@@ -394,6 +394,39 @@ class InductorPoolTest(unittest.TestCase):
             self.assertEqual(bench.inductor_pool("split"), "auto")
         self.assertIn("inductor-pool split: this torch lacks", err.getvalue())
         self.assertIn("AlgorithmSelectorCache", err.getvalue())
+
+
+class EnvironmentTest(unittest.TestCase):
+    """The env of torch.json says when it ran and which run it belongs to (a stand-in torch; no GPU, no nvidia-smi)."""
+
+    def setUp(self):
+        import types
+        from unittest import mock
+        torch = types.ModuleType("torch")
+        torch.__version__ = "2.11.0+cu130"
+        torch.version = types.SimpleNamespace(cuda="13.0")
+        torch.cuda = types.SimpleNamespace(is_available=lambda: False)
+        for patch in (mock.patch.dict(sys.modules, {"torch": torch}),
+                      mock.patch.object(bench.subprocess, "run", side_effect=FileNotFoundError("nvidia-smi"))):
+            patch.start()
+            self.addCleanup(patch.stop)
+
+    def test_the_run_id_is_run_sh_s_and_the_date_this_call_s(self):
+        from unittest import mock
+        with mock.patch.dict(os.environ, {"BENCH_RUN_ID": "2026-12-05T16:04:31Z"}):
+            env = bench.environment(["export", "autotune"], now=1764951000)  # 2025-12-05T16:10:00Z
+        self.assertEqual(env["run_id"], "2026-12-05T16:04:31Z")
+        self.assertEqual(env["date"], "2025-12-05T16:10:00Z")
+        self.assertEqual(env["mode"], "PyTorch peers only, groups export,autotune")
+        self.assertEqual(env["torch"], "2.11.0+cu130")
+        self.assertEqual(env["driver"], "unknown")
+
+    def test_without_run_sh_the_call_is_its_own_run(self):
+        from unittest import mock
+        with mock.patch.dict(os.environ, {}, clear=False):
+            os.environ.pop("BENCH_RUN_ID", None)
+            env = bench.environment(["eager"], now=1764951000)
+        self.assertEqual(env["run_id"], env["date"])
 
 
 class AutotuningCarryTest(unittest.TestCase):

@@ -445,7 +445,12 @@ public final class GpuRunner {
     }
 
     private void environment(ObjectNode env) {
-        env.put("date", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
+        String date = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
+        env.put("date", date);
+        // bench/run.sh's id of the run (one per work folder), which export_and_time.py records too: Main merge
+        // tells this run's PyTorch rows from another run's by it
+        String runId = System.getenv("BENCH_RUN_ID");
+        env.put("run_id", runId == null || runId.isBlank() ? date : runId);
         env.put("kiln", args.kilnVersion().orElse(kilnVersion()));
         env.put("mode", (args.quick() ? "quick" : "full") + ", iters " + args.iters() + ", warm-up " + args.warmup()
                 + ", groups " + String.join(",", args.groups()));

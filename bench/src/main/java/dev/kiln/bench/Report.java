@@ -36,7 +36,8 @@ public final class Report {
                 + env.path("torch_cuda").asText("?"));
         row(b, "torch", env.path("torch").asText("?") + ", torchvision " + env.path("torchvision").asText("?")
                 + ", transformers " + env.path("transformers").asText("?") + ", onnx " + env.path("onnx").asText("?"));
-        row(b, "Kiln", env.path("kiln").asText("?") + (env.has("javacpp_max_physical_bytes")
+        row(b, "Kiln", !env.has("kiln") ? "not in this run (PyTorch peers only)" : env.path("kiln").asText()
+                + (env.has("javacpp_max_physical_bytes")
                 ? " (JavaCPP maxPhysicalBytes " + env.path("javacpp_max_physical_bytes").asLong() + ")" : ""));
         row(b, "run", env.path("mode").asText("?"));
         Map<String, Set<String>> earlier = new LinkedHashMap<>();
@@ -165,8 +166,8 @@ public final class Report {
     }
 
     static String runLabel(JsonNode run) {
-        StringBuilder s = new StringBuilder("the run of ").append(run.path("date").asText("?")).append(" (Kiln ")
-                .append(run.path("kiln").asText("?"));
+        StringBuilder s = new StringBuilder("the run of ").append(run.path("date").asText("?")).append(" (")
+                .append(run.has("kiln") ? "Kiln " + run.path("kiln").asText() : "PyTorch peers only");
         if (run.has("gpu")) {
             s.append(", ").append(run.path("gpu").asText()).append(" driver ").append(run.path("driver").asText("?"));
         }

@@ -24,7 +24,9 @@ import java.util.Map;
  * (one object per model, batch and peer: {@code model, batch, peer, precision, status, latency_ms
  * {median, p99, mean, min, n}, throughput, rel_l2, ...}), {@code exports} and {@code skipped}.
  * {@link #merge} folds partial files into one: later files win for the same model, batch and peer
- * (and for the same env key), but for a row a later file only skipped ({@link #keptOver}), and measurements come out in a fixed order (models as
+ * (and for the same env key, except that the run's own keys, {@link #RUN_FIELDS}, come from the last part with a
+ * date), but for a row a later file only skipped ({@link #keptOver}); rows of another run than the header's carry
+ * {@code run}; and measurements come out in a fixed order (models as
  * {@link #MODELS}, batch ascending, peers as {@link #PEERS}), so the output is deterministic.
  *
  * <pre>{@code ObjectNode all = Results.merge(List.of(Results.read(torchJson), Results.read(kilnJson)));}</pre>
@@ -43,6 +45,13 @@ public final class Results {
 
     private Results() {
     }
+
+    /**
+     * The env keys that describe one run rather than the machine or a library: a merged header takes them all from
+     * the run it names (the last part with a date), so that a PyTorch-only part merged last does not present an
+     * earlier part's Kiln version and groups as its own.
+     */
+    static final List<String> RUN_FIELDS = List.of("date", "run_id", "kiln", "mode", "javacpp_max_physical_bytes");
 
     /** A new, empty partial result. */
     public static ObjectNode empty(String source) {
@@ -147,18 +156,32 @@ public final class Results {
         Map<String, JsonNode> exports = new LinkedHashMap<>();
         ArrayNode skipped = JSON.createArrayNode();
         ArrayNode sources = out.putArray("sources");
+        JsonNode header = null; // the run the header names: the last part that says when it ran
         for (ObjectNode p : parts) {
             Iterator<Map.Entry<String, JsonNode>> it = p.path("env").fields();
             while (it.hasNext()) {
                 Map.Entry<String, JsonNode> e = it.next();
                 env.set(e.getKey(), e.getValue());
             }
+            if (p.path("env").has("date")) {
+                header = p.path("env");
+            }
+        }
+        if (header != null) {
+            for (String f : RUN_FIELDS) {
+                if (header.has(f)) {
+                    env.set(f, header.get(f));
+                } else {
+                    env.remove(f);
+                }
+            }
         }
         for (ObjectNode p : parts) {
             sources.add(p.path("source").asText("unknown"));
-            // an earlier run's merged results (--include): its rows say which run measured them, where that is not
-            // the run the header names
-            ObjectNode run = p.has("sources") && !sameRun(p.path("env"), env) ? runOf(p.path("env")) : null;
+            // rows of another run say which run measured them: an earlier run's merged results (--include), or a
+            // part that names its run (run_id) and is not the header's, e.g. a later session's PyTorch-only file
+            ObjectNode run = (p.has("sources") || p.path("env").has("run_id")) && !sameRun(p.path("env"), env)
+                    ? runOf(p.path("env")) : null;
             for (JsonNode m : p.path("measurements")) {
                 JsonNode stamped = run != null && !m.has("run") && m instanceof ObjectNode o ? o.deepCopy().set("run", run) : m;
                 String k = key(m);
@@ -201,8 +224,15 @@ public final class Results {
         return run;
     }
 
-    /** Whether two environments are the same run (date and Kiln version). */
+    /**
+     * Whether two environments are the same run: the same {@code run_id} where both have one (one per work folder:
+     * {@code bench/run.sh}'s {@code BENCH_RUN_ID}, which its Python and Java parts both record), else the same date
+     * and Kiln version.
+     */
     static boolean sameRun(JsonNode a, JsonNode b) {
+        if (a.has("run_id") && b.has("run_id")) {
+            return a.path("run_id").asText().equals(b.path("run_id").asText());
+        }
         return a.path("date").asText("").equals(b.path("date").asText("")) && a.path("kiln").asText("").equals(b.path("kiln").asText(""));
     }
 

@@ -98,6 +98,58 @@ class ResultsTest {
         assertThat(Results.merge(List.of(merged)).get("measurements")).isEqualTo(merged.get("measurements"));
     }
 
+    static ObjectNode part(String source, String date, String runId) {
+        ObjectNode p = Results.empty(source);
+        p.with("env").put("date", date).put("run_id", runId).put("gpu", "NVIDIA H200").put("driver", "580.159.04");
+        return p;
+    }
+
+    @Test
+    void aLaterSessionsPyTorchOnlyPartIsTheHeadersRunAndTheEarlierRowsSayWhichRunMeasuredThem() {
+        // one run of bench/run.sh: its PyTorch and Java parts share the work folder's run_id
+        ObjectNode torch = part("torch", "2026-12-05T11:50:00Z", "2026-12-05T11:49:00Z");
+        torch.with("env").put("mode", "PyTorch peers only, groups export,eager");
+        Results.put(torch, m("resnet50", 1, "eager-fp32", 3.6));
+        ObjectNode kiln = part("kiln", "2026-12-05T11:58:08Z", "2026-12-05T11:49:00Z");
+        kiln.with("env").put("kiln", "33fce00").put("mode", "full, groups kiln").put("tensorrt", "10.6.0")
+                .put("javacpp_max_physical_bytes", 0);
+        Results.put(kiln, m("resnet50", 1, "kiln-fp32", 1.256));
+        ObjectNode earlier = Results.merge(List.of(torch, kiln));
+        assertThat(earlier.path("measurements")).allSatisfy(r -> assertThat(r.has("run")).isFalse());
+        assertThat(earlier.path("env").path("date").asText()).isEqualTo("2026-12-05T11:58:08Z");
+        assertThat(earlier.path("env").path("mode").asText()).isEqualTo("full, groups kiln");
+
+        // a later session timed max-autotune alone (no Java), and its file is merged last
+        ObjectNode later = part("torch", "2026-12-05T16:04:31Z", "2026-12-05T16:04:31Z");
+        later.with("env").put("mode", "PyTorch peers only, groups autotune");
+        Results.put(later, m("resnet50", 1, "autotune-fp32", 2.303));
+        ObjectNode all = Results.merge(List.of(earlier, later));
+        JsonNode env = all.path("env");
+        assertThat(env.path("date").asText()).isEqualTo("2026-12-05T16:04:31Z");
+        assertThat(env.path("mode").asText()).isEqualTo("PyTorch peers only, groups autotune");
+        assertThat(env.has("kiln")).isFalse();
+        assertThat(env.has("javacpp_max_physical_bytes")).isFalse();
+        assertThat(env.path("tensorrt").asText()).isEqualTo("10.6.0"); // a library's version stays
+        assertThat(find(all, 1, "kiln-fp32").path("run").path("kiln").asText()).isEqualTo("33fce00");
+        assertThat(find(all, 1, "eager-fp32").path("run").path("date").asText()).isEqualTo("2026-12-05T11:58:08Z");
+        assertThat(find(all, 1, "autotune-fp32").has("run")).isFalse();
+        String md = Report.markdown(all);
+        assertThat(md).contains("| date | 2026-12-05T16:04:31Z |")
+                .contains("| Kiln | not in this run (PyTorch peers only) |")
+                .contains("| run | PyTorch peers only, groups autotune |")
+                .contains("the run of 2026-12-05T11:58:08Z (Kiln 33fce00, NVIDIA H200 driver 580.159.04): resnet50");
+
+        // two PyTorch-only sessions: the first one's rows name their run too
+        ObjectNode third = part("torch", "2026-12-06T09:00:00Z", "2026-12-06T09:00:00Z");
+        Results.put(third, m("resnet50", 32, "autotune-fp32", 10.0));
+        ObjectNode both = Results.merge(List.of(earlier, later, third));
+        assertThat(find(both, 1, "autotune-fp32").path("run").path("date").asText()).isEqualTo("2026-12-05T16:04:31Z");
+        assertThat(find(both, 32, "autotune-fp32").has("run")).isFalse();
+        assertThat(Report.markdown(both)).contains("the run of 2026-12-05T16:04:31Z (PyTorch peers only, NVIDIA H200 driver 580.159.04)");
+        // merging again changes nothing
+        assertThat(Results.merge(List.of(both)).get("measurements")).isEqualTo(both.get("measurements"));
+    }
+
     private static JsonNode find(JsonNode merged, int batch, String peer) {
         for (JsonNode m : merged.path("measurements")) {
             if (m.path("batch").asInt() == batch && m.path("peer").asText().equals(peer)) {

@@ -36,7 +36,7 @@ class RunShTest {
         Path bin = Files.createDirectories(tmp.resolve("bin"));
         Path calls = tmp.resolve("calls.txt");
         script(bin.resolve("nvidia-smi"), "echo '0, NVIDIA H200, GPU-0, 580'; echo '1, NVIDIA H200, GPU-1, 580'");
-        script(bin.resolve("python3"), "echo \"python gpu=$CUDA_VISIBLE_DEVICES threads=$TORCHINDUCTOR_COMPILE_THREADS cores=$(taskset -pc $$"
+        script(bin.resolve("python3"), "echo \"python gpu=$CUDA_VISIBLE_DEVICES run=$BENCH_RUN_ID threads=$TORCHINDUCTOR_COMPILE_THREADS cores=$(taskset -pc $$"
                 + " | sed 's/.*: //') $*\" >> " + calls + "\ncase \"$*\" in *--pending*) echo 0 ;; esac");
         script(bin.resolve("java"), "echo \"java $*\" >> " + calls);
         Path out = tmp.resolve("out");
@@ -72,6 +72,10 @@ class RunShTest {
             assertThat(call).contains("threads=" + Math.max(1, cores / 2) + " ");
         }
         assertThat(models).containsExactlyInAnyOrderElementsOf(Results.MODELS);
+        // one run: both GPUs' results carry the same run id
+        Set<String> ids = new HashSet<>();
+        lines.stream().filter(l -> l.startsWith("python ")).forEach(l -> ids.add(l.replaceAll(".* run=(\\S*) .*", "$1")));
+        assertThat(ids).hasSize(1).allSatisfy(id -> assertThat(id).matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ"));
         // each run merges its own results; then one merge of both into $OUT
         List<String> merges = new ArrayList<>(lines.stream().filter(l -> l.startsWith("java ") && l.contains(" merge --out ")).toList());
         assertThat(merges).anyMatch(l -> l.contains("--out " + out.resolve("gpu0")))
@@ -85,7 +89,8 @@ class RunShTest {
         script(bin.resolve("nvidia-smi"), "echo 'NVIDIA H200, 580'");
         // the stub writes a torch.json into the work folder it is given, as export_and_time.py does
         script(bin.resolve("python3"), "case \"$*\" in *--pending*) echo 0; exit 0 ;; esac\n"
-                + "mkdir -p \"$2/results\" && echo '{\"source\": \"torch\", \"measurements\": []}' > \"$2/results/torch.json\"");
+                + "mkdir -p \"$2/results\" && echo '{\"source\": \"torch\", \"measurements\": []}' > \"$2/results/torch.json\"\n"
+                + "echo \"$BENCH_RUN_ID\" >> \"$2/run-ids.txt\"");
         List<String> cmd = new ArrayList<>(List.of("bash", RUN.toString()));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(tmp.toFile()).redirectErrorStream(true);
@@ -106,6 +111,19 @@ class RunShTest {
         assertThat(tmp.resolve("out").resolve("torch.json")).content().contains("\"source\": \"torch\"");
         assertThat((String) r[1]).doesNotContain("merge failed").doesNotContain("invalid option")
                 .contains("python export").contains("python autotune");
+    }
+
+    @Test
+    void callsThatContinueAWorkFolderAreOneRun(@TempDir Path tmp) throws Exception {
+        for (int call = 0; call < 2; call++) {
+            Object[] r = runWithoutJava(tmp, "--group", "export", "--models", "resnet50", "--budget", "60");
+            assertThat((int) r[0]).as((String) r[1]).isZero();
+        }
+        Path work = tmp.resolve("work");
+        String id = Files.readString(work.resolve("run-id")).strip();
+        assertThat(id).matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ");
+        List<String> seen = Files.readAllLines(work.resolve("run-ids.txt"));
+        assertThat(seen).hasSizeGreaterThanOrEqualTo(2).containsOnly(id);
     }
 
     @Test
