@@ -643,6 +643,38 @@ def inductor_pool(how):
     return how
 
 
+def resume(workdir, earlier_file, gpu):
+    """Adds to WORKDIR/results/torch.json the rows an earlier session's torch.json measured fine on the same kind of
+    GPU, where WORKDIR has no row of that model, batch and peer: they are not measured again (a session need not
+    repeat the max-autotune configurations an earlier one finished). Each keeps the run that measured it ("run":
+    date, GPU, driver), so the tables never present it as this run's. Refuses (SystemExit) a file of another GPU or
+    of no known GPU. Imports no torch. Returns how many rows were added."""
+    with open(earlier_file) as f:
+        earlier = json.load(f)
+    env = earlier.get("env", {})
+    if env.get("gpu") != gpu:
+        raise SystemExit(f"{earlier_file}: measured on {env.get('gpu')!r}, this GPU is {gpu!r}: its rows would "
+                         f"stand beside this GPU's as if measured here; leave --resume out here")
+    run = {k: env[k] for k in ("date", "kiln", "gpu", "driver") if k in env}
+    path = os.path.join(workdir, "results", "torch.json")
+    if os.path.exists(path):
+        with open(path) as f:
+            mine = json.load(f)
+    else:
+        mine = {"source": "torch", "env": {}, "measurements": [], "exports": [], "skipped": []}
+    have = {(m["model"], m["batch"], m["peer"]) for m in mine["measurements"]}
+    added = 0
+    for m in earlier.get("measurements", []):
+        if m.get("status") == "ok" and (m["model"], m["batch"], m["peer"]) not in have:
+            mine["measurements"].append(dict(m, run=m.get("run", run)))
+            added += 1
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path + ".tmp", "w") as f:
+        json.dump(mine, f, indent=1, sort_keys=True)
+    os.replace(path + ".tmp", path)
+    return added
+
+
 def measured_ok(measurements):
     """The (model, batch, peer) of every measurement that ran fine: what a later call does not measure again."""
     return {(m["model"], m["batch"], m["peer"]) for m in measurements if m.get("status") == "ok"}
@@ -848,7 +880,10 @@ def main(argv=None):
     ap.add_argument("--seed-autotuning", default="", metavar="ARCHIVE",
                     help="merge an archive --pack-autotuning wrote (on the same kind of GPU, --gpu) into WORKDIR's "
                          "Inductor caches and exit: max-autotune then benchmarks only what it lacks")
-    ap.add_argument("--gpu", default="", help="the GPU's name, for --pack-autotuning and --seed-autotuning")
+    ap.add_argument("--resume", default="", metavar="TORCH_JSON",
+                    help="add the rows an earlier session's torch.json measured fine (on the same kind of GPU, --gpu) "
+                         "to WORKDIR's, each marked with its run, and exit: they are not measured again; imports no torch")
+    ap.add_argument("--gpu", default="", help="the GPU's name, for --pack-autotuning, --seed-autotuning and --resume")
     ap.add_argument("--inductor-log", action="store_true",
                     help="torch.compile workers log Inductor's autotuning decisions (precompilation, compile pool) at "
                          "debug level, time-stamped, into their log")
@@ -891,6 +926,9 @@ def main(argv=None):
     if a.pack_autotuning:
         n = pack_autotuning(a.workdir, a.pack_autotuning, a.gpu)
         print(f"autotuning: {n} files of results packed into {a.pack_autotuning}" if n else "autotuning: no results to pack")
+        return 0
+    if a.resume:
+        print(f"resume: {resume(a.workdir, a.resume, a.gpu)} rows of {a.resume} (measured fine there) are not measured again")
         return 0
     if a.seed_autotuning:
         for folder, n in sorted(seed_autotuning(a.workdir, a.seed_autotuning, a.gpu).items()):

@@ -2,7 +2,8 @@
 # Kiln bench, one command on the GPU machine (JAVA, CP and OUT set by .gpu/device.sh):
 #
 #   bash .gpu/device.sh sh 'bash bench/run.sh [--quick] [--group G[,G...]] [--models m[,m...]] [--budget S] [--gpus N]
-#                          [--include FILE.json] [--seed-caches caches.tgz] [--seed-autotuning autotuning.tgz]'
+#                          [--include FILE.json] [--seed-caches caches.tgz] [--seed-autotuning autotuning.tgz]
+#                          [--resume torch.json]'
 #
 # --gpus N (on a machine with N GPUs) runs the whole thing once per GPU, each with a share of the models, in
 # parallel, and merges the results: the only way the whole matrix fits one 10-minute call.
@@ -29,6 +30,9 @@
 # it chose; not the kernels: a few KB); --seed-autotuning autotuning.tgz (carried back into a later session, on the
 # same kind of GPU) merges them into the work folder first, so a model whose autotuning a time limit cut off goes on
 # from where it stopped instead of benchmarking every operator again; its compile time is then marked as seeded.
+# --resume torch.json (an earlier session's, same kind of GPU) adds the PyTorch rows it measured fine to the work
+# folder's, each marked with the run that measured it, so they are not measured again (max-autotune's
+# configurations an earlier session finished).
 # Without JAVA (called directly, not through .gpu/device.sh, so no staged runtime) only the PyTorch groups run
 # (--group export,eager,compile,autotune), and $OUT/torch.json is their result, for Main merge elsewhere.
 set -uo pipefail
@@ -46,6 +50,7 @@ JAVA_EXTRA=()
 GPUS=1
 SEED=""
 SEED_AT=""
+RESUME=""
 ARGS=("$@")
 while [[ $# -gt 0 ]]; do
   case $1 in
@@ -61,6 +66,7 @@ while [[ $# -gt 0 ]]; do
     --gpus) GPUS=$2; shift 2 ;;              # split the models over this many GPUs of the machine, one run each
     --seed-caches) SEED=$2; shift 2 ;;       # an earlier run's caches.tgz (or its unpacked folder): builds start from it
     --seed-autotuning) SEED_AT=$2; shift 2 ;;  # an earlier run's autotuning.tgz: max-autotune goes on from its results
+    --resume) RESUME=$2; shift 2 ;;          # an earlier session's torch.json: what it measured fine is not measured again
     -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
     *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
   esac
@@ -171,6 +177,10 @@ GPU_NAME=$(nvidia-smi --query-gpu=name --format=csv,noheader 2>/dev/null | head 
 if [[ -n $SEED_AT ]]; then
   [[ -f $SEED_AT ]] || { echo "bench: --seed-autotuning $SEED_AT: no such file (an earlier run's autotuning.tgz)" >&2; exit 2; }
   python3 "$HERE/export_and_time.py" "$WORK" --seed-autotuning "$SEED_AT" --gpu "$GPU_NAME" || exit 2
+fi
+if [[ -n $RESUME ]]; then
+  [[ -f $RESUME ]] || { echo "bench: --resume $RESUME: no such file (an earlier session's torch.json)" >&2; exit 2; }
+  python3 "$HERE/export_and_time.py" "$WORK" --resume "$RESUME" --gpu "$GPU_NAME" || exit 2
 fi
 START=$(date +%s)
 left() { echo $(( BUDGET - ($(date +%s) - START) )); }

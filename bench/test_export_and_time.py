@@ -1,6 +1,6 @@
 """Tests of bench/export_and_time.py without torch.
 
-ExportOnnxTest, CompileWorkersTest, SummaryLineTest, RunPoolTest, InductorPoolTest, EnvironmentTest and AutotuningCarryTest need nothing but Python (CI runs them: .ci/run);
+ExportOnnxTest, CompileWorkersTest, SummaryLineTest, RunPoolTest, InductorPoolTest, EnvironmentTest, ResumeTest and AutotuningCarryTest need nothing but Python (CI runs them: .ci/run);
 OnnxProblemTest needs the onnx package, which the GPU machine has (tools/gpu/checks.sh runs the whole file there).
 """
 import argparse
@@ -427,6 +427,53 @@ class EnvironmentTest(unittest.TestCase):
             os.environ.pop("BENCH_RUN_ID", None)
             env = bench.environment(["eager"], now=1764951000)
         self.assertEqual(env["run_id"], env["date"])
+
+
+class ResumeTest(unittest.TestCase):
+    """--resume: an earlier session's rows go into the work folder's torch.json, marked with their run (no torch)."""
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp()
+        self.earlier = os.path.join(self.tmp, "earlier.json")
+        rows = [{"model": "efficientnet_b0", "batch": 1, "peer": "autotune-fp32", "status": "ok", "latency_ms": {"median": 1.549}},
+                {"model": "efficientnet_b0", "batch": 32, "peer": "autotune-fp16", "status": "skipped", "error": "timed out"},
+                {"model": "resnet50", "batch": 1, "peer": "autotune-fp16", "status": "ok", "latency_ms": {"median": 0.736}}]
+        with open(self.earlier, "w") as f:
+            json.dump({"source": "torch", "env": {"gpu": "NVIDIA H200", "driver": "580.159.04", "date": "2026-12-05T16:22:27Z",
+                                                  "run_id": "2026-12-05T16:04:31Z"}, "measurements": rows}, f)
+
+    def rows(self, work):
+        with open(os.path.join(work, "results", "torch.json")) as f:
+            return {(m["model"], m["batch"], m["peer"]): m for m in json.load(f)["measurements"]}
+
+    def test_rows_measured_fine_are_added_with_their_run_and_then_not_measured_again(self):
+        work = os.path.join(self.tmp, "work")
+        self.assertEqual(bench.resume(work, self.earlier, "NVIDIA H200"), 2)
+        rows = self.rows(work)
+        self.assertEqual(set(rows), {("efficientnet_b0", 1, "autotune-fp32"), ("resnet50", 1, "autotune-fp16")})
+        self.assertEqual(rows[("resnet50", 1, "autotune-fp16")]["run"],
+                         {"date": "2026-12-05T16:22:27Z", "gpu": "NVIDIA H200", "driver": "580.159.04"})
+        self.assertIn(("efficientnet_b0", 1, "autotune-fp32"), bench.measured_ok(list(rows.values())))
+        # again (the same command repeated on a warm machine): nothing twice
+        self.assertEqual(bench.resume(work, self.earlier, "NVIDIA H200"), 0)
+        self.assertEqual(len(self.rows(work)), 2)
+
+    def test_the_work_folders_own_rows_win(self):
+        work = os.path.join(self.tmp, "work")
+        os.makedirs(os.path.join(work, "results"))
+        mine = {"model": "resnet50", "batch": 1, "peer": "autotune-fp16", "status": "ok", "latency_ms": {"median": 0.7}}
+        with open(os.path.join(work, "results", "torch.json"), "w") as f:
+            json.dump({"source": "torch", "env": {"gpu": "NVIDIA H200"}, "measurements": [mine], "exports": []}, f)
+        self.assertEqual(bench.resume(work, self.earlier, "NVIDIA H200"), 1)
+        rows = self.rows(work)
+        self.assertEqual(rows[("resnet50", 1, "autotune-fp16")], mine)
+        self.assertIn("run", rows[("efficientnet_b0", 1, "autotune-fp32")])
+
+    def test_rows_of_another_gpu_are_refused(self):
+        with self.assertRaises(SystemExit) as e:
+            bench.resume(os.path.join(self.tmp, "work"), self.earlier, "NVIDIA H100 80GB HBM3")
+        self.assertIn("measured on 'NVIDIA H200'", str(e.exception))
+        self.assertFalse(os.path.exists(os.path.join(self.tmp, "work", "results", "torch.json")))
 
 
 class AutotuningCarryTest(unittest.TestCase):

@@ -90,7 +90,7 @@ class RunShTest {
         // the stub writes a torch.json into the work folder it is given, as export_and_time.py does
         script(bin.resolve("python3"), "case \"$*\" in *--pending*) echo 0; exit 0 ;; esac\n"
                 + "mkdir -p \"$2/results\" && echo '{\"source\": \"torch\", \"measurements\": []}' > \"$2/results/torch.json\"\n"
-                + "echo \"$BENCH_RUN_ID\" >> \"$2/run-ids.txt\"");
+                + "echo \"$BENCH_RUN_ID\" >> \"$2/run-ids.txt\"; echo \"$*\" >> \"$2/python-args.txt\"");
         List<String> cmd = new ArrayList<>(List.of("bash", RUN.toString()));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(tmp.toFile()).redirectErrorStream(true);
@@ -124,6 +124,20 @@ class RunShTest {
         assertThat(id).matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ");
         List<String> seen = Files.readAllLines(work.resolve("run-ids.txt"));
         assertThat(seen).hasSizeGreaterThanOrEqualTo(2).containsOnly(id);
+    }
+
+    @Test
+    void resumeNeedsAnEarlierTorchJsonAndHandsItToPython(@TempDir Path tmp) throws Exception {
+        Object[] missing = runWithoutJava(tmp, "--group", "autotune", "--models", "resnet50", "--budget", "60",
+                "--resume", tmp.resolve("nowhere.json").toString());
+        assertThat((int) missing[0]).isEqualTo(2);
+        assertThat((String) missing[1]).contains("--resume " + tmp.resolve("nowhere.json") + ": no such file");
+        Path earlier = Files.writeString(tmp.resolve("earlier.json"), "{}");
+        Object[] r = runWithoutJava(tmp, "--group", "autotune", "--models", "resnet50", "--budget", "60",
+                "--resume", earlier.toString());
+        assertThat((int) r[0]).as((String) r[1]).isZero();
+        assertThat(tmp.resolve("work").resolve("python-args.txt")).content()
+                .contains("--resume " + earlier + " --gpu NVIDIA H200");
     }
 
     @Test
