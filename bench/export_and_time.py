@@ -662,22 +662,32 @@ def resume(workdir, earlier_file, gpu):
             mine = json.load(f)
     else:
         mine = {"source": "torch", "env": {}, "measurements": [], "exports": [], "skipped": []}
-    have = {(m["model"], m["batch"], m["peer"]) for m in mine["measurements"]}
+    have = {row_key(m) for m in mine["measurements"]}
     added = 0
     for m in earlier.get("measurements", []):
-        if m.get("status") == "ok" and (m["model"], m["batch"], m["peer"]) not in have:
+        if m.get("status") == "ok" and row_key(m) not in have:
             mine["measurements"].append(dict(m, run=m.get("run", run)))
             added += 1
     os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path + ".tmp", "w") as f:
-        json.dump(mine, f, indent=1, sort_keys=True)
-    os.replace(path + ".tmp", path)
+    write_results(path, mine)
     return added
+
+
+def write_results(path, result):
+    """Writes a torch.json whole or not at all (a call cut short leaves the last complete file)."""
+    with open(path + ".tmp", "w") as f:
+        json.dump(result, f, indent=1, sort_keys=True)
+    os.replace(path + ".tmp", path)
+
+
+def row_key(m):
+    """The identity of a measurement: (model, batch, peer)."""
+    return m["model"], m["batch"], m["peer"]
 
 
 def measured_ok(measurements):
     """The (model, batch, peer) of every measurement that ran fine: what a later call does not measure again."""
-    return {(m["model"], m["batch"], m["peer"]) for m in measurements if m.get("status") == "ok"}
+    return {row_key(m) for m in measurements if m.get("status") == "ok"}
 
 
 def inductor_cache(workdir, group, model):
@@ -953,9 +963,7 @@ def main(argv=None):
 
     def save():
         result["seconds"] = round(time.time() - t_start, 1)
-        with open(out_path + ".tmp", "w") as f:
-            json.dump(result, f, indent=1, sort_keys=True)
-        os.replace(out_path + ".tmp", out_path)
+        write_results(out_path, result)
 
     def done(name, batch, peer):
         """Whether an earlier call measured this peer fine (then it is not measured again unless --redo)."""
@@ -963,7 +971,7 @@ def main(argv=None):
 
     def put(rec):
         ms = result["measurements"]
-        ms[:] = [m for m in ms if (m["model"], m["batch"], m["peer"]) != (rec["model"], rec["batch"], rec["peer"])]
+        ms[:] = [m for m in ms if row_key(m) != row_key(rec)]
         ms.append(rec)
         print(summary_line(rec), flush=True)
         save()
