@@ -175,6 +175,10 @@ public final class Results {
                     env.remove(f);
                 }
             }
+            String mode = runMode(header, parts);
+            if (mode != null) {
+                env.put("mode", mode);
+            }
         }
         for (ObjectNode p : parts) {
             sources.add(p.path("source").asText("unknown"));
@@ -229,6 +233,28 @@ public final class Results {
      * {@code bench/run.sh}'s {@code BENCH_RUN_ID}, which its Python and Java parts both record), else the same date
      * and Kiln version.
      */
+    /** How {@code export_and_time.py} names its part's mode: {@code PyTorch peers only, groups export,eager}. */
+    static final String PYTORCH_ONLY = "PyTorch peers only, ";
+
+    /**
+     * The mode of a run whose Java part is the header: the Java runner's groups, and the PyTorch groups of the same
+     * run's PyTorch part ({@code full, ..., groups kiln,onnx; PyTorch groups export,eager,compile}), so that the
+     * header names every group whose rows its table shows; null where there is nothing to add.
+     */
+    static String runMode(JsonNode header, List<ObjectNode> parts) {
+        String mode = header.path("mode").asText("");
+        if (mode.isEmpty() || mode.startsWith(PYTORCH_ONLY) || mode.contains("; PyTorch ")) {
+            return null;
+        }
+        for (ObjectNode p : parts) {
+            String other = p.path("env").path("mode").asText("");
+            if (other.startsWith(PYTORCH_ONLY) && sameRun(p.path("env"), header)) {
+                return mode + "; PyTorch " + other.substring(PYTORCH_ONLY.length());
+            }
+        }
+        return null;
+    }
+
     static boolean sameRun(JsonNode a, JsonNode b) {
         if (a.has("run_id") && b.has("run_id")) {
             return a.path("run_id").asText().equals(b.path("run_id").asText());

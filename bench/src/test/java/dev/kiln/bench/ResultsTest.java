@@ -117,7 +117,10 @@ class ResultsTest {
         ObjectNode earlier = Results.merge(List.of(torch, kiln));
         assertThat(earlier.path("measurements")).allSatisfy(r -> assertThat(r.has("run")).isFalse());
         assertThat(earlier.path("env").path("date").asText()).isEqualTo("2026-12-05T11:58:08Z");
-        assertThat(earlier.path("env").path("mode").asText()).isEqualTo("full, groups kiln");
+        // the header names every group of the run, the Java runner's and PyTorch's, once however often it is merged
+        assertThat(earlier.path("env").path("mode").asText()).isEqualTo("full, groups kiln; PyTorch groups export,eager");
+        assertThat(Results.merge(List.of(earlier, torch, kiln)).path("env").path("mode").asText())
+                .isEqualTo("full, groups kiln; PyTorch groups export,eager");
 
         // a later session timed max-autotune alone (no Java), and its file is merged last
         ObjectNode later = part("torch", "2026-12-05T16:04:31Z", "2026-12-05T16:04:31Z");
