@@ -838,6 +838,19 @@ def read_manifest(a):
         return [e for e in json.load(f)["entries"] if e["model"] in a.models]
 
 
+PYTORCH_ONLY = "PyTorch peers only, groups "
+
+
+def run_groups(groups, earlier_env, run_id):
+    """The PyTorch groups a run has run so far: this call's and those an earlier call of the same run (the same work
+    folder, same run_id) recorded in torch.json, in GROUPS order; bench/run.sh calls this script once for export and
+    eager and once for compile and autotune, and a run's header must name them all."""
+    mode = earlier_env.get("mode", "")
+    earlier = mode[len(PYTORCH_ONLY):].split(",") if earlier_env.get("run_id") == run_id and mode.startswith(PYTORCH_ONLY) else []
+    both = set(groups) | {g for g in earlier if g}
+    return [g for g in GROUPS if g in both] + sorted(both - set(GROUPS))
+
+
 def environment(groups, now=None):
     """What ran and where. date: when this call started (UTC); run_id: the run it belongs to (bench/run.sh's
     BENCH_RUN_ID, one per work folder, shared with the Java runner's results, so that Main merge tells a run's own
@@ -845,7 +858,7 @@ def environment(groups, now=None):
     import torch
     date = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() if now is None else now))
     env = {"date": date, "run_id": os.environ.get("BENCH_RUN_ID") or date,
-           "mode": "PyTorch peers only, groups " + ",".join(groups),
+           "mode": PYTORCH_ONLY + ",".join(groups),
            "torch": torch.__version__, "torch_cuda": torch.version.cuda, "python": platform.python_version()}
     for mod in ("torchvision", "transformers", "onnx"):
         try:
@@ -960,6 +973,8 @@ def main(argv=None):
             old = json.load(f)
         result["measurements"] = old.get("measurements", [])
         result["exports"] = old.get("exports", [])
+        env = result["env"]
+        env["mode"] = PYTORCH_ONLY + ",".join(run_groups(a.groups, old.get("env", {}), env["run_id"]))
 
     def save():
         result["seconds"] = round(time.time() - t_start, 1)

@@ -421,6 +421,15 @@ class EnvironmentTest(unittest.TestCase):
         self.assertEqual(env["torch"], "2.11.0+cu130")
         self.assertEqual(env["driver"], "unknown")
 
+    def test_a_run_names_the_groups_of_all_its_calls(self):
+        # run.sh: export,eager in one call, compile,autotune in the next, same work folder and run
+        earlier = {"run_id": "r1", "mode": "PyTorch peers only, groups export,eager"}
+        self.assertEqual(bench.run_groups(["compile", "autotune"], earlier, "r1"), ["export", "eager", "compile", "autotune"])
+        self.assertEqual(bench.run_groups(["autotune", "export"], earlier, "r1"), ["export", "eager", "autotune"])
+        # another run's file (an earlier session's work folder) adds nothing
+        self.assertEqual(bench.run_groups(["compile"], earlier, "r2"), ["compile"])
+        self.assertEqual(bench.run_groups(["compile"], {}, "r1"), ["compile"])
+
     def test_without_run_sh_the_call_is_its_own_run(self):
         from unittest import mock
         with mock.patch.dict(os.environ, {}, clear=False):
