@@ -231,10 +231,10 @@ class HybridGpuTest {
 
     @TestFactory
     Stream<DynamicTest> everyFixtureCompilesWithFallbackEnabled() throws IOException {
-        JsonFixtures manifest = JsonFixtures.read(Fixtures.copy("manifest.json", tmp));
+        FixtureManifest manifest = FixtureManifest.read(Fixtures.copy("manifest.json", tmp));
         List<DynamicTest> tests = new ArrayList<>();
-        for (Map.Entry<String, List<String>> e : manifest.files().entrySet()) {
-            for (String file : e.getValue()) {
+        for (Map.Entry<String, FixtureManifest.Fixture> e : manifest.fixtures().entrySet()) {
+            for (String file : e.getValue().models()) {
                 tests.add(DynamicTest.dynamicTest(file, () -> fallbackCheck(e.getKey(), Fixtures.copy(file, tmp),
                         Fixtures.copy(e.getKey() + ".npz", tmp))));
             }
@@ -424,30 +424,5 @@ class HybridGpuTest {
         line("engine-cache model=cnn engines=%d cold_s=%.2f warm_s=%.2f damaged_entry_rebuilt=%d relL2=%.1e", engines,
                 cold.seconds(), warm.seconds(), repaired.enginesBuilt(), e);
         assertThat(e).isLessThanOrEqualTo(TOLERANCE);
-    }
-
-    /** The fixture files of {@code manifest.json}, by fixture name. */
-    record JsonFixtures(Map<String, List<String>> files) {
-        static JsonFixtures read(Path manifest) throws IOException {
-            var root = new com.fasterxml.jackson.databind.ObjectMapper().readTree(manifest.toFile());
-            Map<String, List<String>> out = new java.util.TreeMap<>();
-            for (var it = root.path("fixtures").fields(); it.hasNext(); ) {
-                var e = it.next();
-                List<String> files = new ArrayList<>();
-                for (var f = e.getValue().path("files").fields(); f.hasNext(); ) {
-                    var kv = f.next();
-                    if (kv.getKey().equals("io")) {
-                        continue;
-                    }
-                    if (kv.getValue().isArray()) { // "legacy": the older .pt2 layouts
-                        kv.getValue().forEach(v -> files.add(v.asText()));
-                    } else {
-                        files.add(kv.getValue().asText());
-                    }
-                }
-                out.put(e.getKey(), files);
-            }
-            return new JsonFixtures(out);
-        }
     }
 }
