@@ -70,10 +70,13 @@ if (( TC > 0 )); then
   ( source tools/gpu/torch-cuda.sh "$TC" ) > "$L/torch-cuda.txt" 2>&1
   cuda_env() { export CP="$GPU_STAGE_HOME/tc/cp:$BASE_CP"; export LD_LIBRARY_PATH="$GPU_STAGE_HOME/tc/lib:$BASE_LD"; }
 fi
-# a JVM that crashes leaves its report with the logs (logs.tgz), not in the machine's working folder
-run() { local name=$1 secs=$2; shift 2
+# a JVM that crashes leaves its report with the logs (logs.tgz), not in the machine's working folder. $L/NAME.rc
+# keeps the run's exit status, limit and seconds (`exit=124 limit=30 elapsed=31`): 124 (or 137 past the limit) is
+# the time limit's kill, which the summary (tools/gpu/checks-summary.sh) tells from a failure or a crash of its own
+run() { local name=$1 secs=$2 t rc; shift 2; t=$(date +%s)
   ( export JAVA_TOOL_OPTIONS="${JAVA_TOOL_OPTIONS:-} -XX:ErrorFile=$L/hs_err_${name}_%p.log"
-    OUT=$L timeout "$secs" bash tools/gpu/junit.sh "$name" "$@" ) > /dev/null 2>&1; }
+    OUT=$L timeout "$secs" bash tools/gpu/junit.sh "$name" "$@" ) > /dev/null 2>&1
+  rc=$?; echo "exit=$rc limit=$secs elapsed=$(( $(date +%s) - t ))" > "$L/$name.rc"; return "$rc"; }
 H=dev.kiln.compiler.HybridGpuTest
 MODELS=resnet50,efficientnet_b0,mobilenet_v3_large,vit_b_16,bert_base,gpt2_blocks   # as in tools/gpu/export_models.py
 FX=ir/src/test/resources/fixtures
@@ -96,10 +99,13 @@ A=$(a_left)
 # "NVRTC Compilation failure" on a packed f16 convolution, H200 2026-12-04), which used to lose every converter
 # the process had left: it is started again, up to three times while phase A has a minute left, skipping
 # (kiln.tck.skip) what it finished and the converter it died in, which gets a TCK-CRASH line.
-kit() { local name=$1 opts=$2 n=$1 skip="" k=0 crashed finished
+# A JVM that the time limit stopped and that crashed on its way out (SIGTERM while TensorRT's builder runs) is no
+# converter's crash: no TCK-CRASH line, the summary's "cut off at phase A's end" line names the converter it was on.
+kit() { local name=$1 opts=$2 n=$1 skip="" k=0 crashed finished rc
   while :; do
-    JAVA_TOOL_OPTIONS="$opts${skip:+ -Dkiln.tck.skip=$skip}" run "$n" "$(a_left)" $TCK
+    JAVA_TOOL_OPTIONS="$opts${skip:+ -Dkiln.tck.skip=$skip}" run "$n" "$(a_left)" $TCK; rc=$?
     compgen -G "$L/hs_err_${n}_*.log" > /dev/null || return 0
+    (( rc == 124 || rc == 137 )) && return 0
     crashed=$(grep -o 'TCK-START converter=[^ ]*' "$L/$n.log" | tail -1 | cut -d= -f2)
     [[ -n $crashed ]] || return 0
     echo "TCK-CRASH converter=$crashed process=$n: the JVM died in native code ($(basename "$(compgen -G "$L/hs_err_${n}_*.log" | head -1)"))" \
@@ -210,31 +216,8 @@ if ! skip hybrid && ! skip threads; then
   ( JAVA_TOOL_OPTIONS="$FIXED -Dkiln.torch.device=cpu" run threads-cpu 40 "$H#sixteenThreadsThousandCallsEachStayCorrectWithoutGrowth" )
 fi
 echo "phase B done at $(el)s" >> "$L/phases.txt"
-{
-  cat "$L/gpu.txt" "$L/phases.txt"; tail -1 "$L/warm-up.txt"; cat "$L/torch-cuda.txt" 2>/dev/null; tail -1 "$L/export.log" 2>/dev/null
-  grep -h -E '^(TCK-TOTAL|HYBRID|GPU-SUMMARY|GPU-CONVERTER|BENCH-GPU)' "$L"/*.log
-  # a JUnit log without totals ran nothing (a selector that did not resolve fails the whole JVM's discovery):
-  # said as a failure, with the log's first exception, never as an empty line
-  for f in "$L"/*.log; do
-    case $(basename "$f") in hs_err_*|export.log) continue ;; esac
-    totals=$(grep -E 'tests (successful|failed)' "$f" | tr -s ' ' | tr '\n' ' ')
-    ran=$(grep -c '^TCK converter=' "$f")
-    if [[ $(basename "$f") == bench-py.log ]]; then echo "bench-py.log: $(grep -E '^Ran ' "$f") $(tail -1 "$f")"
-    elif [[ -n $totals ]]; then echo "$(basename "$f"): $totals"
-    elif (( ran > 0 )); then
-      # a kit process stopped by phase A's end: what it finished is in its TCK lines, the converter it was on is not
-      echo "$(basename "$f"): cut off at phase A's end after $ran converter(s) ($(grep '^TCK converter=' "$f" | sed 's/^TCK converter=\([^ ]*\).* failures=\([0-9]*\).*/\1 failures=\2/' | paste -sd, -)); not finished: $(grep '^TCK-START' "$f" | tail -1 | sed 's/TCK-START converter=//')"
-    else
-      why=$(grep -E '^Caused by' "$f" | tail -1); [[ -n $why ]] || why=$(grep -m1 -E 'Exception|Error' "$f")
-      [[ -n $why ]] || why="no exception in the log ($(wc -l < "$f") lines; a JVM killed by the time limit?)"
-      echo "$(basename "$f"): FAILED, no test ran: ${why:0:300}"
-    fi
-  done
-  grep -h -E '=> ' "$L"/*.log | sort | uniq -c | sort -rn | head -30
-  grep -h '^TCK converter' "$L"/*.log | grep -v 'failures=0 '
-  cat "$L/tck-crashes.txt" 2>/dev/null
-  for f in "$L"/hs_err_*.log; do [[ -f $f ]] && echo "JVM CRASH $(basename "$f"): $(grep -m1 -E '^# (Problematic frame|C  \[)' -A1 "$f" | tr '\n' ' ')"; done
-} > "$OUT/summary.txt" 2>&1
+# every summary line, each log's totals, what the time limit stopped, the crashes (tools/gpu/checks-summary.sh)
+bash tools/gpu/checks-summary.sh "$L" > "$OUT/summary.txt" 2>&1
 { grep -h '^TCK converter' "$L"/*.log | sort; cat "$L/tck-crashes.txt" 2>/dev/null; } > "$OUT/tck-lines.txt"
 grep -h -A3 '^TCK-FAILURE' "$L"/*.log | head -400 > "$OUT/tck-failures.txt"
 tar -czf "$OUT/logs.tgz" -C "$L" --exclude=repro . 2>/dev/null
