@@ -53,10 +53,6 @@ final class Fixtures {
     }
 
     /**
-     * ||got - want|| / ||want|| over all elements; a shape mismatch is an error, and so is an all-zero
-     * reference (the comparison would prove nothing: torchvision's ViT head starts at zero).
-     */
-    /**
      * Runs the compile's pass pipeline on {@code g} at {@code p}, the standard converters saying what TensorRT takes,
      * as {@code Kiln.compile} does; returns that capability, for partitioning the result.
      */
@@ -67,6 +63,10 @@ final class Fixtures {
         return new dev.kiln.backend.tensorrt.partition.RegistryCapability(r, cs);
     }
 
+    /**
+     * ||got - want|| / ||want|| over all elements; a shape mismatch is an error, and so is an all-zero
+     * reference (the comparison would prove nothing: torchvision's ViT head starts at zero).
+     */
     static double relL2(ConstantTensor got, ConstantTensor want) {
         if (!Arrays.equals(got.sizes(), want.sizes())) {
             throw new AssertionError("shape " + Arrays.toString(got.sizes()) + " != expected " + Arrays.toString(want.sizes()));
