@@ -228,13 +228,8 @@ public final class Results {
         return run;
     }
 
-    /**
-     * Whether two environments are the same run: the same {@code run_id} where both have one (one per work folder:
-     * {@code bench/run.sh}'s {@code BENCH_RUN_ID}, which its Python and Java parts both record), else the same date
-     * and Kiln version.
-     */
-    /** How {@code export_and_time.py} names its part's mode: {@code PyTorch peers only, groups export,eager}. */
-    static final String PYTORCH_ONLY = "PyTorch peers only, ";
+    /** How {@code export_and_time.py} begins its part's mode ({@code PyTorch peers only, groups export,eager}): its PYTORCH_ONLY. */
+    static final String PYTORCH_ONLY = "PyTorch peers only, groups ";
 
     /**
      * The mode of a run whose Java part is the header: the Java runner's groups, and the PyTorch groups of the same
@@ -249,12 +244,17 @@ public final class Results {
         for (ObjectNode p : parts) {
             String other = p.path("env").path("mode").asText("");
             if (other.startsWith(PYTORCH_ONLY) && sameRun(p.path("env"), header)) {
-                return mode + "; PyTorch " + other.substring(PYTORCH_ONLY.length());
+                return mode + "; PyTorch groups " + other.substring(PYTORCH_ONLY.length());
             }
         }
         return null;
     }
 
+    /**
+     * Whether two environments are the same run: the same {@code run_id} where both have one (one per work folder:
+     * {@code bench/run.sh}'s {@code BENCH_RUN_ID}, which its Python and Java parts both record), else the same date
+     * and Kiln version.
+     */
     static boolean sameRun(JsonNode a, JsonNode b) {
         if (a.has("run_id") && b.has("run_id")) {
             return a.path("run_id").asText().equals(b.path("run_id").asText());
