@@ -406,7 +406,14 @@ class EnvironmentTest(unittest.TestCase):
         torch.__version__ = "2.11.0+cu130"
         torch.version = types.SimpleNamespace(cuda="13.0")
         torch.cuda = types.SimpleNamespace(is_available=lambda: False)
-        for patch in (mock.patch.dict(sys.modules, {"torch": torch}),
+        # stand-ins for the libraries environment() records too: patch.dict drops on stop every module imported under
+        # it, and a real onnx imported again by the next test registers its nanobind types twice and aborts the
+        # interpreter ("Critical nanobind error: refusing to add duplicate key", GPU machine, twentieth session)
+        stand_ins = {"torch": torch}
+        for name, version in (("torchvision", "0.26.0+cu130"), ("transformers", "5.17.0"), ("onnx", "1.23.1")):
+            stand_ins[name] = types.ModuleType(name)
+            stand_ins[name].__version__ = version
+        for patch in (mock.patch.dict(sys.modules, stand_ins),
                       mock.patch.object(bench.subprocess, "run", side_effect=FileNotFoundError("nvidia-smi"))):
             patch.start()
             self.addCleanup(patch.stop)
@@ -420,6 +427,7 @@ class EnvironmentTest(unittest.TestCase):
         self.assertEqual(env["mode"], "PyTorch peers only, groups export,autotune")
         self.assertEqual(env["torch"], "2.11.0+cu130")
         self.assertEqual(env["driver"], "unknown")
+        self.assertEqual((env["torchvision"], env["transformers"], env["onnx"]), ("0.26.0+cu130", "5.17.0", "1.23.1"))
 
     def test_a_run_names_the_groups_of_all_its_calls(self):
         # run.sh: export,eager in one call, compile,autotune in the next, same work folder and run
