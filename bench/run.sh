@@ -192,6 +192,20 @@ KILN_VERSION=${KILN_VERSION:-}
 PY_LD=$(printf '%s' "${LD_LIBRARY_PATH:-}" | tr ':' '\n' | grep -v '/rt/native$' | paste -sd: - || true)
 nvidia-smi --query-gpu=name,driver_version,memory.used,memory.total,clocks.sm,clocks.max.sm,temperature.gpu \
   --format=csv 2>&1 | tee "$WORK/logs/nvidia-smi.txt"
+# the host as this call found it, appended per call (a work folder's calls are one run): per-call timings of
+# host-bound engines moved 0.47-0.70 ms between runs of one command on one kind of machine (2026-12-05, twentieth
+# session), and which cores the processes may use, how far they are from the GPU and how busy the host was are the
+# first suspects
+host_facts() {
+  echo "--- $(date -u +%Y-%m-%dT%H:%M:%SZ) $1"
+  echo "nproc $(nproc 2>/dev/null); $(grep -h Cpus_allowed_list /proc/self/status 2>/dev/null); loadavg $(cat /proc/loadavg 2>/dev/null)"
+  if [[ $1 == start ]]; then
+    lscpu 2>/dev/null | grep -E '^(Model name|Socket|NUMA node|CPU max MHz|CPU\(s\))' || true
+    nvidia-smi topo -m 2>&1 | head -8 || true
+  fi
+  nvidia-smi --query-gpu=clocks.sm,clocks.max.sm,temperature.gpu,power.draw --format=csv,noheader 2>&1 | head -2 || true
+}
+host_facts start >> "$WORK/logs/host.txt"
 
 phase() { echo "=== bench: $1 ($(left) s of $BUDGET left) ==="; }
 # merged after every phase, so $OUT holds the latest tables even if the call is cut short
@@ -237,10 +251,12 @@ if [[ -n $G ]]; then
   # a build that takes longer than expected
   D=$(( $(left) - RESERVE - 40 )); (( D < 30 )) && D=30
   phase "java $G (no new peer after $D s)"
+  host_facts "before java $G" >> "$WORK/logs/host.txt"
   JFLAG=(); [[ -n $MODELS ]] && JFLAG=(--models "$MODELS")
   timeout $(( $(left) - RESERVE - 10 > 60 ? $(left) - RESERVE - 10 : 60 )) \
     "$JAVA" -Dorg.slf4j.simpleLogger.showDateTime=true -cp "$CP" dev.kiln.bench.Main run --work "$WORK" \
     --groups "$G" --deadline "$D" "${JFLAG[@]}" "${QFLAG[@]}" "${JAVA_EXTRA[@]}" 2>&1 | tee "$WORK/logs/java-run.log"
+  host_facts "after java $G" >> "$WORK/logs/host.txt"
   merge
 fi
 

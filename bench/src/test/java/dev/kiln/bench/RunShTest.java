@@ -124,6 +124,11 @@ class RunShTest {
         assertThat(id).matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ");
         List<String> seen = Files.readAllLines(work.resolve("run-ids.txt"));
         assertThat(seen).hasSizeGreaterThanOrEqualTo(2).containsOnly(id);
+        // the host as each call found it, appended: which cores, how busy, the GPU's clocks (stub nvidia-smi here)
+        List<String> host = Files.readAllLines(work.resolve("logs").resolve("host.txt"));
+        assertThat(host.stream().filter(l -> l.startsWith("--- ") && l.endsWith(" start"))).hasSize(2);
+        assertThat(host.stream().filter(l -> l.startsWith("nproc ") && l.contains("loadavg "))).hasSize(2);
+        assertThat(host).contains("NVIDIA H200, 580");
     }
 
     @Test
