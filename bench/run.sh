@@ -10,12 +10,12 @@
 #
 # Runs, in this order, within --budget seconds (default 560: one 10-minute device call):
 #   1. python3 bench/export_and_time.py  groups export, eager        (models -> WORK/models, PyTorch eager peers)
-#   2. java dev.kiln.bench.Main run      groups kiln, onnx, graph, compile-time, overhead
+#   2. java dev.kiln.bench.Main run      groups kiln, onnx, graph, compile-time, overhead, turns
 #   3. python3 bench/export_and_time.py  groups compile, autotune    (torch.compile peers, in what time is left)
 #   4. java dev.kiln.bench.Main kernels  group kernels (opt-in)      (CUPTI kernel profiles -> $OUT/kernels.md)
 #   5. java dev.kiln.bench.Main merge    -> $OUT/results.json, $OUT/results.md
 # and packs WORK/layers (engine inspector JSON of every Kiln and ONNX engine) into $OUT/layers.tgz and the
-# logs into $OUT/logs.tgz. Groups: export eager compile autotune kiln onnx graph compile-time overhead kernels
+# logs into $OUT/logs.tgz. Groups: export eager compile autotune kiln onnx graph compile-time overhead turns kernels
 # (default: all but autotune and kernels; --quick: fewer iterations, no compile-time, ONNX builds start from Kiln's
 # timing cache). Measurements accumulate in WORK
 # (default $GPU_STAGE_HOME/bench-work, which lives as long as the machine stays warm), so a second call
@@ -72,8 +72,8 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 if [[ -z $GROUPS_ARG ]]; then
-  GROUPS_ARG=export,eager,compile,kiln,onnx,graph,compile-time,overhead
-  [[ $QUICK == 1 ]] && GROUPS_ARG=export,eager,compile,kiln,onnx,graph,overhead
+  GROUPS_ARG=export,eager,compile,kiln,onnx,graph,compile-time,overhead,turns
+  [[ $QUICK == 1 ]] && GROUPS_ARG=export,eager,compile,kiln,onnx,graph,overhead,turns
 fi
 has() { [[ ",$GROUPS_ARG," == *",$1,"* ]]; }
 pick() { local out=""; for g in "$@"; do has "$g" && out="${out:+$out,}$g"; done; echo "$out"; }
@@ -81,7 +81,7 @@ pick() { local out=""; for g in "$@"; do has "$g" && out="${out:+$out,}$g"; done
 # results stay PyTorch's own ($OUT/torch.json, to merge with Main merge where Java is). The other groups need it.
 NOJAVA=0
 if [[ -z ${JAVA:-} ]]; then
-  NEED=$(pick kiln onnx graph compile-time overhead kernels)
+  NEED=$(pick kiln onnx graph compile-time overhead turns kernels)
   if [[ -n $NEED ]]; then
     echo "bench: JAVA is not set, and groups $NEED need it: run through .gpu/device.sh after staging (shared/gpu/README.md), or name only PyTorch groups (--group export,eager,compile,autotune)" >&2
     exit 2
@@ -226,7 +226,7 @@ if [[ -n $G ]]; then
   # keep most of the budget for the engines: exports and eager get at most 45% of it (all of it, less what
   # torch.compile needs, when this call builds no engines)
   D=$(( $(left) * 45 / 100 ))
-  if [[ -z $(pick kiln onnx graph compile-time overhead) ]]; then
+  if [[ -z $(pick kiln onnx graph compile-time overhead turns) ]]; then
     KEEP=30; [[ -n $(pick compile autotune) ]] && KEEP=200
     D=$(( $(left) - KEEP ))
     (( D < $(left) / 3 )) && D=$(( $(left) / 3 ))   # a small --budget: a third for the exports, not a negative time
@@ -236,7 +236,7 @@ if [[ -n $G ]]; then
   merge
 fi
 
-G=$(pick kiln onnx graph compile-time overhead)
+G=$(pick kiln onnx graph compile-time overhead turns)
 if [[ -n $G ]]; then
   # time kept for torch.compile after the engines, only where it still has peers to measure (a second call for
   # the same models would otherwise leave 150 s of a ten-minute call unused)

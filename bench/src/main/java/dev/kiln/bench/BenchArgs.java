@@ -25,7 +25,8 @@ import java.util.Set;
  * @param batches     the batch sizes to run (empty = every one in the manifest)
  * @param groups      what {@code run} does: {@code kiln}, {@code onnx}, {@code graph} (each of their engines
  *                    timed again replayed from a CUDA graph), {@code compile-time} (a second, warm
- *                    Kiln compile), {@code overhead} (Kiln forward vs a bare enqueueV3)
+ *                    Kiln compile), {@code overhead} (Kiln forward vs a bare enqueueV3), {@code turns} (Kiln's
+ *                    engine and the ONNX parser's, both measured fine, timed call by call in turns)
  * @param precisions  {@code fp32} and/or {@code fp16}
  * @param quick       fewer iterations, no warm compile
  * @param iters       latency iterations per peer
@@ -56,7 +57,7 @@ public record BenchArgs(String command, Path work, List<String> models, List<Int
     public static final String FP32_ACC_PEER = "kiln-fp32acc-fp16";
 
     /** Every group {@code run} knows, in the order it runs them. */
-    public static final List<String> GROUPS = List.of("kiln", "onnx", "graph", "compile-time", "overhead");
+    public static final List<String> GROUPS = List.of("kiln", "onnx", "graph", "compile-time", "overhead", "turns");
 
     public BenchArgs {
         models = List.copyOf(models);
@@ -67,7 +68,7 @@ public record BenchArgs(String command, Path work, List<String> models, List<Int
     }
 
     public static final String USAGE = String.join("\n",
-            "usage: dev.kiln.bench.Main run --work DIR [--models a,b] [--batches 1,32] [--groups kiln,onnx,graph,compile-time,overhead]",
+            "usage: dev.kiln.bench.Main run --work DIR [--models a,b] [--batches 1,32] [--groups kiln,onnx,graph,compile-time,overhead,turns]",
             "                              [--precisions fp32,fp16] [--quick] [--iters N] [--warmup N] [--max-seconds S]",
             "                              [--deadline S] [--out FILE.json] [--kiln-version V] [--shared-cache=true|false] [--redo]",
             "                              [--seed-caches DIR] [--fp32-acc]",
@@ -203,7 +204,7 @@ public record BenchArgs(String command, Path work, List<String> models, List<Int
             throw new KilnException("merge needs --out DIR and at least one result file\n" + USAGE);
         }
         if (groups == null) {
-            groups = new LinkedHashSet<>(quick ? List.of("kiln", "onnx", "graph", "overhead") : GROUPS);
+            groups = new LinkedHashSet<>(quick ? List.of("kiln", "onnx", "graph", "overhead", "turns") : GROUPS);
         }
         if (command.equals("run")) {
             requireBuilder(groups);

@@ -193,37 +193,63 @@ public final class EngineRun implements AutoCloseable {
             step.run();
         }
         sync();
-        CUevent_st start = new CUevent_st();
-        CUevent_st end = new CUevent_st();
-        Cuda.check(cudaEventCreate(start), "creating a CUDA event");
-        Cuda.check(cudaEventCreate(end), "creating a CUDA event");
-        try {
+        try (Events ev = new Events()) {
             double[] samples = new double[iters];
-            float[] ms = new float[1];
             int n = 0;
             long cap = System.nanoTime() + (long) (maxSeconds * 1e9);
             while (n < iters) {
-                Cuda.check(cudaEventRecord(start, stream.handle()), "recording an event");
-                step.run();
-                Cuda.check(cudaEventRecord(end, stream.handle()), "recording an event");
-                Cuda.check(cudaEventSynchronize(end), "waiting for the GPU");
-                Cuda.check(cudaEventElapsedTime(ms, start, end), "reading an event pair");
-                samples[n++] = ms[0];
+                samples[n++] = sample(step, ev);
                 if (n >= Math.min(10, iters) && System.nanoTime() > cap) {
                     break;
                 }
             }
             int runs = Math.max(Math.min(10, iters), n / 2);
-            Cuda.check(cudaEventRecord(start, stream.handle()), "recording an event");
-            for (int i = 0; i < runs; i++) {
-                step.run();
-            }
-            Cuda.check(cudaEventRecord(end, stream.handle()), "recording an event");
-            Cuda.check(cudaEventSynchronize(end), "waiting for the GPU");
-            Cuda.check(cudaEventElapsedTime(ms, start, end), "reading an event pair");
-            double throughput = batch * runs / (ms[0] / 1000.0);
+            double ms = sample(() -> {
+                for (int i = 0; i < runs; i++) {
+                    step.run();
+                }
+            }, ev);
+            double throughput = batch * runs / (ms / 1000.0);
             return new Timing(Stats.of(java.util.Arrays.copyOf(samples, n)), throughput);
-        } finally {
+        }
+    }
+
+    /**
+     * One call timed as {@link #time} times each of its samples: a CUDA event pair around one {@code enqueueV3} on this
+     * engine's stream, waited for; in ms. For timing two engines call by call in turns ({@link GpuRunner}), one pair of
+     * events shared between them.
+     */
+    public double sampleMs(Events ev) {
+        return sample(this::enqueue, ev);
+    }
+
+    private double sample(Runnable step, Events ev) {
+        Cuda.check(cudaEventRecord(ev.start, stream.handle()), "recording an event");
+        step.run();
+        Cuda.check(cudaEventRecord(ev.end, stream.handle()), "recording an event");
+        Cuda.check(cudaEventSynchronize(ev.end), "waiting for the GPU");
+        float[] ms = new float[1];
+        Cuda.check(cudaEventElapsedTime(ms, ev.start, ev.end), "reading an event pair");
+        return ms[0];
+    }
+
+    /** A pair of CUDA events for {@link #sampleMs}, owned by whoever creates it. */
+    public static final class Events implements AutoCloseable {
+        private final CUevent_st start = new CUevent_st();
+        private final CUevent_st end = new CUevent_st();
+
+        public Events() {
+            Cuda.check(cudaEventCreate(start), "creating a CUDA event");
+            try {
+                Cuda.check(cudaEventCreate(end), "creating a CUDA event");
+            } catch (RuntimeException e) {
+                cudaEventDestroy(start);
+                throw e;
+            }
+        }
+
+        @Override
+        public void close() {
             cudaEventDestroy(start);
             cudaEventDestroy(end);
         }

@@ -115,6 +115,7 @@ public final class GpuRunner {
             LOG.error("TensorRT is not usable", e);
         }
         save();
+        int paired = 0;
         for (Entry e : entries) {
             Map<String, ConstantTensor> read;
             RuntimeException unreadable = null;
@@ -136,7 +137,14 @@ public final class GpuRunner {
                 if (args.has("onnx")) {
                     guarded(e, "onnx-trt-" + prec, prec, rec -> onnx(e, prec, require(npz, missing), rec));
                 }
+                if (args.has("turns") && missing == null && turns(e, prec, npz)) {
+                    paired++;
+                }
             }
+        }
+        if (args.has("turns") && paired == 0) {
+            System.out.println("KILN-BENCH turns: no model, batch and precision asked for has both Kiln's and the ONNX parser's "
+                    + "engine measured fine in " + args.work() + " (and not already timed in turns): name groups kiln,onnx,turns");
         }
         save();
     }
@@ -193,16 +201,7 @@ public final class GpuRunner {
 
     /** The ok measurement an earlier call left in the result file, unless {@code --redo}. */
     private JsonNode measured(Entry e, String peer) {
-        if (args.redo()) {
-            return null;
-        }
-        for (JsonNode m : result.path("measurements")) {
-            if (m.path("model").asText().equals(e.model()) && m.path("batch").asInt() == e.batch()
-                    && m.path("peer").asText().equals(peer) && "ok".equals(m.path("status").asText())) {
-                return m;
-            }
-        }
-        return null;
+        return args.redo() ? null : okMeasurement(e, peer);
     }
 
     /** Kiln's peer at {@code prec}; with {@code fp32Acc} its matrix products accumulate in FP32 ({@link BenchArgs#FP32_ACC_PEER}). */
@@ -423,25 +422,105 @@ public final class GpuRunner {
 
     /**
      * The overhead call by call: each pair times one Kiln call ({@code kilnMicros}) and one bare call ({@code bareMicros})
-     * next to each other, taking turns at going first, so that neither drift between blocks nor what ran just before
-     * favours one side. Returns each pair's difference, Kiln minus bare, in µs: at least 10 pairs, at most
-     * {@code iters}, no new pair after {@code maxSeconds}.
+     * next to each other, taking turns at going first ({@link #inTurns}), so that neither drift between blocks nor what
+     * ran just before favours one side. Returns each pair's difference, Kiln minus bare, in µs: at least 10 pairs, at
+     * most {@code iters}, no new pair after {@code maxSeconds}.
      */
     static double[] pairedDifferences(DoubleSupplier kilnMicros, DoubleSupplier bareMicros, int iters, double maxSeconds) {
+        double[][] t = inTurns(kilnMicros, bareMicros, iters, maxSeconds);
+        double[] out = new double[t[0].length];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = t[0][i] - t[1][i];
+        }
+        return out;
+    }
+
+    /**
+     * Samples {@code a} and {@code b} in pairs, next to each other, {@code a} first in even pairs and {@code b} first in
+     * odd ones: at least 10 pairs, at most {@code iters}, no new pair after {@code maxSeconds}. Returns {@code {a's
+     * samples, b's samples}}, pair by pair.
+     */
+    static double[][] inTurns(DoubleSupplier a, DoubleSupplier b, int iters, double maxSeconds) {
         int n = Math.max(10, iters);
-        double[] out = new double[n];
+        double[] as = new double[n];
+        double[] bs = new double[n];
         long stop = System.nanoTime() + (long) (maxSeconds * 1e9);
         int i = 0;
         for (; i < n && (i < 10 || System.nanoTime() < stop); i++) {
             if (i % 2 == 0) {
-                double k = kilnMicros.getAsDouble();
-                out[i] = k - bareMicros.getAsDouble();
+                as[i] = a.getAsDouble();
+                bs[i] = b.getAsDouble();
             } else {
-                double bare = bareMicros.getAsDouble();
-                out[i] = kilnMicros.getAsDouble() - bare;
+                bs[i] = b.getAsDouble();
+                as[i] = a.getAsDouble();
             }
         }
-        return Arrays.copyOf(out, i);
+        return new double[][] {Arrays.copyOf(as, i), Arrays.copyOf(bs, i)};
+    }
+
+    /**
+     * Kiln's engine and the ONNX parser's of one model, batch and precision, timed in turns: both loaded in this
+     * process, warmed, then one call of each next to the other ({@link #inTurns}), each an event pair around one
+     * {@code enqueueV3} as in {@link EngineRun#time}. The peers' own timings ran right after their builds, up to
+     * minutes apart, and per call an engine bound by the host's launches moves with the host's state (one
+     * MobileNetV3-Large engine 0.47-0.70 ms per call in three runs on H100s, twentieth session, where its CUDA-graph
+     * replay moved 10%): their ratio then measures the host between the two timings as much as the engines. In turns,
+     * both see the same host. Writes the Kiln record's {@code turns} ({@code kiln_ms}, {@code onnx_ms}: the medians;
+     * {@code ratio}: the median over pairs of ONNX / Kiln, above 1 Kiln is faster; {@code pairs}) or
+     * {@code turns_error}. Needs both peers measured fine and their engines in {@code WORK/engines/}; a pair an earlier
+     * call timed is not timed again (unless {@code --redo}). Returns whether it tried.
+     */
+    private boolean turns(Entry e, String prec, Map<String, ConstantTensor> npz) {
+        ObjectNode kiln = okMeasurement(e, "kiln-" + prec);
+        if (kiln == null || okMeasurement(e, "onnx-trt-" + prec) == null || (kiln.has("turns") && !args.redo())) {
+            return false;
+        }
+        kiln.remove(List.of("turns", "turns_error"));
+        Path engines = args.work().resolve("engines");
+        Path kilnFile = engines.resolve(e.key() + "-kiln-" + prec + ".engine");
+        Path onnxFile = engines.resolve(e.key() + "-onnx-trt-" + prec + ".engine");
+        try {
+            if (System.nanoTime() > deadlineNanos) {
+                throw new KilnException("the run's deadline (--deadline " + args.deadline() + " s) had passed");
+            }
+            try (EngineRun k = EngineRun.load(Engine.readPlan(kilnFile), npz);
+                 EngineRun o = EngineRun.load(Engine.readPlan(onnxFile), npz);
+                 EngineRun.Events ev = new EngineRun.Events()) {
+                for (int i = 0; i < args.warmup(); i++) {
+                    k.sampleMs(ev);
+                    o.sampleMs(ev);
+                }
+                double[][] t = inTurns(() -> k.sampleMs(ev), () -> o.sampleMs(ev), args.iters(), args.maxSeconds());
+                double[] ratios = new double[t[0].length];
+                for (int i = 0; i < ratios.length; i++) {
+                    ratios[i] = t[1][i] / t[0][i];
+                }
+                ObjectNode turns = kiln.putObject("turns");
+                turns.put("kiln_ms", round(Stats.of(t[0]).median(), 4));
+                turns.put("onnx_ms", round(Stats.of(t[1]).median(), 4));
+                turns.put("ratio", round(Stats.of(ratios).median(), 4));
+                turns.put("pairs", ratios.length);
+                System.out.printf(Locale.ROOT, "KILN-BENCH turns %s %s: kiln %.3f ms, onnx-trt %.3f ms, Kiln %.2fx (%d pairs)%n",
+                        e.key(), prec, turns.path("kiln_ms").asDouble(), turns.path("onnx_ms").asDouble(),
+                        turns.path("ratio").asDouble(), ratios.length);
+            }
+        } catch (RuntimeException ex) {
+            LOG.error("{} {}: timing the two engines in turns failed", e.key(), prec, ex);
+            kiln.put("turns_error", ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getMessage());
+        }
+        save();
+        return true;
+    }
+
+    /** This run's result-file record of {@code peer} for {@code e}, when it measured fine (the object itself, to add to). */
+    private ObjectNode okMeasurement(Entry e, String peer) {
+        for (JsonNode m : result.path("measurements")) {
+            if (m.path("model").asText().equals(e.model()) && m.path("batch").asInt() == e.batch()
+                    && m.path("peer").asText().equals(peer) && "ok".equals(m.path("status").asText())) {
+                return (ObjectNode) m;
+            }
+        }
+        return null;
     }
 
     private void environment(ObjectNode env) {

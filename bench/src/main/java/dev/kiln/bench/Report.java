@@ -67,6 +67,7 @@ public final class Report {
             modelTable(b, e.getKey(), e.getValue());
         }
         graphTable(b, merged);
+        turnsTable(b, merged);
         kilnTable(b, merged);
         problems(b, merged);
         return b.toString();
@@ -210,6 +211,45 @@ public final class Report {
                 + "\"Kiln ×\" = ONNX median / Kiln median (above 1: Kiln is faster).\n\n");
         b.append("| model | batch | precision | Kiln graph ms | ONNX graph ms | Kiln × (graph) | Kiln stream ms | ONNX stream ms | Kiln × (stream) |\n");
         b.append("|---|---:|---|---:|---:|---:|---:|---:|---:|\n");
+        rows.forEach(r -> b.append(r).append('\n'));
+        b.append('\n');
+    }
+
+    /**
+     * Kiln's engine and the ONNX parser's timed call by call in turns, in one process (group {@code turns}), beside the
+     * ratio of the two peers' own timings, each taken right after its build: where the two disagree, the host moved
+     * between those timings.
+     */
+    private static void turnsTable(StringBuilder b, JsonNode merged) {
+        List<JsonNode> all = listOf(merged.path("measurements"));
+        List<String> rows = new ArrayList<>();
+        for (JsonNode m : all) {
+            String peer = m.path("peer").asText();
+            if (!peer.startsWith("kiln-") || !ok(m) || !(m.has("turns") || m.has("turns_error"))) {
+                continue;
+            }
+            String prec = m.path("precision").asText(precisionOf(peer));
+            JsonNode onnx = find(all, m.path("model").asText(), m.path("batch").asInt(), "onnx-trt-" + prec);
+            String apart = ratio((ok(onnx) ? median(onnx) : Double.NaN) / median(m));
+            String head = "| " + m.path("model").asText() + " | " + m.path("batch").asInt() + " | " + precisionLabel(m, prec);
+            if (m.has("turns_error")) {
+                rows.add(head + " | not timed: " + oneLine(m.path("turns_error").asText()) + " | | | | " + apart + " |");
+                continue;
+            }
+            JsonNode t = m.path("turns");
+            rows.add(head + " | " + ms(t.path("kiln_ms").asDouble(Double.NaN)) + " | " + ms(t.path("onnx_ms").asDouble(Double.NaN))
+                    + " | " + ratio(t.path("ratio").asDouble(Double.NaN)) + " | " + t.path("pairs").asInt() + " | " + apart + " |");
+        }
+        if (rows.isEmpty()) {
+            return;
+        }
+        b.append("## Kiln and ONNX→TensorRT engines timed in turns\n\n");
+        b.append("Both engines loaded in one process and timed call by call in turns (CUDA events around one enqueueV3, "
+                + "synchronized, as above; each pair of calls taking turns at going first), so that both see the same host. "
+                + "\"Kiln × (turns)\" = the median over pairs of ONNX / Kiln; \"Kiln × (apart)\" = the tables' ratio, "
+                + "of two timings each taken right after its engine's build. Median ms.\n\n");
+        b.append("| model | batch | precision | Kiln ms | ONNX ms | Kiln × (turns) | pairs | Kiln × (apart) |\n");
+        b.append("|---|---:|---|---:|---:|---:|---:|---:|\n");
         rows.forEach(r -> b.append(r).append('\n'));
         b.append('\n');
     }

@@ -15,7 +15,7 @@ class BenchArgsTest {
         BenchArgs a = BenchArgs.parse("run", "--work", "/tmp/w");
         assertThat(a.command()).isEqualTo("run");
         assertThat(a.work()).isEqualTo(Path.of("/tmp/w"));
-        assertThat(a.groups()).containsExactly("kiln", "onnx", "graph", "compile-time", "overhead");
+        assertThat(a.groups()).containsExactly("kiln", "onnx", "graph", "compile-time", "overhead", "turns");
         assertThat(a.precisions()).containsExactly("fp32", "fp16");
         assertThat(a.models()).isEmpty();
         assertThat(a.iters()).isEqualTo(300);
@@ -34,7 +34,7 @@ class BenchArgsTest {
         BenchArgs a = BenchArgs.parse("run", "--work", "w", "--quick");
         assertThat(a.iters()).isEqualTo(50);
         assertThat(a.warmup()).isEqualTo(10);
-        assertThat(a.groups()).containsExactly("kiln", "onnx", "graph", "overhead");
+        assertThat(a.groups()).containsExactly("kiln", "onnx", "graph", "overhead", "turns");
         assertThat(a.has("compile-time")).isFalse();
         assertThat(a.sharedCache()).isTrue();
         assertThat(BenchArgs.parse("run", "--work", "w", "--quick", "--shared-cache=false").sharedCache()).isFalse();
@@ -82,8 +82,10 @@ class BenchArgsTest {
         assertThatThrownBy(() -> BenchArgs.parse("run", "--work", "w", "--groups", "onnx,compile-time"))
                 .hasMessageContaining("--groups kiln,compile-time");
         assertThatThrownBy(() -> BenchArgs.parse("run", "--work", "w", "--groups", "graph")).hasMessageContaining("kiln,graph (or onnx,graph)");
+        // turns times the engines an earlier call of the same work folder left: alone it is a run of its own
+        assertThat(BenchArgs.parse("run", "--work", "w", "--groups", "turns").groups()).containsExactly("turns");
         assertThat(BenchArgs.parse("run", "--work", "w", "--groups", "onnx,graph").groups()).containsExactly("onnx", "graph");
-        assertThat(BenchArgs.GROUPS).containsExactlyElementsOf(List.of("kiln", "onnx", "graph", "compile-time", "overhead"));
+        assertThat(BenchArgs.GROUPS).containsExactlyElementsOf(List.of("kiln", "onnx", "graph", "compile-time", "overhead", "turns"));
     }
 
     @Test

@@ -5,6 +5,7 @@ import dev.kiln.backend.tensorrt.BuiltEngine;
 import dev.kiln.compiler.CompileSettings;
 import dev.kiln.compiler.Kiln;
 import dev.kiln.compiler.measure.Accuracy;
+import dev.kiln.compiler.measure.Stats;
 import dev.kiln.ir.ConstantTensor;
 import dev.kiln.ir.npy.Npz;
 import dev.kiln.passes.Precision;
@@ -59,6 +60,29 @@ class BenchGpuTest {
                 assertThat(g.latencyMs().median()).isPositive();
                 assertThat(graphErr).isEqualTo(err);
             }
+        }
+    }
+
+    @Test
+    void twoEnginesAreTimedCallByCallInTurns(@TempDir Path tmp) throws Exception {
+        Path model = Fixtures.copy(tmp, "cnn.pt2");
+        Map<String, ConstantTensor> npz = Npz.read(Fixtures.copy(tmp, "cnn.npz"));
+        BuiltEngine built = Kiln.build(Kiln.load(model), CompileSettings.defaults());
+        // one plan loaded twice: two engines with their own contexts and streams, timed as group turns times them
+        try (EngineRun a = EngineRun.load(built.plan(), npz); EngineRun b = EngineRun.load(built.plan(), npz);
+             EngineRun.Events ev = new EngineRun.Events()) {
+            double[][] t = GpuRunner.inTurns(() -> a.sampleMs(ev), () -> b.sampleMs(ev), 40, 2);
+            assertThat(t[0]).hasSameSizeAs(t[1]).hasSizeBetween(10, 40);
+            for (double[] side : t) {
+                assertThat(java.util.Arrays.stream(side).min().orElseThrow()).isPositive();
+                assertThat(java.util.Arrays.stream(side).max().orElseThrow()).isLessThan(100);
+            }
+            double ratio = Stats.of(t[1]).median() / Stats.of(t[0]).median();
+            System.out.printf("BENCH-GPU turns cnn pairs=%d a_ms=%.4f b_ms=%.4f ratio=%.2f%n", t[0].length,
+                    Stats.of(t[0]).median(), Stats.of(t[1]).median(), ratio);
+            // the same engine twice: in turns neither side is favoured
+            assertThat(ratio).isBetween(0.5, 2.0);
+            assertThat(Accuracy.relL2(b.outputs().get(0), npz.get("y0"))).isLessThan(1e-4);
         }
     }
 

@@ -32,4 +32,24 @@ class PairedOverheadTest {
         assertThat(GpuRunner.pairedDifferences(() -> 2, () -> 1, 300, 0)).hasSize(10);
         assertThat(GpuRunner.pairedDifferences(() -> 2, () -> 1, 40, 60)).hasSize(40);
     }
+
+    @Test
+    void inTurnsKeepsEachSideSamplesPairByPairWhoeverWentFirst() {
+        List<String> order = new ArrayList<>();
+        double[] n = {0, 0};
+        double[][] t = GpuRunner.inTurns(() -> {
+            order.add("a");
+            return n[0]++;
+        }, () -> {
+            order.add("b");
+            return 100 + n[1]++;
+        }, 4, 60);
+        assertThat(t[0]).hasSize(10);
+        assertThat(t[1]).hasSize(10);
+        assertThat(String.join("", order)).startsWith("abbaabba");
+        for (int i = 0; i < 10; i++) {
+            assertThat(t[0][i]).isEqualTo(i);
+            assertThat(t[1][i]).isEqualTo(100 + i);
+        }
+    }
 }

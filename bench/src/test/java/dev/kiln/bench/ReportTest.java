@@ -140,6 +140,24 @@ class ReportTest {
     }
 
     @Test
+    void turnsTablePutsThePairedRatioBesideTheRatioOfTheTwoTimingsApart() {
+        ObjectNode kiln = Results.empty("kiln");
+        ObjectNode k1 = m("mobilenet", 1, "kiln-fp32", 0.702);
+        k1.putObject("turns").put("kiln_ms", 0.52).put("onnx_ms", 0.533).put("ratio", 1.02).put("pairs", 300);
+        Results.put(kiln, k1);
+        Results.put(kiln, m("mobilenet", 1, "onnx-trt-fp32", 0.533));
+        Results.put(kiln, m("mobilenet", 32, "kiln-fp16", 0.828).put("turns_error", "the run's deadline had passed"));
+        Results.put(kiln, m("mobilenet", 32, "onnx-trt-fp16", 0.806));
+        String md = Report.markdown(Results.merge(List.of(kiln)));
+        assertThat(md).contains("## Kiln and ONNX→TensorRT engines timed in turns");
+        // timed apart Kiln read 0.76x the parser; in turns, the same two engines 1.02x
+        assertThat(md).contains("| mobilenet | 1 | fp32 | 0.520 | 0.533 | 1.02× | 300 | 0.76× |");
+        assertThat(md).contains("| mobilenet | 32 | fp16 | not timed: the run's deadline had passed | | | | 0.97× |");
+        // runs without the turns group have no such table
+        assertThat(Report.markdown(sample())).doesNotContain("timed in turns");
+    }
+
+    @Test
     void theFp32AccumulationPeerHasItsOwnRowsBesideKilnsFp16() {
         ObjectNode kiln = Results.empty("kiln");
         Results.put(kiln, withGraph(m("bert_base", 1, "kiln-fp16", 0.5), 0.42));

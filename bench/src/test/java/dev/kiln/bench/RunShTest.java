@@ -149,7 +149,7 @@ class RunShTest {
     void theTensorRtGroupsWithoutJavaSayWhatToDo(@TempDir Path tmp) throws Exception {
         Object[] r = runWithoutJava(tmp, "--models", "resnet50", "--budget", "60");
         assertThat((int) r[0]).isEqualTo(2);
-        assertThat((String) r[1]).contains("JAVA is not set").contains("kiln,onnx,graph,compile-time,overhead")
+        assertThat((String) r[1]).contains("JAVA is not set").contains("kiln,onnx,graph,compile-time,overhead,turns")
                 .contains(".gpu/device.sh");
     }
 }
