@@ -201,18 +201,13 @@ public final class Report {
                     + " | " + ms(median(m)) + " | " + (onnxOk ? ms(median(onnx)) : "")
                     + " | " + ratio((onnxOk ? median(onnx) : Double.NaN) / median(m)) + " |");
         }
-        if (rows.isEmpty()) {
-            return;
-        }
-        b.append("## Kiln and ONNX→TensorRT engines replayed from a CUDA graph\n\n");
-        b.append("Each engine's work captured once into a CUDA graph and replayed (cudaGraphLaunch), timed like the "
+        table(b, "Kiln and ONNX→TensorRT engines replayed from a CUDA graph",
+                "Each engine's work captured once into a CUDA graph and replayed (cudaGraphLaunch), timed like the "
                 + "tables above, after the same engine's stream timing (enqueueV3 per call): the GPU's own time "
                 + "for the engine, without the host's per-layer kernel launches, which bound small batches. Median ms; "
-                + "\"Kiln ×\" = ONNX median / Kiln median (above 1: Kiln is faster).\n\n");
-        b.append("| model | batch | precision | Kiln graph ms | ONNX graph ms | Kiln × (graph) | Kiln stream ms | ONNX stream ms | Kiln × (stream) |\n");
-        b.append("|---|---:|---|---:|---:|---:|---:|---:|---:|\n");
-        rows.forEach(r -> b.append(r).append('\n'));
-        b.append('\n');
+                + "\"Kiln ×\" = ONNX median / Kiln median (above 1: Kiln is faster).",
+                "| model | batch | precision | Kiln graph ms | ONNX graph ms | Kiln × (graph) | Kiln stream ms | ONNX stream ms | Kiln × (stream) |",
+                "|---|---:|---|---:|---:|---:|---:|---:|---:|", rows);
     }
 
     /**
@@ -240,16 +235,22 @@ public final class Report {
             rows.add(head + " | " + ms(t.path("kiln_ms").asDouble(Double.NaN)) + " | " + ms(t.path("onnx_ms").asDouble(Double.NaN))
                     + " | " + ratio(t.path("ratio").asDouble(Double.NaN)) + " | " + t.path("pairs").asInt() + " | " + apart + " |");
         }
+        table(b, "Kiln and ONNX→TensorRT engines timed in turns",
+                "Both engines loaded in one process and timed call by call in turns (CUDA events around one enqueueV3, "
+                + "synchronized, as above; each pair of calls taking turns at going first), so that both see the same host. "
+                + "\"Kiln × (turns)\" = the median over pairs of ONNX / Kiln; \"Kiln × (apart)\" = the tables' ratio, "
+                + "of two timings each taken right after its engine's build. Median ms.",
+                "| model | batch | precision | Kiln ms | ONNX ms | Kiln × (turns) | pairs | Kiln × (apart) |",
+                "|---|---:|---|---:|---:|---:|---:|---:|", rows);
+    }
+
+    /** A section of {@code rows} under {@code title}, {@code intro} and the table's header; nothing when there are no rows. */
+    private static void table(StringBuilder b, String title, String intro, String header, String align, List<String> rows) {
         if (rows.isEmpty()) {
             return;
         }
-        b.append("## Kiln and ONNX→TensorRT engines timed in turns\n\n");
-        b.append("Both engines loaded in one process and timed call by call in turns (CUDA events around one enqueueV3, "
-                + "synchronized, as above; each pair of calls taking turns at going first), so that both see the same host. "
-                + "\"Kiln × (turns)\" = the median over pairs of ONNX / Kiln; \"Kiln × (apart)\" = the tables' ratio, "
-                + "of two timings each taken right after its engine's build. Median ms.\n\n");
-        b.append("| model | batch | precision | Kiln ms | ONNX ms | Kiln × (turns) | pairs | Kiln × (apart) |\n");
-        b.append("|---|---:|---|---:|---:|---:|---:|---:|\n");
+        b.append("## ").append(title).append("\n\n").append(intro).append("\n\n").append(header).append('\n')
+                .append(align).append('\n');
         rows.forEach(r -> b.append(r).append('\n'));
         b.append('\n');
     }
