@@ -29,7 +29,11 @@ for f in "$L"/*.log; do
   case $b in hs_err_*|export.log) continue ;; esac
   totals=$(grep -E 'tests (successful|failed)' "$f" | tr -s ' ' | tr '\n' ' ')
   ran=$(grep -c '^TCK converter=' "$f")
-  if [[ $b == bench-py.log ]]; then echo "bench-py.log: $(grep -E '^Ran ' "$f") $(tail -1 "$f")"
+  if [[ $b == bench-py.log ]]; then
+    # unittest prints "Ran N tests" and OK or FAILED at the end; without them the interpreter died mid-run (onnx
+    # imported twice under a patched sys.modules aborted it in nanobind, 2026-12-05, twentieth session)
+    if grep -q -E '^Ran ' "$f"; then echo "bench-py.log: $(grep -E '^Ran ' "$f") $(tail -1 "$f")"
+    else echo "bench-py.log: FAILED, the Python tests ended before their totals, in test $(grep -c -E '^test_[^ ]+ \(.*\) \.\.\. ' "$f") ($(grep -E '^test_[^ ]+ \(.*\) \.\.\. ' "$f" | tail -1 | cut -d' ' -f1)): $(tail -1 "$f" | cut -c1-200)"; fi
   elif [[ -n $totals ]]; then echo "$b: $totals"
   elif (( ran > 0 )); then
     # a kit process stopped by phase A's end: what it finished is in its TCK lines, the converter it was on is not

@@ -3,7 +3,8 @@
 # a JVM stopped by its time limit is said to be cut off, not FAILED (checks.sh --budget 250, 2026-12-05: model checks
 # killed at phase A's end read as "FAILED, no test ran: Picked up JAVA_TOOL_OPTIONS: ... -XX:ErrorFile=..."); the
 # JVM's "Picked up" banner is never a failure's reason; a crash on the time limit's kill is said to be one; a crash
-# or a failure of its own still reads as before. CI runs this (.ci/run).
+# or a failure of its own still reads as before; the bench's Python tests without their totals are a failure. CI runs
+# this (.ci/run).
 #
 #   bash tools/gpu/test-checks-summary.sh        # exit 1 and one line per broken expectation
 #   SHOW=1 bash tools/gpu/test-checks-summary.sh # and print the summary it made
@@ -38,6 +39,9 @@ done
 rc tck0 124 30 30; rc tck1 134 300 50
 # finished: its totals
 printf '%s\n[         3 tests successful      ]\n[         0 tests failed          ]\n' "$BANNER" > "$L/sparse.log"; rc sparse 0 300 40
+# the bench's Python tests, the interpreter aborted mid-run: no "Ran N tests" line
+printf '%s\n%s\n%s\n' "test_a (t.A.test_a) ... ok" "test_b (t.A.test_b) ... <frozen importlib._bootstrap>:488: RuntimeWarning: nanobind: type 'OpSchema' was already registered!" \
+  'Critical nanobind error: refusing to add duplicate key "Single" to enumeration "onnx.defs.FormalParameterOption"!' > "$L/bench-py.log"
 # a log without an .rc (an older checks.sh's folder): the old wording
 echo "$BANNER" > "$L/legacy.log"
 
@@ -58,6 +62,7 @@ want "tck1.log: cut off at phase A's end after 1 converter(s) (aten::add failure
 want "sparse.log: [ 3 tests successful ] [ 0 tests failed ] "
 want "legacy.log: FAILED, no test ran: no exception in the log (1 lines; a JVM killed by the time limit?)"
 want "warm-up rc=0 at 41s"
+want 'bench-py.log: FAILED, the Python tests ended before their totals, in test 2 (test_b): Critical nanobind error: refusing to add duplicate key "Single" to enumeration "onnx.defs.FormalParameterOption"!'
 never 'Picked up'
 never '^(e2e-resnet50|e2e-vit_b_16|fallback-gpt2_blocks)\.log: FAILED'
 never '^JVM CRASH hs_err_int8_.*time limit'
