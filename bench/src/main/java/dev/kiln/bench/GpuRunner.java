@@ -462,10 +462,10 @@ public final class GpuRunner {
      * Kiln's engine and the ONNX parser's of one model, batch and precision, timed in turns: both loaded in this
      * process, warmed, then one call of each next to the other ({@link #inTurns}), each an event pair around one
      * {@code enqueueV3} as in {@link EngineRun#time}. The peers' own timings ran right after their builds, up to
-     * minutes apart, and per call an engine bound by the host's launches moves with the host's state (one
-     * MobileNetV3-Large engine 0.47-0.70 ms per call in three runs on H100s, twentieth session, where its CUDA-graph
-     * replay moved 10%): their ratio then measures the host between the two timings as much as the engines. In turns,
-     * both see the same host. Writes the Kiln record's {@code turns} ({@code kiln_ms}, {@code onnx_ms}: the medians;
+     * minutes apart, and per call an engine bound by the host's launches moves with the host's state (Kiln's
+     * MobileNetV3-Large batch 1 FP32 engine, built afresh in each run, 0.47-0.70 ms per call in three runs on H100s,
+     * twentieth session, and 0.37-0.41 ms replayed from a CUDA graph): their ratio then measures the host between the
+     * two timings as much as the engines. In turns, both see the same host. Writes the Kiln record's {@code turns} ({@code kiln_ms}, {@code onnx_ms}: the medians;
      * {@code ratio}: the median over pairs of ONNX / Kiln, above 1 Kiln is faster; {@code pairs}) or
      * {@code turns_error}. Needs both peers measured fine and their engines in {@code WORK/engines/}; a pair an earlier
      * call timed is not timed again (unless {@code --redo}). Returns whether it tried.
