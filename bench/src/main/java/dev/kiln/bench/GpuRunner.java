@@ -72,6 +72,14 @@ public final class GpuRunner {
         String key() {
             return model + "_b" + batch;
         }
+
+        /**
+         * Where groups {@code kiln} and {@code onnx} leave {@code peer}'s engine ({@code kiln-fp16}, {@code onnx-trt-fp32},
+         * ...) in the work folder's {@code engines/}, and where group {@code turns} and {@code Main kernels} read it.
+         */
+        Path engineFile(Path engines, String peer) {
+            return engines.resolve(key() + "-" + peer + ".engine");
+        }
     }
 
     /** Reads the manifest, keeping the models and batches the arguments select. */
@@ -234,7 +242,7 @@ public final class GpuRunner {
             Kiln.build(Kiln.load(pt2), s);
             rec.put("compile_warm_s", seconds(t1));
         }
-        Path engineFile = Files.createDirectories(args.work().resolve("engines")).resolve(e.key() + "-" + peer + ".engine");
+        Path engineFile = e.engineFile(Files.createDirectories(args.work().resolve("engines")), peer);
         Engine.writeAtomically(engineFile, built.plan());
         measure(e, rec, built.plan(), npz, engineFile);
     }
@@ -273,9 +281,8 @@ public final class GpuRunner {
         }
         OnnxEngineBuilder.Built b = OnnxEngineBuilder.build(models.resolve(file), cache);
         rec.put(seeded ? "build_seeded_s" : "build_s", round(b.seconds(), 2));
-        // kept beside Kiln's, for the kernel profiles (Main kernels)
-        Engine.writeAtomically(Files.createDirectories(args.work().resolve("engines")).resolve(e.key() + "-onnx-trt-" + prec + ".engine"),
-                b.plan());
+        // kept beside Kiln's, for group turns and the kernel profiles (Main kernels)
+        Engine.writeAtomically(e.engineFile(Files.createDirectories(args.work().resolve("engines")), "onnx-trt-" + prec), b.plan());
         measure(e, rec, b.plan(), npz, null);
     }
 
@@ -477,8 +484,8 @@ public final class GpuRunner {
         }
         kiln.remove(List.of("turns", "turns_error"));
         Path engines = args.work().resolve("engines");
-        Path kilnFile = engines.resolve(e.key() + "-kiln-" + prec + ".engine");
-        Path onnxFile = engines.resolve(e.key() + "-onnx-trt-" + prec + ".engine");
+        Path kilnFile = e.engineFile(engines, "kiln-" + prec);
+        Path onnxFile = e.engineFile(engines, "onnx-trt-" + prec);
         try {
             if (System.nanoTime() > deadlineNanos) {
                 throw new KilnException("the run's deadline (--deadline " + args.deadline() + " s) had passed");

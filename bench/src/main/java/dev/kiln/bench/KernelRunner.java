@@ -41,7 +41,7 @@ final class KernelRunner {
             Map<String, ConstantTensor> npz = null;
             for (String prec : a.precisions()) {
                 for (String peer : List.of("kiln-" + prec, "onnx-trt-" + prec)) {
-                    Path file = engines.resolve(e.key() + "-" + peer + ".engine");
+                    Path file = e.engineFile(engines, peer);
                     if (!Files.isRegularFile(file)) {
                         continue;
                     }
@@ -82,7 +82,7 @@ final class KernelRunner {
         for (GpuRunner.Entry e : entries) {
             for (String prec : precisions) {
                 for (String peer : List.of("kiln-" + prec, "onnx-trt-" + prec)) {
-                    if (Files.isRegularFile(engines.resolve(e.key() + "-" + peer + ".engine"))) {
+                    if (Files.isRegularFile(e.engineFile(engines, peer))) {
                         return;
                     }
                 }
