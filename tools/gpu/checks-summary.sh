@@ -33,7 +33,10 @@ for f in "$L"/*.log; do
     # unittest prints "Ran N tests" and OK or FAILED at the end; without them the interpreter died mid-run (onnx
     # imported twice under a patched sys.modules aborted it in nanobind, 2026-12-05, twentieth session)
     if grep -q -E '^Ran ' "$f"; then echo "bench-py.log: $(grep -E '^Ran ' "$f") $(tail -1 "$f")"
-    else echo "bench-py.log: FAILED, the Python tests ended before their totals, in test $(grep -c -E '^test_[^ ]+ \(.*\) \.\.\. ' "$f") ($(grep -E '^test_[^ ]+ \(.*\) \.\.\. ' "$f" | tail -1 | cut -d' ' -f1)): $(tail -1 "$f" | cut -c1-200)"; fi
+    else
+      started=$(grep -E '^test_[^ ]+ \(.*\) \.\.\. ' "$f")   # unittest -v: "test_x (module.Class.test_x) ... "
+      echo "bench-py.log: FAILED, the Python tests ended before their totals, in test $(grep -c . <<< "$started") ($(tail -1 <<< "$started" | cut -d' ' -f1)): $(tail -1 "$f" | cut -c1-200)"
+    fi
   elif [[ -n $totals ]]; then echo "$b: $totals"
   elif (( ran > 0 )); then
     # a kit process stopped by phase A's end: what it finished is in its TCK lines, the converter it was on is not
