@@ -67,6 +67,7 @@ public final class Report {
             modelTable(b, e.getKey(), e.getValue());
         }
         graphTable(b, merged);
+        autotuneGraphTable(b, merged);
         turnsTable(b, merged);
         kilnTable(b, merged);
         problems(b, merged);
@@ -208,6 +209,42 @@ public final class Report {
                 + "\"Kiln ×\" = ONNX median / Kiln median (above 1: Kiln is faster).",
                 "| model | batch | precision | Kiln graph ms | ONNX graph ms | Kiln × (graph) | Kiln stream ms | ONNX stream ms | Kiln × (stream) |",
                 "|---|---:|---|---:|---:|---:|---:|---:|---:|", rows);
+    }
+
+    /**
+     * Kiln's engine replayed from a CUDA graph beside torch.compile's {@code max-autotune}, whose mode replays CUDA
+     * graphs itself ({@code torch._inductor.list_mode_options("max-autotune")} sets {@code triton.cudagraphs}; the
+     * autotune rows' {@code mode_options} say so where the run recorded them): both without a host launch per kernel,
+     * what a caller of {@code CompiledModule.useCudaGraphs(true)} gets. Where the per-call timing is host-bound (small
+     * batches) the models' tables compare Kiln's per-layer launches with a graph replay; this table compares like
+     * with like.
+     */
+    private static void autotuneGraphTable(StringBuilder b, JsonNode merged) {
+        List<JsonNode> all = listOf(merged.path("measurements"));
+        List<String> rows = new ArrayList<>();
+        for (JsonNode m : all) {
+            String peer = m.path("peer").asText();
+            if (!peer.startsWith("kiln-") || BenchArgs.FP32_ACC_PEER.equals(peer) || !ok(m)
+                    || !Double.isFinite(graphMedian(m))) {
+                continue;
+            }
+            String prec = m.path("precision").asText(precisionOf(peer));
+            JsonNode autotune = find(all, m.path("model").asText(), m.path("batch").asInt(), "autotune-" + prec);
+            if (!ok(autotune)) {
+                continue;
+            }
+            rows.add("| " + m.path("model").asText() + " | " + m.path("batch").asInt() + " | " + prec
+                    + " | " + ms(graphMedian(m)) + " | " + ms(median(autotune)) + " | " + ratio(median(autotune) / graphMedian(m))
+                    + " | " + ms(median(m)) + " | " + ratio(median(autotune) / median(m)) + " |");
+        }
+        table(b, "Kiln from a CUDA graph against max-autotune",
+                "torch.compile's max-autotune mode replays CUDA graphs (its mode options set triton.cudagraphs), so "
+                + "its per-call time has no host launch per kernel; Kiln's per-call time (the tables above) launches "
+                + "each layer's kernels, and at small batches the host bounds it. Here Kiln's engine replayed from a "
+                + "CUDA graph (what CompiledModule.useCudaGraphs(true) does for each engine) beside the same max-autotune row. "
+                + "Median ms; \"Kiln ×\" = max-autotune median / Kiln median (above 1: Kiln is faster).",
+                "| model | batch | precision | Kiln graph ms | max-autotune ms | Kiln × (graph) | Kiln stream ms | Kiln × (stream) |",
+                "|---|---:|---|---:|---:|---:|---:|---:|", rows);
     }
 
     /**

@@ -140,6 +140,33 @@ class ReportTest {
     }
 
     @Test
+    void maxAutotuneWhichReplaysCudaGraphsIsSetBesideKilnFromACudaGraph() {
+        ObjectNode torch = Results.empty("torch");
+        Results.put(torch, m("efficientnet_b0", 1, "autotune-fp32", 0.896));
+        Results.put(torch, m("efficientnet_b0", 1, "autotune-fp16", 1.243));
+        Results.put(torch, m("efficientnet_b0", 32, "autotune-fp32", 3.247));
+        ObjectNode failed = m("efficientnet_b0", 32, "autotune-fp16", 1);
+        failed.put("status", "skipped").put("error", "timed out after 310 s");
+        Results.put(torch, failed);
+        ObjectNode kiln = Results.empty("kiln");
+        Results.put(kiln, withGraph(m("efficientnet_b0", 1, "kiln-fp32", 0.988), 0.590));
+        Results.put(kiln, withGraph(m("efficientnet_b0", 1, "kiln-fp16", 0.896), 0.425));
+        Results.put(kiln, m("efficientnet_b0", 32, "kiln-fp32", 2.901));  // no graph group: no row
+        Results.put(kiln, withGraph(m("efficientnet_b0", 32, "kiln-fp16", 1.5), 1.4));  // no autotune to set beside
+        Results.put(kiln, withGraph(m("efficientnet_b0", 1, BenchArgs.FP32_ACC_PEER, 1.4), 1.3));
+        String md = Report.markdown(Results.merge(List.of(torch, kiln)));
+        assertThat(md).contains("## Kiln from a CUDA graph against max-autotune");
+        // per call Kiln's host-bound 0.988 ms reads slower than max-autotune's graph replay; from a graph, 1.52x faster
+        assertThat(md).contains("| efficientnet_b0 | 1 | fp32 | 0.590 | 0.896 | 1.52× | 0.988 | 0.91× |");
+        assertThat(md).contains("| efficientnet_b0 | 1 | fp16 | 0.425 | 1.243 | 2.92× | 0.896 | 1.39× |");
+        String section = md.substring(md.indexOf("## Kiln from a CUDA graph against max-autotune"));
+        section = section.substring(0, section.indexOf("\n## "));
+        assertThat(section).doesNotContain("| efficientnet_b0 | 32 |").doesNotContain("fp32 acc");
+        // runs without autotune or without graphs have no such table
+        assertThat(Report.markdown(sample())).doesNotContain("against max-autotune");
+    }
+
+    @Test
     void turnsTablePutsThePairedRatioBesideTheRatioOfTheTwoTimingsApart() {
         ObjectNode kiln = Results.empty("kiln");
         ObjectNode k1 = m("mobilenet", 1, "kiln-fp32", 0.702);
