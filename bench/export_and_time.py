@@ -317,6 +317,9 @@ def measure(peer, model, inputs, refs, batch, a, clock, half=False, compile_mode
             torch._dynamo.reset()
             kwargs = {} if compile_mode == "default" else {"mode": compile_mode}
             m = torch.compile(m, **kwargs)
+            opts = mode_options(compile_mode)
+            if opts is not None:
+                rec["mode_options"] = opts
             t0 = time.time()
             with torch.no_grad():
                 m(*xs)
@@ -604,6 +607,19 @@ def inductor_debug_log():
     print(f"inductor: compile_threads={config.compile_threads} worker_start_method={getattr(config, 'worker_start_method', '?')} "
           f"cpus={affinity} TORCHINDUCTOR_COMPILE_THREADS={os.environ.get('TORCHINDUCTOR_COMPILE_THREADS', '')}",
           file=sys.stderr, flush=True)
+
+
+def mode_options(mode):
+    """What torch.compile's mode sets in Inductor's config (torch._inductor.list_mode_options), for the peer's record:
+    "max-autotune" sets triton.cudagraphs besides max_autotune, so its per-call time is a CUDA-graph replay with no
+    host launch per kernel, unlike the default mode's, eager's and Kiln's per-call rows (bench/README.md, "How it
+    measures"). None where this torch cannot say."""
+    try:
+        from torch._inductor import list_mode_options
+        return {str(k): v for k, v in dict(list_mode_options(mode)).items()}
+    except Exception as e:  # noqa: BLE001 - a record without it says less, nothing more
+        print(f"mode options of {mode!r}: not known ({type(e).__name__}: {e})", file=sys.stderr, flush=True)
+        return None
 
 
 def inductor_pool(how):

@@ -1,6 +1,6 @@
 """Tests of bench/export_and_time.py without torch.
 
-ExportOnnxTest, CompileWorkersTest, SummaryLineTest, RunPoolTest, InductorPoolTest, EnvironmentTest, ResumeTest and AutotuningCarryTest need nothing but Python (CI runs them: .ci/run);
+ExportOnnxTest, CompileWorkersTest, SummaryLineTest, RunPoolTest, InductorPoolTest, ModeOptionsTest, EnvironmentTest, ResumeTest and AutotuningCarryTest need nothing but Python (CI runs them: .ci/run);
 OnnxProblemTest needs the onnx package, which the GPU machine has (tools/gpu/checks.sh runs the whole file there).
 """
 import argparse
@@ -394,6 +394,37 @@ class InductorPoolTest(unittest.TestCase):
             self.assertEqual(bench.inductor_pool("split"), "auto")
         self.assertIn("inductor-pool split: this torch lacks", err.getvalue())
         self.assertIn("AlgorithmSelectorCache", err.getvalue())
+
+
+class ModeOptionsTest(unittest.TestCase):
+    """The compile peers' records say what their mode set (a stand-in torch._inductor; no torch here)."""
+
+    def with_inductor(self, list_mode_options=None):
+        import types
+        from unittest import mock
+        torch, inductor = types.ModuleType("torch"), types.ModuleType("torch._inductor")
+        if list_mode_options is not None:
+            inductor.list_mode_options = list_mode_options
+        torch._inductor = inductor
+        patch = mock.patch.dict(sys.modules, {"torch": torch, "torch._inductor": inductor})
+        patch.start()
+        self.addCleanup(patch.stop)
+
+    def test_max_autotune_says_it_replays_cuda_graphs_and_default_sets_nothing(self):
+        modes = {"default": {}, "max-autotune": {"max_autotune": True, "triton.cudagraphs": True}}
+        self.with_inductor(lambda mode=None: modes[mode])
+        self.assertEqual(bench.mode_options("max-autotune"), {"max_autotune": True, "triton.cudagraphs": True})
+        self.assertEqual(bench.mode_options("default"), {})
+        json.dumps(bench.mode_options("max-autotune"))  # goes into torch.json as it is
+
+    def test_a_torch_that_cannot_say_leaves_the_record_without_it(self):
+        import contextlib
+        import io
+        self.with_inductor()
+        err = io.StringIO()
+        with contextlib.redirect_stderr(err):
+            self.assertIsNone(bench.mode_options("max-autotune"))
+        self.assertIn("mode options of 'max-autotune': not known (ImportError", err.getvalue())
 
 
 class EnvironmentTest(unittest.TestCase):
