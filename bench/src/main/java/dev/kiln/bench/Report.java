@@ -55,7 +55,10 @@ public final class Report {
         b.append("Latency: CUDA events around one call, synchronized every iteration, inputs already on the GPU, "
                 + "after warm-up; median and p99 (nearest rank) in ms. Throughput: back-to-back calls, items/s. "
                 + "\"× eager\" = eager FP32 median / peer median. \"Kiln ×\" = peer median / Kiln median at the "
-                + "peer's precision (above 1: Kiln is faster). rel L2 = ‖out − ref‖/‖ref‖ against eager FP32 "
+                + "peer's precision (above 1: Kiln is faster); beside it, where measured, \"(turns …)\" for the ONNX "
+                + "engine: the two engines timed call by call in turns in one process, the per-call ratio to quote; "
+                + "\"(graph …)\" for max-autotune, which replays CUDA graphs: against Kiln's engine captured in a CUDA "
+                + "graph (tables below). rel L2 = ‖out − ref‖/‖ref‖ against eager FP32 "
                 + "(TF32 off). GPU MiB: PyTorch peers torch.cuda.max_memory_allocated; TensorRT peers the "
                 + "cudaMemGetInfo drop for engine + context + I/O.\n\n");
 
@@ -95,7 +98,7 @@ public final class Report {
                 double med = median(m);
                 String speedup = ok(eager) ? ratio(median(eager) / med) : "";
                 JsonNode kiln = find(ms, batch, "kiln-" + m.path("precision").asText(precisionOf(peer)));
-                String kilnX = ok(kiln) && !peer.startsWith("kiln-") ? ratio(med / median(kiln)) : "";
+                String kilnX = ok(kiln) && !peer.startsWith("kiln-") ? ratio(med / median(kiln)) + alsoLikeForLike(peer, med, kiln) : "";
                 b.append("| ").append(batch)
                         .append(" | ").append(peer)
                         .append(" | ").append(ms(med))
@@ -111,6 +114,22 @@ public final class Report {
         b.append('\n');
         unsteady(b, ms);
         provenance(b, ms, batches);
+    }
+
+    /**
+     * The like-for-like ratio beside a Kiln × cell, where the run measured one: for the ONNX engine, the two engines
+     * timed in turns in one process ({@code turns}; timed apart, a host-bound engine's per-call time moved by a third
+     * in the twenty-first session's runs); for {@code max-autotune}, which replays CUDA graphs, Kiln's engine replayed
+     * from a CUDA graph ({@code graph}). Empty otherwise.
+     */
+    private static String alsoLikeForLike(String peer, double peerMedian, JsonNode kiln) {
+        if (peer.startsWith("onnx-trt-") && Double.isFinite(kiln.path("turns").path("ratio").asDouble(Double.NaN))) {
+            return " (turns " + ratio(kiln.path("turns").path("ratio").asDouble()) + ")";
+        }
+        if (peer.startsWith("autotune-") && Double.isFinite(graphMedian(kiln))) {
+            return " (graph " + ratio(peerMedian / graphMedian(kiln)) + ")";
+        }
+        return "";
     }
 
     /** A median this many times the fastest sample or more marks a peer whose samples did not settle. */

@@ -158,6 +158,9 @@ class ReportTest {
         assertThat(md).contains("## Kiln from a CUDA graph against max-autotune");
         // per call Kiln's host-bound 0.988 ms reads slower than max-autotune's graph replay; from a graph, 1.52x faster
         assertThat(md).contains("| efficientnet_b0 | 1 | fp32 | 0.590 | 0.896 | 1.52× | 0.988 | 0.91× |");
+        // the model's own table carries the graph ratio beside the per-call one, where Kiln has a graph row
+        assertThat(md).contains("| 1 | autotune-fp32 | 0.896 | 0.986 | 1116 |  | 0.91× (graph 1.52×) |");
+        assertThat(md).contains("| 32 | autotune-fp32 | 3.247 | 3.572 | 9855 |  | 1.12× |");
         assertThat(md).contains("| efficientnet_b0 | 1 | fp16 | 0.425 | 1.243 | 2.92× | 0.896 | 1.39× |");
         String section = md.substring(md.indexOf("## Kiln from a CUDA graph against max-autotune"));
         section = section.substring(0, section.indexOf("\n## "));
@@ -180,6 +183,9 @@ class ReportTest {
         // timed apart Kiln read 0.76x the parser; in turns, the same two engines 1.02x
         assertThat(md).contains("| mobilenet | 1 | fp32 | 0.520 | 0.533 | 1.02× | 300 | 0.76× |");
         assertThat(md).contains("| mobilenet | 32 | fp16 | not timed: the run's deadline had passed | | | | 0.97× |");
+        // the model's own table carries the turns ratio beside the ratio apart, where the two were timed in turns
+        assertThat(md).contains("| 1 | onnx-trt-fp32 | 0.533 | 0.586 | 1876 |  | 0.76× (turns 1.02×) |");
+        assertThat(md).contains("| 32 | onnx-trt-fp16 | 0.806 | 0.887 | 39702 |  | 0.97× |");
         // runs without the turns group have no such table
         assertThat(Report.markdown(sample())).doesNotContain("timed in turns");
     }
