@@ -321,6 +321,8 @@ public final class GpuRunner {
         lat.put("min", t.latencyMs().min());
         lat.put("n", t.latencyMs().n());
         rec.put("throughput", t.throughput());
+        // read right after the loop: whether the GPU ran these samples at its full clock
+        GpuClock.read().ifPresent(c -> rec.set("sm_clock", c));
     }
 
     /**
@@ -498,6 +500,7 @@ public final class GpuRunner {
                     o.sampleMs(ev);
                 }
                 double[][] t = inTurns(() -> k.sampleMs(ev), () -> o.sampleMs(ev), args.iters(), args.maxSeconds());
+                java.util.Optional<ObjectNode> clock = GpuClock.read();
                 double[] ratios = new double[t[0].length];
                 for (int i = 0; i < ratios.length; i++) {
                     ratios[i] = t[1][i] / t[0][i];
@@ -507,6 +510,7 @@ public final class GpuRunner {
                 turns.put("onnx_ms", round(Stats.of(t[1]).median(), 4));
                 turns.put("ratio", round(Stats.of(ratios).median(), 4));
                 turns.put("pairs", ratios.length);
+                clock.ifPresent(c -> turns.set("sm_clock", c));
                 System.out.printf(Locale.ROOT, "KILN-BENCH turns %s %s: kiln %.3f ms, onnx-trt %.3f ms, Kiln %.2fx (%d pairs)%n",
                         e.key(), prec, turns.path("kiln_ms").asDouble(), turns.path("onnx_ms").asDouble(),
                         turns.path("ratio").asDouble(), ratios.length);

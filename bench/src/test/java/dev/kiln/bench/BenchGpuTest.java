@@ -80,6 +80,11 @@ class BenchGpuTest {
             double ratio = Stats.of(t[1]).median() / Stats.of(t[0]).median();
             System.out.printf("BENCH-GPU turns cnn pairs=%d a_ms=%.4f b_ms=%.4f ratio=%.2f%n", t[0].length,
                     Stats.of(t[0]).median(), Stats.of(t[1]).median(), ratio);
+            // the runner puts the GPU's clock beside each timing: on a GPU machine NVML answers
+            com.fasterxml.jackson.databind.node.ObjectNode clock = GpuClock.read().orElseThrow();
+            System.out.printf("BENCH-GPU clock %s%n", clock);
+            assertThat(clock.path("mhz").asInt()).isPositive();
+            assertThat(clock.path("max_mhz").asInt()).isGreaterThanOrEqualTo(clock.path("mhz").asInt());
             // the same engine twice: in turns neither side is favoured
             assertThat(ratio).isBetween(0.5, 2.0);
             assertThat(Accuracy.relL2(b.outputs().get(0), npz.get("y0"))).isLessThan(1e-4);
