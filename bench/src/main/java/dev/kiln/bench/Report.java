@@ -148,7 +148,7 @@ public final class Report {
             double min = m.path("latency_ms").path("min").asDouble(Double.NaN);
             if (ok(m) && min > 0 && median(m) >= UNSTEADY * min) {
                 found.add("batch " + m.path("batch").asInt() + " " + m.path("peer").asText() + " (fastest " + ms(min) + ", median "
-                        + ms(median(m)) + " ms)");
+                        + ms(median(m)) + " ms" + clock(m) + ")");
             }
         }
         if (!found.isEmpty()) {
@@ -156,6 +156,21 @@ public final class Report {
                     + "median depends on the host's state, so their ratios say less than the others): ")
                     .append(String.join(", ", found)).append(".\n\n");
         }
+    }
+
+    /**
+     * The GPU's SM clock the runner read right after the row's timing loop ({@code sm_clock}, since the twenty-first
+     * session), with NVML's reasons for a lower one: whether the GPU or the host moved; empty for rows without it.
+     */
+    static String clock(JsonNode m) {
+        JsonNode c = m.path("sm_clock");
+        if (!c.has("mhz")) {
+            return "";
+        }
+        List<String> reasons = new ArrayList<>();
+        c.path("reasons").forEach(r -> reasons.add(r.asText()));
+        return "; SM clock after the loop " + c.path("mhz").asInt() + " of " + c.path("max_mhz").asInt() + " MHz"
+                + (reasons.isEmpty() ? "" : ", " + String.join(", ", reasons));
     }
 
     /**

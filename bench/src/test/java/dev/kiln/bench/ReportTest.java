@@ -256,10 +256,17 @@ class ReportTest {
         ObjectNode r50 = m("resnet50", 1, "eager-fp32", 3.0);
         r50.with("latency_ms").put("min", 2.9);
         Results.put(torch, r50);
-        String md = Report.markdown(Results.merge(List.of(torch)));
+        ObjectNode kiln = Results.empty("kiln");
+        ObjectNode hostBound = m("bert_base", 1, "kiln-fp16", 0.9);
+        hostBound.with("latency_ms").put("min", 0.55);
+        hostBound.putObject("sm_clock").put("mhz", 1755).put("max_mhz", 1980).putArray("reasons").add("gpu_idle");
+        Results.put(kiln, hostBound);
+        String md = Report.markdown(Results.merge(List.of(torch, kiln)));
         String bert = section(md, "## bert_base");
         assertThat(bert).contains("Unsteady samples (median 1.5× the fastest sample or more;")
-                .contains(": batch 1 eager-fp32 (fastest 5.380, median 11.11 ms).");
+                .contains(": batch 1 eager-fp32 (fastest 5.380, median 11.11 ms), ")
+                // the GPU's clock read after the loop, where the runner recorded it
+                .contains("batch 1 kiln-fp16 (fastest 0.550, median 0.900 ms; SM clock after the loop 1755 of 1980 MHz, gpu_idle).");
         assertThat(bert).doesNotContain("eager-fp16 (fastest").doesNotContain("compile-fp32 (fastest");
         assertThat(section(md, "## resnet50")).doesNotContain("Unsteady");
     }
