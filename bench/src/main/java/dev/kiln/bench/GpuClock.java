@@ -63,7 +63,7 @@ final class GpuClock {
             c.put("max_mhz", max[0]);
             reasonNames(reasons[0]).forEach(c.putArray("reasons")::add);
             return Optional.of(c);
-        } catch (Throwable t) { // an UnsatisfiedLinkError where the driver's NVML is missing: a reading less, no more
+        } catch (RuntimeException | LinkageError t) { // UnsatisfiedLinkError without the driver's NVML: a reading less, no more
             unavailable = t.toString();
             LOG.warn("the GPU's clock is not recorded beside the latencies: {}", unavailable);
             return Optional.empty();
@@ -81,7 +81,10 @@ final class GpuClock {
         return names;
     }
 
-    /** NVML's handle of the current CUDA device, found by its PCI bus id (NVML counts devices without CUDA_VISIBLE_DEVICES). */
+    /**
+     * NVML's handle of the current CUDA device, found by its PCI bus id (NVML counts devices without CUDA_VISIBLE_DEVICES).
+     * NVML stays initialized for the rest of the process: the handle is NVML's own and needs no freeing.
+     */
     private static nvmlDevice_st open() {
         check(nvml.nvmlInit_v2(), "initializing NVML");
         int[] dev = new int[1];
