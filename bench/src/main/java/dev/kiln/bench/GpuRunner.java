@@ -500,7 +500,7 @@ public final class GpuRunner {
                     o.sampleMs(ev);
                 }
                 double[][] t = inTurns(() -> k.sampleMs(ev), () -> o.sampleMs(ev), args.iters(), args.maxSeconds());
-                java.util.Optional<ObjectNode> clock = GpuClock.read();
+                Optional<ObjectNode> clock = GpuClock.read();
                 double[] ratios = new double[t[0].length];
                 for (int i = 0; i < ratios.length; i++) {
                     ratios[i] = t[1][i] / t[0][i];

@@ -223,7 +223,7 @@ public final class Report {
                 continue;
             }
             String prec = m.path("precision").asText(precisionOf(peer));
-            JsonNode onnx = find(all, m.path("model").asText(), m.path("batch").asInt(), "onnx-trt-" + prec);
+            JsonNode onnx = peerBeside(all, m, "onnx-trt-" + prec);
             boolean onnxOk = ok(onnx);
             if (!m.has("graph") && !m.has("graph_error") && !(onnxOk && (onnx.has("graph") || onnx.has("graph_error")))) {
                 continue;
@@ -263,7 +263,7 @@ public final class Report {
                 continue;
             }
             String prec = m.path("precision").asText(precisionOf(peer));
-            JsonNode autotune = find(all, m.path("model").asText(), m.path("batch").asInt(), "autotune-" + prec);
+            JsonNode autotune = peerBeside(all, m, "autotune-" + prec);
             if (!ok(autotune)) {
                 continue;
             }
@@ -295,7 +295,7 @@ public final class Report {
                 continue;
             }
             String prec = m.path("precision").asText(precisionOf(peer));
-            JsonNode onnx = find(all, m.path("model").asText(), m.path("batch").asInt(), "onnx-trt-" + prec);
+            JsonNode onnx = peerBeside(all, m, "onnx-trt-" + prec);
             String apart = ratio((ok(onnx) ? median(onnx) : Double.NaN) / median(m));
             String head = "| " + m.path("model").asText() + " | " + m.path("batch").asInt() + " | " + precisionLabel(m, prec);
             if (m.has("turns_error")) {
@@ -367,14 +367,12 @@ public final class Report {
         b.append("| model | batch | precision | cold s | warm s | load s | ONNX build s | torch.compile s | max-autotune s "
                 + "| engine MiB | Kiln layers | ONNX layers | forward µs | bare µs | overhead µs | paired µs |\n");
         b.append("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        List<JsonNode> all = listOf(merged.path("measurements"));
         for (JsonNode m : rows) {
             String prec = m.path("precision").asText();
-            JsonNode onnx = find(listOf(merged.path("measurements")), m.path("model").asText(), m.path("batch").asInt(),
-                    "onnx-trt-" + prec);
-            JsonNode compiled = find(listOf(merged.path("measurements")), m.path("model").asText(), m.path("batch").asInt(),
-                    "compile-" + prec);
-            JsonNode autotuned = find(listOf(merged.path("measurements")), m.path("model").asText(), m.path("batch").asInt(),
-                    "autotune-" + prec);
+            JsonNode onnx = peerBeside(all, m, "onnx-trt-" + prec);
+            JsonNode compiled = peerBeside(all, m, "compile-" + prec);
+            JsonNode autotuned = peerBeside(all, m, "autotune-" + prec);
             JsonNode ov = m.path("overhead");
             b.append("| ").append(m.path("model").asText())
                     .append(" | ").append(m.path("batch").asInt())
@@ -513,6 +511,11 @@ public final class Report {
             }
         }
         return null;
+    }
+
+    /** {@code peer}'s measurement of the same model and batch as {@code row} (a Kiln row's counterpart), or null. */
+    private static JsonNode peerBeside(List<JsonNode> all, JsonNode row, String peer) {
+        return find(all, row.path("model").asText(), row.path("batch").asInt(), peer);
     }
 
     private static List<JsonNode> listOf(JsonNode arr) {
