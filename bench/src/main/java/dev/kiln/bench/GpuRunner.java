@@ -182,7 +182,7 @@ public final class GpuRunner {
         }
         double left = (deadlineNanos - System.nanoTime()) / 1e9;
         Optional<String> wontFinish = PeerCost.wontFinish(result.path("measurements"), e.model(), e.batch(), peer, left,
-                args.sharedCache() && args.seedCaches().isEmpty());
+                args.sharedCache() && args.seedCaches().isEmpty(), result.path("env").path("gpu").asText(""));
         if (left <= 0) {
             rec.put("status", "skipped");
             rec.put("error", "the run's deadline (--deadline " + args.deadline() + " s) had passed");

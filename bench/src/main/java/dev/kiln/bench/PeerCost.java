@@ -26,18 +26,28 @@ final class PeerCost {
     static final double TIMING_S = 15;
     /**
      * The slowest cold TensorRT build (Kiln's or the parser's, any batch) of each bench model at each precision in
-     * the committed runs ({@code bench/results/2026-12-05-h200-s10-all.json}, H200;
-     * {@code 2026-12-05-h100-s11-gpt2.json}, H100), in seconds: the guide for a work folder that has measured nothing
-     * of the model yet. Without it the first call of the eleventh session expected 130 s for each of the GPT-2
-     * blocks' FP16 builds, skipped them with 115 s left, and they took 14 s each in the next call.
+     * the committed runs, in seconds, by the kind of GPU that built it: the guide for a work folder that has
+     * measured nothing of the model yet. H200: {@code bench/results/2026-12-05-h200-s10-all.json} (the GPT-2 blocks
+     * from {@code 2026-12-05-h100-s11-gpt2.json}, an H100). H100: {@code 2026-12-05-h100-s22-all.json}, where the
+     * H200's figures had the first call of each block skip its FP16 builds (ViT-B/16: 199 s expected with 155 s
+     * left; they took 49 s each in the next call). Without a guide the first call of the eleventh session expected
+     * 130 s for each of the GPT-2 blocks' FP16 builds, skipped them with 115 s left, and they took 14 s each.
      */
-    static final java.util.Map<String, Double> EARLIER_BUILDS_S = java.util.Map.ofEntries(
-            java.util.Map.entry("resnet50/fp32", 17.2), java.util.Map.entry("resnet50/fp16", 51.4),
-            java.util.Map.entry("efficientnet_b0/fp32", 48.3), java.util.Map.entry("efficientnet_b0/fp16", 124.6),
-            java.util.Map.entry("mobilenet_v3_large/fp32", 39.2), java.util.Map.entry("mobilenet_v3_large/fp16", 97.5),
-            java.util.Map.entry("vit_b_16/fp32", 11.9), java.util.Map.entry("vit_b_16/fp16", 122.7),
-            java.util.Map.entry("bert_base/fp32", 6.4), java.util.Map.entry("bert_base/fp16", 102.3),
-            java.util.Map.entry("gpt2_blocks/fp32", 8.0), java.util.Map.entry("gpt2_blocks/fp16", 14.3));
+    static final java.util.Map<String, java.util.Map<String, Double>> EARLIER_BUILDS_S = java.util.Map.of(
+            "H200", java.util.Map.ofEntries(
+                    java.util.Map.entry("resnet50/fp32", 17.2), java.util.Map.entry("resnet50/fp16", 51.4),
+                    java.util.Map.entry("efficientnet_b0/fp32", 48.3), java.util.Map.entry("efficientnet_b0/fp16", 124.6),
+                    java.util.Map.entry("mobilenet_v3_large/fp32", 39.2), java.util.Map.entry("mobilenet_v3_large/fp16", 97.5),
+                    java.util.Map.entry("vit_b_16/fp32", 11.9), java.util.Map.entry("vit_b_16/fp16", 122.7),
+                    java.util.Map.entry("bert_base/fp32", 6.4), java.util.Map.entry("bert_base/fp16", 102.3),
+                    java.util.Map.entry("gpt2_blocks/fp32", 8.0), java.util.Map.entry("gpt2_blocks/fp16", 14.3)),
+            "H100", java.util.Map.ofEntries(
+                    java.util.Map.entry("resnet50/fp32", 13.2), java.util.Map.entry("resnet50/fp16", 50.1),
+                    java.util.Map.entry("efficientnet_b0/fp32", 52.2), java.util.Map.entry("efficientnet_b0/fp16", 120.6),
+                    java.util.Map.entry("mobilenet_v3_large/fp32", 37.5), java.util.Map.entry("mobilenet_v3_large/fp16", 100.9),
+                    java.util.Map.entry("vit_b_16/fp32", 9.6), java.util.Map.entry("vit_b_16/fp16", 73.3),
+                    java.util.Map.entry("bert_base/fp32", 3.7), java.util.Map.entry("bert_base/fp16", 66.9),
+                    java.util.Map.entry("gpt2_blocks/fp32", 8.0), java.util.Map.entry("gpt2_blocks/fp16", 12.7)));
     /** Margin on {@link #EARLIER_BUILDS_S}: another GPU or TensorRT's tactic timing may build slower. */
     static final double EARLIER_MARGIN = 1.5;
 
@@ -88,10 +98,21 @@ final class PeerCost {
         return peer.endsWith("fp16") || peer.endsWith("bf16") ? DEFAULT_FP16_S : DEFAULT_FP32_S;
     }
 
-    /** What earlier sessions' builds of {@code model} at {@code peer}'s precision suggest, with margin and timing; empty for other models. */
-    static OptionalDouble earlierSeconds(String model, String peer) {
-        Double s = EARLIER_BUILDS_S.get(model + "/" + peer.substring(peer.lastIndexOf('-') + 1));
-        return s == null ? OptionalDouble.empty() : OptionalDouble.of(s * EARLIER_MARGIN + TIMING_S);
+    /**
+     * What earlier sessions' builds of {@code model} at {@code peer}'s precision suggest, with margin and timing, on
+     * {@code gpu} (the device's name, e.g. "NVIDIA H100 80GB HBM3"): that kind's figure where {@link #EARLIER_BUILDS_S}
+     * has one, else the slowest of all kinds; empty for other models.
+     */
+    static OptionalDouble earlierSeconds(String gpu, String model, String peer) {
+        String key = model + "/" + peer.substring(peer.lastIndexOf('-') + 1);
+        OptionalDouble s = EARLIER_BUILDS_S.entrySet().stream()
+                .filter(kind -> gpu.contains(kind.getKey()) && kind.getValue().containsKey(key))
+                .mapToDouble(kind -> kind.getValue().get(key))
+                .findFirst();
+        if (s.isEmpty()) {
+            s = EARLIER_BUILDS_S.values().stream().filter(m -> m.containsKey(key)).mapToDouble(m -> m.get(key)).max();
+        }
+        return s.isEmpty() ? s : OptionalDouble.of(s.getAsDouble() * EARLIER_MARGIN + TIMING_S);
     }
 
     /**
@@ -99,14 +120,17 @@ final class PeerCost {
      * measurement), or empty when it is expected to finish in time.
      */
     static Optional<String> wontFinish(JsonNode measurements, String model, int batch, String peer, double leftSeconds) {
-        return wontFinish(measurements, model, batch, peer, leftSeconds, false);
+        return wontFinish(measurements, model, batch, peer, leftSeconds, false, "");
     }
 
-    /** As {@link #wontFinish(JsonNode, String, int, String, double)}, with the ONNX builds sharing Kiln's timing caches or not. */
+    /**
+     * As {@link #wontFinish(JsonNode, String, int, String, double)}, with the ONNX builds sharing Kiln's timing caches
+     * or not, on {@code gpu} (the device's name; "" when unknown).
+     */
     static Optional<String> wontFinish(JsonNode measurements, String model, int batch, String peer, double leftSeconds,
-                                       boolean sharedCache) {
+                                       boolean sharedCache, String gpu) {
         OptionalDouble known = expectedSeconds(measurements, model, batch, peer, sharedCache);
-        OptionalDouble earlier = earlierSeconds(model, peer);
+        OptionalDouble earlier = earlierSeconds(gpu, model, peer);
         double expected = known.orElse(earlier.orElse(defaultSeconds(peer)));
         if (expected <= leftSeconds) {
             return Optional.empty();

@@ -62,8 +62,8 @@ class PeerCostTest {
         assertThat(PeerCost.expectedSeconds(MEASURED, "vit_b_16", 1, "onnx-trt-fp16", false).getAsDouble())
                 .isCloseTo(105.27 + 5.7 + PeerCost.TIMING_S, within(1e-9));
         // with 30 s left it starts when it shares the cache, not otherwise
-        assertThat(PeerCost.wontFinish(MEASURED, "vit_b_16", 1, "onnx-trt-fp16", 30, true)).isEmpty();
-        assertThat(PeerCost.wontFinish(MEASURED, "vit_b_16", 1, "onnx-trt-fp16", 30, false)).isPresent();
+        assertThat(PeerCost.wontFinish(MEASURED, "vit_b_16", 1, "onnx-trt-fp16", 30, true, "")).isEmpty();
+        assertThat(PeerCost.wontFinish(MEASURED, "vit_b_16", 1, "onnx-trt-fp16", 30, false, "")).isPresent();
     }
 
     @Test
@@ -85,5 +85,26 @@ class PeerCostTest {
                 .hasValueSatisfying(why -> assertThat(why).contains("nothing comparable measured yet"));
         // an FP32 build that fits still runs after an FP16 one that did not
         assertThat(PeerCost.wontFinish(MEASURED, "vit_b_16", 1, "onnx-trt-fp32", 30)).isEmpty();
+    }
+
+    @Test
+    void earlierSessionsBuildsAreTakenFromTheSameKindOfGpu() {
+        // ViT-B/16 FP16 with nothing of the model in the folder and 155 s left (the twenty-second session's first
+        // call of its batch 1 block, on an H100): the H100's slowest build, 73.3 s * 1.5 + 15 = 125 s, starts it;
+        // the H200's, 122.7 s * 1.5 + 15 = 199 s, does not
+        assertThat(PeerCost.earlierSeconds("NVIDIA H100 80GB HBM3", "vit_b_16", "kiln-fp16").getAsDouble())
+                .isCloseTo(73.3 * PeerCost.EARLIER_MARGIN + PeerCost.TIMING_S, within(1e-9));
+        JsonNode none = Results.JSON.createArrayNode();
+        assertThat(PeerCost.wontFinish(none, "vit_b_16", 1, "kiln-fp16", 155, false,
+                "NVIDIA H100 80GB HBM3")).isEmpty();
+        assertThat(PeerCost.wontFinish(none, "vit_b_16", 1, "kiln-fp16", 155, false,
+                "NVIDIA H200")).hasValueSatisfying(why -> assertThat(why).contains("about 199 s expected"));
+        // a GPU no session measured, or none named: the slowest kind's figure (EfficientNet-B0 FP32: the H100's
+        // 52.2 s, above the H200's 48.3 s)
+        assertThat(PeerCost.earlierSeconds("NVIDIA A100-SXM4-80GB", "efficientnet_b0", "onnx-trt-fp32").getAsDouble())
+                .isCloseTo(52.2 * PeerCost.EARLIER_MARGIN + PeerCost.TIMING_S, within(1e-9));
+        assertThat(PeerCost.earlierSeconds("", "efficientnet_b0", "onnx-trt-fp16").getAsDouble())
+                .isCloseTo(124.6 * PeerCost.EARLIER_MARGIN + PeerCost.TIMING_S, within(1e-9));
+        assertThat(PeerCost.earlierSeconds("NVIDIA H100 80GB HBM3", "convnext", "kiln-fp16")).isEmpty();
     }
 }
