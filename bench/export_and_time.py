@@ -677,7 +677,7 @@ def resume(workdir, earlier_file, gpu):
         with open(path) as f:
             mine = json.load(f)
     else:
-        mine = {"source": "torch", "env": {}, "measurements": [], "exports": [], "skipped": []}
+        mine = empty_results({})
     have = {row_key(m) for m in mine["measurements"]}
     added = 0
     for m in earlier.get("measurements", []):
@@ -687,6 +687,11 @@ def resume(workdir, earlier_file, gpu):
     os.makedirs(os.path.dirname(path), exist_ok=True)
     write_results(path, mine)
     return added
+
+
+def empty_results(env, **fields):
+    """A torch.json with no rows yet: its environment, any further top-level fields (e.g. args), no measurements."""
+    return {"source": "torch", "env": env, **fields, "measurements": [], "exports": [], "skipped": []}
 
 
 def write_results(path, result):
@@ -982,8 +987,7 @@ def main(argv=None):
     os.makedirs(os.path.join(a.workdir, "results"), exist_ok=True)
     dev = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     out_path = os.path.join(a.workdir, "results", "torch.json")
-    result = {"source": "torch", "env": environment(a.groups), "args": sys.argv[1:], "measurements": [], "exports": [],
-              "skipped": []}
+    result = empty_results(environment(a.groups), args=sys.argv[1:])
     if os.path.exists(out_path):  # a previous call's measurements stay unless measured again
         with open(out_path) as f:
             old = json.load(f)
