@@ -66,6 +66,7 @@ public final class Report {
         for (JsonNode m : merged.path("measurements")) {
             byModel.computeIfAbsent(m.path("model").asText(), k -> new ArrayList<>()).add(m);
         }
+        summaryTable(b, merged);
         for (Map.Entry<String, List<JsonNode>> e : byModel.entrySet()) {
             modelTable(b, e.getKey(), e.getValue());
         }
@@ -114,6 +115,78 @@ public final class Report {
         b.append('\n');
         unsteady(b, ms);
         provenance(b, ms, batches);
+    }
+
+    /** One Kiln × ratio of a cell (model, batch, precision) for {@link #summaryTable}. */
+    private record CellRatio(double value, String cell) {
+    }
+
+    /**
+     * Kiln against each kind of peer over every cell (model × batch × precision) where both were measured: how many
+     * cells, the least and the most ratio with the cell it comes from, and the median: the ranges an analysis quotes,
+     * taken from the data. Kiln's per-call row against the ONNX engine timed apart, in turns and from a CUDA graph
+     * (both engines), against max-autotune per call and with Kiln's engine from a CUDA graph, against torch.compile's
+     * default mode and eager at the same precision.
+     */
+    private static void summaryTable(StringBuilder b, JsonNode merged) {
+        List<JsonNode> all = listOf(merged.path("measurements"));
+        Map<String, List<CellRatio>> by = new LinkedHashMap<>();
+        for (String kind : SUMMARY_KINDS) {
+            by.put(kind, new ArrayList<>());
+        }
+        for (JsonNode kiln : all) {
+            String peer = kiln.path("peer").asText();
+            if (!peer.startsWith("kiln-") || BenchArgs.FP32_ACC_PEER.equals(peer) || !ok(kiln)) {
+                continue;
+            }
+            String prec = kiln.path("precision").asText(precisionOf(peer));
+            String cell = kiln.path("model").asText() + " b" + kiln.path("batch").asInt() + " " + prec;
+            double k = median(kiln);
+            double kg = graphMedian(kiln);
+            JsonNode onnx = peerBeside(all, kiln, "onnx-trt-" + prec);
+            JsonNode autotune = peerBeside(all, kiln, "autotune-" + prec);
+            JsonNode compile = peerBeside(all, kiln, "compile-" + prec);
+            JsonNode eager = peerBeside(all, kiln, "eager-" + prec);
+            add(by, SUMMARY_KINDS.get(0), ok(onnx) ? median(onnx) / k : Double.NaN, cell);
+            add(by, SUMMARY_KINDS.get(1), kiln.path("turns").path("ratio").asDouble(Double.NaN), cell);
+            add(by, SUMMARY_KINDS.get(2), ok(onnx) ? graphMedian(onnx) / kg : Double.NaN, cell);
+            add(by, SUMMARY_KINDS.get(3), ok(autotune) ? median(autotune) / k : Double.NaN, cell);
+            add(by, SUMMARY_KINDS.get(4), ok(autotune) ? median(autotune) / kg : Double.NaN, cell);
+            add(by, SUMMARY_KINDS.get(5), ok(compile) ? median(compile) / k : Double.NaN, cell);
+            add(by, SUMMARY_KINDS.get(6), ok(eager) ? median(eager) / k : Double.NaN, cell);
+        }
+        List<String> rows = new ArrayList<>();
+        by.forEach((kind, ratios) -> {
+            if (ratios.isEmpty()) {
+                return;
+            }
+            List<CellRatio> sorted = new ArrayList<>(ratios);
+            sorted.sort(java.util.Comparator.comparingDouble(CellRatio::value));
+            CellRatio least = sorted.get(0);
+            CellRatio most = sorted.get(sorted.size() - 1);
+            int n = sorted.size();
+            double mid = n % 2 == 1 ? sorted.get(n / 2).value() : (sorted.get(n / 2 - 1).value() + sorted.get(n / 2).value()) / 2;
+            rows.add("| " + kind + " | " + n + " | " + ratio(least.value()) + " (" + least.cell() + ") | " + ratio(mid)
+                    + " | " + ratio(most.value()) + " (" + most.cell() + ") |");
+        });
+        table(b, "Kiln against each peer, every cell",
+                "Over every model × batch × precision cell where Kiln and the peer were both measured (at the same "
+                + "precision): \"Kiln ×\" = peer median / Kiln median, as in the tables below (above 1: Kiln is faster). "
+                + "\"in turns\": the two engines timed call by call in one process; \"from a CUDA graph\": both "
+                + "engines' graph replays; max-autotune \"against Kiln's graph\": Kiln's engine as a graph replay too, "
+                + "as max-autotune replays its own. The tables below give each cell.",
+                "| Kiln × | cells | least | median | most |", "|---|---:|---:|---:|---:|", rows);
+    }
+
+    /** The kinds of comparison {@link #summaryTable} lists, in its order. */
+    private static final List<String> SUMMARY_KINDS = List.of("ONNX→TensorRT, per call", "ONNX→TensorRT, in turns",
+            "ONNX→TensorRT, from a CUDA graph", "max-autotune, per call", "max-autotune, against Kiln's graph",
+            "torch.compile (default), per call", "eager, per call");
+
+    private static void add(Map<String, List<CellRatio>> by, String kind, double value, String cell) {
+        if (Double.isFinite(value) && value > 0) {
+            by.get(kind).add(new CellRatio(value, cell));
+        }
     }
 
     /**

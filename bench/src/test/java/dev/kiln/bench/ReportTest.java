@@ -170,6 +170,40 @@ class ReportTest {
     }
 
     @Test
+    void theSummaryGivesEachPeersRangeOverEveryCellNamingTheCellsAtItsEnds() {
+        ObjectNode torch = Results.empty("torch");
+        Results.put(torch, m("vit_b_16", 32, "autotune-fp32", 29.09));
+        Results.put(torch, m("resnet50", 1, "autotune-fp16", 0.764));
+        Results.put(torch, m("resnet50", 1, "eager-fp16", 4.78));
+        ObjectNode kiln = Results.empty("kiln");
+        Results.put(kiln, withGraph(m("vit_b_16", 32, "kiln-fp32", 28.70), 28.52));
+        Results.put(kiln, m("vit_b_16", 32, "onnx-trt-fp32", 28.79));
+        ObjectNode r = withGraph(m("resnet50", 1, "kiln-fp16", 0.382), 0.36);
+        r.putObject("turns").put("kiln_ms", 0.38).put("onnx_ms", 0.40).put("ratio", 1.05).put("pairs", 300);
+        Results.put(kiln, r);
+        Results.put(kiln, m("resnet50", 1, "onnx-trt-fp16", 0.378));
+        Results.put(kiln, m("mobilenet", 1, "kiln-fp32", 0.5));  // no peer beside it: no cell
+        Results.put(kiln, m("resnet50", 1, BenchArgs.FP32_ACC_PEER, 0.1));  // not Kiln's own precision: no cell
+        String md = Report.markdown(Results.merge(List.of(torch, kiln)));
+        // first, before the model tables
+        assertThat(md.indexOf("## Kiln against each peer, every cell")).isPositive().isLessThan(md.indexOf("## vit_b_16"));
+        // per call: ViT 28.79 / 28.70 = 1.00x, ResNet-50 0.378 / 0.382 = 0.99x; median of the two 1.00x
+        assertThat(md).contains("| ONNX→TensorRT, per call | 2 | 0.99× (resnet50 b1 fp16) | 1.00× | 1.00× (vit_b_16 b32 fp32) |");
+        assertThat(md).contains("| ONNX→TensorRT, in turns | 1 | 1.05× (resnet50 b1 fp16) | 1.05× | 1.05× (resnet50 b1 fp16) |");
+        // max-autotune: 29.09 / 28.70 = 1.01x and 0.764 / 0.382 = 2.00x per call; from Kiln's graph 1.02x and 2.12x
+        assertThat(md).contains("| max-autotune, per call | 2 | 1.01× (vit_b_16 b32 fp32) | 1.51× | 2.00× (resnet50 b1 fp16) |");
+        assertThat(md).contains("| max-autotune, against Kiln's graph | 2 | 1.02× (vit_b_16 b32 fp32) | 1.57× | 2.12× (resnet50 b1 fp16) |");
+        assertThat(md).contains("| eager, per call | 1 | 12.51× (resnet50 b1 fp16) | 12.51× | 12.51× (resnet50 b1 fp16) |");
+        // no ONNX graph replay and no torch.compile default here: no such rows
+        assertThat(md).doesNotContain("ONNX→TensorRT, from a CUDA graph |").doesNotContain("torch.compile (default), per call |")
+                .doesNotContain("mobilenet b1").doesNotContain("0.1×");
+        // a run without Kiln rows has no summary
+        ObjectNode onlyTorch = Results.empty("torch");
+        Results.put(onlyTorch, m("resnet50", 1, "eager-fp32", 5));
+        assertThat(Report.markdown(Results.merge(List.of(onlyTorch)))).doesNotContain("every cell");
+    }
+
+    @Test
     void turnsTablePutsThePairedRatioBesideTheRatioOfTheTwoTimingsApart() {
         ObjectNode kiln = Results.empty("kiln");
         ObjectNode k1 = m("mobilenet", 1, "kiln-fp32", 0.702);
