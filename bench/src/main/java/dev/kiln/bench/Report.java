@@ -12,7 +12,7 @@ import java.util.Set;
 
 /**
  * Renders merged results ({@link Results#merge}) as Markdown: a header with the date, GPU, driver and
- * versions; one table per model with every peer's latency (median, p99), throughput, speedup over
+ * versions; Kiln's ratio to each kind of peer over every cell (its range and median); one table per model with every peer's latency (median, p99), throughput, speedup over
  * eager FP32, Kiln's speedup over the peer (Kiln at the peer's precision: the peer's median over
  * Kiln's), accuracy and GPU memory; then Kiln's and the ONNX parser's engines side by side replayed from a
  * CUDA graph (where the {@code graph} group ran); then a table of Kiln's compile times, engine sizes, layer
