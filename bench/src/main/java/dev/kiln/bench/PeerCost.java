@@ -34,20 +34,21 @@ final class PeerCost {
      * 130 s for each of the GPT-2 blocks' FP16 builds, skipped them with 115 s left, and they took 14 s each.
      */
     static final java.util.Map<String, java.util.Map<String, Double>> EARLIER_BUILDS_S = java.util.Map.of(
-            "H200", java.util.Map.ofEntries(
-                    java.util.Map.entry("resnet50/fp32", 17.2), java.util.Map.entry("resnet50/fp16", 51.4),
-                    java.util.Map.entry("efficientnet_b0/fp32", 48.3), java.util.Map.entry("efficientnet_b0/fp16", 124.6),
-                    java.util.Map.entry("mobilenet_v3_large/fp32", 39.2), java.util.Map.entry("mobilenet_v3_large/fp16", 97.5),
-                    java.util.Map.entry("vit_b_16/fp32", 11.9), java.util.Map.entry("vit_b_16/fp16", 122.7),
-                    java.util.Map.entry("bert_base/fp32", 6.4), java.util.Map.entry("bert_base/fp16", 102.3),
-                    java.util.Map.entry("gpt2_blocks/fp32", 8.0), java.util.Map.entry("gpt2_blocks/fp16", 14.3)),
-            "H100", java.util.Map.ofEntries(
-                    java.util.Map.entry("resnet50/fp32", 13.2), java.util.Map.entry("resnet50/fp16", 50.1),
-                    java.util.Map.entry("efficientnet_b0/fp32", 52.2), java.util.Map.entry("efficientnet_b0/fp16", 120.6),
-                    java.util.Map.entry("mobilenet_v3_large/fp32", 37.5), java.util.Map.entry("mobilenet_v3_large/fp16", 100.9),
-                    java.util.Map.entry("vit_b_16/fp32", 9.6), java.util.Map.entry("vit_b_16/fp16", 73.3),
-                    java.util.Map.entry("bert_base/fp32", 3.7), java.util.Map.entry("bert_base/fp16", 66.9),
-                    java.util.Map.entry("gpt2_blocks/fp32", 8.0), java.util.Map.entry("gpt2_blocks/fp16", 12.7)));
+            "H200", builds("resnet50", 17.2, 51.4, "efficientnet_b0", 48.3, 124.6, "mobilenet_v3_large", 39.2, 97.5,
+                    "vit_b_16", 11.9, 122.7, "bert_base", 6.4, 102.3, "gpt2_blocks", 8.0, 14.3),
+            "H100", builds("resnet50", 13.2, 50.1, "efficientnet_b0", 52.2, 120.6, "mobilenet_v3_large", 37.5, 100.9,
+                    "vit_b_16", 9.6, 73.3, "bert_base", 3.7, 66.9, "gpt2_blocks", 8.0, 12.7));
+
+    /** {@code model/fp32} and {@code model/fp16} seconds from triples (model, FP32 seconds, FP16 seconds). */
+    private static java.util.Map<String, Double> builds(Object... modelFp32Fp16) {
+        java.util.Map<String, Double> m = new java.util.HashMap<>();
+        for (int i = 0; i < modelFp32Fp16.length; i += 3) {
+            m.put(modelFp32Fp16[i] + "/fp32", (Double) modelFp32Fp16[i + 1]);
+            m.put(modelFp32Fp16[i] + "/fp16", (Double) modelFp32Fp16[i + 2]);
+        }
+        return java.util.Map.copyOf(m);
+    }
+
     /** Margin on {@link #EARLIER_BUILDS_S}: another GPU or TensorRT's tactic timing may build slower. */
     static final double EARLIER_MARGIN = 1.5;
 
