@@ -130,9 +130,9 @@ public final class Report {
      */
     private static void summaryTable(StringBuilder b, JsonNode merged) {
         List<JsonNode> all = listOf(merged.path("measurements"));
-        Map<String, List<CellRatio>> by = new LinkedHashMap<>();
-        for (String kind : SUMMARY_KINDS) {
-            by.put(kind, new ArrayList<>());
+        Map<Versus, List<CellRatio>> by = new java.util.EnumMap<>(Versus.class);
+        for (Versus v : Versus.values()) {
+            by.put(v, new ArrayList<>());
         }
         for (JsonNode kiln : all) {
             String peer = kiln.path("peer").asText();
@@ -147,16 +147,16 @@ public final class Report {
             JsonNode autotune = peerBeside(all, kiln, "autotune-" + prec);
             JsonNode compile = peerBeside(all, kiln, "compile-" + prec);
             JsonNode eager = peerBeside(all, kiln, "eager-" + prec);
-            add(by, SUMMARY_KINDS.get(0), ok(onnx) ? median(onnx) / k : Double.NaN, cell);
-            add(by, SUMMARY_KINDS.get(1), kiln.path("turns").path("ratio").asDouble(Double.NaN), cell);
-            add(by, SUMMARY_KINDS.get(2), ok(onnx) ? graphMedian(onnx) / kg : Double.NaN, cell);
-            add(by, SUMMARY_KINDS.get(3), ok(autotune) ? median(autotune) / k : Double.NaN, cell);
-            add(by, SUMMARY_KINDS.get(4), ok(autotune) ? median(autotune) / kg : Double.NaN, cell);
-            add(by, SUMMARY_KINDS.get(5), ok(compile) ? median(compile) / k : Double.NaN, cell);
-            add(by, SUMMARY_KINDS.get(6), ok(eager) ? median(eager) / k : Double.NaN, cell);
+            add(by, Versus.ONNX, ok(onnx) ? median(onnx) / k : Double.NaN, cell);
+            add(by, Versus.ONNX_TURNS, kiln.path("turns").path("ratio").asDouble(Double.NaN), cell);
+            add(by, Versus.ONNX_GRAPH, ok(onnx) ? graphMedian(onnx) / kg : Double.NaN, cell);
+            add(by, Versus.AUTOTUNE, ok(autotune) ? median(autotune) / k : Double.NaN, cell);
+            add(by, Versus.AUTOTUNE_GRAPH, ok(autotune) ? median(autotune) / kg : Double.NaN, cell);
+            add(by, Versus.COMPILE, ok(compile) ? median(compile) / k : Double.NaN, cell);
+            add(by, Versus.EAGER, ok(eager) ? median(eager) / k : Double.NaN, cell);
         }
         List<String> rows = new ArrayList<>();
-        by.forEach((kind, ratios) -> {
+        by.forEach((versus, ratios) -> {
             if (ratios.isEmpty()) {
                 return;
             }
@@ -166,7 +166,7 @@ public final class Report {
             CellRatio most = sorted.get(sorted.size() - 1);
             int n = sorted.size();
             double mid = n % 2 == 1 ? sorted.get(n / 2).value() : (sorted.get(n / 2 - 1).value() + sorted.get(n / 2).value()) / 2;
-            rows.add("| " + kind + " | " + n + " | " + ratio(least.value()) + " (" + least.cell() + ") | " + ratio(mid)
+            rows.add("| " + versus.label + " | " + n + " | " + ratio(least.value()) + " (" + least.cell() + ") | " + ratio(mid)
                     + " | " + ratio(most.value()) + " (" + most.cell() + ") |");
         });
         table(b, "Kiln against each peer, every cell",
@@ -178,14 +178,22 @@ public final class Report {
                 "| Kiln × | cells | least | median | most |", "|---|---:|---:|---:|---:|", rows);
     }
 
-    /** The kinds of comparison {@link #summaryTable} lists, in its order. */
-    private static final List<String> SUMMARY_KINDS = List.of("ONNX→TensorRT, per call", "ONNX→TensorRT, in turns",
-            "ONNX→TensorRT, from a CUDA graph", "max-autotune, per call", "max-autotune, against Kiln's graph",
-            "torch.compile (default), per call", "eager, per call");
+    /** The comparisons {@link #summaryTable} lists, in its order. */
+    private enum Versus {
+        ONNX("ONNX→TensorRT, per call"), ONNX_TURNS("ONNX→TensorRT, in turns"), ONNX_GRAPH("ONNX→TensorRT, from a CUDA graph"),
+        AUTOTUNE("max-autotune, per call"), AUTOTUNE_GRAPH("max-autotune, against Kiln's graph"),
+        COMPILE("torch.compile (default), per call"), EAGER("eager, per call");
 
-    private static void add(Map<String, List<CellRatio>> by, String kind, double value, String cell) {
+        final String label;
+
+        Versus(String label) {
+            this.label = label;
+        }
+    }
+
+    private static void add(Map<Versus, List<CellRatio>> by, Versus versus, double value, String cell) {
         if (Double.isFinite(value) && value > 0) {
-            by.get(kind).add(new CellRatio(value, cell));
+            by.get(versus).add(new CellRatio(value, cell));
         }
     }
 
