@@ -98,7 +98,7 @@ public final class Report {
                 }
                 double med = median(m);
                 String speedup = ok(eager) ? ratio(median(eager) / med) : "";
-                JsonNode kiln = find(ms, batch, "kiln-" + m.path("precision").asText(precisionOf(peer)));
+                JsonNode kiln = find(ms, batch, "kiln-" + precision(m));
                 String kilnX = ok(kiln) && !peer.startsWith("kiln-") ? ratio(med / median(kiln)) + alsoLikeForLike(peer, med, kiln) : "";
                 b.append("| ").append(batch)
                         .append(" | ").append(peer)
@@ -134,12 +134,11 @@ public final class Report {
         for (Versus v : Versus.values()) {
             by.put(v, new ArrayList<>());
         }
-        for (JsonNode kiln : all) {
-            String peer = kiln.path("peer").asText();
-            if (!peer.startsWith("kiln-") || BenchArgs.FP32_ACC_PEER.equals(peer) || !ok(kiln)) {
+        for (JsonNode kiln : kilnRows(all)) {
+            if (BenchArgs.FP32_ACC_PEER.equals(kiln.path("peer").asText())) {
                 continue;
             }
-            String prec = kiln.path("precision").asText(precisionOf(peer));
+            String prec = precision(kiln);
             String cell = kiln.path("model").asText() + " b" + kiln.path("batch").asInt() + " " + prec;
             double k = median(kiln);
             double kg = graphMedian(kiln);
@@ -298,12 +297,8 @@ public final class Report {
     private static void graphTable(StringBuilder b, JsonNode merged) {
         List<JsonNode> all = listOf(merged.path("measurements"));
         List<String> rows = new ArrayList<>();
-        for (JsonNode m : all) {
-            String peer = m.path("peer").asText();
-            if (!peer.startsWith("kiln-") || !ok(m)) {
-                continue;
-            }
-            String prec = m.path("precision").asText(precisionOf(peer));
+        for (JsonNode m : kilnRows(all)) {
+            String prec = precision(m);
             JsonNode onnx = peerBeside(all, m, "onnx-trt-" + prec);
             boolean onnxOk = ok(onnx);
             if (!m.has("graph") && !m.has("graph_error") && !(onnxOk && (onnx.has("graph") || onnx.has("graph_error")))) {
@@ -337,13 +332,11 @@ public final class Report {
     private static void autotuneGraphTable(StringBuilder b, JsonNode merged) {
         List<JsonNode> all = listOf(merged.path("measurements"));
         List<String> rows = new ArrayList<>();
-        for (JsonNode m : all) {
-            String peer = m.path("peer").asText();
-            if (!peer.startsWith("kiln-") || BenchArgs.FP32_ACC_PEER.equals(peer) || !ok(m)
-                    || !Double.isFinite(graphMedian(m))) {
+        for (JsonNode m : kilnRows(all)) {
+            if (BenchArgs.FP32_ACC_PEER.equals(m.path("peer").asText()) || !Double.isFinite(graphMedian(m))) {
                 continue;
             }
-            String prec = m.path("precision").asText(precisionOf(peer));
+            String prec = precision(m);
             JsonNode autotune = peerBeside(all, m, "autotune-" + prec);
             if (!ok(autotune)) {
                 continue;
@@ -370,12 +363,11 @@ public final class Report {
     private static void turnsTable(StringBuilder b, JsonNode merged) {
         List<JsonNode> all = listOf(merged.path("measurements"));
         List<String> rows = new ArrayList<>();
-        for (JsonNode m : all) {
-            String peer = m.path("peer").asText();
-            if (!peer.startsWith("kiln-") || !ok(m) || !(m.has("turns") || m.has("turns_error"))) {
+        for (JsonNode m : kilnRows(all)) {
+            if (!(m.has("turns") || m.has("turns_error"))) {
                 continue;
             }
-            String prec = m.path("precision").asText(precisionOf(peer));
+            String prec = precision(m);
             JsonNode onnx = peerBeside(all, m, "onnx-trt-" + prec);
             String apart = ratio((ok(onnx) ? median(onnx) : Double.NaN) / median(m));
             String head = "| " + m.path("model").asText() + " | " + m.path("batch").asInt() + " | " + precisionLabel(m, prec);
@@ -420,13 +412,7 @@ public final class Report {
     }
 
     private static void kilnTable(StringBuilder b, JsonNode merged) {
-        List<JsonNode> rows = new ArrayList<>();
-        for (JsonNode m : merged.path("measurements")) {
-            String peer = m.path("peer").asText();
-            if (peer.startsWith("kiln-") && ok(m)) {
-                rows.add(m);
-            }
-        }
+        List<JsonNode> rows = kilnRows(listOf(merged.path("measurements")));
         if (rows.isEmpty()) {
             return;
         }
@@ -557,6 +543,16 @@ public final class Report {
     /** A Kiln row's precision as the tables show it: {@code fp16 (fp32 acc)} for {@link BenchArgs#FP32_ACC_PEER}. */
     static String precisionLabel(JsonNode m, String prec) {
         return BenchArgs.FP32_ACC_PEER.equals(m.path("peer").asText()) ? prec + " (fp32 acc)" : prec;
+    }
+
+    /** A row's precision: its own {@code precision}, else its peer name's. */
+    static String precision(JsonNode m) {
+        return m.path("precision").asText(precisionOf(m.path("peer").asText()));
+    }
+
+    /** The Kiln rows (peer {@code kiln-*}) measured fine, in order: what the tables after the models' set beside their peers. */
+    private static List<JsonNode> kilnRows(List<JsonNode> all) {
+        return all.stream().filter(m -> m.path("peer").asText().startsWith("kiln-") && ok(m)).toList();
     }
 
     static String precisionOf(String peer) {
