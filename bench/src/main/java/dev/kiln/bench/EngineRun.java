@@ -175,6 +175,18 @@ public final class EngineRun implements AutoCloseable {
      *     cannot be: data-dependent shapes, loops, conditionals)
      */
     public Timing timeGraph(int warmup, int iters, double maxSeconds, int batch) {
+        // timeLoop waits for its last event, so every launch has run before the graph is freed
+        return inGraph(launch -> timeLoop(launch, warmup, iters, maxSeconds, batch));
+    }
+
+    /**
+     * {@code body} given one {@code cudaGraphLaunch} of the engine's work captured as {@link #timeGraph} captures it
+     * (the launch only: {@code body} syncs, and must have waited for its last launch when it returns, as the graph is
+     * freed then).
+     *
+     * @throws KilnException naming why when TensorRT's work cannot be captured
+     */
+    public <T> T inGraph(java.util.function.Function<Runnable, T> body) {
         // TensorRT applies shape and address updates lazily in the first enqueue; do that one outside the capture
         enqueue();
         sync();
@@ -183,8 +195,7 @@ public final class EngineRun implements AutoCloseable {
             for (DeviceBuffer b : outputBuffers()) {
                 Cuda.check(cudaMemsetAsync(b.pointer(), 0, b.bytes(), stream.handle()), "clearing an output");
             }
-            // timeLoop waits for its last event, so every launch has run before the graph is freed
-            return timeLoop(() -> graph.launch(stream), warmup, iters, maxSeconds, batch);
+            return body.apply(() -> graph.launch(stream));
         }
     }
 

@@ -4,6 +4,8 @@ import dev.kiln.ir.KilnException;
 import org.bytedeco.cuda.cudart.CUctx_st;
 import org.bytedeco.cuda.cupti.CUpti_Activity;
 import org.bytedeco.cuda.cupti.CUpti_ActivityKernel9;
+import org.bytedeco.cuda.cupti.CUpti_ActivityMemcpy5;
+import org.bytedeco.cuda.cupti.CUpti_ActivityMemset4;
 import org.bytedeco.cuda.cupti.CUpti_BuffersCallbackCompleteFunc;
 import org.bytedeco.cuda.cupti.CUpti_BuffersCallbackRequestFunc;
 import org.bytedeco.javacpp.BytePointer;
@@ -23,6 +25,8 @@ import static org.bytedeco.cuda.global.cudart.cudaDeviceSynchronize;
 import static org.bytedeco.cuda.global.cupti.CUPTI_ACTIVITY_FLAG_FLUSH_FORCED;
 import static org.bytedeco.cuda.global.cupti.CUPTI_ACTIVITY_KIND_CONCURRENT_KERNEL;
 import static org.bytedeco.cuda.global.cupti.CUPTI_ACTIVITY_KIND_KERNEL;
+import static org.bytedeco.cuda.global.cupti.CUPTI_ACTIVITY_KIND_MEMCPY;
+import static org.bytedeco.cuda.global.cupti.CUPTI_ACTIVITY_KIND_MEMSET;
 import static org.bytedeco.cuda.global.cupti.CUPTI_SUCCESS;
 import static org.bytedeco.cuda.global.cupti.cuptiActivityDisable;
 import static org.bytedeco.cuda.global.cupti.cuptiActivityEnable;
@@ -43,7 +47,12 @@ import static org.bytedeco.cuda.global.cupti.cuptiGetResultString;
  * puts that folder on the library path. Profiling runs in a JVM of its own ({@code Main kernels}), after the timed
  * runs: CUPTI's hooks must not touch the figures of the tables.
  *
- * <pre>{@code List<KernelProfile.Kernel> ks = KernelProfile.profile(() -> run.bareWallMicros(0, 50));}</pre>
+ * <p>{@link #timeline} profiles one run at a time, kernels, copies and memsets alike, for what the sums by name do
+ * not show: how long the run's GPU work spans from its first activity's start to its last one's end, and how much
+ * of that span no activity was running (the gaps between kernels, where the GPU waits on a launch or a dependency).
+ *
+ * <pre>{@code List<KernelProfile.Kernel> ks = KernelProfile.profile(() -> run.bareWallMicros(0, 50));
+ * KernelProfile.Timeline t = KernelProfile.timeline(() -> run.bareWallMicros(0, 1), 20);}</pre>
  */
 final class KernelProfile {
     /** One kernel name's launches within a profiled stretch: how many, and their summed GPU time. */
@@ -53,14 +62,127 @@ final class KernelProfile {
         }
     }
 
-    /** Sums kernel records by name (fed by CUPTI's thread; pure otherwise). */
+    /** What a GPU activity record was. */
+    enum Activity { KERNEL, COPY, MEMSET }
+
+    /** One activity's start and end on the GPU's clock (ns). */
+    record Interval(Activity activity, long start, long end) {
+    }
+
+    /**
+     * One run's GPU work, from its activities: {@code spanNs} from the first start to the last end, {@code busyNs} the
+     * time at least one activity ran (their union: concurrent kernels count once), the rest idle; and how many of
+     * each activity ran, with the copies' own time.
+     */
+    record Run(long spanNs, long busyNs, int kernels, int copies, long copyNs, int memsets) {
+        long idleNs() {
+            return spanNs - busyNs;
+        }
+
+        /** The run of these intervals; an empty one is all zero. */
+        static Run of(List<Interval> intervals) {
+            List<Interval> sorted = new ArrayList<>(intervals);
+            sorted.sort(Comparator.comparingLong(Interval::start).thenComparingLong(Interval::end));
+            long first = Long.MAX_VALUE;
+            long last = Long.MIN_VALUE;
+            long busy = 0;
+            long openStart = 0;
+            long openEnd = Long.MIN_VALUE;
+            int kernels = 0;
+            int copies = 0;
+            int memsets = 0;
+            long copyNs = 0;
+            for (Interval i : sorted) {
+                long end = Math.max(i.start(), i.end());
+                first = Math.min(first, i.start());
+                last = Math.max(last, end);
+                if (i.start() > openEnd) {
+                    busy += openEnd == Long.MIN_VALUE ? 0 : openEnd - openStart;
+                    openStart = i.start();
+                    openEnd = end;
+                } else {
+                    openEnd = Math.max(openEnd, end);
+                }
+                switch (i.activity()) {
+                    case KERNEL -> kernels++;
+                    case COPY -> {
+                        copies++;
+                        copyNs += end - i.start();
+                    }
+                    case MEMSET -> memsets++;
+                }
+            }
+            if (sorted.isEmpty()) {
+                return new Run(0, 0, 0, 0, 0, 0);
+            }
+            busy += openEnd - openStart;
+            return new Run(last - first, busy, kernels, copies, copyNs, memsets);
+        }
+    }
+
+    /** The runs of a {@link #timeline}, each profiled alone; medians over them. */
+    record Timeline(List<Run> runs) {
+        Timeline {
+            runs = List.copyOf(runs);
+        }
+
+        double medianSpanMicros() {
+            return median(runs.stream().mapToLong(Run::spanNs).toArray()) / 1e3;
+        }
+
+        double medianIdleMicros() {
+            return median(runs.stream().mapToLong(Run::idleNs).toArray()) / 1e3;
+        }
+
+        double medianCopyMicros() {
+            return median(runs.stream().mapToLong(Run::copyNs).toArray()) / 1e3;
+        }
+
+        /** Copies per run when every run made as many, else -1 (the runs differ: the report says so). */
+        int copiesPerRun() {
+            return same(runs.stream().mapToInt(Run::copies).toArray());
+        }
+
+        int memsetsPerRun() {
+            return same(runs.stream().mapToInt(Run::memsets).toArray());
+        }
+
+        int kernelsPerRun() {
+            return same(runs.stream().mapToInt(Run::kernels).toArray());
+        }
+
+        private static int same(int[] v) {
+            return java.util.Arrays.stream(v).distinct().count() == 1 ? v[0] : -1;
+        }
+
+        private static double median(long[] v) {
+            if (v.length == 0) {
+                return 0;
+            }
+            long[] s = v.clone();
+            java.util.Arrays.sort(s);
+            int m = s.length / 2;
+            return s.length % 2 == 1 ? s[m] : (s[m - 1] + s[m]) / 2.0;
+        }
+    }
+
+    /** Sums kernel records by name, and keeps every record's interval (fed by CUPTI's thread; pure otherwise). */
     static final class Collector {
         private final Map<String, long[]> byName = new LinkedHashMap<>();
+        private final List<Interval> intervals = new ArrayList<>();
 
         synchronized void add(String name, long nanos) {
             long[] c = byName.computeIfAbsent(name, k -> new long[2]);
             c[0]++;
             c[1] += Math.max(0, nanos);
+        }
+
+        synchronized void interval(Activity activity, long start, long end) {
+            intervals.add(new Interval(activity, start, end));
+        }
+
+        synchronized List<Interval> intervals() {
+            return List.copyOf(intervals);
         }
 
         /** Every kernel seen, most GPU time first. */
@@ -73,6 +195,7 @@ final class KernelProfile {
 
         synchronized void clear() {
             byName.clear();
+            intervals.clear();
         }
     }
 
@@ -94,22 +217,46 @@ final class KernelProfile {
      * idle (a stream sync), the profile waits for the device anyway. A {@link KilnException} when CUPTI cannot load.
      */
     static synchronized List<Kernel> profile(Runnable work) {
+        record(work, CUPTI_ACTIVITY_KIND_CONCURRENT_KERNEL);
+        return COLLECTOR.kernels();
+    }
+
+    /**
+     * Runs {@code oneRun} {@code runs} times, each alone under CUPTI recording kernels, copies and memsets, and returns
+     * each run's {@link Run}; {@code oneRun} should end with the GPU idle, as for {@link #profile}.
+     */
+    static synchronized Timeline timeline(Runnable oneRun, int runs) {
+        List<Run> out = new ArrayList<>();
+        for (int i = 0; i < runs; i++) {
+            record(oneRun, CUPTI_ACTIVITY_KIND_CONCURRENT_KERNEL, CUPTI_ACTIVITY_KIND_MEMCPY, CUPTI_ACTIVITY_KIND_MEMSET);
+            out.add(Run.of(COLLECTOR.intervals()));
+        }
+        return new Timeline(out);
+    }
+
+    /** {@code work} with CUPTI recording these activity kinds into {@link #COLLECTOR}, cleared first. */
+    private static void record(Runnable work, int... kinds) {
         init();
         COLLECTOR.clear();
         callbackError = null;
-        check(cuptiActivityEnable(CUPTI_ACTIVITY_KIND_CONCURRENT_KERNEL), "enabling kernel records");
+        int enabled = 0;
         try {
+            for (int kind : kinds) {
+                check(cuptiActivityEnable(kind), "enabling activity records of kind " + kind);
+                enabled++;
+            }
             work.run();
             cudaDeviceSynchronize();
         } finally {
             // forced: incomplete buffers are handed back too, through the completion callback, before this returns
             check(cuptiActivityFlushAll(CUPTI_ACTIVITY_FLAG_FLUSH_FORCED), "flushing the records");
-            check(cuptiActivityDisable(CUPTI_ACTIVITY_KIND_CONCURRENT_KERNEL), "disabling kernel records");
+            for (int i = 0; i < enabled; i++) {
+                check(cuptiActivityDisable(kinds[i]), "disabling activity records of kind " + kinds[i]);
+            }
         }
         if (callbackError != null) {
             throw new KilnException("CUPTI's records could not be read: " + callbackError, callbackError);
         }
-        return COLLECTOR.kernels();
     }
 
     private static void init() {
@@ -144,7 +291,7 @@ final class KernelProfile {
         }
     }
 
-    /** Reads the kernel records of one buffer CUPTI filled. */
+    /** Reads the kernel, copy and memset records of one buffer CUPTI filled. */
     static void read(BytePointer buffer, long validBytes, Collector into) {
         PointerPointer<CUpti_Activity> cursor = new PointerPointer<>(1);
         try {
@@ -156,6 +303,13 @@ final class KernelProfile {
                     CUpti_ActivityKernel9 k = new CUpti_ActivityKernel9(rec);
                     BytePointer name = k.name();
                     into.add(name == null || name.isNull() ? "?" : name.getString(), k.end() - k.start());
+                    into.interval(Activity.KERNEL, k.start(), k.end());
+                } else if (kind == CUPTI_ACTIVITY_KIND_MEMCPY) {
+                    CUpti_ActivityMemcpy5 m = new CUpti_ActivityMemcpy5(rec);
+                    into.interval(Activity.COPY, m.start(), m.end());
+                } else if (kind == CUPTI_ACTIVITY_KIND_MEMSET) {
+                    CUpti_ActivityMemset4 m = new CUpti_ActivityMemset4(rec);
+                    into.interval(Activity.MEMSET, m.start(), m.end());
                 }
             }
         } finally {

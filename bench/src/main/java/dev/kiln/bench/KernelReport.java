@@ -29,7 +29,10 @@ final class KernelReport {
         StringBuilder b = new StringBuilder("# Kernel profiles (CUPTI)\n\n");
         b.append("GPU time of each kernel per run (µs), summed over its launches, from CUPTI's activity records over ")
                 .append("the profiled runs (enqueueV3 and a stream sync each). Sorted by |Kiln − ONNX→TRT|; a kernel one ")
-                .append("engine does not launch shows as empty there.\n\n");
+                .append("engine does not launch shows as empty there. Above each table, where profiled: each engine's run ")
+                .append("profiled alone, per call (enqueueV3 and a stream sync) and replayed from a CUDA graph, median of its runs: ")
+                .append("the GPU span from the first activity's start to the last one's end, the idle time inside it (no kernel, ")
+                .append("copy or memset running: the gaps between kernels), and its copies and memsets.\n\n");
         Map<String, List<JsonNode>> byKey = new LinkedHashMap<>();
         for (JsonNode p : root.path("profiles")) {
             byKey.computeIfAbsent(p.path("model").asText() + " batch " + p.path("batch").asInt() + " " + p.path("precision").asText(),
@@ -47,6 +50,7 @@ final class KernelReport {
             }
             b.append("## ").append(e.getKey()).append("\n\n");
             b.append(summary("Kiln", kiln)).append("; ").append(summary("ONNX→TRT", onnx)).append(".\n\n");
+            timelines(b, kiln, onnx);
             if (ok(kiln) || ok(onnx)) {
                 table(b, kiln, onnx);
             }
@@ -67,6 +71,56 @@ final class KernelReport {
         }
         return String.format(Locale.ROOT, "%s: %.1f µs of GPU time per run in %.0f kernel launches", who,
                 p.path("gpu_us_per_run").asDouble(), p.path("kernels_per_run").asDouble());
+    }
+
+    /** The two engines' timelines side by side, where either has one. */
+    private static void timelines(StringBuilder b, JsonNode kiln, JsonNode onnx) {
+        if (!hasTimeline(kiln) && !hasTimeline(onnx)) {
+            return;
+        }
+        b.append("| per run (median) | Kiln | ONNX→TRT | Kiln − ONNX |\n|---|---:|---:|---:|\n");
+        for (String mode : List.of("stream", "graph")) {
+            String label = mode.equals("stream") ? "per call" : "from a CUDA graph";
+            timelineRow(b, label + ": GPU span µs", kiln, onnx, mode, "span_us");
+            timelineRow(b, label + ": idle µs", kiln, onnx, mode, "idle_us");
+        }
+        b.append("| copies (µs), memsets per call | ").append(copies(kiln)).append(" | ").append(copies(onnx)).append(" | |\n");
+        for (JsonNode p : java.util.Arrays.asList(kiln, onnx)) {
+            for (String mode : List.of("stream", "graph")) {
+                if (p != null && p.path(mode).has("error")) {
+                    b.append("\n").append(p.path("peer").asText()).append(' ').append(mode).append(": not profiled (")
+                            .append(p.path(mode).path("error").asText().replace('\n', ' ').replace('|', '/')).append(")\n");
+                }
+            }
+        }
+        b.append('\n');
+    }
+
+    private static boolean hasTimeline(JsonNode p) {
+        return p != null && (p.has("stream") || p.has("graph"));
+    }
+
+    private static void timelineRow(StringBuilder b, String label, JsonNode kiln, JsonNode onnx, String mode, String field) {
+        JsonNode k = kiln == null ? null : kiln.path(mode).get(field);
+        JsonNode o = onnx == null ? null : onnx.path(mode).get(field);
+        b.append("| ").append(label).append(" | ").append(k == null ? "" : String.format(Locale.ROOT, "%.1f", k.asDouble()))
+                .append(" | ").append(o == null ? "" : String.format(Locale.ROOT, "%.1f", o.asDouble()))
+                .append(" | ").append(k == null || o == null ? "" : String.format(Locale.ROOT, "%+.1f", k.asDouble() - o.asDouble()))
+                .append(" |\n");
+    }
+
+    /** "N (µs), M": -1 where the runs made different numbers. */
+    private static String copies(JsonNode p) {
+        if (p == null || !p.path("stream").has("copies")) {
+            return "";
+        }
+        JsonNode t = p.path("stream");
+        return count(t.path("copies").asInt()) + String.format(Locale.ROOT, " (%.1f)", t.path("copy_us").asDouble()) + ", "
+                + count(t.path("memsets").asInt());
+    }
+
+    private static String count(int n) {
+        return n < 0 ? "varies" : Integer.toString(n);
     }
 
     private static void table(StringBuilder b, JsonNode kiln, JsonNode onnx) {

@@ -53,8 +53,12 @@ final class KernelRunner {
                         }
                         profile(file, npz, runs, rec);
                         addLayers(rec, a.work().resolve("layers").resolve(e.key() + "-" + peer + ".json"));
-                        System.out.printf(java.util.Locale.ROOT, "KERNELS %s %s runs=%d kernels_per_run=%.1f gpu_us_per_run=%.1f%n",
-                                e.key(), peer, runs, rec.path("kernels_per_run").asDouble(), rec.path("gpu_us_per_run").asDouble());
+                        System.out.printf(java.util.Locale.ROOT, "KERNELS %s %s runs=%d kernels_per_run=%.1f gpu_us_per_run=%.1f"
+                                        + " stream_span_us=%.1f stream_idle_us=%.1f graph_span_us=%.1f graph_idle_us=%.1f copies=%d%n",
+                                e.key(), peer, runs, rec.path("kernels_per_run").asDouble(), rec.path("gpu_us_per_run").asDouble(),
+                                rec.path("stream").path("span_us").asDouble(Double.NaN), rec.path("stream").path("idle_us").asDouble(Double.NaN),
+                                rec.path("graph").path("span_us").asDouble(Double.NaN), rec.path("graph").path("idle_us").asDouble(Double.NaN),
+                                rec.path("stream").path("copies").asInt(-1));
                     } catch (RuntimeException ex) {
                         rec.put("error", ex.getClass().getSimpleName() + ": " + ex.getMessage());
                         System.out.println("KERNELS " + e.key() + " " + peer + " error=" + ex.getMessage());
@@ -99,7 +103,35 @@ final class KernelRunner {
             r.bareWallMicros(10, 1); // warm: lazy initialization inside TensorRT stays out of the profile
             List<KernelProfile.Kernel> ks = KernelProfile.profile(() -> r.bareWallMicros(0, runs));
             fill(rec, ks, runs);
+            timeline(rec.putObject("stream"), () -> KernelProfile.timeline(() -> r.bareWallMicros(0, 1), TIMELINE_RUNS));
+            timeline(rec.putObject("graph"), () -> r.inGraph(launch -> KernelProfile.timeline(() -> {
+                launch.run();
+                r.sync();
+            }, TIMELINE_RUNS)));
         }
+    }
+
+    /** Runs profiled one at a time for each {@link KernelProfile#timeline}: per call, and replayed from a CUDA graph. */
+    static final int TIMELINE_RUNS = 20;
+
+    /** One timeline's figures into {@code rec}, or why there are none (an engine a CUDA graph cannot capture). */
+    static void timeline(ObjectNode rec, java.util.function.Supplier<KernelProfile.Timeline> take) {
+        try {
+            fillTimeline(rec, take.get());
+        } catch (RuntimeException ex) {
+            rec.put("error", ex.getClass().getSimpleName() + ": " + ex.getMessage());
+        }
+    }
+
+    /** Medians over the timeline's runs: span, idle, copies' time; counts per run (-1 where the runs differ). */
+    static void fillTimeline(ObjectNode rec, KernelProfile.Timeline t) {
+        rec.put("runs", t.runs().size());
+        rec.put("span_us", GpuRunner.round(t.medianSpanMicros(), 2));
+        rec.put("idle_us", GpuRunner.round(t.medianIdleMicros(), 2));
+        rec.put("kernels", t.kernelsPerRun());
+        rec.put("copies", t.copiesPerRun());
+        rec.put("copy_us", GpuRunner.round(t.medianCopyMicros(), 2));
+        rec.put("memsets", t.memsetsPerRun());
     }
 
     /** The record of one engine's profile: per run, its kernel launches and GPU time, and each kernel's share. */

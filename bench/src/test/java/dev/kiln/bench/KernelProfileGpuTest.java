@@ -51,6 +51,24 @@ class KernelProfileGpuTest {
             assertThat(usPerRun).isPositive().isLessThanOrEqualTo(eventMs * 1e3 * 1.5);
             // a second profile starts empty
             assertThat(KernelProfile.profile(() -> { })).isEmpty();
+
+            // each run alone: the same kernels as above, within a span no longer than the event-timed call allows
+            KernelProfile.Timeline stream = KernelProfile.timeline(() -> r.bareWallMicros(0, 1), 10);
+            KernelProfile.Timeline graph = r.inGraph(launch -> KernelProfile.timeline(() -> {
+                launch.run();
+                r.sync();
+            }, 10));
+            for (KernelProfile.Timeline t : List.of(stream, graph)) {
+                assertThat(t.runs()).hasSize(10);
+                assertThat(t.kernelsPerRun()).isEqualTo((int) (launches / runs));
+                for (KernelProfile.Run run : t.runs()) {
+                    assertThat(run.busyNs()).isPositive().isLessThanOrEqualTo(run.spanNs());
+                }
+                assertThat(t.medianSpanMicros()).isLessThanOrEqualTo(eventMs * 1e3 * 1.5);
+            }
+            System.out.printf(java.util.Locale.ROOT, "BENCH-GPU cnn timeline stream_span_us=%.1f stream_idle_us=%.1f graph_span_us=%.1f"
+                            + " graph_idle_us=%.1f copies=%d memsets=%d%n", stream.medianSpanMicros(), stream.medianIdleMicros(),
+                    graph.medianSpanMicros(), graph.medianIdleMicros(), stream.copiesPerRun(), stream.memsetsPerRun());
         }
     }
 

@@ -91,6 +91,76 @@ class KernelReportTest {
         assertThat(bare.path("kernels").get(0).has("layers")).isFalse();
     }
 
+    static KernelProfile.Interval k(long start, long end) {
+        return new KernelProfile.Interval(KernelProfile.Activity.KERNEL, start, end);
+    }
+
+    @Test
+    void aRunsSpanRunsFromTheFirstStartToTheLastEndAndItsIdleTimeIsWhatNoActivityCovers() {
+        // two kernels overlapping (10-30, 20-40), a 10 ns gap, a copy (50-60), a 40 ns gap, a memset (100-105)
+        KernelProfile.Run r = KernelProfile.Run.of(List.of(k(20, 40), new KernelProfile.Interval(KernelProfile.Activity.MEMSET, 100, 105),
+                k(10, 30), new KernelProfile.Interval(KernelProfile.Activity.COPY, 50, 60)));
+        assertThat(r.spanNs()).isEqualTo(95);
+        assertThat(r.busyNs()).isEqualTo(30 + 10 + 5);
+        assertThat(r.idleNs()).isEqualTo(50);
+        assertThat(r.kernels()).isEqualTo(2);
+        assertThat(r.copies()).isEqualTo(1);
+        assertThat(r.copyNs()).isEqualTo(10);
+        assertThat(r.memsets()).isEqualTo(1);
+        // a kernel inside another adds nothing; touching ones leave no gap; an end before its start counts as none
+        assertThat(KernelProfile.Run.of(List.of(k(0, 100), k(10, 20), k(100, 150), k(160, 150)))).isEqualTo(
+                new KernelProfile.Run(160, 150, 4, 0, 0, 0));
+        assertThat(KernelProfile.Run.of(List.of())).isEqualTo(new KernelProfile.Run(0, 0, 0, 0, 0, 0));
+    }
+
+    @Test
+    void aTimelineGivesMediansAndCountsOnlyWhereEveryRunAgrees() {
+        KernelProfile.Timeline t = new KernelProfile.Timeline(List.of(
+                KernelProfile.Run.of(List.of(k(0, 1000), k(3000, 4000))),
+                KernelProfile.Run.of(List.of(k(0, 1000), k(2000, 3000))),
+                KernelProfile.Run.of(List.of(k(0, 1000), k(1000, 2000), new KernelProfile.Interval(KernelProfile.Activity.COPY, 2000, 2500)))));
+        assertThat(t.medianSpanMicros()).isEqualTo(3.0);
+        assertThat(t.medianIdleMicros()).isEqualTo(1.0);
+        assertThat(t.kernelsPerRun()).isEqualTo(2);
+        assertThat(t.copiesPerRun()).isEqualTo(-1);
+        assertThat(t.memsetsPerRun()).isZero();
+        ObjectNode rec = Results.JSON.createObjectNode();
+        KernelRunner.fillTimeline(rec, t);
+        assertThat(rec.toString()).isEqualTo("{\"runs\":3,\"span_us\":3.0,\"idle_us\":1.0,\"kernels\":2,\"copies\":-1,\"copy_us\":0.0,\"memsets\":0}");
+        // an engine a graph cannot capture: the reason, no figures
+        ObjectNode failed = Results.JSON.createObjectNode();
+        KernelRunner.timeline(failed, () -> {
+            throw new dev.kiln.ir.KilnException("TensorRT's work cannot be captured into a CUDA graph");
+        });
+        assertThat(failed.path("error").asText()).isEqualTo("KilnException: TensorRT's work cannot be captured into a CUDA graph");
+        assertThat(failed.has("span_us")).isFalse();
+    }
+
+    @Test
+    void theTwoEnginesTimelinesStandAboveTheKernelTable() {
+        ObjectNode kiln = profile("kiln-fp32", "gemm", 10, 10_000L);
+        KernelRunner.fillTimeline(kiln.putObject("stream"), new KernelProfile.Timeline(List.of(KernelProfile.Run.of(List.of(k(0, 1000), k(1500, 2000))))));
+        KernelRunner.fillTimeline(kiln.putObject("graph"), new KernelProfile.Timeline(List.of(KernelProfile.Run.of(List.of(k(0, 1000), k(1100, 1600))))));
+        ObjectNode onnx = profile("onnx-trt-fp32", "gemm", 10, 10_000L);
+        KernelRunner.fillTimeline(onnx.putObject("stream"), new KernelProfile.Timeline(List.of(KernelProfile.Run.of(List.of(k(0, 1000), k(1200, 1700),
+                new KernelProfile.Interval(KernelProfile.Activity.COPY, 1700, 1800))))));
+        onnx.putObject("graph").put("error", "KilnException: cannot | capture");
+        ObjectNode root = Results.JSON.createObjectNode();
+        root.putArray("profiles").add(kiln).add(onnx);
+        String md = KernelReport.markdown(root);
+        assertThat(md).contains("| per run (median) | Kiln | ONNX→TRT | Kiln − ONNX |\n|---|---:|---:|---:|\n"
+                + "| per call: GPU span µs | 2.0 | 1.8 | +0.2 |\n"
+                + "| per call: idle µs | 0.5 | 0.2 | +0.3 |\n"
+                + "| from a CUDA graph: GPU span µs | 1.6 |  |  |\n"
+                + "| from a CUDA graph: idle µs | 0.1 |  |  |\n"
+                + "| copies (µs), memsets per call | 0 (0.0), 0 | 1 (0.1), 0 | |\n"
+                + "\nonnx-trt-fp32 graph: not profiled (KilnException: cannot / capture)\n");
+        assertThat(md.indexOf("| per run (median)")).isLessThan(md.indexOf("| kernel | Kiln µs"));
+        // profiles without timelines (earlier runs' kernels.json) give the kernel table alone
+        assertThat(KernelReport.markdown(Results.JSON.createObjectNode().set("profiles", Results.JSON.createArrayNode()
+                .add(profile("kiln-fp32", "gemm", 10, 10_000L))))).doesNotContain("per run (median)");
+    }
+
     @Test
     void longKernelNamesAreCut() {
         assertThat(KernelReport.name("a".repeat(200))).hasSize(90).endsWith("...");
