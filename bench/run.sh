@@ -208,6 +208,16 @@ host_facts() {
 host_facts start >> "$WORK/logs/host.txt"
 
 phase() { echo "=== bench: $1 ($(left) s of $BUDGET left) ==="; }
+# export_and_time.py exits 2 only when it refuses its arguments (argparse's usage error, e.g. an ambiguous
+# --py --batches=32): nothing after it can measure anything, so the call stops there rather than run its Java phase
+# on no exported model (the twenty-third session's such call ran on for a second and left empty tables)
+refused() {
+  if [[ $1 == 2 ]]; then
+    echo "bench: export_and_time.py refused its arguments (its usage above): nothing measured; fix the --py options" >&2
+    exit 2
+  fi
+}
+
 # merged after every phase, so $OUT holds the latest tables even if the call is cut short
 merge() {
   if (( NOJAVA )); then
@@ -233,6 +243,7 @@ if [[ -n $G ]]; then
   fi
   timeout $(( D + 60 )) env LD_LIBRARY_PATH="$PY_LD" python3 "$HERE/export_and_time.py" "$WORK" "${MFLAG[@]}" "${QFLAG[@]}" \
     "${PY_EXTRA[@]}" --groups "$G" --deadline "$D" 2>&1 | tee "$WORK/logs/python-export-eager.log"
+  refused "${PIPESTATUS[0]}"
   merge
 fi
 
@@ -267,6 +278,7 @@ if [[ -n $G ]]; then
     phase "python $G"
     timeout $(( D + 15 )) env LD_LIBRARY_PATH="$PY_LD" python3 "$HERE/export_and_time.py" "$WORK" "${MFLAG[@]}" \
       "${QFLAG[@]}" "${PY_EXTRA[@]}" --groups "$G" --deadline "$D" 2>&1 | tee "$WORK/logs/python-compile.log"
+    refused "${PIPESTATUS[0]}"
   else
     echo "bench: no time left for $G"
   fi

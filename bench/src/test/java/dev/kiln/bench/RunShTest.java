@@ -89,6 +89,7 @@ class RunShTest {
         script(bin.resolve("nvidia-smi"), "echo 'NVIDIA H200, 580'");
         // the stub writes a torch.json into the work folder it is given, as export_and_time.py does
         script(bin.resolve("python3"), "case \"$*\" in *--pending*) echo 0; exit 0 ;; esac\n"
+                + "case \"$*\" in *--batches=32*) echo 'export_and_time.py: error: ambiguous option: --batches=32' >&2; exit 2 ;; esac\n"
                 + "mkdir -p \"$2/results\" && echo '{\"source\": \"torch\", \"measurements\": []}' > \"$2/results/torch.json\"\n"
                 + "echo \"$BENCH_RUN_ID\" >> \"$2/run-ids.txt\"; echo \"$*\" >> \"$2/python-args.txt\"");
         List<String> cmd = new ArrayList<>(List.of("bash", RUN.toString()));
@@ -143,6 +144,15 @@ class RunShTest {
         assertThat((int) r[0]).as((String) r[1]).isZero();
         assertThat(tmp.resolve("work").resolve("python-args.txt")).content()
                 .contains("--resume " + earlier + " --gpu NVIDIA H200");
+    }
+
+    @Test
+    void argumentsThePythonScriptRefusesStopTheCall(@TempDir Path tmp) throws Exception {
+        Object[] r = runWithoutJava(tmp, "--group", "export,autotune", "--models", "resnet50", "--budget", "60", "--py", "--batches=32");
+        assertThat((int) r[0]).as((String) r[1]).isEqualTo(2);
+        assertThat((String) r[1]).contains("ambiguous option: --batches=32")
+                .contains("export_and_time.py refused its arguments (its usage above): nothing measured; fix the --py options")
+                .doesNotContain("python autotune").doesNotContain("=== bench: done");
     }
 
     @Test
