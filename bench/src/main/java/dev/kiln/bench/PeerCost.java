@@ -28,16 +28,17 @@ final class PeerCost {
      * The slowest cold TensorRT build (Kiln's or the parser's, any batch) of each bench model at each precision in
      * the committed runs, in seconds, by the kind of GPU that built it: the guide for a work folder that has
      * measured nothing of the model yet. H200: {@code bench/results/2026-12-05-h200-s10-all.json} (the GPT-2 blocks
-     * from {@code 2026-12-05-h100-s11-gpt2.json}, an H100). H100: {@code 2026-12-05-h100-s22-all.json}, where the
-     * H200's figures had the first call of each block skip its FP16 builds (ViT-B/16: 199 s expected with 155 s
-     * left; they took 49 s each in the next call). Without a guide the first call of the eleventh session expected
+     * from {@code 2026-12-05-h100-s11-gpt2.json}, an H100). H100: {@code 2026-12-05-h100-s23-all.json} (BERT-base from its
+     * twenty-third session blocks; the twenty-second's {@code -s22-all} had the seventeenth session's 66.9 s FP16
+     * build), where the H200's figures had the first call of each block skip its FP16 builds (ViT-B/16: 199 s
+     * expected with 155 s left; they took 49 s each in the next call). Without a guide the first call of the eleventh session expected
      * 130 s for each of the GPT-2 blocks' FP16 builds, skipped them with 115 s left, and they took 14 s each.
      */
     static final java.util.Map<String, java.util.Map<String, Double>> EARLIER_BUILDS_S = java.util.Map.of(
             "H200", builds("resnet50", 17.2, 51.4, "efficientnet_b0", 48.3, 124.6, "mobilenet_v3_large", 39.2, 97.5,
                     "vit_b_16", 11.9, 122.7, "bert_base", 6.4, 102.3, "gpt2_blocks", 8.0, 14.3),
             "H100", builds("resnet50", 13.2, 50.1, "efficientnet_b0", 52.2, 120.6, "mobilenet_v3_large", 37.5, 100.9,
-                    "vit_b_16", 9.6, 73.3, "bert_base", 3.7, 66.9, "gpt2_blocks", 8.0, 12.7));
+                    "vit_b_16", 9.6, 73.3, "bert_base", 4.8, 44.2, "gpt2_blocks", 8.0, 12.7));
 
     /** {@code model/fp32} and {@code model/fp16} seconds from triples (model, FP32 seconds, FP16 seconds). */
     private static java.util.Map<String, Double> builds(Object... modelFp32Fp16) {
