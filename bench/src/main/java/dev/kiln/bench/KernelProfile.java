@@ -1,5 +1,6 @@
 package dev.kiln.bench;
 
+import dev.kiln.compiler.measure.Stats;
 import dev.kiln.ir.KilnException;
 import org.bytedeco.cuda.cudart.CUctx_st;
 import org.bytedeco.cuda.cupti.CUpti_Activity;
@@ -81,6 +82,9 @@ final class KernelProfile {
 
         /** The run of these intervals; an empty one is all zero. */
         static Run of(List<Interval> intervals) {
+            if (intervals.isEmpty()) {
+                return new Run(0, 0, 0, 0, 0, 0);
+            }
             List<Interval> sorted = new ArrayList<>(intervals);
             sorted.sort(Comparator.comparingLong(Interval::start).thenComparingLong(Interval::end));
             long first = Long.MAX_VALUE;
@@ -112,9 +116,6 @@ final class KernelProfile {
                     case MEMSET -> memsets++;
                 }
             }
-            if (sorted.isEmpty()) {
-                return new Run(0, 0, 0, 0, 0, 0);
-            }
             busy += openEnd - openStart;
             return new Run(last - first, busy, kernels, copies, copyNs, memsets);
         }
@@ -127,15 +128,20 @@ final class KernelProfile {
         }
 
         double medianSpanMicros() {
-            return median(runs.stream().mapToLong(Run::spanNs).toArray()) / 1e3;
+            return medianMicros(Run::spanNs);
         }
 
         double medianIdleMicros() {
-            return median(runs.stream().mapToLong(Run::idleNs).toArray()) / 1e3;
+            return medianMicros(Run::idleNs);
         }
 
         double medianCopyMicros() {
-            return median(runs.stream().mapToLong(Run::copyNs).toArray()) / 1e3;
+            return medianMicros(Run::copyNs);
+        }
+
+        /** The median over the runs of one figure (ns), in µs; 0 for no runs. */
+        private double medianMicros(java.util.function.ToLongFunction<Run> figure) {
+            return runs.isEmpty() ? 0 : Stats.of(runs.stream().mapToDouble(r -> figure.applyAsLong(r)).toArray()).median() / 1e3;
         }
 
         /** Copies per run when every run made as many, else -1 (the runs differ: the report says so). */
@@ -153,16 +159,6 @@ final class KernelProfile {
 
         private static int same(int[] v) {
             return java.util.Arrays.stream(v).distinct().count() == 1 ? v[0] : -1;
-        }
-
-        private static double median(long[] v) {
-            if (v.length == 0) {
-                return 0;
-            }
-            long[] s = v.clone();
-            java.util.Arrays.sort(s);
-            int m = s.length / 2;
-            return s.length % 2 == 1 ? s[m] : (s[m - 1] + s[m]) / 2.0;
         }
     }
 
